@@ -1,0 +1,17 @@
+"""Create the Dash app for one timeline (the factory the CLI and the tests use)."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from .callbacks import register_callbacks
+from .data import Timeline
+from .layout import build_layout
+
+
+def create_app(timeline: Timeline, title: str | None = None) -> Dash:
+    title = title or timeline.title or f"Timeline of {timeline.source_name}"
+    app = Dash(__name__, title=title, update_title=None, serve_locally=True)
+    app.layout = build_layout(timeline, title)
+    register_callbacks(app, timeline, title)
+    return app

@@ -1,0 +1,140 @@
+"""Command line: ``timeline serve | export | validate``.
+
+Every command loads through the same validator and exits non-zero with the full
+list of problems, never a traceback, when the file is not usable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .data import Timeline, ValidationError, load_timeline
+from .filters import View, filter_events, theme_counts
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8050
+SHIPPED_DATASET = Path(__file__).resolve().parent.parent / "data" / "events.csv"
+SHIPPED_TITLE = "US–Japan relations since 1853"
+
+
+def default_file() -> Path:
+    here = Path.cwd() / "data" / "events.csv"
+    return here if here.exists() else SHIPPED_DATASET
+
+
+def default_title(path: Path) -> str | None:
+    """The shipped dataset has a title of its own; other files take theirs or their name."""
+    try:
+        if path.resolve() == SHIPPED_DATASET:
+            return SHIPPED_TITLE
+    except OSError:
+        pass
+    return None
+
+
+def load_or_exit(path: Path) -> Timeline:
+    try:
+        return load_timeline(path)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        raise SystemExit(1)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="timeline", description="Interactive timelines from a CSV of dated events.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{serve,export,validate}")
+
+    def file_arg(sp: argparse.ArgumentParser, optional: bool = True) -> None:
+        if optional:
+            sp.add_argument("file", nargs="?", type=Path, default=None,
+                            help="events CSV (default: data/events.csv)")
+        else:
+            sp.add_argument("file", type=Path, help="events CSV")
+        sp.add_argument("--title", help="title shown above the timeline")
+
+    s = sub.add_parser("serve", help="serve the interactive timeline in the browser")
+    file_arg(s)
+    s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
+    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    s.add_argument("--debug", action="store_true", help="Dash debug mode (never on a public address)")
+
+    e = sub.add_parser("export", help="write the timeline for some filters to PNG, SVG or PDF")
+    file_arg(e)
+    e.add_argument("-o", "--output", required=True, type=Path, help="output file: .png, .svg or .pdf")
+    e.add_argument("--themes", help="comma-separated themes to show (default: all)")
+    e.add_argument("--from", dest="date_from", default="", help="first date, e.g. 1945 or -490")
+    e.add_argument("--to", dest="date_to", default="", help="last date, e.g. 2000-06")
+    e.add_argument("--search", default="", help="only events whose title, description or actors contain this")
+    e.add_argument("--width", type=int, default=None, help="layout width in px (default 1600)")
+    e.add_argument("--scale", type=float, default=None, help="PNG pixels per layout px (default 2)")
+
+    v = sub.add_parser("validate", help="check a CSV and list every problem")
+    file_arg(v, optional=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    path: Path = args.file or default_file()
+    title = args.title or default_title(path)
+    if args.command == "validate":
+        return _validate(path)
+    timeline = load_or_exit(path)
+    if args.command == "export":
+        return _export(timeline, args, title)
+    return _serve(timeline, args, title)
+
+
+def _validate(path: Path) -> int:
+    timeline = load_or_exit(path)
+    ev = timeline.events
+    counts = theme_counts(timeline, filter_events(timeline, View()))
+    from .dates import format_dates
+    span = format_dates([ev["start"].min()], [0])[0]
+    end = format_dates([ev["last"].max()], [0])[0]
+    print(f"{path.name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
+          f"{span} to {end}")
+    print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    return 0
+
+
+def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
+    from .export import EXPORT_WIDTH, export_format, render_view, write_atomic
+    themes = None
+    if args.themes:
+        wanted = [t.strip().lower() for t in args.themes.split(",") if t.strip()]
+        unknown = [t for t in wanted if t not in timeline.themes]
+        if unknown:
+            print(f"timeline export: unknown theme{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                  f"the file has: {', '.join(timeline.themes)}", file=sys.stderr)
+            return 2
+        themes = tuple(t for t in timeline.themes if t in wanted)
+    view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search)
+    try:
+        fmt = export_format(args.output)
+        rows = filter_events(timeline, view)
+        data = render_view(timeline, view, fmt, title=title, width=args.width or EXPORT_WIDTH, scale=args.scale)
+        write_atomic(args.output, data)
+    except (ValueError, OSError) as exc:
+        print(f"timeline export: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.output} ({fmt.upper()}, {len(rows):,} of {len(timeline.events):,} events, "
+          f"{len(data):,} bytes)")
+    return 0
+
+
+def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
+    from .app import create_app
+    app = create_app(timeline, title=title)
+    print(f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
+          + ("  [debug mode]" if args.debug else ""), flush=True)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,249 @@
+"""Historical dates: parsing, epoch arithmetic and display at their true precision.
+
+Historians write years as they are (``-490`` is 490 BCE, there is no year 0) and
+date events only as precisely as the sources allow (``1951``, ``2015-04``,
+``2015-04-29``). numpy's datetime types use astronomical years and a browser's
+date axis silently drops unpadded or very old years, so this module keeps its
+own arithmetic: every date becomes a float of milliseconds since 1970-01-01
+(proleptic Gregorian calendar, what plotly's date axis reads for any year from
+-9999 to 9999) plus a precision code. All functions are vectorised so that a
+million dates parse in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+YEAR, MONTH, DAY = 0, 1, 2
+"""Precision codes, stored as int8 beside each date."""
+
+MS_PER_DAY = 86_400_000
+MIN_YEAR, MAX_YEAR = -9999, 9999
+"""Historian years accepted (no year 0): the span a plotly date axis can draw."""
+
+MONTH_ABBR = np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], dtype=object)
+
+DATE_FORMS = "a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 1951, 2015-04, 2015-04-29; -490 for 490 BCE)"
+
+_DATE_RE = r"^\s*(?P<sign>[-+]?)(?P<year>\d+)(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?\s*$"
+
+
+def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 for astronomical year/month/day arrays (proleptic Gregorian)."""
+    y = np.asarray(year, dtype=np.int64) - (np.asarray(month) <= 2)
+    m = np.asarray(month, dtype=np.int64)
+    d = np.asarray(day, dtype=np.int64)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (m + 9) % 12
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inverse of :func:`days_from_civil`: astronomical (year, month, day) arrays."""
+    z = np.asarray(days, dtype=np.int64) + 719468
+    era = np.floor_divide(z, 146097)
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = np.where(mp < 10, mp + 3, mp - 9)
+    y = yoe + era * 400 + (m <= 2)
+    return y, m, d
+
+
+def days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    """Length of each month (astronomical years, Gregorian leap rule)."""
+    y = np.asarray(year, dtype=np.int64)
+    m = np.asarray(month, dtype=np.int64)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    lengths = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+    out = lengths[np.clip(m, 1, 12) - 1]
+    return out + ((m == 2) & leap)
+
+
+def historian_to_astronomical(year: np.ndarray) -> np.ndarray:
+    """-490 (490 BCE) becomes -489; positive years are unchanged."""
+    y = np.asarray(year, dtype=np.int64)
+    return np.where(y < 0, y + 1, y)
+
+
+def astronomical_to_historian(year: np.ndarray) -> np.ndarray:
+    y = np.asarray(year, dtype=np.int64)
+    return np.where(y <= 0, y - 1, y)
+
+
+class ParsedDates:
+    """Result of :func:`parse_dates`: values for the valid cells, reasons for the others."""
+
+    def __init__(self, ms: np.ndarray, precision: np.ndarray, end_ms: np.ndarray,
+                 error: np.ndarray, present: np.ndarray):
+        self.ms = ms                  # float64 start of the period, NaN where absent/invalid
+        self.precision = precision    # int8 YEAR/MONTH/DAY, -1 where absent/invalid
+        self.end_ms = end_ms          # float64 last millisecond of the period (e.g. 1951-12-31 23:59:59.999)
+        self.error = error            # object array: None or why the cell is not a date
+        self.present = present        # bool: the cell was not blank
+
+
+def parse_dates(values: "pa.Array | pa.ChunkedArray | pd.Series | list[str]") -> ParsedDates:
+    """Parse date cells (strings) vectorised; blank cells are ``present=False``, not errors."""
+    arr = pa.array(values, type=pa.string()) if not isinstance(values, (pa.Array, pa.ChunkedArray)) else values
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    stripped = pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
+    n = len(stripped)
+    present = pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
+    parts = pc.extract_regex(stripped, pattern=_DATE_RE)
+    matched = parts.is_valid().to_numpy(zero_copy_only=False)
+
+    error = np.full(n, None, dtype=object)
+    error[present & ~matched] = DATE_FORMS
+
+    def field(name: str) -> pa.Array:
+        return pc.struct_field(parts, name)
+
+    def as_int(a: pa.Array) -> np.ndarray:
+        return pc.fill_null(pc.cast(pc.if_else(pc.equal(a, ""), None, a), pa.int64()), 0).to_numpy()
+
+    year_txt = pc.utf8_slice_codeunits(pc.fill_null(field("year"), ""), 0, 6)
+    ndigits = pc.fill_null(pc.utf8_length(field("year")), 0).to_numpy()
+    negative = pc.fill_null(pc.equal(field("sign"), "-"), False).to_numpy(zero_copy_only=False)
+    year = as_int(year_txt)
+    year = np.where(negative, -year, year)
+    month_txt, day_txt = field("month"), field("day")
+    has_month = pc.fill_null(pc.not_equal(month_txt, ""), False).to_numpy(zero_copy_only=False)
+    has_day = pc.fill_null(pc.not_equal(day_txt, ""), False).to_numpy(zero_copy_only=False)
+    month = as_int(month_txt)
+    day = as_int(day_txt)
+
+    ok = matched.copy()
+
+    def fail(cond: np.ndarray, why: str) -> None:
+        nonlocal ok
+        hit = ok & cond
+        error[hit] = why
+        ok &= ~cond
+
+    fail(~negative & (ndigits <= 2),
+         "a full year: two-digit years are ambiguous (write 1951, or 0051 for the year 51)")
+    fail(year == 0, "a real year: there is no year 0 (1 BCE is -1, 1 CE is 1)")
+    fail((year < MIN_YEAR) | (year > MAX_YEAR) | (ndigits > 5),
+         f"a year from {-MIN_YEAR} BCE (-{-MIN_YEAR}) to {MAX_YEAR}")
+    fail(has_month & ((month < 1) | (month > 12)), "a month from 01 to 12")
+    astro = historian_to_astronomical(year)
+    dim = days_in_month(astro, np.where(has_month, month, 1))
+    bad_day = has_day & ((day < 1) | (day > dim))
+    if bad_day.any():
+        for i in np.flatnonzero(ok & bad_day):
+            error[i] = (f"a real calendar date: {MONTH_ABBR[month[i] - 1]} "
+                        f"{format_year(int(year[i]))} has {int(dim[i])} days")
+        ok &= ~bad_day
+
+    precision = np.where(has_day, DAY, np.where(has_month, MONTH, YEAR)).astype(np.int8)
+    m1 = np.where(has_month, month, 1)
+    d1 = np.where(has_day, day, 1)
+    start_days = days_from_civil(astro, m1, d1)
+    # The day after the period: next year, next month or next day.
+    end_y = np.where(precision == YEAR, astro + 1,
+                     np.where((precision == MONTH) & (m1 == 12), astro + 1, astro))
+    end_m = np.where(precision == YEAR, 1,
+                     np.where(precision == MONTH, m1 % 12 + 1, m1))
+    end_d = np.where(precision == DAY, d1 + 1, 1)
+    # d1 + 1 may overflow the month: days_from_civil handles day overflow linearly.
+    end_days = days_from_civil(end_y, end_m, end_d)
+
+    ms = np.where(ok, start_days * MS_PER_DAY, np.nan).astype(np.float64)
+    end_ms = np.where(ok, end_days * MS_PER_DAY - 1, np.nan).astype(np.float64)
+    precision = np.where(ok, precision, -1).astype(np.int8)
+    return ParsedDates(ms, precision, end_ms, error, present)
+
+
+def parse_date(text: str) -> tuple[float, int, float]:
+    """One date: (start ms, precision, last ms of the period). Raises ValueError with the reason."""
+    p = parse_dates([text])
+    if not p.present[0]:
+        raise ValueError(f"empty date: expected {DATE_FORMS}")
+    if p.error[0] is not None:
+        raise ValueError(f"{text!r} is not a valid date: expected {p.error[0]}")
+    return float(p.ms[0]), int(p.precision[0]), float(p.end_ms[0])
+
+
+def format_year(year: int) -> str:
+    """Historian year for display: 1951, 476, 490 BCE."""
+    return f"{-year} BCE" if year < 0 else str(year)
+
+
+def format_dates(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """Display labels ("1951", "Apr 2015", "29 Apr 2015", "490 BCE") for epoch-ms arrays."""
+    ms = np.asarray(ms, dtype=np.float64)
+    precision = np.asarray(precision)
+    out = np.full(len(ms), "", dtype=object)
+    valid = ~np.isnan(ms)
+    if not valid.any():
+        return out
+    days = np.floor_divide(ms[valid], MS_PER_DAY).astype(np.int64)
+    y, m, d = civil_from_days(days)
+    hy = astronomical_to_historian(y)
+    prec = precision[valid]
+    labels = []
+    for yy, mm, dd, pp in zip(hy.tolist(), m.tolist(), d.tolist(), prec.tolist()):
+        year = format_year(yy)
+        if pp == DAY:
+            labels.append(f"{dd} {MONTH_ABBR[mm - 1]} {year}")
+        elif pp == MONTH:
+            labels.append(f"{MONTH_ABBR[mm - 1]} {year}")
+        else:
+            labels.append(year)
+    out[valid] = labels
+    return out
+
+
+def format_span(start_ms: float, start_prec: int, end_ms: float | None, end_prec: int | None) -> str:
+    """'29 Apr 2015' for a point, '1945 – 1952' for a range."""
+    start = format_dates(np.array([start_ms]), np.array([start_prec]))[0]
+    if end_ms is None or (isinstance(end_ms, float) and np.isnan(end_ms)):
+        return start
+    end = format_dates(np.array([end_ms]), np.array([end_prec]))[0]
+    return start if end == start else f"{start} – {end}"
+
+
+def to_iso(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """Dates back in the file format at their precision, years padded to 4 digits (-0490 = 490 BCE)."""
+    ms = np.asarray(ms, dtype=np.float64)
+    out = np.full(len(ms), "", dtype=object)
+    valid = ~np.isnan(ms)
+    if not valid.any():
+        return out
+    y, m, d = civil_from_days(np.floor_divide(ms[valid], MS_PER_DAY).astype(np.int64))
+    hy = astronomical_to_historian(y)
+    labels = []
+    for yy, mm, dd, pp in zip(hy.tolist(), m.tolist(), d.tolist(), np.asarray(precision)[valid].tolist()):
+        year = f"-{-yy:04d}" if yy < 0 else f"{yy:04d}"
+        labels.append(year if pp == YEAR else f"{year}-{mm:02d}" if pp == MONTH else f"{year}-{mm:02d}-{dd:02d}")
+    out[valid] = labels
+    return out
+
+_AXIS_RE = re.compile(r"^\s*(-?\d{1,6})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ T](\d{1,2})(?::(\d{1,2})"
+                      r"(?::(\d{1,2}(?:\.\d*)?))?)?)?)?)?\s*$")
+
+
+def parse_axis_value(value: str | float | int) -> float:
+    """A date-axis value as plotly reports it after a zoom ('1899-03-12 04:12:33.5', '-0489-01-01',
+    or epoch ms) to epoch ms. Plotly writes astronomical years. ValueError if it is neither."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    m = _AXIS_RE.match(str(value))
+    if not m:
+        raise ValueError(f"not a date-axis value: {value!r}")
+    y, mo, d, h, mi, s = m.groups()
+    day = days_from_civil(np.array([int(y)]), np.array([int(mo or 1)]), np.array([int(d or 1)]))[0]
+    return float(day * MS_PER_DAY + (int(h or 0) * 3600 + int(mi or 0) * 60 + float(s or 0)) * 1000)

@@ -1,0 +1,300 @@
+"""Build the timeline figure: one lane per theme, markers for events, bars for periods.
+
+The same function serves the browser and the exporters, so what is downloaded
+is what is on screen. Dates go to plotly as epoch milliseconds (the only form
+its date axis draws correctly for BCE and three-digit years). User text is
+escaped before it reaches plotly, whose labels understand a little HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from . import dates
+from .data import Timeline
+from .filters import View, date_bounds, filter_events
+
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#B8A200"]
+"""Okabe–Ito colours, distinguishable with the common colour-vision deficiencies
+(the yellow darkened to read on white)."""
+SYMBOLS = ["circle", "diamond", "square", "triangle-up", "pentagon", "star"]
+"""Past eight lanes the colours repeat; the marker shape then tells lanes apart."""
+
+FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+LANE_PX = 80
+MARGIN = dict(l=110, r=30, t=140, b=50)
+ERA_ROW_PX = 15
+LABEL_FONT = 11
+LABEL_LEVELS = (17, 31)
+"""Vertical offsets (px) tried for a label, above then below its marker."""
+BAR_WIDTH = 0.22
+"""Thickness of a period's bar, as a share of a lane."""
+
+
+@dataclass(frozen=True)
+class FigureOptions:
+    """How to draw: ``width=None`` lets the browser size the plot (``layout_width`` is then
+    the width assumed when placing labels)."""
+
+    title: str | None = None
+    width: int | None = None
+    height: int | None = None
+    layout_width: int = 1200
+    max_labels: int = 18
+    label_min_importance: int = 4
+
+
+def lane_style(i: int) -> tuple[str, str]:
+    return PALETTE[i % len(PALETTE)], SYMBOLS[(i // len(PALETTE)) % len(SYMBOLS)]
+
+
+def theme_label(theme: str) -> str:
+    return theme[:1].upper() + theme[1:] if theme.islower() else theme
+
+
+def plot_text(text: str, limit: int | None = None) -> str:
+    """User text made safe for plotly labels: no tags, no entities, optionally shortened."""
+    text = " ".join(str(text).split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return html.escape(text, quote=False)
+
+
+def text_width(text: str, size: int = LABEL_FONT) -> float:
+    """Rough rendered width in px: wide (CJK) characters count double."""
+    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    return (len(text) - wide) * 0.58 * size + wide * 1.05 * size + 8
+
+
+def figure_height(n_lanes: int) -> int:
+    return MARGIN["t"] + MARGIN["b"] + LANE_PX * max(n_lanes, 2)
+
+
+def visible_lanes(timeline: Timeline, view: View) -> list[str]:
+    return [t for t in timeline.themes if view.themes is None or t in view.themes]
+
+
+def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, float]:
+    """The x range to show: the zoom if any, else the matching events (or the date filter) padded."""
+    if view.x_range is not None:
+        return view.x_range
+    ev = timeline.events
+    if len(rows):
+        lo = float(ev["start"].to_numpy()[rows].min())
+        hi = float(ev["last"].to_numpy()[rows].max())
+    else:
+        lo, hi = float(ev["start"].min()), float(ev["last"].max())
+    flo, fhi = date_bounds(view)
+    if np.isfinite(flo):
+        lo = max(lo, flo) if len(rows) else flo
+    if np.isfinite(fhi):
+        hi = min(hi, fhi) if len(rows) else fhi
+    pad = max((hi - lo) * 0.04, 180 * dates.MS_PER_DAY)
+    return lo - pad, hi + pad
+
+
+def build_figure(timeline: Timeline, view: View, options: FigureOptions = FigureOptions(),
+                 rows: np.ndarray | None = None) -> go.Figure:
+    """The figure for ``view``. Raises ValueError when the view's dates are not valid."""
+    if rows is None:
+        rows = filter_events(timeline, view)
+    lanes = visible_lanes(timeline, view)
+    height = options.height or figure_height(len(lanes))
+    fig = go.Figure()
+    title = options.title or timeline.title or "Timeline"
+    fig.update_layout(
+        title=dict(text=plot_text(title), x=0.01, xanchor="left", y=1 - 12 / height, yanchor="top",
+                   yref="container", font=dict(size=22),
+                   subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows))), font=dict(size=13))),
+        font=dict(family=FONT, size=12, color="#222"),
+        template="plotly_white",
+        height=height,
+        width=options.width,
+        margin=MARGIN,
+        hovermode="closest",
+        showlegend=True,
+        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
+                    font=dict(size=12), itemclick=False, itemdoubleclick=False),
+        dragmode="zoom",
+        barmode="overlay",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+    )
+    if len(rows) == 0 or not lanes:
+        return _empty(fig, "No events match these filters" if lanes else "No themes selected")
+
+    x0, x1 = x_extent(timeline, view, rows)
+    lane_of = {t: i for i, t in enumerate(lanes)}
+    ev = timeline.events
+    sub = ev.iloc[rows]
+    masks = sub["theme_mask"].to_numpy()
+    start = sub["start"].to_numpy()
+    last = sub["last"].to_numpy()
+    is_range = ~np.isnan(sub["end"].to_numpy())
+    imp = sub["importance"].to_numpy()
+    labels = dates.format_dates(start, sub["start_prec"].to_numpy())
+    end_labels = dates.format_dates(np.where(is_range, sub["end"].to_numpy(), np.nan), sub["end_prec"].to_numpy())
+    when = np.where(is_range & (end_labels != labels), labels + " – " + end_labels, labels)
+    titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
+    theme_text = np.array([", ".join(theme_label(t) for t in timeline.theme_names(int(m))) for m in masks],
+                          dtype=object)
+    custom = np.stack([rows.astype(object), titles, when, theme_text], axis=1)
+    hover = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><extra></extra>"
+
+    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
+    era_rows = _draw_eras(fig, timeline, x0, x1, plot_w)
+    fig.update_layout(legend_y=1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - MARGIN["b"]))
+    for t in lanes:
+        i = lane_of[t]
+        bit = np.uint64(1) << np.uint64(timeline.themes.index(t))
+        in_lane = (masks & bit) != 0
+        color, symbol = lane_style(timeline.themes.index(t))
+        pts = in_lane & ~is_range
+        rng = in_lane & is_range
+        if rng.any():
+            fig.add_trace(go.Bar(
+                orientation="h", base=start[rng], x=last[rng] - start[rng], y=np.full(rng.sum(), i),
+                width=BAR_WIDTH, marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
+                customdata=custom[rng], hovertemplate=hover, name=theme_label(t), legendgroup=t,
+                showlegend=False,
+            ))
+        fig.add_trace(go.Scatter(
+            x=start[pts], y=np.full(pts.sum(), i), mode="markers", name=theme_label(t), legendgroup=t,
+            marker=dict(color=color, symbol=symbol, size=5 + 2 * imp[pts].astype(int),
+                        line=dict(color="white", width=1), opacity=0.92),
+            customdata=custom[pts], hovertemplate=hover,
+        ))
+
+    fig.update_xaxes(type="date", range=[x0, x1], showgrid=True, gridcolor="#e6e6e6",
+                     zeroline=False, showline=True, linecolor="#888", ticks="outside", automargin=True,
+                     **year_ticks(x0, x1))
+    fig.update_yaxes(tickvals=list(range(len(lanes))), ticktext=[theme_label(t) for t in lanes],
+                     range=[len(lanes) - 0.5, -0.5], showgrid=False, zeroline=False, fixedrange=True,
+                     tickfont=dict(size=13))
+    for i in range(1, len(lanes)):
+        fig.add_hline(y=i - 0.5, line=dict(color="#d0d0d0", width=1))
+
+    _place_labels(fig, timeline, options, lanes, rows, masks, start, last, is_range, imp, x0, x1, height)
+    return fig
+
+
+def year_ticks(x0: float, x1: float, target: int = 8) -> dict:
+    """Year ticks written as historians do ("500 BCE") where plotly would print "-0499".
+
+    Spans that stay after the year 1000 keep plotly's own date ticks, which adapt to zoom.
+    """
+    first = int(dates.civil_from_days(np.array([int(x0 // dates.MS_PER_DAY)]))[0][0])
+    last = int(dates.civil_from_days(np.array([int(x1 // dates.MS_PER_DAY)]))[0][0])
+    if first >= 1000:
+        return {}
+    span = max(last - first, 1)
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
+                if span / s <= target)
+    lo = int(dates.astronomical_to_historian(np.array([first]))[0])
+    hi = int(dates.astronomical_to_historian(np.array([last]))[0])
+    years = [k * step for k in range(-(-lo // step), hi // step + 1) if k != 0]
+    astro = dates.historian_to_astronomical(np.array(years))
+    ms = dates.days_from_civil(astro, np.ones_like(astro), np.ones_like(astro)) * dates.MS_PER_DAY
+    keep = (ms >= x0) & (ms <= x1)
+    return dict(tickmode="array", tickvals=ms[keep].astype(float).tolist(),
+                ticktext=[dates.format_year(y) for y, k in zip(years, keep) if k])
+
+
+def describe_view(timeline: Timeline, view: View, matched: int) -> str:
+    """Subtitle: what the figure shows, so an exported image explains itself."""
+    total = len(timeline.events)
+    parts = [f"{matched:,} of {total:,} events"]
+    if view.themes is not None and len(view.themes) < len(timeline.themes):
+        parts.append("themes: " + (", ".join(view.themes) if view.themes else "none"))
+    if view.start.strip() or view.end.strip():
+        parts.append(f"{view.start.strip() or '…'} to {view.end.strip() or '…'}")
+    if view.text.strip():
+        parts.append(f"matching “{view.text.strip()}”")
+    return " · ".join(parts)
+
+
+def _empty(fig: go.Figure, message: str) -> go.Figure:
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.add_annotation(text=message + "<br><span style='font-size:13px'>Tick more themes, widen the dates "
+                                      "or clear the search.</span>",
+                       xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=18, color="#555"))
+    return fig
+
+
+def _draw_eras(fig: go.Figure, timeline: Timeline, x0: float, x1: float, plot_w: float) -> int:
+    """Eras as light bands behind the lanes, named just above the plot; returns the label rows used."""
+    eras = timeline.eras
+    if eras is None or len(eras) == 0:
+        return 0
+    shown = eras[(eras["last"] >= x0) & (eras["start"] <= x1)].sort_values("start")
+    rows: list[list[tuple[float, float]]] = [[], []]
+    used = 0
+    for k, era in enumerate(shown.itertuples()):
+        a, b = max(era.start, x0), min(era.last, x1)
+        fig.add_vrect(x0=a, x1=b, fillcolor="#8c8c8c" if k % 2 else "#5b7fa6", opacity=0.09,
+                      line_width=0, layer="below")
+        band = ((a - x0) / (x1 - x0) * plot_w, (b - x0) / (x1 - x0) * plot_w)
+        text = plot_text(era.title, 48)
+        w = text_width(html.unescape(text), 10)
+        if w > band[1] - band[0] + 60:
+            text = plot_text(era.title, max(int((band[1] - band[0] + 60) / 6), 6))
+            w = text_width(html.unescape(text), 10)
+        mid = (band[0] + band[1]) / 2
+        left = min(max(mid - w / 2, 0), plot_w - w)
+        for r, taken in enumerate(rows):
+            if all(left + w + 6 <= l0 or l1 + 6 <= left for l0, l1 in taken):
+                taken.append((left, left + w))
+                used = max(used, r + 1)
+                fig.add_annotation(x=x0 + (left + w / 2) / plot_w * (x1 - x0), y=1, xref="x", yref="paper",
+                                   yanchor="bottom", yshift=r * ERA_ROW_PX, showarrow=False, text=text,
+                                   font=dict(size=10, color="#4a5a6a"))
+                break
+    return used
+
+
+def _place_labels(fig, timeline, options, lanes, rows, masks, start, last, is_range, imp, x0, x1, height):
+    """Label the most important events in view, greedily, where a label overlaps no other."""
+    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
+    plot_h = height - MARGIN["t"] - MARGIN["b"]
+    pitch = plot_h / max(len(lanes), 1)
+    span = x1 - x0
+    anchor = np.where(is_range, (np.maximum(start, x0) + np.minimum(last, x1)) / 2, start)
+    inside = (anchor >= x0) & (anchor <= x1) & (imp >= options.label_min_importance)
+    order = np.flatnonzero(inside)
+    order = order[np.lexsort((anchor[order], -imp[order]))][:400]
+    placed: list[tuple[float, float, float, float]] = []
+    title_col = timeline.events["title"]
+    bits = [np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes]
+    n = 0
+    for j in order:
+        if n >= options.max_labels:
+            break
+        lane = next(i for i, b in enumerate(bits) if masks[j] & b)
+        text = plot_text(title_col.iloc[int(rows[j])], 38)
+        w = text_width(html.unescape(text))
+        xc = (anchor[j] - x0) / span * plot_w
+        yc = (lane + 0.5) * pitch
+        for dy in (-LABEL_LEVELS[0], LABEL_LEVELS[0], -LABEL_LEVELS[1], LABEL_LEVELS[1]):
+            if abs(dy) + 7 > pitch / 2:
+                continue
+            xanchor, left = "center", xc - w / 2
+            if left < 0:
+                xanchor, left = "left", xc
+            elif left + w > plot_w:
+                xanchor, left = "right", xc - w
+            rect = (left, yc + dy - 7, left + w, yc + dy + 7)
+            if any(rect[0] < r[2] + 4 and r[0] < rect[2] + 4 and rect[1] < r[3] and r[1] < rect[3] for r in placed):
+                continue
+            placed.append(rect)
+            fig.add_annotation(x=anchor[j], y=lane, text=text, showarrow=True, ax=0, ay=dy, arrowhead=0,
+                               arrowwidth=1, arrowcolor="#999", standoff=2, xanchor=xanchor,
+                               font=dict(size=LABEL_FONT, color="#222"), bgcolor="rgba(255,255,255,0.8)",
+                               borderpad=1)
+            n += 1
+            break

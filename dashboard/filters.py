@@ -1,0 +1,149 @@
+"""What the user is looking at (:class:`View`) and which events it selects.
+
+A view is plain data: themes ticked, a date range as the user typed it, a
+search text and the zoomed x range. It round-trips through a URL query string,
+so a link restores it, and the app, the CLI and the exporter all filter with the
+same function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import dates
+from .data import Timeline
+
+SEARCH_COLUMNS = ("title", "description", "actors", "location")
+
+
+@dataclass(frozen=True)
+class View:
+    """Filters plus zoom. ``themes=None`` means every theme; an empty tuple means none."""
+
+    themes: tuple[str, ...] | None = None
+    start: str = ""
+    end: str = ""
+    text: str = ""
+    x_range: tuple[float, float] | None = None
+
+    def to_query(self, all_themes: list[str] | None = None) -> str:
+        """'?themes=security,trade&from=1945&to=2000&q=abe' (empty parts left out)."""
+        params: dict[str, str] = {}
+        if self.themes is not None and (all_themes is None or list(self.themes) != list(all_themes)):
+            params["themes"] = ",".join(self.themes)
+        if self.start.strip():
+            params["from"] = self.start.strip()
+        if self.end.strip():
+            params["to"] = self.end.strip()
+        if self.text.strip():
+            params["q"] = self.text.strip()
+        if self.x_range is not None:
+            params["x0"] = f"{self.x_range[0]:.0f}"
+            params["x1"] = f"{self.x_range[1]:.0f}"
+        return "?" + urlencode(params, safe=",") if params else ""
+
+    @classmethod
+    def from_query(cls, query: str, all_themes: list[str]) -> "View":
+        """Parse a query string; unknown themes and malformed zoom values are dropped."""
+        q = parse_qs(query.lstrip("?"), keep_blank_values=True)
+
+        def one(key: str) -> str:
+            return q.get(key, [""])[-1]
+
+        themes: tuple[str, ...] | None = None
+        if "themes" in q:
+            wanted = {t.strip().lower() for t in one("themes").split(",") if t.strip()}
+            themes = tuple(t for t in all_themes if t in wanted)
+        x_range = None
+        try:
+            x0, x1 = float(one("x0")), float(one("x1"))
+            if np.isfinite(x0) and np.isfinite(x1) and x0 < x1:
+                x_range = (x0, x1)
+        except ValueError:
+            pass
+        return cls(themes=themes, start=one("from"), end=one("to"), text=one("q"), x_range=x_range)
+
+    def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> "View":
+        return replace(self, themes=None if themes is None else tuple(themes))
+
+
+def date_bounds(view: View) -> tuple[float, float]:
+    """(first ms, last ms) of the date filter; ValueError names a bad bound."""
+    lo, hi = -np.inf, np.inf
+    if view.start.strip():
+        try:
+            lo = dates.parse_date(view.start)[0]
+        except ValueError as exc:
+            raise ValueError(f"From: {exc}") from None
+    if view.end.strip():
+        try:
+            hi = dates.parse_date(view.end)[2]
+        except ValueError as exc:
+            raise ValueError(f"To: {exc}") from None
+    if lo > hi:
+        raise ValueError(f"From ({view.start.strip()}) is after To ({view.end.strip()})")
+    return lo, hi
+
+
+def theme_bits(timeline: Timeline, themes: tuple[str, ...] | None) -> np.uint64:
+    if themes is None:
+        themes = tuple(timeline.themes)
+    bits = 0
+    for i, t in enumerate(timeline.themes):
+        if t in themes:
+            bits |= 1 << i
+    return np.uint64(bits)
+
+
+def match_without_themes(timeline: Timeline, view: View) -> np.ndarray:
+    """Row indices matching the date range and the text, whatever their themes."""
+    ev = timeline.events
+    lo, hi = date_bounds(view)
+    if np.isfinite(lo) or np.isfinite(hi):
+        keep = (ev["last"].to_numpy() >= lo) & (ev["start"].to_numpy() <= hi)
+        rows = np.flatnonzero(keep)
+    else:
+        rows = np.arange(len(ev))
+    return _text_match(timeline, rows, view.text)
+
+
+def filter_events(timeline: Timeline, view: View) -> np.ndarray:
+    """Row indices of the events the view shows: any ticked theme, in the date range, matching the text.
+
+    The cheap numeric filters run first so that text is searched only in what they leave.
+    """
+    ev = timeline.events
+    bits = theme_bits(timeline, view.themes)
+    lo, hi = date_bounds(view)
+    keep = (ev["theme_mask"].to_numpy() & bits) != 0
+    if np.isfinite(lo) or np.isfinite(hi):
+        keep &= (ev["last"].to_numpy() >= lo) & (ev["start"].to_numpy() <= hi)
+    return _text_match(timeline, np.flatnonzero(keep), view.text)
+
+
+def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:
+    terms = text.split()
+    if not terms or len(rows) == 0:
+        return rows
+    ev = timeline.events
+    idx = pa.array(rows)
+    cols = [pa.array(ev[c].array).take(idx) if len(rows) < len(ev) else pa.array(ev[c].array)
+            for c in SEARCH_COLUMNS if c in ev]
+    ok = np.ones(len(rows), dtype=bool)
+    for term in terms:
+        hit = np.zeros(len(rows), dtype=bool)
+        for col in cols:
+            hit |= pc.match_substring(col, term, ignore_case=True).to_numpy(zero_copy_only=False)
+        ok &= hit
+    return rows[ok]
+
+
+def theme_counts(timeline: Timeline, rows: np.ndarray) -> dict[str, int]:
+    """How many of ``rows`` carry each theme."""
+    masks = timeline.events["theme_mask"].to_numpy()[rows]
+    return {t: int(np.count_nonzero((masks >> np.uint64(i)) & np.uint64(1))) for i, t in enumerate(timeline.themes)}

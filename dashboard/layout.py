@@ -1,0 +1,81 @@
+"""The page: controls on the left, the timeline and the event details on the right.
+
+Only structure lives here; every value comes from callbacks, so a shared link
+(the URL query) restores the same view.
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from .data import Timeline
+from .figure import lane_style, theme_label
+
+GRAPH_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "scrollZoom": False,
+}
+
+
+def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict]:
+    """Checklist entries 'Security (12)': the count is how many events match the other filters."""
+    opts = []
+    for i, t in enumerate(timeline.themes):
+        text = theme_label(t) if counts is None else f"{theme_label(t)} ({counts.get(t, 0):,})"
+        swatch = html.Span(className="swatch", style={"background": lane_style(i)[0]})
+        opts.append({"label": html.Span([swatch, text]), "value": t})
+    return opts
+
+
+def build_layout(timeline: Timeline, title: str) -> html.Div:
+    return html.Div(className="page", children=[
+        dcc.Location(id="url", refresh=False),
+        dcc.Store(id="view"),
+        dcc.Store(id="layout-width"),
+        html.Header(className="top", children=[
+            html.H1(title, id="page-title"),
+            html.P(id="match-count", className="count", role="status", **{"aria-live": "polite"}),
+        ]),
+        html.Div(className="body", children=[
+            html.Aside(className="controls", children=[
+                html.Label("Search", htmlFor="search"),
+                dcc.Input(id="search", type="search", debounce=0.4, value="",
+                          placeholder="Search events", className="text-input"),
+                html.Div(className="dates", children=[
+                    html.Div([html.Label("From", htmlFor="date-from"),
+                              dcc.Input(id="date-from", type="text", debounce=True, value="",
+                                        placeholder="e.g. 1945", className="text-input")]),
+                    html.Div([html.Label("To", htmlFor="date-to"),
+                              dcc.Input(id="date-to", type="text", debounce=True, value="",
+                                        placeholder="e.g. 2000-06", className="text-input")]),
+                ]),
+                html.P("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE.", className="hint"),
+                html.P(id="filter-error", className="error", role="alert"),
+                html.Div(className="themes-head", children=[
+                    html.Span("Themes", className="label"),
+                    html.Button("All", id="themes-all", className="link-button", n_clicks=0),
+                    html.Button("None", id="themes-none", className="link-button", n_clicks=0),
+                ]),
+                dcc.Checklist(id="themes", options=theme_options(timeline), value=list(timeline.themes),
+                              className="theme-list", labelClassName="theme-item"),
+                html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),
+                html.Div(className="downloads", children=[
+                    html.Span("Export the current view", className="label"),
+                    html.Button("Download PNG", id="download-png", className="button", n_clicks=0),
+                    html.Div(className="row", children=[
+                        html.Button("SVG", id="download-svg", className="button secondary", n_clicks=0),
+                        html.Button("PDF", id="download-pdf", className="button secondary", n_clicks=0),
+                    ]),
+                    dcc.Loading(html.Div(id="download-status", className="hint"), type="dot"),
+                    dcc.Download(id="download"),
+                ]),
+            ]),
+            html.Main(className="chart", children=[
+                dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
+                html.Section(id="details", className="details", **{"aria-live": "polite"},
+                             children=html.P("Click an event or a period to see its details.", className="hint")),
+            ]),
+        ]),
+    ])

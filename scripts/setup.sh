@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the app and its tests need; safe to run again.
+# System: Debian's Chromium (kaleido's PNG export and the browser tests drive it) and fonts.
+# Python: a virtual environment in .venv with the package and its test tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+dpkg -s fonts-noto-core >/dev/null 2>&1 || need_apt+=(fonts-noto-core)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+log=$(mktemp)
+if ! .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]' >"$log" 2>&1; then
+  cat "$log"; echo "setup: pip install failed" >&2; exit 1
+fi
+rm -f "$log"
+.venv/bin/python -c "import dashboard, dash, plotly, kaleido, playwright"
+echo "setup: ready (.venv, Chromium at /usr/bin/chromium)"

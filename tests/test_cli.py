@@ -1,0 +1,81 @@
+import subprocess
+import sys
+
+import pytest
+
+from dashboard.cli import main
+from dashboard.data import load_timeline
+from dashboard.export import render_view
+from dashboard.filters import View
+from tests.conftest import DATASET, ROOT
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "dashboard", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+
+
+def test_validate_ok_summarises(small_csv):
+    r = run("validate", small_csv)
+    assert r.returncode == 0, r.stderr
+    assert "small.csv: OK: 7 events, 1 eras, 4 themes, 490 BCE to 2015" in r.stdout
+
+
+def test_validate_lists_every_problem_without_traceback(write_csv):
+    path = write_csv("id,date,title,themes\na,2015-02-30,x,war\na,1990,,war\n", name="bad.csv")
+    r = run("validate", path)
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.splitlines()
+    assert lines[0] == "bad.csv: 3 problems found"
+    assert "line 2, column 'date': '2015-02-30': expected a real calendar date" in r.stderr
+    assert "line 3, column 'title'" in r.stderr and "line 3, column 'id'" in r.stderr
+
+
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["export", "-o", "x.png"]])
+def test_serve_and_export_refuse_an_invalid_file(write_csv, tmp_path, command):
+    path = write_csv(b"\x00\x01binary", name="blob.csv")
+    r = run(command[0], path, *command[1:], cwd=tmp_path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "blob.csv: 1 problem found" in r.stderr and "binary data" in r.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_export_writes_the_same_figure_as_the_app(small_csv, tmp_path):
+    out = tmp_path / "chart.png"
+    r = run("export", small_csv, "-o", out, "--themes", "security,trade", "--from", "1945", "--to", "2000",
+            "--search", "treaty")
+    assert r.returncode == 0, r.stderr
+    assert "1 of 7 events" in r.stdout
+    tl = load_timeline(small_csv)
+    same = render_view(tl, View(themes=("security", "trade"), start="1945", end="2000", text="treaty"), "png")
+    assert out.read_bytes() == same
+
+
+def test_export_svg_and_pdf_by_extension(small_csv, tmp_path):
+    assert main(["export", str(small_csv), "-o", str(tmp_path / "a.svg")]) == 0
+    assert (tmp_path / "a.svg").read_text().startswith("<svg")
+    assert main(["export", str(small_csv), "-o", str(tmp_path / "a.pdf")]) == 0
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "x.jpg"], "must end in .png, .svg or .pdf"),
+    (["-o", "x.png", "--themes", "nope"], "unknown theme nope"),
+    (["-o", "x.png", "--from", "51"], "From: '51' is not a valid date"),
+])
+def test_export_usage_errors_are_clear(small_csv, tmp_path, capsys, args, message):
+    assert main(["export", str(small_csv), *args]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_default_file_is_the_shipped_dataset(tmp_path):
+    r = run("validate", DATASET)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("events.csv: OK")
+
+
+def test_serve_defaults_are_safe():
+    from dashboard.cli import _parser
+    args = _parser().parse_args(["serve"])
+    assert (args.host, args.port, args.debug) == ("127.0.0.1", 8050, False)

@@ -1,0 +1,68 @@
+import os
+import struct
+
+import pytest
+
+from dashboard import export
+from dashboard.data import load_timeline
+from dashboard.export import export_format, render_view, write_atomic
+from dashboard.filters import View
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def server():
+    export.start_export_server()
+    yield
+    export.stop_export_server()
+
+
+@pytest.fixture
+def tl(small_csv):
+    return load_timeline(small_csv)
+
+
+def test_png_is_print_size(server, tl):
+    w, h = png_size(render_view(tl, View(themes=("security", "trade"))))
+    assert w == export.EXPORT_WIDTH * export.PNG_SCALE and w >= 1600
+    assert 300 < h < w
+
+
+def test_svg_and_pdf_carry_the_view(server, tl):
+    svg = render_view(tl, View(themes=("security",)), "svg", title="My title").decode()
+    assert svg.startswith("<svg") and "My title" in svg and "3 of 7 events" in svg
+    assert "Cold War" in svg and "Perry arrives" in svg and "Kanagawa" not in svg
+    pdf = render_view(tl, View(), "pdf")
+    assert pdf.startswith(b"%PDF")
+
+
+def test_same_view_gives_the_same_png(server, tl):
+    view = View(themes=("diplomacy",), start="1850", end="2000")
+    assert render_view(tl, view) == render_view(tl, view)
+
+
+def test_export_format_comes_from_the_name():
+    assert export_format("a/b.PNG") == "png"
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        export_format("chart.jpg")
+
+
+def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "chart.png"
+    target.write_bytes(b"old")
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        write_atomic(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+    monkeypatch.undo()
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
