@@ -240,20 +240,23 @@ def _draw_eras(fig: go.Figure, timeline: Timeline, x0: float, x1: float, plot_w:
         fig.add_vrect(x0=a, x1=b, fillcolor="#8c8c8c" if k % 2 else "#5b7fa6", opacity=0.09,
                       line_width=0, layer="below")
         band = ((a - x0) / (x1 - x0) * plot_w, (b - x0) / (x1 - x0) * plot_w)
-        text = plot_text(era.title, 48)
-        w = text_width(html.unescape(text), 10)
-        if w > band[1] - band[0] + 60:
-            text = plot_text(era.title, max(int((band[1] - band[0] + 60) / 6), 6))
-            w = text_width(html.unescape(text), 10)
         mid = (band[0] + band[1]) / 2
-        left = min(max(mid - w / 2, 0), plot_w - w)
-        for r, taken in enumerate(rows):
-            if all(left + w + 6 <= l0 or l1 + 6 <= left for l0, l1 in taken):
-                taken.append((left, left + w))
-                used = max(used, r + 1)
-                fig.add_annotation(x=x0 + (left + w / 2) / plot_w * (x1 - x0), y=1, xref="x", yref="paper",
-                                   yanchor="bottom", yshift=r * ERA_ROW_PX, showarrow=False, text=text,
-                                   font=dict(size=10, color="#4a5a6a"))
+        # The full name where a row has room for it, else a name cut to the band's width.
+        fits = [plot_text(era.title, 48), plot_text(era.title, max(int((band[1] - band[0] + 40) / 6), 6))]
+        placed = False
+        for text in dict.fromkeys(fits):
+            w = text_width(html.unescape(text), 10)
+            left = min(max(mid - w / 2, 0), plot_w - w)
+            for r, taken in enumerate(rows):
+                if all(left + w + 6 <= l0 or l1 + 6 <= left for l0, l1 in taken):
+                    taken.append((left, left + w))
+                    used = max(used, r + 1)
+                    fig.add_annotation(x=x0 + (left + w / 2) / plot_w * (x1 - x0), y=1, xref="x", yref="paper",
+                                       yanchor="bottom", yshift=r * ERA_ROW_PX, showarrow=False, text=text,
+                                       font=dict(size=10, color="#4a5a6a"))
+                    placed = True
+                    break
+            if placed:
                 break
     return used
 

@@ -1,0 +1,122 @@
+"""Serve the app in a subprocess and drive it with Playwright in Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+
+BROWSER_CSV = """id,date,end_date,title,themes,description,actors,location,source,importance,kind
+perry,1853-07-08,,Perry arrives at Uraga,diplomacy;security,Black ships arrive.,Matthew C. Perry,"Uraga, Japan",https://history.state.gov/milestones/1830-1860/opening-to-japan,5,
+kanagawa,1854-03-31,,Convention of Kanagawa,diplomacy;trade,First treaty.,Matthew C. Perry,Kanagawa,https://example.org/kanagawa,4,
+portsmouth,1905-09-05,,Treaty of Portsmouth,diplomacy;war,Ends the war.,Theodore Roosevelt,"Portsmouth, NH",https://example.org/portsmouth,4,
+pearl,1941-12-07,,Attack on Pearl Harbor,war;security,Surprise attack.,,Hawaii,https://example.org/pearl,5,
+pacific,1941-12-07,1945-09-02,Pacific War,war,,,,https://example.org/pacific,4,
+occupation,1945-09-02,1952-04-28,Allied occupation,security,,,,https://example.org/occ,3,era
+treaty51,1951-09-08,,Security Treaty signed,security,First security treaty.,Shigeru Yoshida,San Francisco,https://example.org/t51,5,
+plaza,1985-09-22,,Plaza Accord,trade,Currency accord.,,New York,https://example.org/plaza,4,
+abe,2015-04-29,,Abe addresses Congress,diplomacy,Joint meeting speech.,Shinzo Abe,Washington,https://example.org/abe,5,
+obama,2016-05-27,,Obama visits Hiroshima,memory;diplomacy,First sitting president to visit.,Barack Obama,Hiroshima,https://example.org/obama,5,
+tariff,2025-07,,Tariff deal,trade,,,,https://example.org/tariff,3,
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, csv_path: Path, *extra: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(csv_path), "--port",
+                                      str(self.port), *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(self.proc.stdout.read().decode())
+            try:
+                urllib.request.urlopen(self.url, timeout=2).read()
+                return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "browser.csv"
+    path.write_text(BROWSER_CSV, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(browser_csv):
+    srv = Server(browser_csv, "--title", "Browser test timeline")
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    context.close()
+
+
+def plotted(page) -> dict[str, int]:
+    """Points drawn per trace name, read from the graph div plotly drew from."""
+    return page.evaluate("""() => {
+        const gd = document.querySelector('#timeline .js-plotly-plot');
+        const out = {};
+        for (const t of gd._fullData) { out[t.name] = (out[t.name] || 0) + (t._length || 0); }
+        return out;
+    }""")
+
+
+def wait_for_graph(page, count_text: str | None = None) -> None:
+    page.wait_for_selector("#timeline .js-plotly-plot .main-svg", state="attached", timeout=20000)
+    if count_text is not None:
+        page.wait_for_function("t => document.querySelector('#match-count').textContent.includes(t)",
+                               arg=count_text, timeout=20000)
+    page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20000)
+
+
+@pytest.fixture
+def write_csv_session(tmp_path):
+    def write(text: str, name: str = "data.csv") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write

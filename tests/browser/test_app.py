@@ -1,0 +1,175 @@
+"""The served app, driven as a user would in headless Chromium."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from dashboard.data import load_timeline
+from dashboard.dates import parse_date
+from dashboard.export import render_view
+from dashboard.filters import View
+from tests.browser.conftest import plotted, wait_for_graph
+
+pytestmark = pytest.mark.browser
+
+
+def test_page_shows_lanes_and_counts(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10 events match")
+    assert plotted(page) == {"Diplomacy": 5, "Security": 3, "Trade": 3, "War": 3, "Memory": 1}
+    ticks = page.locator("#timeline .ytick text").all_text_contents()
+    assert ticks == ["Diplomacy", "Security", "Trade", "War", "Memory"]
+    assert "Allied occupation" in page.locator("#timeline .annotation").all_text_contents()
+    assert page.errors == []
+
+
+def test_unticking_a_theme_removes_its_lane_and_events(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    page.get_by_label("Trade (3)").uncheck()
+    wait_for_graph(page, "8 of 10 events match")
+    assert "Trade" not in plotted(page)
+    assert "themes=diplomacy,security,war,memory" in page.url
+
+
+def test_search_narrows_the_events(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    page.fill("#search", "treaty")
+    page.press("#search", "Enter")
+    wait_for_graph(page, "3 of 10 events match")
+    assert sum(plotted(page).values()) == 5  # Kanagawa and Portsmouth sit in two lanes each
+    assert page.get_by_label("War (1)").is_visible()
+
+
+def test_empty_result_is_said_plainly(server, page):
+    page.goto(server.url + "?q=zzzz")
+    wait_for_graph(page, "No events match")
+    assert "No events match these filters" in page.locator("#timeline .annotation").first.text_content()
+
+
+def point_position(page, name: str, title: str) -> tuple[float, float]:
+    """Screen position of the point whose hover title is ``title`` in trace ``name``."""
+    return tuple(page.evaluate("""([name, title]) => {
+        const gd = document.querySelector('#timeline .js-plotly-plot');
+        const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+        const t = gd._fullData.find(d => d.name === name && d.type === 'scatter');
+        const i = t.customdata.findIndex(c => c[1] === title);
+        return [box.left + fl._size.l + fl.xaxis.d2p(t.x[i]), box.top + fl._size.t + fl.yaxis.d2p(t.y[i])];
+    }""", [name, title]))
+
+
+def test_hover_and_click_show_the_event(server, page):
+    # a link zoomed to 2014-2015, where Abe's address stands alone
+    x0, x1 = parse_date("2014-06")[0], parse_date("2015-12")[0]
+    page.goto(server.url + f"?x0={x0:.0f}&x1={x1:.0f}")
+    wait_for_graph(page, "10 of 10")
+    x, y = point_position(page, "Diplomacy", "Abe addresses Congress")
+    page.mouse.move(x, y)
+    page.wait_for_selector("#timeline .hoverlayer .hovertext")
+    hover = page.locator("#timeline .hoverlayer .hovertext").text_content()
+    assert "Abe addresses Congress" in hover and "29 Apr 2015" in hover and "Diplomacy" in hover
+    page.mouse.click(x, y)
+    page.wait_for_selector("#details h2")
+    details = page.locator("#details")
+    assert details.locator("h2").text_content() == "Abe addresses Congress"
+    assert "Joint meeting speech." in details.text_content() and "Shinzo Abe" in details.text_content()
+    link = details.locator("a")
+    assert link.get_attribute("href") == "https://example.org/abe"
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+
+
+def test_url_restores_the_view(server, page, browser):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    page.get_by_label("Trade (3)").uncheck()
+    wait_for_graph(page, "8 of 10")
+    page.fill("#date-from", "1900")
+    page.press("#date-from", "Enter")
+    wait_for_graph(page, "6 of 10")
+    page.fill("#search", "treaty")
+    page.press("#search", "Enter")
+    wait_for_graph(page, "2 of 10")
+    shared = page.url
+    assert "from=1900" in shared and "q=treaty" in shared and "trade" not in shared.split("themes=")[1]
+    before = plotted(page)
+
+    other = browser.new_page(viewport={"width": 1440, "height": 1000})
+    other.goto(shared)
+    wait_for_graph(other, "2 of 10 events match")
+    assert plotted(other) == before
+    assert other.input_value("#date-from") == "1900" and other.input_value("#search") == "treaty"
+    assert not other.get_by_label("Trade (0)").is_checked()
+    other.reload()
+    wait_for_graph(other, "2 of 10 events match")
+    assert plotted(other) == before
+    other.close()
+
+
+def test_download_png_is_the_filtered_view(server, page, browser_csv):
+    page.goto(server.url + "?themes=security,war&from=1900")
+    wait_for_graph(page, "4 of 10")
+    with page.expect_download(timeout=60000) as info:
+        page.click("#download-png")
+    data = open(info.value.path(), "rb").read()
+    assert info.value.suggested_filename == "timeline.png"
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 1600 and height > 400
+    tl = load_timeline(browser_csv)
+    expected = render_view(tl, View(themes=("security", "war"), start="1900"), "png",
+                           title="Browser test timeline")
+    assert data == expected
+
+
+def test_labels_do_not_overlap(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    boxes = page.evaluate("""() => [...document.querySelectorAll('#timeline .annotation-text-g')]
+        .map(g => g.getBoundingClientRect()).filter(r => r.width > 0)
+        .map(r => [r.left, r.top, r.right, r.bottom])""")
+    assert len(boxes) >= 6
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+            assert not overlap, (a, b)
+
+
+def test_all_and_none_buttons(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    page.click("#themes-none")
+    wait_for_graph(page, "No events match")
+    assert "No themes selected" in page.locator("#timeline .annotation").first.text_content()
+    assert page.locator("#themes input:checked").count() == 0
+    page.click("#themes-all")
+    wait_for_graph(page, "10 of 10 events match")
+    assert page.locator("#themes input:checked").count() == 5
+
+
+def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
+    from tests.browser.conftest import Server
+    path = write_csv_session("date,title,themes,importance\n-490,Battle of Marathon,war,5\n"
+                             "0476,End of the Western Empire,politics,5\n2015-04-29,Abe in Congress,politics,5\n")
+    srv = Server(path)
+    try:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(srv.url)
+        wait_for_graph(page, "3 of 3")
+        xs = page.evaluate("""() => {
+            const gd = document.querySelector('#timeline .js-plotly-plot');
+            const fl = gd._fullLayout;
+            return gd._fullData.filter(t => t.type === 'scatter').flatMap(t => Array.from(t.x).map(
+                x => [x, fl.xaxis.d2p(x), fl._size.w]));
+        }""")
+        assert sorted(x for x, _, _ in xs) == [parse_date("-490")[0], parse_date("0476")[0],
+                                                parse_date("2015-04-29")[0]]
+        for _, px, width in xs:
+            assert 0 <= px <= width  # drawn inside the plot, not dropped
+        ticks = page.locator("#timeline .xtick text").all_text_contents()
+        assert "500 BCE" in ticks and "2000" in ticks
+        page.close()
+    finally:
+        srv.stop()
