@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .data import Timeline, ValidationError, load_timeline
+from . import cache
+from .data import Timeline, ValidationError
 from .filters import View, filter_events, theme_counts
 
 DEFAULT_HOST = "127.0.0.1"
@@ -35,9 +36,19 @@ def default_title(path: Path) -> str | None:
     return None
 
 
-def load_or_exit(path: Path) -> Timeline:
+PROGRESS_MIN_BYTES = 10_000_000
+"""Files this large say what the loader is doing (cold loads take seconds)."""
+
+
+def load_or_exit(path: Path, background_cache: bool = False) -> Timeline:
+    """The validated timeline, or the list of problems on stderr and exit status 1."""
     try:
-        return load_timeline(path)
+        big = path.stat().st_size >= PROGRESS_MIN_BYTES
+    except OSError:
+        big = False
+    progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
+    try:
+        return cache.load(path, progress=progress, background=background_cache)
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1)
@@ -83,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     title = args.title or default_title(path)
     if args.command == "validate":
         return _validate(path)
-    timeline = load_or_exit(path)
+    timeline = load_or_exit(path, background_cache=args.command == "serve")
     if args.command == "export":
         return _export(timeline, args, title)
     return _serve(timeline, args, title)

@@ -47,7 +47,6 @@ THEME_VOCABULARY = {
 MAX_THEMES = 64
 DEFAULT_IMPORTANCE = 3
 KINDS = ("event", "era")
-_URL_RE = r"^https?://[^\s<>\"]+$"
 
 
 @dataclass(frozen=True)
@@ -109,9 +108,22 @@ class Timeline:
     source_name: str
     title: str | None = None
     extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    """Results derived from this (immutable) table, kept with it: filter results, theme combinations."""
 
     def theme_names(self, mask: int) -> list[str]:
         return [t for i, t in enumerate(self.themes) if mask >> i & 1]
+
+    def column(self, name: str) -> np.ndarray:
+        """A numeric events column as a numpy array (no copy)."""
+        return self.events[name].to_numpy()
+
+    def theme_combinations(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct theme masks, each event's index into them): counting per combination and then
+        per lane is how a million events are aggregated in milliseconds."""
+        if "combos" not in self.memo:
+            self.memo["combos"] = np.unique(self.column("theme_mask"), return_inverse=True)
+        return self.memo["combos"]
 
 
 def normalise_column(name: str) -> str:
@@ -135,23 +147,31 @@ def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeli
 
 
 def parse_events(data: bytes, name: str) -> Timeline:
-    data = _decode(data, name)
-    table, lines, problems = _read_table(data, name)
-    return _validate(table, lines, problems, data, name)
+    data, offset = _decode(data, name)
+    table, lines, problems = _read_table(data, offset, name)
+    return _validate(table, lines, problems, data, offset, name)
 
 
 # -- bytes to text ---------------------------------------------------------
 
-def _decode(data: bytes, name: str) -> bytes:
-    """UTF-8 bytes without BOM, or ValidationError for empty, binary and non-UTF-8 input."""
+_NON_SPACE = re.compile(rb"\S")
+
+
+def _decode(data: bytes, name: str) -> tuple[bytes, int]:
+    """UTF-8 bytes and where the text starts (after a BOM); ValidationError for empty or binary input.
+
+    Large files are not copied; whether the text is valid UTF-8 is left to the CSV reader, and only
+    when it refuses is the file decoded here to say where.
+    """
+    offset = 0
     if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+        offset = 3
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             data = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             raise ValidationError(name, [Problem(None, None, None, "UTF-16 text after the UTF-16 byte-order mark")])
-    if not data.strip():
+    if not _NON_SPACE.search(data, offset):
         raise ValidationError(name, [Problem(None, None, None,
                                              "a CSV file with a header line naming the columns "
                                              f"({', '.join(REQUIRED_COLUMNS)}, ...): the file is empty")])
@@ -159,28 +179,32 @@ def _decode(data: bytes, name: str) -> bytes:
         raise ValidationError(name, [Problem(None, None, None,
                                              "CSV text: this is a zip archive (an Excel .xlsx workbook?); "
                                              "save the sheet as 'CSV UTF-8' and load that")])
-    nul = data.find(b"\x00")
+    nul = data.find(b"\x00", offset)
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = data.count(b"\n", offset, nul) + 1
         raise ValidationError(name, [Problem(line, None, None,
                                              "CSV text: the file holds binary data (a NUL byte)")])
+    return data, offset
+
+
+def _text_of(data: bytes, offset: int, name: str) -> str:
     try:
-        data.decode("utf-8")
+        return data[offset:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start:exc.start + 1].hex().upper()
+        pos = offset + exc.start
+        line = data.count(b"\n", offset, pos) + 1
+        bad = data[pos:pos + 1].hex().upper()
         raise ValidationError(name, [Problem(line, None, None,
                                              f"UTF-8 text: byte 0x{bad} is not UTF-8 (the file may be in a "
                                              "legacy encoding such as Windows-1252); save it as 'CSV UTF-8'")])
-    return data
 
 
 # -- text to a table of strings ---------------------------------------------
 
-def _records(data: bytes):
+def _records(text: str):
     """(first line, fields) for every non-blank record, as Python's csv module reads it."""
     csv.field_size_limit(1 << 30)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""))
     start = 1
     while True:
         try:
@@ -196,7 +220,7 @@ def _records(data: bytes):
         start = reader.line_num + 1
 
 
-def _read_table(data: bytes, name: str) -> tuple[pa.Table, np.ndarray | None, list[Problem]]:
+def _read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, np.ndarray | None, list[Problem]]:
     """Columns of strings under normalised names; line numbers when they were needed to read it."""
     ragged: list[int] = []
 
@@ -206,11 +230,11 @@ def _read_table(data: bytes, name: str) -> tuple[pa.Table, np.ndarray | None, li
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data).slice(offset)),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(strings_can_be_null=False, quoted_strings_can_be_null=False,
-                                                 column_types=_all_strings(data)),
+                                                 column_types=_all_strings(data, offset)),
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         table = None
@@ -218,23 +242,24 @@ def _read_table(data: bytes, name: str) -> tuple[pa.Table, np.ndarray | None, li
         header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
         body = table.slice(1)
         return _name_columns(body, header, name), None, []
-    return _read_table_slowly(data, name)
+    return _read_table_slowly(_text_of(data, offset, name), name)
 
 
-def _all_strings(data: bytes) -> dict[str, pa.DataType]:
+def _all_strings(data: bytes, offset: int) -> dict[str, pa.DataType]:
     """Every column as text (autogenerated names f0, f1, ...): we validate, not pyarrow."""
-    first = data.split(b"\n", 1)[0]
+    eol = data.find(b"\n", offset)
+    first = data[offset:eol if eol >= 0 else len(data)]
     width = max(len(next(csv.reader([first.decode("utf-8", "replace")]), [])), 1) + 64
     return {f"f{i}": pa.string() for i in range(width)}
 
 
-def _read_table_slowly(data: bytes, name: str) -> tuple[pa.Table, np.ndarray, list[Problem]]:
+def _read_table_slowly(text: str, name: str) -> tuple[pa.Table, np.ndarray, list[Problem]]:
     """Python's csv module: slower, but it knows each record's line and reads any shape."""
     problems: list[Problem] = []
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    for line, fields in _records(data):
+    for line, fields in _records(text):
         if isinstance(fields, csv.Error):
             problems.append(Problem(line, None, None, f"well-formed CSV ({fields})"))
             continue
@@ -280,93 +305,108 @@ def _name_columns(table: pa.Table, header: list[str], name: str,
 
 # -- validation ---------------------------------------------------------------
 
-def _text(table: pa.Table, col: str) -> pa.Array:
-    n = table.num_rows
-    if col not in table.column_names:
-        return pa.nulls(n, pa.string()).fill_null("")
-    return pc.utf8_trim_whitespace(table[col].combine_chunks())
+TRIMMED_COLUMNS = ("id", "date", "end_date", "title", "themes", "importance", "kind", "source")
+"""Cells compared or parsed are trimmed; long free text is kept as written."""
+
+
+class _Columns:
+    """Each column once, as a single chunk of strings (trimmed where it is compared or parsed)."""
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+        self.n = table.num_rows
+        self._cache: dict[str, pa.Array] = {}
+
+    def __getitem__(self, col: str) -> pa.Array:
+        if col not in self._cache:
+            if col not in self.table.column_names:
+                arr = pa.nulls(self.n, pa.string()).fill_null("")
+            else:
+                arr = self.table[col].combine_chunks()
+                if col in TRIMMED_COLUMNS:
+                    arr = pc.utf8_trim_whitespace(arr)
+            self._cache[col] = arr
+        return self._cache[col]
 
 
 def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem],
-              data: bytes, name: str) -> Timeline:
+              data: bytes, offset: int, name: str) -> Timeline:
     n = table.num_rows
     if n == 0 and not problems:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row after the header")])
+    cols = _Columns(table)
     bad: list[tuple[np.ndarray, str, pa.Array, object]] = []  # (row mask, column, values, reason)
 
-    def flag(mask: np.ndarray, column: str, values: pa.Array, reason) -> None:
+    def flag(mask: np.ndarray, column: str, reason) -> None:
         if mask.any():
-            bad.append((mask, column, values, reason))
+            bad.append((mask, column, cols[column], reason))
 
-    title = _text(table, "title")
-    flag(_np(pc.equal(title, "")), "title", title, "a title (it may not be empty)")
+    flag(_np(pc.equal(cols["title"], "")), "title", "a title (it may not be empty)")
 
-    kind = pc.utf8_lower(_text(table, "kind"))
-    kind = pc.if_else(pc.equal(kind, ""), "event", kind)
+    kind = pc.utf8_lower(cols["kind"])
     is_era = _np(pc.equal(kind, "era"))
-    flag(~_np(pc.is_in(kind, pa.array(KINDS))), "kind", _text(table, "kind"), "'event' or 'era' (or empty)")
+    flag(~_np(pc.is_in(kind, pa.array(KINDS + ("",)))), "kind", "'event' or 'era' (or empty)")
 
-    date_txt = _text(table, "date")
-    start = dates.parse_dates(date_txt)
-    flag(~start.present, "date", date_txt, dates.DATE_FORMS + " (the date is required)")
-    flag(start.error != None, "date", date_txt, start.error)  # noqa: E711 (elementwise)
+    start = dates.parse_dates(cols["date"])
+    flag(~start.present, "date", dates.DATE_FORMS + " (the date is required)")
+    flag(start.error != None, "date", start.error)  # noqa: E711 (elementwise)
 
-    end_txt = _text(table, "end_date")
-    end = dates.parse_dates(end_txt)
-    flag(end.error != None, "end_date", end_txt, end.error)  # noqa: E711
+    end = dates.parse_dates(cols["end_date"])
+    flag(end.error != None, "end_date", end.error)  # noqa: E711
     backwards = end.present & (end.end_ms < start.ms)
     if backwards.any():
-        flag(backwards, "end_date", end_txt,
-             np.array([f"an end date on or after the start date {d}" for d in date_txt.to_pylist()], dtype=object))
-    flag(is_era & ~end.present, "end_date", end_txt, "an end date: an era is a period")
+        reasons = np.full(n, None, dtype=object)
+        date_txt = cols["date"]
+        for i in np.flatnonzero(backwards):
+            reasons[i] = f"an end date on or after the start date {date_txt[int(i)].as_py()}"
+        flag(backwards, "end_date", reasons)
+    flag(is_era & ~end.present, "end_date", "an end date: an era is a period")
 
-    themes_txt = _text(table, "themes")
-    theme_lists = pc.split_pattern(themes_txt, ";")
+    theme_lists = pc.split_pattern(cols["themes"], ";")
     flat = pc.utf8_lower(pc.utf8_trim_whitespace(pc.list_flatten(theme_lists)))
     parents = pc.list_parent_indices(theme_lists).to_numpy()
     keep = _np(pc.not_equal(flat, ""))
-    flat = flat.filter(pa.array(keep))
-    parents = parents[keep]
+    if not keep.all():
+        flat = flat.filter(pa.array(keep))
+        parents = parents[keep]
     has_theme = np.zeros(n, dtype=bool)
     has_theme[parents] = True
-    flag(~has_theme & ~is_era, "themes", themes_txt, "one or more themes separated by ';' (e.g. security;trade)")
+    flag(~has_theme & ~is_era, "themes", "one or more themes separated by ';' (e.g. security;trade)")
 
-    importance_txt = _text(table, "importance")
+    importance_txt = cols["importance"]
     importance = pc.cast(pc.if_else(pc.match_substring_regex(importance_txt, r"^[1-5]$"), importance_txt,
                                     None), pa.int8())
-    imp_bad = _np(pc.and_(pc.not_equal(importance_txt, ""), pc.is_null(importance)))
-    flag(imp_bad, "importance", importance_txt, "a whole number from 1 to 5 (or empty for 3)")
+    flag(_np(pc.and_(pc.not_equal(importance_txt, ""), pc.is_null(importance))), "importance",
+         "a whole number from 1 to 5 (or empty for 3)")
     importance = pc.fill_null(importance, DEFAULT_IMPORTANCE).to_numpy()
 
-    source = _text(table, "source")
-    src_bad = _np(pc.and_(pc.not_equal(source, ""), pc.invert(pc.match_substring_regex(source, _URL_RE))))
-    flag(src_bad, "source", source, "an http:// or https:// URL")
+    flag(~_is_url(cols["source"]) & _np(pc.not_equal(cols["source"], "")), "source", "an http:// or https:// URL")
 
-    ids = _text(table, "id")
-    id_np = np.asarray(ids.to_pylist(), dtype=object) if n else np.array([], dtype=object)
-    has_id = id_np != ""
-    dup = has_id & pd.Series(id_np).duplicated(keep="first").to_numpy()
-    if dup.any():
-        first_row = {}
+    ids = cols["id"]
+    has_id = _np(pc.not_equal(ids, ""))
+    given = ids.filter(pa.array(has_id)) if not has_id.all() else ids
+    if len(given) and len(pc.unique(given)) < len(given):
+        id_np = np.asarray(ids.to_pylist(), dtype=object)
+        dup = has_id & pd.Series(id_np).duplicated(keep="first").to_numpy()
+        first_row: dict[str, int] = {}
         for i in np.flatnonzero(has_id):
-            first_row.setdefault(id_np[i], i)
-        line_of = _lines(lines, data)
+            first_row.setdefault(id_np[i], int(i))
+        line_of = _lines(lines, data, offset)
         reasons = np.full(n, None, dtype=object)
         for i in np.flatnonzero(dup):
             reasons[i] = f"a unique id: it is already used on line {line_of[first_row[id_np[i]]]}"
-        flag(dup, "id", ids, reasons)
+        flag(dup, "id", reasons)
 
     # Themes: vocabulary order first, then the rest alphabetically.
     event_rows = ~is_era
-    uniq = sorted(set(pc.unique(flat.filter(pa.array(event_rows[parents]))).to_pylist()))
-    vocab = list(THEME_VOCABULARY)
-    ordered = [t for t in vocab if t in uniq] + [t for t in uniq if t not in THEME_VOCABULARY]
+    uniq = set(pc.unique(flat.filter(pa.array(event_rows[parents]))).to_pylist())
+    ordered = [t for t in THEME_VOCABULARY if t in uniq] + sorted(uniq - set(THEME_VOCABULARY))
     if len(ordered) > MAX_THEMES:
         problems.append(Problem(None, "themes", None,
                                 f"at most {MAX_THEMES} different themes (one lane each), found {len(ordered)}"))
 
     if bad or problems:
-        line_of = _lines(lines, data)
+        line_of = _lines(lines, data, offset)
         for mask, column, values, reason in bad:
             rows = np.flatnonzero(mask)
             vals = values.take(pa.array(rows)).to_pylist()
@@ -375,14 +415,13 @@ def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem]
                 problems.append(Problem(int(line_of[r]), column, v, why))
         raise ValidationError(name, problems)
 
-    codes = pc.index_in(flat, pa.array(ordered)).to_numpy(zero_copy_only=False).astype(np.uint64)
-    mask = np.zeros(n, dtype=np.uint64)
-    np.bitwise_or.at(mask, parents, np.left_shift(np.uint64(1), codes))
+    mask = _theme_masks(n, flat, parents, ordered)
+    if not has_id.all():
+        generated = pc.binary_join_element_wise("row-", pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), "")
+        ids = pc.if_else(pa.array(has_id), ids, generated)
 
     is_range = end.present
-    frame = pd.DataFrame({
-        "id": np.where(has_id, id_np, np.char.add("row-", np.arange(1, n + 1).astype(str)).astype(object))
-        if n else id_np,
+    numeric = {
         "start": start.ms,
         "last": np.where(is_range, end.end_ms, start.end_ms),
         "end": np.where(is_range, end.ms, np.nan),
@@ -390,26 +429,53 @@ def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem]
         "end_prec": np.where(is_range, end.precision, -1).astype(np.int8),
         "theme_mask": mask,
         "importance": importance.astype(np.int8),
-    })
-    for col in TEXT_COLUMNS:
-        frame[col] = pd.Series(_text(table, col).to_pandas(), dtype="str")
+    }
+    text = {"id": ids, **{col: cols[col] for col in TEXT_COLUMNS}}
     extras_cols = [c for c in table.column_names if c not in KNOWN_COLUMNS]
-    extras = table.select(extras_cols).to_pandas() if extras_cols else pd.DataFrame(index=range(n))
 
-    events = frame[event_rows].reset_index(drop=True)
-    eras = frame[is_era].drop(columns=["theme_mask"]).reset_index(drop=True)
-    extras = extras[event_rows].reset_index(drop=True)
+    def frame(rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The rows given, in the file's order (no copy when that is every row)."""
+        every = len(rows) == n
+        take = None if every else pa.array(rows)
+        df = pd.DataFrame({k: v if every else v[rows] for k, v in numeric.items()})
+        for k, v in text.items():
+            df[k] = pd.Series((v if every else v.take(take)).to_pandas(), dtype="str")
+        ex = table.select(extras_cols) if extras_cols else None
+        ex = (ex if every else ex.take(take)).to_pandas() if ex is not None else pd.DataFrame(index=range(len(rows)))
+        return df[["id", *numeric, *TEXT_COLUMNS]], ex
+
+    events, extras = frame(np.flatnonzero(event_rows))
+    eras, _ = frame(np.flatnonzero(is_era))
     if len(events) == 0:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row (kind 'event')")])
-    return Timeline(events=events, themes=ordered, eras=eras, source_name=name, extras=extras)
+    return Timeline(events=events, themes=ordered, eras=eras.drop(columns=["theme_mask"]),
+                    source_name=name, extras=extras)
+
+
+def _theme_masks(n: int, flat: pa.Array, parents: np.ndarray, ordered: list[str]) -> np.ndarray:
+    """One uint64 per row, bit i set when the row has theme ``ordered[i]``."""
+    mask = np.zeros(n, dtype=np.uint64)
+    if len(parents) == 0:
+        return mask
+    codes = pc.index_in(flat, pa.array(ordered)).to_numpy(zero_copy_only=False)
+    codes = np.nan_to_num(codes.astype(np.float64), nan=0).astype(np.uint64)  # era-only themes: no lane
+    bits = np.left_shift(np.uint64(1), codes)
+    firsts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
+    mask[parents[firsts]] = np.bitwise_or.reduceat(bits, firsts)
+    return mask
+
+
+def _is_url(values: pa.Array) -> np.ndarray:
+    """http(s) links without spaces, quotes or angle brackets."""
+    return _np(pc.match_substring_regex(values, r"^https?://[^\s<>\"]+$"))
 
 
 def _np(arr: pa.Array) -> np.ndarray:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _lines(lines: np.ndarray | None, data: bytes) -> np.ndarray:
+def _lines(lines: np.ndarray | None, data: bytes, offset: int) -> np.ndarray:
     """Line number of each data row's first line, as in the file."""
     if lines is not None:
         return lines
-    return np.asarray([line for line, _ in list(_records(data))[1:]], dtype=np.int64)
+    return np.asarray([line for line, _ in list(_records(data[offset:].decode("utf-8")))[1:]], dtype=np.int64)

@@ -100,8 +100,24 @@ def parse_dates(values: "pa.Array | pa.ChunkedArray | pd.Series | list[str]") ->
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     stripped = pc.utf8_trim_whitespace(pc.fill_null(arr, ""))
-    n = len(stripped)
     present = pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
+    n = len(stripped)
+    filled = int(present.sum())
+    if filled < n // 2:
+        # Mostly blank (an end_date column): parse only the filled cells.
+        rows = np.flatnonzero(present)
+        sub = _parse_present(stripped.take(pa.array(rows)), np.ones(filled, dtype=bool))
+        ms = np.full(n, np.nan)
+        end_ms = np.full(n, np.nan)
+        precision = np.full(n, -1, dtype=np.int8)
+        error = np.full(n, None, dtype=object)
+        ms[rows], end_ms[rows], precision[rows], error[rows] = sub.ms, sub.end_ms, sub.precision, sub.error
+        return ParsedDates(ms, precision, end_ms, error, present)
+    return _parse_present(stripped, present)
+
+
+def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
+    n = len(stripped)
     parts = pc.extract_regex(stripped, pattern=_DATE_RE)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
 

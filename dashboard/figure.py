@@ -4,6 +4,10 @@ The same function serves the browser and the exporters, so what is downloaded
 is what is on screen. Dates go to plotly as epoch milliseconds (the only form
 its date axis draws correctly for BCE and three-digit years). User text is
 escaped before it reaches plotly, whose labels understand a little HTML.
+
+Figures are plain plotly dicts, numeric arrays as typed-array specs: building one
+takes milliseconds (plotly's validating objects took half a second at a million
+events) and the JSON the browser receives stays small.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
+from _plotly_utils.utils import to_typed_array_spec
 
 from . import dates
+from .aggregate import Density, density, in_window
 from .data import Timeline
 from .filters import View, date_bounds, filter_events
 
@@ -32,6 +37,8 @@ ERA_ROW_PX = 15
 LABEL_FONT = 11
 LABEL_LEVELS = (17, 31)
 """Vertical offsets (px) tried for a label, above then below its marker."""
+MAX_POINTS = 2500
+"""Most events drawn one by one; past this many in view the figure shows their density."""
 BAR_WIDTH = 0.22
 """Thickness of a period's bar, as a share of a lane."""
 
@@ -47,6 +54,15 @@ class FigureOptions:
     layout_width: int = 1200
     max_labels: int = 18
     label_min_importance: int = 4
+
+
+Figure = dict
+"""A plotly figure as a dict: ``{"data": [...], "layout": {...}}``."""
+
+
+def typed(values: np.ndarray):
+    """A numeric array as plotly.js's compact typed-array spec (base64)."""
+    return to_typed_array_spec(np.ascontiguousarray(values))
 
 
 def lane_style(i: int) -> tuple[str, str]:
@@ -99,22 +115,20 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
 
 
 def build_figure(timeline: Timeline, view: View, options: FigureOptions = FigureOptions(),
-                 rows: np.ndarray | None = None) -> go.Figure:
+                 rows: np.ndarray | None = None) -> Figure:
     """The figure for ``view``. Raises ValueError when the view's dates are not valid."""
     if rows is None:
         rows = filter_events(timeline, view)
     lanes = visible_lanes(timeline, view)
     height = options.height or figure_height(len(lanes))
-    fig = go.Figure()
     title = options.title or timeline.title or "Timeline"
-    fig.update_layout(
+    layout: dict = dict(
         title=dict(text=plot_text(title), x=0.01, xanchor="left", y=1 - 12 / height, yanchor="top",
                    yref="container", font=dict(size=22),
                    subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows))), font=dict(size=13))),
         font=dict(family=FONT, size=12, color="#222"),
         template="plotly_white",
         height=height,
-        width=options.width,
         margin=MARGIN,
         hovermode="closest",
         showlegend=True,
@@ -124,62 +138,39 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
         barmode="overlay",
         paper_bgcolor="white",
         plot_bgcolor="white",
+        annotations=[],
+        shapes=[],
     )
+    if options.width:
+        layout["width"] = options.width
+    fig: Figure = {"data": [], "layout": layout}
     if len(rows) == 0 or not lanes:
         return _empty(fig, "No events match these filters" if lanes else "No themes selected")
 
-    x0, x1 = x_extent(timeline, view, rows)
-    lane_of = {t: i for i, t in enumerate(lanes)}
-    ev = timeline.events
-    sub = ev.iloc[rows]
-    masks = sub["theme_mask"].to_numpy()
-    start = sub["start"].to_numpy()
-    last = sub["last"].to_numpy()
-    is_range = ~np.isnan(sub["end"].to_numpy())
-    imp = sub["importance"].to_numpy()
-    labels = dates.format_dates(start, sub["start_prec"].to_numpy())
-    end_labels = dates.format_dates(np.where(is_range, sub["end"].to_numpy(), np.nan), sub["end_prec"].to_numpy())
-    when = np.where(is_range & (end_labels != labels), labels + " – " + end_labels, labels)
-    titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
-    theme_text = np.array([", ".join(theme_label(t) for t in timeline.theme_names(int(m))) for m in masks],
-                          dtype=object)
-    custom = np.stack([rows.astype(object), titles, when, theme_text], axis=1)
-    hover = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><extra></extra>"
-
+    x0, x1 = (float(v) for v in x_extent(timeline, view, rows))
+    # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
+    # and past MAX_POINTS in view, its density per lane and period instead.
+    visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
     plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
     era_rows = _draw_eras(fig, timeline, x0, x1, plot_w)
-    fig.update_layout(legend_y=1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - MARGIN["b"]))
-    for t in lanes:
-        i = lane_of[t]
-        bit = np.uint64(1) << np.uint64(timeline.themes.index(t))
-        in_lane = (masks & bit) != 0
-        color, symbol = lane_style(timeline.themes.index(t))
-        pts = in_lane & ~is_range
-        rng = in_lane & is_range
-        if rng.any():
-            fig.add_trace(go.Bar(
-                orientation="h", base=start[rng], x=last[rng] - start[rng], y=np.full(rng.sum(), i),
-                width=BAR_WIDTH, marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
-                customdata=custom[rng], hovertemplate=hover, name=theme_label(t), legendgroup=t,
-                showlegend=False,
-            ))
-        fig.add_trace(go.Scatter(
-            x=start[pts], y=np.full(pts.sum(), i), mode="markers", name=theme_label(t), legendgroup=t,
-            marker=dict(color=color, symbol=symbol, size=5 + 2 * imp[pts].astype(int),
-                        line=dict(color="white", width=1), opacity=0.92),
-            customdata=custom[pts], hovertemplate=hover,
-        ))
+    layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - MARGIN["b"])
+    if len(visible) <= MAX_POINTS:
+        _draw_events(fig, timeline, lanes, visible)
+        _place_labels(fig, timeline, options, lanes, visible, x0, x1, height)
+    else:
+        _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1))
+        labelled = _place_labels(fig, timeline, options, lanes, most_important(timeline, visible), x0, x1, height)
+        _draw_events(fig, timeline, lanes, labelled)
 
-    fig.update_xaxes(type="date", range=[x0, x1], showgrid=True, gridcolor="#e6e6e6",
-                     zeroline=False, showline=True, linecolor="#888", ticks="outside", automargin=True,
-                     **year_ticks(x0, x1))
-    fig.update_yaxes(tickvals=list(range(len(lanes))), ticktext=[theme_label(t) for t in lanes],
-                     range=[len(lanes) - 0.5, -0.5], showgrid=False, zeroline=False, fixedrange=True,
-                     tickfont=dict(size=13))
+    layout["xaxis"] = dict(type="date", range=[x0, x1], showgrid=True, gridcolor="#e6e6e6", zeroline=False,
+                           showline=True, linecolor="#888", ticks="outside", automargin=True,
+                           **year_ticks(x0, x1))
+    layout["yaxis"] = dict(tickvals=list(range(len(lanes))), ticktext=[theme_label(t) for t in lanes],
+                           range=[len(lanes) - 0.5, -0.5], showgrid=False, zeroline=False, fixedrange=True,
+                           tickfont=dict(size=13))
     for i in range(1, len(lanes)):
-        fig.add_hline(y=i - 0.5, line=dict(color="#d0d0d0", width=1))
-
-    _place_labels(fig, timeline, options, lanes, rows, masks, start, last, is_range, imp, x0, x1, height)
+        layout["shapes"].append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=i - 0.5, y1=i - 0.5,
+                                     line=dict(color="#d0d0d0", width=1), layer="below"))
     return fig
 
 
@@ -218,16 +209,100 @@ def describe_view(timeline: Timeline, view: View, matched: int) -> str:
     return " · ".join(parts)
 
 
-def _empty(fig: go.Figure, message: str) -> go.Figure:
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    fig.add_annotation(text=message + "<br><span style='font-size:13px'>Tick more themes, widen the dates "
-                                      "or clear the search.</span>",
-                       xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=18, color="#555"))
+HOVER = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><extra></extra>"
+
+
+def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
+    """Per event: [row, title, date at its precision, themes], the hover and click payload."""
+    sub = timeline.events.iloc[rows]
+    start = sub["start"].to_numpy()
+    is_range = ~np.isnan(sub["end"].to_numpy())
+    labels = dates.format_dates(start, sub["start_prec"].to_numpy())
+    end_labels = dates.format_dates(np.where(is_range, sub["end"].to_numpy(), np.nan), sub["end_prec"].to_numpy())
+    when = np.where(is_range & (end_labels != labels), labels + " – " + end_labels, labels)
+    titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
+    themes = np.array([", ".join(theme_label(t) for t in timeline.theme_names(int(m)))
+                       for m in sub["theme_mask"].to_numpy()], dtype=object)
+    return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
+
+
+def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.ndarray) -> None:
+    """Markers for events and bars for periods, in every visible lane of their themes."""
+    masks = timeline.column("theme_mask")[rows]
+    start = timeline.column("start")[rows]
+    last = timeline.column("last")[rows]
+    is_range = ~np.isnan(timeline.column("end")[rows])
+    imp = timeline.column("importance")[rows].astype(int)
+    custom = event_hover(timeline, rows)
+    for i, t in enumerate(lanes):
+        theme = timeline.themes.index(t)
+        in_lane = (masks & (np.uint64(1) << np.uint64(theme))) != 0
+        color, symbol = lane_style(theme)
+        pts = in_lane & ~is_range
+        rng = in_lane & is_range
+        if rng.any():
+            fig["data"].append(dict(
+                type="bar", orientation="h", base=typed(start[rng]), x=typed(last[rng] - start[rng]),
+                y=typed(np.full(rng.sum(), i, dtype=np.int16)), width=BAR_WIDTH,
+                marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
+                customdata=custom[rng].tolist(), hovertemplate=HOVER, name=theme_label(t), legendgroup=t,
+                showlegend=False,
+            ))
+        fig["data"].append(dict(
+            type="scatter", x=typed(start[pts]), y=typed(np.full(pts.sum(), i, dtype=np.int16)), mode="markers",
+            name=theme_label(t), legendgroup=t,
+            marker=dict(color=color, symbol=symbol, size=typed((5 + 2 * imp[pts]).astype(np.int8)),
+                        line=dict(color="white", width=1), opacity=0.92),
+            customdata=custom[pts].tolist(), hovertemplate=HOVER,
+        ))
+
+
+def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
+    """One strip per lane, shaded by how many events start in each period (hover gives the count)."""
+    labels = np.array(d.buckets.labels(), dtype=object)
+    peak = np.log1p(max(int(d.per_lane.max()), 1))
+    for i, t in enumerate(d.lanes):
+        counts = d.per_lane[i]
+        color = lane_style(timeline.themes.index(t))[0]
+        z = np.where(counts > 0, np.log1p(counts) / peak, np.nan)
+        text = np.where(counts > 0, np.char.add(np.char.add(
+            np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {theme_label(t)}<br>"),
+            labels.astype(str)), "")
+        fig["data"].append(dict(
+            type="heatmap", x=typed(d.buckets.edges), y=[i - 0.36, i + 0.36], z=typed(z[None, :]),
+            text=[text.tolist()], hovertemplate="%{text}<extra></extra>", zmin=0, zmax=1, showscale=False,
+            hoverongaps=False, colorscale=[[0, _tint(color, 0.18)], [1, color]], name=theme_label(t),
+            legendgroup=t, showlegend=False,
+        ))
+
+
+def _tint(hex_color: str, amount: float) -> str:
+    """The colour mixed with white: ``amount`` 0 is white, 1 the colour."""
+    r, g, b = (int(hex_color[k:k + 2], 16) for k in (1, 3, 5))
+    mix = [round(255 - (255 - v) * amount) for v in (r, g, b)]
+    return f"rgb({mix[0]},{mix[1]},{mix[2]})"
+
+
+def most_important(timeline: Timeline, rows: np.ndarray, k: int = 400) -> np.ndarray:
+    """The ``k`` most important of ``rows`` (earliest first among equals): label candidates."""
+    if len(rows) <= k:
+        return rows
+    imp = timeline.column("importance")[rows].astype(np.int64)
+    key = -imp * (1 << 40) + np.arange(len(rows))
+    return np.sort(rows[np.argpartition(key, k)[:k]])
+
+
+def _empty(fig: Figure, message: str) -> Figure:
+    fig["layout"]["xaxis"] = dict(visible=False)
+    fig["layout"]["yaxis"] = dict(visible=False)
+    fig["layout"]["annotations"].append(dict(
+        text=message + "<br><span style='font-size:13px'>Tick more themes, widen the dates or clear the "
+                       "search.</span>",
+        xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=18, color="#555")))
     return fig
 
 
-def _draw_eras(fig: go.Figure, timeline: Timeline, x0: float, x1: float, plot_w: float) -> int:
+def _draw_eras(fig: Figure, timeline: Timeline, x0: float, x1: float, plot_w: float) -> int:
     """Eras as light bands behind the lanes, named just above the plot; returns the label rows used."""
     eras = timeline.eras
     if eras is None or len(eras) == 0:
@@ -237,8 +312,9 @@ def _draw_eras(fig: go.Figure, timeline: Timeline, x0: float, x1: float, plot_w:
     used = 0
     for k, era in enumerate(shown.itertuples()):
         a, b = max(era.start, x0), min(era.last, x1)
-        fig.add_vrect(x0=a, x1=b, fillcolor="#8c8c8c" if k % 2 else "#5b7fa6", opacity=0.09,
-                      line_width=0, layer="below")
+        fig["layout"]["shapes"].append(dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1,
+                                            fillcolor="#8c8c8c" if k % 2 else "#5b7fa6", opacity=0.09,
+                                            line=dict(width=0), layer="below"))
         band = ((a - x0) / (x1 - x0) * plot_w, (b - x0) / (x1 - x0) * plot_w)
         mid = (band[0] + band[1]) / 2
         # The full name where a row has room for it, else a name cut to the band's width.
@@ -251,9 +327,9 @@ def _draw_eras(fig: go.Figure, timeline: Timeline, x0: float, x1: float, plot_w:
                 if all(left + w + 6 <= l0 or l1 + 6 <= left for l0, l1 in taken):
                     taken.append((left, left + w))
                     used = max(used, r + 1)
-                    fig.add_annotation(x=x0 + (left + w / 2) / plot_w * (x1 - x0), y=1, xref="x", yref="paper",
-                                       yanchor="bottom", yshift=r * ERA_ROW_PX, showarrow=False, text=text,
-                                       font=dict(size=10, color="#4a5a6a"))
+                    fig["layout"]["annotations"].append(dict(
+                        x=x0 + (left + w / 2) / plot_w * (x1 - x0), y=1, xref="x", yref="paper", yanchor="bottom",
+                        yshift=r * ERA_ROW_PX, showarrow=False, text=text, font=dict(size=10, color="#4a5a6a")))
                     placed = True
                     break
             if placed:
@@ -261,22 +337,31 @@ def _draw_eras(fig: go.Figure, timeline: Timeline, x0: float, x1: float, plot_w:
     return used
 
 
-def _place_labels(fig, timeline, options, lanes, rows, masks, start, last, is_range, imp, x0, x1, height):
-    """Label the most important events in view, greedily, where a label overlaps no other."""
+def _place_labels(fig: Figure, timeline: Timeline, options: FigureOptions, lanes: list[str],
+                  rows: np.ndarray, x0: float, x1: float, height: int) -> np.ndarray:
+    """Label the most important events in view, greedily, where a label overlaps no other.
+
+    Returns the rows that got a label.
+    """
     plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
     plot_h = height - MARGIN["t"] - MARGIN["b"]
     pitch = plot_h / max(len(lanes), 1)
     span = x1 - x0
+    masks = timeline.column("theme_mask")[rows]
+    start = timeline.column("start")[rows]
+    last = timeline.column("last")[rows]
+    imp = timeline.column("importance")[rows]
+    is_range = ~np.isnan(timeline.column("end")[rows])
     anchor = np.where(is_range, (np.maximum(start, x0) + np.minimum(last, x1)) / 2, start)
     inside = (anchor >= x0) & (anchor <= x1) & (imp >= options.label_min_importance)
     order = np.flatnonzero(inside)
     order = order[np.lexsort((anchor[order], -imp[order]))][:400]
     placed: list[tuple[float, float, float, float]] = []
+    labelled: list[int] = []
     title_col = timeline.events["title"]
     bits = [np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes]
-    n = 0
     for j in order:
-        if n >= options.max_labels:
+        if len(labelled) >= options.max_labels:
             break
         lane = next(i for i, b in enumerate(bits) if masks[j] & b)
         text = plot_text(title_col.iloc[int(rows[j])], 38)
@@ -295,9 +380,10 @@ def _place_labels(fig, timeline, options, lanes, rows, masks, start, last, is_ra
             if any(rect[0] < r[2] + 4 and r[0] < rect[2] + 4 and rect[1] < r[3] and r[1] < rect[3] for r in placed):
                 continue
             placed.append(rect)
-            fig.add_annotation(x=anchor[j], y=lane, text=text, showarrow=True, ax=0, ay=dy, arrowhead=0,
-                               arrowwidth=1, arrowcolor="#999", standoff=2, xanchor=xanchor,
-                               font=dict(size=LABEL_FONT, color="#222"), bgcolor="rgba(255,255,255,0.8)",
-                               borderpad=1)
-            n += 1
+            labelled.append(int(rows[j]))
+            fig["layout"]["annotations"].append(dict(
+                x=float(anchor[j]), y=lane, text=text, showarrow=True, ax=0, ay=dy, arrowhead=0, arrowwidth=1,
+                arrowcolor="#999", standoff=2, xanchor=xanchor, font=dict(size=LABEL_FONT, color="#222"),
+                bgcolor="rgba(255,255,255,0.8)", borderpad=1))
             break
+    return np.array(sorted(labelled), dtype=np.int64)

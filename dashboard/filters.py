@@ -8,6 +8,7 @@ same function.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
@@ -112,11 +113,30 @@ def match_without_themes(timeline: Timeline, view: View) -> np.ndarray:
     return _text_match(timeline, rows, view.text)
 
 
+FILTER_MEMO_SIZE = 16
+_memo_lock = threading.Lock()
+
+
 def filter_events(timeline: Timeline, view: View) -> np.ndarray:
     """Row indices of the events the view shows: any ticked theme, in the date range, matching the text.
 
-    The cheap numeric filters run first so that text is searched only in what they leave.
+    The cheap numeric filters run first so that text is searched only in what they leave. Results
+    are remembered per timeline, so zooming and panning with the same filters costs nothing here.
     """
+    key = ("filter", view.themes, view.start.strip(), view.end.strip(), " ".join(view.text.lower().split()))
+    memo = timeline.memo.setdefault("filters", {})
+    rows = memo.get(key)
+    if rows is None:
+        rows = _filter(timeline, view)
+        rows.setflags(write=False)
+        with _memo_lock:
+            while len(memo) >= FILTER_MEMO_SIZE:
+                memo.pop(next(iter(memo)))
+            memo[key] = rows
+    return rows
+
+
+def _filter(timeline: Timeline, view: View) -> np.ndarray:
     ev = timeline.events
     bits = theme_bits(timeline, view.themes)
     lo, hi = date_bounds(view)

@@ -5,7 +5,8 @@ import pytest
 
 from dashboard import export
 from dashboard.data import load_timeline
-from dashboard.export import export_format, render_view, write_atomic
+from dashboard.export import export_format, render_view
+from dashboard.files import write_atomic
 from dashboard.filters import View
 
 
