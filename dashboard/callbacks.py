@@ -14,7 +14,7 @@ from . import dates
 from .data import Timeline
 from .export import render_view, start_export_server
 from .figure import FigureOptions, build_figure, theme_label
-from .filters import View, filter_events, match_without_themes, theme_counts
+from .filters import View, facet_counts, filter_events
 from .layout import theme_options
 
 CONTROL_IDS = ("themes", "date-from", "date-to", "search")
@@ -120,7 +120,7 @@ def register_callbacks(app: Dash, timeline: Timeline, title: str) -> None:
         view = view_from_store(stored)
         try:
             rows = filter_events(timeline, view)
-            facets = theme_counts(timeline, match_without_themes(timeline, view))
+            facets = facet_counts(timeline, view)
         except ValueError as exc:
             return no_update, no_update, no_update, str(exc)
         layout_width = int(min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH))

@@ -9,6 +9,7 @@ same function.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
@@ -117,23 +118,41 @@ FILTER_MEMO_SIZE = 16
 _memo_lock = threading.Lock()
 
 
+def _memoised(timeline: Timeline, key: tuple, compute):
+    """``compute()`` once per key and timeline (the last FILTER_MEMO_SIZE keys are kept)."""
+    memo = timeline.memo.setdefault("filters", {})
+    value = memo.get(key)
+    if value is None:
+        value = compute()
+        with _memo_lock:
+            while len(memo) >= FILTER_MEMO_SIZE:
+                memo.pop(next(iter(memo)))
+            memo[key] = value
+    return value
+
+
+def _filter_key(view: View) -> tuple:
+    return view.start.strip(), view.end.strip(), " ".join(view.text.lower().split())
+
+
 def filter_events(timeline: Timeline, view: View) -> np.ndarray:
     """Row indices of the events the view shows: any ticked theme, in the date range, matching the text.
 
     The cheap numeric filters run first so that text is searched only in what they leave. Results
     are remembered per timeline, so zooming and panning with the same filters costs nothing here.
     """
-    key = ("filter", view.themes, view.start.strip(), view.end.strip(), " ".join(view.text.lower().split()))
-    memo = timeline.memo.setdefault("filters", {})
-    rows = memo.get(key)
-    if rows is None:
+    def compute() -> np.ndarray:
         rows = _filter(timeline, view)
         rows.setflags(write=False)
-        with _memo_lock:
-            while len(memo) >= FILTER_MEMO_SIZE:
-                memo.pop(next(iter(memo)))
-            memo[key] = rows
-    return rows
+        return rows
+
+    return _memoised(timeline, ("rows", view.themes, *_filter_key(view)), compute)
+
+
+def facet_counts(timeline: Timeline, view: View) -> dict[str, int]:
+    """Per theme, how many events match the view's dates and text (whatever themes are ticked)."""
+    return _memoised(timeline, ("facets", *_filter_key(view)),
+                     lambda: theme_counts(timeline, match_without_themes(timeline, view)))
 
 
 def _filter(timeline: Timeline, view: View) -> np.ndarray:
@@ -146,21 +165,61 @@ def _filter(timeline: Timeline, view: View) -> np.ndarray:
     return _text_match(timeline, np.flatnonzero(keep), view.text)
 
 
+SEARCH_THREADS = 2
+_search_pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="timeline-search")
+
+
+def haystack(timeline: Timeline) -> pa.Array:
+    """Title, description, actors and location of each event in one string (built at the first search).
+
+    One pass over one column is much faster than four, and arrow releases the GIL, so halves
+    of it are searched on both cores at once.
+    """
+    def build() -> pa.Array:
+        ev = timeline.events
+        cols = [pa.chunked_array(pa.array(ev[c].array)).cast(pa.large_string()).combine_chunks()
+                for c in SEARCH_COLUMNS if c in ev]
+        sep = pa.scalar("\x1f", pa.large_string())
+        return pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
+
+    with _memo_lock:
+        lock = timeline.memo.setdefault("haystack-lock", threading.Lock())
+    with lock:
+        if "haystack" not in timeline.memo:
+            timeline.memo["haystack"] = build()
+    return timeline.memo["haystack"]
+
+
+def _contains(hay: pa.Array, term: str) -> np.ndarray:
+    def part(a: pa.Array) -> np.ndarray:
+        return pc.match_substring(a, term, ignore_case=True).to_numpy(zero_copy_only=False)
+
+    n = len(hay)
+    if n < 100_000:
+        return part(hay)
+    cut = n // SEARCH_THREADS
+    pieces = [hay.slice(i * cut, cut if i < SEARCH_THREADS - 1 else n - i * cut) for i in range(SEARCH_THREADS)]
+    return np.concatenate(list(_search_pool.map(part, pieces)))
+
+
 def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:
-    terms = text.split()
+    """The rows where every word of ``text`` occurs, in any case, in the searchable columns."""
+    terms = ["".join(ch for ch in t if ch.isprintable()) for t in text.split()]
+    terms = [t for t in terms if t]
     if not terms or len(rows) == 0:
         return rows
-    ev = timeline.events
-    idx = pa.array(rows)
-    cols = [pa.array(ev[c].array).take(idx) if len(rows) < len(ev) else pa.array(ev[c].array)
-            for c in SEARCH_COLUMNS if c in ev]
-    ok = np.ones(len(rows), dtype=bool)
+    hay = haystack(timeline)
+    if len(rows) * 4 < len(hay):  # a small share: gather it, then search less
+        hay = hay.take(pa.array(rows))
+        for term in terms:
+            keep = _contains(hay, term)
+            rows, hay = rows[keep], hay.filter(pa.array(keep))
+        return rows
+    ok = np.zeros(len(hay), dtype=bool)
+    ok[rows] = True
     for term in terms:
-        hit = np.zeros(len(rows), dtype=bool)
-        for col in cols:
-            hit |= pc.match_substring(col, term, ignore_case=True).to_numpy(zero_copy_only=False)
-        ok &= hit
-    return rows[ok]
+        ok &= _contains(hay, term)
+    return np.flatnonzero(ok)
 
 
 def theme_counts(timeline: Timeline, rows: np.ndarray) -> dict[str, int]:

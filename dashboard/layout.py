@@ -73,7 +73,10 @@ def build_layout(timeline: Timeline, title: str) -> html.Div:
                 ]),
             ]),
             html.Main(className="chart", children=[
-                dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
+                # A spinner over the chart (which stays visible) when an update takes a moment.
+                dcc.Loading(dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
+                            target_components={"timeline": "figure"}, delay_show=400, show_initially=False,
+                            overlay_style={"visibility": "visible", "opacity": 0.6}, type="circle"),
                 html.Section(id="details", className="details", **{"aria-live": "polite"},
                              children=html.P("Click an event or a period to see its details.", className="hint")),
             ]),

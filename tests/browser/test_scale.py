@@ -1,0 +1,73 @@
+"""A 200,000-event file in the browser: density first, individual events after zooming in."""
+
+from __future__ import annotations
+
+import pyarrow.csv as pacsv
+import pytest
+
+from benchmarks.generate import generate
+from tests.browser.conftest import Server, wait_for_graph
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def big_server(tmp_path_factory):
+    path = tmp_path_factory.mktemp("scale") / "big.csv"
+    pacsv.write_csv(generate(200_000, n_themes=12, seed=11), path)
+    srv = Server(path)
+    yield srv
+    srv.stop()
+
+
+def trace_types(page) -> set[str]:
+    return set(page.evaluate("() => document.querySelector('#timeline .js-plotly-plot')._fullData.map(t => t.type)"))
+
+
+def drag_zoom(page, a: float, b: float) -> None:
+    """Drag across the plot from fraction a to fraction b of its width, as a user zooms."""
+    box = page.locator("#timeline .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] * 0.5
+    page.mouse.move(box["x"] + box["width"] * a, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * (a + b) / 2, y, steps=4)
+    page.mouse.move(box["x"] + box["width"] * b, y, steps=4)
+    page.mouse.up()
+
+
+def test_zoom_in_until_events_then_click_one(big_server, page):
+    page.goto(big_server.url)
+    wait_for_graph(page, "200,000 of 200,000 events match")
+    assert "heatmap" in trace_types(page)
+    # hovering a density cell tells how many events it holds
+    for step in range(8):
+        before = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()")
+        drag_zoom(page, 0.45, 0.55)
+        page.wait_for_function("b => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()"
+                               " !== b", arg=before)
+        wait_for_graph(page, "200,000 of 200,000 events match")  # the match count holds at every zoom
+        page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
+        if "heatmap" not in trace_types(page):
+            break
+    assert "heatmap" not in trace_types(page), "zooming in never reached individual events"
+    assert "x0=" in page.url  # the zoom is part of the shareable view
+    point = page.evaluate("""() => {
+        const gd = document.querySelector('#timeline .js-plotly-plot');
+        const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+        for (const t of gd._fullData) {
+            if (t.type !== 'scatter' || !t._length) continue;
+            for (let i = 0; i < t._length; i++) {
+                const px = fl.xaxis.d2p(t.x[i]);
+                if (px > 20 && px < fl._size.w - 20)
+                    return {x: box.left + fl._size.l + px, y: box.top + fl._size.t + fl.yaxis.d2p(t.y[i]),
+                            title: t.customdata[i][1]};
+            }
+        }
+        return null;
+    }""")
+    assert point is not None
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector("#details h2")
+    assert page.locator("#details h2").text_content()
+    assert "Delegates led by" in page.locator("#details .description").text_content()
+    assert page.locator("#details a").get_attribute("href").startswith("https://example.org/archive/ev-")
