@@ -24,7 +24,7 @@ import pyarrow as pa
 from .data import Problem, Timeline, ValidationError, parse_events
 from .files import atomic_file
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_MIN_BYTES = 1 << 20
 """Smaller files load in milliseconds: no cache for them."""
 EXTRA_PREFIX = "extra:"
@@ -104,7 +104,7 @@ def _write(target: Path, timeline: Timeline, key: dict) -> None:
     for col in timeline.extras.columns:
         values = pa.array(timeline.extras[col].astype("str"), type=pa.string())
         table = table.append_column(EXTRA_PREFIX + str(col), pa.concat_arrays([values, pa.array(pad, pa.string())]))
-    meta = {**key, "themes": timeline.themes, "title": timeline.title}
+    meta = {**key, "themes": timeline.themes, "title": timeline.title, "rich_text": timeline.rich_text}
     table = table.replace_schema_metadata({b"timeline": json.dumps(meta).encode()})
     with atomic_file(target, durable=False) as fh:
         with pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
@@ -134,4 +134,4 @@ def _read(candidate: Path, key: dict, name: str) -> Timeline | None:
     extras = pd.DataFrame({c[len(EXTRA_PREFIX):]: pd.Series(table[c].to_pandas(), dtype="str")[~era].reset_index(
         drop=True) for c in extra_cols}, index=range(len(events)))
     return Timeline(events=events, themes=list(meta["themes"]), eras=eras, source_name=name,
-                    title=meta.get("title"), extras=extras)
+                    title=meta.get("title"), extras=extras, rich_text=bool(meta.get("rich_text")))

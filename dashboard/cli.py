@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__
 from . import cache
 from .data import Timeline, ValidationError
+from .datasets import DEFAULT_MAX_UPLOAD_MB
 from .filters import View, filter_events, theme_counts
 
 DEFAULT_HOST = "127.0.0.1"
@@ -72,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     s.add_argument("--debug", action="store_true", help="Dash debug mode (never on a public address)")
+    s.add_argument("--max-upload-mb", type=int, default=DEFAULT_MAX_UPLOAD_MB,
+                   help=f"largest file a user may open in the browser (default {DEFAULT_MAX_UPLOAD_MB})")
+    s.add_argument("--upload-dir", type=Path, default=None,
+                   help="where uploaded files are kept (default: a folder in the system's temp dir)")
 
     e = sub.add_parser("export", help="write the timeline for some filters to PNG, SVG or PDF")
     file_arg(e)
@@ -140,7 +145,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
 
 def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
     from .app import create_app
-    app = create_app(timeline, title=title)
+    app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
     print(f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
           + ("  [debug mode]" if args.debug else ""), flush=True)
     app.run(host=args.host, port=args.port, debug=args.debug)

@@ -28,9 +28,16 @@ import pyarrow.csv as pacsv
 from . import dates
 
 REQUIRED_COLUMNS = ("date", "title", "themes")
-OPTIONAL_COLUMNS = ("id", "end_date", "description", "actors", "location", "source", "importance", "kind")
+OPTIONAL_COLUMNS = ("id", "end_date", "description", "actors", "location", "source", "importance", "kind",
+                    "display_date", "end_display_date")
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
-TEXT_COLUMNS = ("title", "description", "actors", "location", "source")
+TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
+"""Free text kept per event. display_date / end_display_date, when given, are shown instead of the
+computed date (TimelineJS's "Display Date")."""
+FORMULA_START = "=+-@\t\r"
+"""A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
+``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""
+NOT_TEXT = ("date", "end_date", "importance", "kind")
 
 THEME_VOCABULARY = {
     "diplomacy": "treaties, summits, state visits, speeches",
@@ -108,6 +115,8 @@ class Timeline:
     source_name: str
     title: str | None = None
     extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rich_text: bool = False
+    """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
     memo: dict = field(default_factory=dict, repr=False, compare=False)
     """Results derived from this (immutable) table, kept with it: filter results, theme combinations."""
 
@@ -147,6 +156,15 @@ def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeli
 
 
 def parse_events(data: bytes, name: str) -> Timeline:
+    """Validate a file's bytes: the project's CSV, or a TimelineJS spreadsheet (CSV) or JSON."""
+    from . import timelinejs
+
+    kind = timelinejs.detect(data)
+    if kind is not None:
+        table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
+        timeline = _validate(table, lines, problems, data, 0, name)
+        timeline.title, timeline.rich_text = title, True
+        return timeline
     data, offset = _decode(data, name)
     table, lines, problems = _read_table(data, offset, name)
     return _validate(table, lines, problems, data, offset, name)
@@ -309,6 +327,14 @@ TRIMMED_COLUMNS = ("id", "date", "end_date", "title", "themes", "importance", "k
 """Cells compared or parsed are trimmed; long free text is kept as written."""
 
 
+def unescape_formulas(arr: pa.Array) -> pa.Array:
+    """``'=SUM(A1)`` back to ``=SUM(A1)`` (see FORMULA_START); other cells untouched."""
+    if not pc.any(pc.starts_with(arr, "'")).as_py():
+        return arr
+    pattern = "^'[" + re.escape(FORMULA_START) + "]"
+    return pc.if_else(pc.match_substring_regex(arr, pattern), pc.utf8_slice_codeunits(arr, 1), arr)
+
+
 class _Columns:
     """Each column once, as a single chunk of strings (trimmed where it is compared or parsed)."""
 
@@ -325,6 +351,8 @@ class _Columns:
                 arr = self.table[col].combine_chunks()
                 if col in TRIMMED_COLUMNS:
                     arr = pc.utf8_trim_whitespace(arr)
+                if col not in NOT_TEXT:
+                    arr = unescape_formulas(arr)
             self._cache[col] = arr
         return self._cache[col]
 
@@ -440,7 +468,7 @@ def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem]
         df = pd.DataFrame({k: v if every else v[rows] for k, v in numeric.items()})
         for k, v in text.items():
             df[k] = pd.Series((v if every else v.take(take)).to_pandas(), dtype="str")
-        ex = table.select(extras_cols) if extras_cols else None
+        ex = pa.table({c: cols[c] for c in extras_cols}) if extras_cols else None
         ex = (ex if every else ex.take(take)).to_pandas() if ex is not None else pd.DataFrame(index=range(len(rows)))
         return df[["id", *numeric, *TEXT_COLUMNS]], ex
 

@@ -1,4 +1,5 @@
-"""Static export of a view: PNG, SVG and PDF through kaleido (headless Chromium).
+"""Exports of a view: PNG, SVG and PDF through kaleido (headless Chromium), the filtered events as
+CSV, and a standalone interactive HTML page.
 
 The app and the CLI both call :func:`render_view`, so a downloaded image and a
 command-line image of the same view are the same figure. Files are written
@@ -7,13 +8,19 @@ atomically: a crash mid-write leaves any previous file intact.
 
 from __future__ import annotations
 
+import html
+import io
 import threading
 import warnings
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import plotly.io as pio
 
-from .data import Timeline
+from . import dates
+
+from .data import FORMULA_START, Timeline
 from .files import write_atomic  # noqa: F401 (re-exported for the CLI)
 from .figure import FigureOptions, build_figure
 from .filters import View
@@ -70,3 +77,63 @@ def render_view(timeline: Timeline, view: View, fmt: str = "png", title: str | N
         warnings.filterwarnings("ignore", message="The kopts argument is ignored")
         return pio.to_image(fig, format=fmt, width=width, height=fig["layout"]["height"], scale=scale,
                             validate=False)
+
+
+def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
+    """The events at ``rows`` (and every era) as a CSV in the project's own format.
+
+    Loading it again (``timeline validate``) gives the same events: dates keep their precision
+    (``-0490``, ``2015-04``), themes their names, extra columns their values. Text cells that a
+    spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
+    """
+    ev = timeline.events.iloc[rows]
+    out = pd.DataFrame({
+        "id": ev["id"].to_numpy(dtype=object),
+        "date": dates.to_iso(ev["start"].to_numpy(), ev["start_prec"].to_numpy()),
+        "end_date": dates.to_iso(ev["end"].to_numpy(), ev["end_prec"].to_numpy()),
+        "title": ev["title"].to_numpy(dtype=object),
+        "themes": [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()],
+        **{c: ev[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
+        "importance": ev["importance"].astype(str).to_numpy(dtype=object),
+        "kind": "event",
+        **{c: ev[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in ev},
+    })
+    for col in timeline.extras.columns:
+        out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
+    if len(timeline.eras):
+        er = timeline.eras
+        eras = pd.DataFrame({
+            "id": er["id"].to_numpy(dtype=object),
+            "date": dates.to_iso(er["start"].to_numpy(), er["start_prec"].to_numpy()),
+            "end_date": dates.to_iso(er["end"].to_numpy(), er["end_prec"].to_numpy()),
+            "title": er["title"].to_numpy(dtype=object),
+            "themes": "",
+            **{c: er[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
+            "importance": er["importance"].astype(str).to_numpy(dtype=object),
+            "kind": "era",
+        })
+        out = pd.concat([out, eras], ignore_index=True).fillna("")
+    for col in out.columns:
+        if col not in ("date", "end_date", "importance", "kind"):
+            out[col] = neutralise_formulas(out[col].astype(str))
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to cells that start like a spreadsheet formula (and to cells already starting so)."""
+    starts = values.str[:1]
+    risky = starts.isin(list(FORMULA_START)) | ((starts == "'") & values.str[1:2].isin(list(FORMULA_START)))
+    return values.where(~risky, "'" + values)
+
+
+def standalone_html(timeline: Timeline, view: View, title: str | None = None) -> bytes:
+    """The current view as one HTML file that works offline: pan, zoom and hover included."""
+    fig = build_figure(timeline, view, FigureOptions(title=title, width=None))
+    page = pio.to_html(fig, full_html=True, include_plotlyjs=True,
+                       config={"displaylogo": False, "responsive": True},
+                       default_width="100%", default_height=f"{fig['layout']['height']}px")
+    heading = html.escape(title or timeline.title or "Timeline")
+    page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
+    return page.encode("utf-8")

@@ -212,14 +212,25 @@ def describe_view(timeline: Timeline, view: View, matched: int) -> str:
 HOVER = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><extra></extra>"
 
 
-def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
-    """Per event: [row, title, date at its precision, themes], the hover and click payload."""
+def when_labels(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
+    """How each event's date reads: its display date if the file gives one, else the date at its
+    precision ('29 Apr 2015', '1945 – 1952', '490 BCE')."""
     sub = timeline.events.iloc[rows]
     start = sub["start"].to_numpy()
     is_range = ~np.isnan(sub["end"].to_numpy())
-    labels = dates.format_dates(start, sub["start_prec"].to_numpy())
-    end_labels = dates.format_dates(np.where(is_range, sub["end"].to_numpy(), np.nan), sub["end_prec"].to_numpy())
-    when = np.where(is_range & (end_labels != labels), labels + " – " + end_labels, labels)
+    first = dates.format_dates(start, sub["start_prec"].to_numpy())
+    shown = sub["display_date"].to_numpy(dtype=object) if "display_date" in sub else np.full(len(rows), "")
+    first = np.where(shown != "", shown, first)
+    last = dates.format_dates(np.where(is_range, sub["end"].to_numpy(), np.nan), sub["end_prec"].to_numpy())
+    shown_end = sub["end_display_date"].to_numpy(dtype=object) if "end_display_date" in sub else shown
+    last = np.where((shown_end != "") & is_range, shown_end, last)
+    return np.where(is_range & (last != first) & (last != ""), first + " – " + last, first).astype(object)
+
+
+def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
+    """Per event: [row, title, date as shown, themes], the hover and click payload."""
+    sub = timeline.events.iloc[rows]
+    when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
     titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
     themes = np.array([", ".join(theme_label(t) for t in timeline.theme_names(int(m)))
                        for m in sub["theme_mask"].to_numpy()], dtype=object)
@@ -387,3 +398,42 @@ def _place_labels(fig: Figure, timeline: Timeline, options: FigureOptions, lanes
                 bgcolor="rgba(255,255,255,0.8)", borderpad=1))
             break
     return np.array(sorted(labelled), dtype=np.int64)
+
+
+OVERVIEW_HEIGHT = 110
+
+
+def full_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, float]:
+    """The x range of every matching event, whatever the zoom."""
+    return x_extent(timeline, View(themes=view.themes, start=view.start, end=view.end, text=view.text), rows)
+
+
+def build_overview(timeline: Timeline, view: View, rows: np.ndarray) -> Figure:
+    """A strip of how many matching events start in each period over the whole span, with the
+    visible range shaded: it shows where the events are, and dragging across it zooms the timeline."""
+    fig: Figure = {"data": [], "layout": dict(
+        height=OVERVIEW_HEIGHT, margin=dict(l=MARGIN["l"], r=MARGIN["r"], t=8, b=28), template="plotly_white",
+        font=dict(family=FONT, size=11, color="#444"), showlegend=False, dragmode="zoom", hovermode="x",
+        paper_bgcolor="white", plot_bgcolor="white", bargap=0, shapes=[],
+        yaxis=dict(fixedrange=True, showticklabels=False, showgrid=False, zeroline=False, title=None),
+    )}
+    if len(rows) == 0:
+        fig["layout"]["xaxis"] = dict(visible=False)
+        fig["layout"]["yaxis"]["visible"] = False
+        return fig
+    x0, x1 = (float(v) for v in full_extent(timeline, view, rows))
+    d = density(timeline, rows, [], x0, x1, target=120)
+    edges = d.buckets.edges
+    fig["data"].append(dict(
+        type="bar", x=typed((edges[:-1] + edges[1:]) / 2), y=typed(d.total), width=typed(np.diff(edges)),
+        marker=dict(color="#5b7fa6", line=dict(width=0)), customdata=d.buckets.labels(),
+        hovertemplate="%{y:,} events<br>%{customdata}<extra></extra>", name="events",
+    ))
+    fig["layout"]["xaxis"] = dict(type="date", range=[x0, x1], showgrid=False, zeroline=False, showline=True,
+                                  linecolor="#888", ticks="outside", **year_ticks(x0, x1))
+    if view.x_range is not None:
+        a, b = view.x_range
+        fig["layout"]["shapes"].append(dict(type="rect", xref="x", yref="paper", x0=max(a, x0), x1=min(b, x1),
+                                            y0=0, y1=1, fillcolor="rgba(213,94,0,0.15)",
+                                            line=dict(color="#D55E00", width=1.5)))
+    return fig

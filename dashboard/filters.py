@@ -222,6 +222,28 @@ def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:
     return np.flatnonzero(ok)
 
 
+SORT_COLUMNS = {"when": "start", "title": "title", "location": "location", "themes": "theme_mask"}
+
+
+def sorted_rows(timeline: Timeline, view: View, rows: np.ndarray, column: str, descending: bool) -> np.ndarray:
+    """``rows`` ordered for the table (by date unless told otherwise); remembered like the filters."""
+    field = SORT_COLUMNS.get(column, "start")
+
+    def compute() -> np.ndarray:
+        values = timeline.events[field].iloc[rows] if len(rows) else timeline.events[field].iloc[:0]
+        if field in ("start", "theme_mask"):
+            order = np.argsort(values.to_numpy(), kind="stable")
+        else:
+            order = pc.sort_indices(pa.array(values.array).combine_chunks()
+                                    if hasattr(pa.array(values.array), "combine_chunks") else pa.array(values.array)
+                                    ).to_numpy()
+        out = rows[order[::-1] if descending else order]
+        out.setflags(write=False)
+        return out
+
+    return _memoised(timeline, ("sorted", view.themes, *_filter_key(view), field, descending), compute)
+
+
 def theme_counts(timeline: Timeline, rows: np.ndarray) -> dict[str, int]:
     """How many of ``rows`` carry each theme."""
     masks = timeline.events["theme_mask"].to_numpy()[rows]

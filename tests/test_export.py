@@ -67,3 +67,41 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
     monkeypatch.undo()
     write_atomic(target, b"new")
     assert target.read_bytes() == b"new"
+
+
+def test_csv_round_trip_keeps_every_event_exactly(write_csv):
+    from dashboard.data import parse_events
+    from dashboard.export import events_csv
+    from dashboard.filters import filter_events
+    src = ("id,date,end_date,title,themes,description,actors,location,source,importance,kind,notes\n"
+           "m,-490,,=SUM(A1:A9),war,@risky,+1 actor,-Athens,https://x.org/m,2,,=cmd|' /C calc'!A0\n"
+           "y,0476,,End of an empire,politics,'plain quote,,,,3,,\n"
+           "p,1945-09-02,1952-04-28,\"Occupation, \"\"Allied\"\"\",security;diplomacy,\"two\nlines\",,,,4,,x\n"
+           "e,1947,1991,Cold War,,,,,,,era,\n")
+    tl = load_timeline(write_csv(src))
+    out = events_csv(tl, filter_events(tl, View()))
+    text = out.decode()
+    assert "'=SUM(A1:A9)" in text and "'@risky" in text and "'+1 actor" in text and "'-Athens" in text
+    assert "\n'=cmd" not in text and ",'=cmd|" in text      # extra columns too
+    assert ",-0490," in text                                  # dates are not touched
+    back = parse_events(out, "back.csv")
+    assert back.events.equals(tl.events) and back.eras.equals(tl.eras) and back.extras.equals(tl.extras)
+    assert back.events["title"][0] == "=SUM(A1:A9)"
+
+
+def test_csv_of_a_filtered_view(small_csv):
+    from dashboard.data import parse_events
+    from dashboard.export import events_csv
+    from dashboard.filters import filter_events
+    tl = load_timeline(small_csv)
+    back = parse_events(events_csv(tl, filter_events(tl, View(themes=("trade",)))), "f.csv")
+    assert set(back.events["id"]) == {"kanagawa", "trade-talks"}
+    assert len(back.eras) == 1
+
+
+def test_standalone_html_carries_plotly_and_the_view(small_csv):
+    from dashboard.export import standalone_html
+    page = standalone_html(load_timeline(small_csv), View(themes=("war",)), title="Wars").decode()
+    assert page.lower().startswith("<!doctype html>")
+    assert "<title>Wars</title>" in page and "Plotly.newPlot" in page and "Battle of Marathon" in page
+    assert "<script src=" not in page  # plotly.js is inside: works offline

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -41,12 +42,14 @@ class Server:
     def __init__(self, csv_path: Path, *extra: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
+        # The server logs every request: to a file, never to a pipe nobody reads (it would fill and block).
+        self.log = tempfile.NamedTemporaryFile(prefix="timeline-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(csv_path), "--port",
-                                      str(self.port), *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                                      str(self.port), *extra], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stdout.read().decode())
+                raise RuntimeError(Path(self.log.name).read_text())
             try:
                 urllib.request.urlopen(self.url, timeout=2).read()
                 return
@@ -61,6 +64,8 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

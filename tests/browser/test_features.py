@@ -1,0 +1,172 @@
+"""Uploads, the table, the overview strip and the exports, driven in headless Chromium."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.data import parse_events
+from tests.browser.conftest import Server, plotted, wait_for_graph
+
+pytestmark = pytest.mark.browser
+
+GOOD = "id,date,title,themes,description\na,1600,First upload event,science,Plain\nb,1700,Second one,science;art,x\n"
+BAD = "id,date,title,themes\na,2015-02-30,Bad date,war\nb,1990,,war\n"
+TJS_JSON = """{"title": {"text": {"headline": "My <b>TimelineJS</b> story"}},
+ "events": [
+  {"start_date": {"year": "-490"}, "text": {"headline": "Marathon",
+   "text": "<p>Greeks win.</p><script>window.__pwned = 1</script><p><a href=\\"javascript:alert(1)\\">bad</a> <a href=\\"https://example.org/m\\">good</a></p><img src=x onerror=\\"window.__pwned = 2\\">"},
+   "group": "Wars"},
+  {"start_date": {"year": "1854", "month": "3", "day": "31"}, "display_date": "Spring 1854",
+   "text": {"headline": "Kanagawa", "text": "<blockquote>Treaty</blockquote>"}, "group": "Diplomacy"}],
+ "eras": [{"start_date": {"year": "1853"}, "end_date": {"year": "1868"}, "text": {"headline": "Bakumatsu"}}]}
+"""
+
+
+def upload(page, path):
+    page.set_input_files("#upload input[type=file]", str(path))
+
+
+def test_upload_replaces_the_view(server, page, tmp_path):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    path = tmp_path / "mine.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    upload(page, path)
+    wait_for_graph(page, "2 of 2 events match")
+    assert "Opened mine.csv: 2 events" in page.locator("#upload-status").text_content()
+    assert page.locator("#page-title").text_content() == "Timeline of mine.csv"
+    assert plotted(page) == {"Science": 2, "Art": 1}
+
+
+def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
+    page.goto(server.url + "?q=treaty")
+    wait_for_graph(page, "3 of 10")
+    before = plotted(page)
+    path = tmp_path / "bad.csv"
+    path.write_text(BAD, encoding="utf-8")
+    upload(page, path)
+    page.wait_for_selector("#upload-status .upload-errors")
+    status = page.locator("#upload-status").text_content()
+    assert "bad.csv was not opened: 2 problems" in status
+    assert "line 2, column 'date': '2015-02-30': expected a real calendar date" in status
+    assert "line 3, column 'title'" in status
+    assert page.locator("#match-count").text_content() == "3 of 10 events match"
+    assert plotted(page) == before
+
+
+def test_oversize_upload_is_refused_clearly(browser, browser_csv, tmp_path):
+    srv = Server(browser_csv, "--max-upload-mb", "1")
+    try:
+        page = browser.new_page()
+        page.goto(srv.url)
+        wait_for_graph(page, "10 of 10")
+        big = tmp_path / "big.csv"
+        big.write_text(GOOD + ("c,1800,Filler,science,\n" * 80_000), encoding="utf-8")
+        upload(page, big)
+        page.wait_for_function("() => document.querySelector('#upload-status').textContent.includes('MB')")
+        text = page.locator("#upload-status").text_content()
+        assert "big.csv is 1.8 MB: files up to 1 MB can be opened" in text
+        assert page.locator("#match-count").text_content() == "10 of 10 events match"
+        page.close()
+    finally:
+        srv.stop()
+
+
+def test_timelinejs_json_upload_with_safe_html(server, page, tmp_path):
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    path = tmp_path / "story.json"
+    path.write_text(TJS_JSON, encoding="utf-8")
+    upload(page, path)
+    wait_for_graph(page, "2 of 2 events match")
+    assert page.locator("#page-title").text_content() == "My TimelineJS story"
+    assert "Bakumatsu" in page.locator("#timeline .annotation").all_text_contents()
+    page.locator("#table td[data-dash-column=title]").filter(has_text="Marathon").click()
+    page.wait_for_selector("#details h2")
+    details = page.locator("#details")
+    assert details.locator("h2").text_content() == "Marathon"
+    assert "Greeks win." in details.text_content() and "490 BCE" in details.text_content()
+    hrefs = [a.get_attribute("href") for a in details.locator("a").all()]
+    assert hrefs == ["https://example.org/m"]
+    assert page.evaluate("() => window.__pwned") is None and dialogs == []
+    assert details.locator("script, img, [onerror]").count() == 0
+    page.locator("#table td[data-dash-column=title]").filter(has_text="Kanagawa").click()
+    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Kanagawa'")
+    assert "Spring 1854" in page.locator("#details .when").text_content()
+    assert page.locator("#details blockquote").text_content() == "Treaty"
+
+
+def table_titles(page) -> list[str]:
+    return page.locator("#table td[data-dash-column=title]").all_text_contents()
+
+
+def test_table_follows_filters_and_selection(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    page.wait_for_function("() => document.querySelectorAll('#table td[data-dash-column=title]').length === 10")
+    assert table_titles(page)[0] == "Perry arrives at Uraga"  # by date
+    page.fill("#search", "treaty")
+    page.press("#search", "Enter")
+    wait_for_graph(page, "3 of 10")
+    page.wait_for_function("() => document.querySelectorAll('#table td[data-dash-column=title]').length === 3")
+    assert table_titles(page) == ["Convention of Kanagawa", "Treaty of Portsmouth", "Security Treaty signed"]
+    # sort by title, descending, with the keyboard-reachable header control
+    page.locator("#table th[data-dash-column=title] .column-header--sort").click()
+    page.locator("#table th[data-dash-column=title] .column-header--sort").click()
+    page.wait_for_function("() => (document.querySelector('#table td[data-dash-column=title]') || {})"
+                           ".textContent === 'Treaty of Portsmouth'")
+    # a row selects the event; the chart's selection highlights the row
+    page.locator("#table td[data-dash-column=title]").filter(has_text="Security Treaty signed").click()
+    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Security Treaty signed'")
+    cell = page.locator("#table tr").filter(has_text="Security Treaty signed").locator("td[data-dash-column=when]")
+    page.wait_for_function("e => getComputedStyle(e).backgroundColor === 'rgb(253, 232, 215)'",
+                           arg=cell.element_handle())
+    # keyboard: arrow keys move between cells
+    page.keyboard.press("ArrowUp")
+    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent !== 'Security Treaty signed'")
+
+
+def test_overview_strip_sets_the_visible_range(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    bars = page.evaluate("() => document.querySelector('#overview .js-plotly-plot')._fullData[0]")
+    assert bars["type"] == "bar"
+    box = page.locator("#overview .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.55, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, y, steps=5)
+    page.mouse.move(box["x"] + box["width"] * 0.85, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('x0=')")
+    wait_for_graph(page, "10 of 10")
+    rng = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range")
+    from dashboard.dates import parse_axis_value, parse_date
+    assert parse_axis_value(rng[0]) >= parse_date("1930")[0]  # zoomed into the later part of the span
+    shapes = page.evaluate("() => document.querySelector('#overview .js-plotly-plot').layout.shapes.length")
+    assert shapes == 1  # the visible range, shaded on the strip
+
+
+@pytest.mark.parametrize("button, check", [("#download-csv", "csv"), ("#download-html", "html")])
+def test_csv_and_html_exports(server, page, browser, button, check, tmp_path):
+    page.goto(server.url + "?themes=security,war&from=1900")
+    wait_for_graph(page, "4 of 10")
+    with page.expect_download(timeout=60000) as info:
+        page.click(button)
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    if check == "csv":
+        tl = parse_events(path.read_bytes(), path.name)
+        assert set(tl.events["id"]) == {"pearl", "pacific", "treaty51", "portsmouth"}
+        assert list(tl.eras["title"]) == ["Allied occupation"]
+        return
+    other = browser.new_page()
+    errors = []
+    other.on("pageerror", lambda e: errors.append(str(e)))
+    other.goto(path.as_uri())
+    other.wait_for_selector(".js-plotly-plot .scatterlayer")
+    names = other.evaluate("() => document.querySelector('.js-plotly-plot')._fullData.map(t => t.name)")
+    assert set(names) == {"Security", "War"} and errors == []
+    other.close()
