@@ -87,6 +87,20 @@ def text_width(text: str, size: int = LABEL_FONT) -> float:
     return (len(text) - wide) * 0.58 * size + wide * 1.05 * size + 8
 
 
+LEGEND_ROW_PX = 24
+
+
+def legend_rows(names: list[str], plot_w: float) -> int:
+    """How many rows a horizontal legend of ``names`` wraps to (its items as plotly lays them out)."""
+    rows, used = 1, 0.0
+    for name in names:
+        w = text_width(name, 12) + 40
+        if used and used + w > plot_w:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
 def figure_height(n_lanes: int) -> int:
     return MARGIN["t"] + MARGIN["b"] + LANE_PX * max(n_lanes, 2)
 
@@ -120,7 +134,9 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
     if rows is None:
         rows = filter_events(timeline, view)
     lanes = visible_lanes(timeline, view)
-    height = options.height or figure_height(len(lanes))
+    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
+    extra = LEGEND_ROW_PX * (legend_rows([theme_label(t) for t in lanes], plot_w) - 1)
+    height = options.height or figure_height(len(lanes)) + extra
     title = options.title or timeline.title or "Timeline"
     layout: dict = dict(
         title=dict(text=plot_text(title), x=0.01, xanchor="left", y=1 - 12 / height, yanchor="top",
@@ -129,7 +145,7 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
         font=dict(family=FONT, size=12, color="#222"),
         template="plotly_white",
         height=height,
-        margin=MARGIN,
+        margin={**MARGIN, "t": MARGIN["t"] + extra},
         hovermode="closest",
         showlegend=True,
         legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
@@ -151,9 +167,8 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
     # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
     # and past MAX_POINTS in view, its density per lane and period instead.
     visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
-    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
     era_rows = _draw_eras(fig, timeline, x0, x1, plot_w)
-    layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - MARGIN["b"])
+    layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     if len(visible) <= MAX_POINTS:
         _draw_events(fig, timeline, lanes, visible)
         _place_labels(fig, timeline, options, lanes, visible, x0, x1, height)
@@ -355,7 +370,7 @@ def _place_labels(fig: Figure, timeline: Timeline, options: FigureOptions, lanes
     Returns the rows that got a label.
     """
     plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
-    plot_h = height - MARGIN["t"] - MARGIN["b"]
+    plot_h = height - fig["layout"]["margin"]["t"] - MARGIN["b"]
     pitch = plot_h / max(len(lanes), 1)
     span = x1 - x0
     masks = timeline.column("theme_mask")[rows]

@@ -45,8 +45,13 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
         drag_zoom(page, 0.45, 0.55)
         page.wait_for_function("b => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()"
                                " !== b", arg=before)
+        # the server's figure for the new range has arrived (its range is the one in the shared URL)
+        page.wait_for_function("""() => {
+            const r = document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range;
+            const q = new URLSearchParams(location.search);
+            return q.has('x0') && typeof r[0] === 'number' && Math.abs(r[0] - Number(q.get('x0'))) < 2;
+        }""")
         wait_for_graph(page, "200,000 of 200,000 events match")  # the match count holds at every zoom
-        page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
         if "heatmap" not in trace_types(page):
             break
     assert "heatmap" not in trace_types(page), "zooming in never reached individual events"
@@ -66,6 +71,8 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
         return null;
     }""")
     assert point is not None
+    page.mouse.move(point["x"], point["y"])
+    page.wait_for_selector("#timeline .hoverlayer .hovertext")
     page.mouse.click(point["x"], point["y"])
     page.wait_for_selector("#details h2")
     assert page.locator("#details h2").text_content()
