@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.dashreq import callback_body  # noqa: E402
 from dashboard import dates  # noqa: E402
 from dashboard.filters import View  # noqa: E402
 
@@ -147,8 +148,8 @@ def run_side(side: str, path: Path) -> dict:
         timeline = cache.load(path)
         out["cached_load_s"] = time.perf_counter() - t0
         app = create_app(timeline)
-        outputs = [("timeline", "figure"), ("match-count", "children"), ("themes", "options"),
-                   ("filter-error", "children")]
+        outputs = [("timeline", "figure"), ("overview", "figure"), ("match-count", "children"),
+                   ("themes", "options"), ("filter-error", "children"), ("page-title", "children")]
     else:
         df = naive_load(path)
         out["load_s"] = time.perf_counter() - t0
@@ -158,13 +159,9 @@ def run_side(side: str, path: Path) -> dict:
     client = app.server.test_client()
     times, sizes = [], []
     for view in STATES:
-        payload = {
-            "output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
-            "outputs": [{"id": i, "property": p} for i, p in outputs],
-            "inputs": [{"id": "view", "property": "data", "value": view_store(view)},
-                       {"id": "layout-width", "property": "data", "value": 1200}],
-            "changedPropIds": ["view.data"], "state": [],
-        }
+        payload = callback_body(outputs, [("view", "data", view_store(view)), ("layout-width", "data", 1200)],
+                                state=[("dataset", "data", None)] if side == "ours" else [],
+                                changed=["view.data"])
         t0 = time.perf_counter()
         resp = client.post("/_dash-update-component", json=payload)
         body = resp.get_data()

@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     s.add_argument("--debug", action="store_true", help="Dash debug mode (never on a public address)")
+    s.add_argument("--workers", type=int, default=1,
+                   help="serve with gunicorn and this many worker processes (default 1: a single process)")
     s.add_argument("--max-upload-mb", type=int, default=DEFAULT_MAX_UPLOAD_MB,
                    help=f"largest file a user may open in the browser (default {DEFAULT_MAX_UPLOAD_MB})")
     s.add_argument("--upload-dir", type=Path, default=None,
@@ -146,9 +148,12 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
 def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
     from .app import create_app
     app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
+    from .server import run
+    workers = max(1, args.workers)
     print(f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
-          + ("  [debug mode]" if args.debug else ""), flush=True)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+          + (f" with {workers} workers" if workers > 1 else "") + ("  [debug mode]" if args.debug else ""),
+          flush=True)
+    run(app, args.host, args.port, workers=workers, debug=args.debug)
     return 0
 
 

@@ -12,12 +12,12 @@ events) and the JSON the browser receives stays small.
 
 from __future__ import annotations
 
+import base64
 import html
 import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
-from _plotly_utils.utils import to_typed_array_spec
 
 from . import dates
 from .aggregate import Density, density, in_window
@@ -60,9 +60,23 @@ Figure = dict
 """A plotly figure as a dict: ``{"data": [...], "layout": {...}}``."""
 
 
-def typed(values: np.ndarray):
-    """A numeric array as plotly.js's compact typed-array spec (base64)."""
-    return to_typed_array_spec(np.ascontiguousarray(values))
+_TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "int16": "i2", "int32": "i4",
+          "uint8": "u1", "uint16": "u2", "uint32": "u4"}
+
+
+def typed(values: np.ndarray) -> dict | list:
+    """A numeric array as plotly.js's compact typed-array spec: ``{dtype, bdata (base64), shape}``."""
+    arr = np.asarray(values)
+    if arr.dtype == np.int64 or arr.dtype == np.uint64:
+        arr = arr.astype(np.int32) if len(arr) == 0 or (arr.min() >= -2**31 and arr.max() < 2**31) else arr
+    code = _TYPED.get(str(arr.dtype))
+    if code is None or arr.size == 0:
+        return arr.tolist()
+    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"))
+                                                     .tobytes()).decode("ascii")}
+    if arr.ndim > 1:
+        spec["shape"] = ",".join(str(d) for d in arr.shape)
+    return spec
 
 
 def lane_style(i: int) -> tuple[str, str]:
