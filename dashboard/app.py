@@ -45,7 +45,15 @@ def create_app(timeline: Timeline, title: str | None = None, upload_dir: Path | 
     app.layout = build_layout(timeline, title, max_upload_mb)
     datasets = Datasets(timeline, upload_dir=upload_dir, max_upload_bytes=max_upload_mb << 20)
     register_callbacks(app, datasets, title)
-    if len(timeline.events) >= SEARCH_WARMUP_EVENTS:
-        # Build the search index now, in the background, rather than on the first search.
-        threading.Thread(target=haystack, args=(timeline,), daemon=True, name="timeline-haystack").start()
     return app
+
+
+def warm_up(timeline: Timeline, background: bool) -> None:
+    """Build the search column now rather than at the first search: in a thread for a single
+    process; at once before server workers fork (so they share it, and no lock is copied held)."""
+    if len(timeline.events) < SEARCH_WARMUP_EVENTS:
+        return
+    if background:
+        threading.Thread(target=haystack, args=(timeline,), daemon=True, name="timeline-haystack").start()
+    else:
+        haystack(timeline)

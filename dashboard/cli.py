@@ -145,11 +145,24 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
     return 0
 
 
+def _wait_for_cache_writer() -> None:
+    """Workers are forked processes: let the cache finish writing first, so no thread is cut off."""
+    import threading
+    for thread in threading.enumerate():
+        if thread.name == "timeline-cache":
+            thread.join()
+
+
 def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
     from .app import create_app
     app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
+    from .app import warm_up
     from .server import run
     workers = max(1, args.workers)
+    forks = workers > 1 and not args.debug
+    if forks:
+        _wait_for_cache_writer()
+    warm_up(timeline, background=not forks)
     print(f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
           + (f" with {workers} workers" if workers > 1 else "") + ("  [debug mode]" if args.debug else ""),
           flush=True)

@@ -223,15 +223,6 @@ def format_dates(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
     return out
 
 
-def format_span(start_ms: float, start_prec: int, end_ms: float | None, end_prec: int | None) -> str:
-    """'29 Apr 2015' for a point, '1945 – 1952' for a range."""
-    start = format_dates(np.array([start_ms]), np.array([start_prec]))[0]
-    if end_ms is None or (isinstance(end_ms, float) and np.isnan(end_ms)):
-        return start
-    end = format_dates(np.array([end_ms]), np.array([end_prec]))[0]
-    return start if end == start else f"{start} – {end}"
-
-
 def to_iso(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
     """Dates back in the file format at their precision, years padded to 4 digits (-0490 = 490 BCE)."""
     ms = np.asarray(ms, dtype=np.float64)

@@ -8,6 +8,7 @@ same function.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -166,7 +167,15 @@ def _filter(timeline: Timeline, view: View) -> np.ndarray:
 
 
 SEARCH_THREADS = 2
-_search_pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="timeline-search")
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _search_pool() -> ThreadPoolExecutor:
+    """This process's search threads (a forked server worker must not use its parent's)."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools[pid] = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="timeline-search")
+    return _pools[pid]
 
 
 def haystack(timeline: Timeline) -> pa.Array:
@@ -199,7 +208,7 @@ def _contains(hay: pa.Array, term: str) -> np.ndarray:
         return part(hay)
     cut = n // SEARCH_THREADS
     pieces = [hay.slice(i * cut, cut if i < SEARCH_THREADS - 1 else n - i * cut) for i in range(SEARCH_THREADS)]
-    return np.concatenate(list(_search_pool.map(part, pieces)))
+    return np.concatenate(list(_search_pool().map(part, pieces)))
 
 
 def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:

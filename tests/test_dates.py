@@ -55,13 +55,6 @@ def test_iso_round_trip_keeps_precision():
     assert list(dates.to_iso(p.ms, p.precision)) == texts
 
 
-def test_span_formats_ranges():
-    s, sp, _ = dates.parse_date("1945-09-02")
-    e, ep, _ = dates.parse_date("1952-04-28")
-    assert dates.format_span(s, sp, e, ep) == "2 Sep 1945 – 28 Apr 1952"
-    assert dates.format_span(s, sp, None, -1) == "2 Sep 1945"
-
-
 def test_axis_values_from_plotly():
     assert dates.parse_axis_value("-0489-01-01") == dates.parse_date("-490")[0]
     assert dates.parse_axis_value("1970-01-01 00:00:01.5") == 1500.0
