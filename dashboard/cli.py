@@ -121,7 +121,8 @@ def _validate(path: Path) -> int:
 
 
 def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
-    from .export import EXPORT_WIDTH, export_format, render_view, write_atomic
+    from .export import EXPORT_WIDTH, export_format, render_view
+    from .files import write_atomic
     themes = None
     if args.themes:
         wanted = [t.strip().lower() for t in args.themes.split(",") if t.strip()]

@@ -22,7 +22,6 @@ import plotly.io as pio
 from . import dates
 
 from .data import FORMULA_START, Timeline
-from .files import write_atomic  # noqa: F401 (re-exported for the CLI)
 from .figure import FigureOptions, build_figure
 from .filters import View
 

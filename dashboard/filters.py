@@ -243,9 +243,7 @@ def sorted_rows(timeline: Timeline, view: View, rows: np.ndarray, column: str, d
         if field in ("start", "theme_mask"):
             order = np.argsort(values.to_numpy(), kind="stable")
         else:
-            order = pc.sort_indices(pa.array(values.array).combine_chunks()
-                                    if hasattr(pa.array(values.array), "combine_chunks") else pa.array(values.array)
-                                    ).to_numpy()
+            order = pc.sort_indices(pa.array(values.array)).to_numpy()
         out = rows[order[::-1] if descending else order]
         out.setflags(write=False)
         return out
