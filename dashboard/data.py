@@ -366,6 +366,14 @@ def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem]
     if n == 0 and not problems:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row after the header")])
     cols = _Columns(table)
+    line_memo: list[np.ndarray] = []
+
+    def line_of_rows() -> np.ndarray:
+        """Each row's line in the file: read again (slowly) only when a problem needs it, and once."""
+        if not line_memo:
+            line_memo.append(_lines(lines, data, offset))
+        return line_memo[0]
+
     bad: list[tuple[np.ndarray, str, pa.Array, object]] = []  # (row mask, column, values, reason)
 
     def flag(mask: np.ndarray, column: str, reason) -> None:
@@ -422,7 +430,7 @@ def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem]
         first_row: dict[str, int] = {}
         for i in np.flatnonzero(has_id):
             first_row.setdefault(id_np[i], int(i))
-        line_of = _lines(lines, data, offset)
+        line_of = line_of_rows()
         reasons = np.full(n, None, dtype=object)
         for i in np.flatnonzero(dup):
             reasons[i] = f"a unique id: it is already used on line {line_of[first_row[id_np[i]]]}"
@@ -437,7 +445,7 @@ def _validate(table: pa.Table, lines: np.ndarray | None, problems: list[Problem]
                                 f"at most {MAX_THEMES} different themes (one lane each), found {len(ordered)}"))
 
     if bad or problems:
-        line_of = _lines(lines, data, offset)
+        line_of = line_of_rows()
         for mask, column, values, reason in bad:
             rows = np.flatnonzero(mask)
             vals = values.take(pa.array(rows)).to_pylist()

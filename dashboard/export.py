@@ -118,38 +118,33 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
     spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
     """
     ev = timeline.events.iloc[rows]
-    out = pd.DataFrame({
-        "id": ev["id"].to_numpy(dtype=object),
-        "date": dates.to_iso(ev["start"].to_numpy(), ev["start_prec"].to_numpy()),
-        "end_date": dates.to_iso(ev["end"].to_numpy(), ev["end_prec"].to_numpy()),
-        "title": ev["title"].to_numpy(dtype=object),
-        "themes": [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()],
-        **{c: ev[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
-        "importance": ev["importance"].astype(str).to_numpy(dtype=object),
-        "kind": "event",
-        **{c: ev[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in ev},
-    })
+    themes = [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
+    out = _file_rows(ev, themes, "event")
     for col in timeline.extras.columns:
         out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
     if len(timeline.eras):
-        er = timeline.eras
-        eras = pd.DataFrame({
-            "id": er["id"].to_numpy(dtype=object),
-            "date": dates.to_iso(er["start"].to_numpy(), er["start_prec"].to_numpy()),
-            "end_date": dates.to_iso(er["end"].to_numpy(), er["end_prec"].to_numpy()),
-            "title": er["title"].to_numpy(dtype=object),
-            "themes": "",
-            **{c: er[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
-            "importance": er["importance"].astype(str).to_numpy(dtype=object),
-            "kind": "era",
-        })
-        out = pd.concat([out, eras], ignore_index=True).fillna("")
+        out = pd.concat([out, _file_rows(timeline.eras, "", "era")], ignore_index=True).fillna("")
     for col in out.columns:
         if col not in ("date", "end_date", "importance", "kind"):
             out[col] = neutralise_formulas(out[col].astype(str))
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
+
+
+def _file_rows(frame: pd.DataFrame, themes, kind: str) -> pd.DataFrame:
+    """Events or eras back in the file's columns, dates at their precision."""
+    return pd.DataFrame({
+        "id": frame["id"].to_numpy(dtype=object),
+        "date": dates.to_iso(frame["start"].to_numpy(), frame["start_prec"].to_numpy()),
+        "end_date": dates.to_iso(frame["end"].to_numpy(), frame["end_prec"].to_numpy()),
+        "title": frame["title"].to_numpy(dtype=object),
+        "themes": themes,
+        **{c: frame[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
+        "importance": frame["importance"].astype(str).to_numpy(dtype=object),
+        "kind": kind,
+        **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
+    })
 
 
 def neutralise_formulas(values: pd.Series) -> pd.Series:

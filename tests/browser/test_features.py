@@ -22,16 +22,17 @@ TJS_JSON = """{"title": {"text": {"headline": "My <b>TimelineJS</b> story"}},
 """
 
 
-def upload(page, path):
+def upload(page, path, text: str | None = None):
+    """Drop a file on the page (written first when ``text`` is given)."""
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
     page.set_input_files("#upload input[type=file]", str(path))
 
 
 def test_upload_replaces_the_view(server, page, tmp_path):
     page.goto(server.url)
     wait_for_graph(page, "10 of 10")
-    path = tmp_path / "mine.csv"
-    path.write_text(GOOD, encoding="utf-8")
-    upload(page, path)
+    upload(page, tmp_path / "mine.csv", GOOD)
     wait_for_graph(page, "2 of 2 events match")
     assert "Opened mine.csv: 2 events" in page.locator("#upload-status").text_content()
     assert page.locator("#page-title").text_content() == "Timeline of mine.csv"
@@ -42,9 +43,7 @@ def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
     page.goto(server.url + "?q=treaty")
     wait_for_graph(page, "3 of 10")
     before = plotted(page)
-    path = tmp_path / "bad.csv"
-    path.write_text(BAD, encoding="utf-8")
-    upload(page, path)
+    upload(page, tmp_path / "bad.csv", BAD)
     page.wait_for_selector("#upload-status .upload-errors")
     status = page.locator("#upload-status").text_content()
     assert "bad.csv was not opened: 2 problems" in status
@@ -77,9 +76,7 @@ def test_timelinejs_json_upload_with_safe_html(server, page, tmp_path):
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(server.url)
     wait_for_graph(page, "10 of 10")
-    path = tmp_path / "story.json"
-    path.write_text(TJS_JSON, encoding="utf-8")
-    upload(page, path)
+    upload(page, tmp_path / "story.json", TJS_JSON)
     wait_for_graph(page, "2 of 2 events match")
     assert page.locator("#page-title").text_content() == "My TimelineJS story"
     assert "Bakumatsu" in page.locator("#timeline .annotation").all_text_contents()
