@@ -16,7 +16,12 @@ from . import dates
 from .data import Timeline
 
 TARGET_BUCKETS = 160
-YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000)
+YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000) + tuple(
+    m * 10 ** k for k in range(4, 13) for m in (1, 2, 5))
+"""Bucket widths in years, up to a trillion years: whatever the range, the buckets stay few."""
+MAX_BUCKETS = 4 * TARGET_BUCKETS
+MAX_BUCKET_MS = 1e12 * 365.2425 * 86_400_000
+"""Beyond a trillion years from 1970 no range is bucketed (such a range never reaches here)."""
 MONTH_STEPS = (1, 2, 3, 6)
 DAY_STEPS = (1, 2, 7, 14)
 
@@ -45,6 +50,8 @@ def calendar_buckets(x0: float, x1: float, target: int = TARGET_BUCKETS) -> Buck
                   + [("year", s, span_days / (365.2425 * s)) for s in YEAR_STEPS])
     unit, step, _ = next((c for c in candidates if c[2] <= target), candidates[-1])
     d0, d1 = int(x0 // dates.MS_PER_DAY), int(x1 // dates.MS_PER_DAY)
+    if not (np.isfinite(x0) and np.isfinite(x1)) or max(abs(x0), abs(x1)) > MAX_BUCKET_MS:
+        raise ValueError(f"cannot bucket the range {x0!r} to {x1!r}")
     if unit == "day":
         days = np.arange(d0 - d0 % step, d1 + step + 1, step)
     else:
@@ -60,6 +67,8 @@ def calendar_buckets(x0: float, x1: float, target: int = TARGET_BUCKETS) -> Buck
             hist = np.arange(h0 - h0 % step, h1 + step + 1, step)
             years = np.unique(np.where(hist < 0, hist + 1, np.maximum(hist, 1)))
             days = dates.days_from_civil(years, np.ones_like(years), np.ones_like(years))
+    if len(days) > MAX_BUCKETS + 1:
+        raise ValueError(f"a range of {span_days:,.0f} days is too wide for density buckets")
     return Buckets(days.astype(np.float64) * dates.MS_PER_DAY, unit, step)
 
 

@@ -6,14 +6,20 @@ import threading
 from pathlib import Path
 
 from dash import Dash
+from flask import request
+from werkzeug.exceptions import HTTPException
 
 from .callbacks import register_callbacks
 from .data import Timeline
 from .datasets import DEFAULT_MAX_UPLOAD_MB, Datasets
 from .filters import haystack
+from .inputs import BadInput
 from .layout import build_layout
 
 SEARCH_WARMUP_EVENTS = 100_000
+
+
+PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def _plain_errors(app: Dash) -> None:
@@ -23,16 +29,52 @@ def _plain_errors(app: Dash) -> None:
     @server.errorhandler(413)
     def too_large(_exc):
         return ("That request is larger than this server accepts (start it with a higher --max-upload-mb).",
-                413, {"Content-Type": "text/plain; charset=utf-8"})
+                413, PLAIN)
 
     @server.errorhandler(404)
     def not_found(_exc):
-        return "Not found.", 404, {"Content-Type": "text/plain; charset=utf-8"}
+        return "Not found.", 404, PLAIN
+
+    @server.errorhandler(HTTPException)
+    def refused(exc: HTTPException):
+        # Werkzeug's own pages are HTML and may echo the request: say it in one plain line instead.
+        message = exc.description if isinstance(exc, BadInput) else (exc.name or "Bad request") + "."
+        return message, exc.code or 400, PLAIN
 
     @server.errorhandler(500)
     def failed(_exc):
-        return ("Something went wrong on the server; the error was logged.", 500,
-                {"Content-Type": "text/plain; charset=utf-8"})
+        return "Something went wrong on the server; the error was logged.", 500, PLAIN
+
+
+def _check_callback_requests(app: Dash) -> None:
+    """Refuse a callback request that names no callback of this app, or sends the wrong arguments,
+    before Dash unpacks it (Dash would fail on it with a 500)."""
+    server = app.server
+
+    @server.before_request
+    def check() -> None:
+        if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
+            return
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise BadInput("a callback request must be a JSON object")
+        spec = app.callback_map.get(body.get("output")) if isinstance(body.get("output"), str) else None
+        if spec is None or spec.get("callback") is None:  # clientside callbacks run in the browser only
+            raise BadInput("no such callback")
+        for part in ("inputs", "state"):
+            sent = body.get(part, [])
+            wanted = spec.get(part, [])
+            if not isinstance(sent, list) or len(sent) != len(wanted):
+                raise BadInput(f"the callback takes {len(wanted)} {part}")
+            for given, dep in zip(sent, wanted):
+                if not isinstance(given, dict) or given.get("id") != dep["id"] or given.get("property") != dep["property"]:
+                    raise BadInput(f"{part} must be {', '.join(d['id'] + '.' + d['property'] for d in wanted)}")
+        outputs = body.get("outputs")
+        if not isinstance(outputs, (dict, list)):
+            raise BadInput("outputs must be given")
+        changed = body.get("changedPropIds", [])
+        if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+            raise BadInput("changedPropIds must be a list of strings")
 
 
 def create_app(timeline: Timeline, title: str | None = None, upload_dir: Path | None = None,
@@ -40,6 +82,7 @@ def create_app(timeline: Timeline, title: str | None = None, upload_dir: Path | 
     title = title or timeline.title or f"Timeline of {timeline.source_name}"
     app = Dash(__name__, title=title, update_title=None, serve_locally=True, compress=True)
     _plain_errors(app)
+    _check_callback_requests(app)
     # Uploads arrive base64-encoded (4/3 of their size); refuse far larger requests outright.
     app.server.config["MAX_CONTENT_LENGTH"] = (max_upload_mb << 20) * 3 // 2 + (1 << 20)
     app.layout = build_layout(timeline, title, max_upload_mb)

@@ -11,16 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from . import dates, richtext
+from . import dates, inputs, richtext
 from .data import Timeline, ValidationError
 from .datasets import Datasets
-from .export import events_csv, render_view, standalone_html, start_export_server
+from .export import export_view
 from .figure import FigureOptions, build_figure, build_overview, theme_label, when_labels
-from .filters import View, facet_counts, filter_events, sorted_rows
+from .filters import SORT_COLUMNS, View, facet_counts, filter_events, sorted_rows
 from .layout import TABLE_PAGE_SIZE, theme_options
 
 MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 500, 4000
@@ -30,30 +31,17 @@ DOWNLOADS = {"download-png": "png", "download-svg": "svg", "download-pdf": "pdf"
 GONE = "That uploaded file is no longer on the server: open it again."
 
 
-def view_from_store(data: dict | None) -> View:
-    if not data:
-        return View()
-    themes = data.get("themes")
-    x_range = data.get("x_range")
-    return View(themes=None if themes is None else tuple(themes), start=data.get("start") or "",
-                end=data.get("end") or "", text=data.get("text") or "",
-                x_range=None if not x_range else (float(x_range[0]), float(x_range[1])))
-
-
-def zoom_from_relayout(relayout: dict | None, current: tuple[float, float] | None):
+def zoom_from_relayout(relayout: Any, current: tuple[float, float] | None) -> tuple[float, float] | None:
     """The x range after a zoom or pan, None after a reset; ``current`` if the event was no x change."""
+    relayout = inputs.mapping(relayout, "relayoutData")
     if not relayout:
         return current
     if relayout.get("xaxis.autorange"):
         return None
     pair = relayout.get("xaxis.range") or [relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]")]
-    if pair[0] is None or pair[1] is None:
+    if not isinstance(pair, list) or len(pair) != 2 or pair[0] is None or pair[1] is None:
         return current
-    try:
-        lo, hi = dates.parse_axis_value(pair[0]), dates.parse_axis_value(pair[1])
-    except ValueError:
-        return current
-    return (lo, hi) if lo < hi else current
+    return dates.checked_range(pair[0], pair[1]) or current
 
 
 def description(timeline: Timeline, text: str) -> list:
@@ -100,8 +88,8 @@ def problem_list(exc: ValidationError) -> list:
 
 
 def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
-    def timeline_of(key: str | None) -> Timeline:
-        return datasets.get(key)
+    def timeline_of(key: Any) -> Timeline:
+        return datasets.get(inputs.dataset_key(key))
 
     def title_of(timeline: Timeline) -> str:
         return title if timeline is datasets.served else (timeline.title or f"Timeline of {timeline.source_name}")
@@ -119,6 +107,11 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
                   _reset, key, stored):
         trigger = ctx.triggered_id
         fired = set(ctx.triggered_prop_ids.values())
+        search_qs = inputs.text(search_qs, "url search")
+        date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
+        text = inputs.text(text, "search")
+        themes = inputs.texts(themes, "themes")
+        stored = None if stored is None else inputs.mapping(stored, "view")
         try:
             all_themes = list(timeline_of(key).themes)
         except KeyError:
@@ -130,7 +123,7 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
             view = View.from_query(search_qs or "", all_themes)
             shown = list(all_themes if view.themes is None else view.themes)
             return shown, view.start, view.end, view.text, no_update, {**asdict(view), "dataset": key}
-        current = view_from_store(stored)
+        current = inputs.view(stored, all_themes)
         if trigger in ("timeline", "overview", "reset-zoom"):
             if trigger == "reset-zoom":
                 x_range = None
@@ -147,7 +140,7 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
             themes = all_themes
         elif trigger == "themes-none":
             themes = []
-        selected = tuple(t for t in all_themes if t in (themes or []))
+        selected = tuple(t for t in all_themes if t in set(themes))
         view = View(themes=None if len(selected) == len(all_themes) else selected,
                     start=date_from or "", end=date_to or "", text=text or "")
         themes_out = list(selected) if trigger in ("themes-all", "themes-none") else no_update
@@ -164,13 +157,14 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
             timeline = timeline_of(key)
         except KeyError:
             return no_update, no_update, no_update, no_update, GONE, no_update
-        view = view_from_store(stored)
+        view = inputs.view(stored, timeline.themes)
+        width = inputs.integer(width, "layout width", default=1200)
         try:
             rows = filter_events(timeline, view)
             facets = facet_counts(timeline, view)
         except ValueError as exc:
             return no_update, no_update, no_update, no_update, str(exc), no_update
-        layout_width = int(min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH))
+        layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
         name = title_of(timeline)
         fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width), rows=rows)
         total = len(timeline.events)
@@ -207,11 +201,13 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
     @app.callback(Output("dataset", "data"), Output("upload-status", "children", allow_duplicate=True),
                   Input("upload-ok", "data"), prevent_initial_call=True)
     def upload(sent):
-        if not sent or not sent.get("contents"):
+        sent = inputs.mapping(sent, "upload")
+        contents = inputs.text(sent.get("contents"), "upload contents", limit=datasets.max_upload_bytes * 4 // 3 + 200)
+        if not contents:
             return no_update, no_update
-        filename = str(sent.get("filename") or "upload")
+        filename = inputs.text(sent.get("filename"), "file name", 1000) or "upload"
         try:
-            data = base64.b64decode(str(sent["contents"]).split(",", 1)[1], validate=True)
+            data = base64.b64decode(contents.split(",", 1)[1], validate=True)
         except (IndexError, ValueError, binascii.Error):
             return no_update, html.P("The file could not be read from the browser: try again.", className="error")
         try:
@@ -226,25 +222,27 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
                   prevent_initial_call=True)
     def select(click, cell, _key):
         trigger = ctx.triggered_id
-        try:
-            if trigger == "timeline":
-                return int(click["points"][0]["customdata"][0])
-            if trigger == "table":
-                return int(cell["row_id"])
-        except (TypeError, KeyError, IndexError, ValueError):
-            return no_update
+        if trigger == "timeline":
+            points = inputs.items(inputs.mapping(click, "clickData").get("points"), "clicked points")
+            point = inputs.mapping(points[0], "clicked point") if points else {}
+            custom = inputs.items(point.get("customdata"), "customdata", limit=8)
+            # A click on a density strip or an era has no event row: nothing is selected by it.
+            return inputs.integer(custom[0], "event row", 0) if custom else no_update
+        if trigger == "table":
+            return inputs.integer(inputs.mapping(cell, "active cell").get("row_id"), "table row", 0)
         return None
 
     @app.callback(Output("details", "children"), Input("selected", "data"), State("dataset", "data"),
                   prevent_initial_call=True)
     def show_details(row, key):
+        row = inputs.integer(row, "selected row")
         try:
             timeline = timeline_of(key)
         except KeyError:
             return html.P(GONE, className="error")
-        if row is None or not 0 <= int(row) < len(timeline.events):
+        if row is None or not 0 <= row < len(timeline.events):
             return html.P("Click an event, a period or a table row to see its details.", className="hint")
-        return details_panel(timeline, int(row))
+        return details_panel(timeline, row)
 
     @app.callback(
         Output("table", "data"), Output("table", "page_count"), Output("table", "page_current"),
@@ -253,21 +251,26 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
         Input("selected", "data"), State("dataset", "data"),
     )
     def update_table(stored, page, sort_by, selected, key):
+        page = inputs.integer(page, "table page", default=0)
+        selected = inputs.integer(selected, "selected row")
+        sort = inputs.mapping((inputs.items(sort_by, "sort_by", limit=8) or [None])[0], "sort column")
+        column = inputs.text(sort.get("column_id"), "sort column", 40) or "when"
+        if column not in SORT_COLUMNS:
+            raise inputs.BadInput(f"the table cannot be sorted by {column[:40]!r}")
+        descending = inputs.text(sort.get("direction"), "sort direction", 4) == "desc"
         try:
             timeline = timeline_of(key)
-            view = view_from_store(stored)
+            view = inputs.view(stored, timeline.themes)
             rows = filter_events(timeline, view)
         except (KeyError, ValueError):
             return no_update, no_update, no_update, no_update
-        column = (sort_by or [{}])[0].get("column_id", "when")
-        descending = (sort_by or [{}])[0].get("direction") == "desc"
         order = sorted_rows(timeline, view, rows, column, descending)
         pages = max(1, -(-len(order) // TABLE_PAGE_SIZE))
-        page = int(page or 0)
+        page = page or 0
         if ctx.triggered_id == "view":
             page = 0
         if ctx.triggered_id == "selected" and selected is not None:
-            where = np.flatnonzero(order == int(selected))
+            where = np.flatnonzero(order == selected)
             if len(where):
                 page = int(where[0]) // TABLE_PAGE_SIZE
         page = min(max(page, 0), pages - 1)
@@ -278,7 +281,7 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
                 for r, w, t, m, loc in zip(shown.tolist(), when_labels(timeline, shown), ev["title"].tolist(),
                                            ev["theme_mask"].tolist(), ev["location"].tolist())]
         style = [] if selected is None else [
-            {"if": {"filter_query": f"{{id}} = {int(selected)}"}, "backgroundColor": "#fde8d7", "fontWeight": "600"}]
+            {"if": {"filter_query": f"{{id}} = {selected}"}, "backgroundColor": "#fde8d7", "fontWeight": "600"}]
         return data, pages, page, style
 
     @app.callback(
@@ -295,16 +298,10 @@ def register_callbacks(app: Dash, datasets: Datasets, title: str) -> None:
             timeline = timeline_of(key)
         except KeyError:
             return no_update, GONE
-        view = view_from_store(stored)
+        view = inputs.view(stored, timeline.themes)
         name = title_of(timeline)
         try:
-            if fmt == "csv":
-                data = events_csv(timeline, filter_events(timeline, view))
-            elif fmt == "html":
-                data = standalone_html(timeline, view, title=name)
-            else:
-                start_export_server()
-                data = render_view(timeline, view, fmt, title=name)
+            data = export_view(timeline, view, fmt, title=name)
         except ValueError as exc:
             return no_update, f"Cannot export: {exc}"
         return dcc.send_bytes(data, f"timeline.{fmt}"), f"Exported {fmt.upper()} ({len(data) / 1024:,.0f} KB)."

@@ -72,17 +72,18 @@ def _parser() -> argparse.ArgumentParser:
     file_arg(s)
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    s.add_argument("--debug", action="store_true", help="Dash debug mode (never on a public address)")
+    s.add_argument("--debug", action="store_true",
+                   help="Dash's development server in debug mode (never on a public address)")
     s.add_argument("--workers", type=int, default=1,
-                   help="serve with gunicorn and this many worker processes (default 1: a single process)")
+                   help="gunicorn worker processes (default 1); each answers any request")
     s.add_argument("--max-upload-mb", type=int, default=DEFAULT_MAX_UPLOAD_MB,
                    help=f"largest file a user may open in the browser (default {DEFAULT_MAX_UPLOAD_MB})")
     s.add_argument("--upload-dir", type=Path, default=None,
                    help="where uploaded files are kept (default: a folder in the system's temp dir)")
 
-    e = sub.add_parser("export", help="write the timeline for some filters to PNG, SVG or PDF")
+    e = sub.add_parser("export", help="write the timeline for some filters to PNG, SVG, PDF, CSV or HTML")
     file_arg(e)
-    e.add_argument("-o", "--output", required=True, type=Path, help="output file: .png, .svg or .pdf")
+    e.add_argument("-o", "--output", required=True, type=Path, help="output file: .png, .svg, .pdf, .csv (the filtered events) or .html (interactive)")
     e.add_argument("--themes", help="comma-separated themes to show (default: all)")
     e.add_argument("--from", dest="date_from", default="", help="first date, e.g. 1945 or -490")
     e.add_argument("--to", dest="date_to", default="", help="last date, e.g. 2000-06")
@@ -121,7 +122,7 @@ def _validate(path: Path) -> int:
 
 
 def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
-    from .export import EXPORT_WIDTH, export_format, render_view
+    from .export import export_format, export_view, stop_export_server
     from .files import write_atomic
     themes = None
     if args.themes:
@@ -136,11 +137,13 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
     try:
         fmt = export_format(args.output)
         rows = filter_events(timeline, view)
-        data = render_view(timeline, view, fmt, title=title, width=args.width or EXPORT_WIDTH, scale=args.scale)
+        data = export_view(timeline, view, fmt, title=title, width=args.width, scale=args.scale)
         write_atomic(args.output, data)
     except (ValueError, OSError) as exc:
         print(f"timeline export: {exc}", file=sys.stderr)
         return 2
+    finally:
+        stop_export_server()
     print(f"wrote {args.output} ({fmt.upper()}, {len(rows):,} of {len(timeline.events):,} events, "
           f"{len(data):,} bytes)")
     return 0
@@ -156,11 +159,16 @@ def _wait_for_cache_writer() -> None:
 
 def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
     from .app import create_app
-    app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
+    from .datasets import UnsafeUploadDir
+    try:
+        app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
+    except UnsafeUploadDir as exc:
+        print(f"timeline serve: {exc}", file=sys.stderr)
+        return 1
     from .app import warm_up
     from .server import run
     workers = max(1, args.workers)
-    forks = workers > 1 and not args.debug
+    forks = not args.debug
     if forks:
         _wait_for_cache_writer()
     warm_up(timeline, background=not forks)

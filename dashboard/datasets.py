@@ -9,11 +9,15 @@ page knows. A bad upload raises the validator's error and changes nothing.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import stat
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from hashlib import sha256
 from pathlib import Path
 
@@ -23,6 +27,7 @@ from .files import write_atomic
 DEFAULT_MAX_UPLOAD_MB = 50
 KEPT_IN_MEMORY = 4
 UPLOAD_DIR_MAX_BYTES = 2 << 30
+LOCK_NAME = ".lock"
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -30,12 +35,42 @@ def default_upload_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"timeline-uploads-{os.getuid()}"
 
 
+class UnsafeUploadDir(Exception):
+    """The upload folder could be read or changed by someone other than this server's user."""
+
+
+def private_dir(path: Path) -> Path:
+    """``path`` as a folder only this process's user can enter: created 0700 if missing; refused if it
+    is a link, not a folder, owned by another user, or open to others (a predictable name in a shared
+    temp folder could have been made by someone else first)."""
+    try:
+        path.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise UnsafeUploadDir(f"cannot create the upload folder {path}: {exc.strerror}") from None
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise UnsafeUploadDir(f"the upload folder {path} is not a folder (or is a link): remove it or "
+                              "choose another with --upload-dir")
+    if info.st_uid != os.getuid():
+        raise UnsafeUploadDir(f"the upload folder {path} belongs to another user (uid {info.st_uid}): "
+                              "remove it or choose another with --upload-dir")
+    if info.st_mode & 0o077:
+        raise UnsafeUploadDir(f"the upload folder {path} can be read or written by other users "
+                              f"(mode {stat.S_IMODE(info.st_mode):o}): run 'chmod 700 {path}' or choose "
+                              "another with --upload-dir")
+    return path
+
+
 class Datasets:
     def __init__(self, served: Timeline, upload_dir: Path | None = None,
-                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB << 20, kept: int = KEPT_IN_MEMORY):
+                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB << 20, kept: int = KEPT_IN_MEMORY,
+                 max_dir_bytes: int = UPLOAD_DIR_MAX_BYTES):
         self.served = served
-        self.upload_dir = Path(upload_dir or default_upload_dir())
+        self.upload_dir = private_dir(Path(upload_dir or default_upload_dir()))
         self.max_upload_bytes = max_upload_bytes
+        self.max_dir_bytes = max_dir_bytes
         self.kept = kept
         self._loaded: OrderedDict[str, Timeline] = OrderedDict()
         self._lock = threading.Lock()
@@ -67,12 +102,23 @@ class Datasets:
                 f"{len(data) / 2**20:,.1f} MB (start the server with --max-upload-mb to allow more)"))])
         timeline = parse_events(data, name)
         key = sha256(data).hexdigest()
-        self.upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not (self.upload_dir / f"{key}.upload").exists():
-            self._make_room(len(data))
-            write_atomic(self.upload_dir / f"{key}.name", name.encode("utf-8"))
-            write_atomic(self.upload_dir / f"{key}.upload", data)
+        with self._dir_lock():
+            if not (self.upload_dir / f"{key}.upload").exists():
+                self._make_room(len(data) + len(name.encode("utf-8")))
+                write_atomic(self.upload_dir / f"{key}.name", name.encode("utf-8"))
+                write_atomic(self.upload_dir / f"{key}.upload", data)
         return key, self._remember(key, timeline)
+
+    @contextmanager
+    def _dir_lock(self) -> Iterator[None]:
+        """One writer at a time in the folder, across threads and server processes (and hosts sharing
+        it, where the file system supports locks)."""
+        with open(self.upload_dir / LOCK_NAME, "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _remember(self, key: str, timeline: Timeline) -> Timeline:
         with self._lock:
@@ -83,12 +129,29 @@ class Datasets:
         return timeline
 
     def _make_room(self, incoming: int) -> None:
-        """Forget the oldest uploads on disk once they pass UPLOAD_DIR_MAX_BYTES."""
-        files = sorted(self.upload_dir.glob("*.upload"), key=lambda p: p.stat().st_mtime)
-        total = sum(p.stat().st_size for p in files) + incoming
-        for old in files:
-            if total <= UPLOAD_DIR_MAX_BYTES:
+        """Forget the oldest uploads once everything in the folder passes ``max_dir_bytes``.
+
+        Every file counts (names, leftovers of interrupted writes, anything put there); files go
+        by key, oldest first, and a file another process removed meanwhile is simply gone."""
+        groups: dict[str, list[tuple[Path, os.stat_result]]] = {}
+        for entry in self.upload_dir.iterdir():
+            if entry.name == LOCK_NAME:
+                continue
+            try:
+                info = entry.lstat()
+            except FileNotFoundError:
+                continue
+            groups.setdefault(entry.name.lstrip(".").split(".", 1)[0], []).append((entry, info))
+        total = incoming + sum(info.st_size for files in groups.values() for _, info in files)
+        oldest_first = sorted(groups.values(), key=lambda files: max(info.st_mtime for _, info in files))
+        for files in oldest_first:
+            if total <= self.max_dir_bytes:
                 break
-            total -= old.stat().st_size
-            old.unlink(missing_ok=True)
-            old.with_suffix(".name").unlink(missing_ok=True)
+            for entry, info in files:
+                try:
+                    entry.unlink() if not stat.S_ISDIR(info.st_mode) else None
+                    total -= info.st_size
+                except FileNotFoundError:
+                    total -= info.st_size
+                except OSError:
+                    continue

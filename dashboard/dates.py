@@ -239,6 +239,34 @@ def to_iso(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
     out[valid] = labels
     return out
 
+
+AXIS_MIN_MS = float(days_from_civil(np.array([-9999]), np.array([1]), np.array([1]))[0] * MS_PER_DAY)
+AXIS_MAX_MS = float(days_from_civil(np.array([10000]), np.array([1]), np.array([1]))[0] * MS_PER_DAY - 1)
+"""The span plotly's date axis can draw (astronomical years -9999 to 9999)."""
+
+
+def checked_range(x0: object, x1: object) -> tuple[float, float] | None:
+    """A zoom range sent by a browser or a link, made safe: two finite numbers (or numeric strings,
+    or date-axis strings), ordered, clamped to what the axis can show. None if it is not one."""
+    try:
+        lo, hi = (parse_axis_value(v) if isinstance(v, str) and "-" in v.strip()[1:] else _number(v)
+                  for v in (x0, x1))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
+        return None
+    lo, hi = max(lo, AXIS_MIN_MS), min(hi, AXIS_MAX_MS)
+    return (lo, hi) if lo < hi else None
+
+
+def _number(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"not a number: {value!r}")
+    if isinstance(value, str) and len(value) > 40:
+        raise ValueError("too long for a number")
+    return float(value)
+
+
 _AXIS_RE = re.compile(r"^\s*(-?\d{1,6})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ T](\d{1,2})(?::(\d{1,2})"
                       r"(?::(\d{1,2}(?:\.\d*)?))?)?)?)?)?\s*$")
 

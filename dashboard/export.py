@@ -8,11 +8,14 @@ atomically: a crash mid-write leaves any previous file intact.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import concurrent.futures
 import html
 import io
 import os
+import re
 import threading
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +23,9 @@ import pandas as pd
 import plotly.io as pio
 
 from . import dates
-
 from .data import FORMULA_START, Timeline
 from .figure import FigureOptions, build_figure
-from .filters import View
+from .filters import View, filter_events
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 EXPORT_WIDTH = 1600
@@ -31,68 +33,153 @@ EXPORT_WIDTH = 1600
 PNG_SCALE = 2
 """PNG pixels per layout px: 3200 px wide, sharp when printed at A4 width."""
 
-_server_lock = threading.Lock()
-_server_started = False
+EXPORT_FORMATS = (*FORMATS, "csv", "html")
+"""Everything a view can be exported to, from the app and from the command line."""
 
 
 def export_format(path: str | Path) -> str:
-    """'png', 'svg' or 'pdf' from a file name; ValueError otherwise."""
+    """'png', 'svg', 'pdf', 'csv' or 'html' from a file name; ValueError otherwise."""
     ext = Path(path).suffix.lower().lstrip(".")
-    if ext not in FORMATS:
-        raise ValueError(f"cannot export to '{Path(path).name}': the name must end in .png, .svg or .pdf")
+    if ext not in EXPORT_FORMATS:
+        raise ValueError(f"cannot export to '{Path(path).name}': the name must end in .png, .svg, .pdf, "
+                         ".csv or .html")
     return ext
+
+
+def export_view(timeline: Timeline, view: View, fmt: str, title: str | None = None,
+                width: int | None = None, scale: float | None = None) -> bytes:
+    """The view in ``fmt``: the one function behind the app's download buttons and ``timeline export``."""
+    if fmt == "csv":
+        return events_csv(timeline, filter_events(timeline, view))
+    if fmt == "html":
+        return standalone_html(timeline, view, title=title)
+    return render_view(timeline, view, fmt, title=title, width=width or EXPORT_WIDTH, scale=scale)
+
+
+EXPORT_TABS = 2
+"""Browser tabs rendering at once in one process (this machine has 2 cores)."""
+EXPORT_TIMEOUT_S = 90
+"""Longest an export may wait for a free tab and render, before the user is told to try again."""
+EXPORT_NICENESS = 10
+KALEIDO_OPTIONS = {"mathjax": False}
+"""No MathJax: kaleido would otherwise fetch it from a CDN, and nothing here downloads at run time."""
+
+
+class ExportBusy(ValueError):
+    """Every tab stayed busy past EXPORT_TIMEOUT_S: the user is asked to try again."""
+
+
+class ExportBrowser:
+    """One headless browser for this process, shared by every request, each getting its own image.
+
+    kaleido's own sync server hands results back through one shared queue, so concurrent callers
+    can receive each other's images. Here every call is a coroutine on the browser's event loop
+    (kaleido gives each a tab of its own, EXPORT_TABS at a time) and its caller waits on that
+    coroutine's own future.
+    """
+
+    def __init__(self, tabs: int = EXPORT_TABS) -> None:
+        self.tabs = tabs
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido = None
+        self._closing: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None and self._pid == os.getpid()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.running:
+                return
+            ready = threading.Event()
+            failure: list[BaseException] = []
+            self._thread = threading.Thread(target=self._serve, args=(ready, failure), daemon=True,
+                                            name="timeline-export-browser")
+            self._thread.start()
+            ready.wait()
+            if failure:
+                raise failure[0]
+            if not self._pid:
+                atexit.register(self.stop)
+            self._pid = os.getpid()
+            _lower_priority_of_children()
+
+    def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        import kaleido
+
+        async def main() -> None:
+            try:
+                async with kaleido.Kaleido(n=self.tabs, **KALEIDO_OPTIONS) as k:
+                    self._closing = asyncio.Event()
+                    self._kaleido = k
+                    ready.set()
+                    await self._closing.wait()
+            except BaseException as exc:  # noqa: BLE001 - reported to the thread that started us
+                failure.append(exc)
+            finally:
+                self._kaleido = None
+                ready.set()
+
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._loop.run_until_complete(main())
+        finally:
+            self._loop.close()
+
+    def render(self, fig: dict, fmt: str, width: int, height: int, scale: float) -> bytes:
+        """The figure as ``fmt`` bytes; ExportBusy if no tab was free in time."""
+        self.start()
+        k, loop = self._kaleido, self._loop
+        assert k is not None and loop is not None
+        opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+        future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
+        try:
+            return future.result(EXPORT_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise ExportBusy("the export service is busy: try again in a moment") from None
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self.running or self._loop is None or self._closing is None:
+                return
+            self._loop.call_soon_threadsafe(self._closing.set)
+            if self._thread is not None:
+                self._thread.join(30)
+            self._kaleido = None
+
+
+_browser = ExportBrowser()
 
 
 def start_export_server() -> None:
     """Keep one headless browser for this process: later exports take ~0.15 s instead of ~2 s."""
-    global _server_started
-    with _server_lock:
-        if _server_started:
-            return
-        import kaleido
-        kaleido.start_sync_server(silence_warnings=True)
-        _server_started = True
-        _lower_browser_priority()
+    _browser.start()
 
 
-EXPORT_NICENESS = 10
+def stop_export_server() -> None:
+    _browser.stop()
 
 
-def _lower_browser_priority() -> None:
-    """Let the export browser yield the CPU to interactive requests (Linux; best effort).
+def _lower_priority_of_children() -> None:
+    """Let the export browser yield the CPU to interactive requests (best effort).
 
     A PNG at print size costs Chromium about a CPU-second; at normal priority, exports
     requested by a few users would slow every other user's callbacks.
     """
-    me = os.getpid()
+    import psutil
     try:
-        parents = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat", "rb") as fh:
-                        fields = fh.read().rsplit(b")", 1)[1].split()
-                    parents[int(entry)] = int(fields[1])
-                except (OSError, IndexError, ValueError):
-                    continue
-        for pid in parents:
-            p, depth = parents.get(pid), 0
-            while p and p != me and depth < 8:
-                p, depth = parents.get(p), depth + 1
-            if p == me:
-                os.setpriority(os.PRIO_PROCESS, pid, EXPORT_NICENESS)
-    except OSError:
+        for child in psutil.Process().children(recursive=True):
+            try:
+                child.nice(EXPORT_NICENESS)
+            except psutil.Error:
+                continue
+    except psutil.Error:
         pass
-
-
-def stop_export_server() -> None:
-    global _server_started
-    with _server_lock:
-        if not _server_started:
-            return
-        import kaleido
-        kaleido.stop_sync_server(silence_warnings=True)
-        _server_started = False
 
 
 def render_view(timeline: Timeline, view: View, fmt: str = "png", title: str | None = None,
@@ -103,11 +190,17 @@ def render_view(timeline: Timeline, view: View, fmt: str = "png", title: str | N
     fig = build_figure(timeline, view, FigureOptions(title=title, width=width, height=height))
     if scale is None:
         scale = PNG_SCALE if fmt == "png" else 1
-    with warnings.catch_warnings():
-        # With a running export server kaleido warns that per-call browser options are unused.
-        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-        return pio.to_image(fig, format=fmt, width=width, height=fig["layout"]["height"], scale=scale,
-                            validate=False)
+    data = _browser.render(fig, fmt, width, fig["layout"]["height"], scale)
+    return _fixed_svg_ids(data) if fmt == "svg" else data
+
+
+_SVG_UID = re.compile(rb'id="defs-([0-9a-f]{6})"')
+
+
+def _fixed_svg_ids(svg: bytes) -> bytes:
+    """plotly.js names an SVG's clip paths after a random id: a fixed one makes exports of one view equal."""
+    found = _SVG_UID.search(svg)
+    return re.sub(rb"(?<=[a-z-])" + found.group(1), b"plotly", svg) if found else svg
 
 
 def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
@@ -159,7 +252,8 @@ def standalone_html(timeline: Timeline, view: View, title: str | None = None) ->
     fig = build_figure(timeline, view, FigureOptions(title=title, width=None))
     page = pio.to_html(fig, full_html=True, include_plotlyjs=True,
                        config={"displaylogo": False, "responsive": True},
-                       default_width="100%", default_height=f"{fig['layout']['height']}px")
+                       default_width="100%", default_height=f"{fig['layout']['height']}px",
+                       div_id="timeline")
     heading = html.escape(title or timeline.title or "Timeline")
     page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
     return page.encode("utf-8")

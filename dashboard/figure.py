@@ -84,7 +84,13 @@ def lane_style(i: int) -> tuple[str, str]:
 
 
 def theme_label(theme: str) -> str:
+    """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written)."""
     return theme[:1].upper() + theme[1:] if theme.islower() else theme
+
+
+def plot_label(theme: str) -> str:
+    """A theme's label made safe for plotly, which reads a little HTML in every text it draws."""
+    return plot_text(theme_label(theme))
 
 
 def plot_text(text: str, limit: int | None = None) -> str:
@@ -194,13 +200,20 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
     layout["xaxis"] = dict(type="date", range=[x0, x1], showgrid=True, gridcolor="#e6e6e6", zeroline=False,
                            showline=True, linecolor="#888", ticks="outside", automargin=True,
                            **year_ticks(x0, x1))
-    layout["yaxis"] = dict(tickvals=list(range(len(lanes))), ticktext=[theme_label(t) for t in lanes],
+    layout["yaxis"] = dict(tickvals=list(range(len(lanes))), ticktext=[plot_label(t) for t in lanes],
                            range=[len(lanes) - 0.5, -0.5], showgrid=False, zeroline=False, fixedrange=True,
                            tickfont=dict(size=13))
     for i in range(1, len(lanes)):
         layout["shapes"].append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=i - 0.5, y1=i - 0.5,
                                      line=dict(color="#d0d0d0", width=1), layer="below"))
+    _name_traces(fig)
     return fig
+
+
+def _name_traces(fig: Figure) -> None:
+    """Fixed trace ids (plotly.js would draw random ones), so an SVG of a view is the same every time."""
+    for i, trace in enumerate(fig["data"]):
+        trace["uid"] = f"t{i}"
 
 
 def year_ticks(x0: float, x1: float, target: int = 8) -> dict:
@@ -261,7 +274,7 @@ def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
     sub = timeline.events.iloc[rows]
     when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
     titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
-    themes = np.array([", ".join(theme_label(t) for t in timeline.theme_names(int(m)))
+    themes = np.array([", ".join(plot_label(t) for t in timeline.theme_names(int(m)))
                        for m in sub["theme_mask"].to_numpy()], dtype=object)
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
 
@@ -285,12 +298,12 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
                 type="bar", orientation="h", base=typed(start[rng]), x=typed(last[rng] - start[rng]),
                 y=typed(np.full(rng.sum(), i, dtype=np.int16)), width=BAR_WIDTH,
                 marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
-                customdata=custom[rng].tolist(), hovertemplate=HOVER, name=theme_label(t), legendgroup=t,
+                customdata=custom[rng].tolist(), hovertemplate=HOVER, name=plot_label(t), legendgroup=t,
                 showlegend=False,
             ))
         fig["data"].append(dict(
             type="scatter", x=typed(start[pts]), y=typed(np.full(pts.sum(), i, dtype=np.int16)), mode="markers",
-            name=theme_label(t), legendgroup=t,
+            name=plot_label(t), legendgroup=t,
             marker=dict(color=color, symbol=symbol, size=typed((5 + 2 * imp[pts]).astype(np.int8)),
                         line=dict(color="white", width=1), opacity=0.92),
             customdata=custom[pts].tolist(), hovertemplate=HOVER,
@@ -306,12 +319,12 @@ def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
         color = lane_style(timeline.themes.index(t))[0]
         z = np.where(counts > 0, np.log1p(counts) / peak, np.nan)
         text = np.where(counts > 0, np.char.add(np.char.add(
-            np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {theme_label(t)}<br>"),
+            np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {plot_label(t)}<br>"),
             labels.astype(str)), "")
         fig["data"].append(dict(
             type="heatmap", x=typed(d.buckets.edges), y=[i - 0.36, i + 0.36], z=typed(z[None, :]),
             text=[text.tolist()], hovertemplate="%{text}<extra></extra>", zmin=0, zmax=1, showscale=False,
-            hoverongaps=False, colorscale=[[0, _tint(color, 0.18)], [1, color]], name=theme_label(t),
+            hoverongaps=False, colorscale=[[0, _tint(color, 0.18)], [1, color]], name=plot_label(t),
             legendgroup=t, showlegend=False,
         ))
 

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import dates
+from . import dates, markup
 from .data import Timeline
 
 SEARCH_COLUMNS = ("title", "description", "actors", "location")
@@ -62,13 +62,7 @@ class View:
         if "themes" in q:
             wanted = {t.strip().lower() for t in one("themes").split(",") if t.strip()}
             themes = tuple(t for t in all_themes if t in wanted)
-        x_range = None
-        try:
-            x0, x1 = float(one("x0")), float(one("x1"))
-            if np.isfinite(x0) and np.isfinite(x1) and x0 < x1:
-                x_range = (x0, x1)
-        except ValueError:
-            pass
+        x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
         return cls(themes=themes, start=one("from"), end=one("to"), text=one("q"), x_range=x_range)
 
     def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> "View":
@@ -133,7 +127,33 @@ def _memoised(timeline: Timeline, key: tuple, compute):
 
 
 def _filter_key(view: View) -> tuple:
-    return view.start.strip(), view.end.strip(), " ".join(view.text.lower().split())
+    return view.start.strip(), view.end.strip(), search_terms(view.text)
+
+
+MAX_SEARCH_CHARS = 10_000
+"""Longest search text read at all (a typed query is far shorter)."""
+MAX_SEARCH_WORDS = 12
+"""Most distinct words a search may need (after repeated and contained words are dropped)."""
+MAX_WORD_CHARS = 100
+"""Longest word searched for."""
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The words an event must contain, the fewest that say the same: lower case, no repeats, and no
+    word that is part of another (an event containing 'treaty' contains 'treat'). Longest first, as
+    it is likely the most selective. ValueError past the documented limits."""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise ValueError(f"Search: at most {MAX_SEARCH_CHARS:,} characters (this one has {len(text):,})")
+    words = {w for w in ("".join(ch for ch in t if ch.isprintable()).lower() for t in text.split()) if w}
+    long = [w for w in words if len(w) > MAX_WORD_CHARS]
+    if long:
+        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters "
+                         f"(one has {len(long[0]):,})")
+    kept = sorted(words, key=lambda w: (-len(w), w))
+    kept = [w for i, w in enumerate(kept) if not any(w in longer for longer in kept[:i])]
+    if len(kept) > MAX_SEARCH_WORDS:
+        raise ValueError(f"Search: at most {MAX_SEARCH_WORDS} different words (this one has {len(kept)})")
+    return tuple(kept)
 
 
 def filter_events(timeline: Timeline, view: View) -> np.ndarray:
@@ -186,7 +206,7 @@ def haystack(timeline: Timeline) -> pa.Array:
     """
     def build() -> pa.Array:
         ev = timeline.events
-        cols = [pa.chunked_array(pa.array(ev[c].array)).cast(pa.large_string()).combine_chunks()
+        cols = [pa.chunked_array(pa.array(_searchable(timeline, c))).cast(pa.large_string()).combine_chunks()
                 for c in SEARCH_COLUMNS if c in ev]
         sep = pa.scalar("\x1f", pa.large_string())
         return pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
@@ -197,6 +217,14 @@ def haystack(timeline: Timeline) -> pa.Array:
         if "haystack" not in timeline.memo:
             timeline.memo["haystack"] = build()
     return timeline.memo["haystack"]
+
+
+def _searchable(timeline: Timeline, column: str):
+    """A column's text as readers see it: imported HTML (TimelineJS) without its tags and attributes."""
+    values = timeline.events[column].array
+    if not timeline.rich_text:
+        return values
+    return [markup.to_plain(v) if markup.looks_like_html(v) else v for v in values]
 
 
 def _contains(hay: pa.Array, term: str) -> np.ndarray:
@@ -212,23 +240,28 @@ def _contains(hay: pa.Array, term: str) -> np.ndarray:
 
 
 def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:
-    """The rows where every word of ``text`` occurs, in any case, in the searchable columns."""
-    terms = ["".join(ch for ch in t if ch.isprintable()) for t in text.split()]
-    terms = [t for t in terms if t]
+    """The rows where every word of ``text`` occurs, in any case, in the searchable columns.
+
+    Each word narrows the rows the next one searches, and the search stops as soon as none is left."""
+    terms = search_terms(text)
     if not terms or len(rows) == 0:
         return rows
     hay = haystack(timeline)
-    if len(rows) * 4 < len(hay):  # a small share: gather it, then search less
-        hay = hay.take(pa.array(rows))
-        for term in terms:
-            keep = _contains(hay, term)
-            rows, hay = rows[keep], hay.filter(pa.array(keep))
-        return rows
-    ok = np.zeros(len(hay), dtype=bool)
-    ok[rows] = True
+    if len(rows) * 4 >= len(hay):  # most rows: the first word over the whole column, no gather
+        ok = np.zeros(len(hay), dtype=bool)
+        ok[rows] = True
+        ok &= _contains(hay, terms[0])
+        rows, terms = np.flatnonzero(ok), terms[1:]
+        if not terms or len(rows) == 0:
+            return rows
+    part = hay.take(pa.array(rows))
     for term in terms:
-        ok &= _contains(hay, term)
-    return np.flatnonzero(ok)
+        keep = _contains(part, term)
+        rows = rows[keep]
+        if len(rows) == 0:
+            break
+        part = part.filter(pa.array(keep))
+    return rows
 
 
 SORT_COLUMNS = {"when": "start", "title": "title", "location": "location", "themes": "theme_mask"}

@@ -1,4 +1,5 @@
-"""Serving: Flask's single process for one user at a time, gunicorn workers for many.
+"""Serving: gunicorn, a production WSGI server, with one worker process or several; Flask's
+development server only for ``--debug``.
 
 The data is loaded once, before the workers fork, so they share its memory. Callbacks
 keep nothing about a user in a process (see :mod:`dashboard.datasets`), so any worker
@@ -17,9 +18,9 @@ TIMEOUT_S = 120
 
 
 def run(app: Dash, host: str, port: int, workers: int = 1, debug: bool = False) -> None:
-    """Serve ``app``: gunicorn with ``workers`` processes when more than one, else Flask's server."""
-    if workers <= 1 or debug:
-        app.run(host=host, port=port, debug=debug)
+    """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode)."""
+    if debug:
+        app.run(host=host, port=port, debug=True)
         return
     from gunicorn.app.base import BaseApplication
 

@@ -20,16 +20,15 @@ Type ``era`` rows become eras and the ``title`` row gives the timeline's title.
 from __future__ import annotations
 
 import csv
-import html
 import json
 import re
-from html.parser import HTMLParser
 
 import numpy as np
 import pyarrow as pa
 
 from . import dates
 from .data import Problem, _records, normalise_column
+from .markup import one_line
 
 __all__ = ["COLUMNS", "DEFAULT_THEME", "detect", "read_timelinejs"]
 
@@ -279,63 +278,12 @@ def _date(year: object, month: object, day: object, names: tuple[str, str, str],
     return text, errors
 
 
-# -- HTML to plain text -------------------------------------------------------------
-
-_BLOCK_TAGS = frozenset({"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
-                         "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header",
-                         "hr", "li", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"})
-_HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
-
-
-class _TextOnly(HTMLParser):
-    """The text a browser would show, without what scripts and styles hold."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in _HIDDEN_TAGS:
-            self.hidden += 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN_TAGS:
-            self.hidden = max(self.hidden - 1, 0)
-        elif tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data)
-
-
-def plain_text(markup: str) -> str:
-    """HTML (or plain text) as one line of plain text: tags dropped, entities decoded, spaces collapsed."""
-    if "<" not in markup and "&" not in markup:
-        return " ".join(markup.split())
-    try:
-        parser = _TextOnly()
-        parser.feed(markup)
-        parser.close()
-        text = "".join(parser.parts)
-    except Exception:  # HTMLParser is lenient, but a title must never fail the import
-        text = html.unescape(re.sub(r"<[^>]*>", " ", markup))
-    return " ".join(text.split())
-
-
 def _headline(headline: str, body: str) -> str:
     """The title: the headline as plain text, else the start of the text, else ''."""
-    title = plain_text(headline)
+    title = one_line(headline)
     if title or not body:
         return title
-    text = plain_text(body)
+    text = one_line(body)
     if len(text) <= TITLE_FALLBACK_LENGTH:
         return text
     cut = text[:TITLE_FALLBACK_LENGTH + 1].rsplit(" ", 1)[0] if " " in text[:TITLE_FALLBACK_LENGTH + 1] else ""
@@ -408,7 +356,7 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
         if row_type == "title":
             if not seen_title:
                 seen_title = True
-                title = plain_text(headline) or None
+                title = one_line(headline) or None
             continue
         if not "".join(fields).strip():
             continue  # a blank row (the template leaves many)
@@ -461,7 +409,7 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
         else:
             text_obj = slide.get("text")
             if isinstance(text_obj, dict) and isinstance(text_obj.get("headline"), (str, int, float)):
-                title = plain_text(str(text_obj["headline"])) or None
+                title = one_line(str(text_obj["headline"])) or None
 
     found: list[tuple[int, str, int, object]] = []  # (position, kind, index, object)
     for key, kind in (("events", "event"), ("eras", "era")):

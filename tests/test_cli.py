@@ -5,7 +5,7 @@ import pytest
 
 from dashboard.cli import main
 from dashboard.data import load_timeline
-from dashboard.export import render_view
+from dashboard.export import export_view, render_view
 from dashboard.filters import View
 from tests.conftest import DATASET, ROOT
 
@@ -59,8 +59,22 @@ def test_export_svg_and_pdf_by_extension(small_csv, tmp_path):
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "html"])
+def test_export_csv_and_html_by_extension_are_the_apps_files(small_csv, tmp_path, fmt):
+    out = tmp_path / f"view.{fmt}"
+    r = run("export", small_csv, "-o", out, "--themes", "security,diplomacy", "--from", "1850", "--to", "2000")
+    assert r.returncode == 0, r.stderr
+    view = View(themes=("diplomacy", "security"), start="1850", end="2000")
+    assert out.read_bytes() == export_view(load_timeline(small_csv), view, fmt)
+    if fmt == "csv":
+        again = load_timeline(out)
+        assert sorted(again.events["id"]) == ["kanagawa", "occupation", "perry", "treaty51"]
+    else:
+        assert b"Plotly.newPlot" in out.read_bytes() and b"Perry arrives" in out.read_bytes()
+
+
 @pytest.mark.parametrize("args, message", [
-    (["-o", "x.jpg"], "must end in .png, .svg or .pdf"),
+    (["-o", "x.jpg"], "must end in .png, .svg, .pdf, .csv or .html"),
     (["-o", "x.png", "--themes", "nope"], "unknown theme nope"),
     (["-o", "x.png", "--from", "51"], "From: '51' is not a valid date"),
 ])

@@ -1,5 +1,7 @@
 import os
+import re
 import struct
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -8,6 +10,11 @@ from dashboard.data import load_timeline
 from dashboard.export import export_format, render_view
 from dashboard.files import write_atomic
 from dashboard.filters import View
+
+
+def undated(data: bytes) -> bytes:
+    """An export without the PDF's creation and modification times (the only bytes that vary per call)."""
+    return re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", rb"/\1 (D:00000000000000", data)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -46,9 +53,40 @@ def test_same_view_gives_the_same_png(server, tl):
     assert render_view(tl, view) == render_view(tl, view)
 
 
+def test_concurrent_exports_each_get_their_own_bytes(server, tl):
+    """kaleido's sync server handed concurrent callers each other's images; every call must get its own."""
+    views = [View(themes=("security",)), View(themes=("trade",), start="1850"), View(text="abe")]
+    jobs = [(v, fmt) for fmt in ("png", "svg", "pdf") for v in range(len(views))] * 3
+    alone = {(v, fmt): undated(export.export_view(tl, views[v], fmt)) for v, fmt in set(jobs)}
+    assert len(set(alone.values())) == len(alone)  # the views really differ
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda job: undated(export.export_view(tl, views[job[0]], job[1])), jobs))
+    wrong = [job for job, data in zip(jobs, got) if data != alone[job]]
+    assert not wrong, f"{len(wrong)} of {len(jobs)} concurrent exports got another view's bytes"
+
+
+def test_svg_of_a_view_is_the_same_every_time(server, tl):
+    view = View(themes=("security", "war"))
+    first = render_view(tl, view, "svg")
+    assert first == render_view(tl, view, "svg") and b'id="defs-plotly"' in first
+
+
+def test_markup_in_themes_and_titles_stays_text_in_every_export(server, write_csv):
+    theme = '<a href="https://example.invalid/x">click</a>'
+    path = write_csv(f'date,title,themes,importance\n1990,"<b>Bold</b> <script>x()</script>","{theme.replace(chr(34), chr(34) * 2)}",5\n')
+    tl = load_timeline(path)
+    svg = render_view(tl, View(), "svg", title="<i>Title</i>").decode()
+    assert "example.invalid" in svg and "<a " not in svg and "xlink:href" not in svg
+    assert "&#60;b&#62;Bold&#60;/b&#62;" in svg and "&#60;i&#62;Title&#60;/i&#62;" in svg
+    assert "<script" not in svg and "<b>" not in svg and "<i>" not in svg
+    page = export.export_view(tl, View(), "html", title="<i>Title</i>").decode()
+    assert "<title>&lt;i&gt;Title&lt;/i&gt;</title>" in page and "<script>x()" not in page
+
+
 def test_export_format_comes_from_the_name():
     assert export_format("a/b.PNG") == "png"
-    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+    assert export_format("events.CSV") == "csv" and export_format("page.html") == "html"
+    with pytest.raises(ValueError, match=r"\.png, \.svg, \.pdf, \.csv or \.html"):
         export_format("chart.jpg")
 
 

@@ -1,4 +1,7 @@
 import base64
+import csv
+import io
+import re
 
 import numpy as np
 import pytest
@@ -111,3 +114,39 @@ def test_year_ticks_are_written_as_historians_do():
 def test_figure_is_valid_plotly(tl):
     import plotly.graph_objects as go
     go.Figure(build_figure(tl, View()))  # raises on any property plotly does not know
+
+
+HOSTILE_THEME = '<a href="https://example.invalid/x">click</a>'
+
+
+def user_strings(fig) -> list[str]:
+    """Every string in the figure that plotly draws as text (legend, ticks, labels, hover data, titles)."""
+    out = []
+    lay = fig["layout"]
+    out += [lay["title"]["text"], lay["title"]["subtitle"]["text"]]
+    out += [a["text"] for a in lay["annotations"]]
+    out += lay.get("yaxis", {}).get("ticktext", [])
+    for t in fig["data"]:
+        out.append(t.get("name", ""))
+        for row in t.get("customdata", []) or []:
+            out += [str(v) for v in row]
+        for row in t.get("text", []) or []:
+            out += list(row) if isinstance(row, list) else [row]
+    return out
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_user_text_never_reaches_plotly_as_markup(write_csv, many):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "title", "themes", "importance"])
+    for i in range(3000 if many else 3):
+        writer.writerow([1900 + i % 100, f"<b>Bold</b> &amp; <i>x</i> {i}", "war" if i % 2 else HOSTILE_THEME, 5])
+    tl = load_timeline(write_csv(out.getvalue()))
+    assert HOSTILE_THEME in tl.themes
+    fig = build_figure(tl, View(text="bold"), FigureOptions(title="<script>alert(1)</script>"))
+    texts = user_strings(fig)
+    assert any("&lt;a href=" in t for t in texts)  # shown literally, as plotly draws entities
+    for t in texts:
+        plain = re.sub(r"</?(b|i|br)>|<span style='font-size:13px'>|</span>", "", t)
+        assert "<" not in plain, t

@@ -1,7 +1,9 @@
+import json
+
 import pytest
 
 from dashboard.data import load_timeline
-from dashboard.filters import View, filter_events, match_without_themes, theme_counts
+from dashboard.filters import View, filter_events, match_without_themes, search_terms, theme_counts
 
 
 @pytest.fixture
@@ -65,3 +67,38 @@ def test_view_round_trips_through_the_url(tl, view):
 def test_url_with_unknown_theme_or_junk_zoom_is_tolerated(tl):
     v = View.from_query("?themes=security,bogus&x0=abc&x1=2", tl.themes)
     assert v.themes == ("security",) and v.x_range is None
+
+
+def test_search_ignores_the_markup_of_imported_html():
+    from dashboard.data import load_timeline
+    doc = {"title": {"text": {"headline": "T"}}, "events": [
+        {"start_date": {"year": 1854}, "text": {"headline": "Kanagawa",
+                                               "text": '<p>Signed at <a href="https://example.org/yokohama">Yokohama</a></p>'}},
+        {"start_date": {"year": 1858}, "text": {"headline": "Harris", "text": "<b>Commerce</b> treaty"}}]}
+    tl = load_timeline(json.dumps(doc).encode(), "t.json")
+    assert tl.rich_text
+    for word, found in [("href", []), ("example", []), ("<p>", []), ("strong", []), ("yokohama", ["Kanagawa"]),
+                        ("commerce treaty", ["Harris"]), ("signed at yokohama", ["Kanagawa"])]:
+        rows = filter_events(tl, View(text=word))
+        assert sorted(tl.events["title"].iloc[rows]) == found, word
+
+
+def test_repeated_and_contained_words_are_searched_once():
+    assert search_terms("e E e treaty treat  TREATY abc") == ("treaty", "abc")
+    assert search_terms("  ") == ()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("x" * 10_001, "at most 10,000 characters"),
+    ("y" * 101, "words of at most 100 characters"),
+    (" ".join(f"w{i:02d}" for i in range(13)), "at most 12 different words"),
+])
+def test_search_limits_are_clear(text, message):
+    with pytest.raises(ValueError, match=message):
+        search_terms(text)
+
+
+def test_a_query_of_two_thousand_words_costs_what_one_does(small_csv):
+    tl = load_timeline(small_csv)
+    assert list(filter_events(tl, View(text=" ".join(["e"] * 2000)))) == list(filter_events(tl, View(text="e")))
+    assert list(filter_events(tl, View(text=" ".join(["zzz"] + ["e"] * 2000)))) == []

@@ -59,7 +59,7 @@ def test_responses_are_compressed_and_assets_cached(workers):
     assert "max-age=31536000" in asset.headers["Cache-Control"]
 
 
-def test_callbacks_answer_and_errors_are_plain(workers):
+def test_callbacks_answer_and_malformed_requests_get_a_plain_400(workers):
     url, _ = workers
     body = callback_body([("details", "children")], [("selected", "data", 0)], [("dataset", "data", None)])
     req = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(body).encode(),
@@ -70,5 +70,28 @@ def test_callbacks_answer_and_errors_are_plain(workers):
                                  headers={"Content-Type": "application/json"})
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(bad, timeout=30)
-    text = info.value.read().decode()
-    assert "Traceback" not in text and 'File "' not in text
+    assert info.value.code == 400
+    assert info.value.headers["Content-Type"].startswith("text/plain")
+    assert info.value.read().decode() == "Bad request: a callback request must be a JSON object."
+
+
+def test_the_default_server_is_gunicorn_without_a_development_warning(small_csv, tmp_path):
+    port = free_port()
+    log_path = tmp_path / "server.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(small_csv), "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            for _ in range(200):
+                try:
+                    resp = get(f"http://127.0.0.1:{port}/")
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            assert resp.headers["Server"].startswith("gunicorn")
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    text = log_path.read_text()
+    assert "development server" not in text.lower() and "WARNING: This is a development server" not in text
+    assert f"http://127.0.0.1:{port}/" in text

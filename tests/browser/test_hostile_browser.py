@@ -14,7 +14,9 @@ XSS_CSV = (
     f'a,1990,"{XSS_TITLE}",war,"<img src=x onerror=""window.__x=2;alert(2)"">",'
     '"<b onmouseover=alert(3)>Bold</b>","<a href=javascript:alert(4)>here</a>",https://example.org/a,5\n'
     'b,1995,"<img src=x onerror=alert(5)>",war,"javascript:alert(6)",,,,5\n'
+    'c,2000,Linked theme,"<a href=""https://example.invalid/x"">click</a>",,,,,4\n'
 )
+HOSTILE_THEME = '<a href="https://example.invalid/x">click</a>'
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +32,7 @@ def test_markup_in_user_text_is_shown_literally_and_never_runs(xss_server, page)
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(xss_server.url)
-    wait_for_graph(page, "2 of 2")
+    wait_for_graph(page, "3 of 3")
     labels = page.locator("#timeline .annotation").all_text_contents()
     assert XSS_TITLE in labels and "<img src=x onerror=alert(5)>" in labels  # visible, as text
     page.locator("#table td[data-dash-column=title]").first.click()
@@ -50,6 +52,18 @@ def test_markup_in_user_text_is_shown_literally_and_never_runs(xss_server, page)
         page.wait_for_timeout(200)
     assert page.evaluate("() => window.__x") is None and dialogs == []
     assert page.errors == []
+
+
+def test_a_theme_named_like_a_link_is_no_link(xss_server, page):
+    page.goto(xss_server.url)
+    wait_for_graph(page, "3 of 3")
+    assert page.locator('a[href*="example.invalid"]').count() == 0
+    assert page.locator("#timeline svg a").count() == 0
+    legend = page.locator("#timeline .legend").text_content()
+    ticks = page.locator("#timeline .ytick").all_text_contents()
+    assert HOSTILE_THEME in legend and HOSTILE_THEME in ticks
+    checklist = page.locator("#themes").text_content()
+    assert HOSTILE_THEME in checklist
 
 
 def test_wrong_encoding_upload_is_refused_and_the_server_stays_up(server, page, tmp_path):
