@@ -10,9 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
@@ -21,8 +18,8 @@ import pytest
 
 from benchmarks.dashreq import callback_body
 from dashboard.filters import View
-from tests.browser.conftest import free_port
 from tests.conftest import ROOT
+from tests.servers import Server
 
 BUTTONS = {"png": "download-png", "svg": "download-svg", "pdf": "download-pdf", "csv": "download-csv",
            "html": "download-html"}
@@ -64,23 +61,10 @@ class Client:
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["one worker", "two workers"])
 def served(request, tmp_path_factory):
-    port = free_port()
-    folder = tmp_path_factory.mktemp("served")
-    log = open(folder / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(ROOT / "data" / "events.csv"),
-                             "--port", str(port), "--workers", str(request.param), "--upload-dir",
-                             str(folder / "uploads")], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield Client(url)
-    proc.terminate()
-    proc.wait(30)
-    log.close()
+    srv = Server(ROOT / "data" / "events.csv", "--workers", str(request.param), "--upload-dir",
+                 str(tmp_path_factory.mktemp("served") / "uploads"))
+    yield Client(srv.url.rstrip("/"))
+    srv.stop()
 
 
 def test_concurrent_exports_of_different_views_and_uploads_never_cross(served):

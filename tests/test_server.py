@@ -5,35 +5,21 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from benchmarks.dashreq import callback_body
-from tests.browser.conftest import free_port
+from tests.servers import Server
 from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def workers(tmp_path_factory):
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("srv") / "server.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(ROOT / "data" / "events.csv"),
-                             "--port", str(port), "--workers", "2"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/", timeout=2).read()
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield url, proc
-    proc.terminate()
-    proc.wait(30)
-    log.close()
+def workers():
+    srv = Server(ROOT / "data" / "events.csv", "--workers", "2")
+    yield srv.url.rstrip("/"), srv.proc
+    srv.stop()
 
 
 def get(url, **headers):
@@ -75,23 +61,12 @@ def test_callbacks_answer_and_malformed_requests_get_a_plain_400(workers):
     assert info.value.read().decode() == "Bad request: a callback request must be a JSON object."
 
 
-def test_the_default_server_is_gunicorn_without_a_development_warning(small_csv, tmp_path):
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(small_csv), "--port", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(200):
-                try:
-                    resp = get(f"http://127.0.0.1:{port}/")
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            assert resp.headers["Server"].startswith("gunicorn")
-        finally:
-            proc.terminate()
-            proc.wait(30)
-    text = log_path.read_text()
-    assert "development server" not in text.lower() and "WARNING: This is a development server" not in text
-    assert f"http://127.0.0.1:{port}/" in text
+def test_the_default_server_is_gunicorn_without_a_development_warning(small_csv):
+    srv = Server(small_csv)
+    try:
+        assert get(srv.url).headers["Server"].startswith("gunicorn")
+        text = srv.log_text()
+    finally:
+        srv.stop()
+    assert "development server" not in text.lower()
+    assert f"http://127.0.0.1:{srv.port}/" in text
