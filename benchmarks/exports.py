@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.dashreq import callback_body  # noqa: E402
 from benchmarks.load import free_port  # noqa: E402
-from dashboard.filters import View  # noqa: E402
+from dashboard.core.query import View  # noqa: E402
 
 BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
 VIEWS = [View(), View(themes=("security",)), View(themes=("trade",), start="1950"), View(text="treaty"),

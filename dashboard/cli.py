@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from . import cache
-from .data import Timeline, ValidationError
-from .datasets import DEFAULT_MAX_UPLOAD_MB
-from .filters import View, filter_events, theme_counts
+from .core.model import Timeline, ValidationError
+from .core.query import View, filter_events, theme_counts
+from .io import cache
+from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -112,7 +112,7 @@ def _validate(path: Path) -> int:
     timeline = load_or_exit(path)
     ev = timeline.events
     counts = theme_counts(timeline, filter_events(timeline, View()))
-    from .dates import format_dates
+    from .core.dates import format_dates
     span = format_dates([ev["start"].min()], [0])[0]
     end = format_dates([ev["last"].max()], [0])[0]
     print(f"{path.name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
@@ -122,8 +122,9 @@ def _validate(path: Path) -> int:
 
 
 def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
-    from .export import export_format, export_view, stop_export_server
-    from .files import write_atomic
+    from .render.exports import export_format, export_view
+    from .render.images import stop_export_server
+    from .io.files import write_atomic
     themes = None
     if args.themes:
         wanted = [t.strip().lower() for t in args.themes.split(",") if t.strip()]
@@ -158,15 +159,15 @@ def _wait_for_cache_writer() -> None:
 
 
 def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
-    from .app import create_app
-    from .datasets import UnsafeUploadDir
+    from .web.app import create_app
+    from .web.datasets import UnsafeUploadDir
     try:
         app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
     except UnsafeUploadDir as exc:
         print(f"timeline serve: {exc}", file=sys.stderr)
         return 1
-    from .app import warm_up
-    from .server import run
+    from .web.app import warm_up
+    from .web.server import run
     workers = max(1, args.workers)
     forks = not args.debug
     if forks:

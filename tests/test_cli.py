@@ -4,9 +4,10 @@ import sys
 import pytest
 
 from dashboard.cli import main
-from dashboard.data import load_timeline
-from dashboard.export import export_view, render_view
-from dashboard.filters import View
+from dashboard.io.formats import load_timeline
+from dashboard.render.exports import export_view
+from dashboard.render.images import render_view
+from dashboard.core.query import View
 from tests.conftest import DATASET, ROOT
 
 

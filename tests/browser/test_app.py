@@ -6,10 +6,10 @@ import struct
 
 import pytest
 
-from dashboard.data import load_timeline
-from dashboard.dates import parse_date
-from dashboard.export import render_view
-from dashboard.filters import View
+from dashboard.io.formats import load_timeline
+from dashboard.core.dates import parse_date
+from dashboard.render.images import render_view
+from dashboard.core.query import View
 from tests.browser.conftest import plotted, wait_for_graph
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.data import parse_events
+from dashboard.io.formats import parse_events
 from tests.browser.conftest import Server, plotted, wait_for_graph
 
 pytestmark = pytest.mark.browser
@@ -140,7 +140,7 @@ def test_overview_strip_sets_the_visible_range(server, page):
     page.wait_for_function("() => location.search.includes('x0=')")
     wait_for_graph(page, "10 of 10")
     rng = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range")
-    from dashboard.dates import parse_axis_value, parse_date
+    from dashboard.core.dates import parse_axis_value, parse_date
     assert parse_axis_value(rng[0]) >= parse_date("1930")[0]  # zoomed into the later part of the span
     shapes = page.evaluate("() => document.querySelector('#overview .js-plotly-plot').layout.shapes.length")
     assert shapes == 1  # the visible range, shaded on the strip

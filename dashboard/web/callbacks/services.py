@@ -1,0 +1,27 @@
+"""What every callback needs from the server: the timelines it can show, and their titles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ...core.model import Timeline
+from .. import inputs
+from ..datasets import Datasets
+
+GONE = "That uploaded file is no longer on the server: open it again."
+
+
+@dataclass(frozen=True)
+class Services:
+    datasets: Datasets
+    title: str
+
+    def timeline_of(self, key: Any) -> Timeline:
+        """The timeline a page's dataset key names (KeyError if that upload is gone)."""
+        return self.datasets.get(inputs.dataset_key(key))
+
+    def title_of(self, timeline: Timeline) -> str:
+        if timeline is self.datasets.served:
+            return self.title
+        return timeline.title or f"Timeline of {timeline.source_name}"
