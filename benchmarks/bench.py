@@ -26,12 +26,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashreq import callback_body  # noqa: E402
-from dashboard import dates  # noqa: E402
-from dashboard.filters import View  # noqa: E402
+from dashboard.filters import View
 
-THEMES = ["diplomacy", "security", "trade", "war", "china", "korea", "memory", "politics", "culture",
-          "migration", "religion", "science"]
+from benchmarks.dashreq import callback_body
+from dashboard import dates
+
+THEMES = [
+    "diplomacy",
+    "security",
+    "trade",
+    "war",
+    "china",
+    "korea",
+    "memory",
+    "politics",
+    "culture",
+    "migration",
+    "religion",
+    "science",
+]
 
 
 def ms(text: str, end: bool = False) -> float:
@@ -66,6 +79,7 @@ EXPORT_STATES = [STATES[1], STATES[3], STATES[6]]
 
 def view_store(view: View) -> dict:
     from dataclasses import asdict
+
     return asdict(view)
 
 
@@ -75,8 +89,10 @@ def peak_rss_mb() -> float:
 
 # -- the naive baseline ---------------------------------------------------------
 
+
 def naive_load(path: Path):
     import pandas as pd
+
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     df["start"] = pd.to_datetime(df["date"], format="ISO8601", errors="coerce")
     df["end_dt"] = pd.to_datetime(df["end_date"], format="ISO8601", errors="coerce")
@@ -85,6 +101,7 @@ def naive_load(path: Path):
 
 def naive_figure(df, view: View):
     import plotly.graph_objects as go
+
     sel = df
     if view.themes is not None:
         pattern = "|".join(view.themes) or "^$"
@@ -94,41 +111,65 @@ def naive_figure(df, view: View):
     if view.end:
         sel = sel[sel["start"] <= naive_date(view.end)]
     for word in view.text.split():
-        sel = sel[sel["title"].str.contains(word, case=False) | sel["description"].str.contains(word, case=False)
-                  | sel["actors"].str.contains(word, case=False)]
+        sel = sel[
+            sel["title"].str.contains(word, case=False)
+            | sel["description"].str.contains(word, case=False)
+            | sel["actors"].str.contains(word, case=False)
+        ]
     fig = go.Figure()
-    for theme in (view.themes if view.themes is not None else THEMES):
+    for theme in view.themes if view.themes is not None else THEMES:
         lane = sel[sel["themes"].str.contains(theme)]
         hover = lane["title"] + "<br>" + lane["date"] + "<br>" + lane["themes"]
-        fig.add_trace(go.Scattergl(x=lane["start"], y=[theme] * len(lane), mode="markers", name=theme,
-                                   text=hover, hovertemplate="%{text}<extra></extra>"))
+        fig.add_trace(
+            go.Scattergl(
+                x=lane["start"],
+                y=[theme] * len(lane),
+                mode="markers",
+                name=theme,
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     if view.x_range:
         import pandas as pd
+
         fig.update_xaxes(range=[pd.Timestamp(view.x_range[0], unit="ms"), pd.Timestamp(view.x_range[1], unit="ms")])
     return fig, len(sel)
 
 
 def naive_date(text: str):
     import pandas as pd
+
     return pd.to_datetime(text, format="ISO8601")
 
 
 def naive_app(df):
     from dash import Dash, Input, Output, dcc, html
+
     app = Dash(__name__)
-    app.layout = html.Div([
-        dcc.Store(id="view"), dcc.Store(id="layout-width"), html.P(id="match-count"),
-        dcc.Checklist(id="themes", options=THEMES, value=THEMES), dcc.Graph(id="timeline"),
-    ])
+    app.layout = html.Div(
+        [
+            dcc.Store(id="view"),
+            dcc.Store(id="layout-width"),
+            html.P(id="match-count"),
+            dcc.Checklist(id="themes", options=THEMES, value=THEMES),
+            dcc.Graph(id="timeline"),
+        ]
+    )
 
     @app.callback(Output("view", "data"), Input("themes", "value"))
     def themes_to_view(themes):
         return view_store(View(themes=tuple(themes)))
 
-    @app.callback(Output("timeline", "figure"), Output("match-count", "children"),
-                  Input("view", "data"), Input("layout-width", "data"))
+    @app.callback(
+        Output("timeline", "figure"),
+        Output("match-count", "children"),
+        Input("view", "data"),
+        Input("layout-width", "data"),
+    )
     def update(stored, _width):
         from dashboard.callbacks import view_from_store
+
         fig, n = naive_figure(df, view_from_store(stored))
         return fig, f"{n:,} events match"
 
@@ -137,12 +178,15 @@ def naive_app(df):
 
 # -- one side, in its own process -------------------------------------------------
 
+
 def run_side(side: str, path: Path) -> dict:
     out: dict = {"side": side}
     t0 = time.perf_counter()
     if side == "ours":
-        from dashboard import cache
         from dashboard.app import create_app
+
+        from dashboard import cache
+
         # As `timeline serve` does: the cache is written in the background while the app starts.
         timeline = cache.load(path, background=True)
         out["load_s"] = time.perf_counter() - t0
@@ -153,8 +197,14 @@ def run_side(side: str, path: Path) -> dict:
         timeline = cache.load(path)
         out["cached_load_s"] = time.perf_counter() - t0
         app = create_app(timeline)
-        outputs = [("timeline", "figure"), ("overview", "figure"), ("match-count", "children"),
-                   ("themes", "options"), ("filter-error", "children"), ("page-title", "children")]
+        outputs = [
+            ("timeline", "figure"),
+            ("overview", "figure"),
+            ("match-count", "children"),
+            ("themes", "options"),
+            ("filter-error", "children"),
+            ("page-title", "children"),
+        ]
     else:
         df = naive_load(path)
         out["load_s"] = time.perf_counter() - t0
@@ -164,9 +214,12 @@ def run_side(side: str, path: Path) -> dict:
     client = app.server.test_client()
     times, sizes = [], []
     for view in STATES:
-        payload = callback_body(outputs, [("view", "data", view_store(view)), ("layout-width", "data", 1200)],
-                                state=[("dataset", "data", None)] if side == "ours" else [],
-                                changed=["view.data"])
+        payload = callback_body(
+            outputs,
+            [("view", "data", view_store(view)), ("layout-width", "data", 1200)],
+            state=[("dataset", "data", None)] if side == "ours" else [],
+            changed=["view.data"],
+        )
         t0 = time.perf_counter()
         resp = client.post("/_dash-update-component", json=payload)
         body = resp.get_data()
@@ -179,12 +232,14 @@ def run_side(side: str, path: Path) -> dict:
 
     import kaleido
     import plotly.io as pio
+
     kaleido.start_sync_server(silence_warnings=True)
     export_times = []
     for i, view in enumerate([EXPORT_STATES[0], *EXPORT_STATES]):  # the first one warms the browser up
         t0 = time.perf_counter()
         if side == "ours":
             from dashboard.export import render_view
+
             render_view(timeline, view, "png")
         else:
             fig, _ = naive_figure(df, view)
@@ -199,13 +254,23 @@ def run_side(side: str, path: Path) -> dict:
 
 # -- the browser: untick a theme, wait for the redraw --------------------------------
 
+
 def browser_redraw(url: str, timeout_s: float = 120) -> float:
     """Median seconds from unticking a theme to the graph redrawn, over three changes."""
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                    "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         page = b.new_page(viewport={"width": 1440, "height": 1000})
         page.set_default_timeout(timeout_s * 1000)
         page.goto(url)
@@ -223,17 +288,23 @@ def browser_redraw(url: str, timeout_s: float = 120) -> float:
             # Dash may redraw in two steps (new figure, then layout): wait until it settles.
             page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
             samples.append((page.evaluate("() => performance.now()") - t0) / 1000)
-            page.evaluate("() => { const gd = document.querySelector('#timeline .js-plotly-plot');"
-                          " gd.on('plotly_afterplot', () => { window.__plots += 1; }); }")
+            page.evaluate(
+                "() => { const gd = document.querySelector('#timeline .js-plotly-plot');"
+                " gd.on('plotly_afterplot', () => { window.__plots += 1; }); }"
+            )
         b.close()
     return statistics.median(samples)
 
 
 def serve(side: str, path: Path, port: int) -> subprocess.Popen:
-    cmd = ([sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)] if side == "ours"
-           else [sys.executable, str(Path(__file__)), "--serve-naive", str(path), "--port", str(port)])
+    cmd = (
+        [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
+        if side == "ours"
+        else [sys.executable, str(Path(__file__)), "--serve-naive", str(path), "--port", str(port)]
+    )
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     import urllib.request
+
     deadline = time.time() + 300
     while time.time() < deadline:
         try:
@@ -247,6 +318,7 @@ def serve(side: str, path: Path, port: int) -> subprocess.Popen:
 
 # -- the table ---------------------------------------------------------------------
 
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
@@ -255,23 +327,47 @@ def table(n: int, ours: dict, naive: dict, browser: dict | None) -> str:
     rows = [
         ("load (cold)", f"{ours['load_s']:.2f} s", f"{naive['load_s']:.2f} s", naive["load_s"] / ours["load_s"]),
         ("load (cached)", f"{ours['cached_load_s']:.2f} s", "n/a", None),
-        ("callback p50", f"{pct(ours['callback_ms'], 50):.0f} ms", f"{pct(naive['callback_ms'], 50):.0f} ms",
-         pct(naive["callback_ms"], 50) / pct(ours["callback_ms"], 50)),
-        ("callback p95", f"{pct(ours['callback_ms'], 95):.0f} ms", f"{pct(naive['callback_ms'], 95):.0f} ms",
-         pct(naive["callback_ms"], 95) / pct(ours["callback_ms"], 95)),
-        ("response max", f"{max(ours['bytes']) / 1e6:.2f} MB", f"{max(naive['bytes']) / 1e6:.2f} MB",
-         max(naive["bytes"]) / max(ours["bytes"])),
-        ("response median", f"{statistics.median(ours['bytes']) / 1e6:.2f} MB",
-         f"{statistics.median(naive['bytes']) / 1e6:.2f} MB",
-         statistics.median(naive["bytes"]) / statistics.median(ours["bytes"])),
+        (
+            "callback p50",
+            f"{pct(ours['callback_ms'], 50):.0f} ms",
+            f"{pct(naive['callback_ms'], 50):.0f} ms",
+            pct(naive["callback_ms"], 50) / pct(ours["callback_ms"], 50),
+        ),
+        (
+            "callback p95",
+            f"{pct(ours['callback_ms'], 95):.0f} ms",
+            f"{pct(naive['callback_ms'], 95):.0f} ms",
+            pct(naive["callback_ms"], 95) / pct(ours["callback_ms"], 95),
+        ),
+        (
+            "response max",
+            f"{max(ours['bytes']) / 1e6:.2f} MB",
+            f"{max(naive['bytes']) / 1e6:.2f} MB",
+            max(naive["bytes"]) / max(ours["bytes"]),
+        ),
+        (
+            "response median",
+            f"{statistics.median(ours['bytes']) / 1e6:.2f} MB",
+            f"{statistics.median(naive['bytes']) / 1e6:.2f} MB",
+            statistics.median(naive["bytes"]) / statistics.median(ours["bytes"]),
+        ),
         ("peak RSS", f"{ours['rss_mb']:.0f} MB", f"{naive['rss_mb']:.0f} MB", naive["rss_mb"] / ours["rss_mb"]),
-        ("PNG export (warm)", f"{ours['export_s']:.2f} s", f"{naive['export_s']:.2f} s",
-         naive["export_s"] / ours["export_s"]),
+        (
+            "PNG export (warm)",
+            f"{ours['export_s']:.2f} s",
+            f"{naive['export_s']:.2f} s",
+            naive["export_s"] / ours["export_s"],
+        ),
     ]
     if browser:
-        rows.append(("untick -> redrawn (Chromium)", f"{browser['ours']:.2f} s",
-                     "timeout" if browser["naive"] is None else f"{browser['naive']:.2f} s",
-                     None if browser["naive"] is None else browser["naive"] / browser["ours"]))
+        rows.append(
+            (
+                "untick -> redrawn (Chromium)",
+                f"{browser['ours']:.2f} s",
+                "timeout" if browser["naive"] is None else f"{browser['naive']:.2f} s",
+                None if browser["naive"] is None else browser["naive"] / browser["ours"],
+            )
+        )
     head = f"| {n:,} events | ours | naive baseline | naive / ours |\n| --- | --- | --- | --- |"
     body = "\n".join(f"| {name} | {a} | {b} | {'' if r is None else f'{r:,.1f}x'} |" for name, a, b, r in rows)
     return head + "\n" + body
@@ -295,16 +391,23 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_side(args.side, path)))
         return 0
     if not path.exists():
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", str(args.events),
-                        "-o", str(path)], check=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", str(args.events), "-o", str(path)],
+            check=True,
+        )
     for stale in (path.with_name(f".{path.name}.timeline-cache"),):
         stale.unlink(missing_ok=True)  # measure a cold load first
     results = {}
     for side in ("ours", "naive"):
         print(f"bench: running {side} ...", file=sys.stderr, flush=True)
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, __file__, "--side", side, "--file", str(path)],
-                              capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        proc = subprocess.run(
+            [sys.executable, __file__, "--side", side, "--file", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
@@ -325,8 +428,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc.terminate()
                 proc.wait(30)
     print(table(args.events, results["ours"], results["naive"], browser))
-    print(f"\ncallback states: {len(STATES)}; ours per state (ms): "
-          + ", ".join(f"{t:.0f}" for t in results["ours"]["callback_ms"]))
+    print(
+        f"\ncallback states: {len(STATES)}; ours per state (ms): "
+        + ", ".join(f"{t:.0f}" for t in results["ours"]["callback_ms"])
+    )
     print("naive per state (ms): " + ", ".join(f"{t:.0f}" for t in results["naive"]["callback_ms"]))
     return 0
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 
-def callback_body(outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
-                  state: list[tuple[str, str, object]] = (), changed: list[str] | None = None) -> dict:
+def callback_body(
+    outputs: list[tuple[str, str]],
+    inputs: list[tuple[str, str, object]],
+    state: list[tuple[str, str, object]] = (),
+    changed: list[str] | None = None,
+) -> dict:
     """``outputs``: (id, prop); ``inputs`` / ``state``: (id, prop, value); ``changed``: 'id.prop' that fired."""
     if len(outputs) == 1:
         output = f"{outputs[0][0]}.{outputs[0][1]}"

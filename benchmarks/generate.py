@@ -19,21 +19,117 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-THEMES = ["diplomacy", "security", "trade", "war", "china", "korea", "memory", "politics", "science",
-          "religion", "migration", "culture", "labour", "environment", "health", "law", "finance",
-          "technology", "sport", "media"]
-NOUNS = ["Treaty", "Summit", "Conference", "Agreement", "Battle", "Declaration", "Accord", "Expedition",
-         "Embassy", "Strike", "Election", "Reform", "Visit", "Talks", "Crisis", "Founding", "Census", "Charter"]
-PLACES = ["Kanagawa", "Shimoda", "Portsmouth", "Geneva", "Washington", "Tokyo", "Osaka", "Seoul", "Beijing",
-          "Manila", "Honolulu", "San Francisco", "Nagasaki", "Kyoto", "Hakodate", "Okinawa", "Busan",
-          "Shanghai", "Canton", "Edo", "Athens", "Marathon", "Rome", "Carthage", "Alexandria", "Babylon"]
-ADJ = ["first", "second", "provisional", "secret", "bilateral", "regional", "historic", "contested",
-       "brief", "long-awaited", "failed", "landmark", "disputed", "joint"]
+THEMES = [
+    "diplomacy",
+    "security",
+    "trade",
+    "war",
+    "china",
+    "korea",
+    "memory",
+    "politics",
+    "science",
+    "religion",
+    "migration",
+    "culture",
+    "labour",
+    "environment",
+    "health",
+    "law",
+    "finance",
+    "technology",
+    "sport",
+    "media",
+]
+NOUNS = [
+    "Treaty",
+    "Summit",
+    "Conference",
+    "Agreement",
+    "Battle",
+    "Declaration",
+    "Accord",
+    "Expedition",
+    "Embassy",
+    "Strike",
+    "Election",
+    "Reform",
+    "Visit",
+    "Talks",
+    "Crisis",
+    "Founding",
+    "Census",
+    "Charter",
+]
+PLACES = [
+    "Kanagawa",
+    "Shimoda",
+    "Portsmouth",
+    "Geneva",
+    "Washington",
+    "Tokyo",
+    "Osaka",
+    "Seoul",
+    "Beijing",
+    "Manila",
+    "Honolulu",
+    "San Francisco",
+    "Nagasaki",
+    "Kyoto",
+    "Hakodate",
+    "Okinawa",
+    "Busan",
+    "Shanghai",
+    "Canton",
+    "Edo",
+    "Athens",
+    "Marathon",
+    "Rome",
+    "Carthage",
+    "Alexandria",
+    "Babylon",
+]
+ADJ = [
+    "first",
+    "second",
+    "provisional",
+    "secret",
+    "bilateral",
+    "regional",
+    "historic",
+    "contested",
+    "brief",
+    "long-awaited",
+    "failed",
+    "landmark",
+    "disputed",
+    "joint",
+]
 VERBS = ["signed", "announced", "opened", "concluded", "rejected", "ratified", "negotiated", "proclaimed"]
-PEOPLE = ["Matthew Perry", "Townsend Harris", "Ito Hirobumi", "Theodore Roosevelt", "Shigeru Yoshida",
-          "Douglas MacArthur", "Nobusuke Kishi", "Eisaku Sato", "Yasuhiro Nakasone", "Ronald Reagan",
-          "Junichiro Koizumi", "Shinzo Abe", "Barack Obama", "Fumio Kishida", "Sanae Takaichi", "Cyrus",
-          "Pericles", "Miltiades", "Darius I", "Tokugawa Iesada", "Emperor Meiji", "Li Hongzhang"]
+PEOPLE = [
+    "Matthew Perry",
+    "Townsend Harris",
+    "Ito Hirobumi",
+    "Theodore Roosevelt",
+    "Shigeru Yoshida",
+    "Douglas MacArthur",
+    "Nobusuke Kishi",
+    "Eisaku Sato",
+    "Yasuhiro Nakasone",
+    "Ronald Reagan",
+    "Junichiro Koizumi",
+    "Shinzo Abe",
+    "Barack Obama",
+    "Fumio Kishida",
+    "Sanae Takaichi",
+    "Cyrus",
+    "Pericles",
+    "Miltiades",
+    "Darius I",
+    "Tokugawa Iesada",
+    "Emperor Meiji",
+    "Li Hongzhang",
+]
 
 
 def generate(n: int, n_themes: int = 12, seed: int = 7) -> pa.Table:
@@ -73,9 +169,15 @@ def generate(n: int, n_themes: int = 12, seed: int = 7) -> pa.Table:
     t2 = (t1 + 1 + rng.integers(0, n_themes - 1, n)) % n_themes
     t3 = (t2 + 1 + rng.integers(0, n_themes - 2, n)) % n_themes
     t3 = np.where(t3 == t1, (t3 + 1) % n_themes, t3)
-    theme_col = np.where(k == 1, themes[t1], np.where(
-        k == 2, np.char.add(np.char.add(themes[t1], ";"), themes[t2]),
-        np.char.add(np.char.add(np.char.add(np.char.add(themes[t1], ";"), themes[t2]), ";"), themes[t3])))
+    theme_col = np.where(
+        k == 1,
+        themes[t1],
+        np.where(
+            k == 2,
+            np.char.add(np.char.add(themes[t1], ";"), themes[t2]),
+            np.char.add(np.char.add(np.char.add(np.char.add(themes[t1], ";"), themes[t2]), ";"), themes[t3]),
+        ),
+    )
 
     noun = np.array(NOUNS)[rng.integers(0, len(NOUNS), n)]
     place = np.array(PLACES)[rng.integers(0, len(PLACES), n)]
@@ -86,18 +188,30 @@ def generate(n: int, n_themes: int = 12, seed: int = 7) -> pa.Table:
     p2 = people[rng.integers(0, len(people), n)]
     verb = np.array(VERBS)[rng.integers(0, len(VERBS), n)]
     place2 = np.array(PLACES)[rng.integers(0, len(PLACES), n)]
-    description = [f"Delegates led by {a} {v} the {b.lower()} in {c} after months of preparation. "
-                   f"Observers in {d} described it as {e} and it shaped relations for years afterwards."
-                   for a, v, b, c, d, e in zip(p1.tolist(), verb.tolist(), noun.tolist(), place.tolist(),
-                                               place2.tolist(), adj.tolist())]
+    description = [
+        f"Delegates led by {a} {v} the {b.lower()} in {c} after months of preparation. "
+        f"Observers in {d} described it as {e} and it shaped relations for years afterwards."
+        for a, v, b, c, d, e in zip(
+            p1.tolist(), verb.tolist(), noun.tolist(), place.tolist(), place2.tolist(), adj.tolist()
+        )
+    ]
     actors = np.where(rng.random(n) < 0.5, p1, np.char.add(np.char.add(p1, ";"), p2))
     importance = rng.choice([1, 2, 3, 4, 5], size=n, p=[0.2, 0.35, 0.35, 0.09, 0.01])
     ids = np.char.add("ev-", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
-    return pa.table({
-        "id": ids, "date": date, "end_date": end, "title": title, "themes": theme_col,
-        "description": description, "actors": actors, "location": place,
-        "source": np.char.add("https://example.org/archive/", ids), "importance": importance.astype(str),
-    })
+    return pa.table(
+        {
+            "id": ids,
+            "date": date,
+            "end_date": end,
+            "title": title,
+            "themes": theme_col,
+            "description": description,
+            "actors": actors,
+            "location": place,
+            "source": np.char.add("https://example.org/archive/", ids),
+            "importance": importance.astype(str),
+        }
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,8 +227,10 @@ def main(argv: list[str] | None = None) -> int:
     table = generate(args.events, args.themes, args.seed)
     pacsv.write_csv(table, args.output, pacsv.WriteOptions(quoting_style="needed"))
     size = args.output.stat().st_size
-    print(f"wrote {args.output}: {args.events:,} events, {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s",
-          file=sys.stderr)
+    print(
+        f"wrote {args.output}: {args.events:,} events, {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -29,17 +29,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashreq import callback_body  # noqa: E402
-from dashboard import dates  # noqa: E402
-from dashboard.filters import View  # noqa: E402
+from dashboard.filters import View
+
+from benchmarks.dashreq import callback_body
+from dashboard import dates
 
 MAX_REQUESTS = 200_000
 EXPORT_SHARE = 0.03
 """Share of action sequences that end with a PNG export (50 users: ~20 exports a minute)."""
-FIGURE_OUTPUTS = [("timeline", "figure"), ("overview", "figure"), ("match-count", "children"),
-                  ("themes", "options"), ("filter-error", "children"), ("page-title", "children")]
-TABLE_OUTPUTS = [("table", "data"), ("table", "page_count"), ("table", "page_current"),
-                 ("table", "style_data_conditional")]
+FIGURE_OUTPUTS = [
+    ("timeline", "figure"),
+    ("overview", "figure"),
+    ("match-count", "children"),
+    ("themes", "options"),
+    ("filter-error", "children"),
+    ("page-title", "children"),
+]
+TABLE_OUTPUTS = [
+    ("table", "data"),
+    ("table", "page_count"),
+    ("table", "page_current"),
+    ("table", "style_data_conditional"),
+]
 SEARCH_WORDS = ["treaty", "summit", "war", "trade", "abe", "korea", "visit", "harris", "kyoto", "security"]
 
 
@@ -88,23 +99,55 @@ class User:
         """One user's sequence: (kind, method, path, body)."""
         view = self.random_view()
         store = {**asdict(view), "dataset": None}
-        yield "figure", "POST", "/_dash-update-component", callback_body(
-            FIGURE_OUTPUTS, [("view", "data", store), ("layout-width", "data", 1200)], [("dataset", "data", None)])
-        yield "table", "POST", "/_dash-update-component", callback_body(
-            TABLE_OUTPUTS, [("view", "data", store), ("table", "page_current", self.rng.randint(0, 3)),
-                            ("table", "sort_by", []), ("selected", "data", None)], [("dataset", "data", None)])
-        yield "details", "POST", "/_dash-update-component", callback_body(
-            [("details", "children")], [("selected", "data", self.rng.randint(0, 30))], [("dataset", "data", None)])
+        yield (
+            "figure",
+            "POST",
+            "/_dash-update-component",
+            callback_body(
+                FIGURE_OUTPUTS, [("view", "data", store), ("layout-width", "data", 1200)], [("dataset", "data", None)]
+            ),
+        )
+        yield (
+            "table",
+            "POST",
+            "/_dash-update-component",
+            callback_body(
+                TABLE_OUTPUTS,
+                [
+                    ("view", "data", store),
+                    ("table", "page_current", self.rng.randint(0, 3)),
+                    ("table", "sort_by", []),
+                    ("selected", "data", None),
+                ],
+                [("dataset", "data", None)],
+            ),
+        )
+        yield (
+            "details",
+            "POST",
+            "/_dash-update-component",
+            callback_body(
+                [("details", "children")], [("selected", "data", self.rng.randint(0, 30))], [("dataset", "data", None)]
+            ),
+        )
         if self.rng.random() < EXPORT_SHARE:
             buttons = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
-            yield "export", "POST", "/_dash-update-component", callback_body(
-                [("download", "data"), ("download-status", "children")],
-                [(b, "n_clicks", 1 if b == "download-png" else 0) for b in buttons],
-                [("view", "data", store), ("dataset", "data", None)], changed=["download-png.n_clicks"])
+            yield (
+                "export",
+                "POST",
+                "/_dash-update-component",
+                callback_body(
+                    [("download", "data"), ("download-status", "children")],
+                    [(b, "n_clicks", 1 if b == "download-png" else 0) for b in buttons],
+                    [("view", "data", store), ("dataset", "data", None)],
+                    changed=["download-png.n_clicks"],
+                ),
+            )
 
 
-def run_users(port: int, users: int, seconds: float, themes: list[str], span: tuple[float, float],
-              think: float) -> dict:
+def run_users(
+    port: int, users: int, seconds: float, themes: list[str], span: tuple[float, float], think: float
+) -> dict:
     results: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     samples: list[str] = []
@@ -150,8 +193,7 @@ def run_users(port: int, users: int, seconds: float, themes: list[str], span: tu
         t.start()
     for t in threads:
         t.join(seconds + 180)
-    return {"results": results, "errors": errors, "samples": samples, "wall": time.monotonic() - t0,
-            "think": think}
+    return {"results": results, "errors": errors, "samples": samples, "wall": time.monotonic() - t0, "think": think}
 
 
 def free_port() -> int:
@@ -163,22 +205,29 @@ def free_port() -> int:
 def report(run: dict, users: int, workers: int, name: str) -> str:
     res, err = run["results"], run["errors"]
     total = sum(len(v) for v in res.values())
-    lines = [f"load: {users} users, {workers} workers, {name}, {run['wall']:.0f} s, think {run['think']:.1f} s, "
-             f"{total:,} requests, {total / run['wall']:.1f} requests/s, {sum(err.values())} errors", "",
-             "| requests | count | errors | p50 | p95 | max |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"load: {users} users, {workers} workers, {name}, {run['wall']:.0f} s, think {run['think']:.1f} s, "
+        f"{total:,} requests, {total / run['wall']:.1f} requests/s, {sum(err.values())} errors",
+        "",
+        "| requests | count | errors | p50 | p95 | max |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
 
     def row(label: str, values: list[float], errors: int) -> str:
         q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
-        return (f"| {label} | {len(values):,} | {errors} | {q[49] * 1000:.0f} ms | {q[94] * 1000:.0f} ms | "
-                f"{max(values) * 1000:.0f} ms |")
+        return (
+            f"| {label} | {len(values):,} | {errors} | {q[49] * 1000:.0f} ms | {q[94] * 1000:.0f} ms | "
+            f"{max(values) * 1000:.0f} ms |"
+        )
 
     for kind in ("page", "figure", "table", "details", "export"):
         if res.get(kind):
             lines.append(row(kind, res[kind], err.get(kind, 0)))
     interactive = [v for k in ("figure", "table", "details") for v in res.get(k, [])]
     if interactive:
-        lines.append(row("all but export and page", interactive,
-                         sum(err.get(k, 0) for k in ("figure", "table", "details"))))
+        lines.append(
+            row("all but export and page", interactive, sum(err.get(k, 0) for k in ("figure", "table", "details")))
+        )
     if run["samples"]:
         lines += ["", "first errors:"] + [f"  {s}" for s in run["samples"]]
     return "\n".join(lines)
@@ -190,13 +239,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--think", type=float, default=1.0,
-                    help="mean seconds a user waits between two actions (default 1; 0 = hammer)")
+    ap.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds a user waits between two actions (default 1; 0 = hammer)"
+    )
     args = ap.parse_args(argv)
     users = max(1, min(args.users, 200))
     seconds = max(1.0, min(args.seconds, 600.0))
 
     from dashboard import cache
+
     timeline = cache.load(args.file)
     themes = list(timeline.themes)
     span = (float(timeline.events["start"].min()), float(timeline.events["last"].max()))
@@ -204,8 +255,22 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     log = open(f"/tmp/timeline-load-{port}.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(args.file), "--port", str(port),
-                               "--workers", str(args.workers)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "serve",
+            str(args.file),
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     try:
         deadline = time.time() + 300
         while True:

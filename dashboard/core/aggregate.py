@@ -17,7 +17,8 @@ from .model import Timeline
 
 TARGET_BUCKETS = 160
 YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000) + tuple(
-    m * 10 ** k for k in range(4, 13) for m in (1, 2, 5))
+    m * 10**k for k in range(4, 13) for m in (1, 2, 5)
+)
 """Bucket widths in years, up to a trillion years: whatever the range, the buckets stay few."""
 MAX_BUCKETS = 4 * TARGET_BUCKETS
 MAX_BUCKET_MS = 1e12 * 365.2425 * 86_400_000
@@ -28,8 +29,8 @@ DAY_STEPS = (1, 2, 7, 14)
 
 @dataclass(frozen=True)
 class Buckets:
-    edges: np.ndarray   # float64 epoch ms, len = n + 1
-    unit: str           # "year", "month" or "day"
+    edges: np.ndarray  # float64 epoch ms, len = n + 1
+    unit: str  # "year", "month" or "day"
     step: int
 
     def labels(self) -> list[str]:
@@ -45,9 +46,11 @@ class Buckets:
 def calendar_buckets(x0: float, x1: float, target: int = TARGET_BUCKETS) -> Buckets:
     """The finest calendar-aligned buckets covering [x0, x1] with at most about ``target`` of them."""
     span_days = max((x1 - x0) / dates.MS_PER_DAY, 1.0)
-    candidates = ([("day", s, span_days / s) for s in DAY_STEPS]
-                  + [("month", s, span_days / (30.436875 * s)) for s in MONTH_STEPS]
-                  + [("year", s, span_days / (365.2425 * s)) for s in YEAR_STEPS])
+    candidates = (
+        [("day", s, span_days / s) for s in DAY_STEPS]
+        + [("month", s, span_days / (30.436875 * s)) for s in MONTH_STEPS]
+        + [("year", s, span_days / (365.2425 * s)) for s in YEAR_STEPS]
+    )
     unit, step, _ = next((c for c in candidates if c[2] <= target), candidates[-1])
     d0, d1 = int(x0 // dates.MS_PER_DAY), int(x1 // dates.MS_PER_DAY)
     if not (np.isfinite(x0) and np.isfinite(x1)) or max(abs(x0), abs(x1)) > MAX_BUCKET_MS:
@@ -76,8 +79,8 @@ def calendar_buckets(x0: float, x1: float, target: int = TARGET_BUCKETS) -> Buck
 class Density:
     buckets: Buckets
     lanes: list[str]
-    per_lane: np.ndarray   # int64 [lane, bucket]: events of that theme starting in the bucket
-    total: np.ndarray      # int64 [bucket]: distinct events (an event with two themes counts once)
+    per_lane: np.ndarray  # int64 [lane, bucket]: events of that theme starting in the bucket
+    total: np.ndarray  # int64 [bucket]: distinct events (an event with two themes counts once)
 
 
 def in_window(timeline: Timeline, rows: np.ndarray, x0: float, x1: float) -> np.ndarray:
@@ -87,8 +90,9 @@ def in_window(timeline: Timeline, rows: np.ndarray, x0: float, x1: float) -> np.
     return rows[(last >= x0) & (start <= x1)]
 
 
-def density(timeline: Timeline, rows: np.ndarray, lanes: list[str], x0: float, x1: float,
-            target: int = TARGET_BUCKETS) -> Density:
+def density(
+    timeline: Timeline, rows: np.ndarray, lanes: list[str], x0: float, x1: float, target: int = TARGET_BUCKETS
+) -> Density:
     """Exact counts of ``rows`` (already inside the window) per lane and calendar bucket.
 
     An event is counted in the bucket where it starts; a period that began before the

@@ -26,8 +26,9 @@ MS_PER_DAY = 86_400_000
 MIN_YEAR, MAX_YEAR = -9999, 9999
 """Historian years accepted (no year 0): the span a plotly date axis can draw."""
 
-MONTH_ABBR = np.array(["Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], dtype=object)
+MONTH_ABBR = np.array(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], dtype=object
+)
 
 DATE_FORMS = "a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 1951, 2015-04, 2015-04-29; -490 for 490 BCE)"
 
@@ -85,16 +86,17 @@ def astronomical_to_historian(year: np.ndarray) -> np.ndarray:
 class ParsedDates:
     """Result of :func:`parse_dates`: values for the valid cells, reasons for the others."""
 
-    def __init__(self, ms: np.ndarray, precision: np.ndarray, end_ms: np.ndarray,
-                 error: np.ndarray, present: np.ndarray):
-        self.ms = ms                  # float64 start of the period, NaN where absent/invalid
-        self.precision = precision    # int8 YEAR/MONTH/DAY, -1 where absent/invalid
-        self.end_ms = end_ms          # float64 last millisecond of the period (e.g. 1951-12-31 23:59:59.999)
-        self.error = error            # object array: None or why the cell is not a date
-        self.present = present        # bool: the cell was not blank
+    def __init__(
+        self, ms: np.ndarray, precision: np.ndarray, end_ms: np.ndarray, error: np.ndarray, present: np.ndarray
+    ):
+        self.ms = ms  # float64 start of the period, NaN where absent/invalid
+        self.precision = precision  # int8 YEAR/MONTH/DAY, -1 where absent/invalid
+        self.end_ms = end_ms  # float64 last millisecond of the period (e.g. 1951-12-31 23:59:59.999)
+        self.error = error  # object array: None or why the cell is not a date
+        self.present = present  # bool: the cell was not blank
 
 
-def parse_dates(values: "pa.Array | pa.ChunkedArray | pd.Series | list[str]") -> ParsedDates:
+def parse_dates(values: pa.Array | pa.ChunkedArray | pd.Series | list[str]) -> ParsedDates:
     """Parse date cells (strings) vectorised; blank cells are ``present=False``, not errors."""
     arr = pa.array(values, type=pa.string()) if not isinstance(values, (pa.Array, pa.ChunkedArray)) else values
     if isinstance(arr, pa.ChunkedArray):
@@ -149,19 +151,21 @@ def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
         error[hit] = why
         ok &= ~cond
 
-    fail(~negative & (ndigits <= 2),
-         "a full year: two-digit years are ambiguous (write 1951, or 0051 for the year 51)")
+    fail(~negative & (ndigits <= 2), "a full year: two-digit years are ambiguous (write 1951, or 0051 for the year 51)")
     fail(year == 0, "a real year: there is no year 0 (1 BCE is -1, 1 CE is 1)")
-    fail((year < MIN_YEAR) | (year > MAX_YEAR) | (ndigits > 5),
-         f"a year from {-MIN_YEAR} BCE (-{-MIN_YEAR}) to {MAX_YEAR}")
+    fail(
+        (year < MIN_YEAR) | (year > MAX_YEAR) | (ndigits > 5),
+        f"a year from {-MIN_YEAR} BCE (-{-MIN_YEAR}) to {MAX_YEAR}",
+    )
     fail(has_month & ((month < 1) | (month > 12)), "a month from 01 to 12")
     astro = historian_to_astronomical(year)
     dim = days_in_month(astro, np.where(has_month, month, 1))
     bad_day = has_day & ((day < 1) | (day > dim))
     if bad_day.any():
         for i in np.flatnonzero(ok & bad_day):
-            error[i] = (f"a real calendar date: {MONTH_ABBR[month[i] - 1]} "
-                        f"{format_year(int(year[i]))} has {int(dim[i])} days")
+            error[i] = (
+                f"a real calendar date: {MONTH_ABBR[month[i] - 1]} {format_year(int(year[i]))} has {int(dim[i])} days"
+            )
         ok &= ~bad_day
 
     precision = np.where(has_day, DAY, np.where(has_month, MONTH, YEAR)).astype(np.int8)
@@ -169,10 +173,8 @@ def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
     d1 = np.where(has_day, day, 1)
     start_days = days_from_civil(astro, m1, d1)
     # The day after the period: next year, next month or next day.
-    end_y = np.where(precision == YEAR, astro + 1,
-                     np.where((precision == MONTH) & (m1 == 12), astro + 1, astro))
-    end_m = np.where(precision == YEAR, 1,
-                     np.where(precision == MONTH, m1 % 12 + 1, m1))
+    end_y = np.where(precision == YEAR, astro + 1, np.where((precision == MONTH) & (m1 == 12), astro + 1, astro))
+    end_m = np.where(precision == YEAR, 1, np.where(precision == MONTH, m1 % 12 + 1, m1))
     end_d = np.where(precision == DAY, d1 + 1, 1)
     # d1 + 1 may overflow the month: days_from_civil handles day overflow linearly.
     end_days = days_from_civil(end_y, end_m, end_d)
@@ -249,8 +251,7 @@ def checked_range(x0: object, x1: object) -> tuple[float, float] | None:
     """A zoom range sent by a browser or a link, made safe: two finite numbers (or numeric strings,
     or date-axis strings), ordered, clamped to what the axis can show. None if it is not one."""
     try:
-        lo, hi = (parse_axis_value(v) if isinstance(v, str) and "-" in v.strip()[1:] else _number(v)
-                  for v in (x0, x1))
+        lo, hi = (parse_axis_value(v) if isinstance(v, str) and "-" in v.strip()[1:] else _number(v) for v in (x0, x1))
     except (TypeError, ValueError, OverflowError):
         return None
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
@@ -267,8 +268,10 @@ def _number(value: object) -> float:
     return float(value)
 
 
-_AXIS_RE = re.compile(r"^\s*(-?\d{1,6})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ T](\d{1,2})(?::(\d{1,2})"
-                      r"(?::(\d{1,2}(?:\.\d*)?))?)?)?)?)?\s*$")
+_AXIS_RE = re.compile(
+    r"^\s*(-?\d{1,6})(?:-(\d{1,2})(?:-(\d{1,2})(?:[ T](\d{1,2})(?::(\d{1,2})"
+    r"(?::(\d{1,2}(?:\.\d*)?))?)?)?)?)?\s*$"
+)
 
 
 def parse_axis_value(value: str | float | int) -> float:

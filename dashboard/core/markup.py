@@ -23,19 +23,101 @@ INLINE = frozenset({"a", "em", "i", "strong", "b", "u", "code", "q", "cite", "su
 KEPT = BLOCKS | INLINE
 """Elements rebuilt as components; ``br`` is handled apart, every other tag is unwrapped."""
 
-DROPPED = frozenset({"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
-                     "head", "title", "applet", "frameset", "noembed", "noframes"})
+DROPPED = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "embed",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "head",
+        "title",
+        "applet",
+        "frameset",
+        "noembed",
+        "noframes",
+    }
+)
 """Elements dropped together with everything inside them."""
 
-SEPARATED = frozenset({"td", "th", "tr", "dt", "dd", "hr", "table", "tbody", "thead", "tfoot", "caption",
-                       "section", "article", "header", "footer", "nav", "aside", "main", "figure",
-                       "figcaption", "details", "summary", "address", "pre", "dl", "center"})
+SEPARATED = frozenset(
+    {
+        "td",
+        "th",
+        "tr",
+        "dt",
+        "dd",
+        "hr",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "caption",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "main",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+        "address",
+        "pre",
+        "dl",
+        "center",
+    }
+)
 """Unknown block-level elements: unwrapped, but their edges still separate words."""
 
-KNOWN = KEPT | DROPPED | SEPARATED | {"br", "img", "span", "font", "small", "big", "s", "strike", "del", "ins",
-                                      "mark", "abbr", "kbd", "samp", "var", "tt", "time", "label", "body",
-                                      "html", "meta", "link", "base", "form", "input", "button", "textarea",
-                                      "select", "option", "video", "audio", "source", "canvas", "frame", "wbr"}
+KNOWN = (
+    KEPT
+    | DROPPED
+    | SEPARATED
+    | {
+        "br",
+        "img",
+        "span",
+        "font",
+        "small",
+        "big",
+        "s",
+        "strike",
+        "del",
+        "ins",
+        "mark",
+        "abbr",
+        "kbd",
+        "samp",
+        "var",
+        "tt",
+        "time",
+        "label",
+        "body",
+        "html",
+        "meta",
+        "link",
+        "base",
+        "form",
+        "input",
+        "button",
+        "textarea",
+        "select",
+        "option",
+        "video",
+        "audio",
+        "source",
+        "canvas",
+        "frame",
+        "wbr",
+    }
+)
 """Tag names that make a text count as HTML even when no closing tag follows."""
 
 LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -52,7 +134,7 @@ _BLANK_LINE = re.compile(r"\n[ \t\f\v]*\n\s*")
 class Node:
     """An element of the cleaned tree: a kept tag (or ``""`` for the root), its href, its children."""
 
-    __slots__ = ("tag", "href", "children")
+    __slots__ = ("children", "href", "tag")
 
     def __init__(self, tag: str, href: str | None = None) -> None:
         self.tag = tag
@@ -240,7 +322,7 @@ def parse(text: str) -> Node:
         try:
             builder.feed(text)
             builder.close()
-        except Exception:  # noqa: BLE001 - never fail on bad markup: keep what was parsed so far
+        except Exception:
             pass
         root = builder.root
     else:

@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 REQUIRED_COLUMNS = ("date", "title", "themes")
-OPTIONAL_COLUMNS = ("id", "end_date", "description", "actors", "location", "source", "importance", "kind",
-                    "display_date", "end_display_date")
+OPTIONAL_COLUMNS = (
+    "id",
+    "end_date",
+    "description",
+    "actors",
+    "location",
+    "source",
+    "importance",
+    "kind",
+    "display_date",
+    "end_display_date",
+)
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
 """Free text kept per event. display_date / end_display_date, when given, are shown instead of the
@@ -68,8 +77,9 @@ class ValidationError(Exception):
 
     def __init__(self, source: str, problems: list[Problem]):
         self.source = source
-        self.problems = sorted(problems, key=lambda p: (p.line or 0, KNOWN_COLUMNS.index(p.column)
-                                                         if p.column in KNOWN_COLUMNS else 99))
+        self.problems = sorted(
+            problems, key=lambda p: (p.line or 0, KNOWN_COLUMNS.index(p.column) if p.column in KNOWN_COLUMNS else 99)
+        )
         super().__init__(self.report(limit=20))
 
     def report(self, limit: int | None = None) -> str:

@@ -51,7 +51,7 @@ class View:
         return "?" + urlencode(params, safe=",") if params else ""
 
     @classmethod
-    def from_query(cls, query: str, all_themes: list[str]) -> "View":
+    def from_query(cls, query: str, all_themes: list[str]) -> View:
         """Parse a query string; unknown themes and malformed zoom values are dropped."""
         q = parse_qs(query.lstrip("?"), keep_blank_values=True)
 
@@ -65,7 +65,7 @@ class View:
         x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
         return cls(themes=themes, start=one("from"), end=one("to"), text=one("q"), x_range=x_range)
 
-    def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> "View":
+    def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> View:
         return replace(self, themes=None if themes is None else tuple(themes))
 
 
@@ -147,8 +147,7 @@ def search_terms(text: str) -> tuple[str, ...]:
     words = {w for w in ("".join(ch for ch in t if ch.isprintable()).lower() for t in text.split()) if w}
     long = [w for w in words if len(w) > MAX_WORD_CHARS]
     if long:
-        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters "
-                         f"(one has {len(long[0]):,})")
+        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters (one has {len(long[0]):,})")
     kept = sorted(words, key=lambda w: (-len(w), w))
     kept = [w for i, w in enumerate(kept) if not any(w in longer for longer in kept[:i])]
     if len(kept) > MAX_SEARCH_WORDS:
@@ -162,6 +161,7 @@ def filter_events(timeline: Timeline, view: View) -> np.ndarray:
     The cheap numeric filters run first so that text is searched only in what they leave. Results
     are remembered per timeline, so zooming and panning with the same filters costs nothing here.
     """
+
     def compute() -> np.ndarray:
         rows = _filter(timeline, view)
         rows.setflags(write=False)
@@ -172,8 +172,9 @@ def filter_events(timeline: Timeline, view: View) -> np.ndarray:
 
 def facet_counts(timeline: Timeline, view: View) -> dict[str, int]:
     """Per theme, how many events match the view's dates and text (whatever themes are ticked)."""
-    return _memoised(timeline, ("facets", *_filter_key(view)),
-                     lambda: theme_counts(timeline, match_without_themes(timeline, view)))
+    return _memoised(
+        timeline, ("facets", *_filter_key(view)), lambda: theme_counts(timeline, match_without_themes(timeline, view))
+    )
 
 
 def _filter(timeline: Timeline, view: View) -> np.ndarray:
@@ -204,10 +205,14 @@ def haystack(timeline: Timeline) -> pa.Array:
     One pass over one column is much faster than four, and arrow releases the GIL, so halves
     of it are searched on both cores at once.
     """
+
     def build() -> pa.Array:
         ev = timeline.events
-        cols = [pa.chunked_array(pa.array(_searchable(timeline, c))).cast(pa.large_string()).combine_chunks()
-                for c in SEARCH_COLUMNS if c in ev]
+        cols = [
+            pa.chunked_array(pa.array(_searchable(timeline, c))).cast(pa.large_string()).combine_chunks()
+            for c in SEARCH_COLUMNS
+            if c in ev
+        ]
         sep = pa.scalar("\x1f", pa.large_string())
         return pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
 

@@ -16,8 +16,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
-from .model import (DEFAULT_IMPORTANCE, FORMULA_START, KINDS, KNOWN_COLUMNS, MAX_THEMES, NOT_TEXT, TEXT_COLUMNS,
-                    THEME_VOCABULARY, Problem, Timeline, ValidationError)
+from .model import (
+    DEFAULT_IMPORTANCE,
+    FORMULA_START,
+    KINDS,
+    KNOWN_COLUMNS,
+    MAX_THEMES,
+    NOT_TEXT,
+    TEXT_COLUMNS,
+    THEME_VOCABULARY,
+    Problem,
+    Timeline,
+    ValidationError,
+)
 
 TRIMMED_COLUMNS = ("id", "date", "end_date", "title", "themes", "importance", "kind", "source")
 """Cells compared or parsed are trimmed; long free text is kept as written."""
@@ -53,8 +64,9 @@ class _Columns:
         return self._cache[col]
 
 
-def validate_table(table: pa.Table, problems: list[Problem], name: str,
-                   line_numbers: Callable[[], np.ndarray]) -> Timeline:
+def validate_table(
+    table: pa.Table, problems: list[Problem], name: str, line_numbers: Callable[[], np.ndarray]
+) -> Timeline:
     """Every row of a table of strings (the file's columns, normalised names) checked at once: the
     :class:`Timeline`, or ValidationError listing every problem (``problems`` holds those the reader
     found). ``line_numbers()`` gives each row's line in the file; it is called only to report a
@@ -110,10 +122,14 @@ def validate_table(table: pa.Table, problems: list[Problem], name: str,
     flag(~has_theme & ~is_era, "themes", "one or more themes separated by ';' (e.g. security;trade)")
 
     importance_txt = cols["importance"]
-    importance = pc.cast(pc.if_else(pc.match_substring_regex(importance_txt, r"^[1-5]$"), importance_txt,
-                                    None), pa.int8())
-    flag(_np(pc.and_(pc.not_equal(importance_txt, ""), pc.is_null(importance))), "importance",
-         "a whole number from 1 to 5 (or empty for 3)")
+    importance = pc.cast(
+        pc.if_else(pc.match_substring_regex(importance_txt, r"^[1-5]$"), importance_txt, None), pa.int8()
+    )
+    flag(
+        _np(pc.and_(pc.not_equal(importance_txt, ""), pc.is_null(importance))),
+        "importance",
+        "a whole number from 1 to 5 (or empty for 3)",
+    )
     importance = pc.fill_null(importance, DEFAULT_IMPORTANCE).to_numpy()
 
     flag(~_is_url(cols["source"]) & _np(pc.not_equal(cols["source"], "")), "source", "an http:// or https:// URL")
@@ -138,8 +154,11 @@ def validate_table(table: pa.Table, problems: list[Problem], name: str,
     uniq = set(pc.unique(flat.filter(pa.array(event_rows[parents]))).to_pylist())
     ordered = [t for t in THEME_VOCABULARY if t in uniq] + sorted(uniq - set(THEME_VOCABULARY))
     if len(ordered) > MAX_THEMES:
-        problems.append(Problem(None, "themes", None,
-                                f"at most {MAX_THEMES} different themes (one lane each), found {len(ordered)}"))
+        problems.append(
+            Problem(
+                None, "themes", None, f"at most {MAX_THEMES} different themes (one lane each), found {len(ordered)}"
+            )
+        )
 
     if bad or problems:
         line_of = line_of_rows()
@@ -184,8 +203,9 @@ def validate_table(table: pa.Table, problems: list[Problem], name: str,
     eras, _ = frame(np.flatnonzero(is_era))
     if len(events) == 0:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row (kind 'event')")])
-    return Timeline(events=events, themes=ordered, eras=eras.drop(columns=["theme_mask"]),
-                    source_name=name, extras=extras)
+    return Timeline(
+        events=events, themes=ordered, eras=eras.drop(columns=["theme_mask"]), source_name=name, extras=extras
+    )
 
 
 def _theme_masks(n: int, flat: pa.Array, parents: np.ndarray, ordered: list[str]) -> np.ndarray:

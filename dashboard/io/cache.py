@@ -14,16 +14,16 @@ import json
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..core.model import Problem, Timeline, ValidationError
-from .formats import parse_events
 from .files import atomic_file
+from .formats import parse_events, read_file
 
 CACHE_VERSION = 2
 CACHE_MIN_BYTES = 1 << 20
@@ -44,8 +44,9 @@ def _key(stat: os.stat_result) -> dict:
     return {"version": CACHE_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def load(path: str | Path, progress: Progress | None = None, use_cache: bool = True,
-         background: bool = False) -> Timeline:
+def load(
+    path: str | Path, progress: Progress | None = None, use_cache: bool = True, background: bool = False
+) -> Timeline:
     """Load a CSV, from its cache when the cache matches the file; build the cache otherwise.
 
     ``background`` writes a new cache in a thread, so a server can start serving at once.
@@ -55,8 +56,9 @@ def load(path: str | Path, progress: Progress | None = None, use_cache: bool = T
     try:
         stat = path.stat()
     except OSError as exc:
-        raise ValidationError(path.name, [Problem(None, None, str(path),
-                                                  f"a readable file ({exc.strerror or exc})")])
+        raise ValidationError(
+            path.name, [Problem(None, None, str(path), f"a readable file ({exc.strerror or exc})")]
+        ) from None
     cacheable = use_cache and stat.st_size >= CACHE_MIN_BYTES
     if cacheable:
         for candidate in cache_paths(path):
@@ -66,11 +68,7 @@ def load(path: str | Path, progress: Progress | None = None, use_cache: bool = T
                 return timeline
     t0 = time.perf_counter()
     say(f"reading {path.name} ({stat.st_size / 1e6:,.1f} MB)")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ValidationError(path.name, [Problem(None, None, str(path),
-                                                  f"a readable file ({exc.strerror or exc})")])
+    data = read_file(path)
     timeline = parse_events(data, path.name)
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
     if cacheable:
@@ -99,7 +97,7 @@ def _write(target: Path, timeline: Timeline, key: dict) -> None:
         ev = pd.concat([ev, eras], ignore_index=True)
     table = pa.Table.from_pandas(ev, preserve_index=False)
     is_era = np.zeros(len(ev), dtype=bool)
-    is_era[len(timeline.events):] = True
+    is_era[len(timeline.events) :] = True
     table = table.append_column("_era", pa.array(is_era))
     pad = [""] * len(timeline.eras)
     for col in timeline.extras.columns:
@@ -107,9 +105,8 @@ def _write(target: Path, timeline: Timeline, key: dict) -> None:
         table = table.append_column(EXTRA_PREFIX + str(col), pa.concat_arrays([values, pa.array(pad, pa.string())]))
     meta = {**key, "themes": timeline.themes, "title": timeline.title, "rich_text": timeline.rich_text}
     table = table.replace_schema_metadata({b"timeline": json.dumps(meta).encode()})
-    with atomic_file(target, durable=False) as fh:
-        with pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
-            writer.write_table(table)
+    with atomic_file(target, durable=False) as fh, pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
+        writer.write_table(table)
 
 
 def _read(candidate: Path, key: dict, name: str) -> Timeline | None:
@@ -132,7 +129,19 @@ def _read(candidate: Path, key: dict, name: str) -> Timeline | None:
         eras = frame[era].drop(columns=["theme_mask"]).reset_index(drop=True)
     else:
         events, eras = frame, frame.iloc[:0].drop(columns=["theme_mask"])
-    extras = pd.DataFrame({c[len(EXTRA_PREFIX):]: pd.Series(table[c].to_pandas(), dtype="str")[~era].reset_index(
-        drop=True) for c in extra_cols}, index=range(len(events)))
-    return Timeline(events=events, themes=list(meta["themes"]), eras=eras, source_name=name,
-                    title=meta.get("title"), extras=extras, rich_text=bool(meta.get("rich_text")))
+    extras = pd.DataFrame(
+        {
+            c[len(EXTRA_PREFIX) :]: pd.Series(table[c].to_pandas(), dtype="str")[~era].reset_index(drop=True)
+            for c in extra_cols
+        },
+        index=range(len(events)),
+    )
+    return Timeline(
+        events=events,
+        themes=list(meta["themes"]),
+        eras=eras,
+        source_name=name,
+        title=meta.get("title"),
+        extras=extras,
+        rich_text=bool(meta.get("rich_text")),
+    )

@@ -17,16 +17,21 @@ from ..core.model import REQUIRED_COLUMNS, Problem, ValidationError
 class Wanted:
     """How problems name the kind of file expected."""
 
-    text: str        # "CSV text": what the bytes should have been
-    empty: str       # what an empty file should have held
-    save_as: str     # how to save the file properly, as the user's program calls it
-    sheet: str       # what to save from a workbook
+    text: str  # "CSV text": what the bytes should have been
+    empty: str  # what an empty file should have held
+    save_as: str  # how to save the file properly, as the user's program calls it
+    sheet: str  # what to save from a workbook
 
 
-CSV_FILE = Wanted("CSV text", "a CSV file with a header line naming the columns "
-                  f"({', '.join(REQUIRED_COLUMNS)}, ...)", "'CSV UTF-8'", "the sheet")
-TIMELINEJS_FILE = Wanted("text", "TimelineJS data (a CSV of the spreadsheet template or TimelineJS JSON)",
-                         "UTF-8", "the TimelineJS sheet")
+CSV_FILE = Wanted(
+    "CSV text",
+    f"a CSV file with a header line naming the columns ({', '.join(REQUIRED_COLUMNS)}, ...)",
+    "'CSV UTF-8'",
+    "the sheet",
+)
+TIMELINEJS_FILE = Wanted(
+    "text", "TimelineJS data (a CSV of the spreadsheet template or TimelineJS JSON)", "UTF-8", "the TimelineJS sheet"
+)
 
 _NON_SPACE = re.compile(rb"\S")
 
@@ -52,12 +57,17 @@ def utf8_bytes(data: bytes, name: str, wanted: Wanted) -> tuple[bytes, int]:
     if not _NON_SPACE.search(data, offset):
         raise _refuse(name, None, f"{wanted.empty}: the file is empty")
     if data.startswith(b"PK\x03\x04"):
-        raise _refuse(name, None, f"{wanted.text}: this is a zip archive (an Excel .xlsx workbook?); "
-                                  f"save {wanted.sheet} as 'CSV UTF-8' and load that")
+        raise _refuse(
+            name,
+            None,
+            f"{wanted.text}: this is a zip archive (an Excel .xlsx workbook?); "
+            f"save {wanted.sheet} as 'CSV UTF-8' and load that",
+        )
     nul = data.find(b"\x00", offset)
     if nul >= 0:
-        raise _refuse(name, data.count(b"\n", offset, nul) + 1,
-                      f"{wanted.text}: the file holds binary data (a NUL byte)")
+        raise _refuse(
+            name, data.count(b"\n", offset, nul) + 1, f"{wanted.text}: the file holds binary data (a NUL byte)"
+        )
     return data, offset
 
 
@@ -67,7 +77,10 @@ def utf8_text(data: bytes, offset: int, name: str, wanted: Wanted) -> str:
         return data[offset:].decode("utf-8")
     except UnicodeDecodeError as exc:
         pos = offset + exc.start
-        bad = data[pos:pos + 1].hex().upper()
-        raise _refuse(name, data.count(b"\n", offset, pos) + 1,
-                      f"UTF-8 text: byte 0x{bad} is not UTF-8 (the file may be in a legacy encoding such as "
-                      f"Windows-1252); save it as {wanted.save_as}") from None
+        bad = data[pos : pos + 1].hex().upper()
+        raise _refuse(
+            name,
+            data.count(b"\n", offset, pos) + 1,
+            f"UTF-8 text: byte 0x{bad} is not UTF-8 (the file may be in a legacy encoding such as "
+            f"Windows-1252); save it as {wanted.save_as}",
+        ) from None

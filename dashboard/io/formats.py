@@ -11,15 +11,22 @@ from . import csv_reader, timelinejs
 from .decode import CSV_FILE, utf8_bytes
 
 
+def read_file(path: Path, name: str | None = None) -> bytes:
+    """A file's bytes; ValidationError (named ``name``, else the file's) if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            name or path.name, [Problem(None, None, str(path), f"a readable file ({exc.strerror or exc})")]
+        ) from None
+
+
 def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeline:
     """Read a file (path or bytes) into a :class:`Timeline`, or raise ValidationError."""
     if isinstance(source, (str, Path)):
         path = Path(source)
         name = name or path.name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ValidationError(name, [Problem(None, None, str(path), f"a readable file ({exc.strerror or exc})")])
+        data = read_file(path, name)
     else:
         data = bytes(source)
         name = name or "upload"
@@ -37,5 +44,6 @@ def parse_events(data: bytes, name: str) -> Timeline:
     data, offset = utf8_bytes(data, name, CSV_FILE)
     table, lines, problems = csv_reader.read_table(data, offset, name)
     known = lines
-    return validate_table(table, problems, name,
-                          lambda: known if known is not None else csv_reader.line_numbers(data, offset))
+    return validate_table(
+        table, problems, name, lambda: known if known is not None else csv_reader.line_numbers(data, offset)
+    )

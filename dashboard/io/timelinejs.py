@@ -34,8 +34,21 @@ from .decode import TIMELINEJS_FILE, utf8_bytes, utf8_text
 
 __all__ = ["COLUMNS", "DEFAULT_THEME", "detect", "read_timelinejs"]
 
-COLUMNS = ("id", "date", "end_date", "title", "themes", "description", "kind", "display_date",
-           "end_display_date", "media", "media_credit", "media_caption", "media_thumbnail")
+COLUMNS = (
+    "id",
+    "date",
+    "end_date",
+    "title",
+    "themes",
+    "description",
+    "kind",
+    "display_date",
+    "end_display_date",
+    "media",
+    "media_credit",
+    "media_caption",
+    "media_thumbnail",
+)
 """The columns of the table :func:`read_timelinejs` returns, in order; every one is a string column."""
 
 DEFAULT_THEME = "general"
@@ -48,8 +61,12 @@ SNIFF_BYTES = 64 * 1024
 """How much of a file :func:`detect` looks at."""
 
 _CSV_LABELS = {  # the template's own spelling, for messages about columns the file lacks
-    "year": "Year", "month": "Month", "day": "Day",
-    "end_year": "End Year", "end_month": "End Month", "end_day": "End Day",
+    "year": "Year",
+    "month": "Month",
+    "day": "Day",
+    "end_year": "End Year",
+    "end_month": "End Month",
+    "end_day": "End Day",
 }
 
 _JSON_HINT = re.compile(r'"(?:events|eras)"\s*:\s*\[|"start_date"\s*:\s*\{')
@@ -59,6 +76,7 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 
 # -- detection ----------------------------------------------------------------------
+
 
 def detect(data: bytes) -> str | None:
     """'csv' for a TimelineJS spreadsheet CSV, 'json' for TimelineJS JSON, None for anything else.
@@ -93,8 +111,8 @@ def _sniff_text(head: bytes) -> str:
 
 # -- reading ------------------------------------------------------------------------
 
-def read_timelinejs(data: bytes, kind: str, name: str
-                    ) -> tuple[pa.Table, np.ndarray, list[Problem], str | None]:
+
+def read_timelinejs(data: bytes, kind: str, name: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | None]:
     """(table, lines, problems, title) for TimelineJS data of ``kind`` 'csv' or 'json' (see :func:`detect`).
 
     ``table`` has the string columns :data:`COLUMNS`, one row per event or era; ``lines`` (int64)
@@ -129,6 +147,7 @@ def _empty() -> pa.Table:
 
 # -- dates ------------------------------------------------------------------------
 
+
 def _whole(value: object) -> tuple[int | None, bool]:
     """A spreadsheet or JSON cell as a whole number: (number or None when blank, whether it is valid).
 
@@ -153,7 +172,7 @@ def _whole(value: object) -> tuple[int | None, bool]:
             return None, False
         digits = m.group(2).lstrip("0") or "0"
         # Far too large either way; Python will not even convert thousands of digits.
-        number = int(digits) if len(digits) <= _MAX_DIGITS else 10 ** _MAX_DIGITS
+        number = int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
         return (-number if m.group(1) == "-" else number), True
     return None, False
 
@@ -174,8 +193,9 @@ def _shown(value: object) -> str | None:
         return f"({type(value).__name__})"
 
 
-def _date(year: object, month: object, day: object, names: tuple[str, str, str], required: str | None
-          ) -> tuple[str, list[tuple[str, str | None, str]]]:
+def _date(
+    year: object, month: object, day: object, names: tuple[str, str, str], required: str | None
+) -> tuple[str, list[tuple[str, str | None, str]]]:
     """Year/month/day cells as ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` ("" when all are blank).
 
     ``names`` are the cells' column names for problems; ``required`` is why a blank year is wrong
@@ -186,9 +206,14 @@ def _date(year: object, month: object, day: object, names: tuple[str, str, str],
         y, m, d = year.strip(), month.strip(), day.strip()
         if not (y or m or d):
             return "", ([(names[0], year, required)] if required else [])
-        if (y.isdigit() and y.isascii() and len(y) <= 4 and y != "0" * len(y)
-                and (not m or (m.isdigit() and m.isascii() and len(m) <= 2 and 1 <= int(m) <= 12))
-                and (not d or (m and d.isdigit() and d.isascii() and len(d) <= 2 and 1 <= int(d) <= 28))):
+        if (
+            y.isdigit()
+            and y.isascii()
+            and len(y) <= 4
+            and y != "0" * len(y)
+            and (not m or (m.isdigit() and m.isascii() and len(m) <= 2 and 1 <= int(m) <= 12))
+            and (not d or (m and d.isdigit() and d.isascii() and len(d) <= 2 and 1 <= int(d) <= 28))
+        ):
             text = y.zfill(4)
             if m:
                 text += "-" + m.zfill(2)
@@ -197,8 +222,11 @@ def _date(year: object, month: object, day: object, names: tuple[str, str, str],
             return text, []
     elif type(year) is int and (month is None or type(month) is int) and (day is None or type(day) is int):
         # The usual JSON numbers ({"year": 1854, "month": 3}), likewise.
-        if (0 < abs(year) <= dates.MAX_YEAR and (month is None or 1 <= month <= 12)
-                and (day is None or (month is not None and 1 <= day <= 28))):
+        if (
+            0 < abs(year) <= dates.MAX_YEAR
+            and (month is None or 1 <= month <= 12)
+            and (day is None or (month is not None and 1 <= day <= 28))
+        ):
             text = f"-{-year}" if year < 0 else f"{year:04d}"
             if month is not None:
                 text += f"-{month:02d}"
@@ -222,8 +250,9 @@ def _date(year: object, month: object, day: object, names: tuple[str, str, str],
     elif y == 0:
         errors.append((names[0], _shown(year), "a real year: there is no year 0 (1 BCE is -1, 1 CE is 1)"))
     elif not dates.MIN_YEAR <= y <= dates.MAX_YEAR:
-        errors.append((names[0], _shown(year),
-                       f"a year from {-dates.MIN_YEAR} BCE ({dates.MIN_YEAR}) to {dates.MAX_YEAR}"))
+        errors.append(
+            (names[0], _shown(year), f"a year from {-dates.MIN_YEAR} BCE ({dates.MIN_YEAR}) to {dates.MAX_YEAR}")
+        )
     if not m_ok or (m is not None and not 1 <= m <= 12):
         errors.append((names[1], _shown(month), "a month as a whole number from 1 to 12"))
     if not d_ok or (d is not None and not 1 <= d <= 31):
@@ -240,8 +269,13 @@ def _date(year: object, month: object, day: object, names: tuple[str, str, str],
             length = int(dates.days_in_month(dates.historian_to_astronomical(np.array([y])), np.array([m]))[0])
             if d > length:
                 month_name = dates.MONTH_ABBR[m - 1]
-                return "", [(names[2], _shown(day),
-                             f"a real calendar date: {month_name} {dates.format_year(y)} has {length} days")]
+                return "", [
+                    (
+                        names[2],
+                        _shown(day),
+                        f"a real calendar date: {month_name} {dates.format_year(y)} has {length} days",
+                    )
+                ]
             text += f"-{d:02d}"
     return text, errors
 
@@ -254,14 +288,29 @@ def _headline(headline: str, body: str) -> str:
     text = one_line(body)
     if len(text) <= TITLE_FALLBACK_LENGTH:
         return text
-    cut = text[:TITLE_FALLBACK_LENGTH + 1].rsplit(" ", 1)[0] if " " in text[:TITLE_FALLBACK_LENGTH + 1] else ""
+    cut = text[: TITLE_FALLBACK_LENGTH + 1].rsplit(" ", 1)[0] if " " in text[: TITLE_FALLBACK_LENGTH + 1] else ""
     return (cut or text[:TITLE_FALLBACK_LENGTH]).rstrip(" ,;:.") + "…"
 
 
 # -- the spreadsheet template as CSV -------------------------------------------------
 
-_CSV_KEYS = ("year", "month", "day", "end_year", "end_month", "end_day", "headline", "text", "type", "group",
-             "display_date", "media", "media_credit", "media_caption", "media_thumbnail")
+_CSV_KEYS = (
+    "year",
+    "month",
+    "day",
+    "end_year",
+    "end_month",
+    "end_day",
+    "headline",
+    "text",
+    "type",
+    "group",
+    "display_date",
+    "media",
+    "media_credit",
+    "media_caption",
+    "media_thumbnail",
+)
 """The template's columns read, normalised (see :func:`dashboard.data.normalise_column`)."""
 _ERA_END = "an end year: an era is a period"
 _START_REQUIRED = "a year (a whole number; -490 for 490 BCE): every event and era needs one"
@@ -283,25 +332,48 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
         header = fields
         break
     if header is None:
-        problems.append(Problem(None, None, None, "the TimelineJS template's header line (Year, Month, Day, "
-                                                  "..., Headline, Text, ...)"))
+        problems.append(
+            Problem(
+                None, None, None, "the TimelineJS template's header line (Year, Month, Day, ..., Headline, Text, ...)"
+            )
+        )
         return _empty(), np.zeros(0, dtype=np.int64), problems, None
     where: dict[str, int] = {}
     for i, name in enumerate(header):
         where.setdefault(normalise_column(name), i)
     if "year" not in where or "headline" not in where:
         found = ", ".join(h.strip() for h in header if h.strip()) or "nothing"
-        problems.append(Problem(line, None, None, "the TimelineJS template's header, with columns Year and "
-                                                  f"Headline (found: {found})"))
+        problems.append(
+            Problem(
+                line, None, None, f"the TimelineJS template's header, with columns Year and Headline (found: {found})"
+            )
+        )
         return _empty(), np.zeros(0, dtype=np.int64), problems, None
 
     width = len(header)
     # Each cell we read, by its position; a column the file lacks reads the blank cell put after the row.
-    (i_year, i_month, i_day, i_end_year, i_end_month, i_end_day, i_headline, i_text, i_type, i_group,
-     i_display, i_media, i_credit, i_caption, i_thumbnail) = (where.get(key, width) for key in _CSV_KEYS)
+    (
+        i_year,
+        i_month,
+        i_day,
+        i_end_year,
+        i_end_month,
+        i_end_day,
+        i_headline,
+        i_text,
+        i_type,
+        i_group,
+        i_display,
+        i_media,
+        i_credit,
+        i_caption,
+        i_thumbnail,
+    ) = (where.get(key, width) for key in _CSV_KEYS)
     # Column names for problems: as the file writes them (the template's when the file lacks one).
-    label = {key: (header[where[key]].strip().lstrip("\ufeff") if key in where else "") or _CSV_LABELS.get(key, key)
-             for key in _CSV_LABELS}
+    label = {
+        key: (header[where[key]].strip().lstrip("\ufeff") if key in where else "") or _CSV_LABELS.get(key, key)
+        for key in _CSV_LABELS
+    }
     start_names = (label["year"], label["month"], label["day"])
     end_names = (label["end_year"], label["end_month"], label["end_day"])
     blank = [""]
@@ -313,9 +385,15 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
         n = len(fields)
         if n != width:
             if n > width and "".join(fields[width:]).strip():
-                problems.append(Problem(line, None, ",".join(fields),
-                                        f"at most {width} cells as in the header, found {n} "
-                                        "(a comma inside a value needs the value in double quotes)"))
+                problems.append(
+                    Problem(
+                        line,
+                        None,
+                        ",".join(fields),
+                        f"at most {width} cells as in the header, found {n} "
+                        "(a comma inside a value needs the value in double quotes)",
+                    )
+                )
                 continue
             fields = fields[:width] + blank * (width - n) if n < width else fields[:width]
         fields.append("")
@@ -330,40 +408,72 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
             continue  # a blank row (the template leaves many)
         kind = "era" if row_type == "era" else "event"
         start, errors = _date(fields[i_year], fields[i_month], fields[i_day], start_names, _START_REQUIRED)
-        end, end_errors = _date(fields[i_end_year], fields[i_end_month], fields[i_end_day], end_names,
-                                _ERA_END if kind == "era" else None)
+        end, end_errors = _date(
+            fields[i_end_year], fields[i_end_month], fields[i_end_day], end_names, _ERA_END if kind == "era" else None
+        )
         if errors or end_errors:
             problems.extend(Problem(line, col, value, why) for col, value, why in errors + end_errors)
             continue
-        out.append((f"tjs-{line}", start, end, _headline(headline, body),
-                    fields[i_group].strip() or DEFAULT_THEME, body, kind,
-                    fields[i_display].strip(), "",
-                    fields[i_media].strip(), fields[i_credit].strip(), fields[i_caption].strip(),
-                    fields[i_thumbnail].strip()))
+        out.append(
+            (
+                f"tjs-{line}",
+                start,
+                end,
+                _headline(headline, body),
+                fields[i_group].strip() or DEFAULT_THEME,
+                body,
+                kind,
+                fields[i_display].strip(),
+                "",
+                fields[i_media].strip(),
+                fields[i_credit].strip(),
+                fields[i_caption].strip(),
+                fields[i_thumbnail].strip(),
+            )
+        )
         out_lines.append(line)
     if not out and not problems:
-        problems.append(Problem(None, None, None, "at least one event row after the header (the row of Type "
-                                                  "'title' gives the timeline's title only)"))
+        problems.append(
+            Problem(
+                None,
+                None,
+                None,
+                "at least one event row after the header (the row of Type 'title' gives the timeline's title only)",
+            )
+        )
     return _table(out), np.asarray(out_lines, dtype=np.int64), problems, title
 
 
 # -- TimelineJS JSON ------------------------------------------------------------------
+
 
 def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | None]:
     empty = _empty(), np.zeros(0, dtype=np.int64)
     try:
         top, value_at, items_at = _scan_json(text)
     except json.JSONDecodeError as exc:
-        return (*empty, [Problem(exc.lineno, None, None,
-                                 f"well-formed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")], None)
+        return (
+            *empty,
+            [Problem(exc.lineno, None, None, f"well-formed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")],
+            None,
+        )
     except RecursionError:
         return (*empty, [Problem(None, None, None, "JSON nested less deeply than this file")], None)
     except ValueError as exc:  # a number of thousands of digits, which Python will not convert
         return (*empty, [Problem(None, None, None, f"JSON that Python can read ({exc})")], None)
     if not isinstance(top, dict):
-        return (*empty, [Problem(1, None, _shown(top)[:200] if top is not None else "null",
-                                 'a TimelineJS JSON object: {"title": {...}, "events": [...], "eras": [...]}')],
-                None)
+        return (
+            *empty,
+            [
+                Problem(
+                    1,
+                    None,
+                    _shown(top)[:200] if top is not None else "null",
+                    'a TimelineJS JSON object: {"title": {...}, "events": [...], "eras": [...]}',
+                )
+            ],
+            None,
+        )
 
     line_at = _LineCounter(text)
     problems: list[Problem] = []
@@ -372,8 +482,14 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
     slide = top.get("title")
     if slide is not None:
         if not isinstance(slide, dict):
-            problems.append(Problem(line_at(value_at["title"]), "title", _shown(slide),
-                                    'a title slide object: {"text": {"headline": ...}}'))
+            problems.append(
+                Problem(
+                    line_at(value_at["title"]),
+                    "title",
+                    _shown(slide),
+                    'a title slide object: {"text": {"headline": ...}}',
+                )
+            )
         else:
             text_obj = slide.get("text")
             if isinstance(text_obj, dict) and isinstance(text_obj.get("headline"), (str, int, float)):
@@ -388,8 +504,14 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
         items = top[key]
         if not isinstance(items, list):
             if items is not None or key == "events":
-                problems.append(Problem(line_at(value_at[key]), key, _shown(items)[:200] if items is not None
-                                        else "null", f'a list of {kind} objects: "{key}": [{{...}}, ...]'))
+                problems.append(
+                    Problem(
+                        line_at(value_at[key]),
+                        key,
+                        _shown(items)[:200] if items is not None else "null",
+                        f'a list of {kind} objects: "{key}": [{{...}}, ...]',
+                    )
+                )
             continue
         starts = items_at.get(key) or [value_at[key]] * len(items)
         found += [(pos, kind, i, obj) for i, (pos, obj) in enumerate(zip(starts, items))]
@@ -406,7 +528,7 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
             out.append(row)
             out_lines.append(line)
     if not found and not problems:
-        problems.append(Problem(None, "events", None, "at least one event in the \"events\" list"))
+        problems.append(Problem(None, "events", None, 'at least one event in the "events" list'))
     return _table(out), np.asarray(out_lines, dtype=np.int64), problems, title
 
 
@@ -444,15 +566,16 @@ def _string(value: object, column: str, errors: list) -> str:
 def _json_row(obj: object, kind: str, index: int) -> tuple[tuple[str, ...], list[tuple[str, str | None, str]]]:
     """One event or era object as a row (in :data:`COLUMNS` order), or the reasons it cannot be one."""
     if type(obj) is not dict:
-        return (), [(f"{kind}s", _shown(obj), f"an {kind} object: {{\"start_date\": {{\"year\": ...}}, ...}}")]
+        return (), [(f"{kind}s", _shown(obj), f'an {kind} object: {{"start_date": {{"year": ...}}, ...}}')]
     errors: list[tuple[str, str | None, str]] = []
     get = obj.get
 
     start_obj = get("start_date")
     start = ""
     if type(start_obj) is dict:
-        start, date_errors = _date(start_obj.get("year"), start_obj.get("month"), start_obj.get("day"),
-                                   _START_NAMES, _JSON_START_REQUIRED)
+        start, date_errors = _date(
+            start_obj.get("year"), start_obj.get("month"), start_obj.get("day"), _START_NAMES, _JSON_START_REQUIRED
+        )
         errors += date_errors
     elif start_obj is None:
         errors.append(("start_date", None, f"a start_date: {_DATE_OBJECT} (every {kind} needs one)"))
@@ -477,8 +600,9 @@ def _json_row(obj: object, kind: str, index: int) -> tuple[tuple[str, ...], list
         display = start_obj.get("display_date")
     unique_id = _string(get("unique_id"), "unique_id", errors).strip()
     if media:
-        media_cells = tuple(_string(media.get(key), f"media.{key}", errors).strip()
-                            for key in ("url", "credit", "caption", "thumbnail"))
+        media_cells = tuple(
+            _string(media.get(key), f"media.{key}", errors).strip() for key in ("url", "credit", "caption", "thumbnail")
+        )
     else:
         media_cells = ("", "", "", "")
     row = (

@@ -27,13 +27,18 @@ def export_format(path: str | Path) -> str:
     """'png', 'svg', 'pdf', 'csv' or 'html' from a file name; ValueError otherwise."""
     ext = Path(path).suffix.lower().lstrip(".")
     if ext not in EXPORT_FORMATS:
-        raise ValueError(f"cannot export to '{Path(path).name}': the name must end in .png, .svg, .pdf, "
-                         ".csv or .html")
+        raise ValueError(f"cannot export to '{Path(path).name}': the name must end in .png, .svg, .pdf, .csv or .html")
     return ext
 
 
-def export_view(timeline: Timeline, view: View, fmt: str, title: str | None = None,
-                width: int | None = None, scale: float | None = None) -> bytes:
+def export_view(
+    timeline: Timeline,
+    view: View,
+    fmt: str,
+    title: str | None = None,
+    width: int | None = None,
+    scale: float | None = None,
+) -> bytes:
     """The view in ``fmt``: the one function behind the app's download buttons and ``timeline export``."""
     if fmt == "csv":
         return events_csv(timeline, filter_events(timeline, view))
@@ -66,17 +71,19 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
 
 def _file_rows(frame: pd.DataFrame, themes, kind: str) -> pd.DataFrame:
     """Events or eras back in the file's columns, dates at their precision."""
-    return pd.DataFrame({
-        "id": frame["id"].to_numpy(dtype=object),
-        "date": dates.to_iso(frame["start"].to_numpy(), frame["start_prec"].to_numpy()),
-        "end_date": dates.to_iso(frame["end"].to_numpy(), frame["end_prec"].to_numpy()),
-        "title": frame["title"].to_numpy(dtype=object),
-        "themes": themes,
-        **{c: frame[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
-        "importance": frame["importance"].astype(str).to_numpy(dtype=object),
-        "kind": kind,
-        **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
-    })
+    return pd.DataFrame(
+        {
+            "id": frame["id"].to_numpy(dtype=object),
+            "date": dates.to_iso(frame["start"].to_numpy(), frame["start_prec"].to_numpy()),
+            "end_date": dates.to_iso(frame["end"].to_numpy(), frame["end_prec"].to_numpy()),
+            "title": frame["title"].to_numpy(dtype=object),
+            "themes": themes,
+            **{c: frame[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
+            "importance": frame["importance"].astype(str).to_numpy(dtype=object),
+            "kind": kind,
+            **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
+        }
+    )
 
 
 def neutralise_formulas(values: pd.Series) -> pd.Series:
@@ -89,10 +96,15 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 def standalone_html(timeline: Timeline, view: View, title: str | None = None) -> bytes:
     """The current view as one HTML file that works offline: pan, zoom and hover included."""
     fig = build_figure(timeline, view, FigureOptions(title=title, width=None))
-    page = pio.to_html(fig, full_html=True, include_plotlyjs=True,
-                       config={"displaylogo": False, "responsive": True},
-                       default_width="100%", default_height=f"{fig['layout']['height']}px",
-                       div_id="timeline")
+    page = pio.to_html(
+        fig,
+        full_html=True,
+        include_plotlyjs=True,
+        config={"displaylogo": False, "responsive": True},
+        default_width="100%",
+        default_height=f"{fig['layout']['height']}px",
+        div_id="timeline",
+    )
     heading = html.escape(title or timeline.title or "Timeline")
     page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
     return page.encode("utf-8")

@@ -60,20 +60,32 @@ Figure = dict
 """A plotly figure as a dict: ``{"data": [...], "layout": {...}}``."""
 
 
-_TYPED = {"float64": "f8", "float32": "f4", "int8": "i1", "int16": "i2", "int32": "i4",
-          "uint8": "u1", "uint16": "u2", "uint32": "u4"}
+_TYPED = {
+    "float64": "f8",
+    "float32": "f4",
+    "int8": "i1",
+    "int16": "i2",
+    "int32": "i4",
+    "uint8": "u1",
+    "uint16": "u2",
+    "uint32": "u4",
+}
 
 
 def typed(values: np.ndarray) -> dict | list:
     """A numeric array as plotly.js's compact typed-array spec: ``{dtype, bdata (base64), shape}``."""
     arr = np.asarray(values)
     if arr.dtype == np.int64 or arr.dtype == np.uint64:
-        arr = arr.astype(np.int32) if len(arr) == 0 or (arr.min() >= -2**31 and arr.max() < 2**31) else arr
+        arr = arr.astype(np.int32) if len(arr) == 0 or (arr.min() >= -(2**31) and arr.max() < 2**31) else arr
     code = _TYPED.get(str(arr.dtype))
     if code is None or arr.size == 0:
         return arr.tolist()
-    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"))
-                                                     .tobytes()).decode("ascii")}
+    spec = {
+        "dtype": code,
+        "bdata": base64.b64encode(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()).decode(
+            "ascii"
+        ),
+    }
     if arr.ndim > 1:
         spec["shape"] = ",".join(str(d) for d in arr.shape)
     return spec
@@ -148,8 +160,9 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
     return lo - pad, hi + pad
 
 
-def build_figure(timeline: Timeline, view: View, options: FigureOptions = FigureOptions(),
-                 rows: np.ndarray | None = None) -> Figure:
+def build_figure(
+    timeline: Timeline, view: View, options: FigureOptions = FigureOptions(), rows: np.ndarray | None = None
+) -> Figure:
     """The figure for ``view``. Raises ValueError when the view's dates are not valid."""
     if rows is None:
         rows = filter_events(timeline, view)
@@ -159,17 +172,32 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
     height = options.height or figure_height(len(lanes)) + extra
     title = options.title or timeline.title or "Timeline"
     layout: dict = dict(
-        title=dict(text=plot_text(title), x=0.01, xanchor="left", y=1 - 12 / height, yanchor="top",
-                   yref="container", font=dict(size=22),
-                   subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows))), font=dict(size=13))),
+        title=dict(
+            text=plot_text(title),
+            x=0.01,
+            xanchor="left",
+            y=1 - 12 / height,
+            yanchor="top",
+            yref="container",
+            font=dict(size=22),
+            subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows))), font=dict(size=13)),
+        ),
         font=dict(family=FONT, size=12, color="#222"),
         template="plotly_white",
         height=height,
         margin={**MARGIN, "t": MARGIN["t"] + extra},
         hovermode="closest",
         showlegend=True,
-        legend=dict(orientation="h", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
-                    font=dict(size=12), itemclick=False, itemdoubleclick=False),
+        legend=dict(
+            orientation="h",
+            x=0.0,
+            xanchor="left",
+            y=1.0,
+            yanchor="bottom",
+            font=dict(size=12),
+            itemclick=False,
+            itemdoubleclick=False,
+        ),
         dragmode="zoom",
         barmode="overlay",
         paper_bgcolor="white",
@@ -197,15 +225,41 @@ def build_figure(timeline: Timeline, view: View, options: FigureOptions = Figure
         labelled = _place_labels(fig, timeline, options, lanes, most_important(timeline, visible), x0, x1, height)
         _draw_events(fig, timeline, lanes, labelled)
 
-    layout["xaxis"] = dict(type="date", range=[x0, x1], showgrid=True, gridcolor="#e6e6e6", zeroline=False,
-                           showline=True, linecolor="#888", ticks="outside", automargin=True,
-                           **year_ticks(x0, x1))
-    layout["yaxis"] = dict(tickvals=list(range(len(lanes))), ticktext=[plot_label(t) for t in lanes],
-                           range=[len(lanes) - 0.5, -0.5], showgrid=False, zeroline=False, fixedrange=True,
-                           tickfont=dict(size=13))
+    layout["xaxis"] = dict(
+        type="date",
+        range=[x0, x1],
+        showgrid=True,
+        gridcolor="#e6e6e6",
+        zeroline=False,
+        showline=True,
+        linecolor="#888",
+        ticks="outside",
+        automargin=True,
+        **year_ticks(x0, x1),
+    )
+    layout["yaxis"] = dict(
+        tickvals=list(range(len(lanes))),
+        ticktext=[plot_label(t) for t in lanes],
+        range=[len(lanes) - 0.5, -0.5],
+        showgrid=False,
+        zeroline=False,
+        fixedrange=True,
+        tickfont=dict(size=13),
+    )
     for i in range(1, len(lanes)):
-        layout["shapes"].append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=i - 0.5, y1=i - 0.5,
-                                     line=dict(color="#d0d0d0", width=1), layer="below"))
+        layout["shapes"].append(
+            dict(
+                type="line",
+                xref="paper",
+                x0=0,
+                x1=1,
+                yref="y",
+                y0=i - 0.5,
+                y1=i - 0.5,
+                line=dict(color="#d0d0d0", width=1),
+                layer="below",
+            )
+        )
     _name_traces(fig)
     return fig
 
@@ -226,16 +280,20 @@ def year_ticks(x0: float, x1: float, target: int = 8) -> dict:
     if first >= 1000:
         return {}
     span = max(last - first, 1)
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000)
-                if span / s <= target)
+    step = next(
+        s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000) if span / s <= target
+    )
     lo = int(dates.astronomical_to_historian(np.array([first]))[0])
     hi = int(dates.astronomical_to_historian(np.array([last]))[0])
     years = [k * step for k in range(-(-lo // step), hi // step + 1) if k != 0]
     astro = dates.historian_to_astronomical(np.array(years))
     ms = dates.days_from_civil(astro, np.ones_like(astro), np.ones_like(astro)) * dates.MS_PER_DAY
     keep = (ms >= x0) & (ms <= x1)
-    return dict(tickmode="array", tickvals=ms[keep].astype(float).tolist(),
-                ticktext=[dates.format_year(y) for y, k in zip(years, keep) if k])
+    return dict(
+        tickmode="array",
+        tickvals=ms[keep].astype(float).tolist(),
+        ticktext=[dates.format_year(y) for y, k in zip(years, keep) if k],
+    )
 
 
 def describe_view(timeline: Timeline, view: View, matched: int) -> str:
@@ -274,8 +332,10 @@ def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
     sub = timeline.events.iloc[rows]
     when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
     titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
-    themes = np.array([", ".join(plot_label(t) for t in timeline.theme_names(int(m)))
-                       for m in sub["theme_mask"].to_numpy()], dtype=object)
+    themes = np.array(
+        [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in sub["theme_mask"].to_numpy()],
+        dtype=object,
+    )
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
 
 
@@ -294,20 +354,41 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
         pts = in_lane & ~is_range
         rng = in_lane & is_range
         if rng.any():
-            fig["data"].append(dict(
-                type="bar", orientation="h", base=typed(start[rng]), x=typed(last[rng] - start[rng]),
-                y=typed(np.full(rng.sum(), i, dtype=np.int16)), width=BAR_WIDTH,
-                marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
-                customdata=custom[rng].tolist(), hovertemplate=HOVER, name=plot_label(t), legendgroup=t,
-                showlegend=False,
-            ))
-        fig["data"].append(dict(
-            type="scatter", x=typed(start[pts]), y=typed(np.full(pts.sum(), i, dtype=np.int16)), mode="markers",
-            name=plot_label(t), legendgroup=t,
-            marker=dict(color=color, symbol=symbol, size=typed((5 + 2 * imp[pts]).astype(np.int8)),
-                        line=dict(color="white", width=1), opacity=0.92),
-            customdata=custom[pts].tolist(), hovertemplate=HOVER,
-        ))
+            fig["data"].append(
+                dict(
+                    type="bar",
+                    orientation="h",
+                    base=typed(start[rng]),
+                    x=typed(last[rng] - start[rng]),
+                    y=typed(np.full(rng.sum(), i, dtype=np.int16)),
+                    width=BAR_WIDTH,
+                    marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
+                    customdata=custom[rng].tolist(),
+                    hovertemplate=HOVER,
+                    name=plot_label(t),
+                    legendgroup=t,
+                    showlegend=False,
+                )
+            )
+        fig["data"].append(
+            dict(
+                type="scatter",
+                x=typed(start[pts]),
+                y=typed(np.full(pts.sum(), i, dtype=np.int16)),
+                mode="markers",
+                name=plot_label(t),
+                legendgroup=t,
+                marker=dict(
+                    color=color,
+                    symbol=symbol,
+                    size=typed((5 + 2 * imp[pts]).astype(np.int8)),
+                    line=dict(color="white", width=1),
+                    opacity=0.92,
+                ),
+                customdata=custom[pts].tolist(),
+                hovertemplate=HOVER,
+            )
+        )
 
 
 def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
@@ -318,20 +399,39 @@ def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
         counts = d.per_lane[i]
         color = lane_style(timeline.themes.index(t))[0]
         z = np.where(counts > 0, np.log1p(counts) / peak, np.nan)
-        text = np.where(counts > 0, np.char.add(np.char.add(
-            np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {plot_label(t)}<br>"),
-            labels.astype(str)), "")
-        fig["data"].append(dict(
-            type="heatmap", x=typed(d.buckets.edges), y=[i - 0.36, i + 0.36], z=typed(z[None, :]),
-            text=[text.tolist()], hovertemplate="%{text}<extra></extra>", zmin=0, zmax=1, showscale=False,
-            hoverongaps=False, colorscale=[[0, _tint(color, 0.18)], [1, color]], name=plot_label(t),
-            legendgroup=t, showlegend=False,
-        ))
+        text = np.where(
+            counts > 0,
+            np.char.add(
+                np.char.add(
+                    np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {plot_label(t)}<br>"
+                ),
+                labels.astype(str),
+            ),
+            "",
+        )
+        fig["data"].append(
+            dict(
+                type="heatmap",
+                x=typed(d.buckets.edges),
+                y=[i - 0.36, i + 0.36],
+                z=typed(z[None, :]),
+                text=[text.tolist()],
+                hovertemplate="%{text}<extra></extra>",
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hoverongaps=False,
+                colorscale=[[0, _tint(color, 0.18)], [1, color]],
+                name=plot_label(t),
+                legendgroup=t,
+                showlegend=False,
+            )
+        )
 
 
 def _tint(hex_color: str, amount: float) -> str:
     """The colour mixed with white: ``amount`` 0 is white, 1 the colour."""
-    r, g, b = (int(hex_color[k:k + 2], 16) for k in (1, 3, 5))
+    r, g, b = (int(hex_color[k : k + 2], 16) for k in (1, 3, 5))
     mix = [round(255 - (255 - v) * amount) for v in (r, g, b)]
     return f"rgb({mix[0]},{mix[1]},{mix[2]})"
 
@@ -348,10 +448,18 @@ def most_important(timeline: Timeline, rows: np.ndarray, k: int = 400) -> np.nda
 def _empty(fig: Figure, message: str) -> Figure:
     fig["layout"]["xaxis"] = dict(visible=False)
     fig["layout"]["yaxis"] = dict(visible=False)
-    fig["layout"]["annotations"].append(dict(
-        text=message + "<br><span style='font-size:13px'>Tick more themes, widen the dates or clear the "
-                       "search.</span>",
-        xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font=dict(size=18, color="#555")))
+    fig["layout"]["annotations"].append(
+        dict(
+            text=message + "<br><span style='font-size:13px'>Tick more themes, widen the dates or clear the "
+            "search.</span>",
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font=dict(size=18, color="#555"),
+        )
+    )
     return fig
 
 
@@ -365,9 +473,21 @@ def _draw_eras(fig: Figure, timeline: Timeline, x0: float, x1: float, plot_w: fl
     used = 0
     for k, era in enumerate(shown.itertuples()):
         a, b = max(era.start, x0), min(era.last, x1)
-        fig["layout"]["shapes"].append(dict(type="rect", xref="x", yref="paper", x0=a, x1=b, y0=0, y1=1,
-                                            fillcolor="#8c8c8c" if k % 2 else "#5b7fa6", opacity=0.09,
-                                            line=dict(width=0), layer="below"))
+        fig["layout"]["shapes"].append(
+            dict(
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=a,
+                x1=b,
+                y0=0,
+                y1=1,
+                fillcolor="#8c8c8c" if k % 2 else "#5b7fa6",
+                opacity=0.09,
+                line=dict(width=0),
+                layer="below",
+            )
+        )
         band = ((a - x0) / (x1 - x0) * plot_w, (b - x0) / (x1 - x0) * plot_w)
         mid = (band[0] + band[1]) / 2
         # The full name where a row has room for it, else a name cut to the band's width.
@@ -380,9 +500,19 @@ def _draw_eras(fig: Figure, timeline: Timeline, x0: float, x1: float, plot_w: fl
                 if all(left + w + 6 <= l0 or l1 + 6 <= left for l0, l1 in taken):
                     taken.append((left, left + w))
                     used = max(used, r + 1)
-                    fig["layout"]["annotations"].append(dict(
-                        x=x0 + (left + w / 2) / plot_w * (x1 - x0), y=1, xref="x", yref="paper", yanchor="bottom",
-                        yshift=r * ERA_ROW_PX, showarrow=False, text=text, font=dict(size=10, color="#4a5a6a")))
+                    fig["layout"]["annotations"].append(
+                        dict(
+                            x=x0 + (left + w / 2) / plot_w * (x1 - x0),
+                            y=1,
+                            xref="x",
+                            yref="paper",
+                            yanchor="bottom",
+                            yshift=r * ERA_ROW_PX,
+                            showarrow=False,
+                            text=text,
+                            font=dict(size=10, color="#4a5a6a"),
+                        )
+                    )
                     placed = True
                     break
             if placed:
@@ -390,8 +520,16 @@ def _draw_eras(fig: Figure, timeline: Timeline, x0: float, x1: float, plot_w: fl
     return used
 
 
-def _place_labels(fig: Figure, timeline: Timeline, options: FigureOptions, lanes: list[str],
-                  rows: np.ndarray, x0: float, x1: float, height: int) -> np.ndarray:
+def _place_labels(
+    fig: Figure,
+    timeline: Timeline,
+    options: FigureOptions,
+    lanes: list[str],
+    rows: np.ndarray,
+    x0: float,
+    x1: float,
+    height: int,
+) -> np.ndarray:
     """Label the most important events in view, greedily, where a label overlaps no other.
 
     Returns the rows that got a label.
@@ -434,10 +572,24 @@ def _place_labels(fig: Figure, timeline: Timeline, options: FigureOptions, lanes
                 continue
             placed.append(rect)
             labelled.append(int(rows[j]))
-            fig["layout"]["annotations"].append(dict(
-                x=float(anchor[j]), y=lane, text=text, showarrow=True, ax=0, ay=dy, arrowhead=0, arrowwidth=1,
-                arrowcolor="#999", standoff=2, xanchor=xanchor, font=dict(size=LABEL_FONT, color="#222"),
-                bgcolor="rgba(255,255,255,0.8)", borderpad=1))
+            fig["layout"]["annotations"].append(
+                dict(
+                    x=float(anchor[j]),
+                    y=lane,
+                    text=text,
+                    showarrow=True,
+                    ax=0,
+                    ay=dy,
+                    arrowhead=0,
+                    arrowwidth=1,
+                    arrowcolor="#999",
+                    standoff=2,
+                    xanchor=xanchor,
+                    font=dict(size=LABEL_FONT, color="#222"),
+                    bgcolor="rgba(255,255,255,0.8)",
+                    borderpad=1,
+                )
+            )
             break
     return np.array(sorted(labelled), dtype=np.int64)
 
@@ -453,12 +605,23 @@ def full_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float
 def build_overview(timeline: Timeline, view: View, rows: np.ndarray) -> Figure:
     """A strip of how many matching events start in each period over the whole span, with the
     visible range shaded: it shows where the events are, and dragging across it zooms the timeline."""
-    fig: Figure = {"data": [], "layout": dict(
-        height=OVERVIEW_HEIGHT, margin=dict(l=MARGIN["l"], r=MARGIN["r"], t=8, b=28), template="plotly_white",
-        font=dict(family=FONT, size=11, color="#444"), showlegend=False, dragmode="zoom", hovermode="x",
-        paper_bgcolor="white", plot_bgcolor="white", bargap=0, shapes=[],
-        yaxis=dict(fixedrange=True, showticklabels=False, showgrid=False, zeroline=False, title=None),
-    )}
+    fig: Figure = {
+        "data": [],
+        "layout": dict(
+            height=OVERVIEW_HEIGHT,
+            margin=dict(l=MARGIN["l"], r=MARGIN["r"], t=8, b=28),
+            template="plotly_white",
+            font=dict(family=FONT, size=11, color="#444"),
+            showlegend=False,
+            dragmode="zoom",
+            hovermode="x",
+            paper_bgcolor="white",
+            plot_bgcolor="white",
+            bargap=0,
+            shapes=[],
+            yaxis=dict(fixedrange=True, showticklabels=False, showgrid=False, zeroline=False, title=None),
+        ),
+    }
     if len(rows) == 0:
         fig["layout"]["xaxis"] = dict(visible=False)
         fig["layout"]["yaxis"]["visible"] = False
@@ -466,16 +629,41 @@ def build_overview(timeline: Timeline, view: View, rows: np.ndarray) -> Figure:
     x0, x1 = (float(v) for v in full_extent(timeline, view, rows))
     d = density(timeline, rows, [], x0, x1, target=120)
     edges = d.buckets.edges
-    fig["data"].append(dict(
-        type="bar", x=typed((edges[:-1] + edges[1:]) / 2), y=typed(d.total), width=typed(np.diff(edges)),
-        marker=dict(color="#5b7fa6", line=dict(width=0)), customdata=d.buckets.labels(),
-        hovertemplate="%{y:,} events<br>%{customdata}<extra></extra>", name="events",
-    ))
-    fig["layout"]["xaxis"] = dict(type="date", range=[x0, x1], showgrid=False, zeroline=False, showline=True,
-                                  linecolor="#888", ticks="outside", **year_ticks(x0, x1))
+    fig["data"].append(
+        dict(
+            type="bar",
+            x=typed((edges[:-1] + edges[1:]) / 2),
+            y=typed(d.total),
+            width=typed(np.diff(edges)),
+            marker=dict(color="#5b7fa6", line=dict(width=0)),
+            customdata=d.buckets.labels(),
+            hovertemplate="%{y:,} events<br>%{customdata}<extra></extra>",
+            name="events",
+        )
+    )
+    fig["layout"]["xaxis"] = dict(
+        type="date",
+        range=[x0, x1],
+        showgrid=False,
+        zeroline=False,
+        showline=True,
+        linecolor="#888",
+        ticks="outside",
+        **year_ticks(x0, x1),
+    )
     if view.x_range is not None:
         a, b = view.x_range
-        fig["layout"]["shapes"].append(dict(type="rect", xref="x", yref="paper", x0=max(a, x0), x1=min(b, x1),
-                                            y0=0, y1=1, fillcolor="rgba(213,94,0,0.15)",
-                                            line=dict(color="#D55E00", width=1.5)))
+        fig["layout"]["shapes"].append(
+            dict(
+                type="rect",
+                xref="x",
+                yref="paper",
+                x0=max(a, x0),
+                x1=min(b, x1),
+                y0=0,
+                y1=1,
+                fillcolor="rgba(213,94,0,0.15)",
+                line=dict(color="#D55E00", width=1.5),
+            )
+        )
     return fig

@@ -65,8 +65,9 @@ class ExportBrowser:
                 return
             ready = threading.Event()
             failure: list[BaseException] = []
-            self._thread = threading.Thread(target=self._serve, args=(ready, failure), daemon=True,
-                                            name="timeline-export-browser")
+            self._thread = threading.Thread(
+                target=self._serve, args=(ready, failure), daemon=True, name="timeline-export-browser"
+            )
             self._thread.start()
             ready.wait()
             if failure:
@@ -86,7 +87,7 @@ class ExportBrowser:
                     self._kaleido = k
                     ready.set()
                     await self._closing.wait()
-            except BaseException as exc:  # noqa: BLE001 - reported to the thread that started us
+            except BaseException as exc:
                 failure.append(exc)
             finally:
                 self._kaleido = None
@@ -140,6 +141,7 @@ def _lower_priority_of_children() -> None:
     requested by a few users would slow every other user's callbacks.
     """
     import psutil
+
     try:
         for child in psutil.Process().children(recursive=True):
             try:
@@ -150,8 +152,15 @@ def _lower_priority_of_children() -> None:
         pass
 
 
-def render_view(timeline: Timeline, view: View, fmt: str = "png", title: str | None = None,
-                width: int = EXPORT_WIDTH, height: int | None = None, scale: float | None = None) -> bytes:
+def render_view(
+    timeline: Timeline,
+    view: View,
+    fmt: str = "png",
+    title: str | None = None,
+    width: int = EXPORT_WIDTH,
+    height: int | None = None,
+    scale: float | None = None,
+) -> bytes:
     """The view as an image file's bytes, at print size."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")

@@ -9,9 +9,9 @@ from dash import Dash
 from flask import request
 from werkzeug.exceptions import HTTPException
 
-from .callbacks import register
 from ..core.model import Timeline
 from ..core.query import haystack
+from .callbacks import register
 from .datasets import DEFAULT_MAX_UPLOAD_MB, Datasets
 from .inputs import BadInput
 from .layout import build_layout
@@ -28,8 +28,7 @@ def _plain_errors(app: Dash) -> None:
 
     @server.errorhandler(413)
     def too_large(_exc):
-        return ("That request is larger than this server accepts (start it with a higher --max-upload-mb).",
-                413, PLAIN)
+        return ("That request is larger than this server accepts (start it with a higher --max-upload-mb).", 413, PLAIN)
 
     @server.errorhandler(404)
     def not_found(_exc):
@@ -67,7 +66,10 @@ def _check_callback_requests(app: Dash) -> None:
             if not isinstance(sent, list) or len(sent) != len(wanted):
                 raise BadInput(f"the callback takes {len(wanted)} {part}")
             for given, dep in zip(sent, wanted):
-                if not isinstance(given, dict) or given.get("id") != dep["id"] or given.get("property") != dep["property"]:
+                if not isinstance(given, dict) or (given.get("id"), given.get("property")) != (
+                    dep["id"],
+                    dep["property"],
+                ):
                     raise BadInput(f"{part} must be {', '.join(d['id'] + '.' + d['property'] for d in wanted)}")
         outputs = body.get("outputs")
         if not isinstance(outputs, (dict, list)):
@@ -77,8 +79,12 @@ def _check_callback_requests(app: Dash) -> None:
             raise BadInput("changedPropIds must be a list of strings")
 
 
-def create_app(timeline: Timeline, title: str | None = None, upload_dir: Path | None = None,
-               max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB) -> Dash:
+def create_app(
+    timeline: Timeline,
+    title: str | None = None,
+    upload_dir: Path | None = None,
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB,
+) -> Dash:
     title = title or timeline.title or f"Timeline of {timeline.source_name}"
     app = Dash(__name__, title=title, update_title=None, serve_locally=True, compress=True)
     _plain_errors(app)

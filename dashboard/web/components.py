@@ -19,10 +19,28 @@ from ..render.figure import theme_label, when_labels
 
 SHOWN_PROBLEMS = 50
 
-INLINE = {"a": html.A, "em": html.Em, "i": html.I, "strong": html.Strong, "b": html.B, "u": html.U,
-          "code": html.Code, "q": html.Q, "cite": html.Cite, "sub": html.Sub, "sup": html.Sup}
-COMPONENTS = {"p": html.P, "blockquote": html.Blockquote, "ul": html.Ul, "ol": html.Ol, "li": html.Li,
-              "div": html.Div, **INLINE}
+INLINE = {
+    "a": html.A,
+    "em": html.Em,
+    "i": html.I,
+    "strong": html.Strong,
+    "b": html.B,
+    "u": html.U,
+    "code": html.Code,
+    "q": html.Q,
+    "cite": html.Cite,
+    "sub": html.Sub,
+    "sup": html.Sup,
+}
+COMPONENTS = {
+    "p": html.P,
+    "blockquote": html.Blockquote,
+    "ul": html.Ul,
+    "ol": html.Ol,
+    "li": html.Li,
+    "div": html.Div,
+    **INLINE,
+}
 
 
 def _component(node: Node | str) -> Component | str:
@@ -77,8 +95,10 @@ def details_panel(timeline: Timeline, row: int) -> list:
     if ev["location"]:
         facts += [html.Dt("Location"), html.Dd(ev["location"])]
     if ev["source"]:
-        facts += [html.Dt("Source"), html.Dd(html.A(ev["source"], href=ev["source"], target="_blank",
-                                                    rel="noopener noreferrer nofollow"))]
+        facts += [
+            html.Dt("Source"),
+            html.Dd(html.A(ev["source"], href=ev["source"], target="_blank", rel="noopener noreferrer nofollow")),
+        ]
     if facts:
         children.append(html.Dl(facts, className="facts"))
     return children
@@ -90,6 +110,10 @@ def problem_list(exc: ValidationError) -> list:
     if len(exc.problems) > SHOWN_PROBLEMS:
         items.append(html.Li(f"... and {len(exc.problems) - SHOWN_PROBLEMS:,} more"))
     n = len(exc.problems)
-    return [html.P(f"{exc.source} was not opened: {n} problem{'s' if n != 1 else ''}. "
-                   "The timeline on screen is unchanged.", className="error"),
-            html.Ul(items, className="upload-errors")]
+    return [
+        html.P(
+            f"{exc.source} was not opened: {n} problem{'s' if n != 1 else ''}. The timeline on screen is unchanged.",
+            className="error",
+        ),
+        html.Ul(items, className="upload-errors"),
+    ]

@@ -52,22 +52,32 @@ def private_dir(path: Path) -> Path:
         raise UnsafeUploadDir(f"cannot create the upload folder {path}: {exc.strerror}") from None
     info = path.lstat()
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        raise UnsafeUploadDir(f"the upload folder {path} is not a folder (or is a link): remove it or "
-                              "choose another with --upload-dir")
+        raise UnsafeUploadDir(
+            f"the upload folder {path} is not a folder (or is a link): remove it or choose another with --upload-dir"
+        )
     if info.st_uid != os.getuid():
-        raise UnsafeUploadDir(f"the upload folder {path} belongs to another user (uid {info.st_uid}): "
-                              "remove it or choose another with --upload-dir")
+        raise UnsafeUploadDir(
+            f"the upload folder {path} belongs to another user (uid {info.st_uid}): "
+            "remove it or choose another with --upload-dir"
+        )
     if info.st_mode & 0o077:
-        raise UnsafeUploadDir(f"the upload folder {path} can be read or written by other users "
-                              f"(mode {stat.S_IMODE(info.st_mode):o}): run 'chmod 700 {path}' or choose "
-                              "another with --upload-dir")
+        raise UnsafeUploadDir(
+            f"the upload folder {path} can be read or written by other users "
+            f"(mode {stat.S_IMODE(info.st_mode):o}): run 'chmod 700 {path}' or choose "
+            "another with --upload-dir"
+        )
     return path
 
 
 class Datasets:
-    def __init__(self, served: Timeline, upload_dir: Path | None = None,
-                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB << 20, kept: int = KEPT_IN_MEMORY,
-                 max_dir_bytes: int = UPLOAD_DIR_MAX_BYTES):
+    def __init__(
+        self,
+        served: Timeline,
+        upload_dir: Path | None = None,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB << 20,
+        kept: int = KEPT_IN_MEMORY,
+        max_dir_bytes: int = UPLOAD_DIR_MAX_BYTES,
+    ):
         self.served = served
         self.upload_dir = private_dir(Path(upload_dir or default_upload_dir()))
         self.max_upload_bytes = max_upload_bytes
@@ -98,9 +108,20 @@ class Datasets:
         """Validate an upload and keep it; ValidationError (and nothing kept) if it is not usable."""
         name = Path(filename or "upload").name[:200] or "upload"
         if len(data) > self.max_upload_bytes:
-            raise ValidationError(name, [Problem(None, None, None, (
-                f"a file of at most {self.max_upload_bytes / 2**20:,.0f} MB: this one is "
-                f"{len(data) / 2**20:,.1f} MB (start the server with --max-upload-mb to allow more)"))])
+            raise ValidationError(
+                name,
+                [
+                    Problem(
+                        None,
+                        None,
+                        None,
+                        (
+                            f"a file of at most {self.max_upload_bytes / 2**20:,.0f} MB: this one is "
+                            f"{len(data) / 2**20:,.1f} MB (start the server with --max-upload-mb to allow more)"
+                        ),
+                    )
+                ],
+            )
         timeline = parse_events(data, name)
         key = sha256(data).hexdigest()
         with self._dir_lock():

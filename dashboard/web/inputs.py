@@ -41,8 +41,9 @@ def text(value: Any, name: str, limit: int = MAX_TEXT) -> str:
     return value
 
 
-def integer(value: Any, name: str, low: int = -MAX_CLICKS, high: int = MAX_CLICKS,
-            default: int | None = None) -> int | None:
+def integer(
+    value: Any, name: str, low: int = -MAX_CLICKS, high: int = MAX_CLICKS, default: int | None = None
+) -> int | None:
     """A whole number in [low, high] (a float with no fraction is accepted; None gives ``default``)."""
     if value is None:
         return default
@@ -111,5 +112,10 @@ def view(value: Any, all_themes: list[str]) -> View:
     if themes is not None:
         wanted = set(texts(themes, "themes"))
         shown = tuple(t for t in all_themes if t in wanted)
-    return View(themes=shown, start=text(data.get("start"), "from", 200), end=text(data.get("end"), "to", 200),
-                text=text(data.get("text"), "search"), x_range=zoom(data.get("x_range")))
+    return View(
+        themes=shown,
+        start=text(data.get("start"), "from", 200),
+        end=text(data.get("end"), "to", 200),
+        text=text(data.get("text"), "search"),
+        x_range=zoom(data.get("x_range")),
+    )

@@ -112,17 +112,24 @@ def test_table_follows_filters_and_selection(server, page):
     # sort by title, descending, with the keyboard-reachable header control
     page.locator("#table th[data-dash-column=title] .column-header--sort").click()
     page.locator("#table th[data-dash-column=title] .column-header--sort").click()
-    page.wait_for_function("() => (document.querySelector('#table td[data-dash-column=title]') || {})"
-                           ".textContent === 'Treaty of Portsmouth'")
+    page.wait_for_function(
+        "() => (document.querySelector('#table td[data-dash-column=title]') || {})"
+        ".textContent === 'Treaty of Portsmouth'"
+    )
     # a row selects the event; the chart's selection highlights the row
     page.locator("#table td[data-dash-column=title]").filter(has_text="Security Treaty signed").click()
-    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Security Treaty signed'")
+    page.wait_for_function(
+        "() => (document.querySelector('#details h2') || {}).textContent === 'Security Treaty signed'"
+    )
     cell = page.locator("#table tr").filter(has_text="Security Treaty signed").locator("td[data-dash-column=when]")
-    page.wait_for_function("e => getComputedStyle(e).backgroundColor === 'rgb(253, 232, 215)'",
-                           arg=cell.element_handle())
+    page.wait_for_function(
+        "e => getComputedStyle(e).backgroundColor === 'rgb(253, 232, 215)'", arg=cell.element_handle()
+    )
     # keyboard: arrow keys move between cells
     page.keyboard.press("ArrowUp")
-    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent !== 'Security Treaty signed'")
+    page.wait_for_function(
+        "() => (document.querySelector('#details h2') || {}).textContent !== 'Security Treaty signed'"
+    )
 
 
 def test_overview_strip_sets_the_visible_range(server, page):
@@ -141,6 +148,7 @@ def test_overview_strip_sets_the_visible_range(server, page):
     wait_for_graph(page, "10 of 10")
     rng = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range")
     from dashboard.core.dates import parse_axis_value, parse_date
+
     assert parse_axis_value(rng[0]) >= parse_date("1930")[0]  # zoomed into the later part of the span
     shapes = page.evaluate("() => document.querySelector('#overview .js-plotly-plot').layout.shapes.length")
     assert shapes == 1  # the visible range, shaded on the strip

@@ -90,7 +90,7 @@ def test_two_sessions_do_not_see_each_other_uploads(server, browser, tmp_path):
         path = tmp_path / f"{who}.csv"
         path.write_text(f"date,title,themes\n1990,{who} secret,{who}\n1991,{who} second,{who}\n", encoding="utf-8")
         pages.append((who, page, path))
-    for who, page, path in pages:  # both upload, one right after the other
+    for _who, page, path in pages:  # both upload, one right after the other
         page.set_input_files("#upload input[type=file]", str(path))
     for who, page, _ in pages:
         wait_for_graph(page, "2 of 2 events match")

@@ -40,11 +40,12 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
     wait_for_graph(page, "200,000 of 200,000 events match")
     assert "heatmap" in trace_types(page)
     # hovering a density cell tells how many events it holds
-    for step in range(8):
+    for _ in range(8):
         before = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()")
         drag_zoom(page, 0.45, 0.55)
-        page.wait_for_function("b => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()"
-                               " !== b", arg=before)
+        page.wait_for_function(
+            "b => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join() !== b", arg=before
+        )
         # the server's figure for the new range has arrived (its range is the one in the shared URL)
         page.wait_for_function("""() => {
             const r = document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range;

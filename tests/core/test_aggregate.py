@@ -6,22 +6,29 @@ import pytest
 from benchmarks.generate import generate
 from dashboard.core import dates
 from dashboard.core.aggregate import calendar_buckets, density, in_window
+from dashboard.core.query import View, filter_events
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import MAX_POINTS, build_figure
-from dashboard.core.query import View, filter_events
 
 
 @pytest.fixture(scope="module")
 def big():
-    import pyarrow.csv as pacsv
     import io
+
+    import pyarrow.csv as pacsv
+
     buf = io.BytesIO()
     pacsv.write_csv(generate(30_000, n_themes=10, seed=3), buf)
     return parse_events(buf.getvalue(), "gen.csv")
 
 
-VIEWS = [View(), View(themes=("trade", "war")), View(start="1500", end="1950"), View(text="harris"),
-         View(themes=("diplomacy",), start="-2000", end="0500", text="treaty")]
+VIEWS = [
+    View(),
+    View(themes=("trade", "war")),
+    View(start="1500", end="1950"),
+    View(text="harris"),
+    View(themes=("diplomacy",), start="-2000", end="0500", text="treaty"),
+]
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -51,8 +58,9 @@ def test_calendar_buckets_are_aligned_and_cover_the_window():
         bk = calendar_buckets(x0, x1)
         assert bk.unit == unit and bk.edges[0] <= x0 and bk.edges[-1] >= x1
         assert np.all(np.diff(bk.edges) > 0) and len(bk.edges) - 1 <= 200
-    assert calendar_buckets(dates.parse_date("-3000")[0], dates.parse_date("2025")[0]).labels()[0] == \
-        "3000 BCE – 2951 BCE"
+    assert (
+        calendar_buckets(dates.parse_date("-3000")[0], dates.parse_date("2025")[0]).labels()[0] == "3000 BCE – 2951 BCE"
+    )
 
 
 def kinds(fig):
@@ -93,5 +101,6 @@ def test_density_view_still_labels_key_events(big):
 
 def test_density_response_is_small(big):
     import plotly.io as pio
+
     js = pio.to_json(build_figure(big, View()), validate=False)
     assert len(js) < 400_000

@@ -15,26 +15,49 @@ def test_days_from_civil_matches_numpy_over_many_centuries():
     assert list(ours * dates.MS_PER_DAY) == list(ref.as_unit("ms").asi8)
 
 
-@pytest.mark.parametrize("text, label", [
-    ("1951", "1951"), ("2015-04", "Apr 2015"), ("2015-04-29", "29 Apr 2015"), ("-490", "490 BCE"),
-    ("-0490", "490 BCE"), ("476", "476"), ("0051", "51"), (" 1999 ", "1999"), ("-1", "1 BCE"),
-])
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("1951", "1951"),
+        ("2015-04", "Apr 2015"),
+        ("2015-04-29", "29 Apr 2015"),
+        ("-490", "490 BCE"),
+        ("-0490", "490 BCE"),
+        ("476", "476"),
+        ("0051", "51"),
+        (" 1999 ", "1999"),
+        ("-1", "1 BCE"),
+    ],
+)
 def test_dates_display_at_their_precision(text, label):
     ms, prec, _ = dates.parse_date(text)
     assert dates.format_dates(np.array([ms]), np.array([prec]))[0] == label
 
 
 def test_bce_year_is_astronomical_inside():
-    assert dates.parse_date("-490")[0] == dates.days_from_civil(np.array([-489]), np.array([1]), np.array([1]))[0] * dates.MS_PER_DAY
+    assert (
+        dates.parse_date("-490")[0]
+        == dates.days_from_civil(np.array([-489]), np.array([1]), np.array([1]))[0] * dates.MS_PER_DAY
+    )
     # 1 BCE is directly followed by 1 CE
     assert dates.parse_date("-1")[2] + 1 == dates.parse_date("0001")[0]
 
 
-@pytest.mark.parametrize("text, why", [
-    ("2015-02-30", "Feb 2015 has 28 days"), ("1900-02-29", "Feb 1900 has 28 days"), ("51", "two-digit"),
-    ("0", "two-digit"), ("0000", "no year 0"), ("2015-13", "month from 01 to 12"), ("abc", "YYYY-MM-DD"),
-    ("4/29/2015", "YYYY-MM-DD"), ("12000", "9999"), ("2015-04-00", "has 30 days"),
-])
+@pytest.mark.parametrize(
+    "text, why",
+    [
+        ("2015-02-30", "Feb 2015 has 28 days"),
+        ("1900-02-29", "Feb 1900 has 28 days"),
+        ("51", "two-digit"),
+        ("0", "two-digit"),
+        ("0000", "no year 0"),
+        ("2015-13", "month from 01 to 12"),
+        ("abc", "YYYY-MM-DD"),
+        ("4/29/2015", "YYYY-MM-DD"),
+        ("12000", "9999"),
+        ("2015-04-00", "has 30 days"),
+    ],
+)
 def test_invalid_dates_say_why(text, why):
     with pytest.raises(ValueError, match=why):
         dates.parse_date(text)

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from dashboard.io.formats import load_timeline
 from dashboard.core.query import View, filter_events, match_without_themes, search_terms, theme_counts
+from dashboard.io.formats import load_timeline
 
 
 @pytest.fixture
@@ -40,9 +40,9 @@ def test_bad_dates_in_the_filter_raise_a_clear_error(tl):
 
 
 def test_text_search_is_case_insensitive_over_title_description_actors(tl):
-    assert ids(tl, filter_events(tl, View(text="KUROFUNE"))) == {"perry"}     # description
-    assert ids(tl, filter_events(tl, View(text="shinzo"))) == {"abe"}         # actors
-    assert ids(tl, filter_events(tl, View(text="貿易"))) == {"trade-talks"}    # Japanese title
+    assert ids(tl, filter_events(tl, View(text="KUROFUNE"))) == {"perry"}  # description
+    assert ids(tl, filter_events(tl, View(text="shinzo"))) == {"abe"}  # actors
+    assert ids(tl, filter_events(tl, View(text="貿易"))) == {"trade-talks"}  # Japanese title
     assert ids(tl, filter_events(tl, View(text="treaty ports"))) == {"kanagawa"}  # every word must match
     assert len(filter_events(tl, View(text="zzzz"))) == 0
 
@@ -56,10 +56,15 @@ def test_theme_counts_follow_the_other_filters(tl):
     assert counts == {"diplomacy": 1, "security": 2, "trade": 1, "war": 0}
 
 
-@pytest.mark.parametrize("view", [
-    View(), View(themes=("security", "trade"), start="1945", end="2000", text="abe x"),
-    View(themes=(), x_range=(-1.5e13, 1.2e12)), View(text="日米 & more", start="-490"),
-])
+@pytest.mark.parametrize(
+    "view",
+    [
+        View(),
+        View(themes=("security", "trade"), start="1945", end="2000", text="abe x"),
+        View(themes=(), x_range=(-1.5e13, 1.2e12)),
+        View(text="日米 & more", start="-490"),
+    ],
+)
 def test_view_round_trips_through_the_url(tl, view):
     assert View.from_query(view.to_query(tl.themes), tl.themes) == view
 
@@ -71,14 +76,31 @@ def test_url_with_unknown_theme_or_junk_zoom_is_tolerated(tl):
 
 def test_search_ignores_the_markup_of_imported_html():
     from dashboard.io.formats import load_timeline
-    doc = {"title": {"text": {"headline": "T"}}, "events": [
-        {"start_date": {"year": 1854}, "text": {"headline": "Kanagawa",
-                                               "text": '<p>Signed at <a href="https://example.org/yokohama">Yokohama</a></p>'}},
-        {"start_date": {"year": 1858}, "text": {"headline": "Harris", "text": "<b>Commerce</b> treaty"}}]}
+
+    doc = {
+        "title": {"text": {"headline": "T"}},
+        "events": [
+            {
+                "start_date": {"year": 1854},
+                "text": {
+                    "headline": "Kanagawa",
+                    "text": '<p>Signed at <a href="https://example.org/yokohama">Yokohama</a></p>',
+                },
+            },
+            {"start_date": {"year": 1858}, "text": {"headline": "Harris", "text": "<b>Commerce</b> treaty"}},
+        ],
+    }
     tl = load_timeline(json.dumps(doc).encode(), "t.json")
     assert tl.rich_text
-    for word, found in [("href", []), ("example", []), ("<p>", []), ("strong", []), ("yokohama", ["Kanagawa"]),
-                        ("commerce treaty", ["Harris"]), ("signed at yokohama", ["Kanagawa"])]:
+    for word, found in [
+        ("href", []),
+        ("example", []),
+        ("<p>", []),
+        ("strong", []),
+        ("yokohama", ["Kanagawa"]),
+        ("commerce treaty", ["Harris"]),
+        ("signed at yokohama", ["Kanagawa"]),
+    ]:
         rows = filter_events(tl, View(text=word))
         assert sorted(tl.events["title"].iloc[rows]) == found, word
 
@@ -88,11 +110,14 @@ def test_repeated_and_contained_words_are_searched_once():
     assert search_terms("  ") == ()
 
 
-@pytest.mark.parametrize("text, message", [
-    ("x" * 10_001, "at most 10,000 characters"),
-    ("y" * 101, "words of at most 100 characters"),
-    (" ".join(f"w{i:02d}" for i in range(13)), "at most 12 different words"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x" * 10_001, "at most 10,000 characters"),
+        ("y" * 101, "words of at most 100 characters"),
+        (" ".join(f"w{i:02d}" for i in range(13)), "at most 12 different words"),
+    ],
+)
 def test_search_limits_are_clear(text, message):
     with pytest.raises(ValueError, match=message):
         search_terms(text)

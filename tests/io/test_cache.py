@@ -4,7 +4,8 @@ import os
 
 import pytest
 
-from dashboard.io import cache, formats as data
+from dashboard.io import cache
+from dashboard.io import formats as data
 from tests.conftest import SMALL_CSV
 
 

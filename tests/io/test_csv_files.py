@@ -32,11 +32,14 @@ def test_loads_events_eras_and_extras(small_csv):
     assert np.isnan(t51["end"]) and t51["last"] - t51["start"] == 365 * 86_400_000 - 1
 
 
-@pytest.mark.parametrize("transform", [
-    lambda b: b"\xef\xbb\xbf" + b,                       # UTF-8 with BOM (Excel's "CSV UTF-8")
-    lambda b: b.replace(b"\n", b"\r\n"),                 # Windows line ends
-    lambda b: b.decode().encode("utf-16"),               # UTF-16 with BOM
-])
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda b: b"\xef\xbb\xbf" + b,  # UTF-8 with BOM (Excel's "CSV UTF-8")
+        lambda b: b.replace(b"\n", b"\r\n"),  # Windows line ends
+        lambda b: b.decode().encode("utf-16"),  # UTF-16 with BOM
+    ],
+)
 def test_accepts_common_encodings_and_line_ends(write_csv, transform):
     tl = load_timeline(write_csv(transform(SMALL_CSV.encode("utf-8"))))
     assert len(tl.events) == 7
@@ -55,16 +58,24 @@ def test_missing_required_column_is_named(write_csv):
 
 
 def test_every_bad_row_is_listed_with_its_line(write_csv):
-    path = write_csv(HEADER +
-                     "a,2015-02-30,,Bad day,security,\n"         # line 2
-                     'b,1990,,"multi\nline title",trade,\n'     # lines 3-4
-                     "c,1990,1980,Backwards,trade,\n"           # line 5
-                     "d,1991,, ,war,\n"                          # line 6
-                     "a,51,,Two-digit,war,javascript:alert(1)\n"  # line 7
-                     "e,1992,,No themes,,\n")                    # line 8
+    path = write_csv(
+        HEADER + "a,2015-02-30,,Bad day,security,\n"  # line 2
+        'b,1990,,"multi\nline title",trade,\n'  # lines 3-4
+        "c,1990,1980,Backwards,trade,\n"  # line 5
+        "d,1991,, ,war,\n"  # line 6
+        "a,51,,Two-digit,war,javascript:alert(1)\n"  # line 7
+        "e,1992,,No themes,,\n"
+    )  # line 8
     found = {(p.line, p.column): p for p in problems(path)}
-    assert set(found) == {(2, "date"), (5, "end_date"), (6, "title"), (7, "date"), (7, "id"), (7, "source"),
-                          (8, "themes")}
+    assert set(found) == {
+        (2, "date"),
+        (5, "end_date"),
+        (6, "title"),
+        (7, "date"),
+        (7, "id"),
+        (7, "source"),
+        (8, "themes"),
+    }
     assert found[(2, "date")].value == "2015-02-30" and "Feb 2015 has 28 days" in found[(2, "date")].expected
     assert "on or after the start date 1990" in found[(5, "end_date")].expected
     assert "already used on line 2" in found[(7, "id")].expected
@@ -87,14 +98,17 @@ def test_ragged_rows_are_reported_with_lines_and_other_rows_still_checked(write_
     assert found == {(4, None), (5, "date")}
 
 
-@pytest.mark.parametrize("content, expected", [
-    (b"", "the file is empty"),
-    (b"  \n\n", "the file is empty"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
-    (b"PK\x03\x04rest-of-zip", "Excel .xlsx"),
-    (HEADER.encode() + "a,1990,,Caf\xe9,war,\n".encode("latin-1"), "byte 0xE9 is not UTF-8"),
-    (HEADER.encode(), "at least one event row"),
-])
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "the file is empty"),
+        (b"  \n\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b"PK\x03\x04rest-of-zip", "Excel .xlsx"),
+        (HEADER.encode() + "a,1990,,Caf\xe9,war,\n".encode("latin-1"), "byte 0xE9 is not UTF-8"),
+        (HEADER.encode(), "at least one event row"),
+    ],
+)
 def test_unreadable_files_get_one_clear_problem(write_csv, content, expected):
     [p] = problems(write_csv(content))
     assert expected in p.expected
@@ -116,8 +130,14 @@ def test_missing_file_is_a_problem_not_a_traceback(tmp_path):
 
 
 def test_importance_and_kind_are_checked(write_csv):
-    found = {(p.line, p.column) for p in problems(write_csv(
-        "date,end_date,title,themes,importance,kind\n1990,,a,war,9,\n1990,,b,war,,period\n1990,,c,,,era\n"))}
+    found = {
+        (p.line, p.column)
+        for p in problems(
+            write_csv(
+                "date,end_date,title,themes,importance,kind\n1990,,a,war,9,\n1990,,b,war,,period\n1990,,c,,,era\n"
+            )
+        )
+    }
     assert found == {(2, "importance"), (3, "kind"), (4, "end_date")}
 
 

@@ -6,12 +6,11 @@ import csv
 import io
 import os
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard.io import cache
 from dashboard.core.model import ValidationError
+from dashboard.io import cache
 from dashboard.io.formats import parse_events
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,24 +44,59 @@ def test_random_bytes_after_a_valid_header(data):
 
 
 dates_st = st.one_of(
-    st.sampled_from(["1951", "2015-04", "2015-04-29", "-490", "0476", "2015-02-30", "51", "0", "0000", "",
-                     "2015-13", "1e3", "-0", "99999", " 1999 ", "1999-1-1", "２０１５", "1999-02-29T00:00"]),
+    st.sampled_from(
+        [
+            "1951",
+            "2015-04",
+            "2015-04-29",
+            "-490",
+            "0476",
+            "2015-02-30",
+            "51",
+            "0",
+            "0000",
+            "",
+            "2015-13",
+            "1e3",
+            "-0",
+            "99999",
+            " 1999 ",
+            "1999-1-1",
+            "２０１５",
+            "1999-02-29T00:00",
+        ]
+    ),
     st.text(max_size=12),
-    st.builds(lambda y, m, d: f"{y}-{m:02d}-{d:02d}", st.integers(-9999, 9999), st.integers(0, 13),
-              st.integers(0, 32)),
+    st.builds(lambda y, m, d: f"{y}-{m:02d}-{d:02d}", st.integers(-9999, 9999), st.integers(0, 13), st.integers(0, 32)),
 )
-cell_st = st.one_of(st.text(max_size=30), st.sampled_from(["=1+1", "<script>alert(1)</script>", '"', "\n", "\r\n",
-                                                           ";", "a;;b", "\x00", "\ufeff", "日米"]))
+cell_st = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["=1+1", "<script>alert(1)</script>", '"', "\n", "\r\n", ";", "a;;b", "\x00", "\ufeff", "日米"]),
+)
 
 
 @FUZZ
-@given(st.lists(st.fixed_dictionaries({
-    "id": st.one_of(st.just(""), st.text(max_size=4)), "date": dates_st, "end_date": dates_st,
-    "title": cell_st, "themes": cell_st, "description": cell_st, "importance": st.sampled_from(["", "1", "5", "9", "x"]),
-    "kind": st.sampled_from(["", "event", "era", "Era", "other"]), "source": st.sampled_from(
-        ["", "https://x.org/a", "javascript:alert(1)", "http://", "ftp://x"]),
-}), min_size=0, max_size=12), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]),
-    st.sampled_from(["\n", "\r\n"]))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "id": st.one_of(st.just(""), st.text(max_size=4)),
+                "date": dates_st,
+                "end_date": dates_st,
+                "title": cell_st,
+                "themes": cell_st,
+                "description": cell_st,
+                "importance": st.sampled_from(["", "1", "5", "9", "x"]),
+                "kind": st.sampled_from(["", "event", "era", "Era", "other"]),
+                "source": st.sampled_from(["", "https://x.org/a", "javascript:alert(1)", "http://", "ftp://x"]),
+            }
+        ),
+        min_size=0,
+        max_size=12,
+    ),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"]),
+    st.sampled_from(["\n", "\r\n"]),
+)
 def test_random_csv_shapes_encodings_and_dates(rows, encoding, newline):
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=HEADER, lineterminator=newline)

@@ -5,13 +5,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from dashboard.core.query import View
+from dashboard.io.files import write_atomic
+from dashboard.io.formats import load_timeline
 from dashboard.render import exports as export
 from dashboard.render import images
-from dashboard.io.formats import load_timeline
 from dashboard.render.exports import export_format
 from dashboard.render.images import render_view
-from dashboard.io.files import write_atomic
-from dashboard.core.query import View
 
 
 def undated(data: bytes) -> bytes:
@@ -75,7 +75,9 @@ def test_svg_of_a_view_is_the_same_every_time(server, tl):
 
 def test_markup_in_themes_and_titles_stays_text_in_every_export(server, write_csv):
     theme = '<a href="https://example.invalid/x">click</a>'
-    path = write_csv(f'date,title,themes,importance\n1990,"<b>Bold</b> <script>x()</script>","{theme.replace(chr(34), chr(34) * 2)}",5\n')
+    path = write_csv(
+        f'date,title,themes,importance\n1990,"<b>Bold</b> <script>x()</script>","{theme.replace(chr(34), chr(34) * 2)}",5\n'
+    )
     tl = load_timeline(path)
     svg = render_view(tl, View(), "svg", title="<i>Title</i>").decode()
     assert "example.invalid" in svg and "<a " not in svg and "xlink:href" not in svg
@@ -110,29 +112,33 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
 
 
 def test_csv_round_trip_keeps_every_event_exactly(write_csv):
+    from dashboard.core.query import filter_events
     from dashboard.io.formats import parse_events
     from dashboard.render.exports import events_csv
-    from dashboard.core.query import filter_events
-    src = ("id,date,end_date,title,themes,description,actors,location,source,importance,kind,notes\n"
-           "m,-490,,=SUM(A1:A9),war,@risky,+1 actor,-Athens,https://x.org/m,2,,=cmd|' /C calc'!A0\n"
-           "y,0476,,End of an empire,politics,'plain quote,,,,3,,\n"
-           "p,1945-09-02,1952-04-28,\"Occupation, \"\"Allied\"\"\",security;diplomacy,\"two\nlines\",,,,4,,x\n"
-           "e,1947,1991,Cold War,,,,,,,era,\n")
+
+    src = (
+        "id,date,end_date,title,themes,description,actors,location,source,importance,kind,notes\n"
+        "m,-490,,=SUM(A1:A9),war,@risky,+1 actor,-Athens,https://x.org/m,2,,=cmd|' /C calc'!A0\n"
+        "y,0476,,End of an empire,politics,'plain quote,,,,3,,\n"
+        'p,1945-09-02,1952-04-28,"Occupation, ""Allied""",security;diplomacy,"two\nlines",,,,4,,x\n'
+        "e,1947,1991,Cold War,,,,,,,era,\n"
+    )
     tl = load_timeline(write_csv(src))
     out = events_csv(tl, filter_events(tl, View()))
     text = out.decode()
     assert "'=SUM(A1:A9)" in text and "'@risky" in text and "'+1 actor" in text and "'-Athens" in text
-    assert "\n'=cmd" not in text and ",'=cmd|" in text      # extra columns too
-    assert ",-0490," in text                                  # dates are not touched
+    assert "\n'=cmd" not in text and ",'=cmd|" in text  # extra columns too
+    assert ",-0490," in text  # dates are not touched
     back = parse_events(out, "back.csv")
     assert back.events.equals(tl.events) and back.eras.equals(tl.eras) and back.extras.equals(tl.extras)
     assert back.events["title"][0] == "=SUM(A1:A9)"
 
 
 def test_csv_of_a_filtered_view(small_csv):
+    from dashboard.core.query import filter_events
     from dashboard.io.formats import parse_events
     from dashboard.render.exports import events_csv
-    from dashboard.core.query import filter_events
+
     tl = load_timeline(small_csv)
     back = parse_events(events_csv(tl, filter_events(tl, View(themes=("trade",)))), "f.csv")
     assert set(back.events["id"]) == {"kanagawa", "trade-talks"}
@@ -141,6 +147,7 @@ def test_csv_of_a_filtered_view(small_csv):
 
 def test_standalone_html_carries_plotly_and_the_view(small_csv):
     from dashboard.render.exports import standalone_html
+
     page = standalone_html(load_timeline(small_csv), View(themes=("war",)), title="Wars").decode()
     assert page.lower().startswith("<!doctype html>")
     assert "<title>Wars</title>" in page and "Plotly.newPlot" in page and "Battle of Marathon" in page

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from dashboard.core import dates
-from dashboard.io.formats import load_timeline
-from dashboard.render.figure import FigureOptions, PALETTE, build_figure, year_ticks
 from dashboard.core.query import View
+from dashboard.io.formats import load_timeline
+from dashboard.render.figure import PALETTE, FigureOptions, build_figure, year_ticks
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def values(v):
 
 
 def points(fig, lane_name):
-    return [t for t in fig["data"] if t["type"] == "scatter" and t["name"] == lane_name][0]
+    return next(t for t in fig["data"] if t["type"] == "scatter" and t["name"] == lane_name)
 
 
 def test_one_lane_per_selected_theme(tl):
@@ -83,7 +83,7 @@ def test_key_events_are_labelled_without_overlap(tl):
     fig = build_figure(tl, View(), FigureOptions(width=1600))
     labels = [a["text"] for a in fig["layout"]["annotations"] if a["showarrow"]]
     assert {"Perry arrives", "Abe addresses Congress"} <= set(labels)  # importance 5
-    assert "Battle of Marathon" not in labels                           # importance 2
+    assert "Battle of Marathon" not in labels  # importance 2
 
 
 def test_empty_result_says_so(tl):
@@ -100,7 +100,9 @@ def test_zoom_range_is_kept(tl):
 
 def test_subtitle_describes_the_filters(tl):
     fig = build_figure(tl, View(themes=("security",), start="1945", text="treaty"))
-    assert fig["layout"]["title"]["subtitle"]["text"] == "1 of 7 events · themes: security · 1945 to … · matching “treaty”"
+    assert (
+        fig["layout"]["title"]["subtitle"]["text"] == "1 of 7 events · themes: security · 1945 to … · matching “treaty”"
+    )
 
 
 def test_year_ticks_are_written_as_historians_do():
@@ -113,6 +115,7 @@ def test_year_ticks_are_written_as_historians_do():
 
 def test_figure_is_valid_plotly(tl):
     import plotly.graph_objects as go
+
     go.Figure(build_figure(tl, View()))  # raises on any property plotly does not know
 
 

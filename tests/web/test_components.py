@@ -72,11 +72,23 @@ def test_safe_link_keeps_href_and_opens_in_new_tab():
     assert of_type('<a href="HTTP://x.org">x</a>', html.A)
 
 
-@pytest.mark.parametrize("href", [
-    "javascript:alert(1)", " JaVaScRiPt:alert(1)", "\tjavascript:alert(1)", "jav&#x61;script:alert(1)",
-    "java\nscript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)",
-    "/relative/page", "page.html", "//evil.org", "", "ftp://x.org",
-])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "javascript:alert(1)",
+        " JaVaScRiPt:alert(1)",
+        "\tjavascript:alert(1)",
+        "jav&#x61;script:alert(1)",
+        "java\nscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "/relative/page",
+        "page.html",
+        "//evil.org",
+        "",
+        "ftp://x.org",
+    ],
+)
 def test_unsafe_or_relative_links_keep_only_their_text(href):
     text = f'before <a href="{href}">x</a> after'
     assert not of_type(text, html.A)
@@ -92,8 +104,12 @@ def test_link_without_href_is_unwrapped_and_nested_links_do_not_nest():
 
 
 def test_script_and_its_content_are_dropped():
-    for text in ["<script>alert(1)</script>ok", "<SCRIPT type='text/javascript'>alert(1)</SCRIPT>ok",
-                 "<script/>alert(1)</script>ok", "<p>ok<script>if (a<b) alert(1)</script></p>"]:
+    for text in [
+        "<script>alert(1)</script>ok",
+        "<SCRIPT type='text/javascript'>alert(1)</SCRIPT>ok",
+        "<script/>alert(1)</script>ok",
+        "<p>ok<script>if (a<b) alert(1)</script></p>",
+    ]:
         assert "".join(strings(text)) == "ok", text
         assert "alert" not in to_plain(text)
     assert not strings("<script>alert(1)")  # unclosed: everything after it is dropped
@@ -112,8 +128,9 @@ def test_nested_dropped_elements_close_at_the_right_end_tag():
 
 
 def test_images_keep_only_alt_text():
-    assert "onerror" not in json.dumps([c.to_plotly_json() for c in to_components("<img src=x onerror=alert(1)>")],
-                                       cls=plotly.utils.PlotlyJSONEncoder)
+    assert "onerror" not in json.dumps(
+        [c.to_plotly_json() for c in to_components("<img src=x onerror=alert(1)>")], cls=plotly.utils.PlotlyJSONEncoder
+    )
     assert to_components("<img src=x onerror=alert(1)>") == []
     assert strings('A map: <img src="m.png" alt="Map of Uraga" onload="x()">') == ["A map: Map of Uraga"]
 
@@ -126,8 +143,10 @@ def test_attributes_and_event_handlers_are_dropped():
 
 
 def test_blockquote_lists_and_headings():
-    out = to_components("<h2>Speech</h2><blockquote><p>We shall</p></blockquote>"
-                        "<ul><li>one</li><li>two <strong>2</strong></li></ul><ol><li>first</ol>")
+    out = to_components(
+        "<h2>Speech</h2><blockquote><p>We shall</p></blockquote>"
+        "<ul><li>one</li><li>two <strong>2</strong></li></ul><ol><li>first</ol>"
+    )
     assert [shape(c) for c in out] == [
         ("P", [("Strong", ["Speech"])]),
         ("Blockquote", [("P", ["We shall"])]),
@@ -138,11 +157,29 @@ def test_blockquote_lists_and_headings():
 
 
 def test_inline_kept_elements_and_unwrapped_spans():
-    out = to_components('<p><span style="x">H<sub>2</sub>O</span> <i>i</i><b>b</b><u>u</u>'
-                        '<code>c</code><q>q</q><cite>ct</cite>x<sup>2</sup> <font color=red>f</font></p>')
-    assert [shape(c) for c in out] == [("P", [
-        "H", ("Sub", ["2"]), "O ", ("I", ["i"]), ("B", ["b"]), ("U", ["u"]), ("Code", ["c"]), ("Q", ["q"]),
-        ("Cite", ["ct"]), "x", ("Sup", ["2"]), " f"])]
+    out = to_components(
+        '<p><span style="x">H<sub>2</sub>O</span> <i>i</i><b>b</b><u>u</u>'
+        "<code>c</code><q>q</q><cite>ct</cite>x<sup>2</sup> <font color=red>f</font></p>"
+    )
+    assert [shape(c) for c in out] == [
+        (
+            "P",
+            [
+                "H",
+                ("Sub", ["2"]),
+                "O ",
+                ("I", ["i"]),
+                ("B", ["b"]),
+                ("U", ["u"]),
+                ("Code", ["c"]),
+                ("Q", ["q"]),
+                ("Cite", ["ct"]),
+                "x",
+                ("Sup", ["2"]),
+                " f",
+            ],
+        )
+    ]
 
 
 def test_div_is_kept_without_attributes():
@@ -166,9 +203,24 @@ def test_malformed_html_never_raises():
     assert [shape(c) for c in to_components("<p>one<p>two</b></i></p></p>")] == [("P", ["one"]), ("P", ["two"])]
     assert [shape(c) for c in to_components("<ul><li>a<li>b</ul>")] == [("Ul", [("Li", ["a"]), ("Li", ["b"])])]
     assert "".join(strings("1 < 2 and <p>3 > 2")) == "1 < 2 and3 > 2"
-    for text in ["<", "</", "<p", "<a href='x", "<![if !supportLists]>-<![endif]>item", "<![CDATA[x]]>ok",
-                 "<!--", "<!-- unclosed <p>x", "</>", "<p =x>", "<![ x", "<![foo[ x ]]>", "<!DOCTYPE html><p>x",
-                 "<em>" * 5000 + "deep", "</p>" * 10 + "x", "<?php echo 1 ?><p>x"]:
+    for text in [
+        "<",
+        "</",
+        "<p",
+        "<a href='x",
+        "<![if !supportLists]>-<![endif]>item",
+        "<![CDATA[x]]>ok",
+        "<!--",
+        "<!-- unclosed <p>x",
+        "</>",
+        "<p =x>",
+        "<![ x",
+        "<![foo[ x ]]>",
+        "<!DOCTYPE html><p>x",
+        "<em>" * 5000 + "deep",
+        "</p>" * 10 + "x",
+        "<?php echo 1 ?><p>x",
+    ]:
         render(to_components(text))
         to_plain(text)
     assert strings("<![if !supportLists]>-<![endif]>item") == ["-item"]
@@ -199,18 +251,21 @@ def test_empty_inputs(empty):
     assert to_plain(empty) == ""
 
 
-@pytest.mark.parametrize("text, plain", [
-    ("<p>One <em>two</em></p><p>Three</p>", "One two\nThree"),
-    ("<p>a<br/>b</p>", "a\nb"),
-    ("<ul><li>x</li><li>y</li></ul>", "x\ny"),
-    ("<h1>T</h1><blockquote>q</blockquote>", "T\nq"),
-    ("<script>alert(1)</script><style>p{}</style>ok &amp; fine", "ok & fine"),
-    ("  lots   of\t space\n\n\nand lines ", "lots of space\nand lines"),
-    ('<a href="javascript:x()">click</a> <img src=x alt="pic" onerror=alert(1)>', "click pic"),
-    ("<td>a</td><td>b</td>", "a b"),
-    ("1 < 2", "1 < 2"),
-    ("<p>a &lt; b</p>", "a < b"),
-])
+@pytest.mark.parametrize(
+    "text, plain",
+    [
+        ("<p>One <em>two</em></p><p>Three</p>", "One two\nThree"),
+        ("<p>a<br/>b</p>", "a\nb"),
+        ("<ul><li>x</li><li>y</li></ul>", "x\ny"),
+        ("<h1>T</h1><blockquote>q</blockquote>", "T\nq"),
+        ("<script>alert(1)</script><style>p{}</style>ok &amp; fine", "ok & fine"),
+        ("  lots   of\t space\n\n\nand lines ", "lots of space\nand lines"),
+        ('<a href="javascript:x()">click</a> <img src=x alt="pic" onerror=alert(1)>', "click pic"),
+        ("<td>a</td><td>b</td>", "a b"),
+        ("1 < 2", "1 < 2"),
+        ("<p>a &lt; b</p>", "a < b"),
+    ],
+)
 def test_to_plain(text, plain):
     assert to_plain(text) == plain
 
@@ -221,15 +276,29 @@ def test_to_plain_leaves_no_markup():
         assert "<script" not in plain.lower() and "onerror" not in plain and "<img" not in plain, text
 
 
-@pytest.mark.parametrize("text", ["<p>x</p>", "a</a>", "line<br/>break", "<br />", "<BR>", "x <img src=a>",
-                                  "<a\nhref='https://x.org'>x</a>", "<x-note>n</x-note>", "<!-- c -->",
-                                  "<![if !supportLists]>"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>x</p>",
+        "a</a>",
+        "line<br/>break",
+        "<br />",
+        "<BR>",
+        "x <img src=a>",
+        "<a\nhref='https://x.org'>x</a>",
+        "<x-note>n</x-note>",
+        "<!-- c -->",
+        "<![if !supportLists]>",
+    ],
+)
 def test_looks_like_html_true(text):
     assert looks_like_html(text)
 
 
-@pytest.mark.parametrize("text", ["", "plain text", "1 < 2 > 0", "x<y and y>z", "<3", "a <b", "email <me@x.org>",
-                                  "<unknown>", "AT&amp;T", None])
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain text", "1 < 2 > 0", "x<y and y>z", "<3", "a <b", "email <me@x.org>", "<unknown>", "AT&amp;T", None],
+)
 def test_looks_like_html_false(text):
     assert not looks_like_html(text)
 
@@ -260,16 +329,51 @@ NASTY = [
     "<form action='javascript:alert(1)'><textarea>t</textarea></form>",
     "<h1 style=x>h</h1><ul class=c><li onclick=x>li</li></ul><blockquote cite=x>q</blockquote>",
     "<![CDATA[<script>alert(1)</script>]]><!-- <script>alert(1)</script> -->",
-    "<img src=\"x` `<script>alert(1)</script>\"` `>",
-    "<a href=\"https://x.org\"><img src=x onerror=alert(1)>pic</a>",
+    '<img src="x` `<script>alert(1)</script>"` `>',
+    '<a href="https://x.org"><img src=x onerror=alert(1)>pic</a>',
 ]
 
 
 def _random_fragments(count: int) -> list[str]:
-    pieces = ["<p>", "</p>", "<li>", "<ul>", "</ul>", "<em>", "</em>", "<div>", "</div>", "<h2>", "<br>",
-              "<a href='https://x.org'>", "<a href='javascript:alert(1)'>", "</a>", "<script>", "</script>",
-              "<img src=x onerror=alert(1)>", "<svg>", "</svg>", "<style>", "<blockquote>", "<![", "<!--",
-              "-->", "&amp;", "&lt;", "<", ">", "/", "=", "'", '"', " ", "\n", "text", "b", "x"]
+    pieces = [
+        "<p>",
+        "</p>",
+        "<li>",
+        "<ul>",
+        "</ul>",
+        "<em>",
+        "</em>",
+        "<div>",
+        "</div>",
+        "<h2>",
+        "<br>",
+        "<a href='https://x.org'>",
+        "<a href='javascript:alert(1)'>",
+        "</a>",
+        "<script>",
+        "</script>",
+        "<img src=x onerror=alert(1)>",
+        "<svg>",
+        "</svg>",
+        "<style>",
+        "<blockquote>",
+        "<![",
+        "<!--",
+        "-->",
+        "&amp;",
+        "&lt;",
+        "<",
+        ">",
+        "/",
+        "=",
+        "'",
+        '"',
+        " ",
+        "\n",
+        "text",
+        "b",
+        "x",
+    ]
     rng = random.Random(7)
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) for _ in range(count)]
 
@@ -319,7 +423,11 @@ def text_of(components: list) -> str:
     return "\n".join(line for line in lines if line)
 
 
-@pytest.mark.parametrize("text", NASTY + _random_fragments(100) + [
-    "plain", "Line one\nline two\r\n\r\n  Para   two &amp; &#10;x", "a &#13; b\rc", "1 < 2 & 3 > 2", " \t "])
+@pytest.mark.parametrize(
+    "text",
+    NASTY
+    + _random_fragments(100)
+    + ["plain", "Line one\nline two\r\n\r\n  Para   two &amp; &#10;x", "a &#13; b\rc", "1 < 2 & 3 > 2", " \t "],
+)
 def test_to_plain_reads_the_same_as_the_components(text):
     assert to_plain(text) == text_of(to_components(text))

@@ -21,8 +21,13 @@ from dashboard.core.query import View
 from tests.conftest import ROOT
 from tests.servers import Server
 
-BUTTONS = {"png": "download-png", "svg": "download-svg", "pdf": "download-pdf", "csv": "download-csv",
-           "html": "download-html"}
+BUTTONS = {
+    "png": "download-png",
+    "svg": "download-svg",
+    "pdf": "download-pdf",
+    "csv": "download-csv",
+    "html": "download-html",
+}
 VIEWS = [View(themes=("security",)), View(themes=("trade",), start="1950")]
 UPLOAD = "date,title,themes\n1990,Private upload event,secret\n1995,Another private one,secret\n"
 
@@ -37,23 +42,36 @@ class Client:
         self.outputs = None
 
     def post(self, body: dict) -> dict:
-        req = urllib.request.Request(self.url + "/_dash-update-component", data=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + "/_dash-update-component",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
         return json.loads(urllib.request.urlopen(req, timeout=120).read())
 
     def upload(self, text: str, name: str) -> str:
         deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
         output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
-        body = callback_body([("dataset", "data"), ("upload-status", "children")], [("upload-ok", "data", {
-            "contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name})])
+        body = callback_body(
+            [("dataset", "data"), ("upload-status", "children")],
+            [
+                (
+                    "upload-ok",
+                    "data",
+                    {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
+                )
+            ],
+        )
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]
 
     def export(self, view: View, fmt: str, key: str | None = None) -> bytes:
-        body = callback_body([("download", "data"), ("download-status", "children")],
-                             [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
-                             [("view", "data", asdict(view)), ("dataset", "data", key)],
-                             changed=[f"{BUTTONS[fmt]}.n_clicks"])
+        body = callback_body(
+            [("download", "data"), ("download-status", "children")],
+            [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
+            [("view", "data", asdict(view)), ("dataset", "data", key)],
+            changed=[f"{BUTTONS[fmt]}.n_clicks"],
+        )
         sent = self.post(body)["response"]["download"]["data"]
         data = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
         return undated(data)
@@ -61,8 +79,13 @@ class Client:
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["one worker", "two workers"])
 def served(request, tmp_path_factory):
-    srv = Server(ROOT / "data" / "events.csv", "--workers", str(request.param), "--upload-dir",
-                 str(tmp_path_factory.mktemp("served") / "uploads"))
+    srv = Server(
+        ROOT / "data" / "events.csv",
+        "--workers",
+        str(request.param),
+        "--upload-dir",
+        str(tmp_path_factory.mktemp("served") / "uploads"),
+    )
     yield Client(srv.url.rstrip("/"))
     srv.stop()
 

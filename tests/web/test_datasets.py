@@ -62,14 +62,19 @@ def test_a_new_upload_folder_is_private(served, tmp_path):
     assert stat.S_IMODE(info.st_mode) == 0o700 and info.st_uid == os.getuid()
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: (p.mkdir(), p.chmod(0o777)), "can be read or written by other users (mode 777)"),
-    (lambda p: (p.mkdir(), p.chmod(0o750)), "(mode 750)"),
-    (lambda p: (p.mkdir(mode=0o700), os.chown(p, 65534, 65534)), "belongs to another user (uid 65534)"),
-    (lambda p: (p.with_name("elsewhere").mkdir(mode=0o700), p.symlink_to(p.with_name("elsewhere"))),
-     "is not a folder (or is a link)"),
-    (lambda p: p.write_text("x"), "is not a folder"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: (p.mkdir(), p.chmod(0o777)), "can be read or written by other users (mode 777)"),
+        (lambda p: (p.mkdir(), p.chmod(0o750)), "(mode 750)"),
+        (lambda p: (p.mkdir(mode=0o700), os.chown(p, 65534, 65534)), "belongs to another user (uid 65534)"),
+        (
+            lambda p: (p.with_name("elsewhere").mkdir(mode=0o700), p.symlink_to(p.with_name("elsewhere"))),
+            "is not a folder (or is a link)",
+        ),
+        (lambda p: p.write_text("x"), "is not a folder"),
+    ],
+)
 def test_an_unsafe_upload_folder_is_refused(served, tmp_path, make, message):
     path = tmp_path / "up"
     make(path)
@@ -81,8 +86,12 @@ def test_serve_refuses_to_start_on_an_unsafe_upload_folder(small_csv, tmp_path):
     path = tmp_path / "shared"
     path.mkdir()
     path.chmod(0o777)
-    r = subprocess.run([sys.executable, "-m", "dashboard", "serve", str(small_csv), "--port", "0", "--upload-dir",
-                        str(path)], capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "dashboard", "serve", str(small_csv), "--port", "0", "--upload-dir", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert f"timeline serve: the upload folder {path} can be read or written by other users" in r.stderr
 
@@ -105,9 +114,11 @@ def test_every_file_in_the_folder_counts_against_the_cap(served, tmp_path):
 
 def _add_many(args):
     folder, start = args
+    import tempfile
+
     from dashboard.io.formats import load_timeline as load
     from tests.conftest import SMALL_CSV as csv_text
-    import tempfile
+
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fh:
         fh.write(csv_text)
     d = Datasets(load(fh.name), upload_dir=folder, max_dir_bytes=20_000)

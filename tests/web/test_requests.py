@@ -11,15 +11,26 @@ import pytest
 
 from benchmarks.dashreq import callback_body
 from dashboard.core import dates
-from dashboard.web.app import create_app
 from dashboard.io.formats import load_timeline
+from dashboard.web.app import create_app
 
-FIGURE_OUT = [("timeline", "figure"), ("overview", "figure"), ("match-count", "children"), ("themes", "options"),
-              ("filter-error", "children"), ("page-title", "children")]
-TABLE_OUT = [("table", "data"), ("table", "page_count"), ("table", "page_current"),
-             ("table", "style_data_conditional")]
-SYNC_OUT = [("themes", "value"), ("date-from", "value"), ("date-to", "value"), ("search", "value"),
-            ("url", "search"), ("view", "data")]
+FIGURE_OUT = [
+    ("timeline", "figure"),
+    ("overview", "figure"),
+    ("match-count", "children"),
+    ("themes", "options"),
+    ("filter-error", "children"),
+    ("page-title", "children"),
+]
+TABLE_OUT = [("table", "data"), ("table", "page_count"), ("table", "page_current"), ("table", "style_data_conditional")]
+SYNC_OUT = [
+    ("themes", "value"),
+    ("date-from", "value"),
+    ("date-to", "value"),
+    ("search", "value"),
+    ("url", "search"),
+    ("view", "data"),
+]
 DOWNLOAD_OUT = [("download", "data"), ("download-status", "children")]
 DOWNLOAD_BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
 
@@ -27,6 +38,7 @@ DOWNLOAD_BUTTONS = ["download-png", "download-svg", "download-pdf", "download-cs
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     from tests.conftest import SMALL_CSV
+
     path = tmp_path_factory.mktemp("req") / "small.csv"
     path.write_text(SMALL_CSV, encoding="utf-8")
     app = create_app(load_timeline(path), upload_dir=tmp_path_factory.mktemp("uploads"))
@@ -44,14 +56,22 @@ def registered(client, body):
 
 
 def figure(view, width=1200, key=None):
-    return callback_body(FIGURE_OUT, [("view", "data", view), ("layout-width", "data", width)],
-                         [("dataset", "data", key)])
+    return callback_body(
+        FIGURE_OUT, [("view", "data", view), ("layout-width", "data", width)], [("dataset", "data", key)]
+    )
 
 
 def table(view=None, page=0, sort_by=None, selected=None, key=None):
-    return callback_body(TABLE_OUT, [("view", "data", view), ("table", "page_current", page),
-                                     ("table", "sort_by", sort_by), ("selected", "data", selected)],
-                         [("dataset", "data", key)])
+    return callback_body(
+        TABLE_OUT,
+        [
+            ("view", "data", view),
+            ("table", "page_current", page),
+            ("table", "sort_by", sort_by),
+            ("selected", "data", selected),
+        ],
+        [("dataset", "data", key)],
+    )
 
 
 def details(row, key=None):
@@ -59,22 +79,41 @@ def details(row, key=None):
 
 
 def select(click=None, cell=None, trigger="timeline.clickData"):
-    return callback_body([("selected", "data")], [("timeline", "clickData", click), ("table", "active_cell", cell),
-                                                  ("dataset", "data", None)], changed=[trigger])
+    return callback_body(
+        [("selected", "data")],
+        [("timeline", "clickData", click), ("table", "active_cell", cell), ("dataset", "data", None)],
+        changed=[trigger],
+    )
 
 
-def sync(search="", themes=None, date_from="", date_to="", text="", relayout=None, stored=None,
-         trigger="url.search"):
-    return callback_body(SYNC_OUT, [
-        ("url", "search", search), ("themes", "value", themes), ("date-from", "value", date_from),
-        ("date-to", "value", date_to), ("search", "value", text), ("themes-all", "n_clicks", 0),
-        ("themes-none", "n_clicks", 0), ("timeline", "relayoutData", relayout), ("overview", "relayoutData", None),
-        ("reset-zoom", "n_clicks", 0), ("dataset", "data", None)], [("view", "data", stored)], changed=[trigger])
+def sync(search="", themes=None, date_from="", date_to="", text="", relayout=None, stored=None, trigger="url.search"):
+    return callback_body(
+        SYNC_OUT,
+        [
+            ("url", "search", search),
+            ("themes", "value", themes),
+            ("date-from", "value", date_from),
+            ("date-to", "value", date_to),
+            ("search", "value", text),
+            ("themes-all", "n_clicks", 0),
+            ("themes-none", "n_clicks", 0),
+            ("timeline", "relayoutData", relayout),
+            ("overview", "relayoutData", None),
+            ("reset-zoom", "n_clicks", 0),
+            ("dataset", "data", None),
+        ],
+        [("view", "data", stored)],
+        changed=[trigger],
+    )
 
 
 def download(view=None, key=None, button="download-csv"):
-    return callback_body(DOWNLOAD_OUT, [(b, "n_clicks", 1 if b == button else 0) for b in DOWNLOAD_BUTTONS],
-                         [("view", "data", view), ("dataset", "data", key)], changed=[f"{button}.n_clicks"])
+    return callback_body(
+        DOWNLOAD_OUT,
+        [(b, "n_clicks", 1 if b == button else 0) for b in DOWNLOAD_BUTTONS],
+        [("view", "data", view), ("dataset", "data", key)],
+        changed=[f"{button}.n_clicks"],
+    )
 
 
 def upload(sent):

@@ -7,12 +7,13 @@ import json
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from benchmarks.dashreq import callback_body
-from tests.servers import Server
 from tests.conftest import ROOT
+from tests.servers import Server
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def test_runs_gunicorn_with_two_workers(workers):
     resp = get(url + "/")
     assert resp.headers["Server"].startswith("gunicorn")
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    python_workers = [c for c in children if "python" in open(f"/proc/{c}/cmdline", "rb").read().decode(errors="replace")]
+    python_workers = [c for c in children if b"python" in Path(f"/proc/{c}/cmdline").read_bytes()]
     assert len(python_workers) == 2
 
 
@@ -48,12 +49,14 @@ def test_responses_are_compressed_and_assets_cached(workers):
 def test_callbacks_answer_and_malformed_requests_get_a_plain_400(workers):
     url, _ = workers
     body = callback_body([("details", "children")], [("selected", "data", 0)], [("dataset", "data", None)])
-    req = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + "/_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     data = json.loads(urllib.request.urlopen(req, timeout=30).read())
     assert "Perry" in json.dumps(data)
-    bad = urllib.request.Request(url + "/_dash-update-component", data=b"{not json",
-                                 headers={"Content-Type": "application/json"})
+    bad = urllib.request.Request(
+        url + "/_dash-update-component", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(bad, timeout=30)
     assert info.value.code == 400

@@ -38,9 +38,13 @@ def show_details(services: Services, row: Any, key: Any) -> Any:
 
 
 def register(app: Dash, services: Services) -> None:
-    app.callback(Output("selected", "data"),
-                 Input("timeline", "clickData"), Input("table", "active_cell"), Input("dataset", "data"),
-                 prevent_initial_call=True,
-                 )(lambda click, cell, _key: select(ctx.triggered_id, click, cell))
-    app.callback(Output("details", "children"), Input("selected", "data"), State("dataset", "data"),
-                 prevent_initial_call=True)(lambda row, key: show_details(services, row, key))
+    app.callback(
+        Output("selected", "data"),
+        Input("timeline", "clickData"),
+        Input("table", "active_cell"),
+        Input("dataset", "data"),
+        prevent_initial_call=True,
+    )(lambda click, cell, _key: select(ctx.triggered_id, click, cell))
+    app.callback(
+        Output("details", "children"), Input("selected", "data"), State("dataset", "data"), prevent_initial_call=True
+    )(lambda row, key: show_details(services, row, key))

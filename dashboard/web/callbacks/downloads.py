@@ -10,8 +10,13 @@ from ...render.exports import export_view
 from .. import inputs
 from .services import GONE, Services
 
-DOWNLOADS = {"download-png": "png", "download-svg": "svg", "download-pdf": "pdf", "download-csv": "csv",
-             "download-html": "html"}
+DOWNLOADS = {
+    "download-png": "png",
+    "download-svg": "svg",
+    "download-pdf": "pdf",
+    "download-csv": "csv",
+    "download-html": "html",
+}
 
 
 def download(services: Services, trigger: str | None, stored: Any, key: Any) -> tuple:
@@ -33,7 +38,10 @@ def download(services: Services, trigger: str | None, stored: Any, key: Any) -> 
 
 def register(app: Dash, services: Services) -> None:
     app.callback(
-        Output("download", "data"), Output("download-status", "children"),
-        *(Input(b, "n_clicks") for b in DOWNLOADS), State("view", "data"), State("dataset", "data"),
+        Output("download", "data"),
+        Output("download-status", "children"),
+        *(Input(b, "n_clicks") for b in DOWNLOADS),
+        State("view", "data"),
+        State("dataset", "data"),
         prevent_initial_call=True,
     )(lambda *args: download(services, ctx.triggered_id, args[-2], args[-1]))

@@ -32,21 +32,29 @@ def update_figure(services: Services, stored: Any, width: Any, key: Any) -> tupl
     name = services.title_of(timeline)
     fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width), rows=rows)
     total = len(timeline.events)
-    count = (f"{len(rows):,} of {total:,} events match" if len(rows)
-             else f"No events match these filters (0 of {total:,}).")
+    count = (
+        f"{len(rows):,} of {total:,} events match" if len(rows) else f"No events match these filters (0 of {total:,})."
+    )
     return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets), "", name
 
 
 def register(app: Dash, services: Services) -> None:
     app.callback(
-        Output("timeline", "figure"), Output("overview", "figure"), Output("match-count", "children"),
-        Output("themes", "options"), Output("filter-error", "children"), Output("page-title", "children"),
-        Input("view", "data"), Input("layout-width", "data"), State("dataset", "data"),
+        Output("timeline", "figure"),
+        Output("overview", "figure"),
+        Output("match-count", "children"),
+        Output("themes", "options"),
+        Output("filter-error", "children"),
+        Output("page-title", "children"),
+        Input("view", "data"),
+        Input("layout-width", "data"),
+        State("dataset", "data"),
     )(lambda stored, width, key: update_figure(services, stored, width, key))
     app.clientside_callback(
         """function(_) {
             var g = document.getElementById('timeline');
             return g && g.offsetWidth ? g.offsetWidth : Math.max(window.innerWidth - 320, 600);
         }""",
-        Output("layout-width", "data"), Input("url", "pathname"),
+        Output("layout-width", "data"),
+        Input("url", "pathname"),
     )

@@ -14,8 +14,9 @@ from ..layout import TABLE_PAGE_SIZE
 from .services import Services
 
 
-def update_table(services: Services, trigger: str | None, stored: Any, page: Any, sort_by: Any, selected: Any,
-                 key: Any) -> tuple:
+def update_table(
+    services: Services, trigger: str | None, stored: Any, page: Any, sort_by: Any, selected: Any, key: Any
+) -> tuple:
     """(rows of the page, page count, page shown, style marking the selected row)."""
     page = inputs.integer(page, "table page", default=0)
     selected = inputs.integer(selected, "selected row")
@@ -40,22 +41,45 @@ def update_table(services: Services, trigger: str | None, stored: Any, page: Any
         if len(where):
             page = int(where[0]) // TABLE_PAGE_SIZE
     page = min(max(page, 0), pages - 1)
-    shown = order[page * TABLE_PAGE_SIZE:(page + 1) * TABLE_PAGE_SIZE]
+    shown = order[page * TABLE_PAGE_SIZE : (page + 1) * TABLE_PAGE_SIZE]
     ev = timeline.events.iloc[shown]
-    data = [{"id": int(r), "when": w, "title": t,
-             "themes": ", ".join(theme_label(x) for x in timeline.theme_names(int(m))), "location": loc}
-            for r, w, t, m, loc in zip(shown.tolist(), when_labels(timeline, shown), ev["title"].tolist(),
-                                       ev["theme_mask"].tolist(), ev["location"].tolist())]
-    style = [] if selected is None else [
-        {"if": {"filter_query": f"{{id}} = {selected}"}, "backgroundColor": "#fde8d7", "fontWeight": "600"}]
+    data = [
+        {
+            "id": int(r),
+            "when": w,
+            "title": t,
+            "themes": ", ".join(theme_label(x) for x in timeline.theme_names(int(m))),
+            "location": loc,
+        }
+        for r, w, t, m, loc in zip(
+            shown.tolist(),
+            when_labels(timeline, shown),
+            ev["title"].tolist(),
+            ev["theme_mask"].tolist(),
+            ev["location"].tolist(),
+        )
+    ]
+    style = (
+        []
+        if selected is None
+        else [{"if": {"filter_query": f"{{id}} = {selected}"}, "backgroundColor": "#fde8d7", "fontWeight": "600"}]
+    )
     return data, pages, page, style
 
 
 def register(app: Dash, services: Services) -> None:
     app.callback(
-        Output("table", "data"), Output("table", "page_count"), Output("table", "page_current"),
+        Output("table", "data"),
+        Output("table", "page_count"),
+        Output("table", "page_current"),
         Output("table", "style_data_conditional"),
-        Input("view", "data"), Input("table", "page_current"), Input("table", "sort_by"),
-        Input("selected", "data"), State("dataset", "data"),
-    )(lambda stored, page, sort_by, selected, key:
-      update_table(services, ctx.triggered_id, stored, page, sort_by, selected, key))
+        Input("view", "data"),
+        Input("table", "page_current"),
+        Input("table", "sort_by"),
+        Input("selected", "data"),
+        State("dataset", "data"),
+    )(
+        lambda stored, page, sort_by, selected, key: update_table(
+            services, ctx.triggered_id, stored, page, sort_by, selected, key
+        )
+    )

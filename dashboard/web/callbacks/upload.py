@@ -31,8 +31,10 @@ def receive(services: Services, sent: Any) -> tuple:
         key, timeline = services.datasets.add(data, filename)
     except ValidationError as exc:
         return no_update, problem_list(exc)
-    return key, html.P(f"Opened {timeline.source_name}: {len(timeline.events):,} events, "
-                       f"{len(timeline.themes)} themes.", className="upload-ok")
+    return key, html.P(
+        f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes.",
+        className="upload-ok",
+    )
 
 
 def register(app: Dash, services: Services) -> None:
@@ -50,10 +52,17 @@ def register(app: Dash, services: Services) -> None:
                         'to allow more). The timeline on screen is unchanged.'];
             }
             return [{contents: contents, filename: filename}, 'Checking ' + (filename || 'the file') + '...'];
-        }""" % (limit, limit >> 20),
-        Output("upload-ok", "data"), Output("upload-status", "children"),
-        Input("upload", "contents"), State("upload", "filename"), prevent_initial_call=True,
+        }"""
+        % (limit, limit >> 20),
+        Output("upload-ok", "data"),
+        Output("upload-status", "children"),
+        Input("upload", "contents"),
+        State("upload", "filename"),
+        prevent_initial_call=True,
     )
-    app.callback(Output("dataset", "data"), Output("upload-status", "children", allow_duplicate=True),
-                 Input("upload-ok", "data"), prevent_initial_call=True,
-                 )(lambda sent: receive(services, sent))
+    app.callback(
+        Output("dataset", "data"),
+        Output("upload-status", "children", allow_duplicate=True),
+        Input("upload-ok", "data"),
+        prevent_initial_call=True,
+    )(lambda sent: receive(services, sent))

@@ -28,9 +28,20 @@ def zoom_from_relayout(relayout: Any, current: tuple[float, float] | None) -> tu
     return dates.checked_range(pair[0], pair[1]) or current
 
 
-def sync_view(services: Services, trigger: str | None, fired: set[str], search_qs: Any, themes: Any,
-              date_from: Any, date_to: Any, text: Any, relayout: Any, overview_relayout: Any, key: Any,
-              stored: Any) -> tuple:
+def sync_view(
+    services: Services,
+    trigger: str | None,
+    fired: set[str],
+    search_qs: Any,
+    themes: Any,
+    date_from: Any,
+    date_to: Any,
+    text: Any,
+    relayout: Any,
+    overview_relayout: Any,
+    key: Any,
+    stored: Any,
+) -> tuple:
     """(themes ticked, from, to, search, URL query, stored view) after what the user did (``trigger``)."""
     search_qs = inputs.text(search_qs, "url search")
     date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
@@ -56,32 +67,69 @@ def sync_view(services: Services, trigger: str | None, fired: set[str], search_q
             x_range = zoom_from_relayout(relayout if trigger == "timeline" else overview_relayout, current.x_range)
         if x_range == current.x_range and trigger != "reset-zoom":
             return (no_update,) * VIEW_OUTPUTS
-        view = View(themes=current.themes, start=current.start, end=current.end, text=current.text,
-                    x_range=x_range)
-        return (no_update, no_update, no_update, no_update, view.to_query(all_themes),
-                {**asdict(view), "dataset": key})
+        view = View(themes=current.themes, start=current.start, end=current.end, text=current.text, x_range=x_range)
+        return (no_update, no_update, no_update, no_update, view.to_query(all_themes), {**asdict(view), "dataset": key})
     if trigger == "themes-all":
         themes = all_themes
     elif trigger == "themes-none":
         themes = []
     selected = tuple(t for t in all_themes if t in set(themes))
-    view = View(themes=None if len(selected) == len(all_themes) else selected,
-                start=date_from or "", end=date_to or "", text=text or "")
+    view = View(
+        themes=None if len(selected) == len(all_themes) else selected,
+        start=date_from or "",
+        end=date_to or "",
+        text=text or "",
+    )
     themes_out = list(selected) if trigger in ("themes-all", "themes-none") else no_update
     return (themes_out, no_update, no_update, no_update, view.to_query(all_themes), {**asdict(view), "dataset": key})
 
 
 def register(app: Dash, services: Services) -> None:
     @app.callback(
-        Output("themes", "value"), Output("date-from", "value"), Output("date-to", "value"),
-        Output("search", "value"), Output("url", "search"), Output("view", "data"),
-        Input("url", "search"), Input("themes", "value"), Input("date-from", "value"),
-        Input("date-to", "value"), Input("search", "value"), Input("themes-all", "n_clicks"),
-        Input("themes-none", "n_clicks"), Input("timeline", "relayoutData"), Input("overview", "relayoutData"),
-        Input("reset-zoom", "n_clicks"), Input("dataset", "data"),
+        Output("themes", "value"),
+        Output("date-from", "value"),
+        Output("date-to", "value"),
+        Output("search", "value"),
+        Output("url", "search"),
+        Output("view", "data"),
+        Input("url", "search"),
+        Input("themes", "value"),
+        Input("date-from", "value"),
+        Input("date-to", "value"),
+        Input("search", "value"),
+        Input("themes-all", "n_clicks"),
+        Input("themes-none", "n_clicks"),
+        Input("timeline", "relayoutData"),
+        Input("overview", "relayoutData"),
+        Input("reset-zoom", "n_clicks"),
+        Input("dataset", "data"),
         State("view", "data"),
     )
-    def on_view(search_qs: Any, themes: Any, date_from: Any, date_to: Any, text: Any, _all: Any, _none: Any,
-                relayout: Any, overview_relayout: Any, _reset: Any, key: Any, stored: Any) -> tuple:
-        return sync_view(services, ctx.triggered_id, set(ctx.triggered_prop_ids.values()), search_qs, themes,
-                         date_from, date_to, text, relayout, overview_relayout, key, stored)
+    def on_view(
+        search_qs: Any,
+        themes: Any,
+        date_from: Any,
+        date_to: Any,
+        text: Any,
+        _all: Any,
+        _none: Any,
+        relayout: Any,
+        overview_relayout: Any,
+        _reset: Any,
+        key: Any,
+        stored: Any,
+    ) -> tuple:
+        return sync_view(
+            services,
+            ctx.triggered_id,
+            set(ctx.triggered_prop_ids.values()),
+            search_qs,
+            themes,
+            date_from,
+            date_to,
+            text,
+            relayout,
+            overview_relayout,
+            key,
+            stored,
+        )
