@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashreq import callback_body
 from benchmarks.load import free_port
 from dashboard.core.query import View
+from dashboard.web.wire import callback_body
 
 BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
 VIEWS = [

@@ -15,6 +15,7 @@ from .callbacks import register
 from .datasets import DEFAULT_MAX_UPLOAD_MB, Datasets
 from .inputs import BadInput
 from .layout import build_layout
+from .wire import check_callback_request
 
 SEARCH_WARMUP_EVENTS = 100_000
 
@@ -52,31 +53,8 @@ def _check_callback_requests(app: Dash) -> None:
 
     @server.before_request
     def check() -> None:
-        if request.method != "POST" or not request.path.endswith("/_dash-update-component"):
-            return
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise BadInput("a callback request must be a JSON object")
-        spec = app.callback_map.get(body.get("output")) if isinstance(body.get("output"), str) else None
-        if spec is None or spec.get("callback") is None:  # clientside callbacks run in the browser only
-            raise BadInput("no such callback")
-        for part in ("inputs", "state"):
-            sent = body.get(part, [])
-            wanted = spec.get(part, [])
-            if not isinstance(sent, list) or len(sent) != len(wanted):
-                raise BadInput(f"the callback takes {len(wanted)} {part}")
-            for given, dep in zip(sent, wanted):
-                if not isinstance(given, dict) or (given.get("id"), given.get("property")) != (
-                    dep["id"],
-                    dep["property"],
-                ):
-                    raise BadInput(f"{part} must be {', '.join(d['id'] + '.' + d['property'] for d in wanted)}")
-        outputs = body.get("outputs")
-        if not isinstance(outputs, (dict, list)):
-            raise BadInput("outputs must be given")
-        changed = body.get("changedPropIds", [])
-        if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
-            raise BadInput("changedPropIds must be a list of strings")
+        if request.method == "POST" and request.path.endswith("/_dash-update-component"):
+            check_callback_request(request.get_json(silent=True), app.callback_map)
 
 
 def create_app(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyarrow.csv as pacsv
 import pytest
 
-from benchmarks.generate import generate
 from tests.browser.conftest import Server, wait_for_graph
+from tests.synthetic import generate
 
 pytestmark = pytest.mark.browser
 

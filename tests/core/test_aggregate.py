@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from benchmarks.generate import generate
 from dashboard.core import dates
 from dashboard.core.aggregate import calendar_buckets, density, in_window
 from dashboard.core.query import View, filter_events
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import MAX_POINTS, build_figure
+from tests.synthetic import generate
 
 
 @pytest.fixture(scope="module")

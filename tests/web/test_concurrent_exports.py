@@ -16,8 +16,8 @@ from dataclasses import asdict
 
 import pytest
 
-from benchmarks.dashreq import callback_body
 from dashboard.core.query import View
+from dashboard.web.wire import callback_body
 from tests.conftest import ROOT
 from tests.servers import Server
 

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from benchmarks.dashreq import callback_body
 from dashboard.core import dates
 from dashboard.io.formats import load_timeline
 from dashboard.web.app import create_app
+from dashboard.web.wire import callback_body
 
 FIGURE_OUT = [
     ("timeline", "figure"),

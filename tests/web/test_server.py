@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.dashreq import callback_body
+from dashboard.web.wire import callback_body
 from tests.conftest import ROOT
 from tests.servers import Server
 
