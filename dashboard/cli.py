@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
@@ -41,15 +42,18 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
-def load_or_exit(path: Path, background_cache: bool = False) -> Timeline:
-    """The validated timeline, or the list of problems on stderr and exit status 1."""
+def load_or_exit(path: Path, background_cache: bool = False) -> tuple[Timeline, threading.Thread | None]:
+    """The validated timeline (and the thread writing its cache, with ``background_cache``), or the
+    list of problems on stderr and exit status 1."""
     try:
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
         big = False
     progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
     try:
-        return cache.load(path, progress=progress, background=background_cache)
+        if background_cache:
+            return cache.load_in_background(path, progress=progress)
+        return cache.load(path, progress=progress), None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1) from None
@@ -117,14 +121,14 @@ def main(argv: list[str] | None = None) -> int:
     title = args.title or default_title(path)
     if args.command == "validate":
         return _validate(path)
-    timeline = load_or_exit(path, background_cache=args.command == "serve")
+    timeline, cache_writer = load_or_exit(path, background_cache=args.command == "serve")
     if args.command == "export":
         return _export(timeline, args, title)
-    return _serve(timeline, args, title)
+    return _serve(timeline, args, title, cache_writer)
 
 
 def _validate(path: Path) -> int:
-    timeline = load_or_exit(path)
+    timeline, _ = load_or_exit(path)
     ev = timeline.events
     counts = theme_counts(timeline, filter_events(timeline, View()))
     from .core.dates import format_dates
@@ -171,16 +175,9 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
     return 0
 
 
-def _wait_for_cache_writer() -> None:
-    """Workers are forked processes: let the cache finish writing first, so no thread is cut off."""
-    import threading
-
-    for thread in threading.enumerate():
-        if thread.name == "timeline-cache":
-            thread.join()
-
-
-def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
+def _serve(
+    timeline: Timeline, args: argparse.Namespace, title: str | None, cache_writer: threading.Thread | None
+) -> int:
     from .web.app import create_app
     from .web.datasets import UnsafeUploadDir
 
@@ -194,8 +191,8 @@ def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> i
 
     workers = max(1, args.workers)
     forks = not args.debug
-    if forks:
-        _wait_for_cache_writer()
+    if forks and cache_writer is not None:
+        cache_writer.join()  # workers are forked processes: no thread may be cut off mid-write
     warm_up(timeline, background=not forks)
     print(
         f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"

@@ -9,9 +9,10 @@ same function.
 from __future__ import annotations
 
 import os
-import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates, markup
+from .memo import memo_of
 from .model import Timeline
 
 SEARCH_COLUMNS = ("title", "description", "actors", "location")
@@ -110,20 +112,12 @@ def match_without_themes(timeline: Timeline, view: View) -> np.ndarray:
 
 
 FILTER_MEMO_SIZE = 16
-_memo_lock = threading.Lock()
+"""Filter and sort results kept per timeline (zooming and panning reuse them)."""
 
 
-def _memoised(timeline: Timeline, key: tuple, compute):
-    """``compute()`` once per key and timeline (the last FILTER_MEMO_SIZE keys are kept)."""
-    memo = timeline.memo.setdefault("filters", {})
-    value = memo.get(key)
-    if value is None:
-        value = compute()
-        with _memo_lock:
-            while len(memo) >= FILTER_MEMO_SIZE:
-                memo.pop(next(iter(memo)))
-            memo[key] = value
-    return value
+def _memoised(timeline: Timeline, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
+    """``compute()`` once per key and timeline, however many requests ask at once."""
+    return memo_of(timeline.memo, "filters", FILTER_MEMO_SIZE).get(key, compute)
 
 
 def _filter_key(view: View) -> tuple:
@@ -216,12 +210,7 @@ def haystack(timeline: Timeline) -> pa.Array:
         sep = pa.scalar("\x1f", pa.large_string())
         return pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
 
-    with _memo_lock:
-        lock = timeline.memo.setdefault("haystack-lock", threading.Lock())
-    with lock:
-        if "haystack" not in timeline.memo:
-            timeline.memo["haystack"] = build()
-    return timeline.memo["haystack"]
+    return memo_of(timeline.memo, "haystack", 1).get("haystack", build)
 
 
 def _searchable(timeline: Timeline, column: str):

@@ -44,14 +44,20 @@ def _key(stat: os.stat_result) -> dict:
     return {"version": CACHE_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def load(
-    path: str | Path, progress: Progress | None = None, use_cache: bool = True, background: bool = False
-) -> Timeline:
-    """Load a CSV, from its cache when the cache matches the file; build the cache otherwise.
+def load(path: str | Path, progress: Progress | None = None, use_cache: bool = True) -> Timeline:
+    """Load a CSV, from its cache when the cache matches the file; build the cache otherwise."""
+    return _load(Path(path), progress, use_cache, background=False)[0]
 
-    ``background`` writes a new cache in a thread, so a server can start serving at once.
-    """
-    path = Path(path)
+
+def load_in_background(path: str | Path, progress: Progress | None = None) -> tuple[Timeline, threading.Thread | None]:
+    """Like :func:`load`, but a new cache is written by the thread returned (None if none is written),
+    so a server can start serving at once; join it before forking workers."""
+    return _load(Path(path), progress, True, background=True)
+
+
+def _load(
+    path: Path, progress: Progress | None, use_cache: bool, background: bool
+) -> tuple[Timeline, threading.Thread | None]:
     say = progress or (lambda _msg: None)
     try:
         stat = path.stat()
@@ -65,18 +71,20 @@ def load(
             timeline = _read(candidate, _key(stat), path.name)
             if timeline is not None:
                 say(f"{len(timeline.events):,} events from the cache {candidate}")
-                return timeline
+                return timeline, None
     t0 = time.perf_counter()
     say(f"reading {path.name} ({stat.st_size / 1e6:,.1f} MB)")
     data = read_file(path)
     timeline = parse_events(data, path.name)
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
+    writer = None
     if cacheable:
         if background:
-            threading.Thread(target=_store, args=(path, timeline, _key(stat), say), name="timeline-cache").start()
+            writer = threading.Thread(target=_store, args=(path, timeline, _key(stat), say), name="timeline-cache")
+            writer.start()
         else:
             _store(path, timeline, _key(stat), say)
-    return timeline
+    return timeline, writer
 
 
 def _store(path: Path, timeline: Timeline, key: dict, say: Progress) -> None:
