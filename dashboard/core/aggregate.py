@@ -87,7 +87,8 @@ def in_window(timeline: Timeline, rows: np.ndarray, x0: float, x1: float) -> np.
     """The rows whose time span overlaps [x0, x1]."""
     start = timeline.column("start")[rows]
     last = timeline.column("last")[rows]
-    return rows[(last >= x0) & (start <= x1)]
+    overlapping: np.ndarray = rows[(last >= x0) & (start <= x1)]
+    return overlapping
 
 
 def density(

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -50,7 +51,8 @@ def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.
     mp = (m + 9) % 12
     doy = (153 * mp + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    days: np.ndarray = era * 146097 + doe - 719468
+    return days
 
 
 def civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,8 +75,8 @@ def days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
     m = np.asarray(month, dtype=np.int64)
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
     lengths = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
-    out = lengths[np.clip(m, 1, 12) - 1]
-    return out + ((m == 2) & leap)
+    out: np.ndarray = lengths[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
+    return out
 
 
 def historian_to_astronomical(year: np.ndarray) -> np.ndarray:
@@ -93,7 +95,7 @@ class ParsedDates:
 
     def __init__(
         self, ms: np.ndarray, precision: np.ndarray, end_ms: np.ndarray, error: np.ndarray, present: np.ndarray
-    ):
+    ) -> None:
         self.ms = ms  # float64 start of the period, NaN where absent/invalid
         self.precision = precision  # int8 YEAR/MONTH/DAY, -1 where absent/invalid
         self.end_ms = end_ms  # float64 last millisecond of the period (e.g. 1951-12-31 23:59:59.999)
@@ -135,7 +137,8 @@ def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
         return pc.struct_field(parts, name)
 
     def as_int(a: pa.Array) -> np.ndarray:
-        return pc.fill_null(pc.cast(pc.if_else(pc.equal(a, ""), None, a), pa.int64()), 0).to_numpy()
+        values: np.ndarray = pc.fill_null(pc.cast(pc.if_else(pc.equal(a, ""), None, a), pa.int64()), 0).to_numpy()
+        return values
 
     year_txt = pc.utf8_slice_codeunits(pc.fill_null(field("year"), ""), 0, 6)
     ndigits = pc.fill_null(pc.utf8_length(field("year")), 0).to_numpy()
@@ -205,7 +208,7 @@ def format_year(year: int) -> str:
     return f"{-year} BCE" if year < 0 else str(year)
 
 
-def _label_each(ms: np.ndarray, precision: np.ndarray, label: Callable[[int, int, int, int], str]) -> np.ndarray:
+def _label_each(ms: npt.ArrayLike, precision: npt.ArrayLike, label: Callable[[int, int, int, int], str]) -> np.ndarray:
     """``label(historian year, month, day, precision)`` for each date in epoch ms; "" where ms is NaN."""
     ms = np.asarray(ms, dtype=np.float64)
     out = np.full(len(ms), "", dtype=object)
@@ -235,12 +238,12 @@ def _iso(year: int, month: int, day: int, precision: int) -> str:
     return f"{shown}-{month:02d}" if precision == MONTH else f"{shown}-{month:02d}-{day:02d}"
 
 
-def format_dates(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+def format_dates(ms: npt.ArrayLike, precision: npt.ArrayLike) -> np.ndarray:
     """Display labels ("1951", "Apr 2015", "29 Apr 2015", "490 BCE") for epoch-ms arrays."""
     return _label_each(ms, precision, _display)
 
 
-def to_iso(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+def to_iso(ms: npt.ArrayLike, precision: npt.ArrayLike) -> np.ndarray:
     """Dates back in the file format at their precision, years padded to 4 digits (-0490 = 490 BCE)."""
     return _label_each(ms, precision, _iso)
 

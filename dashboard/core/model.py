@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,7 @@ class Problem:
 class ValidationError(Exception):
     """The input cannot be loaded; ``problems`` says why, all of it."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = sorted(
             problems, key=lambda p: (p.line or 0, KNOWN_COLUMNS.index(p.column) if p.column in KNOWN_COLUMNS else 99)
@@ -111,7 +112,7 @@ class Timeline:
     extras: pd.DataFrame = field(default_factory=pd.DataFrame)
     rich_text: bool = False
     """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
-    memo: dict = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results derived from this (immutable) table, kept with it: filter results, theme combinations."""
 
     def theme_names(self, mask: int) -> list[str]:
@@ -119,14 +120,16 @@ class Timeline:
 
     def column(self, name: str) -> np.ndarray:
         """A numeric events column as a numpy array (no copy)."""
-        return self.events[name].to_numpy()
+        values: np.ndarray = self.events[name].to_numpy()
+        return values
 
     def theme_combinations(self) -> tuple[np.ndarray, np.ndarray]:
         """(distinct theme masks, each event's index into them): counting per combination and then
         per lane is how a million events are aggregated in milliseconds."""
         if "combos" not in self.memo:
             self.memo["combos"] = np.unique(self.column("theme_mask"), return_inverse=True)
-        return self.memo["combos"]
+        combos: tuple[np.ndarray, np.ndarray] = self.memo["combos"]
+        return combos
 
 
 def normalise_column(name: str) -> str:

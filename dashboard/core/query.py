@@ -9,10 +9,10 @@ same function.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TypeVar
 from urllib.parse import parse_qs, urlencode
 
 import numpy as np
@@ -24,6 +24,8 @@ from .memo import memo_of
 from .model import Timeline
 
 SEARCH_COLUMNS = ("title", "description", "actors", "location")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -115,12 +117,12 @@ FILTER_MEMO_SIZE = 16
 """Filter and sort results kept per timeline (zooming and panning reuse them)."""
 
 
-def _memoised(timeline: Timeline, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
+def _memoised(timeline: Timeline, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """``compute()`` once per key and timeline, however many requests ask at once."""
     return memo_of(timeline.memo, "filters", FILTER_MEMO_SIZE).get(key, compute)
 
 
-def _filter_key(view: View) -> tuple:
+def _filter_key(view: View) -> tuple[str, str, tuple[str, ...]]:
     return view.start.strip(), view.end.strip(), search_terms(view.text)
 
 
@@ -213,9 +215,9 @@ def haystack(timeline: Timeline) -> pa.Array:
     return memo_of(timeline.memo, "haystack", 1).get("haystack", build)
 
 
-def _searchable(timeline: Timeline, column: str):
+def _searchable(timeline: Timeline, column: str) -> Sequence[str]:
     """A column's text as readers see it: imported HTML (TimelineJS) without its tags and attributes."""
-    values = timeline.events[column].array
+    values: Sequence[str] = timeline.events[column].array
     if not timeline.rich_text:
         return values
     return [markup.to_plain(v) if markup.looks_like_html(v) else v for v in values]
@@ -223,7 +225,8 @@ def _searchable(timeline: Timeline, column: str):
 
 def _contains(hay: pa.Array, term: str) -> np.ndarray:
     def part(a: pa.Array) -> np.ndarray:
-        return pc.match_substring(a, term, ignore_case=True).to_numpy(zero_copy_only=False)
+        found: np.ndarray = pc.match_substring(a, term, ignore_case=True).to_numpy(zero_copy_only=False)
+        return found
 
     n = len(hay)
     if n < 100_000:

@@ -45,7 +45,7 @@ def unescape_formulas(arr: pa.Array) -> pa.Array:
 class _Columns:
     """Each column once, as a single chunk of strings (trimmed where it is compared or parsed)."""
 
-    def __init__(self, table: pa.Table):
+    def __init__(self, table: pa.Table) -> None:
         self.table = table
         self.n = table.num_rows
         self._cache: dict[str, pa.Array] = {}
@@ -83,9 +83,10 @@ def validate_table(
             line_memo.append(line_numbers())
         return line_memo[0]
 
-    bad: list[tuple[np.ndarray, str, pa.Array, object]] = []  # (row mask, column, values, reason)
+    # (row mask, column, values, reason): one reason for every row, or an array of one per row
+    bad: list[tuple[np.ndarray, str, pa.Array, str | np.ndarray]] = []
 
-    def flag(mask: np.ndarray, column: str, reason) -> None:
+    def flag(mask: np.ndarray, column: str, reason: str | np.ndarray) -> None:
         if mask.any():
             bad.append((mask, column, cols[column], reason))
 

@@ -40,7 +40,7 @@ def cache_paths(csv_path: Path) -> list[Path]:
     return [csv_path.with_name(f".{csv_path.name}.timeline-cache"), user / f"{digest}.arrow"]
 
 
-def _key(stat: os.stat_result) -> dict:
+def _key(stat: os.stat_result) -> dict[str, int]:
     return {"version": CACHE_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
@@ -87,7 +87,7 @@ def _load(
     return timeline, writer
 
 
-def _store(path: Path, timeline: Timeline, key: dict, say: Progress) -> None:
+def _store(path: Path, timeline: Timeline, key: dict[str, int], say: Progress) -> None:
     for candidate in cache_paths(path):
         try:
             candidate.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def _store(path: Path, timeline: Timeline, key: dict, say: Progress) -> None:
             continue
 
 
-def _write(target: Path, timeline: Timeline, key: dict) -> None:
+def _write(target: Path, timeline: Timeline, key: dict[str, int]) -> None:
     ev = timeline.events
     if len(timeline.eras):
         eras = timeline.eras.assign(theme_mask=np.zeros(len(timeline.eras), dtype=np.uint64))[ev.columns]
@@ -117,7 +117,7 @@ def _write(target: Path, timeline: Timeline, key: dict) -> None:
         writer.write_table(table)
 
 
-def _read(candidate: Path, key: dict, name: str) -> Timeline | None:
+def _read(candidate: Path, key: dict[str, int], name: str) -> Timeline | None:
     try:
         source = pa.memory_map(str(candidate), "r")
         table = pa.ipc.open_file(source).read_all()

@@ -43,7 +43,7 @@ def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, np.ndarra
     """Columns of strings under normalised names; line numbers when they were needed to read it."""
     ragged: list[int] = []
 
-    def on_invalid(row) -> str:
+    def on_invalid(row: pacsv.InvalidRow) -> str:
         ragged.append(1)
         return "skip"
 

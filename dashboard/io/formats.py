@@ -42,8 +42,7 @@ def parse_events(data: bytes, name: str) -> Timeline:
         timeline.title, timeline.rich_text = title, True
         return timeline
     data, offset = utf8_bytes(data, name, CSV_FILE)
-    table, lines, problems = csv_reader.read_table(data, offset, name)
-    known = lines
+    table, known, problems = csv_reader.read_table(data, offset, name)
     return validate_table(
         table, problems, name, lambda: known if known is not None else csv_reader.line_numbers(data, offset)
     )

@@ -182,9 +182,12 @@ def _blank(value: object) -> bool:
 
 
 def _shown(value: object) -> str | None:
-    """A cell or JSON value as the user wrote it, for a Problem."""
-    if value is None:
-        return None
+    """A cell or JSON value as the user wrote it, for a Problem (None for none)."""
+    return None if value is None else _written(value)
+
+
+def _written(value: object) -> str:
+    """A cell or JSON value that is there (not None) as the user wrote it."""
     if isinstance(value, str):
         return value
     try:
@@ -203,22 +206,25 @@ def _date(
     """
     if type(year) is str and type(month) is str and type(day) is str:
         # The usual spreadsheet cells ('1854', '3', '' ...), without the general checks below.
-        y, m, d = year.strip(), month.strip(), day.strip()
-        if not (y or m or d):
+        y_cell, m_cell, d_cell = year.strip(), month.strip(), day.strip()
+        if not (y_cell or m_cell or d_cell):
             return "", ([(names[0], year, required)] if required else [])
         if (
-            y.isdigit()
-            and y.isascii()
-            and len(y) <= 4
-            and y != "0" * len(y)
-            and (not m or (m.isdigit() and m.isascii() and len(m) <= 2 and 1 <= int(m) <= 12))
-            and (not d or (m and d.isdigit() and d.isascii() and len(d) <= 2 and 1 <= int(d) <= 28))
+            y_cell.isdigit()
+            and y_cell.isascii()
+            and len(y_cell) <= 4
+            and y_cell != "0" * len(y_cell)
+            and (not m_cell or (m_cell.isdigit() and m_cell.isascii() and len(m_cell) <= 2 and 1 <= int(m_cell) <= 12))
+            and (
+                not d_cell
+                or (m_cell and d_cell.isdigit() and d_cell.isascii() and len(d_cell) <= 2 and 1 <= int(d_cell) <= 28)
+            )
         ):
-            text = y.zfill(4)
-            if m:
-                text += "-" + m.zfill(2)
-                if d:
-                    text += "-" + d.zfill(2)
+            text = y_cell.zfill(4)
+            if m_cell:
+                text += "-" + m_cell.zfill(2)
+                if d_cell:
+                    text += "-" + d_cell.zfill(2)
             return text, []
     elif type(year) is int and (month is None or type(month) is int) and (day is None or type(day) is int):
         # The usual JSON numbers ({"year": 1854, "month": 3}), likewise.
@@ -468,7 +474,7 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
                 Problem(
                     1,
                     None,
-                    _shown(top)[:200] if top is not None else "null",
+                    _written(top)[:200] if top is not None else "null",
                     'a TimelineJS JSON object: {"title": {...}, "events": [...], "eras": [...]}',
                 )
             ],
@@ -508,7 +514,7 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
                     Problem(
                         line_at(value_at[key]),
                         key,
-                        _shown(items)[:200] if items is not None else "null",
+                        _written(items)[:200] if items is not None else "null",
                         f'a list of {kind} objects: "{key}": [{{...}}, ...]',
                     )
                 )
@@ -538,10 +544,12 @@ _MEDIA_OBJECT = 'a media object: {"url": ..., "credit": ..., "caption": ..., "th
 _START_NAMES = ("start_date.year", "start_date.month", "start_date.day")
 _END_NAMES = ("end_date.year", "end_date.month", "end_date.day")
 _JSON_START_REQUIRED = "a year (a whole number; -490 for 490 BCE): start_date needs one"
-_NO_OBJECT: dict = {}
+_NO_OBJECT: dict[str, object] = {}
 
 
-def _part(obj: dict, key: str, expected: str, errors: list) -> dict:
+def _part(
+    obj: dict[str, object], key: str, expected: str, errors: list[tuple[str, str | None, str]]
+) -> dict[str, object]:
     """``obj[key]`` when it is an object; {} when it is absent, and also (with a problem) when it is not one."""
     value = obj.get(key)
     if type(value) is dict:
@@ -551,7 +559,7 @@ def _part(obj: dict, key: str, expected: str, errors: list) -> dict:
     return _NO_OBJECT
 
 
-def _string(value: object, column: str, errors: list) -> str:
+def _string(value: object, column: str, errors: list[tuple[str, str | None, str]]) -> str:
     """A JSON value as text: strings as they are, numbers written out, null as ''; else a problem."""
     if type(value) is str:
         return value
@@ -628,14 +636,13 @@ def _scan_json(text: str) -> tuple[object, dict[str, int], dict[str, list[int]]]
     events/eras lists are walked here. Raises json.JSONDecodeError with the line and column.
     """
     decoder = json.JSONDecoder()
-    skip = _WS.match
-    pos = skip(text, 0).end()
+    pos = _skip_space(text, 0)
     if not text.startswith("{", pos):
         return json.loads(text), {}, {}
     top: dict[str, object] = {}
     value_at: dict[str, int] = {}
     items_at: dict[str, list[int]] = {}
-    pos = skip(text, pos + 1).end()
+    pos = _skip_space(text, pos + 1)
     if text.startswith("}", pos):
         pos += 1
     else:
@@ -643,10 +650,10 @@ def _scan_json(text: str) -> tuple[object, dict[str, int], dict[str, list[int]]]
             if not text.startswith('"', pos):
                 raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
             key, pos = decoder.raw_decode(text, pos)
-            pos = skip(text, pos).end()
+            pos = _skip_space(text, pos)
             if not text.startswith(":", pos):
                 raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
-            pos = skip(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
             value_at[key] = pos
             if key in ("events", "eras") and text.startswith("[", pos):
                 value, items_at[key], pos = _scan_list(text, pos, decoder)
@@ -654,45 +661,51 @@ def _scan_json(text: str) -> tuple[object, dict[str, int], dict[str, list[int]]]
                 value, pos = decoder.raw_decode(text, pos)
                 items_at.pop(key, None)
             top[key] = value  # a repeated key: the last one counts, as with json.loads
-            pos = skip(text, pos).end()
+            pos = _skip_space(text, pos)
             if text.startswith(",", pos):
-                pos = skip(text, pos + 1).end()
+                pos = _skip_space(text, pos + 1)
                 continue
             if text.startswith("}", pos):
                 pos += 1
                 break
             raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
-    pos = skip(text, pos).end()
+    pos = _skip_space(text, pos)
     if pos != len(text):
         raise json.JSONDecodeError("Extra data", text, pos)
     return top, value_at, items_at
 
 
-def _scan_list(text: str, pos: int, decoder: json.JSONDecoder) -> tuple[list, list[int], int]:
+def _scan_list(text: str, pos: int, decoder: json.JSONDecoder) -> tuple[list[object], list[int], int]:
     """The list starting at ``pos`` ('['): (items, where each starts, the position after ']')."""
-    skip = _WS.match
     items: list[object] = []
     starts: list[int] = []
-    pos = skip(text, pos + 1).end()
+    pos = _skip_space(text, pos + 1)
     if text.startswith("]", pos):
         return items, starts, pos + 1
     while True:
         starts.append(pos)
         value, pos = decoder.raw_decode(text, pos)
         items.append(value)
-        pos = skip(text, pos).end()
+        pos = _skip_space(text, pos)
         if text.startswith(",", pos):
-            pos = skip(text, pos + 1).end()
+            pos = _skip_space(text, pos + 1)
             continue
         if text.startswith("]", pos):
             return items, starts, pos + 1
         raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
 
 
+def _skip_space(text: str, pos: int) -> int:
+    """Where the JSON whitespace at ``pos`` ends."""
+    found = _WS.match(text, pos)
+    assert found is not None  # the pattern matches anywhere, if only the empty string
+    return found.end()
+
+
 class _LineCounter:
     """Line numbers (1-based) of character offsets, counting on from the last one asked for."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
         self.line = 1

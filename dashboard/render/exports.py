@@ -69,7 +69,7 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
-def _file_rows(frame: pd.DataFrame, themes, kind: str) -> pd.DataFrame:
+def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.DataFrame:
     """Events or eras back in the file's columns, dates at their precision."""
     return pd.DataFrame(
         {
@@ -96,7 +96,7 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 def standalone_html(timeline: Timeline, view: View, title: str | None = None) -> bytes:
     """The current view as one HTML file that works offline: pan, zoom and hover included."""
     fig = build_figure(timeline, view, FigureOptions(title=title, width=None))
-    page = pio.to_html(
+    page: str = pio.to_html(
         fig,
         full_html=True,
         include_plotlyjs=True,

@@ -16,6 +16,7 @@ import base64
 import html
 import unicodedata
 from dataclasses import dataclass
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -56,8 +57,13 @@ class FigureOptions:
     label_min_importance: int = 4
 
 
-Figure = dict
-"""A plotly figure as a dict: ``{"data": [...], "layout": {...}}``."""
+class Figure(TypedDict):
+    """A plotly figure as plain dicts, as plotly.js reads it (numeric arrays as :func:`typed` specs)."""
+
+    data: list[dict[str, Any]]
+    """The traces, drawn in this order."""
+    layout: dict[str, Any]
+    """Size, axes, legend, annotations and shapes."""
 
 
 _TYPED = {
@@ -72,14 +78,15 @@ _TYPED = {
 }
 
 
-def typed(values: np.ndarray) -> dict | list:
+def typed(values: np.ndarray) -> dict[str, str] | list[Any]:
     """A numeric array as plotly.js's compact typed-array spec: ``{dtype, bdata (base64), shape}``."""
     arr = np.asarray(values)
     if arr.dtype == np.int64 or arr.dtype == np.uint64:
         arr = arr.astype(np.int32) if len(arr) == 0 or (arr.min() >= -(2**31) and arr.max() < 2**31) else arr
     code = _TYPED.get(str(arr.dtype))
     if code is None or arr.size == 0:
-        return arr.tolist()
+        plain: list[Any] = arr.tolist()
+        return plain
     spec = {
         "dtype": code,
         "bdata": base64.b64encode(np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes()).decode(
@@ -171,7 +178,7 @@ def build_figure(
     extra = LEGEND_ROW_PX * (legend_rows([theme_label(t) for t in lanes], plot_w) - 1)
     height = options.height or figure_height(len(lanes)) + extra
     title = options.title or timeline.title or "Timeline"
-    layout: dict = dict(
+    layout: dict[str, Any] = dict(
         title=dict(
             text=plot_text(title),
             x=0.01,
@@ -270,7 +277,7 @@ def _name_traces(fig: Figure) -> None:
         trace["uid"] = f"t{i}"
 
 
-def year_ticks(x0: float, x1: float, target: int = 8) -> dict:
+def year_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
     """Year ticks written as historians do ("500 BCE") where plotly would print "-0499".
 
     Spans that stay after the year 1000 keep plotly's own date ticks, which adapt to zoom.

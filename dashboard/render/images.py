@@ -13,10 +13,14 @@ import concurrent.futures
 import os
 import re
 import threading
+from typing import TYPE_CHECKING
 
 from ..core.model import Timeline
 from ..core.query import View
-from .figure import FigureOptions, build_figure
+from .figure import Figure, FigureOptions, build_figure
+
+if TYPE_CHECKING:
+    from kaleido import Kaleido
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 EXPORT_WIDTH = 1600
@@ -50,7 +54,7 @@ class ExportBrowser:
         self.tabs = tabs
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._kaleido = None
+        self._kaleido: Kaleido | None = None
         self._closing: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._pid = 0
@@ -99,7 +103,7 @@ class ExportBrowser:
         finally:
             self._loop.close()
 
-    def render(self, fig: dict, fmt: str, width: int, height: int, scale: float) -> bytes:
+    def render(self, fig: Figure, fmt: str, width: int, height: int, scale: float) -> bytes:
         """The figure as ``fmt`` bytes; ExportBusy if no tab was free in time."""
         self.start()
         k, loop = self._kaleido, self._loop
@@ -107,10 +111,11 @@ class ExportBrowser:
         opts = {"format": fmt, "width": width, "height": height, "scale": scale}
         future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
         try:
-            return future.result(EXPORT_TIMEOUT_S)
+            data: bytes = future.result(EXPORT_TIMEOUT_S)
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise ExportBusy("the export service is busy: try again in a moment") from None
+        return data
 
     def stop(self) -> None:
         with self._lock:

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from dash import Dash
-from flask import request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.model import Timeline
@@ -21,35 +21,37 @@ SEARCH_WARMUP_EVENTS = 100_000
 
 
 PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
+Reply = tuple[str, int, dict[str, str]]
+"""An answer as Flask takes it: (body, status, headers)."""
 
 
 def _plain_errors(app: Dash) -> None:
     """Anything a user can cause gets a short plain message, never a stack trace."""
-    server = app.server
+    server: Flask = app.server
 
     @server.errorhandler(413)
-    def too_large(_exc):
+    def too_large(_exc: Exception) -> Reply:
         return ("That request is larger than this server accepts (start it with a higher --max-upload-mb).", 413, PLAIN)
 
     @server.errorhandler(404)
-    def not_found(_exc):
+    def not_found(_exc: Exception) -> Reply:
         return "Not found.", 404, PLAIN
 
     @server.errorhandler(HTTPException)
-    def refused(exc: HTTPException):
+    def refused(exc: HTTPException) -> Reply:
         # Werkzeug's own pages are HTML and may echo the request: say it in one plain line instead.
         message = exc.description if isinstance(exc, BadInput) else (exc.name or "Bad request") + "."
         return message, exc.code or 400, PLAIN
 
     @server.errorhandler(500)
-    def failed(_exc):
+    def failed(_exc: Exception) -> Reply:
         return "Something went wrong on the server; the error was logged.", 500, PLAIN
 
 
 def _check_callback_requests(app: Dash) -> None:
     """Refuse a callback request that names no callback of this app, or sends the wrong arguments,
     before Dash unpacks it (Dash would fail on it with a 500)."""
-    server = app.server
+    server: Flask = app.server
 
     @server.before_request
     def check() -> None:
@@ -64,7 +66,8 @@ def create_app(
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB,
 ) -> Dash:
     title = title or timeline.title or f"Timeline of {timeline.source_name}"
-    app = Dash(__name__, title=title, update_title=None, serve_locally=True, compress=True)
+    # None keeps the page's title while a callback runs: Dash documents it but annotates str.
+    app = Dash(__name__, title=title, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
     _plain_errors(app)
     _check_callback_requests(app)
     # Uploads arrive base64-encoded (4/3 of their size); refuse far larger requests outright.

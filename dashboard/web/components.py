@@ -9,6 +9,8 @@ as leaves and no attributes except a checked ``href`` on links.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from dash import html
 from dash.development.base_component import Component
@@ -19,7 +21,10 @@ from ..render.figure import theme_label, when_labels
 
 SHOWN_PROBLEMS = 50
 
-INLINE = {
+Children = list[Component | str]
+"""What a component holds: components and plain strings (shown as text)."""
+
+INLINE: dict[str, Callable[[Children], Component]] = {
     "a": html.A,
     "em": html.Em,
     "i": html.I,
@@ -32,7 +37,7 @@ INLINE = {
     "sub": html.Sub,
     "sup": html.Sup,
 }
-COMPONENTS = {
+COMPONENTS: dict[str, Callable[[Children], Component]] = {
     "p": html.P,
     "blockquote": html.Blockquote,
     "ul": html.Ul,
@@ -56,7 +61,7 @@ def _component(node: Node | str) -> Component | str:
     return COMPONENTS[node.tag](children)
 
 
-def to_components(text: str) -> list:
+def to_components(text: str) -> Children:
     """Safe Dash components for an HTML fragment (or plain text).
 
     Paragraphs, line breaks, emphasis, quotes, lists, code, sub/superscripts and http(s)/mailto links
@@ -70,26 +75,26 @@ def to_components(text: str) -> list:
     return [_component(node) for node in parse(text).children]
 
 
-def description(timeline: Timeline, text: str) -> list:
+def description(timeline: Timeline, text: str) -> Children:
     """Imported HTML (TimelineJS) as safe formatted text; our own CSV's text exactly as written."""
     if timeline.rich_text and looks_like_html(text):
         return to_components(text)
     return [html.P(text)]
 
 
-def details_panel(timeline: Timeline, row: int) -> list:
+def details_panel(timeline: Timeline, row: int) -> list[Component]:
     """The selected event as text (never raw HTML), with its source as a link."""
     ev = timeline.events.iloc[row]
     when = when_labels(timeline, np.array([row]))[0]
     themes = timeline.theme_names(int(ev["theme_mask"]))
-    children: list = [
+    children: list[Component] = [
         html.H2(ev["title"]),
         html.P(when, className="when"),
         html.Ul([html.Li(theme_label(t), className="chip") for t in themes], className="chips"),
     ]
     if ev["description"]:
         children.append(html.Div(description(timeline, ev["description"]), className="description"))
-    facts = []
+    facts: list[Component] = []
     if ev["actors"]:
         facts += [html.Dt("Actors"), html.Dd(", ".join(a.strip() for a in ev["actors"].split(";") if a.strip()))]
     if ev["location"]:
@@ -104,7 +109,7 @@ def details_panel(timeline: Timeline, row: int) -> list:
     return children
 
 
-def problem_list(exc: ValidationError) -> list:
+def problem_list(exc: ValidationError) -> list[Component]:
     """An upload's problems, as the CLI prints them (the first SHOWN_PROBLEMS of them)."""
     items = [html.Li(p.describe()) for p in exc.problems[:SHOWN_PROBLEMS]]
     if len(exc.problems) > SHOWN_PROBLEMS:

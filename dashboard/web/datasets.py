@@ -77,7 +77,7 @@ class Datasets:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB << 20,
         kept: int = KEPT_IN_MEMORY,
         max_dir_bytes: int = UPLOAD_DIR_MAX_BYTES,
-    ):
+    ) -> None:
         self.served = served
         self.upload_dir = private_dir(Path(upload_dir or default_upload_dir()))
         self.max_upload_bytes = max_upload_bytes

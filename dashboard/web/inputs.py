@@ -56,7 +56,7 @@ def integer(
     return int(value)
 
 
-def mapping(value: Any, name: str) -> dict:
+def mapping(value: Any, name: str) -> dict[str, Any]:
     """A JSON object (None is empty)."""
     if value is None:
         return {}
@@ -67,7 +67,7 @@ def mapping(value: Any, name: str) -> dict:
     return value
 
 
-def items(value: Any, name: str, limit: int = MAX_ITEMS) -> list:
+def items(value: Any, name: str, limit: int = MAX_ITEMS) -> list[Any]:
     """A JSON array (None is empty) of at most ``limit`` items."""
     if value is None:
         return []

@@ -9,9 +9,16 @@ stops it when it exits.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dash import Dash
 
 from ..render.images import start_export_server, stop_export_server
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from gunicorn.arbiter import Arbiter
+    from gunicorn.workers.base import Worker
 
 WORKER_THREADS = 4
 TIMEOUT_S = 120
@@ -45,15 +52,17 @@ def run(app: Dash, host: str, port: int, workers: int = 1, debug: bool = False) 
             for key, value in settings.items():
                 self.cfg.set(key, value)
 
-        def load(self):
-            return app.server
+        # gunicorn's stubs say its start_response returns None; WSGI's (and Flask's type) returns write()
+        def load(self) -> Flask:  # type: ignore[override]
+            server: Flask = app.server
+            return server
 
     Gunicorn().run()
 
 
-def _post_fork(server, worker) -> None:
+def _post_fork(server: Arbiter, worker: Worker) -> None:
     start_export_server()
 
 
-def _worker_exit(server, worker) -> None:
+def _worker_exit(server: Arbiter, worker: Worker) -> None:
     stop_export_server()

@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
 from ...render.exports import export_view
 from .. import inputs
-from .services import GONE, Services
+from .services import GONE, Services, Update
 
 DOWNLOADS = {
     "download-png": "png",
@@ -19,7 +19,9 @@ DOWNLOADS = {
 }
 
 
-def download(services: Services, trigger: str | None, stored: Any, key: Any) -> tuple:
+def download(
+    services: Services, trigger: str | None, stored: Any, key: Any
+) -> tuple[Update[dict[str, Any]], Update[str]]:
     """(the file for the browser to save, a status line)."""
     fmt = DOWNLOADS.get(trigger or "")
     if fmt is None:
@@ -33,7 +35,9 @@ def download(services: Services, trigger: str | None, stored: Any, key: Any) -> 
         data = export_view(timeline, view, fmt, title=services.title_of(timeline))
     except ValueError as exc:
         return no_update, f"Cannot export: {exc}"
-    return dcc.send_bytes(data, f"timeline.{fmt}"), f"Exported {fmt.upper()} ({len(data) / 1024:,.0f} KB)."
+    # dash exports send_bytes through an __all__ mypy cannot read, and leaves it unannotated
+    sent: dict[str, Any] = dcc.send_bytes(data, f"timeline.{fmt}")  # type: ignore[attr-defined,no-untyped-call]
+    return sent, f"Exported {fmt.upper()} ({len(data) / 1024:,.0f} KB)."
 
 
 def register(app: Dash, services: Services) -> None:

@@ -7,15 +7,17 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 
 from ...core.query import facet_counts, filter_events
-from ...render.figure import FigureOptions, build_figure, build_overview
+from ...render.figure import Figure, FigureOptions, build_figure, build_overview
 from .. import inputs
 from ..layout import theme_options
-from .services import GONE, Services
+from .services import GONE, Services, Update
 
 MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 500, 4000
 
 
-def update_figure(services: Services, stored: Any, width: Any, key: Any) -> tuple:
+def update_figure(
+    services: Services, stored: Any, width: Any, key: Any
+) -> tuple[Update[Figure], Update[Figure], Update[str], Update[list[dict[str, Any]]], str, Update[str]]:
     """(timeline figure, overview figure, match count, theme options, filter error, page title)."""
     try:
         timeline = services.timeline_of(key)
@@ -50,7 +52,7 @@ def register(app: Dash, services: Services) -> None:
         Input("layout-width", "data"),
         State("dataset", "data"),
     )(lambda stored, width, key: update_figure(services, stored, width, key))
-    app.clientside_callback(
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
         """function(_) {
             var g = document.getElementById('timeline');
             return g && g.offsetWidth ? g.offsetWidth : Math.max(window.innerWidth - 320, 600);

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
+
+from dash import NoUpdate
 
 from ...core.model import Timeline
 from .. import inputs
 from ..datasets import Datasets
 
 GONE = "That uploaded file is no longer on the server: open it again."
+
+T = TypeVar("T")
+Update: TypeAlias = T | NoUpdate
+"""A callback output: its new value, or ``dash.no_update`` to leave it as it is."""
 
 
 @dataclass(frozen=True)

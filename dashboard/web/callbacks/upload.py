@@ -8,14 +8,15 @@ import binascii
 from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
+from dash.development.base_component import Component
 
 from ...core.model import ValidationError
 from .. import inputs
 from ..components import problem_list
-from .services import Services
+from .services import Services, Update
 
 
-def receive(services: Services, sent: Any) -> tuple:
+def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Component | list[Component]]]:
     """(the new dataset key, the status shown under the upload box)."""
     sent = inputs.mapping(sent, "upload")
     limit = services.datasets.max_upload_bytes * 4 // 3 + 200
@@ -41,7 +42,7 @@ def register(app: Dash, services: Services) -> None:
     limit = services.datasets.max_upload_bytes
     # The size limit is checked in the browser first, so an oversize file is refused with a clear
     # message before it is sent at all; the server checks again.
-    app.clientside_callback(
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
         """function(contents, filename) {
             const nu = window.dash_clientside.no_update;
             if (!contents) { return [nu, nu]; }

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Final, TypeAlias
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from ...core import dates
 from ...core.query import View
 from .. import inputs
-from .services import Services
+from .services import Services, Update
 
-VIEW_OUTPUTS = 6
+ViewOutputs: TypeAlias = tuple[
+    Update[list[str]],  # the themes ticked
+    Update[str],  # from
+    Update[str],  # to
+    Update[str],  # search
+    Update[str],  # the URL's query
+    Update[dict[str, Any]],  # the stored view (View's fields and the dataset key)
+]
+VIEW_OUTPUTS: Final = 6
 
 
 def zoom_from_relayout(relayout: Any, current: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -41,7 +49,7 @@ def sync_view(
     overview_relayout: Any,
     key: Any,
     stored: Any,
-) -> tuple:
+) -> ViewOutputs:
     """(themes ticked, from, to, search, URL query, stored view) after what the user did (``trigger``)."""
     search_qs = inputs.text(search_qs, "url search")
     date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
@@ -118,7 +126,7 @@ def register(app: Dash, services: Services) -> None:
         _reset: Any,
         key: Any,
         stored: Any,
-    ) -> tuple:
+    ) -> ViewOutputs:
         return sync_view(
             services,
             ctx.triggered_id,
