@@ -6,12 +6,15 @@ Only structure lives here; every value comes from callbacks, so a shared link
 
 from __future__ import annotations
 
-from dash import dash_table, dcc, html
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
 
 from ..core.model import Timeline
 from ..render.figure import lane_style, theme_label
 
-GRAPH_CONFIG = {
+GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
     "responsive": True,
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
@@ -19,7 +22,12 @@ GRAPH_CONFIG = {
 }
 
 
-def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict]:
+def aria(**attributes: str) -> dict[str, Any]:
+    """ARIA attributes for a component's keyword arguments: aria(live="polite") is aria-live="polite"."""
+    return {f"aria-{name}": value for name, value in attributes.items()}
+
+
+def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
     """Checklist entries 'Security (12)': the count is how many events match the other filters."""
     opts = []
     for i, t in enumerate(timeline.themes):
@@ -29,13 +37,60 @@ def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> l
     return opts
 
 
-TABLE_COLUMNS = [
-    {"name": "Date", "id": "when"},
-    {"name": "Title", "id": "title"},
-    {"name": "Themes", "id": "themes"},
-    {"name": "Location", "id": "location"},
-]
 TABLE_PAGE_SIZE = 12
+TABLE_COLUMNS = [
+    {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
+    {"headerName": "Title", "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
+    {"headerName": "Themes", "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
+    {"headerName": "Location", "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
+]
+SELECTED_ROW_CLASS = "table-selected"
+"""The class of the selected event's row (coloured in style.css)."""
+# Enter on a row selects its event, as a click does: the grid reports it as a click on that cell.
+ENTER_SELECTS = (
+    "params.event.key === 'Enter' && params.data ? setGridProps({cellClicked: {value: params.value, "
+    "colId: params.column.colId, rowIndex: params.rowIndex, rowId: params.node.id, "
+    "timestamp: params.event.timeStamp}}) : null"
+)
+
+
+def events_table() -> dag.AgGrid:
+    """The filtered events as a grid: each page of rows is asked of the server (AG Grid's infinite
+    row model), which sorts, so a million events never travel to the browser. Cells show text only."""
+    return dag.AgGrid(
+        id="table",
+        className="table-grid",
+        rowModelType="infinite",
+        columnDefs=TABLE_COLUMNS,
+        defaultColDef={
+            "sortable": True,
+            "sortingOrder": ["asc", "desc", None],
+            "resizable": True,
+            "suppressMovable": True,
+            "filter": False,
+            "wrapText": True,  # two lines a row (the grid needs one height for rows it has not loaded)
+        },
+        getRowId="'' + params.data.id",  # a row is named by its event's row number (as text, as the grid wants)
+        rowClassRules={SELECTED_ROW_CLASS: "false"},  # the table callback marks the selected row
+        eventListeners={"cellKeyDown": [ENTER_SELECTS]},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": TABLE_PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": TABLE_PAGE_SIZE,
+            "maxBlocksInCache": 20,
+            "maxConcurrentDatasourceRequests": 1,  # the grid holds one pending request's answer at a time
+            "infiniteInitialRowCount": 1,
+            "suppressMultiSort": True,
+            "domLayout": "autoHeight",
+            "rowHeight": 46,
+            "headerHeight": 36,
+            "tooltipShowDelay": 600,
+            "ensureDomOrder": True,
+            "enableCellTextSelection": True,
+            "localeText": {"noRowsToShow": "No events match the filters."},
+        },
+    )
 
 
 def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
@@ -52,7 +107,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                 className="top",
                 children=[
                     html.H1(title, id="page-title"),
-                    html.P(id="match-count", className="count", role="status", **{"aria-live": "polite"}),
+                    html.P(id="match-count", className="count", role="status", **aria(live="polite")),
                 ],
             ),
             html.Div(
@@ -189,7 +244,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                             # A spinner over the chart (which stays visible) when an update takes a moment.
                             dcc.Loading(
                                 dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
-                                target_components={"timeline": "figure"},
+                                target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
                                 delay_show=400,
                                 show_initially=False,
                                 overlay_style={"visibility": "visible", "opacity": 0.6},
@@ -211,38 +266,13 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                 children=[
                                     html.Section(
                                         className="table-box",
-                                        **{"aria-label": "Events as a table"},
-                                        children=[
-                                            dash_table.DataTable(
-                                                id="table",
-                                                columns=TABLE_COLUMNS,
-                                                data=[],
-                                                page_action="custom",
-                                                page_current=0,
-                                                page_size=TABLE_PAGE_SIZE,
-                                                sort_action="custom",
-                                                sort_mode="single",
-                                                sort_by=[],
-                                                cell_selectable=True,
-                                                markdown_options={"html": False},
-                                                style_table={"overflowX": "auto"},
-                                                style_cell={
-                                                    "textAlign": "left",
-                                                    "fontFamily": "Noto Sans, DejaVu Sans, sans-serif",
-                                                    "fontSize": "0.85rem",
-                                                    "padding": "0.3rem 0.5rem",
-                                                    "whiteSpace": "normal",
-                                                    "height": "auto",
-                                                    "maxWidth": "28rem",
-                                                },
-                                                style_header={"fontWeight": "600", "backgroundColor": "#eef2f6"},
-                                            ),
-                                        ],
+                                        **aria(label="Events as a table"),
+                                        children=[events_table()],
                                     ),
                                     html.Section(
                                         id="details",
                                         className="details",
-                                        **{"aria-live": "polite"},
+                                        **aria(live="polite"),
                                         children=html.P(
                                             "Click an event, a period or a table row to see its details.",
                                             className="hint",

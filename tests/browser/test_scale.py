@@ -1,4 +1,5 @@
-"""A 200,000-event file in the browser: density first, individual events after zooming in."""
+"""A 200,000-event file in the browser: density first, individual events after zooming in; the table
+pages through all of them on the server."""
 
 from __future__ import annotations
 
@@ -79,3 +80,10 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
     assert page.locator("#details h2").text_content()
     assert "Delegates led by" in page.locator("#details .description").text_content()
     assert page.locator("#details a").get_attribute("href").startswith("https://example.org/archive/ev-")
+    # the table, paged on the server, moves to the page holding the clicked event and marks its row
+    marked = page.locator("#table .ag-row.table-selected .ag-cell[col-id=title]")
+    marked.wait_for(timeout=20000)
+    assert marked.text_content() == page.locator("#details h2").text_content()
+    pager = page.locator("#table .ag-paging-panel").text_content()
+    assert "of 200,000" in pager and "Page 1 of" not in pager
+    assert page.locator("#table .ag-row .ag-cell[col-id=title]").count() == 12

@@ -22,7 +22,7 @@ FIGURE_OUT = [
     ("filter-error", "children"),
     ("page-title", "children"),
 ]
-TABLE_OUT = [("table", "data"), ("table", "page_count"), ("table", "page_current"), ("table", "style_data_conditional")]
+FOLLOW_OUT = [("table", "paginationGoTo"), ("table", "rowClassRules")]
 SYNC_OUT = [
     ("themes", "value"),
     ("date-from", "value"),
@@ -61,16 +61,26 @@ def figure(view, width=1200, key=None):
     )
 
 
-def table(view=None, page=0, sort_by=None, selected=None, key=None):
+def rows_request(start=0, end=12, sort=None, **extra):
+    """A getRowsRequest as the grid sends it (its callbacks and grid api arrive as empty objects)."""
+    return {"startRow": start, "endRow": end, "sortModel": sort or [], "filterModel": {}, "api": {}, **extra}
+
+
+def table(request=None, view=None, key=None):
+    request = rows_request() if request is None else request
     return callback_body(
-        TABLE_OUT,
-        [
-            ("view", "data", view),
-            ("table", "page_current", page),
-            ("table", "sort_by", sort_by),
-            ("selected", "data", selected),
-        ],
-        [("dataset", "data", key)],
+        [("table", "getRowsResponse")],
+        [("table", "getRowsRequest", request)],
+        [("view", "data", view), ("dataset", "data", key)],
+    )
+
+
+def follow(selected, request=None, view=None, key=None):
+    return callback_body(
+        FOLLOW_OUT,
+        [("selected", "data", selected)],
+        [("table", "getRowsRequest", rows_request() if request is None else request), ("view", "data", view)]
+        + [("dataset", "data", key)],
     )
 
 
@@ -81,7 +91,7 @@ def details(row, key=None):
 def select(click=None, cell=None, trigger="timeline.clickData"):
     return callback_body(
         [("selected", "data")],
-        [("timeline", "clickData", click), ("table", "active_cell", cell), ("dataset", "data", None)],
+        [("timeline", "clickData", click), ("table", "cellClicked", cell), ("dataset", "data", None)],
         changed=[trigger],
     )
 
@@ -162,17 +172,43 @@ CRAFTED = [
     ("dataset key as a number", figure(GOOD_VIEW, key=5), {400}),
     ("dataset key that is a path", figure(GOOD_VIEW, key="../../etc/passwd"), {200}),
     ("dataset key of 100,000 characters", figure(GOOD_VIEW, key="a" * 100_000), {400}),
-    ("table page as text", table(page="x"), {400}),
-    ("table page far out", table(page=10**6), {200}),
-    ("table sorted by an unknown column", table(sort_by=[{"column_id": "nope", "direction": "asc"}]), {400}),
-    ("table sort_by as text", table(sort_by="title"), {400}),
-    ("table sort item as text", table(sort_by=["title"]), {400}),
-    ("table selected as text", table(selected="x"), {400}),
+    ("table request as text", table("rows"), {400}),
+    ("table request as a list", table([0, 12]), {400}),
+    ("table rows from a negative start", table(rows_request(-12, 0)), {400}),
+    ("table rows from a fractional start", table(rows_request(0.5, 12)), {400}),
+    ("table rows from a text start", table(rows_request("0", 12)), {400}),
+    ("table rows from a boolean start", table(rows_request(True, 12)), {400}),
+    ("table rows ending before they start", table(rows_request(24, 12)), {400}),
+    ("table rows to a huge end", table(rows_request(0, 10**12)), {400}),
+    ("table rows to an infinite end", table(rows_request(0, 1e309)), {400}),
+    ("table rows far past the last", table(rows_request(10**9, 10**9 + 12)), {200}),
+    ("table rows of a big page", table(rows_request(0, 100)), {200}),
+    ("table sorted by an unknown column", table(rows_request(sort=[{"colId": "nope", "sort": "asc"}])), {400}),
+    ("table sorted by a hidden column", table(rows_request(sort=[{"colId": "description", "sort": "asc"}])), {400}),
+    ("table sorted by a number", table(rows_request(sort=[{"colId": 3, "sort": "asc"}])), {400}),
+    ("table sorted sideways", table(rows_request(sort=[{"colId": "title", "sort": "up"}])), {400}),
+    ("table sorted without a direction", table(rows_request(sort=[{"colId": "title"}])), {400}),
+    ("table sortModel as text", table(rows_request(sort="title")), {400}),
+    ("table sort item as text", table(rows_request(sort=["title"])), {400}),
+    ("table sorted by many columns", table(rows_request(sort=[{"colId": "title", "sort": "asc"}] * 50)), {400}),
+    ("table request with a crafted view", table(view={"x_range": "all"}), {400}),
+    ("table request for an unknown dataset", table(key="f" * 64), {200}),
+    ("table selection as text", follow("x"), {400}),
+    ("table selection as a fraction", follow(1.5), {400}),
+    ("table selection of a missing event", follow(10**6), {200}),
+    ("table selection with a crafted sort", follow(1, rows_request(sort=[{"colId": "nope", "sort": "asc"}])), {400}),
+    ("table selection with the request as text", follow(1, "rows"), {400}),
     ("click with points as text", select(click={"points": "x"}), {400}),
     ("click on a negative row", select(click={"points": [{"customdata": [-1, "x"]}]}), {400}),
     ("click with customdata as text", select(click={"points": [{"customdata": "x"}]}), {400}),
     ("click without customdata", select(click={"points": [{"x": 1}]}), {200, 204}),
-    ("table cell with a text row id", select(cell={"row_id": "x"}, trigger="table.active_cell"), {400}),
+    ("table click with a text row id", select(cell={"rowId": "x"}, trigger="table.cellClicked"), {400}),
+    ("table click with a negative row id", select(cell={"rowId": "-1"}, trigger="table.cellClicked"), {400}),
+    ("table click with a huge row id", select(cell={"rowId": "9" * 30}, trigger="table.cellClicked"), {400}),
+    ("table click with a non-ASCII digit", select(cell={"rowId": "١"}, trigger="table.cellClicked"), {400}),
+    ("table click with a list as row id", select(cell={"rowId": [1]}, trigger="table.cellClicked"), {400}),
+    ("table click as text", select(cell="row", trigger="table.cellClicked"), {400}),
+    ("table click on a row", select(cell={"rowId": "3", "colId": "title"}, trigger="table.cellClicked"), {200}),
     ("sync with a numeric query string", sync(search=123), {400}),
     ("sync with themes as text", sync(themes="security", trigger="themes.value"), {400}),
     ("sync with themes of numbers", sync(themes=[1, 2], trigger="themes.value"), {400}),
@@ -198,6 +234,87 @@ def test_crafted_callback_requests_are_refused_plainly(client, name, body, allow
     if resp.status_code >= 400:
         assert resp.headers["Content-Type"].startswith("text/plain")
         assert len(text) < 300 and "<" not in text
+
+
+def answer(client, body) -> dict:
+    resp = client.post("/_dash-update-component", json=registered(client, body))
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    return resp.get_json()["response"]
+
+
+def table_page(client, request=None, view=None) -> dict:
+    return answer(client, table(request, view))["table"]["getRowsResponse"]
+
+
+def test_the_table_sends_the_rows_asked_for_in_the_order_asked(client):
+    page = table_page(client)
+    assert page["rowCount"] == 7  # the era is no table row
+    titles = [r["title"] for r in page["rowData"]]
+    assert titles[:3] == ["Battle of Marathon", "Perry arrives", "Convention of Kanagawa"]
+    assert set(page["rowData"][0]) == {"id", "when", "title", "themes", "location"}
+    assert page["rowData"][0]["when"] == "490 BCE" and page["rowData"][1]["themes"] == "Diplomacy, Security"
+    assert all(isinstance(r["id"], int) for r in page["rowData"])
+    part = table_page(client, rows_request(2, 4))
+    assert [r["title"] for r in part["rowData"]] == ["Convention of Kanagawa", "Occupation"] and part["rowCount"] == 7
+    down = table_page(client, rows_request(sort=[{"colId": "title", "sort": "desc", "type": "default"}]))
+    up = table_page(client, rows_request(sort=[{"colId": "title", "sort": "asc"}]))
+    assert [r["title"] for r in down["rowData"]] == [r["title"] for r in up["rowData"]][::-1]
+    assert down["rowData"][0]["title"] == "日米貿易協議"
+    by_date_desc = table_page(client, rows_request(sort=[{"colId": "when", "sort": "desc"}]))
+    assert by_date_desc["rowData"][-1]["title"] == "Battle of Marathon"
+    assert table_page(client, rows_request(40, 52)) == {"rowData": [], "rowCount": 7}
+
+
+def test_the_table_follows_the_view(client):
+    page = table_page(client, view={**GOOD_VIEW, "text": "treaty"})
+    assert page["rowCount"] == 2
+    assert [r["title"] for r in page["rowData"]] == ["Convention of Kanagawa", "Security treaty"]
+    assert table_page(client, view={**GOOD_VIEW, "start": "51"}) == {"rowData": [], "rowCount": 0}  # said above
+
+
+def test_markup_in_table_rows_stays_text(client, tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text('date,title,themes,location\n1990,"<img src=x onerror=alert(1)>",war,<b>here</b>\n', "utf-8")
+    app = create_app(load_timeline(path), upload_dir=tmp_path)
+    resp = app.server.test_client().post("/_dash-update-component", json=table())
+    row = resp.get_json()["response"]["table"]["getRowsResponse"]["rowData"][0]
+    assert row["title"] == "<img src=x onerror=alert(1)>" and row["location"] == "<b>here</b>"
+    grid = app.layout["table"]  # the grid's own text cells: no renderer that could read markup
+    assert not getattr(grid, "dangerously_allow_code", False)
+    assert "cellRenderer" not in json.dumps(grid.to_plotly_json(), default=str)
+
+
+@pytest.fixture(scope="module")
+def big_client(tmp_path_factory):
+    """A file of 100 events: the table has pages to move between."""
+    path = tmp_path_factory.mktemp("table") / "hundred.csv"
+    lines = ["date,title,themes"] + [f"{1900 + i},Event {i:03d},{'war' if i % 2 else 'trade'}" for i in range(100)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    app = create_app(load_timeline(path), upload_dir=tmp_path_factory.mktemp("uploads"))
+    client = app.server.test_client()
+    client.app_outputs = list(app.callback_map)
+    return client
+
+
+def test_a_selected_event_brings_its_page_and_is_marked(big_client):
+    rows = {r["title"]: r["id"] for r in table_page(big_client, rows_request(0, 100))["rowData"]}
+    assert len(rows) == 100 and table_page(big_client)["rowCount"] == 100
+    event = rows["Event 030"]  # 31st by date: page 3, counting from 1
+    out = answer(big_client, follow(event))["table"]
+    assert out["paginationGoTo"] == 2
+    assert out["rowClassRules"] == {"table-selected": f"params.data != null && params.data.id === {event}"}
+    newest_first = rows_request(sort=[{"colId": "when", "sort": "desc"}])
+    assert answer(big_client, follow(event, newest_first))["table"]["paginationGoTo"] == 69 // 12
+    # an event the filters hide: the page stays, nothing is marked on it
+    hidden = answer(big_client, follow(event, view={**GOOD_VIEW, "themes": ["war"]}))["table"]
+    assert "paginationGoTo" not in hidden and hidden["rowClassRules"]["table-selected"].endswith(f"=== {event}")
+    assert answer(big_client, follow(None))["table"]["rowClassRules"] == {"table-selected": "false"}
+
+
+def test_a_click_or_enter_on_a_row_selects_its_event(big_client):
+    click = {"rowId": "30", "colId": "title", "rowIndex": 30, "value": "Event 030", "timestamp": 1.5}
+    out = answer(big_client, select(cell=click, trigger="table.cellClicked"))
+    assert out["selected"]["data"] == 30
 
 
 def test_a_huge_zoom_link_is_clamped_to_the_axis(client):
