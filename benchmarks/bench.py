@@ -30,19 +30,30 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashreq import callback_body  # noqa: E402
-from dashboard import dates  # noqa: E402
-from dashboard.filters import View  # noqa: E402
+from dashboard.core import dates
+from dashboard.core.query import View
+from dashboard.web.wire import callback_body
 
-THEMES = ["diplomacy", "security", "trade", "war", "china", "korea", "memory", "politics", "culture",
-          "migration", "religion", "science"]
+THEMES = [
+    "diplomacy",
+    "security",
+    "trade",
+    "war",
+    "china",
+    "korea",
+    "memory",
+    "politics",
+    "culture",
+    "migration",
+    "religion",
+    "science",
+]
 
 
 def ms(text: str, end: bool = False) -> float:
@@ -89,8 +100,11 @@ STATES: list[View] = [
     zoom(KOREA_TRADE, ms("1950"), ms("1953", True)),
 ]
 EXPORT_STATES = [STATES[7], STATES[9], STATES[1]]
-BROWSER_ZOOMS = [("1945-01-01", "1950-12-31 23:59:59.999"), ("1990-01-01", "1990-02-28 23:59:59.999"),
-                 ("1800-01-01", "2025-12-31 23:59:59.999")]
+BROWSER_ZOOMS = [
+    ("1945-01-01", "1950-12-31 23:59:59.999"),
+    ("1990-01-01", "1990-02-28 23:59:59.999"),
+    ("1800-01-01", "2025-12-31 23:59:59.999"),
+]
 """Zooms timed in Chromium, one after the other (as a user drags across the chart)."""
 
 
@@ -118,6 +132,7 @@ def describe(view: View) -> str:
 
 def view_store(view: View) -> dict:
     from dataclasses import asdict
+
     return asdict(view)
 
 
@@ -125,9 +140,13 @@ def view_from_dict(data: dict | None) -> View:
     """The naive app's own reading of its view store."""
     data = data or {}
     themes, x_range = data.get("themes"), data.get("x_range")
-    return View(themes=None if themes is None else tuple(themes), start=data.get("start") or "",
-                end=data.get("end") or "", text=data.get("text") or "",
-                x_range=None if not x_range else (float(x_range[0]), float(x_range[1])))
+    return View(
+        themes=None if themes is None else tuple(themes),
+        start=data.get("start") or "",
+        end=data.get("end") or "",
+        text=data.get("text") or "",
+        x_range=None if not x_range else (float(x_range[0]), float(x_range[1])),
+    )
 
 
 def peak_rss_mb() -> float:
@@ -154,13 +173,20 @@ def naive_dates(text):
     the year, month or day written, so 'to 2000' means before 2001-01-01. -490 is 490 BCE: pandas
     counts years astronomically (1 BCE is year 0), so a BCE year moves up by one."""
     import pandas as pd
+
     parts = text.str.extract(NAIVE_DATE)
     year = pd.to_numeric(parts[1], errors="coerce")
     astro = year.where(parts[0] != "-", 1 - year)
     ok = astro.notna()
     sign = astro.lt(0).map({True: "-", False: ""})
-    iso = (sign + astro.abs().fillna(0).astype("int64").astype(str).str.zfill(4) + "-"
-           + parts[2].fillna("1").str.zfill(2) + "-" + parts[3].fillna("1").str.zfill(2))
+    iso = (
+        sign
+        + astro.abs().fillna(0).astype("int64").astype(str).str.zfill(4)
+        + "-"
+        + parts[2].fillna("1").str.zfill(2)
+        + "-"
+        + parts[3].fillna("1").str.zfill(2)
+    )
     start = pd.to_datetime(iso.where(ok), format="ISO8601", errors="coerce")
     nxt = (start + pd.DateOffset(years=1)).where(parts[2].isna(), start + pd.DateOffset(months=1))
     nxt = nxt.where(parts[3].isna(), start + pd.Timedelta(days=1))
@@ -169,6 +195,7 @@ def naive_dates(text):
 
 def naive_bound(text: str):
     import pandas as pd
+
     start, nxt = naive_dates(pd.Series([text]))
     if pd.isna(start[0]):
         raise ValueError(f"not a date: {text!r}")
@@ -177,6 +204,7 @@ def naive_bound(text: str):
 
 def naive_load(path: Path):
     import pandas as pd
+
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     if "kind" in df:
         df = df[df["kind"].str.strip().str.lower() != "era"]
@@ -210,15 +238,25 @@ def naive_select(df, view: View):
 
 def naive_figure(df, view: View):
     import plotly.graph_objects as go
+
     sel = naive_select(df, view)
     fig = go.Figure()
-    for theme in (view.themes if view.themes is not None else THEMES):
+    for theme in view.themes if view.themes is not None else THEMES:
         lane = sel[sel["themes"].str.contains(theme_pattern([theme]), case=False)]
         hover = lane["title"] + "<br>" + lane["date"] + "<br>" + lane["themes"]
-        fig.add_trace(go.Scattergl(x=lane["start"], y=[theme] * len(lane), mode="markers", name=theme,
-                                   text=hover, hovertemplate="%{text}<extra></extra>"))
+        fig.add_trace(
+            go.Scattergl(
+                x=lane["start"],
+                y=[theme] * len(lane),
+                mode="markers",
+                name=theme,
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+            )
+        )
     if view.x_range:  # an export of a zoomed view: the same figure, with the axis range set
         import pandas as pd
+
         fig.update_xaxes(range=[pd.Timestamp(view.x_range[0], unit="ms"), pd.Timestamp(view.x_range[1], unit="ms")])
     return fig, len(sel)
 
@@ -226,18 +264,28 @@ def naive_figure(df, view: View):
 def naive_app(df):
     """Filters call back; zooming does not (dcc.Graph zooms in the browser, as any plotly chart does)."""
     from dash import Dash, Input, Output, dcc, html
+
     app = Dash(__name__)
-    app.layout = html.Div([
-        dcc.Store(id="view"), dcc.Store(id="layout-width"), html.P(id="match-count"),
-        dcc.Checklist(id="themes", options=THEMES, value=THEMES), dcc.Graph(id="timeline"),
-    ])
+    app.layout = html.Div(
+        [
+            dcc.Store(id="view"),
+            dcc.Store(id="layout-width"),
+            html.P(id="match-count"),
+            dcc.Checklist(id="themes", options=THEMES, value=THEMES),
+            dcc.Graph(id="timeline"),
+        ]
+    )
 
     @app.callback(Output("view", "data"), Input("themes", "value"))
     def themes_to_view(themes):
         return view_store(View(themes=tuple(themes)))
 
-    @app.callback(Output("timeline", "figure"), Output("match-count", "children"),
-                  Input("view", "data"), Input("layout-width", "data"))
+    @app.callback(
+        Output("timeline", "figure"),
+        Output("match-count", "children"),
+        Input("view", "data"),
+        Input("layout-width", "data"),
+    )
     def update(stored, _width):
         fig, n = naive_figure(df, view_from_dict(stored))
         return fig, f"{n:,} events match"
@@ -247,6 +295,7 @@ def naive_app(df):
 
 # -- one side, in its own process -------------------------------------------------
 
+
 class CountMismatch(RuntimeError):
     pass
 
@@ -255,20 +304,26 @@ def run_side(side: str, path: Path, expect: list[int] | None = None) -> dict:
     out: dict = {"side": side}
     t0 = time.perf_counter()
     if side == "ours":
-        from dashboard import cache
-        from dashboard.app import create_app
+        from dashboard.io import cache
+        from dashboard.web.app import create_app
+
         # As `timeline serve` does: the cache is written in the background while the app starts.
-        timeline = cache.load(path, background=True)
+        timeline, writer = cache.load_in_background(path)
         out["load_s"] = time.perf_counter() - t0
-        for thread in threading.enumerate():
-            if thread.name == "timeline-cache":
-                thread.join()
+        if writer is not None:
+            writer.join()
         t0 = time.perf_counter()
         timeline = cache.load(path)
         out["cached_load_s"] = time.perf_counter() - t0
         app = create_app(timeline)
-        outputs = [("timeline", "figure"), ("overview", "figure"), ("match-count", "children"),
-                   ("themes", "options"), ("filter-error", "children"), ("page-title", "children")]
+        outputs = [
+            ("timeline", "figure"),
+            ("overview", "figure"),
+            ("match-count", "children"),
+            ("themes", "options"),
+            ("filter-error", "children"),
+            ("page-title", "children"),
+        ]
     else:
         df = naive_load(path)
         out["load_s"] = time.perf_counter() - t0
@@ -284,9 +339,12 @@ def run_side(side: str, path: Path, expect: list[int] | None = None) -> dict:
             sizes.append(None)
             counts.append(counts[STATES.index(filter_of(view))])
             continue
-        payload = callback_body(outputs, [("view", "data", view_store(view)), ("layout-width", "data", 1200)],
-                                state=[("dataset", "data", None)] if side == "ours" else [],
-                                changed=["view.data"])
+        payload = callback_body(
+            outputs,
+            [("view", "data", view_store(view)), ("layout-width", "data", 1200)],
+            state=[("dataset", "data", None)] if side == "ours" else [],
+            changed=["view.data"],
+        )
         t0 = time.perf_counter()
         resp = client.post("/_dash-update-component", json=payload)
         body = resp.get_data()
@@ -300,19 +358,22 @@ def run_side(side: str, path: Path, expect: list[int] | None = None) -> dict:
             raise RuntimeError(f"{side}: state {i + 1} ({describe(view)}) refused: {error}")
         counts.append(match_count(answer["match-count"]["children"]))
         if expect is not None and counts[-1] != expect[i]:
-            raise CountMismatch(f"state {i + 1} ({describe(view)}): ours matches {expect[i]:,} events, "
-                                f"naive {counts[-1]:,}")
+            raise CountMismatch(
+                f"state {i + 1} ({describe(view)}): ours matches {expect[i]:,} events, naive {counts[-1]:,}"
+            )
     out["callback_ms"] = times
     out["bytes"] = sizes
     out["counts"] = counts
 
     export_times = []
     if side == "ours":
-        from dashboard.export import render_view, start_export_server, stop_export_server
+        from dashboard.render.images import render_view, start_export_server, stop_export_server
+
         start_export_server()
     else:
         import kaleido
         import plotly.io as pio
+
         kaleido.start_sync_server(silence_warnings=True)
     for i, view in enumerate([EXPORT_STATES[0], *EXPORT_STATES]):  # the first one warms the browser up
         t0 = time.perf_counter()
@@ -360,11 +421,20 @@ def browser_times(url: str, side: str, timeout_s: float = 180) -> dict:
     (Plotly.relayout, as a drag does) to the graph redrawn: for ours, redrawn with the server's new
     figure for that window; for the naive app, redrawn by plotly alone (no callback)."""
     from playwright.sync_api import sync_playwright
+
     out: dict = {"untick": None, "zoom": None}
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                    "--disable-component-update", "--no-first-run"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
         try:
             page = b.new_page(viewport={"width": 1440, "height": 1000})
             page.set_default_timeout(timeout_s * 1000)
@@ -392,14 +462,18 @@ def browser_times(url: str, side: str, timeout_s: float = 180) -> dict:
             samples = []
             for lo, hi in BROWSER_ZOOMS:
                 state = page.evaluate("() => [window.__plots, window.__figures]")
-                page.evaluate("""([lo, hi]) => {
+                page.evaluate(
+                    """([lo, hi]) => {
                     const gd = document.querySelector('#timeline .js-plotly-plot');
                     window.__t0 = performance.now();
                     window.Plotly.relayout(gd, {'xaxis.range': [lo, hi]});
-                }""", [lo, hi])
+                }""",
+                    [lo, hi],
+                )
                 if side == "ours":  # the server's figure for the new window, drawn
-                    page.wait_for_function("([p, f]) => window.__figures > f && window.__plots > window.__plotsAtFigure",
-                                           arg=state)
+                    page.wait_for_function(
+                        "([p, f]) => window.__figures > f && window.__plots > window.__plotsAtFigure", arg=state
+                    )
                     page.wait_for_function(IDLE_JS)
                 else:
                     page.wait_for_function("([p, f]) => window.__plots > p", arg=state)
@@ -418,10 +492,14 @@ def browser_times(url: str, side: str, timeout_s: float = 180) -> dict:
 
 
 def serve(side: str, path: Path, port: int) -> subprocess.Popen:
-    cmd = ([sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)] if side == "ours"
-           else [sys.executable, str(Path(__file__)), "--serve-naive", str(path), "--port", str(port)])
+    cmd = (
+        [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
+        if side == "ours"
+        else [sys.executable, str(Path(__file__)), "--serve-naive", str(path), "--port", str(port)]
+    )
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     import urllib.request
+
     deadline = time.time() + 300
     while time.time() < deadline:
         try:
@@ -436,6 +514,7 @@ def serve(side: str, path: Path, port: int) -> subprocess.Popen:
 
 
 # -- the table ---------------------------------------------------------------------
+
 
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
@@ -458,17 +537,31 @@ def table(n: int, ours: dict, naive: dict, browser: dict | None) -> str:
         ("zoom callback p50", f"{pct(oz, 50):.0f} ms", no_callback, None),
         ("zoom callback p95", f"{pct(oz, 95):.0f} ms", no_callback, None),
         ("response max", f"{max(ob) / 1e6:.2f} MB", f"{max(nb) / 1e6:.2f} MB", max(nb) / max(ob)),
-        ("response median", f"{statistics.median(ob) / 1e6:.2f} MB", f"{statistics.median(nb) / 1e6:.2f} MB",
-         statistics.median(nb) / statistics.median(ob)),
+        (
+            "response median",
+            f"{statistics.median(ob) / 1e6:.2f} MB",
+            f"{statistics.median(nb) / 1e6:.2f} MB",
+            statistics.median(nb) / statistics.median(ob),
+        ),
         ("peak RSS", f"{ours['rss_mb']:.0f} MB", f"{naive['rss_mb']:.0f} MB", naive["rss_mb"] / ours["rss_mb"]),
-        ("PNG export (warm)", f"{ours['export_s']:.2f} s", f"{naive['export_s']:.2f} s",
-         naive["export_s"] / ours["export_s"]),
+        (
+            "PNG export (warm)",
+            f"{ours['export_s']:.2f} s",
+            f"{naive['export_s']:.2f} s",
+            naive["export_s"] / ours["export_s"],
+        ),
     ]
     if browser:
         for key, label in (("untick", "untick -> redrawn (Chromium)"), ("zoom", "zoom -> redrawn (Chromium)")):
             o, v = browser["ours"].get(key), browser["naive"].get(key)
-            rows.append((label, "failed" if o is None else f"{o:.2f} s", "timeout" if v is None else f"{v:.2f} s",
-                         None if o is None or v is None else v / o))
+            rows.append(
+                (
+                    label,
+                    "failed" if o is None else f"{o:.2f} s",
+                    "timeout" if v is None else f"{v:.2f} s",
+                    None if o is None or v is None else v / o,
+                )
+            )
     head = f"| {n:,} events | ours | naive baseline | naive / ours |\n| --- | --- | --- | --- |"
     body = "\n".join(f"| {name} | {a} | {b} | {'' if r is None else f'{r:,.1f}x'} |" for name, a, b, r in rows)
     return head + "\n" + body
@@ -478,9 +571,11 @@ def per_state(ours: dict, naive: dict) -> str:
     lines = ["| # | state | kind | matching events | ours | naive |", "| --- | --- | --- | --- | --- | --- |"]
     for i, view in enumerate(STATES):
         nt = naive["callback_ms"][i]
-        lines.append(f"| {i + 1} | {describe(view)} | {'zoom' if is_zoom(view) else 'filter'} | "
-                     f"{ours['counts'][i]:,} | {ours['callback_ms'][i]:.0f} ms | "
-                     f"{'no callback' if nt is None else f'{nt:.0f} ms'} |")
+        lines.append(
+            f"| {i + 1} | {describe(view)} | {'zoom' if is_zoom(view) else 'filter'} | "
+            f"{ours['counts'][i]:,} | {ours['callback_ms'][i]:.0f} ms | "
+            f"{'no callback' if nt is None else f'{nt:.0f} ms'} |"
+        )
     return "\n".join(lines)
 
 
@@ -488,8 +583,10 @@ def check_counts(ours: dict, naive: dict) -> str | None:
     """Why the two sides disagree on a state's matching events (None if they agree on all)."""
     for i, view in enumerate(STATES):
         if ours["counts"][i] != naive["counts"][i]:
-            return (f"state {i + 1} ({describe(view)}): ours matches {ours['counts'][i]:,} events, "
-                    f"naive {naive['counts'][i]:,}")
+            return (
+                f"state {i + 1} ({describe(view)}): ours matches {ours['counts'][i]:,} events, "
+                f"naive {naive['counts'][i]:,}"
+            )
         if is_zoom(view) and ours["counts"][i] != ours["counts"][STATES.index(filter_of(view))]:
             return f"state {i + 1} ({describe(view)}): ours' match count changed with the zoom alone"
     return None
@@ -519,8 +616,10 @@ def main(argv: list[str] | None = None) -> int:
             return 3
         return 0
     if not path.exists():
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", str(args.events),
-                        "-o", str(path)], check=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", str(args.events), "-o", str(path)],
+            check=True,
+        )
     n_events = args.events if args.file is None else None
     for stale in (path.with_name(f".{path.name}.timeline-cache"),):
         stale.unlink(missing_ok=True)  # measure a cold load first
@@ -533,8 +632,9 @@ def main(argv: list[str] | None = None) -> int:
             cmd = [sys.executable, __file__, "--side", side, "--file", str(path)]
             if side == "naive":
                 cmd += ["--expect", str(expect_file)]
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT,
-                                  env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"}
+            )
             if proc.returncode != 0:
                 print(proc.stderr, file=sys.stderr)
                 if proc.returncode == 3:
@@ -561,8 +661,10 @@ def main(argv: list[str] | None = None) -> int:
                 proc.terminate()
                 proc.wait(30)
     n_filter = sum(not is_zoom(v) for v in STATES)
-    print(f"bench: {n_events:,} events, {n_filter} filter states and {len(STATES) - n_filter} zoom states; "
-          f"both sides match the same events in all {len(STATES)}\n")
+    print(
+        f"bench: {n_events:,} events, {n_filter} filter states and {len(STATES) - n_filter} zoom states; "
+        f"both sides match the same events in all {len(STATES)}\n"
+    )
     print(table(n_events, results["ours"], results["naive"], browser))
     print()
     print(per_state(results["ours"], results["naive"]))

@@ -24,22 +24,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashreq import callback_body  # noqa: E402
-from benchmarks.load import free_port  # noqa: E402
-from dashboard.filters import View  # noqa: E402
+from benchmarks.load import free_port
+from dashboard.core.query import View
+from dashboard.web.wire import callback_body
 
 BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
-VIEWS = [View(), View(themes=("security",)), View(themes=("trade",), start="1950"), View(text="treaty"),
-         View(start="1900", end="1960"), View(themes=("diplomacy", "memory"))]
+VIEWS = [
+    View(),
+    View(themes=("security",)),
+    View(themes=("trade",), start="1950"),
+    View(text="treaty"),
+    View(start="1900", end="1960"),
+    View(themes=("diplomacy", "memory")),
+]
 
 
 def png_request(url: str, view: View) -> tuple[float, bytes]:
-    body = callback_body([("download", "data"), ("download-status", "children")],
-                         [(b, "n_clicks", 1 if b == "download-png" else 0) for b in BUTTONS],
-                         [("view", "data", asdict(view)), ("dataset", "data", None)],
-                         changed=["download-png.n_clicks"])
-    req = urllib.request.Request(url + "/_dash-update-component", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    body = callback_body(
+        [("download", "data"), ("download-status", "children")],
+        [(b, "n_clicks", 1 if b == "download-png" else 0) for b in BUTTONS],
+        [("view", "data", asdict(view)), ("dataset", "data", None)],
+        changed=["download-png.n_clicks"],
+    )
+    req = urllib.request.Request(
+        url + "/_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
     started = time.perf_counter()
     answer = json.loads(urllib.request.urlopen(req, timeout=300).read())
     took = time.perf_counter() - started
@@ -56,8 +65,12 @@ def measure(checkout: Path, file: Path, workers: int, concurrent: int, rounds: i
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(Path("/tmp") / f"timeline-exports-{port}.log", "wb")
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(file), "--port", str(port),
-                             "--workers", str(workers)], stdout=log, stderr=subprocess.STDOUT, cwd=checkout)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "serve", str(file), "--port", str(port), "--workers", str(workers)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=checkout,
+    )
     try:
         for _ in range(300):
             try:
@@ -97,23 +110,33 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--concurrent", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--baseline", type=Path, default=None,
-                    help="another checkout of this project (e.g. a git worktree of an older commit) to measure too")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="another checkout of this project (e.g. a git worktree of an older commit) to measure too",
+    )
     args = ap.parse_args()
     runs = [("this checkout", ROOT)] + ([("baseline", args.baseline.resolve())] if args.baseline else [])
-    results = [(name, measure(path, args.file.resolve(), args.workers, args.concurrent, args.rounds))
-               for name, path in runs]
-    print(f"exports: {args.file.name}, {args.workers} worker(s), PNG 3200 px wide, "
-          f"{args.rounds} rounds of {args.concurrent} at once")
+    results = [
+        (name, measure(path, args.file.resolve(), args.workers, args.concurrent, args.rounds)) for name, path in runs
+    ]
+    print(
+        f"exports: {args.file.name}, {args.workers} worker(s), PNG 3200 px wide, "
+        f"{args.rounds} rounds of {args.concurrent} at once"
+    )
     print()
     print("| server | PNG export | requests | wrong | p50 | p95 | max | PNG/s |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name, r in results:
-        for label, times, wrong, rate in (("one at a time", r["alone"], "", ""),
-                                          (f"{args.concurrent} at once", r["busy"], r["wrong"],
-                                           f"{r['throughput']:.1f}")):
-            print(f"| {name} | {label} | {len(times)} | {wrong} | {statistics.median(times):.2f} s | "
-                  f"{percentile(times, 0.95):.2f} s | {max(times):.2f} s | {rate} |")
+        for label, times, wrong, rate in (
+            ("one at a time", r["alone"], "", ""),
+            (f"{args.concurrent} at once", r["busy"], r["wrong"], f"{r['throughput']:.1f}"),
+        ):
+            print(
+                f"| {name} | {label} | {len(times)} | {wrong} | {statistics.median(times):.2f} s | "
+                f"{percentile(times, 0.95):.2f} s | {max(times):.2f} s | {rate} |"
+            )
     return 1 if results[0][1]["wrong"] else 0
 
 

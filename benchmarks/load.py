@@ -42,17 +42,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.dashreq import callback_body  # noqa: E402
-from dashboard import dates  # noqa: E402
-from dashboard.filters import View  # noqa: E402
+from dashboard.core import dates
+from dashboard.core.query import View
+from dashboard.web.wire import callback_body
+from tests.servers import free_port
 
 MAX_REQUESTS = 200_000
 EXPORT_SHARE = 0.03
 """Default share of action sequences that end with a PNG export (50 users: ~20 exports a minute)."""
-FIGURE_OUTPUTS = [("timeline", "figure"), ("overview", "figure"), ("match-count", "children"),
-                  ("themes", "options"), ("filter-error", "children"), ("page-title", "children")]
-TABLE_OUTPUTS = [("table", "data"), ("table", "page_count"), ("table", "page_current"),
-                 ("table", "style_data_conditional")]
+FIGURE_OUTPUTS = [
+    ("timeline", "figure"),
+    ("overview", "figure"),
+    ("match-count", "children"),
+    ("themes", "options"),
+    ("filter-error", "children"),
+    ("page-title", "children"),
+]
+TABLE_OUTPUTS = [("table", "getRowsResponse")]
+TABLE_ROWS = 12
+"""Rows the grid asks for at a time (a page)."""
 DOWNLOAD_BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
 SEARCH_WORDS = ["treaty", "summit", "war", "trade", "abe", "korea", "visit", "harris", "kyoto", "security"]
 DETAIL_ROWS = 31
@@ -61,6 +69,7 @@ MAX_TABLE_PAGE = 3
 
 
 # -- the views users ask for, and their right answers ------------------------------------
+
 
 def random_view(rng: random.Random, themes: list[str], span: tuple[float, float]) -> View:
     r = rng.random()
@@ -83,18 +92,18 @@ class Expected:
     """The right answers for one view, worked out with the package's core before the load."""
 
     view: View
-    count: int | None = None          # events matching; None if the view is refused
-    error: str = ""                   # the filter-error text the view must show
-    pages: dict[int, list[int]] = field(default_factory=dict)   # table page -> event ids on it
+    count: int | None = None  # events matching; None if the view is refused
+    error: str = ""  # the filter-error text the view must show
+    pages: dict[int, list[int]] = field(default_factory=dict)  # table page -> event ids on it
     page_count: int = 1
-    png: bytes | None = None          # the single-request PNG export (export views only)
+    png: bytes | None = None  # the single-request PNG export (export views only)
 
 
 def expected_answers(path: Path, n_views: int, n_export: int, seed: int = 1):
     """(themes, pool of Expected, export subset, titles of the first DETAIL_ROWS events)."""
-    from dashboard import cache
-    from dashboard.filters import filter_events, sorted_rows
-    from dashboard.layout import TABLE_PAGE_SIZE
+    from dashboard.core.query import filter_events, sorted_rows
+    from dashboard.io import cache
+    from dashboard.web.layout import TABLE_PAGE_SIZE
 
     timeline = cache.load(path)
     themes = list(timeline.themes)
@@ -116,9 +125,8 @@ def expected_answers(path: Path, n_views: int, n_export: int, seed: int = 1):
             exp.count = len(rows)
             order = sorted_rows(timeline, view, rows, "when", False)
             exp.page_count = max(1, -(-len(order) // TABLE_PAGE_SIZE))
-            for page in range(MAX_TABLE_PAGE + 1):
-                shown = min(page, exp.page_count - 1)
-                exp.pages[page] = order[shown * TABLE_PAGE_SIZE:(shown + 1) * TABLE_PAGE_SIZE].tolist()
+            for page in range(MAX_TABLE_PAGE + 1):  # the grid asks for a page's rows; past the end, none
+                exp.pages[page] = order[page * TABLE_PAGE_SIZE : (page + 1) * TABLE_PAGE_SIZE].tolist()
         pool.append(exp)
     # Views to export: one of each kind where possible (themes, search, dates, zoom).
     kinds: dict[str, list[Expected]] = defaultdict(list)
@@ -137,6 +145,7 @@ def expected_answers(path: Path, n_views: int, n_export: int, seed: int = 1):
 
 
 # -- reading Dash answers ---------------------------------------------------------------
+
 
 def prop(answer: dict, component: str, name: str):
     """One output's value in a callback answer; KeyError if it is not there (no_update)."""
@@ -228,10 +237,10 @@ class Checker:
     def _table(self, exp: Expected, page: int, answer: dict) -> str | None:
         if exp.count is None:  # a refused view leaves the table as it was
             return None
-        ids = [row["id"] for row in prop(answer, "table", "data")]
-        pages = prop(answer, "table", "page_count")
-        if pages != exp.page_count:
-            return f"table [{describe(exp.view)}]: {pages} pages, expected {exp.page_count}"
+        response = prop(answer, "table", "getRowsResponse")
+        ids = [row["id"] for row in response["rowData"]]
+        if response["rowCount"] != exp.count:
+            return f"table [{describe(exp.view)}]: {response['rowCount']} rows, expected {exp.count}"
         if ids != exp.pages[page]:
             return f"table [{describe(exp.view)}] page {page}: rows {ids[:4]}..., expected {exp.pages[page][:4]}..."
         return None
@@ -253,24 +262,30 @@ class Checker:
             return None
         other = self.by_digest.get(hashlib.sha1(got).hexdigest())
         if other is not None:
-            return (f"export [{describe(exp.view)}]: got the image of another view "
-                    f"[{describe(self.exports[other].view)}]")
+            return (
+                f"export [{describe(exp.view)}]: got the image of another view [{describe(self.exports[other].view)}]"
+            )
         return f"export [{describe(exp.view)}]: {len(got):,} bytes differ from the single-request {len(exp.png):,}"
 
 
 # -- simulated users ----------------------------------------------------------------------
 
+
 def figure_body(view: View) -> dict:
     store = {**asdict(view), "dataset": None}
-    return callback_body(FIGURE_OUTPUTS, [("view", "data", store), ("layout-width", "data", 1200)],
-                         [("dataset", "data", None)])
+    return callback_body(
+        FIGURE_OUTPUTS, [("view", "data", store), ("layout-width", "data", 1200)], [("dataset", "data", None)]
+    )
 
 
 def export_body(view: View) -> dict:
     store = {**asdict(view), "dataset": None}
-    return callback_body([("download", "data"), ("download-status", "children")],
-                         [(b, "n_clicks", 1 if b == "download-png" else 0) for b in DOWNLOAD_BUTTONS],
-                         [("view", "data", store), ("dataset", "data", None)], changed=["download-png.n_clicks"])
+    return callback_body(
+        [("download", "data"), ("download-status", "children")],
+        [(b, "n_clicks", 1 if b == "download-png" else 0) for b in DOWNLOAD_BUTTONS],
+        [("view", "data", store), ("dataset", "data", None)],
+        changed=["download-png.n_clicks"],
+    )
 
 
 class User:
@@ -312,19 +327,42 @@ class User:
         store = {**asdict(exp.view), "dataset": None}
         yield "figure", exp, None, "POST", "/_dash-update-component", figure_body(exp.view)
         page = self.rng.randint(0, MAX_TABLE_PAGE)
-        yield "table", exp, page, "POST", "/_dash-update-component", callback_body(
-            TABLE_OUTPUTS, [("view", "data", store), ("table", "page_current", page),
-                            ("table", "sort_by", []), ("selected", "data", None)], [("dataset", "data", None)],
-            changed=["table.page_current"])
+        request = {"startRow": page * TABLE_ROWS, "endRow": (page + 1) * TABLE_ROWS, "sortModel": []}
+        yield (
+            "table",
+            exp,
+            page,
+            "POST",
+            "/_dash-update-component",
+            callback_body(
+                TABLE_OUTPUTS,
+                [("table", "getRowsRequest", request)],
+                [("view", "data", store), ("dataset", "data", None)],
+            ),
+        )
         row = self.rng.randrange(DETAIL_ROWS)
-        yield "details", None, row, "POST", "/_dash-update-component", callback_body(
-            [("details", "children")], [("selected", "data", row)], [("dataset", "data", None)])
+        yield (
+            "details",
+            None,
+            row,
+            "POST",
+            "/_dash-update-component",
+            callback_body([("details", "children")], [("selected", "data", row)], [("dataset", "data", None)]),
+        )
         if exporting:
             yield "export", exp, None, "POST", "/_dash-update-component", export_body(exp.view)
 
 
-def run_users(port: int, users: int, seconds: float, pool: list[Expected], exports: list[Expected],
-              checker: Checker, think: float, export_share: float) -> dict:
+def run_users(
+    port: int,
+    users: int,
+    seconds: float,
+    pool: list[Expected],
+    exports: list[Expected],
+    checker: Checker,
+    think: float,
+    export_share: float,
+) -> dict:
     results: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     wrong: dict[str, int] = defaultdict(int)
@@ -379,8 +417,15 @@ def run_users(port: int, users: int, seconds: float, pool: list[Expected], expor
         t.start()
     for t in threads:
         t.join(seconds + 180)
-    return {"results": results, "errors": errors, "wrong": wrong, "samples": samples,
-            "wrong_samples": wrong_samples, "wall": time.monotonic() - t0, "think": think}
+    return {
+        "results": results,
+        "errors": errors,
+        "wrong": wrong,
+        "samples": samples,
+        "wrong_samples": wrong_samples,
+        "wall": time.monotonic() - t0,
+        "think": think,
+    }
 
 
 def reference_exports(port: int, exports: list[Expected]) -> None:
@@ -398,44 +443,49 @@ def reference_exports(port: int, exports: list[Expected]) -> None:
             except (KeyError, ValueError) as exc:
                 raise RuntimeError(f"reference export [{describe(exp.view)}]: no image: {data[:300]!r}") from exc
         if images[0] != images[1]:
-            raise RuntimeError(f"the PNG of [{describe(exp.view)}] differs between two single requests: "
-                               "exports are not reproducible, so they cannot be checked")
+            raise RuntimeError(
+                f"the PNG of [{describe(exp.view)}] differs between two single requests: "
+                "exports are not reproducible, so they cannot be checked"
+            )
         exp.png = images[0]
     digests = {hashlib.sha1(e.png).hexdigest() for e in exports}
     if len(digests) < len(exports):
-        print("load: warning: some export views give the same image (a swap between them goes unseen)",
-              file=sys.stderr)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        print("load: warning: some export views give the same image (a swap between them goes unseen)", file=sys.stderr)
 
 
 def report(run: dict, users: int, workers: int, name: str, export_share: float) -> str:
     res, err, wrong = run["results"], run["errors"], run["wrong"]
     total = sum(len(v) for v in res.values())
     share = "" if export_share == EXPORT_SHARE else f", export share {export_share:g}"
-    lines = [f"load: {users} users, {workers} workers, {name}, {run['wall']:.0f} s, think {run['think']:.1f} s{share}, "
-             f"{total:,} requests, {total / run['wall']:.1f} requests/s, {sum(err.values())} errors, "
-             f"{sum(wrong.values())} wrong", "",
-             "| requests | count | errors | wrong | p50 | p95 | max |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"load: {users} users, {workers} workers, {name}, {run['wall']:.0f} s, think {run['think']:.1f} s{share}, "
+        f"{total:,} requests, {total / run['wall']:.1f} requests/s, {sum(err.values())} errors, "
+        f"{sum(wrong.values())} wrong",
+        "",
+        "| requests | count | errors | wrong | p50 | p95 | max |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
 
     def row(label: str, values: list[float], errors: int, wrongs: int) -> str:
         q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
-        return (f"| {label} | {len(values):,} | {errors} | {wrongs} | {q[49] * 1000:.0f} ms | {q[94] * 1000:.0f} ms | "
-                f"{max(values) * 1000:.0f} ms |")
+        return (
+            f"| {label} | {len(values):,} | {errors} | {wrongs} | {q[49] * 1000:.0f} ms | {q[94] * 1000:.0f} ms | "
+            f"{max(values) * 1000:.0f} ms |"
+        )
 
     for kind in ("page", "figure", "table", "details", "export"):
         if res.get(kind):
             lines.append(row(kind, res[kind], err.get(kind, 0), wrong.get(kind, 0)))
     interactive = [v for k in ("figure", "table", "details") for v in res.get(k, [])]
     if interactive:
-        lines.append(row("all but export and page", interactive,
-                         sum(err.get(k, 0) for k in ("figure", "table", "details")),
-                         sum(wrong.get(k, 0) for k in ("figure", "table", "details"))))
+        lines.append(
+            row(
+                "all but export and page",
+                interactive,
+                sum(err.get(k, 0) for k in ("figure", "table", "details")),
+                sum(wrong.get(k, 0) for k in ("figure", "table", "details")),
+            )
+        )
     if run["samples"]:
         lines += ["", "first errors:"] + [f"  {s}" for s in run["samples"]]
     if run["wrong_samples"]:
@@ -449,10 +499,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--think", type=float, default=1.0,
-                    help="mean seconds a user waits between two actions (default 1; 0 = hammer)")
-    ap.add_argument("--export-share", type=float, default=EXPORT_SHARE,
-                    help=f"share of action sequences that end with a PNG export (default {EXPORT_SHARE})")
+    ap.add_argument(
+        "--think", type=float, default=1.0, help="mean seconds a user waits between two actions (default 1; 0 = hammer)"
+    )
+    ap.add_argument(
+        "--export-share",
+        type=float,
+        default=EXPORT_SHARE,
+        help=f"share of action sequences that end with a PNG export (default {EXPORT_SHARE})",
+    )
     ap.add_argument("--views", type=int, default=300, help="distinct views the users draw from (default 300)")
     ap.add_argument("--export-views", type=int, default=6, help="distinct views that get exported (default 6)")
     args = ap.parse_args(argv)
@@ -461,15 +516,33 @@ def main(argv: list[str] | None = None) -> int:
     export_share = max(0.0, min(args.export_share, 1.0))
 
     t0 = time.perf_counter()
-    _themes, pool, exports, titles = expected_answers(args.file, max(1, min(args.views, 5000)),
-                                                       max(1, min(args.export_views, 20)))
-    print(f"load: right answers for {len(pool)} views worked out in {time.perf_counter() - t0:.1f} s",
-          file=sys.stderr, flush=True)
+    _themes, pool, exports, titles = expected_answers(
+        args.file, max(1, min(args.views, 5000)), max(1, min(args.export_views, 20))
+    )
+    print(
+        f"load: right answers for {len(pool)} views worked out in {time.perf_counter() - t0:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
     port = free_port()
     log = open(f"/tmp/timeline-load-{port}.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(args.file), "--port", str(port),
-                               "--workers", str(args.workers)], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "serve",
+            str(args.file),
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     try:
         deadline = time.time() + 300
         while True:
@@ -485,11 +558,15 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         if export_share > 0:
             reference_exports(port, exports)
-            print(f"load: {len(exports)} reference exports, each alone, in {time.perf_counter() - t0:.1f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"load: {len(exports)} reference exports, each alone, in {time.perf_counter() - t0:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
         checker = Checker(exports, titles)
-        run = run_users(port, users, seconds, pool, exports if export_share > 0 else [], checker,
-                        max(0.0, args.think), export_share)
+        run = run_users(
+            port, users, seconds, pool, exports if export_share > 0 else [], checker, max(0.0, args.think), export_share
+        )
         alive = server.poll() is None
     finally:
         server.terminate()

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__
-from . import cache
-from .data import Timeline, ValidationError
-from .datasets import DEFAULT_MAX_UPLOAD_MB
-from .filters import View, filter_events, theme_counts
+from .core.model import Timeline, ValidationError
+from .core.query import View, filter_events, theme_counts
+from .io import cache
+from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -41,18 +42,21 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
-def load_or_exit(path: Path, background_cache: bool = False) -> Timeline:
-    """The validated timeline, or the list of problems on stderr and exit status 1."""
+def load_or_exit(path: Path, background_cache: bool = False) -> tuple[Timeline, threading.Thread | None]:
+    """The validated timeline (and the thread writing its cache, with ``background_cache``), or the
+    list of problems on stderr and exit status 1."""
     try:
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
         big = False
     progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
     try:
-        return cache.load(path, progress=progress, background=background_cache)
+        if background_cache:
+            return cache.load_in_background(path, progress=progress)
+        return cache.load(path, progress=progress), None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
-        raise SystemExit(1)
+        raise SystemExit(1) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,8 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def file_arg(sp: argparse.ArgumentParser, optional: bool = True) -> None:
         if optional:
-            sp.add_argument("file", nargs="?", type=Path, default=None,
-                            help="events CSV (default: data/events.csv)")
+            sp.add_argument("file", nargs="?", type=Path, default=None, help="events CSV (default: data/events.csv)")
         else:
             sp.add_argument("file", type=Path, help="events CSV")
         sp.add_argument("--title", help="title shown above the timeline")
@@ -72,18 +75,34 @@ def _parser() -> argparse.ArgumentParser:
     file_arg(s)
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
     s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    s.add_argument("--debug", action="store_true",
-                   help="Dash's development server in debug mode (never on a public address)")
-    s.add_argument("--workers", type=int, default=1,
-                   help="gunicorn worker processes (default 1); each answers any request")
-    s.add_argument("--max-upload-mb", type=int, default=DEFAULT_MAX_UPLOAD_MB,
-                   help=f"largest file a user may open in the browser (default {DEFAULT_MAX_UPLOAD_MB})")
-    s.add_argument("--upload-dir", type=Path, default=None,
-                   help="where uploaded files are kept (default: a folder in the system's temp dir)")
+    s.add_argument(
+        "--debug", action="store_true", help="Dash's development server in debug mode (never on a public address)"
+    )
+    s.add_argument(
+        "--workers", type=int, default=1, help="gunicorn worker processes (default 1); each answers any request"
+    )
+    s.add_argument(
+        "--max-upload-mb",
+        type=int,
+        default=DEFAULT_MAX_UPLOAD_MB,
+        help=f"largest file a user may open in the browser (default {DEFAULT_MAX_UPLOAD_MB})",
+    )
+    s.add_argument(
+        "--upload-dir",
+        type=Path,
+        default=None,
+        help="where uploaded files are kept (default: a folder in the system's temp dir)",
+    )
 
     e = sub.add_parser("export", help="write the timeline for some filters to PNG, SVG, PDF, CSV or HTML")
     file_arg(e)
-    e.add_argument("-o", "--output", required=True, type=Path, help="output file: .png, .svg, .pdf, .csv (the filtered events) or .html (interactive)")
+    e.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        type=Path,
+        help="output file: .png, .svg, .pdf, .csv (the filtered events) or .html (interactive)",
+    )
     e.add_argument("--themes", help="comma-separated themes to show (default: all)")
     e.add_argument("--from", dest="date_from", default="", help="first date, e.g. 1945 or -490")
     e.add_argument("--to", dest="date_to", default="", help="last date, e.g. 2000-06")
@@ -102,35 +121,43 @@ def main(argv: list[str] | None = None) -> int:
     title = args.title or default_title(path)
     if args.command == "validate":
         return _validate(path)
-    timeline = load_or_exit(path, background_cache=args.command == "serve")
+    timeline, cache_writer = load_or_exit(path, background_cache=args.command == "serve")
     if args.command == "export":
         return _export(timeline, args, title)
-    return _serve(timeline, args, title)
+    return _serve(timeline, args, title, cache_writer)
 
 
 def _validate(path: Path) -> int:
-    timeline = load_or_exit(path)
+    timeline, _ = load_or_exit(path)
     ev = timeline.events
     counts = theme_counts(timeline, filter_events(timeline, View()))
-    from .dates import format_dates
+    from .core.dates import format_dates
+
     span = format_dates([ev["start"].min()], [0])[0]
     end = format_dates([ev["last"].max()], [0])[0]
-    print(f"{path.name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
-          f"{span} to {end}")
+    print(
+        f"{path.name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
+        f"{span} to {end}"
+    )
     print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     return 0
 
 
 def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
-    from .export import export_format, export_view, stop_export_server
-    from .files import write_atomic
+    from .io.files import write_atomic
+    from .render.exports import export_format, export_view
+    from .render.images import stop_export_server
+
     themes = None
     if args.themes:
         wanted = [t.strip().lower() for t in args.themes.split(",") if t.strip()]
         unknown = [t for t in wanted if t not in timeline.themes]
         if unknown:
-            print(f"timeline export: unknown theme{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-                  f"the file has: {', '.join(timeline.themes)}", file=sys.stderr)
+            print(
+                f"timeline export: unknown theme{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                f"the file has: {', '.join(timeline.themes)}",
+                file=sys.stderr,
+            )
             return 2
         themes = tuple(t for t in timeline.themes if t in wanted)
     view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search)
@@ -144,37 +171,35 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
         return 2
     finally:
         stop_export_server()
-    print(f"wrote {args.output} ({fmt.upper()}, {len(rows):,} of {len(timeline.events):,} events, "
-          f"{len(data):,} bytes)")
+    print(f"wrote {args.output} ({fmt.upper()}, {len(rows):,} of {len(timeline.events):,} events, {len(data):,} bytes)")
     return 0
 
 
-def _wait_for_cache_writer() -> None:
-    """Workers are forked processes: let the cache finish writing first, so no thread is cut off."""
-    import threading
-    for thread in threading.enumerate():
-        if thread.name == "timeline-cache":
-            thread.join()
+def _serve(
+    timeline: Timeline, args: argparse.Namespace, title: str | None, cache_writer: threading.Thread | None
+) -> int:
+    from .web.app import create_app
+    from .web.datasets import UnsafeUploadDir
 
-
-def _serve(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
-    from .app import create_app
-    from .datasets import UnsafeUploadDir
     try:
         app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
     except UnsafeUploadDir as exc:
         print(f"timeline serve: {exc}", file=sys.stderr)
         return 1
-    from .app import warm_up
-    from .server import run
+    from .web.app import warm_up
+    from .web.server import run
+
     workers = max(1, args.workers)
     forks = not args.debug
-    if forks:
-        _wait_for_cache_writer()
+    if forks and cache_writer is not None:
+        cache_writer.join()  # workers are forked processes: no thread may be cut off mid-write
     warm_up(timeline, background=not forks)
-    print(f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
-          + (f" with {workers} workers" if workers > 1 else "") + ("  [debug mode]" if args.debug else ""),
-          flush=True)
+    print(
+        f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
+        + (f" with {workers} workers" if workers > 1 else "")
+        + ("  [debug mode]" if args.debug else ""),
+        flush=True,
+    )
     run(app, args.host, args.port, workers=workers, debug=args.debug)
     return 0
 

@@ -27,8 +27,12 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}/"
         # The server logs every request: to a file, never to a pipe nobody reads (it would fill and block).
         self.log = tempfile.NamedTemporaryFile(prefix="timeline-server-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([sys.executable, "-m", "dashboard", "serve", str(csv_path), "--port",
-                                      str(self.port), *extra], stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "serve", str(csv_path), "--port", str(self.port), *extra],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -4,15 +4,17 @@ import sys
 import pytest
 
 from dashboard.cli import main
-from dashboard.data import load_timeline
-from dashboard.export import export_view, render_view
-from dashboard.filters import View
+from dashboard.core.query import View
+from dashboard.io.formats import load_timeline
+from dashboard.render.exports import export_view
+from dashboard.render.images import render_view
 from tests.conftest import DATASET, ROOT
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "dashboard", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_validate_ok_summarises(small_csv):
@@ -43,8 +45,20 @@ def test_serve_and_export_refuse_an_invalid_file(write_csv, tmp_path, command):
 
 def test_export_writes_the_same_figure_as_the_app(small_csv, tmp_path):
     out = tmp_path / "chart.png"
-    r = run("export", small_csv, "-o", out, "--themes", "security,trade", "--from", "1945", "--to", "2000",
-            "--search", "treaty")
+    r = run(
+        "export",
+        small_csv,
+        "-o",
+        out,
+        "--themes",
+        "security,trade",
+        "--from",
+        "1945",
+        "--to",
+        "2000",
+        "--search",
+        "treaty",
+    )
     assert r.returncode == 0, r.stderr
     assert "1 of 7 events" in r.stdout
     tl = load_timeline(small_csv)
@@ -73,11 +87,14 @@ def test_export_csv_and_html_by_extension_are_the_apps_files(small_csv, tmp_path
         assert b"Plotly.newPlot" in out.read_bytes() and b"Perry arrives" in out.read_bytes()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-o", "x.jpg"], "must end in .png, .svg, .pdf, .csv or .html"),
-    (["-o", "x.png", "--themes", "nope"], "unknown theme nope"),
-    (["-o", "x.png", "--from", "51"], "From: '51' is not a valid date"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "x.jpg"], "must end in .png, .svg, .pdf, .csv or .html"),
+        (["-o", "x.png", "--themes", "nope"], "unknown theme nope"),
+        (["-o", "x.png", "--from", "51"], "From: '51' is not a valid date"),
+    ],
+)
 def test_export_usage_errors_are_clear(small_csv, tmp_path, capsys, args, message):
     assert main(["export", str(small_csv), *args]) == 2
     assert message in capsys.readouterr().err
@@ -91,5 +108,6 @@ def test_default_file_is_the_shipped_dataset(tmp_path):
 
 def test_serve_defaults_are_safe():
     from dashboard.cli import _parser
+
     args = _parser().parse_args(["serve"])
     assert (args.host, args.port, args.debug) == ("127.0.0.1", 8050, False)

@@ -7,11 +7,17 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.servers import Server  # noqa: F401  (the browser tests start theirs from here)
+from tests.servers import Server
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 BROWSER_CSV = """id,date,end_date,title,themes,description,actors,location,source,importance,kind
 perry,1853-07-08,,Perry arrives at Uraga,diplomacy;security,Black ships arrive.,Matthew C. Perry,"Uraga, Japan",https://history.state.gov/milestones/1830-1860/opening-to-japan,5,
@@ -73,8 +79,9 @@ def plotted(page) -> dict[str, int]:
 def wait_for_graph(page, count_text: str | None = None) -> None:
     page.wait_for_selector("#timeline .js-plotly-plot .main-svg", state="attached", timeout=20000)
     if count_text is not None:
-        page.wait_for_function("t => document.querySelector('#match-count').textContent.includes(t)",
-                               arg=count_text, timeout=20000)
+        page.wait_for_function(
+            "t => document.querySelector('#match-count').textContent.includes(t)", arg=count_text, timeout=20000
+        )
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20000)
 
 
@@ -84,4 +91,5 @@ def write_csv_session(tmp_path):
         path = tmp_path / name
         path.write_text(text, encoding="utf-8")
         return path
+
     return write

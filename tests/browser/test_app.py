@@ -6,10 +6,10 @@ import struct
 
 import pytest
 
-from dashboard.data import load_timeline
-from dashboard.dates import parse_date
-from dashboard.export import render_view
-from dashboard.filters import View
+from dashboard.core.dates import parse_date
+from dashboard.core.query import View
+from dashboard.io.formats import load_timeline
+from dashboard.render.images import render_view
 from tests.browser.conftest import plotted, wait_for_graph
 
 pytestmark = pytest.mark.browser
@@ -52,13 +52,18 @@ def test_empty_result_is_said_plainly(server, page):
 
 def point_position(page, name: str, title: str) -> tuple[float, float]:
     """Screen position of the point whose hover title is ``title`` in trace ``name``."""
-    return tuple(page.evaluate("""([name, title]) => {
+    return tuple(
+        page.evaluate(
+            """([name, title]) => {
         const gd = document.querySelector('#timeline .js-plotly-plot');
         const fl = gd._fullLayout, box = gd.getBoundingClientRect();
         const t = gd._fullData.find(d => d.name === name && d.type === 'scatter');
         const i = t.customdata.findIndex(c => c[1] === title);
         return [box.left + fl._size.l + fl.xaxis.d2p(t.x[i]), box.top + fl._size.t + fl.yaxis.d2p(t.y[i])];
-    }""", [name, title]))
+    }""",
+            [name, title],
+        )
+    )
 
 
 def test_hover_and_click_show_the_event(server, page):
@@ -119,8 +124,7 @@ def test_download_png_is_the_filtered_view(server, page, browser_csv):
     width, height = struct.unpack(">II", data[16:24])
     assert width >= 1600 and height > 400
     tl = load_timeline(browser_csv)
-    expected = render_view(tl, View(themes=("security", "war"), start="1900"), "png",
-                           title="Browser test timeline")
+    expected = render_view(tl, View(themes=("security", "war"), start="1900"), "png", title="Browser test timeline")
     assert data == expected
 
 
@@ -132,7 +136,7 @@ def test_labels_do_not_overlap(server, page):
         .map(r => [r.left, r.top, r.right, r.bottom])""")
     assert len(boxes) >= 6
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             overlap = min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
             assert not overlap, (a, b)
 
@@ -151,8 +155,11 @@ def test_all_and_none_buttons(server, page):
 
 def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
     from tests.browser.conftest import Server
-    path = write_csv_session("date,title,themes,importance\n-490,Battle of Marathon,war,5\n"
-                             "0476,End of the Western Empire,politics,5\n2015-04-29,Abe in Congress,politics,5\n")
+
+    path = write_csv_session(
+        "date,title,themes,importance\n-490,Battle of Marathon,war,5\n"
+        "0476,End of the Western Empire,politics,5\n2015-04-29,Abe in Congress,politics,5\n"
+    )
     srv = Server(path)
     try:
         page = browser.new_page(viewport={"width": 1440, "height": 900})
@@ -164,8 +171,11 @@ def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
             return gd._fullData.filter(t => t.type === 'scatter').flatMap(t => Array.from(t.x).map(
                 x => [x, fl.xaxis.d2p(x), fl._size.w]));
         }""")
-        assert sorted(x for x, _, _ in xs) == [parse_date("-490")[0], parse_date("0476")[0],
-                                                parse_date("2015-04-29")[0]]
+        assert sorted(x for x, _, _ in xs) == [
+            parse_date("-490")[0],
+            parse_date("0476")[0],
+            parse_date("2015-04-29")[0],
+        ]
         for _, px, width in xs:
             assert 0 <= px <= width  # drawn inside the plot, not dropped
         ticks = page.locator("#timeline .xtick text").all_text_contents()

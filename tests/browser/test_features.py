@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.data import parse_events
+from dashboard.io.formats import parse_events
 from tests.browser.conftest import Server, plotted, wait_for_graph
 
 pytestmark = pytest.mark.browser
@@ -20,6 +20,9 @@ TJS_JSON = """{"title": {"text": {"headline": "My <b>TimelineJS</b> story"}},
    "text": {"headline": "Kanagawa", "text": "<blockquote>Treaty</blockquote>"}, "group": "Diplomacy"}],
  "eras": [{"start_date": {"year": "1853"}, "end_date": {"year": "1868"}, "text": {"headline": "Bakumatsu"}}]}
 """
+
+
+TITLE_CELLS = "#table .ag-row .ag-cell[col-id=title]"
 
 
 def upload(page, path, text: str | None = None):
@@ -80,7 +83,7 @@ def test_timelinejs_json_upload_with_safe_html(server, page, tmp_path):
     wait_for_graph(page, "2 of 2 events match")
     assert page.locator("#page-title").text_content() == "My TimelineJS story"
     assert "Bakumatsu" in page.locator("#timeline .annotation").all_text_contents()
-    page.locator("#table td[data-dash-column=title]").filter(has_text="Marathon").click()
+    page.locator(TITLE_CELLS).filter(has_text="Marathon").click()
     page.wait_for_selector("#details h2")
     details = page.locator("#details")
     assert details.locator("h2").text_content() == "Marathon"
@@ -89,40 +92,90 @@ def test_timelinejs_json_upload_with_safe_html(server, page, tmp_path):
     assert hrefs == ["https://example.org/m"]
     assert page.evaluate("() => window.__pwned") is None and dialogs == []
     assert details.locator("script, img, [onerror]").count() == 0
-    page.locator("#table td[data-dash-column=title]").filter(has_text="Kanagawa").click()
+    page.locator(TITLE_CELLS).filter(has_text="Kanagawa").click()
     page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Kanagawa'")
     assert "Spring 1854" in page.locator("#details .when").text_content()
     assert page.locator("#details blockquote").text_content() == "Treaty"
 
 
 def table_titles(page) -> list[str]:
-    return page.locator("#table td[data-dash-column=title]").all_text_contents()
+    return page.locator(TITLE_CELLS).all_text_contents()
+
+
+def wait_for_titles(page, count: int) -> None:
+    page.wait_for_function("n => document.querySelectorAll('%s').length === n" % TITLE_CELLS, arg=count)
 
 
 def test_table_follows_filters_and_selection(server, page):
     page.goto(server.url)
     wait_for_graph(page, "10 of 10")
-    page.wait_for_function("() => document.querySelectorAll('#table td[data-dash-column=title]').length === 10")
+    wait_for_titles(page, 10)
     assert table_titles(page)[0] == "Perry arrives at Uraga"  # by date
+    assert "1 to 10 of 10" in page.locator("#table .ag-paging-panel").text_content()
     page.fill("#search", "treaty")
     page.press("#search", "Enter")
     wait_for_graph(page, "3 of 10")
-    page.wait_for_function("() => document.querySelectorAll('#table td[data-dash-column=title]').length === 3")
+    wait_for_titles(page, 3)
     assert table_titles(page) == ["Convention of Kanagawa", "Treaty of Portsmouth", "Security Treaty signed"]
-    # sort by title, descending, with the keyboard-reachable header control
-    page.locator("#table th[data-dash-column=title] .column-header--sort").click()
-    page.locator("#table th[data-dash-column=title] .column-header--sort").click()
-    page.wait_for_function("() => (document.querySelector('#table td[data-dash-column=title]') || {})"
-                           ".textContent === 'Treaty of Portsmouth'")
+    assert "1 to 3 of 3" in page.locator("#table .ag-paging-panel").text_content()
+    # sort by title, descending, with the header (reached by Tab, sorted by Enter as well as a click)
+    header = page.locator("#table .ag-header-cell[col-id=title]")
+    header.click()
+    page.wait_for_function(
+        "s => (document.querySelector(s) || {}).textContent === 'Convention of Kanagawa'", arg=TITLE_CELLS
+    )
+    header.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "s => (document.querySelector(s) || {}).textContent === 'Treaty of Portsmouth'", arg=TITLE_CELLS
+    )
+    assert header.get_attribute("aria-sort") == "descending"
     # a row selects the event; the chart's selection highlights the row
-    page.locator("#table td[data-dash-column=title]").filter(has_text="Security Treaty signed").click()
-    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Security Treaty signed'")
-    cell = page.locator("#table tr").filter(has_text="Security Treaty signed").locator("td[data-dash-column=when]")
-    page.wait_for_function("e => getComputedStyle(e).backgroundColor === 'rgb(253, 232, 215)'",
-                           arg=cell.element_handle())
-    # keyboard: arrow keys move between cells
+    page.locator(TITLE_CELLS).filter(has_text="Security Treaty signed").click()
+    page.wait_for_function(
+        "() => (document.querySelector('#details h2') || {}).textContent === 'Security Treaty signed'"
+    )
+    row = page.locator("#table .ag-row").filter(has_text="Security Treaty signed")
+    page.wait_for_function(
+        "e => getComputedStyle(e).backgroundColor === 'rgb(253, 232, 215)'", arg=row.element_handle()
+    )
+    assert page.locator("#table .ag-row.table-selected").count() == 1
+    # keyboard: arrow keys move between rows, Enter selects the row
     page.keyboard.press("ArrowUp")
-    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent !== 'Security Treaty signed'")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Treaty of Portsmouth'")
+    page.wait_for_function(
+        "() => (document.querySelector('#table .ag-row.table-selected') || {}).textContent?.includes('Portsmouth')"
+    )
+    assert page.locator("#table .ag-row.table-selected").count() == 1
+    assert page.errors == []
+
+
+def test_table_pages_on_the_server_and_follows_the_chart(server, page, tmp_path):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    rows = "".join(f"e{i},{1901 + i},Event {i + 1:02d},{'war' if i % 3 else 'trade'},\n" for i in range(30))
+    upload(page, tmp_path / "thirty.csv", "id,date,title,themes,description\n" + rows)
+    wait_for_graph(page, "30 of 30 events match")
+    pager = page.locator("#table .ag-paging-panel")
+    page.wait_for_function("e => e.textContent.includes('1 to 12 of 30')", arg=pager.element_handle())
+    assert table_titles(page) == [f"Event {i:02d}" for i in range(1, 13)]
+    page.get_by_role("button", name="Next Page").click()
+    page.wait_for_function("s => (document.querySelector(s) || {}).textContent === 'Event 13'", arg=TITLE_CELLS)
+    assert "13 to 24 of 30" in pager.text_content()
+    # a new view goes back to page 1
+    page.get_by_label("Trade (10)").uncheck()
+    wait_for_graph(page, "20 of 30 events match")
+    page.wait_for_function("e => e.textContent.includes('1 to 12 of 20')", arg=pager.element_handle())
+    assert table_titles(page)[0] == "Event 02"
+    # selecting an event elsewhere (as a click on the chart does) brings its page and marks its row
+    page.evaluate("() => window.dash_clientside.set_props('selected', {data: 28})")  # Event 29: 19th of 20
+    page.wait_for_function("e => e.textContent.includes('13 to 20 of 20')", arg=pager.element_handle())
+    marked = page.locator("#table .ag-row.table-selected")
+    marked.wait_for()
+    assert marked.locator(".ag-cell[col-id=title]").text_content() == "Event 29"
+    assert page.locator("#details h2").text_content() == "Event 29"
+    assert page.errors == []
 
 
 def test_overview_strip_sets_the_visible_range(server, page):
@@ -140,7 +193,8 @@ def test_overview_strip_sets_the_visible_range(server, page):
     page.wait_for_function("() => location.search.includes('x0=')")
     wait_for_graph(page, "10 of 10")
     rng = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range")
-    from dashboard.dates import parse_axis_value, parse_date
+    from dashboard.core.dates import parse_axis_value, parse_date
+
     assert parse_axis_value(rng[0]) >= parse_date("1930")[0]  # zoomed into the later part of the span
     shapes = page.evaluate("() => document.querySelector('#overview .js-plotly-plot').layout.shapes.length")
     assert shapes == 1  # the visible range, shaded on the strip

@@ -35,7 +35,11 @@ def test_markup_in_user_text_is_shown_literally_and_never_runs(xss_server, page)
     wait_for_graph(page, "3 of 3")
     labels = page.locator("#timeline .annotation").all_text_contents()
     assert XSS_TITLE in labels and "<img src=x onerror=alert(5)>" in labels  # visible, as text
-    page.locator("#table td[data-dash-column=title]").first.click()
+    cells = page.locator("#table .ag-row .ag-cell[col-id=title]")
+    cells.first.wait_for()
+    assert XSS_TITLE in cells.all_text_contents()  # the grid shows it as text too
+    assert page.locator("#table img, #table script, #table b").count() == 0
+    cells.first.click()
     page.wait_for_selector("#details h2")
     assert page.locator("#details h2").text_content() == XSS_TITLE
     details = page.locator("#details").text_content()
@@ -90,12 +94,13 @@ def test_two_sessions_do_not_see_each_other_uploads(server, browser, tmp_path):
         path = tmp_path / f"{who}.csv"
         path.write_text(f"date,title,themes\n1990,{who} secret,{who}\n1991,{who} second,{who}\n", encoding="utf-8")
         pages.append((who, page, path))
-    for who, page, path in pages:  # both upload, one right after the other
+    for _who, page, path in pages:  # both upload, one right after the other
         page.set_input_files("#upload input[type=file]", str(path))
     for who, page, _ in pages:
         wait_for_graph(page, "2 of 2 events match")
         assert plotted(page) == {who.capitalize(): 2}
-        titles = page.locator("#table td[data-dash-column=title]").all_text_contents()
+        page.wait_for_function("() => document.querySelectorAll('#table .ag-row .ag-cell[col-id=title]').length === 2")
+        titles = page.locator("#table .ag-row .ag-cell[col-id=title]").all_text_contents()
         assert titles == [f"{who} secret", f"{who} second"]
     # a third visitor sees the served file, not the uploads
     third = browser.new_page()

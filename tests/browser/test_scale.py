@@ -1,12 +1,13 @@
-"""A 200,000-event file in the browser: density first, individual events after zooming in."""
+"""A 200,000-event file in the browser: density first, individual events after zooming in; the table
+pages through all of them on the server."""
 
 from __future__ import annotations
 
 import pyarrow.csv as pacsv
 import pytest
 
-from benchmarks.generate import generate
 from tests.browser.conftest import Server, wait_for_graph
+from tests.synthetic import generate
 
 pytestmark = pytest.mark.browser
 
@@ -40,11 +41,12 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
     wait_for_graph(page, "200,000 of 200,000 events match")
     assert "heatmap" in trace_types(page)
     # hovering a density cell tells how many events it holds
-    for step in range(8):
+    for _ in range(8):
         before = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()")
         drag_zoom(page, 0.45, 0.55)
-        page.wait_for_function("b => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()"
-                               " !== b", arg=before)
+        page.wait_for_function(
+            "b => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join() !== b", arg=before
+        )
         # the server's figure for the new range has arrived (its range is the one in the shared URL)
         page.wait_for_function("""() => {
             const r = document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range;
@@ -78,3 +80,10 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
     assert page.locator("#details h2").text_content()
     assert "Delegates led by" in page.locator("#details .description").text_content()
     assert page.locator("#details a").get_attribute("href").startswith("https://example.org/archive/ev-")
+    # the table, paged on the server, moves to the page holding the clicked event and marks its row
+    marked = page.locator("#table .ag-row.table-selected .ag-cell[col-id=title]")
+    marked.wait_for(timeout=20000)
+    assert marked.text_content() == page.locator("#details h2").text_content()
+    pager = page.locator("#table .ag-paging-panel").text_content()
+    assert "of 200,000" in pager and "Page 1 of" not in pager
+    assert page.locator("#table .ag-row .ag-cell[col-id=title]").count() == 12

@@ -1,0 +1,137 @@
+"""The timeline model: validated events and eras (:class:`Timeline`), and what can be wrong with an
+input (:class:`Problem`, :class:`ValidationError`). Plain data: no files, no Dash.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = ("date", "title", "themes")
+OPTIONAL_COLUMNS = (
+    "id",
+    "end_date",
+    "description",
+    "actors",
+    "location",
+    "source",
+    "importance",
+    "kind",
+    "display_date",
+    "end_display_date",
+)
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
+"""Free text kept per event. display_date / end_display_date, when given, are shown instead of the
+computed date (TimelineJS's "Display Date")."""
+FORMULA_START = "=+-@\t\r"
+"""A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
+``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""
+NOT_TEXT = ("date", "end_date", "importance", "kind")
+
+THEME_VOCABULARY = {
+    "diplomacy": "treaties, summits, state visits, speeches",
+    "security": "alliances, bases, defence policy",
+    "trade": "commerce, economic agreements and disputes",
+    "war": "armed conflict",
+    "china": "events involving China",
+    "korea": "the Korean peninsula, North Korea included",
+    "memory": "remembrance, reconciliation, apology",
+    "politics": "domestic politics and changes of leader",
+}
+"""The shipped dataset's themes, in lane order. Other files may use any themes."""
+
+MAX_THEMES = 64
+DEFAULT_IMPORTANCE = 3
+KINDS = ("event", "era")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file."""
+
+    line: int | None
+    column: str | None
+    value: str | None
+    expected: str
+
+    def describe(self, source: str = "") -> str:
+        where = [source] if source else []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        head = ", ".join(where)
+        value = ""
+        if self.value is not None:
+            shown = self.value if len(self.value) <= 80 else self.value[:77] + "..."
+            value = f"{shown!r}: " if shown else "(empty): "
+        return f"{head}: {value}expected {self.expected}" if head else f"{value}expected {self.expected}"
+
+
+class ValidationError(Exception):
+    """The input cannot be loaded; ``problems`` says why, all of it."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = sorted(
+            problems, key=lambda p: (p.line or 0, KNOWN_COLUMNS.index(p.column) if p.column in KNOWN_COLUMNS else 99)
+        )
+        super().__init__(self.report(limit=20))
+
+    def report(self, limit: int | None = None) -> str:
+        shown = self.problems if limit is None else self.problems[:limit]
+        n = len(self.problems)
+        lines = [f"{self.source}: {n} problem{'s' if n != 1 else ''} found"]
+        lines += ["  " + p.describe() for p in shown]
+        if len(shown) < n:
+            lines.append(f"  ... and {n - len(shown)} more")
+        return "\n".join(lines)
+
+
+@dataclass
+class Timeline:
+    """A validated set of events and eras.
+
+    ``events`` columns: id, start, last (float64 epoch ms: the first and the last
+    millisecond the event covers), end (epoch ms of the end date's start, NaN for
+    point events), start_prec, end_prec (int8 precision codes), theme_mask (uint64,
+    bit i = ``themes[i]``), importance (int8), title, description, actors,
+    location, source (strings). ``eras`` has the same columns but theme_mask.
+    """
+
+    events: pd.DataFrame
+    themes: list[str]
+    eras: pd.DataFrame
+    source_name: str
+    title: str | None = None
+    extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rich_text: bool = False
+    """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Results derived from this (immutable) table, kept with it: filter results, theme combinations."""
+
+    def theme_names(self, mask: int) -> list[str]:
+        return [t for i, t in enumerate(self.themes) if mask >> i & 1]
+
+    def column(self, name: str) -> np.ndarray:
+        """A numeric events column as a numpy array (no copy)."""
+        values: np.ndarray = self.events[name].to_numpy()
+        return values
+
+    def theme_combinations(self) -> tuple[np.ndarray, np.ndarray]:
+        """(distinct theme masks, each event's index into them): counting per combination and then
+        per lane is how a million events are aggregated in milliseconds."""
+        if "combos" not in self.memo:
+            self.memo["combos"] = np.unique(self.column("theme_mask"), return_inverse=True)
+        combos: tuple[np.ndarray, np.ndarray] = self.memo["combos"]
+        return combos
+
+
+def normalise_column(name: str) -> str:
+    """'End Date ' -> 'end_date': headers as people type them."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lstrip("\ufeff").lower())

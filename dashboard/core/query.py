@@ -1,0 +1,287 @@
+"""What the user is looking at (:class:`View`) and which events it selects.
+
+A view is plain data: themes ticked, a date range as the user typed it, a
+search text and the zoomed x range. It round-trips through a URL query string,
+so a link restores it, and the app, the CLI and the exporter all filter with the
+same function.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TypeVar
+from urllib.parse import parse_qs, urlencode
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import dates, markup
+from .memo import memo_of
+from .model import Timeline
+
+SEARCH_COLUMNS = ("title", "description", "actors", "location")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class View:
+    """Filters plus zoom. ``themes=None`` means every theme; an empty tuple means none."""
+
+    themes: tuple[str, ...] | None = None
+    start: str = ""
+    end: str = ""
+    text: str = ""
+    x_range: tuple[float, float] | None = None
+
+    def to_query(self, all_themes: list[str] | None = None) -> str:
+        """'?themes=security,trade&from=1945&to=2000&q=abe' (empty parts left out)."""
+        params: dict[str, str] = {}
+        if self.themes is not None and (all_themes is None or list(self.themes) != list(all_themes)):
+            params["themes"] = ",".join(self.themes)
+        if self.start.strip():
+            params["from"] = self.start.strip()
+        if self.end.strip():
+            params["to"] = self.end.strip()
+        if self.text.strip():
+            params["q"] = self.text.strip()
+        if self.x_range is not None:
+            params["x0"] = f"{self.x_range[0]:.0f}"
+            params["x1"] = f"{self.x_range[1]:.0f}"
+        return "?" + urlencode(params, safe=",") if params else ""
+
+    @classmethod
+    def from_query(cls, query: str, all_themes: list[str]) -> View:
+        """Parse a query string; unknown themes and malformed zoom values are dropped."""
+        q = parse_qs(query.lstrip("?"), keep_blank_values=True)
+
+        def one(key: str) -> str:
+            return q.get(key, [""])[-1]
+
+        themes: tuple[str, ...] | None = None
+        if "themes" in q:
+            wanted = {t.strip().lower() for t in one("themes").split(",") if t.strip()}
+            themes = tuple(t for t in all_themes if t in wanted)
+        x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
+        return cls(themes=themes, start=one("from"), end=one("to"), text=one("q"), x_range=x_range)
+
+    def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> View:
+        return replace(self, themes=None if themes is None else tuple(themes))
+
+
+def date_bounds(view: View) -> tuple[float, float]:
+    """(first ms, last ms) of the date filter; ValueError names a bad bound."""
+    lo, hi = -np.inf, np.inf
+    if view.start.strip():
+        try:
+            lo = dates.parse_date(view.start)[0]
+        except ValueError as exc:
+            raise ValueError(f"From: {exc}") from None
+    if view.end.strip():
+        try:
+            hi = dates.parse_date(view.end)[2]
+        except ValueError as exc:
+            raise ValueError(f"To: {exc}") from None
+    if lo > hi:
+        raise ValueError(f"From ({view.start.strip()}) is after To ({view.end.strip()})")
+    return lo, hi
+
+
+def theme_bits(timeline: Timeline, themes: tuple[str, ...] | None) -> np.uint64:
+    if themes is None:
+        themes = tuple(timeline.themes)
+    bits = 0
+    for i, t in enumerate(timeline.themes):
+        if t in themes:
+            bits |= 1 << i
+    return np.uint64(bits)
+
+
+def match_without_themes(timeline: Timeline, view: View) -> np.ndarray:
+    """Row indices matching the date range and the text, whatever their themes."""
+    ev = timeline.events
+    lo, hi = date_bounds(view)
+    if np.isfinite(lo) or np.isfinite(hi):
+        keep = (ev["last"].to_numpy() >= lo) & (ev["start"].to_numpy() <= hi)
+        rows = np.flatnonzero(keep)
+    else:
+        rows = np.arange(len(ev))
+    return _text_match(timeline, rows, view.text)
+
+
+FILTER_MEMO_SIZE = 16
+"""Filter and sort results kept per timeline (zooming and panning reuse them)."""
+
+
+def _memoised(timeline: Timeline, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per key and timeline, however many requests ask at once."""
+    return memo_of(timeline.memo, "filters", FILTER_MEMO_SIZE).get(key, compute)
+
+
+def _filter_key(view: View) -> tuple[str, str, tuple[str, ...]]:
+    return view.start.strip(), view.end.strip(), search_terms(view.text)
+
+
+MAX_SEARCH_CHARS = 10_000
+"""Longest search text read at all (a typed query is far shorter)."""
+MAX_SEARCH_WORDS = 12
+"""Most distinct words a search may need (after repeated and contained words are dropped)."""
+MAX_WORD_CHARS = 100
+"""Longest word searched for."""
+
+
+def search_terms(text: str) -> tuple[str, ...]:
+    """The words an event must contain, the fewest that say the same: lower case, no repeats, and no
+    word that is part of another (an event containing 'treaty' contains 'treat'). Longest first, as
+    it is likely the most selective. ValueError past the documented limits."""
+    if len(text) > MAX_SEARCH_CHARS:
+        raise ValueError(f"Search: at most {MAX_SEARCH_CHARS:,} characters (this one has {len(text):,})")
+    words = {w for w in ("".join(ch for ch in t if ch.isprintable()).lower() for t in text.split()) if w}
+    long = [w for w in words if len(w) > MAX_WORD_CHARS]
+    if long:
+        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters (one has {len(long[0]):,})")
+    kept = sorted(words, key=lambda w: (-len(w), w))
+    kept = [w for i, w in enumerate(kept) if not any(w in longer for longer in kept[:i])]
+    if len(kept) > MAX_SEARCH_WORDS:
+        raise ValueError(f"Search: at most {MAX_SEARCH_WORDS} different words (this one has {len(kept)})")
+    return tuple(kept)
+
+
+def filter_events(timeline: Timeline, view: View) -> np.ndarray:
+    """Row indices of the events the view shows: any ticked theme, in the date range, matching the text.
+
+    The cheap numeric filters run first so that text is searched only in what they leave. Results
+    are remembered per timeline, so zooming and panning with the same filters costs nothing here.
+    """
+
+    def compute() -> np.ndarray:
+        rows = _filter(timeline, view)
+        rows.setflags(write=False)
+        return rows
+
+    return _memoised(timeline, ("rows", view.themes, *_filter_key(view)), compute)
+
+
+def facet_counts(timeline: Timeline, view: View) -> dict[str, int]:
+    """Per theme, how many events match the view's dates and text (whatever themes are ticked)."""
+    return _memoised(
+        timeline, ("facets", *_filter_key(view)), lambda: theme_counts(timeline, match_without_themes(timeline, view))
+    )
+
+
+def _filter(timeline: Timeline, view: View) -> np.ndarray:
+    ev = timeline.events
+    bits = theme_bits(timeline, view.themes)
+    lo, hi = date_bounds(view)
+    keep = (ev["theme_mask"].to_numpy() & bits) != 0
+    if np.isfinite(lo) or np.isfinite(hi):
+        keep &= (ev["last"].to_numpy() >= lo) & (ev["start"].to_numpy() <= hi)
+    return _text_match(timeline, np.flatnonzero(keep), view.text)
+
+
+SEARCH_THREADS = 2
+_pools: dict[int, ThreadPoolExecutor] = {}
+
+
+def _search_pool() -> ThreadPoolExecutor:
+    """This process's search threads (a forked server worker must not use its parent's)."""
+    pid = os.getpid()
+    if pid not in _pools:
+        _pools[pid] = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="timeline-search")
+    return _pools[pid]
+
+
+def haystack(timeline: Timeline) -> pa.Array:
+    """Title, description, actors and location of each event in one string (built at the first search).
+
+    One pass over one column is much faster than four, and arrow releases the GIL, so halves
+    of it are searched on both cores at once.
+    """
+
+    def build() -> pa.Array:
+        ev = timeline.events
+        cols = [
+            pa.chunked_array(pa.array(_searchable(timeline, c))).cast(pa.large_string()).combine_chunks()
+            for c in SEARCH_COLUMNS
+            if c in ev
+        ]
+        sep = pa.scalar("\x1f", pa.large_string())
+        return pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
+
+    return memo_of(timeline.memo, "haystack", 1).get("haystack", build)
+
+
+def _searchable(timeline: Timeline, column: str) -> Sequence[str]:
+    """A column's text as readers see it: imported HTML (TimelineJS) without its tags and attributes."""
+    values: Sequence[str] = timeline.events[column].array
+    if not timeline.rich_text:
+        return values
+    return [markup.to_plain(v) if markup.looks_like_html(v) else v for v in values]
+
+
+def _contains(hay: pa.Array, term: str) -> np.ndarray:
+    def part(a: pa.Array) -> np.ndarray:
+        found: np.ndarray = pc.match_substring(a, term, ignore_case=True).to_numpy(zero_copy_only=False)
+        return found
+
+    n = len(hay)
+    if n < 100_000:
+        return part(hay)
+    cut = n // SEARCH_THREADS
+    pieces = [hay.slice(i * cut, cut if i < SEARCH_THREADS - 1 else n - i * cut) for i in range(SEARCH_THREADS)]
+    return np.concatenate(list(_search_pool().map(part, pieces)))
+
+
+def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:
+    """The rows where every word of ``text`` occurs, in any case, in the searchable columns.
+
+    Each word narrows the rows the next one searches, and the search stops as soon as none is left."""
+    terms = search_terms(text)
+    if not terms or len(rows) == 0:
+        return rows
+    hay = haystack(timeline)
+    if len(rows) * 4 >= len(hay):  # most rows: the first word over the whole column, no gather
+        ok = np.zeros(len(hay), dtype=bool)
+        ok[rows] = True
+        ok &= _contains(hay, terms[0])
+        rows, terms = np.flatnonzero(ok), terms[1:]
+        if not terms or len(rows) == 0:
+            return rows
+    part = hay.take(pa.array(rows))
+    for term in terms:
+        keep = _contains(part, term)
+        rows = rows[keep]
+        if len(rows) == 0:
+            break
+        part = part.filter(pa.array(keep))
+    return rows
+
+
+SORT_COLUMNS = {"when": "start", "title": "title", "location": "location", "themes": "theme_mask"}
+
+
+def sorted_rows(timeline: Timeline, view: View, rows: np.ndarray, column: str, descending: bool) -> np.ndarray:
+    """``rows`` ordered for the table (by date unless told otherwise); remembered like the filters."""
+    field = SORT_COLUMNS.get(column, "start")
+
+    def compute() -> np.ndarray:
+        values = timeline.events[field].iloc[rows] if len(rows) else timeline.events[field].iloc[:0]
+        if field in ("start", "theme_mask"):
+            order = np.argsort(values.to_numpy(), kind="stable")
+        else:
+            order = pc.sort_indices(pa.array(values.array)).to_numpy()
+        out = rows[order[::-1] if descending else order]
+        out.setflags(write=False)
+        return out
+
+    return _memoised(timeline, ("sorted", view.themes, *_filter_key(view), field, descending), compute)
+
+
+def theme_counts(timeline: Timeline, rows: np.ndarray) -> dict[str, int]:
+    """How many of ``rows`` carry each theme."""
+    masks = timeline.events["theme_mask"].to_numpy()[rows]
+    return {t: int(np.count_nonzero((masks >> np.uint64(i)) & np.uint64(1))) for i, t in enumerate(timeline.themes)}

@@ -1,0 +1,155 @@
+"""A columnar cache beside each large CSV, so that reopening a million events takes under a second.
+
+The cache is an Arrow IPC file holding the validated table; it is keyed by the
+CSV's size and modification time (and this format's version), rebuilt whenever
+they change, written atomically, and only ever read memory-mapped. The CSV itself
+is never written. Where the CSV's folder is read-only the cache goes to
+``~/.cache/timeline``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..core.model import Problem, Timeline, ValidationError
+from .files import atomic_file
+from .formats import parse_events, read_file
+
+CACHE_VERSION = 2
+CACHE_MIN_BYTES = 1 << 20
+"""Smaller files load in milliseconds: no cache for them."""
+EXTRA_PREFIX = "extra:"
+
+Progress = Callable[[str], None]
+
+
+def cache_paths(csv_path: Path) -> list[Path]:
+    """Beside the CSV first, then the user's cache folder."""
+    user = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timeline"
+    digest = hashlib.sha1(str(csv_path.resolve()).encode()).hexdigest()[:16]
+    return [csv_path.with_name(f".{csv_path.name}.timeline-cache"), user / f"{digest}.arrow"]
+
+
+def _key(stat: os.stat_result) -> dict[str, int]:
+    return {"version": CACHE_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def load(path: str | Path, progress: Progress | None = None, use_cache: bool = True) -> Timeline:
+    """Load a CSV, from its cache when the cache matches the file; build the cache otherwise."""
+    return _load(Path(path), progress, use_cache, background=False)[0]
+
+
+def load_in_background(path: str | Path, progress: Progress | None = None) -> tuple[Timeline, threading.Thread | None]:
+    """Like :func:`load`, but a new cache is written by the thread returned (None if none is written),
+    so a server can start serving at once; join it before forking workers."""
+    return _load(Path(path), progress, True, background=True)
+
+
+def _load(
+    path: Path, progress: Progress | None, use_cache: bool, background: bool
+) -> tuple[Timeline, threading.Thread | None]:
+    say = progress or (lambda _msg: None)
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise ValidationError(
+            path.name, [Problem(None, None, str(path), f"a readable file ({exc.strerror or exc})")]
+        ) from None
+    cacheable = use_cache and stat.st_size >= CACHE_MIN_BYTES
+    if cacheable:
+        for candidate in cache_paths(path):
+            timeline = _read(candidate, _key(stat), path.name)
+            if timeline is not None:
+                say(f"{len(timeline.events):,} events from the cache {candidate}")
+                return timeline, None
+    t0 = time.perf_counter()
+    say(f"reading {path.name} ({stat.st_size / 1e6:,.1f} MB)")
+    data = read_file(path)
+    timeline = parse_events(data, path.name)
+    say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
+    writer = None
+    if cacheable:
+        if background:
+            writer = threading.Thread(target=_store, args=(path, timeline, _key(stat), say), name="timeline-cache")
+            writer.start()
+        else:
+            _store(path, timeline, _key(stat), say)
+    return timeline, writer
+
+
+def _store(path: Path, timeline: Timeline, key: dict[str, int], say: Progress) -> None:
+    for candidate in cache_paths(path):
+        try:
+            candidate.parent.mkdir(parents=True, exist_ok=True)
+            _write(candidate, timeline, key)
+            say(f"wrote the cache {candidate}")
+            return
+        except OSError:
+            continue
+
+
+def _write(target: Path, timeline: Timeline, key: dict[str, int]) -> None:
+    ev = timeline.events
+    if len(timeline.eras):
+        eras = timeline.eras.assign(theme_mask=np.zeros(len(timeline.eras), dtype=np.uint64))[ev.columns]
+        ev = pd.concat([ev, eras], ignore_index=True)
+    table = pa.Table.from_pandas(ev, preserve_index=False)
+    is_era = np.zeros(len(ev), dtype=bool)
+    is_era[len(timeline.events) :] = True
+    table = table.append_column("_era", pa.array(is_era))
+    pad = [""] * len(timeline.eras)
+    for col in timeline.extras.columns:
+        values = pa.array(timeline.extras[col].astype("str"), type=pa.string())
+        table = table.append_column(EXTRA_PREFIX + str(col), pa.concat_arrays([values, pa.array(pad, pa.string())]))
+    meta = {**key, "themes": timeline.themes, "title": timeline.title, "rich_text": timeline.rich_text}
+    table = table.replace_schema_metadata({b"timeline": json.dumps(meta).encode()})
+    with atomic_file(target, durable=False) as fh, pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
+        writer.write_table(table)
+
+
+def _read(candidate: Path, key: dict[str, int], name: str) -> Timeline | None:
+    try:
+        source = pa.memory_map(str(candidate), "r")
+        table = pa.ipc.open_file(source).read_all()
+        meta = json.loads((table.schema.metadata or {}).get(b"timeline", b"{}"))
+    except (OSError, pa.ArrowException, ValueError):
+        return None
+    if any(meta.get(k) != v for k, v in key.items()):
+        return None
+    era = table["_era"].to_numpy()
+    extra_cols = [c for c in table.column_names if c.startswith(EXTRA_PREFIX)]
+    frame = table.drop_columns(["_era", *extra_cols]).to_pandas()
+    for col in frame.columns:
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype("str")
+    if era.any():
+        events = frame[~era].reset_index(drop=True)
+        eras = frame[era].drop(columns=["theme_mask"]).reset_index(drop=True)
+    else:
+        events, eras = frame, frame.iloc[:0].drop(columns=["theme_mask"])
+    extras = pd.DataFrame(
+        {
+            c[len(EXTRA_PREFIX) :]: pd.Series(table[c].to_pandas(), dtype="str")[~era].reset_index(drop=True)
+            for c in extra_cols
+        },
+        index=range(len(events)),
+    )
+    return Timeline(
+        events=events,
+        themes=list(meta["themes"]),
+        eras=eras,
+        source_name=name,
+        title=meta.get("title"),
+        extras=extras,
+        rich_text=bool(meta.get("rich_text")),
+    )

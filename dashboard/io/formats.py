@@ -1,0 +1,48 @@
+"""Any input file to a validated :class:`Timeline`: the format is recognised by its content, read by
+its reader into a table of strings, and checked by the one validator every format shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..core.model import Problem, Timeline, ValidationError
+from ..core.validation import validate_table
+from . import csv_reader, timelinejs
+from .decode import CSV_FILE, utf8_bytes
+
+
+def read_file(path: Path, name: str | None = None) -> bytes:
+    """A file's bytes; ValidationError (named ``name``, else the file's) if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            name or path.name, [Problem(None, None, str(path), f"a readable file ({exc.strerror or exc})")]
+        ) from None
+
+
+def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeline:
+    """Read a file (path or bytes) into a :class:`Timeline`, or raise ValidationError."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        name = name or path.name
+        data = read_file(path, name)
+    else:
+        data = bytes(source)
+        name = name or "upload"
+    return parse_events(data, name)
+
+
+def parse_events(data: bytes, name: str) -> Timeline:
+    """Validate a file's bytes: the project's CSV, or a TimelineJS spreadsheet (CSV) or JSON."""
+    kind = timelinejs.detect(data)
+    if kind is not None:
+        table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
+        timeline = validate_table(table, problems, name, lambda: lines)
+        timeline.title, timeline.rich_text = title, True
+        return timeline
+    data, offset = utf8_bytes(data, name, CSV_FILE)
+    table, known, problems = csv_reader.read_table(data, offset, name)
+    return validate_table(
+        table, problems, name, lambda: known if known is not None else csv_reader.line_numbers(data, offset)
+    )

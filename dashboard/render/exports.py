@@ -1,0 +1,110 @@
+"""Every export of a view, from the app's download buttons and from ``timeline export``: the images
+(:mod:`.images`), the filtered events as a CSV in the project's own format, and a standalone
+interactive HTML page. Files are written atomically by the caller (:mod:`dashboard.io.files`).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.io as pio
+
+from ..core import dates
+from ..core.model import FORMULA_START, Timeline
+from ..core.query import View, filter_events
+from .figure import FigureOptions, build_figure
+from .images import EXPORT_WIDTH, FORMATS, render_view
+
+EXPORT_FORMATS = (*FORMATS, "csv", "html")
+"""Everything a view can be exported to, from the app and from the command line."""
+
+
+def export_format(path: str | Path) -> str:
+    """'png', 'svg', 'pdf', 'csv' or 'html' from a file name; ValueError otherwise."""
+    ext = Path(path).suffix.lower().lstrip(".")
+    if ext not in EXPORT_FORMATS:
+        raise ValueError(f"cannot export to '{Path(path).name}': the name must end in .png, .svg, .pdf, .csv or .html")
+    return ext
+
+
+def export_view(
+    timeline: Timeline,
+    view: View,
+    fmt: str,
+    title: str | None = None,
+    width: int | None = None,
+    scale: float | None = None,
+) -> bytes:
+    """The view in ``fmt``: the one function behind the app's download buttons and ``timeline export``."""
+    if fmt == "csv":
+        return events_csv(timeline, filter_events(timeline, view))
+    if fmt == "html":
+        return standalone_html(timeline, view, title=title)
+    return render_view(timeline, view, fmt, title=title, width=width or EXPORT_WIDTH, scale=scale)
+
+
+def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
+    """The events at ``rows`` (and every era) as a CSV in the project's own format.
+
+    Loading it again (``timeline validate``) gives the same events: dates keep their precision
+    (``-0490``, ``2015-04``), themes their names, extra columns their values. Text cells that a
+    spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
+    """
+    ev = timeline.events.iloc[rows]
+    themes = [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
+    out = _file_rows(ev, themes, "event")
+    for col in timeline.extras.columns:
+        out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
+    if len(timeline.eras):
+        out = pd.concat([out, _file_rows(timeline.eras, "", "era")], ignore_index=True).fillna("")
+    for col in out.columns:
+        if col not in ("date", "end_date", "importance", "kind"):
+            out[col] = neutralise_formulas(out[col].astype(str))
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.DataFrame:
+    """Events or eras back in the file's columns, dates at their precision."""
+    return pd.DataFrame(
+        {
+            "id": frame["id"].to_numpy(dtype=object),
+            "date": dates.to_iso(frame["start"].to_numpy(), frame["start_prec"].to_numpy()),
+            "end_date": dates.to_iso(frame["end"].to_numpy(), frame["end_prec"].to_numpy()),
+            "title": frame["title"].to_numpy(dtype=object),
+            "themes": themes,
+            **{c: frame[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
+            "importance": frame["importance"].astype(str).to_numpy(dtype=object),
+            "kind": kind,
+            **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
+        }
+    )
+
+
+def neutralise_formulas(values: pd.Series) -> pd.Series:
+    """Prefix ``'`` to cells that start like a spreadsheet formula (and to cells already starting so)."""
+    starts = values.str[:1]
+    risky = starts.isin(list(FORMULA_START)) | ((starts == "'") & values.str[1:2].isin(list(FORMULA_START)))
+    return values.where(~risky, "'" + values)
+
+
+def standalone_html(timeline: Timeline, view: View, title: str | None = None) -> bytes:
+    """The current view as one HTML file that works offline: pan, zoom and hover included."""
+    fig = build_figure(timeline, view, FigureOptions(title=title, width=None))
+    page: str = pio.to_html(
+        fig,
+        full_html=True,
+        include_plotlyjs=True,
+        config={"displaylogo": False, "responsive": True},
+        default_width="100%",
+        default_height=f"{fig['layout']['height']}px",
+        div_id="timeline",
+    )
+    heading = html.escape(title or timeline.title or "Timeline")
+    page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
+    return page.encode("utf-8")

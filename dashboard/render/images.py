@@ -1,0 +1,185 @@
+"""Static images of a view (PNG, SVG, PDF) drawn by plotly.js in a headless Chromium through kaleido.
+
+One browser is kept per process and shared by every request; each export gets a tab and a
+result of its own. The app and the CLI both call :func:`render_view`, so a downloaded image
+and a command-line image of the same view are the same figure, byte for byte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import os
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from ..core.model import Timeline
+from ..core.query import View
+from .figure import Figure, FigureOptions, build_figure
+
+if TYPE_CHECKING:
+    from kaleido import Kaleido
+
+FORMATS = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+EXPORT_WIDTH = 1600
+"""Layout width in px of an exported figure (print and slide size)."""
+PNG_SCALE = 2
+"""PNG pixels per layout px: 3200 px wide, sharp when printed at A4 width."""
+
+EXPORT_TABS = 2
+"""Browser tabs rendering at once in one process (this machine has 2 cores)."""
+EXPORT_TIMEOUT_S = 90
+"""Longest an export may wait for a free tab and render, before the user is told to try again."""
+EXPORT_NICENESS = 10
+KALEIDO_OPTIONS = {"mathjax": False}
+"""No MathJax: kaleido would otherwise fetch it from a CDN, and nothing here downloads at run time."""
+
+
+class ExportBusy(ValueError):
+    """Every tab stayed busy past EXPORT_TIMEOUT_S: the user is asked to try again."""
+
+
+class ExportBrowser:
+    """One headless browser for this process, shared by every request, each getting its own image.
+
+    kaleido's own sync server hands results back through one shared queue, so concurrent callers
+    can receive each other's images. Here every call is a coroutine on the browser's event loop
+    (kaleido gives each a tab of its own, EXPORT_TABS at a time) and its caller waits on that
+    coroutine's own future.
+    """
+
+    def __init__(self, tabs: int = EXPORT_TABS) -> None:
+        self.tabs = tabs
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido: Kaleido | None = None
+        self._closing: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None and self._pid == os.getpid()
+
+    def start(self) -> None:
+        with self._lock:
+            if self.running:
+                return
+            ready = threading.Event()
+            failure: list[BaseException] = []
+            self._thread = threading.Thread(
+                target=self._serve, args=(ready, failure), daemon=True, name="timeline-export-browser"
+            )
+            self._thread.start()
+            ready.wait()
+            if failure:
+                raise failure[0]
+            if not self._pid:
+                atexit.register(self.stop)
+            self._pid = os.getpid()
+            _lower_priority_of_children()
+
+    def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        import kaleido
+
+        async def main() -> None:
+            try:
+                async with kaleido.Kaleido(n=self.tabs, **KALEIDO_OPTIONS) as k:
+                    self._closing = asyncio.Event()
+                    self._kaleido = k
+                    ready.set()
+                    await self._closing.wait()
+            except BaseException as exc:
+                failure.append(exc)
+            finally:
+                self._kaleido = None
+                ready.set()
+
+        self._loop = asyncio.new_event_loop()
+        try:
+            self._loop.run_until_complete(main())
+        finally:
+            self._loop.close()
+
+    def render(self, fig: Figure, fmt: str, width: int, height: int, scale: float) -> bytes:
+        """The figure as ``fmt`` bytes; ExportBusy if no tab was free in time."""
+        self.start()
+        k, loop = self._kaleido, self._loop
+        assert k is not None and loop is not None
+        opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+        future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
+        try:
+            data: bytes = future.result(EXPORT_TIMEOUT_S)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise ExportBusy("the export service is busy: try again in a moment") from None
+        return data
+
+    def stop(self) -> None:
+        with self._lock:
+            if not self.running or self._loop is None or self._closing is None:
+                return
+            self._loop.call_soon_threadsafe(self._closing.set)
+            if self._thread is not None:
+                self._thread.join(30)
+            self._kaleido = None
+
+
+_browser = ExportBrowser()
+
+
+def start_export_server() -> None:
+    """Keep one headless browser for this process: later exports take ~0.15 s instead of ~2 s."""
+    _browser.start()
+
+
+def stop_export_server() -> None:
+    _browser.stop()
+
+
+def _lower_priority_of_children() -> None:
+    """Let the export browser yield the CPU to interactive requests (best effort).
+
+    A PNG at print size costs Chromium about a CPU-second; at normal priority, exports
+    requested by a few users would slow every other user's callbacks.
+    """
+    import psutil
+
+    try:
+        for child in psutil.Process().children(recursive=True):
+            try:
+                child.nice(EXPORT_NICENESS)
+            except psutil.Error:
+                continue
+    except psutil.Error:
+        pass
+
+
+def render_view(
+    timeline: Timeline,
+    view: View,
+    fmt: str = "png",
+    title: str | None = None,
+    width: int = EXPORT_WIDTH,
+    height: int | None = None,
+    scale: float | None = None,
+) -> bytes:
+    """The view as an image file's bytes, at print size."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    fig = build_figure(timeline, view, FigureOptions(title=title, width=width, height=height))
+    if scale is None:
+        scale = PNG_SCALE if fmt == "png" else 1
+    data = _browser.render(fig, fmt, width, fig["layout"]["height"], scale)
+    return _fixed_svg_ids(data) if fmt == "svg" else data
+
+
+_SVG_UID = re.compile(rb'id="defs-([0-9a-f]{6})"')
+
+
+def _fixed_svg_ids(svg: bytes) -> bytes:
+    """plotly.js names an SVG's clip paths after a random id: a fixed one makes exports of one view equal."""
+    found = _SVG_UID.search(svg)
+    return re.sub(rb"(?<=[a-z-])" + found.group(1), b"plotly", svg) if found else svg

@@ -1,0 +1,89 @@
+"""Create the Dash app for one served timeline (the factory the CLI and the tests use)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from dash import Dash
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from ..core.model import Timeline
+from ..core.query import haystack
+from .callbacks import register
+from .datasets import DEFAULT_MAX_UPLOAD_MB, Datasets
+from .inputs import BadInput
+from .layout import build_layout
+from .wire import check_callback_request
+
+SEARCH_WARMUP_EVENTS = 100_000
+
+
+PLAIN = {"Content-Type": "text/plain; charset=utf-8"}
+Reply = tuple[str, int, dict[str, str]]
+"""An answer as Flask takes it: (body, status, headers)."""
+
+
+def _plain_errors(app: Dash) -> None:
+    """Anything a user can cause gets a short plain message, never a stack trace."""
+    server: Flask = app.server
+
+    @server.errorhandler(413)
+    def too_large(_exc: Exception) -> Reply:
+        return ("That request is larger than this server accepts (start it with a higher --max-upload-mb).", 413, PLAIN)
+
+    @server.errorhandler(404)
+    def not_found(_exc: Exception) -> Reply:
+        return "Not found.", 404, PLAIN
+
+    @server.errorhandler(HTTPException)
+    def refused(exc: HTTPException) -> Reply:
+        # Werkzeug's own pages are HTML and may echo the request: say it in one plain line instead.
+        message = exc.description if isinstance(exc, BadInput) else (exc.name or "Bad request") + "."
+        return message, exc.code or 400, PLAIN
+
+    @server.errorhandler(500)
+    def failed(_exc: Exception) -> Reply:
+        return "Something went wrong on the server; the error was logged.", 500, PLAIN
+
+
+def _check_callback_requests(app: Dash) -> None:
+    """Refuse a callback request that names no callback of this app, or sends the wrong arguments,
+    before Dash unpacks it (Dash would fail on it with a 500)."""
+    server: Flask = app.server
+
+    @server.before_request
+    def check() -> None:
+        if request.method == "POST" and request.path.endswith("/_dash-update-component"):
+            check_callback_request(request.get_json(silent=True), app.callback_map)
+
+
+def create_app(
+    timeline: Timeline,
+    title: str | None = None,
+    upload_dir: Path | None = None,
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB,
+) -> Dash:
+    title = title or timeline.title or f"Timeline of {timeline.source_name}"
+    # None keeps the page's title while a callback runs: Dash documents it but annotates str.
+    app = Dash(__name__, title=title, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
+    _plain_errors(app)
+    _check_callback_requests(app)
+    # Uploads arrive base64-encoded (4/3 of their size); refuse far larger requests outright.
+    app.server.config["MAX_CONTENT_LENGTH"] = (max_upload_mb << 20) * 3 // 2 + (1 << 20)
+    app.layout = build_layout(timeline, title, max_upload_mb)
+    datasets = Datasets(timeline, upload_dir=upload_dir, max_upload_bytes=max_upload_mb << 20)
+    register(app, datasets, title)
+    return app
+
+
+def warm_up(timeline: Timeline, background: bool) -> None:
+    """Build the search column now rather than at the first search: in a thread for a single
+    process; at once before server workers fork (so they share it, and no lock is copied held)."""
+    if len(timeline.events) < SEARCH_WARMUP_EVENTS:
+        return
+    if background:
+        threading.Thread(target=haystack, args=(timeline,), daemon=True, name="timeline-haystack").start()
+    else:
+        haystack(timeline)

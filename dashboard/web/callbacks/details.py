@@ -1,0 +1,61 @@
+"""Which event is selected (a click on the chart or a table row) and its details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, html, no_update
+
+from .. import inputs
+from ..components import details_panel
+from .services import GONE, Services
+
+HINT = "Click an event, a period or a table row to see its details."
+
+
+def select(trigger: str | None, click: Any, cell: Any) -> Any:
+    """The row selected by a click on the chart or on a table row (or Enter on one); None when another
+    file is opened."""
+    if trigger == "timeline":
+        points = inputs.items(inputs.mapping(click, "clickData").get("points"), "clicked points")
+        point = inputs.mapping(points[0], "clicked point") if points else {}
+        custom = inputs.items(point.get("customdata"), "customdata", limit=8)
+        # A click on a density strip or an era has no event row: nothing is selected by it.
+        return inputs.integer(custom[0], "event row", 0) if custom else no_update
+    if trigger == "table":
+        return table_row(inputs.mapping(cell, "cellClicked").get("rowId"))
+    return None
+
+
+def table_row(row_id: Any) -> int | None:
+    """The event row of a grid row: the grid names rows by the event's row number, as text."""
+    if isinstance(row_id, str):
+        digits = inputs.text(row_id, "table row", 20)
+        if not (digits.isascii() and digits.isdigit()):
+            raise inputs.BadInput("table row must be a whole number")
+        row_id = int(digits)
+    return inputs.integer(row_id, "table row", 0)
+
+
+def show_details(services: Services, row: Any, key: Any) -> Any:
+    row = inputs.integer(row, "selected row")
+    try:
+        timeline = services.timeline_of(key)
+    except KeyError:
+        return html.P(GONE, className="error")
+    if row is None or not 0 <= row < len(timeline.events):
+        return html.P(HINT, className="hint")
+    return details_panel(timeline, row)
+
+
+def register(app: Dash, services: Services) -> None:
+    app.callback(
+        Output("selected", "data"),
+        Input("timeline", "clickData"),
+        Input("table", "cellClicked"),
+        Input("dataset", "data"),
+        prevent_initial_call=True,
+    )(lambda click, cell, _key: select(ctx.triggered_id, click, cell))
+    app.callback(
+        Output("details", "children"), Input("selected", "data"), State("dataset", "data"), prevent_initial_call=True
+    )(lambda row, key: show_details(services, row, key))

@@ -1,0 +1,51 @@
+"""Downloads of what is on screen: PNG, SVG, PDF, CSV and HTML, the same files ``timeline export`` writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, dcc, no_update
+
+from ...render.exports import export_view
+from .. import inputs
+from .services import GONE, Services, Update
+
+DOWNLOADS = {
+    "download-png": "png",
+    "download-svg": "svg",
+    "download-pdf": "pdf",
+    "download-csv": "csv",
+    "download-html": "html",
+}
+
+
+def download(
+    services: Services, trigger: str | None, stored: Any, key: Any
+) -> tuple[Update[dict[str, Any]], Update[str]]:
+    """(the file for the browser to save, a status line)."""
+    fmt = DOWNLOADS.get(trigger or "")
+    if fmt is None:
+        return no_update, no_update
+    try:
+        timeline = services.timeline_of(key)
+    except KeyError:
+        return no_update, GONE
+    view = inputs.view(stored, timeline.themes)
+    try:
+        data = export_view(timeline, view, fmt, title=services.title_of(timeline))
+    except ValueError as exc:
+        return no_update, f"Cannot export: {exc}"
+    # dash exports send_bytes through an __all__ mypy cannot read, and leaves it unannotated
+    sent: dict[str, Any] = dcc.send_bytes(data, f"timeline.{fmt}")  # type: ignore[attr-defined,no-untyped-call]
+    return sent, f"Exported {fmt.upper()} ({len(data) / 1024:,.0f} KB)."
+
+
+def register(app: Dash, services: Services) -> None:
+    app.callback(
+        Output("download", "data"),
+        Output("download-status", "children"),
+        *(Input(b, "n_clicks") for b in DOWNLOADS),
+        State("view", "data"),
+        State("dataset", "data"),
+        prevent_initial_call=True,
+    )(lambda *args: download(services, ctx.triggered_id, args[-2], args[-1]))

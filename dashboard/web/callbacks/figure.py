@@ -1,0 +1,62 @@
+"""The timeline and the overview strip for a page's view, with the match count and theme counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, no_update
+
+from ...core.query import facet_counts, filter_events
+from ...render.figure import Figure, FigureOptions, build_figure, build_overview
+from .. import inputs
+from ..layout import theme_options
+from .services import GONE, Services, Update
+
+MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 500, 4000
+
+
+def update_figure(
+    services: Services, stored: Any, width: Any, key: Any
+) -> tuple[Update[Figure], Update[Figure], Update[str], Update[list[dict[str, Any]]], str, Update[str]]:
+    """(timeline figure, overview figure, match count, theme options, filter error, page title)."""
+    try:
+        timeline = services.timeline_of(key)
+    except KeyError:
+        return no_update, no_update, no_update, no_update, GONE, no_update
+    view = inputs.view(stored, timeline.themes)
+    width = inputs.integer(width, "layout width", default=1200)
+    try:
+        rows = filter_events(timeline, view)
+        facets = facet_counts(timeline, view)
+    except ValueError as exc:
+        return no_update, no_update, no_update, no_update, str(exc), no_update
+    layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
+    name = services.title_of(timeline)
+    fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width), rows=rows)
+    total = len(timeline.events)
+    count = (
+        f"{len(rows):,} of {total:,} events match" if len(rows) else f"No events match these filters (0 of {total:,})."
+    )
+    return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets), "", name
+
+
+def register(app: Dash, services: Services) -> None:
+    app.callback(
+        Output("timeline", "figure"),
+        Output("overview", "figure"),
+        Output("match-count", "children"),
+        Output("themes", "options"),
+        Output("filter-error", "children"),
+        Output("page-title", "children"),
+        Input("view", "data"),
+        Input("layout-width", "data"),
+        State("dataset", "data"),
+    )(lambda stored, width, key: update_figure(services, stored, width, key))
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
+        """function(_) {
+            var g = document.getElementById('timeline');
+            return g && g.offsetWidth ? g.offsetWidth : Math.max(window.innerWidth - 320, 600);
+        }""",
+        Output("layout-width", "data"),
+        Input("url", "pathname"),
+    )

@@ -1,0 +1,33 @@
+"""What every callback needs from the server: the timelines it can show, and their titles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+from dash import NoUpdate
+
+from ...core.model import Timeline
+from .. import inputs
+from ..datasets import Datasets
+
+GONE = "That uploaded file is no longer on the server: open it again."
+
+T = TypeVar("T")
+Update: TypeAlias = T | NoUpdate
+"""A callback output: its new value, or ``dash.no_update`` to leave it as it is."""
+
+
+@dataclass(frozen=True)
+class Services:
+    datasets: Datasets
+    title: str
+
+    def timeline_of(self, key: Any) -> Timeline:
+        """The timeline a page's dataset key names (KeyError if that upload is gone)."""
+        return self.datasets.get(inputs.dataset_key(key))
+
+    def title_of(self, timeline: Timeline) -> str:
+        if timeline is self.datasets.served:
+            return self.title
+        return timeline.title or f"Timeline of {timeline.source_name}"

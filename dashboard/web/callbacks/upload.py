@@ -1,0 +1,69 @@
+"""Opening a file in the page: size checked in the browser first, then validated on the server; a bad
+file shows its problems and leaves the view as it was."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from dash import Dash, Input, Output, State, html, no_update
+from dash.development.base_component import Component
+
+from ...core.model import ValidationError
+from .. import inputs
+from ..components import problem_list
+from .services import Services, Update
+
+
+def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Component | list[Component]]]:
+    """(the new dataset key, the status shown under the upload box)."""
+    sent = inputs.mapping(sent, "upload")
+    limit = services.datasets.max_upload_bytes * 4 // 3 + 200
+    contents = inputs.text(sent.get("contents"), "upload contents", limit=limit)
+    if not contents:
+        return no_update, no_update
+    filename = inputs.text(sent.get("filename"), "file name", 1000) or "upload"
+    try:
+        data = base64.b64decode(contents.split(",", 1)[1], validate=True)
+    except (IndexError, ValueError, binascii.Error):
+        return no_update, html.P("The file could not be read from the browser: try again.", className="error")
+    try:
+        key, timeline = services.datasets.add(data, filename)
+    except ValidationError as exc:
+        return no_update, problem_list(exc)
+    return key, html.P(
+        f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes.",
+        className="upload-ok",
+    )
+
+
+def register(app: Dash, services: Services) -> None:
+    limit = services.datasets.max_upload_bytes
+    # The size limit is checked in the browser first, so an oversize file is refused with a clear
+    # message before it is sent at all; the server checks again.
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
+        """function(contents, filename) {
+            const nu = window.dash_clientside.no_update;
+            if (!contents) { return [nu, nu]; }
+            const bytes = Math.floor((contents.length - contents.indexOf(',') - 1) * 3 / 4);
+            if (bytes > %d) {
+                return [null, (filename || 'The file') + ' is ' + (bytes / 1048576).toFixed(1) +
+                        ' MB: files up to %d MB can be opened (start the server with --max-upload-mb ' +
+                        'to allow more). The timeline on screen is unchanged.'];
+            }
+            return [{contents: contents, filename: filename}, 'Checking ' + (filename || 'the file') + '...'];
+        }"""
+        % (limit, limit >> 20),
+        Output("upload-ok", "data"),
+        Output("upload-status", "children"),
+        Input("upload", "contents"),
+        State("upload", "filename"),
+        prevent_initial_call=True,
+    )
+    app.callback(
+        Output("dataset", "data"),
+        Output("upload-status", "children", allow_duplicate=True),
+        Input("upload-ok", "data"),
+        prevent_initial_call=True,
+    )(lambda sent: receive(services, sent))

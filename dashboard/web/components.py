@@ -1,0 +1,124 @@
+"""Pieces of the page built from data: an event's details, an upload's problems, and imported HTML
+shown as formatting, safely (the cleaned tree of :mod:`dashboard.core.markup` rebuilt as
+``dash.html`` components).
+
+Dash renders a component's string children as text, never as markup, so the safe way
+to show formatting is a tree of components from a short allow-list, with plain strings
+as leaves and no attributes except a checked ``href`` on links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from dash import html
+from dash.development.base_component import Component
+
+from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse
+from ..core.model import Timeline, ValidationError
+from ..render.figure import theme_label, when_labels
+
+SHOWN_PROBLEMS = 50
+
+Children = list[Component | str]
+"""What a component holds: components and plain strings (shown as text)."""
+
+INLINE: dict[str, Callable[[Children], Component]] = {
+    "a": html.A,
+    "em": html.Em,
+    "i": html.I,
+    "strong": html.Strong,
+    "b": html.B,
+    "u": html.U,
+    "code": html.Code,
+    "q": html.Q,
+    "cite": html.Cite,
+    "sub": html.Sub,
+    "sup": html.Sup,
+}
+COMPONENTS: dict[str, Callable[[Children], Component]] = {
+    "p": html.P,
+    "blockquote": html.Blockquote,
+    "ul": html.Ul,
+    "ol": html.Ol,
+    "li": html.Li,
+    "div": html.Div,
+    **INLINE,
+}
+
+
+def _component(node: Node | str) -> Component | str:
+    if isinstance(node, str):
+        return node
+    if node.tag == "br":
+        return html.Br()
+    children = [_component(c) for c in node.children]
+    if node.tag in HEADINGS:
+        return html.P([html.Strong(children)])
+    if node.tag == "a":
+        return html.A(children, href=node.href, target="_blank", rel=LINK_REL)
+    return COMPONENTS[node.tag](children)
+
+
+def to_components(text: str) -> Children:
+    """Safe Dash components for an HTML fragment (or plain text).
+
+    Paragraphs, line breaks, emphasis, quotes, lists, code, sub/superscripts and http(s)/mailto links
+    are kept (links open in a new tab with ``rel="noopener noreferrer nofollow"``); headings become a
+    bold paragraph, ``div`` an attribute-less ``html.Div``, ``span`` and unknown tags are unwrapped,
+    images leave their alt text, and scripts, styles, frames, embedded objects, svg and math are
+    dropped with their content. No attribute other than a link's href survives. Text outside any
+    block becomes paragraphs; plain text is split into paragraphs on blank lines with ``html.Br``
+    for single newlines. Leaves are plain strings with entities unescaped. Never raises.
+    """
+    return [_component(node) for node in parse(text).children]
+
+
+def description(timeline: Timeline, text: str) -> Children:
+    """Imported HTML (TimelineJS) as safe formatted text; our own CSV's text exactly as written."""
+    if timeline.rich_text and looks_like_html(text):
+        return to_components(text)
+    return [html.P(text)]
+
+
+def details_panel(timeline: Timeline, row: int) -> list[Component]:
+    """The selected event as text (never raw HTML), with its source as a link."""
+    ev = timeline.events.iloc[row]
+    when = when_labels(timeline, np.array([row]))[0]
+    themes = timeline.theme_names(int(ev["theme_mask"]))
+    children: list[Component] = [
+        html.H2(ev["title"]),
+        html.P(when, className="when"),
+        html.Ul([html.Li(theme_label(t), className="chip") for t in themes], className="chips"),
+    ]
+    if ev["description"]:
+        children.append(html.Div(description(timeline, ev["description"]), className="description"))
+    facts: list[Component] = []
+    if ev["actors"]:
+        facts += [html.Dt("Actors"), html.Dd(", ".join(a.strip() for a in ev["actors"].split(";") if a.strip()))]
+    if ev["location"]:
+        facts += [html.Dt("Location"), html.Dd(ev["location"])]
+    if ev["source"]:
+        facts += [
+            html.Dt("Source"),
+            html.Dd(html.A(ev["source"], href=ev["source"], target="_blank", rel="noopener noreferrer nofollow")),
+        ]
+    if facts:
+        children.append(html.Dl(facts, className="facts"))
+    return children
+
+
+def problem_list(exc: ValidationError) -> list[Component]:
+    """An upload's problems, as the CLI prints them (the first SHOWN_PROBLEMS of them)."""
+    items = [html.Li(p.describe()) for p in exc.problems[:SHOWN_PROBLEMS]]
+    if len(exc.problems) > SHOWN_PROBLEMS:
+        items.append(html.Li(f"... and {len(exc.problems) - SHOWN_PROBLEMS:,} more"))
+    n = len(exc.problems)
+    return [
+        html.P(
+            f"{exc.source} was not opened: {n} problem{'s' if n != 1 else ''}. The timeline on screen is unchanged.",
+            className="error",
+        ),
+        html.Ul(items, className="upload-errors"),
+    ]

@@ -1,0 +1,288 @@
+"""The page: controls on the left, the timeline and the event details on the right.
+
+Only structure lives here; every value comes from callbacks, so a shared link
+(the URL query) restores the same view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import dcc, html
+
+from ..core.model import Timeline
+from ..render.figure import lane_style, theme_label
+
+GRAPH_CONFIG: dcc.Graph.Config = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
+    "scrollZoom": False,
+}
+
+
+def aria(**attributes: str) -> dict[str, Any]:
+    """ARIA attributes for a component's keyword arguments: aria(live="polite") is aria-live="polite"."""
+    return {f"aria-{name}": value for name, value in attributes.items()}
+
+
+def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """Checklist entries 'Security (12)': the count is how many events match the other filters."""
+    opts = []
+    for i, t in enumerate(timeline.themes):
+        text = theme_label(t) if counts is None else f"{theme_label(t)} ({counts.get(t, 0):,})"
+        swatch = html.Span(className="swatch", style={"background": lane_style(i)[0]})
+        opts.append({"label": html.Span([swatch, text]), "value": t})
+    return opts
+
+
+TABLE_PAGE_SIZE = 12
+TABLE_COLUMNS = [
+    {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
+    {"headerName": "Title", "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
+    {"headerName": "Themes", "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
+    {"headerName": "Location", "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
+]
+SELECTED_ROW_CLASS = "table-selected"
+"""The class of the selected event's row (coloured in style.css)."""
+# Enter on a row selects its event, as a click does: the grid reports it as a click on that cell.
+ENTER_SELECTS = (
+    "params.event.key === 'Enter' && params.data ? setGridProps({cellClicked: {value: params.value, "
+    "colId: params.column.colId, rowIndex: params.rowIndex, rowId: params.node.id, "
+    "timestamp: params.event.timeStamp}}) : null"
+)
+
+
+def events_table() -> dag.AgGrid:
+    """The filtered events as a grid: each page of rows is asked of the server (AG Grid's infinite
+    row model), which sorts, so a million events never travel to the browser. Cells show text only."""
+    return dag.AgGrid(
+        id="table",
+        className="table-grid",
+        rowModelType="infinite",
+        columnDefs=TABLE_COLUMNS,
+        defaultColDef={
+            "sortable": True,
+            "sortingOrder": ["asc", "desc", None],
+            "resizable": True,
+            "suppressMovable": True,
+            "filter": False,
+            "wrapText": True,  # two lines a row (the grid needs one height for rows it has not loaded)
+        },
+        getRowId="'' + params.data.id",  # a row is named by its event's row number (as text, as the grid wants)
+        rowClassRules={SELECTED_ROW_CLASS: "false"},  # the table callback marks the selected row
+        eventListeners={"cellKeyDown": [ENTER_SELECTS]},
+        dashGridOptions={
+            "pagination": True,
+            "paginationPageSize": TABLE_PAGE_SIZE,
+            "paginationPageSizeSelector": False,
+            "cacheBlockSize": TABLE_PAGE_SIZE,
+            "maxBlocksInCache": 20,
+            "maxConcurrentDatasourceRequests": 1,  # the grid holds one pending request's answer at a time
+            "infiniteInitialRowCount": 1,
+            "suppressMultiSort": True,
+            "domLayout": "autoHeight",
+            "rowHeight": 46,
+            "headerHeight": 36,
+            "tooltipShowDelay": 600,
+            "ensureDomOrder": True,
+            "enableCellTextSelection": True,
+            "localeText": {"noRowsToShow": "No events match the filters."},
+        },
+    )
+
+
+def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
+    return html.Div(
+        className="page",
+        children=[
+            dcc.Location(id="url", refresh=False),
+            dcc.Store(id="view"),
+            dcc.Store(id="layout-width"),
+            dcc.Store(id="dataset", data=None),  # key of the user's upload; None: the served file
+            dcc.Store(id="selected", data=None),  # row of the selected event
+            dcc.Store(id="upload-ok", data=None),  # an upload within the size limit, on its way to the server
+            html.Header(
+                className="top",
+                children=[
+                    html.H1(title, id="page-title"),
+                    html.P(id="match-count", className="count", role="status", **aria(live="polite")),
+                ],
+            ),
+            html.Div(
+                className="body",
+                children=[
+                    html.Aside(
+                        className="controls",
+                        children=[
+                            html.Label("Search", htmlFor="search"),
+                            dcc.Input(
+                                id="search",
+                                type="search",
+                                debounce=0.4,
+                                value="",
+                                placeholder="Search events",
+                                className="text-input",
+                            ),
+                            html.Div(
+                                className="dates",
+                                children=[
+                                    html.Div(
+                                        [
+                                            html.Label("From", htmlFor="date-from"),
+                                            dcc.Input(
+                                                id="date-from",
+                                                type="text",
+                                                debounce=True,
+                                                value="",
+                                                placeholder="e.g. 1945",
+                                                className="text-input",
+                                            ),
+                                        ]
+                                    ),
+                                    html.Div(
+                                        [
+                                            html.Label("To", htmlFor="date-to"),
+                                            dcc.Input(
+                                                id="date-to",
+                                                type="text",
+                                                debounce=True,
+                                                value="",
+                                                placeholder="e.g. 2000-06",
+                                                className="text-input",
+                                            ),
+                                        ]
+                                    ),
+                                ],
+                            ),
+                            html.P("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE.", className="hint"),
+                            html.P(id="filter-error", className="error", role="alert"),
+                            html.Div(
+                                className="themes-head",
+                                children=[
+                                    html.Span("Themes", className="label"),
+                                    html.Button("All", id="themes-all", className="link-button", n_clicks=0),
+                                    html.Button("None", id="themes-none", className="link-button", n_clicks=0),
+                                ],
+                            ),
+                            dcc.Checklist(
+                                id="themes",
+                                options=theme_options(timeline),
+                                value=list(timeline.themes),
+                                className="theme-list",
+                                labelClassName="theme-item",
+                            ),
+                            html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),
+                            html.Div(
+                                className="downloads",
+                                children=[
+                                    html.Span("Export the current view", className="label"),
+                                    html.Button("Download PNG", id="download-png", className="button", n_clicks=0),
+                                    html.Div(
+                                        className="row",
+                                        children=[
+                                            html.Button(
+                                                "SVG", id="download-svg", className="button secondary", n_clicks=0
+                                            ),
+                                            html.Button(
+                                                "PDF", id="download-pdf", className="button secondary", n_clicks=0
+                                            ),
+                                        ],
+                                    ),
+                                    html.Div(
+                                        className="row",
+                                        children=[
+                                            html.Button(
+                                                "CSV",
+                                                id="download-csv",
+                                                className="button secondary",
+                                                n_clicks=0,
+                                                title="The filtered events, in this app's CSV format",
+                                            ),
+                                            html.Button(
+                                                "HTML",
+                                                id="download-html",
+                                                className="button secondary",
+                                                n_clicks=0,
+                                                title="An interactive page that works offline",
+                                            ),
+                                        ],
+                                    ),
+                                    dcc.Loading(html.Div(id="download-status", className="hint"), type="dot"),
+                                    dcc.Download(id="download"),
+                                ],
+                            ),
+                            html.Div(
+                                className="upload-box",
+                                children=[
+                                    html.Span("Open your own file", className="label"),
+                                    dcc.Upload(
+                                        id="upload",
+                                        className="upload",
+                                        multiple=False,
+                                        children=html.Div(
+                                            [
+                                                "Drop a CSV or TimelineJS file here, or ",
+                                                html.Span("choose one", className="link"),
+                                            ]
+                                        ),
+                                    ),
+                                    html.P(
+                                        f"Up to {max_upload_mb:,} MB. It stays in your browser session; "
+                                        "others see the served file.",
+                                        className="hint",
+                                    ),
+                                    dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),
+                                ],
+                            ),
+                        ],
+                    ),
+                    html.Main(
+                        className="chart",
+                        children=[
+                            # A spinner over the chart (which stays visible) when an update takes a moment.
+                            dcc.Loading(
+                                dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
+                                target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
+                                delay_show=400,
+                                show_initially=False,
+                                overlay_style={"visibility": "visible", "opacity": 0.6},
+                                type="circle",
+                            ),
+                            html.Div(
+                                className="overview-box",
+                                children=[
+                                    html.Span("Events over the whole span: drag across it to zoom", className="hint"),
+                                    dcc.Graph(
+                                        id="overview",
+                                        config={"displayModeBar": False, "responsive": True},
+                                        className="overview",
+                                    ),
+                                ],
+                            ),
+                            html.Div(
+                                className="lower",
+                                children=[
+                                    html.Section(
+                                        className="table-box",
+                                        **aria(label="Events as a table"),
+                                        children=[events_table()],
+                                    ),
+                                    html.Section(
+                                        id="details",
+                                        className="details",
+                                        **aria(live="polite"),
+                                        children=html.P(
+                                            "Click an event, a period or a table row to see its details.",
+                                            className="hint",
+                                        ),
+                                    ),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )

@@ -1,0 +1,129 @@
+import json
+
+import pytest
+
+from dashboard.core.query import View, filter_events, match_without_themes, search_terms, theme_counts
+from dashboard.io.formats import load_timeline
+
+
+@pytest.fixture
+def tl(small_csv):
+    return load_timeline(small_csv)
+
+
+def ids(tl, rows):
+    return set(tl.events["id"].iloc[rows])
+
+
+def test_all_by_default(tl):
+    assert len(filter_events(tl, View())) == 7
+
+
+def test_themes_select_any_ticked_theme(tl):
+    assert ids(tl, filter_events(tl, View(themes=("trade",)))) == {"kanagawa", "trade-talks"}
+    assert ids(tl, filter_events(tl, View(themes=("war", "trade")))) == {"kanagawa", "trade-talks", "marathon"}
+    assert len(filter_events(tl, View(themes=()))) == 0
+
+
+def test_date_range_overlaps_periods_and_includes_the_end_year(tl):
+    # the occupation (1945-1952) overlaps 1950; the treaty dated "1951" is inside "to 1951"
+    assert ids(tl, filter_events(tl, View(start="1950", end="1951"))) == {"occupation", "treaty51"}
+    assert ids(tl, filter_events(tl, View(end="-400"))) == {"marathon"}
+    assert ids(tl, filter_events(tl, View(start="2015-04-29"))) == {"abe", "trade-talks"}
+
+
+def test_bad_dates_in_the_filter_raise_a_clear_error(tl):
+    with pytest.raises(ValueError, match="From: '19x5' is not a valid date"):
+        filter_events(tl, View(start="19x5"))
+    with pytest.raises(ValueError, match="is after To"):
+        filter_events(tl, View(start="2000", end="1990"))
+
+
+def test_text_search_is_case_insensitive_over_title_description_actors(tl):
+    assert ids(tl, filter_events(tl, View(text="KUROFUNE"))) == {"perry"}  # description
+    assert ids(tl, filter_events(tl, View(text="shinzo"))) == {"abe"}  # actors
+    assert ids(tl, filter_events(tl, View(text="貿易"))) == {"trade-talks"}  # Japanese title
+    assert ids(tl, filter_events(tl, View(text="treaty ports"))) == {"kanagawa"}  # every word must match
+    assert len(filter_events(tl, View(text="zzzz"))) == 0
+
+
+def test_filters_combine(tl):
+    assert ids(tl, filter_events(tl, View(themes=("diplomacy",), start="1900", text="congress"))) == {"abe"}
+
+
+def test_theme_counts_follow_the_other_filters(tl):
+    counts = theme_counts(tl, match_without_themes(tl, View(themes=("war",), start="1900")))
+    assert counts == {"diplomacy": 1, "security": 2, "trade": 1, "war": 0}
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        View(),
+        View(themes=("security", "trade"), start="1945", end="2000", text="abe x"),
+        View(themes=(), x_range=(-1.5e13, 1.2e12)),
+        View(text="日米 & more", start="-490"),
+    ],
+)
+def test_view_round_trips_through_the_url(tl, view):
+    assert View.from_query(view.to_query(tl.themes), tl.themes) == view
+
+
+def test_url_with_unknown_theme_or_junk_zoom_is_tolerated(tl):
+    v = View.from_query("?themes=security,bogus&x0=abc&x1=2", tl.themes)
+    assert v.themes == ("security",) and v.x_range is None
+
+
+def test_search_ignores_the_markup_of_imported_html():
+    from dashboard.io.formats import load_timeline
+
+    doc = {
+        "title": {"text": {"headline": "T"}},
+        "events": [
+            {
+                "start_date": {"year": 1854},
+                "text": {
+                    "headline": "Kanagawa",
+                    "text": '<p>Signed at <a href="https://example.org/yokohama">Yokohama</a></p>',
+                },
+            },
+            {"start_date": {"year": 1858}, "text": {"headline": "Harris", "text": "<b>Commerce</b> treaty"}},
+        ],
+    }
+    tl = load_timeline(json.dumps(doc).encode(), "t.json")
+    assert tl.rich_text
+    for word, found in [
+        ("href", []),
+        ("example", []),
+        ("<p>", []),
+        ("strong", []),
+        ("yokohama", ["Kanagawa"]),
+        ("commerce treaty", ["Harris"]),
+        ("signed at yokohama", ["Kanagawa"]),
+    ]:
+        rows = filter_events(tl, View(text=word))
+        assert sorted(tl.events["title"].iloc[rows]) == found, word
+
+
+def test_repeated_and_contained_words_are_searched_once():
+    assert search_terms("e E e treaty treat  TREATY abc") == ("treaty", "abc")
+    assert search_terms("  ") == ()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x" * 10_001, "at most 10,000 characters"),
+        ("y" * 101, "words of at most 100 characters"),
+        (" ".join(f"w{i:02d}" for i in range(13)), "at most 12 different words"),
+    ],
+)
+def test_search_limits_are_clear(text, message):
+    with pytest.raises(ValueError, match=message):
+        search_terms(text)
+
+
+def test_a_query_of_two_thousand_words_costs_what_one_does(small_csv):
+    tl = load_timeline(small_csv)
+    assert list(filter_events(tl, View(text=" ".join(["e"] * 2000)))) == list(filter_events(tl, View(text="e")))
+    assert list(filter_events(tl, View(text=" ".join(["zzz"] + ["e"] * 2000)))) == []

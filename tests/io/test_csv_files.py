@@ -1,0 +1,152 @@
+import numpy as np
+import pytest
+
+from dashboard.core.model import THEME_VOCABULARY, ValidationError
+from dashboard.io.formats import load_timeline
+from tests.conftest import SMALL_CSV
+
+HEADER = "id,date,end_date,title,themes,source\n"
+
+
+def problems(path):
+    with pytest.raises(ValidationError) as info:
+        load_timeline(path)
+    return info.value.problems
+
+
+def test_loads_events_eras_and_extras(small_csv):
+    tl = load_timeline(small_csv)
+    ev = tl.events
+    assert len(ev) == 7 and len(tl.eras) == 1
+    assert tl.eras.iloc[0]["title"] == "Cold War"
+    assert tl.themes == ["diplomacy", "security", "trade", "war"]  # vocabulary order
+    perry = ev[ev["id"] == "perry"].iloc[0]
+    assert perry["description"] == 'Black ships, "kurofune", arrive\nat Uraga'
+    assert tl.theme_names(int(perry["theme_mask"])) == ["diplomacy", "security"]
+    assert perry["importance"] == 5
+    assert ev[ev["id"] == "trade-talks"].iloc[0]["title"] == "日米貿易協議"
+    assert list(tl.extras.columns) == ["notes"]
+    assert tl.extras["notes"][perry.name] == "first"  # extra columns stay aligned with their events
+    # a point event covers its whole period; a range ends at the last ms of its end date
+    t51 = ev[ev["id"] == "treaty51"].iloc[0]
+    assert np.isnan(t51["end"]) and t51["last"] - t51["start"] == 365 * 86_400_000 - 1
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        lambda b: b"\xef\xbb\xbf" + b,  # UTF-8 with BOM (Excel's "CSV UTF-8")
+        lambda b: b.replace(b"\n", b"\r\n"),  # Windows line ends
+        lambda b: b.decode().encode("utf-16"),  # UTF-16 with BOM
+    ],
+)
+def test_accepts_common_encodings_and_line_ends(write_csv, transform):
+    tl = load_timeline(write_csv(transform(SMALL_CSV.encode("utf-8"))))
+    assert len(tl.events) == 7
+    perry = tl.events[tl.events["id"] == "perry"].iloc[0]
+    assert perry["description"].replace("\r\n", "\n") == 'Black ships, "kurofune", arrive\nat Uraga'
+
+
+def test_header_names_are_forgiving(write_csv):
+    tl = load_timeline(write_csv("Date, Title ,THEMES,End Date\n1951,X,Security,1952\n"))
+    assert tl.themes == ["security"] and not np.isnan(tl.events["end"][0])
+
+
+def test_missing_required_column_is_named(write_csv):
+    [p] = problems(write_csv("date,title\n1951,x\n"))
+    assert (p.line, p.column) == (1, "themes") and "found: date, title" in p.expected
+
+
+def test_every_bad_row_is_listed_with_its_line(write_csv):
+    path = write_csv(
+        HEADER + "a,2015-02-30,,Bad day,security,\n"  # line 2
+        'b,1990,,"multi\nline title",trade,\n'  # lines 3-4
+        "c,1990,1980,Backwards,trade,\n"  # line 5
+        "d,1991,, ,war,\n"  # line 6
+        "a,51,,Two-digit,war,javascript:alert(1)\n"  # line 7
+        "e,1992,,No themes,,\n"
+    )  # line 8
+    found = {(p.line, p.column): p for p in problems(path)}
+    assert set(found) == {
+        (2, "date"),
+        (5, "end_date"),
+        (6, "title"),
+        (7, "date"),
+        (7, "id"),
+        (7, "source"),
+        (8, "themes"),
+    }
+    assert found[(2, "date")].value == "2015-02-30" and "Feb 2015 has 28 days" in found[(2, "date")].expected
+    assert "on or after the start date 1990" in found[(5, "end_date")].expected
+    assert "already used on line 2" in found[(7, "id")].expected
+    assert "two-digit" in found[(7, "date")].expected
+    assert "http" in found[(7, "source")].expected
+
+
+def test_report_names_file_line_column_value_and_expectation(write_csv):
+    path = write_csv(HEADER + "a,2015-02-30,,T,security,\n", name="mine.csv")
+    with pytest.raises(ValidationError) as info:
+        load_timeline(path)
+    report = info.value.report()
+    assert report.splitlines()[0] == "mine.csv: 1 problem found"
+    assert "line 2, column 'date': '2015-02-30': expected a real calendar date" in report
+
+
+def test_ragged_rows_are_reported_with_lines_and_other_rows_still_checked(write_csv):
+    path = write_csv(HEADER + 'a,1990,,"x\ny",war,\n' + "b,1990,,too,many,fields,here\n" + "c,1990-13,,T,war,\n")
+    found = {(p.line, p.column) for p in problems(path)}
+    assert found == {(4, None), (5, "date")}
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (b"", "the file is empty"),
+        (b"  \n\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b"PK\x03\x04rest-of-zip", "Excel .xlsx"),
+        (HEADER.encode() + "a,1990,,Caf\xe9,war,\n".encode("latin-1"), "byte 0xE9 is not UTF-8"),
+        (HEADER.encode(), "at least one event row"),
+    ],
+)
+def test_unreadable_files_get_one_clear_problem(write_csv, content, expected):
+    [p] = problems(write_csv(content))
+    assert expected in p.expected
+
+
+def test_non_utf8_byte_is_located(write_csv):
+    [p] = problems(write_csv(HEADER.encode() + b"a,1990,,ok,war,\nb,1991,,Caf\xe9,war,\n"))
+    assert p.line == 3
+
+
+def test_duplicate_column_names(write_csv):
+    [p] = problems(write_csv("date,title,themes,Title\n1990,a,war,b\n"))
+    assert p.line == 1 and "unique column names" in p.expected
+
+
+def test_missing_file_is_a_problem_not_a_traceback(tmp_path):
+    [p] = problems(tmp_path / "nope.csv")
+    assert "readable file" in p.expected
+
+
+def test_importance_and_kind_are_checked(write_csv):
+    found = {
+        (p.line, p.column)
+        for p in problems(
+            write_csv(
+                "date,end_date,title,themes,importance,kind\n1990,,a,war,9,\n1990,,b,war,,period\n1990,,c,,,era\n"
+            )
+        )
+    }
+    assert found == {(2, "importance"), (3, "kind"), (4, "end_date")}
+
+
+def test_shipped_vocabulary_is_small_and_documented():
+    assert {"security", "trade", "diplomacy"} <= set(THEME_VOCABULARY)
+    assert len(THEME_VOCABULARY) <= 10
+
+
+def test_a_file_of_eras_only_says_it_needs_an_event(write_csv):
+    path = write_csv("date,end_date,title,themes,kind\n1951,1952,Occupation,,era\n")
+    with pytest.raises(ValidationError, match="at least one event row"):
+        load_timeline(path)

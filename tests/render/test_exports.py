@@ -1,0 +1,154 @@
+import os
+import re
+import struct
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from dashboard.core.query import View
+from dashboard.io.files import write_atomic
+from dashboard.io.formats import load_timeline
+from dashboard.render import exports as export
+from dashboard.render import images
+from dashboard.render.exports import export_format
+from dashboard.render.images import render_view
+
+
+def undated(data: bytes) -> bytes:
+    """An export without the PDF's creation and modification times (the only bytes that vary per call)."""
+    return re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", rb"/\1 (D:00000000000000", data)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.fixture(scope="module")
+def server():
+    images.start_export_server()
+    yield
+    images.stop_export_server()
+
+
+@pytest.fixture
+def tl(small_csv):
+    return load_timeline(small_csv)
+
+
+def test_png_is_print_size(server, tl):
+    w, h = png_size(render_view(tl, View(themes=("security", "trade"))))
+    assert w == images.EXPORT_WIDTH * images.PNG_SCALE and w >= 1600
+    assert 300 < h < w
+
+
+def test_svg_and_pdf_carry_the_view(server, tl):
+    svg = render_view(tl, View(themes=("security",)), "svg", title="My title").decode()
+    assert svg.startswith("<svg") and "My title" in svg and "3 of 7 events" in svg
+    assert "Cold War" in svg and "Perry arrives" in svg and "Kanagawa" not in svg
+    pdf = render_view(tl, View(), "pdf")
+    assert pdf.startswith(b"%PDF")
+
+
+def test_same_view_gives_the_same_png(server, tl):
+    view = View(themes=("diplomacy",), start="1850", end="2000")
+    assert render_view(tl, view) == render_view(tl, view)
+
+
+def test_concurrent_exports_each_get_their_own_bytes(server, tl):
+    """kaleido's sync server handed concurrent callers each other's images; every call must get its own."""
+    views = [View(themes=("security",)), View(themes=("trade",), start="1850"), View(text="abe")]
+    jobs = [(v, fmt) for fmt in ("png", "svg", "pdf") for v in range(len(views))] * 3
+    alone = {(v, fmt): undated(export.export_view(tl, views[v], fmt)) for v, fmt in set(jobs)}
+    assert len(set(alone.values())) == len(alone)  # the views really differ
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda job: undated(export.export_view(tl, views[job[0]], job[1])), jobs))
+    wrong = [job for job, data in zip(jobs, got) if data != alone[job]]
+    assert not wrong, f"{len(wrong)} of {len(jobs)} concurrent exports got another view's bytes"
+
+
+def test_svg_of_a_view_is_the_same_every_time(server, tl):
+    view = View(themes=("security", "war"))
+    first = render_view(tl, view, "svg")
+    assert first == render_view(tl, view, "svg") and b'id="defs-plotly"' in first
+
+
+def test_markup_in_themes_and_titles_stays_text_in_every_export(server, write_csv):
+    theme = '<a href="https://example.invalid/x">click</a>'
+    path = write_csv(
+        f'date,title,themes,importance\n1990,"<b>Bold</b> <script>x()</script>","{theme.replace(chr(34), chr(34) * 2)}",5\n'
+    )
+    tl = load_timeline(path)
+    svg = render_view(tl, View(), "svg", title="<i>Title</i>").decode()
+    assert "example.invalid" in svg and "<a " not in svg and "xlink:href" not in svg
+    assert "&#60;b&#62;Bold&#60;/b&#62;" in svg and "&#60;i&#62;Title&#60;/i&#62;" in svg
+    assert "<script" not in svg and "<b>" not in svg and "<i>" not in svg
+    page = export.export_view(tl, View(), "html", title="<i>Title</i>").decode()
+    assert "<title>&lt;i&gt;Title&lt;/i&gt;</title>" in page and "<script>x()" not in page
+
+
+def test_export_format_comes_from_the_name():
+    assert export_format("a/b.PNG") == "png"
+    assert export_format("events.CSV") == "csv" and export_format("page.html") == "html"
+    with pytest.raises(ValueError, match=r"\.png, \.svg, \.pdf, \.csv or \.html"):
+        export_format("chart.jpg")
+
+
+def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "chart.png"
+    target.write_bytes(b"old")
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        write_atomic(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["chart.png"]
+    monkeypatch.undo()
+    write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+
+
+def test_csv_round_trip_keeps_every_event_exactly(write_csv):
+    from dashboard.core.query import filter_events
+    from dashboard.io.formats import parse_events
+    from dashboard.render.exports import events_csv
+
+    src = (
+        "id,date,end_date,title,themes,description,actors,location,source,importance,kind,notes\n"
+        "m,-490,,=SUM(A1:A9),war,@risky,+1 actor,-Athens,https://x.org/m,2,,=cmd|' /C calc'!A0\n"
+        "y,0476,,End of an empire,politics,'plain quote,,,,3,,\n"
+        'p,1945-09-02,1952-04-28,"Occupation, ""Allied""",security;diplomacy,"two\nlines",,,,4,,x\n'
+        "e,1947,1991,Cold War,,,,,,,era,\n"
+    )
+    tl = load_timeline(write_csv(src))
+    out = events_csv(tl, filter_events(tl, View()))
+    text = out.decode()
+    assert "'=SUM(A1:A9)" in text and "'@risky" in text and "'+1 actor" in text and "'-Athens" in text
+    assert "\n'=cmd" not in text and ",'=cmd|" in text  # extra columns too
+    assert ",-0490," in text  # dates are not touched
+    back = parse_events(out, "back.csv")
+    assert back.events.equals(tl.events) and back.eras.equals(tl.eras) and back.extras.equals(tl.extras)
+    assert back.events["title"][0] == "=SUM(A1:A9)"
+
+
+def test_csv_of_a_filtered_view(small_csv):
+    from dashboard.core.query import filter_events
+    from dashboard.io.formats import parse_events
+    from dashboard.render.exports import events_csv
+
+    tl = load_timeline(small_csv)
+    back = parse_events(events_csv(tl, filter_events(tl, View(themes=("trade",)))), "f.csv")
+    assert set(back.events["id"]) == {"kanagawa", "trade-talks"}
+    assert len(back.eras) == 1
+
+
+def test_standalone_html_carries_plotly_and_the_view(small_csv):
+    from dashboard.render.exports import standalone_html
+
+    page = standalone_html(load_timeline(small_csv), View(themes=("war",)), title="Wars").decode()
+    assert page.lower().startswith("<!doctype html>")
+    assert "<title>Wars</title>" in page and "Plotly.newPlot" in page and "Battle of Marathon" in page
+    assert "<script src=" not in page  # plotly.js is inside: works offline

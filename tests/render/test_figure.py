@@ -1,0 +1,155 @@
+import base64
+import csv
+import io
+import re
+
+import numpy as np
+import pytest
+
+from dashboard.core import dates
+from dashboard.core.query import View
+from dashboard.io.formats import load_timeline
+from dashboard.render.figure import PALETTE, FigureOptions, build_figure, year_ticks
+
+
+@pytest.fixture
+def tl(small_csv):
+    return load_timeline(small_csv)
+
+
+def values(v):
+    """A trace array back from plotly's typed-array spec."""
+    if isinstance(v, dict) and "bdata" in v:
+        arr = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return arr.reshape([int(k) for k in str(v["shape"]).split(",")]) if "shape" in v else arr
+    return np.asarray(v)
+
+
+def points(fig, lane_name):
+    return next(t for t in fig["data"] if t["type"] == "scatter" and t["name"] == lane_name)
+
+
+def test_one_lane_per_selected_theme(tl):
+    fig = build_figure(tl, View(themes=("security", "war")))
+    assert list(fig["layout"]["yaxis"]["ticktext"]) == ["Security", "War"]
+    assert {t["name"] for t in fig["data"]} == {"Security", "War"}
+
+
+def test_multi_theme_event_is_drawn_in_each_lane_with_its_colour(tl):
+    fig = build_figure(tl, View())
+    perry_ms = dates.parse_date("1853-07-08")[0]
+    for lane, y in (("Diplomacy", 0), ("Security", 1)):
+        tr = points(fig, lane)
+        assert perry_ms in values(tr["x"]) and set(values(tr["y"])) == {y}
+    assert points(fig, "Diplomacy")["marker"]["color"] == PALETTE[0]
+    assert points(fig, "Security")["marker"]["color"] != points(fig, "Diplomacy")["marker"]["color"]
+
+
+def test_dates_are_sent_as_epoch_ms_so_bce_years_plot(tl):
+    fig = build_figure(tl, View(themes=("war",)))
+    tr = points(fig, "War")
+    assert tr["x"]["dtype"] == "f8"  # epoch ms, compact
+    assert values(tr["x"])[0] == dates.parse_date("-490")[0]
+    assert fig["layout"]["xaxis"]["type"] == "date"
+    assert "490 BCE" in fig["layout"]["xaxis"]["ticktext"]
+
+
+def test_periods_are_bars_from_start_to_end(tl):
+    fig = build_figure(tl, View(themes=("security",)))
+    [bar] = [t for t in fig["data"] if t["type"] == "bar"]
+    assert values(bar["base"])[0] == dates.parse_date("1945-09-02")[0]
+    assert values(bar["base"])[0] + values(bar["x"])[0] == dates.parse_date("1952-04-28")[2]
+    assert bar["customdata"][0][2] == "2 Sep 1945 – 28 Apr 1952"
+
+
+def test_hover_carries_title_precise_date_and_themes(tl):
+    tr = points(build_figure(tl, View()), "Diplomacy")
+    rows = {c[1]: c for c in tr["customdata"]}
+    assert rows["Abe addresses Congress"][2] == "29 Apr 2015"
+    assert rows["Perry arrives"][3] == "Diplomacy, Security"
+    assert "%{customdata[1]}" in tr["hovertemplate"]
+    sec = {c[1]: c[2] for c in points(build_figure(tl, View()), "Security")["customdata"]}
+    assert sec["Security treaty"] == "1951"
+
+
+def test_user_text_cannot_inject_markup(write_csv):
+    tl = load_timeline(write_csv("date,title,themes\n1990,<b onmouseover=x>hi</b> & <script>,war\n"))
+    fig = build_figure(tl, View(), FigureOptions(title="<i>T</i>"))
+    assert points(fig, "War")["customdata"][0][1] == "&lt;b onmouseover=x&gt;hi&lt;/b&gt; &amp; &lt;script&gt;"
+    assert "<" not in fig["layout"]["title"]["text"]
+
+
+def test_key_events_are_labelled_without_overlap(tl):
+    fig = build_figure(tl, View(), FigureOptions(width=1600))
+    labels = [a["text"] for a in fig["layout"]["annotations"] if a["showarrow"]]
+    assert {"Perry arrives", "Abe addresses Congress"} <= set(labels)  # importance 5
+    assert "Battle of Marathon" not in labels  # importance 2
+
+
+def test_empty_result_says_so(tl):
+    fig = build_figure(tl, View(text="nothing-like-this"))
+    assert "No events match these filters" in fig["layout"]["annotations"][0]["text"]
+    assert fig["layout"]["xaxis"]["visible"] is False and len(fig["data"]) == 0
+    assert "No themes selected" in build_figure(tl, View(themes=()))["layout"]["annotations"][0]["text"]
+
+
+def test_zoom_range_is_kept(tl):
+    fig = build_figure(tl, View(x_range=(0.0, 1e12)))
+    assert tuple(fig["layout"]["xaxis"]["range"]) == (0.0, 1e12)
+
+
+def test_subtitle_describes_the_filters(tl):
+    fig = build_figure(tl, View(themes=("security",), start="1945", text="treaty"))
+    assert (
+        fig["layout"]["title"]["subtitle"]["text"] == "1 of 7 events · themes: security · 1945 to … · matching “treaty”"
+    )
+
+
+def test_year_ticks_are_written_as_historians_do():
+    lo, hi = dates.parse_date("-600")[0], dates.parse_date("2100")[0]
+    ticks = year_ticks(lo, hi)
+    assert ticks["ticktext"][:2] == ["500 BCE", "500"]
+    assert ticks["tickvals"][0] == dates.parse_date("-500")[0]
+    assert year_ticks(dates.parse_date("1853")[0], dates.parse_date("2026")[0]) == {}
+
+
+def test_figure_is_valid_plotly(tl):
+    import plotly.graph_objects as go
+
+    go.Figure(build_figure(tl, View()))  # raises on any property plotly does not know
+
+
+HOSTILE_THEME = '<a href="https://example.invalid/x">click</a>'
+
+
+def user_strings(fig) -> list[str]:
+    """Every string in the figure that plotly draws as text (legend, ticks, labels, hover data, titles)."""
+    out = []
+    lay = fig["layout"]
+    out += [lay["title"]["text"], lay["title"]["subtitle"]["text"]]
+    out += [a["text"] for a in lay["annotations"]]
+    out += lay.get("yaxis", {}).get("ticktext", [])
+    for t in fig["data"]:
+        out.append(t.get("name", ""))
+        for row in t.get("customdata", []) or []:
+            out += [str(v) for v in row]
+        for row in t.get("text", []) or []:
+            out += list(row) if isinstance(row, list) else [row]
+    return out
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_user_text_never_reaches_plotly_as_markup(write_csv, many):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["date", "title", "themes", "importance"])
+    for i in range(3000 if many else 3):
+        writer.writerow([1900 + i % 100, f"<b>Bold</b> &amp; <i>x</i> {i}", "war" if i % 2 else HOSTILE_THEME, 5])
+    tl = load_timeline(write_csv(out.getvalue()))
+    assert HOSTILE_THEME in tl.themes
+    fig = build_figure(tl, View(text="bold"), FigureOptions(title="<script>alert(1)</script>"))
+    texts = user_strings(fig)
+    assert any("&lt;a href=" in t for t in texts)  # shown literally, as plotly draws entities
+    for t in texts:
+        plain = re.sub(r"</?(b|i|br)>|<span style='font-size:13px'>|</span>", "", t)
+        assert "<" not in plain, t

@@ -1,0 +1,104 @@
+"""Many users exporting at once from a real server: each gets exactly the bytes of their own view.
+
+Real threads send real download requests to `timeline serve` (one worker, then two), which
+renders with its real headless Chromium; every answer is compared with the answer the same
+request got when it was alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+
+import pytest
+
+from dashboard.core.query import View
+from dashboard.web.wire import callback_body
+from tests.conftest import ROOT
+from tests.servers import Server
+
+BUTTONS = {
+    "png": "download-png",
+    "svg": "download-svg",
+    "pdf": "download-pdf",
+    "csv": "download-csv",
+    "html": "download-html",
+}
+VIEWS = [View(themes=("security",)), View(themes=("trade",), start="1950")]
+UPLOAD = "date,title,themes\n1990,Private upload event,secret\n1995,Another private one,secret\n"
+
+
+def undated(data: bytes) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", rb"/\1 (D:00000000000000", data)
+
+
+class Client:
+    def __init__(self, url: str):
+        self.url = url
+        self.outputs = None
+
+    def post(self, body: dict) -> dict:
+        req = urllib.request.Request(
+            self.url + "/_dash-update-component",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        return json.loads(urllib.request.urlopen(req, timeout=120).read())
+
+    def upload(self, text: str, name: str) -> str:
+        deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
+        output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
+        body = callback_body(
+            [("dataset", "data"), ("upload-status", "children")],
+            [
+                (
+                    "upload-ok",
+                    "data",
+                    {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
+                )
+            ],
+        )
+        body["output"] = output
+        return self.post(body)["response"]["dataset"]["data"]
+
+    def export(self, view: View, fmt: str, key: str | None = None) -> bytes:
+        body = callback_body(
+            [("download", "data"), ("download-status", "children")],
+            [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
+            [("view", "data", asdict(view)), ("dataset", "data", key)],
+            changed=[f"{BUTTONS[fmt]}.n_clicks"],
+        )
+        sent = self.post(body)["response"]["download"]["data"]
+        data = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
+        return undated(data)
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["one worker", "two workers"])
+def served(request, tmp_path_factory):
+    srv = Server(
+        ROOT / "data" / "events.csv",
+        "--workers",
+        str(request.param),
+        "--upload-dir",
+        str(tmp_path_factory.mktemp("served") / "uploads"),
+    )
+    yield Client(srv.url.rstrip("/"))
+    srv.stop()
+
+
+def test_concurrent_exports_of_different_views_and_uploads_never_cross(served):
+    key = served.upload(UPLOAD, "private.csv")
+    cases = [(v, fmt, None) for v in VIEWS for fmt in BUTTONS] + [(View(), fmt, key) for fmt in ("png", "csv")]
+    alone = [served.export(*case) for case in cases]
+    assert len(set(alone)) == len(alone)
+    jobs = [i for i in range(len(cases)) for _ in range(2)] + [0, 1, 5, 6] * 3  # PNGs of both views most often
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda i: served.export(*cases[i]), jobs))
+    wrong = [(cases[i][1], i) for i, data in zip(jobs, got) if data != alone[i]]
+    assert not wrong, f"{len(wrong)} of {len(jobs)} concurrent exports were not their own view's bytes: {wrong}"
+    private = [data for (view, fmt, k), data in zip(cases, alone) if k is None]
+    assert not any(b"Private upload event" in d for d in private)

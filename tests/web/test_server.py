@@ -1,0 +1,75 @@
+"""`timeline serve --workers 2`: gunicorn workers, compressed responses, cached assets, plain errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dashboard.web.wire import callback_body
+from tests.conftest import ROOT
+from tests.servers import Server
+
+
+@pytest.fixture(scope="module")
+def workers():
+    srv = Server(ROOT / "data" / "events.csv", "--workers", "2")
+    yield srv.url.rstrip("/"), srv.proc
+    srv.stop()
+
+
+def get(url, **headers):
+    return urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30)
+
+
+def test_runs_gunicorn_with_two_workers(workers):
+    url, proc = workers
+    resp = get(url + "/")
+    assert resp.headers["Server"].startswith("gunicorn")
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    python_workers = [c for c in children if b"python" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    assert len(python_workers) == 2
+
+
+def test_responses_are_compressed_and_assets_cached(workers):
+    url, _ = workers
+    resp = get(url + "/", **{"Accept-Encoding": "gzip"})
+    assert resp.headers["Content-Encoding"] == "gzip"
+    page = gzip.decompress(resp.read()).decode()
+    script = page.split('<script src="')[1].split('"')[0]
+    asset = get(url + script, **{"Accept-Encoding": "gzip"})
+    assert "max-age=31536000" in asset.headers["Cache-Control"]
+
+
+def test_callbacks_answer_and_malformed_requests_get_a_plain_400(workers):
+    url, _ = workers
+    body = callback_body([("details", "children")], [("selected", "data", 0)], [("dataset", "data", None)])
+    req = urllib.request.Request(
+        url + "/_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    data = json.loads(urllib.request.urlopen(req, timeout=30).read())
+    assert "Perry" in json.dumps(data)
+    bad = urllib.request.Request(
+        url + "/_dash-update-component", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(bad, timeout=30)
+    assert info.value.code == 400
+    assert info.value.headers["Content-Type"].startswith("text/plain")
+    assert info.value.read().decode() == "Bad request: a callback request must be a JSON object."
+
+
+def test_the_default_server_is_gunicorn_without_a_development_warning(small_csv):
+    srv = Server(small_csv)
+    try:
+        assert get(srv.url).headers["Server"].startswith("gunicorn")
+        text = srv.log_text()
+    finally:
+        srv.stop()
+    assert "development server" not in text.lower()
+    assert f"http://127.0.0.1:{srv.port}/" in text
