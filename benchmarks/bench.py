@@ -36,24 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
+from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body
+from tests.synthetic import THEMES as SYNTHETIC_THEMES
 
-THEMES = [
-    "diplomacy",
-    "security",
-    "trade",
-    "war",
-    "china",
-    "korea",
-    "memory",
-    "politics",
-    "culture",
-    "migration",
-    "religion",
-    "science",
-]
+THEMES = SYNTHETIC_THEMES[:12]
 
 
 def ms(text: str, end: bool = False) -> float:
@@ -151,16 +141,6 @@ def view_from_dict(data: dict | None) -> View:
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def match_count(text: str) -> int:
-    """'1,234 of 5,000 events match' / '1,234 events match' / 'No events match ... (0 of 5,000).' -> 1234."""
-    if text.startswith("No events match"):
-        return 0
-    m = re.match(r"^([\d,]+) (?:of [\d,]+ )?events match$", text)
-    if not m:
-        raise ValueError(f"unexpected match-count text {text!r}")
-    return int(m.group(1).replace(",", ""))
 
 
 # -- the naive baseline ---------------------------------------------------------
@@ -316,14 +296,7 @@ def run_side(side: str, path: Path, expect: list[int] | None = None) -> dict:
         timeline = cache.load(path)
         out["cached_load_s"] = time.perf_counter() - t0
         app = create_app(timeline)
-        outputs = [
-            ("timeline", "figure"),
-            ("overview", "figure"),
-            ("match-count", "children"),
-            ("themes", "options"),
-            ("filter-error", "children"),
-            ("page-title", "children"),
-        ]
+        outputs = FIGURE_OUTPUTS
     else:
         df = naive_load(path)
         out["load_s"] = time.perf_counter() - t0

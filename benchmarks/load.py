@@ -28,7 +28,6 @@ import hashlib
 import http.client
 import json
 import random
-import re
 import socket
 import statistics
 import subprocess
@@ -42,22 +41,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
+from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body
 from tests.servers import free_port
 
 MAX_REQUESTS = 200_000
 EXPORT_SHARE = 0.03
 """Default share of action sequences that end with a PNG export (50 users: ~20 exports a minute)."""
-FIGURE_OUTPUTS = [
-    ("timeline", "figure"),
-    ("overview", "figure"),
-    ("match-count", "children"),
-    ("themes", "options"),
-    ("filter-error", "children"),
-    ("page-title", "children"),
-]
 TABLE_OUTPUTS = [("table", "getRowsResponse")]
 TABLE_ROWS = 12
 """Rows the grid asks for at a time (a page)."""
@@ -152,16 +145,6 @@ def prop(answer: dict, component: str, name: str):
     return answer["response"][component][name]
 
 
-def count_of(text: str) -> int:
-    """'1,234 of 5,000 events match' -> 1234; 'No events match these filters (0 of 5,000).' -> 0."""
-    if text.startswith("No events match"):
-        return 0
-    m = re.match(r"^([\d,]+) of [\d,]+ events match$", text)
-    if not m:
-        raise ValueError(f"unexpected match-count text {text!r}")
-    return int(m.group(1).replace(",", ""))
-
-
 def html_text(node) -> str:
     """Text of a serialised Dash component tree."""
     if node is None:
@@ -227,7 +210,7 @@ class Checker:
         error = answer["response"].get("filter-error", {}).get("children", "")
         if error:
             return f"figure [{describe(exp.view)}]: refused ({error!r}), expected {exp.count:,} matches"
-        got = count_of(prop(answer, "match-count", "children"))
+        got = match_count(prop(answer, "match-count", "children"))
         if got != exp.count:
             return f"figure [{describe(exp.view)}]: {got:,} matches, expected {exp.count:,}"
         if not isinstance(prop(answer, "timeline", "figure").get("data"), list):

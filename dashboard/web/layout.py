@@ -93,6 +93,18 @@ def events_table() -> dag.AgGrid:
     )
 
 
+def date_input(component_id: str, label: str, example: str) -> html.Div:
+    """A labelled text box for a date as historians write it (applied when the user presses Enter or leaves)."""
+    return html.Div(
+        [
+            html.Label(label, htmlFor=component_id),
+            dcc.Input(
+                id=component_id, type="text", debounce=True, value="", placeholder=example, className="text-input"
+            ),
+        ]
+    )
+
+
 def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
     return html.Div(
         className="page",
@@ -128,32 +140,8 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                             html.Div(
                                 className="dates",
                                 children=[
-                                    html.Div(
-                                        [
-                                            html.Label("From", htmlFor="date-from"),
-                                            dcc.Input(
-                                                id="date-from",
-                                                type="text",
-                                                debounce=True,
-                                                value="",
-                                                placeholder="e.g. 1945",
-                                                className="text-input",
-                                            ),
-                                        ]
-                                    ),
-                                    html.Div(
-                                        [
-                                            html.Label("To", htmlFor="date-to"),
-                                            dcc.Input(
-                                                id="date-to",
-                                                type="text",
-                                                debounce=True,
-                                                value="",
-                                                placeholder="e.g. 2000-06",
-                                                className="text-input",
-                                            ),
-                                        ]
-                                    ),
+                                    date_input("date-from", "From", "e.g. 1945"),
+                                    date_input("date-to", "To", "e.g. 2000-06"),
                                 ],
                             ),
                             html.P("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE.", className="hint"),

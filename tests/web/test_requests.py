@@ -12,16 +12,9 @@ import pytest
 from dashboard.core import dates
 from dashboard.io.formats import load_timeline
 from dashboard.web.app import create_app
+from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.wire import callback_body
 
-FIGURE_OUT = [
-    ("timeline", "figure"),
-    ("overview", "figure"),
-    ("match-count", "children"),
-    ("themes", "options"),
-    ("filter-error", "children"),
-    ("page-title", "children"),
-]
 FOLLOW_OUT = [("table", "paginationGoTo"), ("table", "rowClassRules")]
 SYNC_OUT = [
     ("themes", "value"),

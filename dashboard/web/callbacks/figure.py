@@ -40,14 +40,20 @@ def update_figure(
     return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets), "", name
 
 
+OUTPUTS = [
+    ("timeline", "figure"),
+    ("overview", "figure"),
+    ("match-count", "children"),
+    ("themes", "options"),
+    ("filter-error", "children"),
+    ("page-title", "children"),
+]
+"""What :func:`update_figure` returns, in order (scripts that talk to the server ask for the same)."""
+
+
 def register(app: Dash, services: Services) -> None:
     app.callback(
-        Output("timeline", "figure"),
-        Output("overview", "figure"),
-        Output("match-count", "children"),
-        Output("themes", "options"),
-        Output("filter-error", "children"),
-        Output("page-title", "children"),
+        *(Output(component, prop) for component, prop in OUTPUTS),
         Input("view", "data"),
         Input("layout-width", "data"),
         State("dataset", "data"),
