@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,23 @@ MONTH_ABBR = np.array(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], dtype=object
 )
 
-DATE_FORMS = "a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 1951, 2015-04, 2015-04-29; -490 for 490 BCE)"
+DATE_FORMS = (
+    "a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 1951, 2015-04, 2015-04-29; -490 for 490 BCE), "
+    "optionally approximate or uncertain (c. 1600, ca. 1600, circa 1600, 1600~, 1600?, 1600%), "
+    "with unspecified digits (156X, 15XX), a decade or century (1590s, 1500s), "
+    "a range [1590..1610], or deep time (-66000000, 66 Ma, 4.54 Ga, 300 ka)"
+)
+
+APPROXIMATE = {YEAR: ("years", 10), MONTH: ("months", 2), DAY: ("days", 7)}
+"""How far "approximately" reaches either side of a date written ``c. 1600``, ``1600~`` (and, as
+historians use them alike, ``1600?``), per precision. ``1600%`` (uncertain and approximate) reaches
+twice as far. The date itself stays the most likely span; the reach widens earliest/latest only."""
+
+PRESENT_YEAR = 1950
+"""'Before present' in ka/Ma/Ga dates, as radiocarbon dating and geology define it."""
+DEEP_UNITS = {"ka": 1_000, "Ma": 1_000_000, "Ga": 1_000_000_000}
+MAX_DEEP_YEARS = 100_000_000_000
+"""Largest number of years accepted either side of year 1 (the Big Bang was 13.8 Ga)."""
 
 _DATE_RE = r"^\s*(?P<sign>[-+]?)(?P<year>\d+)(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?\s*$"
 
@@ -69,11 +86,13 @@ def civil_from_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return y, m, d
 
 
-def days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
-    """Length of each month (astronomical years, Gregorian leap rule)."""
+def days_in_month(year: np.ndarray, month: np.ndarray, julian: np.ndarray | None = None) -> np.ndarray:
+    """Length of each month (astronomical years; Gregorian leap rule, Julian where ``julian``)."""
     y = np.asarray(year, dtype=np.int64)
     m = np.asarray(month, dtype=np.int64)
     leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    if julian is not None:
+        leap = leap | (np.asarray(julian, dtype=bool) & (y % 4 == 0))
     lengths = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
     out: np.ndarray = lengths[np.clip(m, 1, 12) - 1] + ((m == 2) & leap)
     return out
@@ -94,17 +113,56 @@ class ParsedDates:
     """Result of :func:`parse_dates`: values for the valid cells, reasons for the others."""
 
     def __init__(
-        self, ms: np.ndarray, precision: np.ndarray, end_ms: np.ndarray, error: np.ndarray, present: np.ndarray
+        self,
+        ms: np.ndarray,
+        precision: np.ndarray,
+        end_ms: np.ndarray,
+        error: np.ndarray,
+        present: np.ndarray,
+        earliest: np.ndarray | None = None,
+        latest: np.ndarray | None = None,
+        display: np.ndarray | None = None,
     ) -> None:
-        self.ms = ms  # float64 start of the period, NaN where absent/invalid
+        self.ms = ms  # float64 start of the most likely period, NaN where absent/invalid
         self.precision = precision  # int8 YEAR/MONTH/DAY, -1 where absent/invalid
-        self.end_ms = end_ms  # float64 last millisecond of the period (e.g. 1951-12-31 23:59:59.999)
+        self.end_ms = end_ms  # float64 last millisecond of that period (e.g. 1951-12-31 23:59:59.999)
         self.error = error  # object array: None or why the cell is not a date
         self.present = present  # bool: the cell was not blank
+        self.earliest = ms.copy() if earliest is None else earliest  # first ms the date may mean
+        self.latest = end_ms.copy() if latest is None else latest  # last ms the date may mean
+        # object array: how a date in one of the new forms (or a Julian date) reads, None for the others
+        self.display = np.full(len(ms), None, dtype=object) if display is None else display
+
+    @property
+    def special(self) -> np.ndarray:
+        """Cells written in one of the new forms (or in the Julian calendar): shown as written."""
+        return np.asarray(self.display != None, dtype=bool)  # noqa: E711 (elementwise)
+
+    def take(self, rows: np.ndarray, n: int) -> ParsedDates:
+        """These results placed at ``rows`` of ``n`` cells (the others absent)."""
+        out = ParsedDates(
+            np.full(n, np.nan),
+            np.full(n, -1, dtype=np.int8),
+            np.full(n, np.nan),
+            np.full(n, None, dtype=object),
+            np.zeros(n, dtype=bool),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+            np.full(n, None, dtype=object),
+        )
+        for name in ("ms", "precision", "end_ms", "error", "present", "earliest", "latest", "display"):
+            getattr(out, name)[rows] = getattr(self, name)
+        return out
 
 
-def parse_dates(values: pa.Array | pa.ChunkedArray | pd.Series | list[str]) -> ParsedDates:
-    """Parse date cells (strings) vectorised; blank cells are ``present=False``, not errors."""
+def parse_dates(
+    values: pa.Array | pa.ChunkedArray | pd.Series | list[str], julian: np.ndarray | None = None
+) -> ParsedDates:
+    """Parse date cells (strings) vectorised; blank cells are ``present=False``, not errors.
+
+    ``julian`` marks the cells written in the Julian calendar (checked against it, converted to the
+    proleptic Gregorian epoch ms every other date uses). Today's forms (YYYY, YYYY-MM, YYYY-MM-DD)
+    are parsed by whole-column compute; the rare other forms once per distinct string."""
     arr = pa.array(values, type=pa.string()) if not isinstance(values, (pa.Array, pa.ChunkedArray)) else values
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -112,26 +170,25 @@ def parse_dates(values: pa.Array | pa.ChunkedArray | pd.Series | list[str]) -> P
     present = pc.not_equal(stripped, "").to_numpy(zero_copy_only=False)
     n = len(stripped)
     filled = int(present.sum())
+    jul = None if julian is None or not np.any(julian) else np.asarray(julian, dtype=bool)
     if filled < n // 2:
         # Mostly blank (an end_date column): parse only the filled cells.
         rows = np.flatnonzero(present)
-        sub = _parse_present(stripped.take(pa.array(rows)), np.ones(filled, dtype=bool))
-        ms = np.full(n, np.nan)
-        end_ms = np.full(n, np.nan)
-        precision = np.full(n, -1, dtype=np.int8)
-        error = np.full(n, None, dtype=object)
-        ms[rows], end_ms[rows], precision[rows], error[rows] = sub.ms, sub.end_ms, sub.precision, sub.error
-        return ParsedDates(ms, precision, end_ms, error, present)
-    return _parse_present(stripped, present)
+        sub = _parse_present(
+            stripped.take(pa.array(rows)), np.ones(filled, dtype=bool), None if jul is None else jul[rows]
+        )
+        out = sub.take(rows, n)
+        out.present = present
+        return out
+    return _parse_present(stripped, present, jul)
 
 
-def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
+def _parse_present(stripped: pa.Array, present: np.ndarray, julian: np.ndarray | None) -> ParsedDates:
     n = len(stripped)
     parts = pc.extract_regex(stripped, pattern=_DATE_RE)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
 
     error = np.full(n, None, dtype=object)
-    error[present & ~matched] = DATE_FORMS
 
     def field(name: str) -> pa.Array:
         return pc.struct_field(parts, name)
@@ -151,7 +208,9 @@ def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
     month = as_int(month_txt)
     day = as_int(day_txt)
 
-    ok = matched.copy()
+    # Not today's form, or a year beyond what it covers: the other forms, parsed one string at a time.
+    slow = present & (~matched | (year < MIN_YEAR) | (year > MAX_YEAR) | (ndigits > 5))
+    ok = matched & ~slow
 
     def fail(cond: np.ndarray, why: str) -> None:
         nonlocal ok
@@ -161,36 +220,340 @@ def _parse_present(stripped: pa.Array, present: np.ndarray) -> ParsedDates:
 
     fail(~negative & (ndigits <= 2), "a full year: two-digit years are ambiguous (write 1951, or 0051 for the year 51)")
     fail(year == 0, "a real year: there is no year 0 (1 BCE is -1, 1 CE is 1)")
-    fail(
-        (year < MIN_YEAR) | (year > MAX_YEAR) | (ndigits > 5),
-        f"a year from {-MIN_YEAR} BCE (-{-MIN_YEAR}) to {MAX_YEAR}",
-    )
     fail(has_month & ((month < 1) | (month > 12)), "a month from 01 to 12")
     astro = historian_to_astronomical(year)
-    dim = days_in_month(astro, np.where(has_month, month, 1))
+    m1 = np.where(has_month, month, 1)
+    dim = days_in_month(astro, m1, julian)
     bad_day = has_day & ((day < 1) | (day > dim))
     if bad_day.any():
         for i in np.flatnonzero(ok & bad_day):
-            error[i] = (
-                f"a real calendar date: {MONTH_ABBR[month[i] - 1]} {format_year(int(year[i]))} has {int(dim[i])} days"
-            )
+            error[i] = _bad_day_reason(int(year[i]), int(month[i]), int(dim[i]), julian is not None and julian[i])
         ok &= ~bad_day
 
     precision = np.where(has_day, DAY, np.where(has_month, MONTH, YEAR)).astype(np.int8)
-    m1 = np.where(has_month, month, 1)
     d1 = np.where(has_day, day, 1)
-    start_days = days_from_civil(astro, m1, d1)
+    start_days = days_from_calendar(astro, m1, d1, julian)
     # The day after the period: next year, next month or next day.
     end_y = np.where(precision == YEAR, astro + 1, np.where((precision == MONTH) & (m1 == 12), astro + 1, astro))
     end_m = np.where(precision == YEAR, 1, np.where(precision == MONTH, m1 % 12 + 1, m1))
     end_d = np.where(precision == DAY, d1 + 1, 1)
-    # d1 + 1 may overflow the month: days_from_civil handles day overflow linearly.
-    end_days = days_from_civil(end_y, end_m, end_d)
+    # d1 + 1 may overflow the month: day counts handle day overflow linearly.
+    end_days = days_from_calendar(end_y, end_m, end_d, julian)
 
     ms = np.where(ok, start_days * MS_PER_DAY, np.nan).astype(np.float64)
     end_ms = np.where(ok, end_days * MS_PER_DAY - 1, np.nan).astype(np.float64)
     precision = np.where(ok, precision, -1).astype(np.int8)
-    return ParsedDates(ms, precision, end_ms, error, present)
+    out = ParsedDates(ms, precision, end_ms, error, present)
+    if julian is not None:
+        shown = ok & julian
+        if shown.any():
+            idx = np.flatnonzero(shown)
+            out.display[idx] = [
+                _display(y, m, d, p) + JULIAN_MARK
+                for y, m, d, p in zip(year[idx].tolist(), m1[idx].tolist(), d1[idx].tolist(), precision[idx].tolist())
+            ]
+    if slow.any():
+        _parse_slow(stripped, np.flatnonzero(slow), julian, out)
+    return out
+
+
+JULIAN_MARK = " (Julian)"
+
+
+def _bad_day_reason(year: int, month: int, dim: int, julian: bool) -> str:
+    cal = " in the Julian calendar" if julian else ""
+    return f"a real calendar date: {MONTH_ABBR[month - 1]} {format_year(year)} has {dim} days{cal}"
+
+
+class _Spec:
+    """One distinct string in a new form, parsed: four (astronomical year, month, day) triples
+    (start, the day after the most likely end, earliest, the day after the latest), precision, display."""
+
+    __slots__ = ("days", "display", "error", "precision")
+
+    def __init__(self, error: str | None = None) -> None:
+        self.days: tuple[int, ...] = (0,) * 12
+        self.precision = -1
+        self.display: str | None = None
+        self.error = error
+
+
+_QUALIFIED_RE = re.compile(
+    r"^(?:(?P<pre>c\.|ca\.|circa)\s*)?(?P<body>[-+]?[0-9X]+(?:-\d{1,2}(?:-\d{1,2})?)?s?)(?P<post>[~?%])?$"
+)
+_BASE_RE = re.compile(r"^(?P<sign>[-+]?)(?P<year>\d+)(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?$")
+_RANGE_RE = re.compile(r"^\[\s*(?P<a>[^\[\]]*?)\s*\.\.\s*(?P<b>[^\[\]]*?)\s*\]$")
+_DEEP_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ka|Ma|Ga)$")
+
+
+def _parse_slow(stripped: pa.Array, rows: np.ndarray, julian: np.ndarray | None, out: ParsedDates) -> None:
+    """The cells at ``rows``: each distinct (string, calendar) parsed once, then placed vectorised."""
+    texts = stripped.take(pa.array(rows))
+    cal = np.zeros(len(rows), dtype=np.int64) if julian is None else julian[rows].astype(np.int64)
+    if julian is not None:
+        texts = pc.binary_join_element_wise(pa.array(np.where(cal == 1, "J", "G")), texts, "|")
+    encoded = pc.dictionary_encode(texts)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    keys = encoded.dictionary.to_pylist()
+    specs = []
+    for key in keys:
+        is_julian = julian is not None and key[0] == "J"
+        text = key[2:] if julian is not None else key
+        spec = _parse_one(text, is_julian)
+        if spec.display is not None and is_julian:
+            spec.display += JULIAN_MARK
+        specs.append(spec)
+    good = np.array([s.error is None for s in specs], dtype=bool)[codes]
+    errors = np.array([s.error for s in specs], dtype=object)
+    out.error[rows] = errors[codes]
+    table = np.array([s.days for s in specs], dtype=np.int64).reshape(len(specs), 12)[codes]
+    jul = cal.astype(bool) if julian is not None else None
+
+    def ms(col: int) -> np.ndarray:
+        days = days_from_calendar(table[:, col], table[:, col + 1], table[:, col + 2], jul)
+        return days.astype(np.float64) * MS_PER_DAY
+
+    nan = np.nan
+    out.ms[rows] = np.where(good, ms(0), nan)
+    out.end_ms[rows] = np.where(good, _last_ms(ms(3)), nan)
+    out.earliest[rows] = np.where(good, ms(6), nan)
+    out.latest[rows] = np.where(good, _last_ms(ms(9)), nan)
+    out.precision[rows] = np.where(good, np.array([s.precision for s in specs], dtype=np.int8)[codes], -1)
+    out.display[rows] = np.array([s.display for s in specs], dtype=object)[codes]
+
+
+def _last_ms(after: np.ndarray) -> np.ndarray:
+    """The last millisecond before ``after``; in deep time, where floats are coarser than a
+    millisecond, the float just before it."""
+    last: np.ndarray = np.minimum(after - 1, np.nextafter(after, -np.inf))
+    return last
+
+
+def _norm(y: int, m: int, d: int) -> tuple[int, int, int]:
+    """Months outside 1..12 carried into the year (days overflow linearly in the day count)."""
+    return y + (m - 1) // 12, (m - 1) % 12 + 1, d
+
+
+def _after(y: int, m: int, d: int, prec: int) -> tuple[int, int, int]:
+    """The day after the period starting at (y, m, d) with precision ``prec``."""
+    if prec == YEAR:
+        return y + 1, 1, 1
+    if prec == MONTH:
+        return _norm(y, m + 1, 1)
+    return y, m, d + 1
+
+
+class _Base:
+    """A plain date (any size of year): historian year, month, day, precision, or why not."""
+
+    def __init__(self, text: str, julian: bool) -> None:
+        self.error: str | None = None
+        m = _BASE_RE.match(text)
+        if not m:
+            self.error = DATE_FORMS
+            return
+        digits = m["year"]
+        self.year = int(digits) * (-1 if m["sign"] == "-" else 1)
+        self.month = int(m["month"]) if m["month"] else 1
+        self.day = int(m["day"]) if m["day"] else 1
+        self.precision = DAY if m["day"] else MONTH if m["month"] else YEAR
+        if m["sign"] != "-" and len(digits) <= 2:
+            self.error = "a full year: two-digit years are ambiguous (write 1951, or 0051 for the year 51)"
+        elif self.year == 0:
+            self.error = "a real year: there is no year 0 (1 BCE is -1, 1 CE is 1)"
+        elif abs(self.year) > MAX_DEEP_YEARS:
+            self.error = f"a year within {MAX_DEEP_YEARS:,} years of year 1 (the Big Bang was 13.8 Ga)"
+        elif self.precision != YEAR and not MIN_YEAR <= self.year <= MAX_YEAR:
+            self.error = f"a year alone beyond {-MIN_YEAR} BCE or {MAX_YEAR} (no month or day there)"
+        elif m["month"] and not 1 <= self.month <= 12:
+            self.error = "a month from 01 to 12"
+        else:
+            astro = int(historian_to_astronomical(np.array([self.year]))[0])
+            dim = int(days_in_month(np.array([astro]), np.array([self.month]), np.array([julian]))[0])
+            if m["day"] and not 1 <= self.day <= dim:
+                self.error = _bad_day_reason(self.year, self.month, dim, julian)
+        self.astro = self.year + 1 if self.year < 0 else self.year
+
+    def start(self) -> tuple[int, int, int]:
+        return self.astro, self.month, self.day
+
+    def after(self) -> tuple[int, int, int]:
+        return _after(self.astro, self.month, self.day, self.precision)
+
+    def shown(self) -> str:
+        if abs(self.year) > MAX_YEAR:
+            return f"{-self.year:,} BCE" if self.year < 0 else f"{self.year:,}"
+        return _display(self.year, self.month, self.day, self.precision)
+
+
+def _reach(y: int, m: int, d: int, prec: int, times: int) -> tuple[int, int, int]:
+    """(y, m, d) moved by ``times`` the approximate reach at ``prec`` (negative: earlier)."""
+    unit, size = APPROXIMATE[prec]
+    step = size * times
+    if unit == "years":
+        return y + step, m, d
+    if unit == "months":
+        return _norm(y, m + step, d)
+    return y, m, d + step
+
+
+def _parse_one(text: str, julian: bool) -> _Spec:
+    """One string in any accepted form (today's forms too, for years beyond ±9999)."""
+    deep = _DEEP_RE.match(text)
+    if deep:
+        return _deep(deep["num"], deep["unit"])
+    rng = _RANGE_RE.match(text)
+    if rng:
+        return _range(rng["a"], rng["b"], julian)
+    q = _QUALIFIED_RE.match(text)
+    if not q:
+        return _Spec(DATE_FORMS)
+    pre, body, post = q["pre"], q["body"], q["post"]
+    approx = 1 if pre or post in ("~", "%") else 0
+    uncertain = post in ("?", "%")
+    reach = approx + uncertain
+    spec = _Spec()
+    if "X" in body or body.endswith("s"):
+        span = _unspecified(body)
+        if isinstance(span, str):
+            return _Spec(span)
+        first, last, shown = span  # historian years
+        a0 = first + 1 if first < 0 else first
+        a1 = last + 1 if last < 0 else last
+        mid = (a0 + a1 + 1) // 2  # the year holding the middle of the span
+        lo, hi = (a0, 1, 1), (a1 + 1, 1, 1)
+        spec.days = (mid, 1, 1, mid + 1, 1, 1, *_reach(*lo, YEAR, -reach), *_reach(*hi, YEAR, reach))
+        spec.precision = YEAR
+    else:
+        base = _Base(body, julian)
+        if base.error:
+            return _Spec(base.error)
+        if not reach and abs(base.year) <= MAX_YEAR:
+            # Today's form with a long year text (001951): shown as written only if Julian.
+            spec.days = (*base.start(), *base.after()) * 2
+            spec.precision = base.precision
+            spec.display = base.shown() if julian else None
+            return spec
+        spec.days = (
+            *base.start(),
+            *base.after(),
+            *_reach(*base.start(), base.precision, -reach),
+            *_reach(*base.after(), base.precision, reach),
+        )
+        spec.precision = base.precision
+        shown = base.shown()
+    spec.display = ("c. " if approx else "") + shown + ("?" if uncertain else "")
+    return spec
+
+
+def _unspecified(body: str) -> tuple[int, int, str] | str:
+    """156X, 15XX, 1590s, 1500s (and BCE: -49X, -490s): (first, last historian year, display) or why not."""
+    negative = body.startswith("-")
+    digits = body.lstrip("+-")
+    why = "unspecified digits at the end of a 4-digit year (156X, 15XX), or a decade or century (1590s, 1500s)"
+    if "X" in digits:
+        m = re.fullmatch(r"(\d+)(X+)", digits)
+        if not m or (not negative and len(digits) != 4) or len(m[2]) > 3 or len(digits) > 5:
+            return why
+        size = 10 ** len(m[2])
+        low = int(m[1]) * size
+        shown = f"{low}s"
+    else:
+        m = re.fullmatch(r"(\d+)0s", digits)
+        if not m or (not negative and len(digits) != 5) or len(digits) > 6:
+            return why
+        low = int(digits[:-1])
+        size = 100 if low % 100 == 0 else 10
+        shown = f"{low}s"
+    if low == 0 and not negative:
+        low = 1  # the first decade or century CE starts in year 1 (there is no year 0)
+    if negative:
+        first, last = -(low + size - 1), -max(low, 1)
+        shown += " BCE"
+    else:
+        first, last = low, low - low % size + size - 1 if low == 1 else low + size - 1
+    return first, last, shown
+
+
+def _range(a: str, b: str, julian: bool) -> _Spec:
+    lo, hi = _Base(a, julian), _Base(b, julian)
+    for bound in (lo, hi):
+        if bound.error:
+            why = bound.error if bound.error != DATE_FORMS else "YYYY, YYYY-MM or YYYY-MM-DD"
+            return _Spec(f"a range [earliest..latest] of two plain dates ({why})")
+    start = _days(*lo.start(), julian)
+    after = _days(*hi.after(), julian)
+    if after <= start:
+        return _Spec("a range [earliest..latest] whose first date is not after the second (e.g. [1590..1610])")
+    prec = min(lo.precision, hi.precision)
+    spec = _Spec()
+    # Most likely: the period (at the coarser bound's precision) holding the middle of the range.
+    mid = (start + after) // 2
+    y, mo, d = (int(v[0]) for v in civil_from_days(np.array([mid])))
+    if julian:
+        y, mo, d = _julian_from_days(mid)
+    mo, d = (1, 1) if prec == YEAR else (mo, 1) if prec == MONTH else (mo, d)
+    spec.days = (y, mo, d, *_after(y, mo, d, prec), *lo.start(), *hi.after())
+    spec.precision = prec
+    spec.display = f"between {lo.shown()} and {hi.shown()}"
+    return spec
+
+
+def _deep(num: str, unit: str) -> _Spec:
+    """66 Ma: the year 66 million years before 1950; its digits say how precise (65.5 to 66.5 Ma)."""
+
+    value = Decimal(num)
+    scale = DEEP_UNITS[unit]
+    before = int(value * scale)
+    places = len(num.split(".")[1]) if "." in num else 0
+    half = int(Decimal(scale) * Decimal(5) / Decimal(10) ** (places + 1))
+    if before > MAX_DEEP_YEARS or before <= 0:
+        return _Spec(f"a time before present from 1 ka to {MAX_DEEP_YEARS // 1_000_000_000} Ga")
+    year = PRESENT_YEAR - before  # astronomical
+    spec = _Spec()
+    spec.days = (year, 1, 1, year + 1, 1, 1, year - half, 1, 1, year + half + 1, 1, 1)
+    spec.precision = YEAR
+    spec.display = f"{num} {unit}"
+    return spec
+
+
+def _days(y: int, m: int, d: int, julian: bool) -> int:
+    return int(days_from_calendar(np.array([y]), np.array([m]), np.array([d]), np.array([julian]))[0])
+
+
+def _julian_from_days(days: int) -> tuple[int, int, int]:
+    """Astronomical (year, month, day) in the Julian calendar of a day count since 1970-01-01."""
+    c = days + 2440588 + 32082
+    dd = (4 * c + 3) // 1461
+    e = c - (1461 * dd) // 4
+    m = (5 * e + 2) // 153
+    day = e - (153 * m + 2) // 5 + 1
+    month = m + 3 - 12 * (m // 10)
+    year = dd - 4800 + m // 10
+    return year, month, day
+
+
+def days_from_julian(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 (proleptic Gregorian) of astronomical Julian-calendar dates (via the
+    Julian day number); days past the month's end run on linearly."""
+    y = np.asarray(year, dtype=np.int64)
+    m = np.asarray(month, dtype=np.int64)
+    d = np.asarray(day, dtype=np.int64)
+    a = (14 - m) // 12
+    yy = y + 4800 - a
+    mm = m + 12 * a - 3
+    jdn = d + (153 * mm + 2) // 5 + 365 * yy + np.floor_divide(yy, 4) - 32083
+    days: np.ndarray = jdn - 2440588
+    return days
+
+
+def days_from_calendar(year: np.ndarray, month: np.ndarray, day: np.ndarray, julian: np.ndarray | None) -> np.ndarray:
+    """:func:`days_from_civil`, or :func:`days_from_julian` where ``julian`` is set."""
+    greg = days_from_civil(year, month, day)
+    if julian is None or not np.any(julian):
+        return greg
+    out: np.ndarray = np.where(julian, days_from_julian(year, month, day), greg)
+    return out
 
 
 def parse_date(text: str) -> tuple[float, int, float]:
@@ -203,9 +566,25 @@ def parse_date(text: str) -> tuple[float, int, float]:
     return float(p.ms[0]), int(p.precision[0]), float(p.end_ms[0])
 
 
+def parse_date_span(text: str) -> tuple[float, float]:
+    """One date: (earliest, latest) ms it may mean ("c. 1600": 1590 to the end of 1610).
+    Raises ValueError with the reason."""
+    p = parse_dates([text])
+    parse_date(text)  # the reason, if any
+    return float(p.earliest[0]), float(p.latest[0])
+
+
 def format_year(year: int) -> str:
     """Historian year for display: 1951, 476, 490 BCE."""
     return f"{-year} BCE" if year < 0 else str(year)
+
+
+def day_of(ms: np.ndarray) -> np.ndarray:
+    """The day (since 1970-01-01) holding each epoch ms, exact in deep time too, where a float
+    cannot hold every millisecond (a period's last ms is then the float just below the next day)."""
+    days = np.round(np.asarray(ms, dtype=np.float64) / MS_PER_DAY)
+    out: np.ndarray = (days - (ms < days * MS_PER_DAY)).astype(np.int64)
+    return out
 
 
 def _label_each(ms: npt.ArrayLike, precision: npt.ArrayLike, label: Callable[[int, int, int, int], str]) -> np.ndarray:
@@ -215,7 +594,7 @@ def _label_each(ms: npt.ArrayLike, precision: npt.ArrayLike, label: Callable[[in
     valid = ~np.isnan(ms)
     if not valid.any():
         return out
-    y, m, d = civil_from_days(np.floor_divide(ms[valid], MS_PER_DAY).astype(np.int64))
+    y, m, d = civil_from_days(day_of(ms[valid]))
     hy = astronomical_to_historian(y)
     prec = np.asarray(precision)[valid]
     out[valid] = [label(*parts) for parts in zip(hy.tolist(), m.tolist(), d.tolist(), prec.tolist())]

@@ -23,6 +23,7 @@ OPTIONAL_COLUMNS = (
     "kind",
     "display_date",
     "end_display_date",
+    "calendar",
 )
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
@@ -31,7 +32,12 @@ computed date (TimelineJS's "Display Date")."""
 FORMULA_START = "=+-@\t\r"
 """A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
 ``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""
-NOT_TEXT = ("date", "end_date", "importance", "kind")
+NOT_TEXT = ("date", "end_date", "importance", "kind", "calendar")
+CALENDARS = ("gregorian", "julian")
+"""Calendars a date may be written in (the ``calendar`` column, any case; empty is gregorian)."""
+DATE_TEXT_COLUMNS = ("date_text", "end_date_text")
+"""The date and end date as written, kept where they use a form beyond YYYY-MM-DD or the Julian
+calendar (empty otherwise): exports write them back as written."""
 
 THEME_VOCABULARY = {
     "diplomacy": "treaties, summits, state visits, speeches",
@@ -98,10 +104,13 @@ class Timeline:
     """A validated set of events and eras.
 
     ``events`` columns: id, start, last (float64 epoch ms: the first and the last
-    millisecond the event covers), end (epoch ms of the end date's start, NaN for
-    point events), start_prec, end_prec (int8 precision codes), theme_mask (uint64,
-    bit i = ``themes[i]``), importance (int8), title, description, actors,
-    location, source (strings). ``eras`` has the same columns but theme_mask.
+    millisecond the event most likely covers), end (epoch ms of the end date's start, NaN for
+    point events), start_prec, end_prec (int8 precision codes), earliest, latest (float64
+    epoch ms: the first and last millisecond the event MAY cover, wider than start..last for
+    "c. 1600", "156X", "[1590..1610]"), julian (bool: written in the Julian calendar),
+    theme_mask (uint64, bit i = ``themes[i]``), importance (int8), title, description, actors,
+    location, source, display_date, end_display_date, date_text, end_date_text (strings).
+    ``eras`` has the same columns but theme_mask.
     """
 
     events: pd.DataFrame

@@ -73,17 +73,27 @@ class View:
         return replace(self, themes=None if themes is None else tuple(themes))
 
 
+def possible_span(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's earliest and latest possible ms (its start and last where a table has no such
+    columns): the date filter keeps an event whose possible span overlaps the range."""
+    ev = timeline.events
+    earliest = ev["earliest"] if "earliest" in ev else ev["start"]
+    latest = ev["latest"] if "latest" in ev else ev["last"]
+    return earliest.to_numpy(), latest.to_numpy()
+
+
 def date_bounds(view: View) -> tuple[float, float]:
-    """(first ms, last ms) of the date filter; ValueError names a bad bound."""
+    """(first ms, last ms) of the date filter, as widely as its dates may mean ("c. 1600" in From
+    starts the range in 1590); ValueError names a bad bound."""
     lo, hi = -np.inf, np.inf
     if view.start.strip():
         try:
-            lo = dates.parse_date(view.start)[0]
+            lo = dates.parse_date_span(view.start)[0]
         except ValueError as exc:
             raise ValueError(f"From: {exc}") from None
     if view.end.strip():
         try:
-            hi = dates.parse_date(view.end)[2]
+            hi = dates.parse_date_span(view.end)[1]
         except ValueError as exc:
             raise ValueError(f"To: {exc}") from None
     if lo > hi:
@@ -106,7 +116,8 @@ def match_without_themes(timeline: Timeline, view: View) -> np.ndarray:
     ev = timeline.events
     lo, hi = date_bounds(view)
     if np.isfinite(lo) or np.isfinite(hi):
-        keep = (ev["last"].to_numpy() >= lo) & (ev["start"].to_numpy() <= hi)
+        earliest, latest = possible_span(timeline)
+        keep = (latest >= lo) & (earliest <= hi)
         rows = np.flatnonzero(keep)
     else:
         rows = np.arange(len(ev))
@@ -179,7 +190,8 @@ def _filter(timeline: Timeline, view: View) -> np.ndarray:
     lo, hi = date_bounds(view)
     keep = (ev["theme_mask"].to_numpy() & bits) != 0
     if np.isfinite(lo) or np.isfinite(hi):
-        keep &= (ev["last"].to_numpy() >= lo) & (ev["start"].to_numpy() <= hi)
+        earliest, latest = possible_span(timeline)
+        keep &= (latest >= lo) & (earliest <= hi)
     return _text_match(timeline, np.flatnonzero(keep), view.text)
 
 

@@ -17,6 +17,8 @@ import pyarrow.compute as pc
 
 from . import dates
 from .model import (
+    CALENDARS,
+    DATE_TEXT_COLUMNS,
     DEFAULT_IMPORTANCE,
     FORMULA_START,
     KINDS,
@@ -30,7 +32,7 @@ from .model import (
     ValidationError,
 )
 
-TRIMMED_COLUMNS = ("id", "date", "end_date", "title", "themes", "importance", "kind", "source")
+TRIMMED_COLUMNS = ("id", "date", "end_date", "title", "themes", "importance", "kind", "source", "calendar")
 """Cells compared or parsed are trimmed; long free text is kept as written."""
 
 
@@ -96,11 +98,15 @@ def validate_table(
     is_era = _np(pc.equal(kind, "era"))
     flag(~_np(pc.is_in(kind, pa.array(KINDS + ("",)))), "kind", "'event' or 'era' (or empty)")
 
-    start = dates.parse_dates(cols["date"])
+    calendar = pc.utf8_lower(cols["calendar"])
+    flag(~_np(pc.is_in(calendar, pa.array((*CALENDARS, "")))), "calendar", "'gregorian' or 'julian' (or empty)")
+    julian = _np(pc.equal(calendar, "julian")) if "calendar" in table.column_names else None
+
+    start = dates.parse_dates(cols["date"], julian)
     flag(~start.present, "date", dates.DATE_FORMS + " (the date is required)")
     flag(start.error != None, "date", start.error)  # noqa: E711 (elementwise)
 
-    end = dates.parse_dates(cols["end_date"])
+    end = dates.parse_dates(cols["end_date"], julian)
     flag(end.error != None, "end_date", end.error)  # noqa: E711
     backwards = end.present & (end.end_ms < start.ms)
     if backwards.any():
@@ -183,10 +189,23 @@ def validate_table(
         "end": np.where(is_range, end.ms, np.nan),
         "start_prec": start.precision,
         "end_prec": np.where(is_range, end.precision, -1).astype(np.int8),
+        "earliest": start.earliest,
+        "latest": np.where(is_range, end.latest, start.latest),
+        "julian": np.zeros(n, dtype=bool) if julian is None else julian,
         "theme_mask": mask,
         "importance": importance.astype(np.int8),
     }
     text = {"id": ids, **{col: cols[col] for col in TEXT_COLUMNS}}
+    # Dates in the new forms (or Julian): their text as written, and shown so unless the file says how.
+    for parsed, col, shown_col in ((start, "date", "display_date"), (end, "end_date", "end_display_date")):
+        special = parsed.special
+        if special.any():
+            written = pa.array(np.where(special, parsed.display, ""), type=pa.string())
+            keep = pc.or_(pc.invert(pa.array(special)), pc.not_equal(text[shown_col], ""))
+            text[shown_col] = pc.if_else(keep, text[shown_col], written)
+            text[col + "_text"] = pc.if_else(pa.array(special), cols[col], "")
+        else:
+            text[col + "_text"] = pa.nulls(n, pa.string()).fill_null("")
     extras_cols = [c for c in table.column_names if c not in KNOWN_COLUMNS]
 
     def frame(rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -198,7 +217,7 @@ def validate_table(
             df[k] = pd.Series((v if every else v.take(take)).to_pandas(), dtype="str")
         ex = pa.table({c: cols[c] for c in extras_cols}) if extras_cols else None
         ex = (ex if every else ex.take(take)).to_pandas() if ex is not None else pd.DataFrame(index=range(len(rows)))
-        return df[["id", *numeric, *TEXT_COLUMNS]], ex
+        return df[["id", *numeric, *TEXT_COLUMNS, *DATE_TEXT_COLUMNS]], ex
 
     events, extras = frame(np.flatnonzero(event_rows))
     eras, _ = frame(np.flatnonzero(is_era))

@@ -25,7 +25,7 @@ from ..core.model import Problem, Timeline, ValidationError
 from .files import atomic_file
 from .formats import parse_events, read_file
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_MIN_BYTES = 1 << 20
 """Smaller files load in milliseconds: no cache for them."""
 EXTRA_PREFIX = "extra:"

@@ -71,11 +71,11 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
 
 def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.DataFrame:
     """Events or eras back in the file's columns, dates at their precision."""
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "id": frame["id"].to_numpy(dtype=object),
-            "date": dates.to_iso(frame["start"].to_numpy(), frame["start_prec"].to_numpy()),
-            "end_date": dates.to_iso(frame["end"].to_numpy(), frame["end_prec"].to_numpy()),
+            "date": _as_written(frame, "date_text", dates.to_iso(frame["start"], frame["start_prec"])),
+            "end_date": _as_written(frame, "end_date_text", dates.to_iso(frame["end"], frame["end_prec"])),
             "title": frame["title"].to_numpy(dtype=object),
             "themes": themes,
             **{c: frame[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
@@ -84,6 +84,19 @@ def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.Da
             **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
         }
     )
+    if "julian" in frame and frame["julian"].any():
+        out["calendar"] = np.where(frame["julian"].to_numpy(), "julian", "")
+    return out
+
+
+def _as_written(frame: pd.DataFrame, column: str, iso: np.ndarray) -> np.ndarray:
+    """Dates in the new forms (c. 1600, 156X, [1590..1610], 66 Ma) or the Julian calendar as the file
+    wrote them; the others at their precision."""
+    if column not in frame:
+        return iso
+    written = frame[column].to_numpy(dtype=object)
+    out: np.ndarray = np.where(written != "", written, iso)
+    return out
 
 
 def neutralise_formulas(values: pd.Series) -> pd.Series:

@@ -54,7 +54,7 @@ def test_bce_year_is_astronomical_inside():
         ("2015-13", "month from 01 to 12"),
         ("abc", "YYYY-MM-DD"),
         ("4/29/2015", "YYYY-MM-DD"),
-        ("12000", "9999"),
+        ("-12000-05", "9999"),
         ("2015-04-00", "has 30 days"),
     ],
 )
