@@ -367,10 +367,9 @@ class _Base:
             self.error = f"a year alone beyond {-MIN_YEAR} BCE or {MAX_YEAR} (no month or day there)"
         elif m["month"] and not 1 <= self.month <= 12:
             self.error = "a month from 01 to 12"
-        else:
-            astro = int(historian_to_astronomical(np.array([self.year]))[0])
-            dim = int(days_in_month(np.array([astro]), np.array([self.month]), np.array([julian]))[0])
-            if m["day"] and not 1 <= self.day <= dim:
+        elif m["day"]:
+            dim = _month_length(self.year + 1 if self.year < 0 else self.year, self.month, julian)
+            if not 1 <= self.day <= dim:
                 self.error = _bad_day_reason(self.year, self.month, dim, julian)
         self.astro = self.year + 1 if self.year < 0 else self.year
 
@@ -515,6 +514,14 @@ def _deep(num: str, unit: str) -> _Spec:
     spec.precision = YEAR
     spec.display = f"{num} {unit}"
     return spec
+
+
+def _month_length(astro: int, month: int, julian: bool) -> int:
+    """:func:`days_in_month` for one date, in plain Python (the slow path runs it per string)."""
+    if month != 2:
+        return (31, 0, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]
+    leap = astro % 4 == 0 and (julian or astro % 100 != 0 or astro % 400 == 0)
+    return 29 if leap else 28
 
 
 def _days(y: int, m: int, d: int, julian: bool) -> int:
