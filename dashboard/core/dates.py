@@ -56,6 +56,13 @@ MAX_DEEP_YEARS = 100_000_000_000
 """Largest number of years accepted either side of year 1 (the Big Bang was 13.8 Ga)."""
 
 _DATE_RE = r"^\s*(?P<sign>[-+]?)(?P<year>\d+)(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?\s*$"
+"""Today's forms, read for every cell."""
+_QUALIFIED_DATE_RE = (
+    r"^(?P<pre>(?:c\.|ca\.|circa)\s*)?(?P<sign>[-+]?)(?P<year>\d+)"
+    r"(?:-(?P<month>\d{1,2})(?:-(?P<day>\d{1,2}))?)?(?P<post>[~?%]?)$"
+)
+"""The same with the approximate and uncertain marks (the commonest new forms), read for the
+cells that are not in today's forms."""
 
 
 def days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -183,9 +190,13 @@ def parse_dates(
     return _parse_present(stripped, present, jul)
 
 
-def _parse_present(stripped: pa.Array, present: np.ndarray, julian: np.ndarray | None) -> ParsedDates:
+def _parse_present(
+    stripped: pa.Array, present: np.ndarray, julian: np.ndarray | None, qualified_pass: bool = False
+) -> ParsedDates:
+    """Today's forms column-wise; the other cells again with the approximate and uncertain marks
+    (``qualified_pass``), column-wise too; what is left once per distinct string."""
     n = len(stripped)
-    parts = pc.extract_regex(stripped, pattern=_DATE_RE)
+    parts = pc.extract_regex(stripped, pattern=_QUALIFIED_DATE_RE if qualified_pass else _DATE_RE)
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
 
     error = np.full(n, None, dtype=object)
@@ -244,20 +255,96 @@ def _parse_present(stripped: pa.Array, present: np.ndarray, julian: np.ndarray |
     end_ms = np.where(ok, end_days * MS_PER_DAY - 1, np.nan).astype(np.float64)
     precision = np.where(ok, precision, -1).astype(np.int8)
     out = ParsedDates(ms, precision, end_ms, error, present)
-    if julian is not None:
-        shown = ok & julian
-        if shown.any():
-            idx = np.flatnonzero(shown)
-            out.display[idx] = [
-                _display(y, m, d, p) + JULIAN_MARK
-                for y, m, d, p in zip(year[idx].tolist(), m1[idx].tolist(), d1[idx].tolist(), precision[idx].tolist())
-            ]
+
+    # c. 1600, 1600~, 1600?, 1600%: the same date, reaching further either side.
+    approx = uncertain = qualified = np.zeros(n, dtype=bool)
+    if qualified_pass:
+        pre, post = field("pre"), field("post")
+        qualified = ok & (
+            pc.fill_null(pc.not_equal(pre, ""), False).to_numpy(zero_copy_only=False)
+            | pc.fill_null(pc.not_equal(post, ""), False).to_numpy(zero_copy_only=False)
+        )
+    if qualified.any():
+        post_np = np.asarray(pc.fill_null(post, "").to_numpy(zero_copy_only=False), dtype=object)
+        approx = qualified & (
+            pc.fill_null(pc.not_equal(pre, ""), False).to_numpy(zero_copy_only=False)
+            | (post_np == "~")
+            | (post_np == "%")
+        )
+        uncertain = qualified & ((post_np == "?") | (post_np == "%"))
+        reach = approx.astype(np.int64) + uncertain
+        early = _reach_days(astro, m1, d1, precision, -reach, julian)
+        late = _reach_days(end_y, end_m, end_d, precision, reach, julian)
+        out.earliest = np.where(qualified, early.astype(np.float64) * MS_PER_DAY, ms)
+        out.latest = np.where(qualified, late.astype(np.float64) * MS_PER_DAY - 1, end_ms)
+    shown = qualified if julian is None else qualified | (ok & julian)
+    if shown.any():
+        _show(stripped, shown, julian, out, year, m1, d1, approx, uncertain)
     if slow.any():
-        _parse_slow(stripped, np.flatnonzero(slow), julian, out)
+        rows = np.flatnonzero(slow)
+        if qualified_pass:
+            _parse_slow(stripped, rows, julian, out)
+        else:
+            sub = _parse_present(
+                stripped.take(pa.array(rows)),
+                np.ones(len(rows), dtype=bool),
+                None if julian is None else julian[rows],
+                True,
+            )
+            for name in ("ms", "precision", "end_ms", "error", "earliest", "latest", "display"):
+                getattr(out, name)[rows] = getattr(sub, name)
     return out
 
 
 JULIAN_MARK = " (Julian)"
+
+
+def _reach_days(
+    y: np.ndarray, m: np.ndarray, d: np.ndarray, precision: np.ndarray, times: np.ndarray, julian: np.ndarray | None
+) -> np.ndarray:
+    """Day counts of (y, m, d) moved by ``times`` the approximate reach at each date's precision."""
+    step = {p: size * times for p, (_, size) in APPROXIMATE.items()}
+    y = np.where(precision == YEAR, y + step[YEAR], y)
+    months = y * 12 + (m - 1) + np.where(precision == MONTH, step[MONTH], 0)
+    d = np.where(precision == DAY, d + step[DAY], d)
+    return days_from_calendar(np.floor_divide(months, 12), months % 12 + 1, d, julian)
+
+
+def _show(
+    stripped: pa.Array,
+    rows: np.ndarray,
+    julian: np.ndarray | None,
+    out: ParsedDates,
+    year: np.ndarray,
+    month: np.ndarray,
+    day: np.ndarray,
+    approx: np.ndarray,
+    uncertain: np.ndarray,
+) -> None:
+    """How the cells at ``rows`` (a mask) read ("c. May 1600?", "25 Oct 1917 (Julian)"), worked out
+    once per distinct string and calendar."""
+    idx = np.flatnonzero(rows)
+    codes = pc.dictionary_encode(stripped.take(pa.array(idx))).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if julian is not None:
+        codes = codes * 2 + julian[idx]
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    at = idx[first]
+    labels = np.array(
+        [
+            ("c. " if a else "") + _display(y, m, d, p) + ("?" if u else "") + (JULIAN_MARK if j else "")
+            for y, m, d, p, a, u, j in zip(
+                year[at].tolist(),
+                month[at].tolist(),
+                day[at].tolist(),
+                out.precision[at].tolist(),
+                approx[at].tolist(),
+                uncertain[at].tolist(),
+                (julian[at] if julian is not None else np.zeros(len(at), dtype=bool)).tolist(),
+            )
+        ],
+        dtype=object,
+    )
+    out.display[idx] = labels[inverse.ravel()]
 
 
 def _bad_day_reason(year: int, month: int, dim: int, julian: bool) -> str:
@@ -488,9 +575,7 @@ def _range(a: str, b: str, julian: bool) -> _Spec:
     spec = _Spec()
     # Most likely: the period (at the coarser bound's precision) holding the middle of the range.
     mid = (start + after) // 2
-    y, mo, d = (int(v[0]) for v in civil_from_days(np.array([mid])))
-    if julian:
-        y, mo, d = _julian_from_days(mid)
+    y, mo, d = _julian_from_days(mid) if julian else _civil_from_day(mid)
     mo, d = (1, 1) if prec == YEAR else (mo, 1) if prec == MONTH else (mo, d)
     spec.days = (y, mo, d, *_after(y, mo, d, prec), *lo.start(), *hi.after())
     spec.precision = prec
@@ -525,7 +610,29 @@ def _month_length(astro: int, month: int, julian: bool) -> int:
 
 
 def _days(y: int, m: int, d: int, julian: bool) -> int:
-    return int(days_from_calendar(np.array([y]), np.array([m]), np.array([d]), np.array([julian]))[0])
+    """:func:`days_from_calendar` for one date, in plain Python (the per-string path runs it)."""
+    if julian:
+        a = (14 - m) // 12
+        yy, mm = y + 4800 - a, m + 12 * a - 3
+        return d + (153 * mm + 2) // 5 + 365 * yy + yy // 4 - 32083 - 2440588
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def _civil_from_day(days: int) -> tuple[int, int, int]:
+    """:func:`civil_from_days` for one day, in plain Python."""
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (m <= 2), m, d
 
 
 def _julian_from_days(days: int) -> tuple[int, int, int]:

@@ -172,9 +172,10 @@ def test_each_distinct_string_is_parsed_once(monkeypatch):
         return real(text, julian)
 
     monkeypatch.setattr(dates, "_parse_one", counting)
-    p = dates.parse_dates(["c. 1600"] * 500 + ["1951"] * 500 + ["156X"] * 10)
-    assert sorted(seen) == ["156X", "c. 1600"]
-    assert p.display[0] == "c. 1600" and p.display[-1] == "1560s" and p.display[600] is None
+    p = dates.parse_dates(["c. 1600"] * 500 + ["1951"] * 500 + ["156X"] * 10 + ["[1590..1610]"] * 10)
+    assert sorted(seen) == ["156X", "[1590..1610]"]  # c. 1600, the commonest, is parsed column-wise
+    assert p.display[0] == "c. 1600" and p.display[1009] == "1560s" and p.display[600] is None
+    assert p.display[-1] == "between 1590 and 1610"
 
 
 def test_mostly_blank_column_places_new_forms_on_their_rows():
@@ -264,3 +265,12 @@ def test_deep_time_dates_read_back_as_their_years():
     assert first == ["13799998051 BCE", "65998051 BCE", "66000000 BCE", "4 Mar 1951"]
     assert last == first
     assert dates.day_of(np.array([DAY_MS * 3 - 1, DAY_MS * 3, DAY_MS * 3.5])).tolist() == [2, 3, 3]
+
+
+def test_one_date_arithmetic_matches_the_column_arithmetic():
+    days = np.arange(-3_000_000, 1_000_000, 7919)
+    y, m, d = dates.civil_from_days(days)
+    assert [dates._civil_from_day(int(x)) for x in days] == list(zip(y.tolist(), m.tolist(), d.tolist()))
+    for julian in (False, True):
+        expect = dates.days_from_calendar(y, m, d, np.full(len(y), julian))
+        assert [dates._days(a, b, c, julian) for a, b, c in zip(y.tolist(), m.tolist(), d.tolist())] == expect.tolist()
