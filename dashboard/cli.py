@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.model import Timeline, ValidationError
-from .core.query import View, filter_events, theme_counts
+from .core.query import SCALES, View, filter_events, theme_counts
 from .io import cache
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 
@@ -109,6 +109,13 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--search", default="", help="only events whose title, description or actors contain this")
     e.add_argument("--width", type=int, default=None, help="layout width in px (default 1600)")
     e.add_argument("--scale", type=float, default=None, help="PNG pixels per layout px (default 2)")
+    e.add_argument(
+        "--axis",
+        choices=SCALES,
+        default="time",
+        help="x axis: time (dates to scale, the default), sequence (events evenly spaced in date order) "
+        "or log (years before present, logarithmic)",
+    )
 
     v = sub.add_parser("validate", help="check a CSV and list every problem")
     file_arg(v, optional=False)
@@ -160,7 +167,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
             )
             return 2
         themes = tuple(t for t in timeline.themes if t in wanted)
-    view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search)
+    view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search, scale=args.axis)
     try:
         fmt = export_format(args.output)
         rows = filter_events(timeline, view)

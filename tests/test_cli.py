@@ -111,3 +111,17 @@ def test_serve_defaults_are_safe():
 
     args = _parser().parse_args(["serve"])
     assert (args.host, args.port, args.debug) == ("127.0.0.1", 8050, False)
+
+
+@pytest.mark.parametrize("axis, title", [("sequence", "events in date order"), ("log", "years before present")])
+def test_export_follows_the_axis_scale(small_csv, tmp_path, axis, title):
+    out = tmp_path / "view.html"
+    assert main(["export", str(small_csv), "-o", str(out), "--axis", axis]) == 0
+    assert out.read_bytes() == export_view(load_timeline(small_csv), View(scale=axis), "html")
+    assert title.encode() in out.read_bytes()
+
+
+def test_export_refuses_an_unknown_axis(small_csv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["export", str(small_csv), "-o", str(tmp_path / "x.png"), "--axis", "cubic"])
+    assert exc.value.code == 2 and "invalid choice: 'cubic'" in capsys.readouterr().err

@@ -743,19 +743,26 @@ def to_iso(ms: npt.ArrayLike, precision: npt.ArrayLike) -> np.ndarray:
 
 AXIS_MIN_MS = float(days_from_civil(np.array([-9999]), np.array([1]), np.array([1]))[0] * MS_PER_DAY)
 AXIS_MAX_MS = float(days_from_civil(np.array([10000]), np.array([1]), np.array([1]))[0] * MS_PER_DAY - 1)
-"""The span plotly's date axis can draw (astronomical years -9999 to 9999)."""
+"""The span plotly's date axis can draw (astronomical years -9999 to 9999); wider views are drawn on
+a numeric axis of epoch ms with year labels (see render/figure.py)."""
+MS_PER_YEAR = 365.2425 * MS_PER_DAY
+"""Mean Gregorian year: converts deep-time spans, where days no longer matter."""
+ZOOM_LIMIT_YEARS = 2e10
+"""A zoom range is clamped to this many years either side of 1970 (older than the universe)."""
+ZOOM_MIN_MS, ZOOM_MAX_MS = -ZOOM_LIMIT_YEARS * MS_PER_YEAR, ZOOM_LIMIT_YEARS * MS_PER_YEAR
 
 
 def checked_range(x0: object, x1: object) -> tuple[float, float] | None:
     """A zoom range sent by a browser or a link, made safe: two finite numbers (or numeric strings,
-    or date-axis strings), ordered, clamped to what the axis can show. None if it is not one."""
+    or date-axis strings), ordered, clamped to what an axis can show (the date axis's ±9999 years, or
+    the deep-time year axis's ±ZOOM_LIMIT_YEARS). None if it is not one."""
     try:
         lo, hi = (parse_axis_value(v) if isinstance(v, str) and "-" in v.strip()[1:] else _number(v) for v in (x0, x1))
     except (TypeError, ValueError, OverflowError):
         return None
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
         return None
-    lo, hi = max(lo, AXIS_MIN_MS), min(hi, AXIS_MAX_MS)
+    lo, hi = max(lo, ZOOM_MIN_MS), min(hi, ZOOM_MAX_MS)
     return (lo, hi) if lo < hi else None
 
 

@@ -24,19 +24,24 @@ from .memo import memo_of
 from .model import Timeline
 
 SEARCH_COLUMNS = ("title", "description", "actors", "location")
+SCALES = ("time", "sequence", "log")
+"""How the x axis reads: dates ("time", the default), events evenly spaced in date order
+("sequence"), or years before present on a logarithmic axis ("log")."""
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class View:
-    """Filters plus zoom. ``themes=None`` means every theme; an empty tuple means none."""
+    """Filters, zoom and scale. ``themes=None`` means every theme; an empty tuple means none.
+    ``x_range`` is in epoch ms whatever the scale."""
 
     themes: tuple[str, ...] | None = None
     start: str = ""
     end: str = ""
     text: str = ""
     x_range: tuple[float, float] | None = None
+    scale: str = "time"
 
     def to_query(self, all_themes: list[str] | None = None) -> str:
         """'?themes=security,trade&from=1945&to=2000&q=abe' (empty parts left out)."""
@@ -52,11 +57,13 @@ class View:
         if self.x_range is not None:
             params["x0"] = f"{self.x_range[0]:.0f}"
             params["x1"] = f"{self.x_range[1]:.0f}"
+        if self.scale != "time":
+            params["scale"] = self.scale
         return "?" + urlencode(params, safe=",") if params else ""
 
     @classmethod
     def from_query(cls, query: str, all_themes: list[str]) -> View:
-        """Parse a query string; unknown themes and malformed zoom values are dropped."""
+        """Parse a query string; unknown themes, scales and malformed zoom values are dropped."""
         q = parse_qs(query.lstrip("?"), keep_blank_values=True)
 
         def one(key: str) -> str:
@@ -67,7 +74,15 @@ class View:
             wanted = {t.strip().lower() for t in one("themes").split(",") if t.strip()}
             themes = tuple(t for t in all_themes if t in wanted)
         x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
-        return cls(themes=themes, start=one("from"), end=one("to"), text=one("q"), x_range=x_range)
+        scale = one("scale").strip().lower()
+        return cls(
+            themes=themes,
+            start=one("from"),
+            end=one("to"),
+            text=one("q"),
+            x_range=x_range,
+            scale=scale if scale in SCALES else "time",
+        )
 
     def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> View:
         return replace(self, themes=None if themes is None else tuple(themes))

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from ..core import dates
 from ..core.aggregate import Density, density, in_window
 from ..core.model import Timeline
-from ..core.query import View, date_bounds, filter_events
+from ..core.query import SCALES, View, date_bounds, filter_events
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#B8A200"]
 """Okabe–Ito colours, distinguishable with the common colour-vision deficiencies
@@ -42,6 +43,10 @@ MAX_POINTS = 2500
 """Most events drawn one by one; past this many in view the figure shows their density."""
 BAR_WIDTH = 0.22
 """Thickness of a period's bar, as a share of a lane."""
+TAPE_WIDTH = 0.4
+"""Thickness of the faded tape over the span an uncertain date may cover, as a share of a lane."""
+MIN_AGE_YEARS = 0.1
+"""On the log scale, nothing is drawn closer to the present than this (the log of 0 is undefined)."""
 
 
 @dataclass(frozen=True)
@@ -152,12 +157,11 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
     """The x range to show: the zoom if any, else the matching events (or the date filter) padded."""
     if view.x_range is not None:
         return view.x_range
-    ev = timeline.events
     if len(rows):
-        lo = float(ev["start"].to_numpy()[rows].min())
-        hi = float(ev["last"].to_numpy()[rows].max())
+        earliest, latest = possible_span(timeline, rows)
     else:
-        lo, hi = float(ev["start"].min()), float(ev["last"].max())
+        earliest, latest = possible_span(timeline, np.arange(len(timeline.events)))
+    lo, hi = float(earliest.min()), float(latest.max())
     flo, fhi = date_bounds(view)
     if np.isfinite(flo):
         lo = max(lo, flo) if len(rows) else flo
@@ -165,6 +169,94 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
         hi = min(hi, fhi) if len(rows) else fhi
     pad = max((hi - lo) * 0.04, 180 * dates.MS_PER_DAY)
     return lo - pad, hi + pad
+
+
+def possible_span(timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(earliest, latest) epoch ms each event of ``rows`` may cover: wider than start..last for an
+    uncertain or approximate date ("c. 1600", "156X"); start and last where the file has no such column."""
+    ev = timeline.events
+    start, last = timeline.column("start")[rows], timeline.column("last")[rows]
+    earliest = ev["earliest"].to_numpy(dtype=np.float64)[rows] if "earliest" in ev else start
+    latest = ev["latest"].to_numpy(dtype=np.float64)[rows] if "latest" in ev else last
+    return np.fmin(earliest, start), np.fmax(latest, last)
+
+
+def year_ms(astro_years: np.ndarray) -> np.ndarray:
+    """Epoch ms of 1 January of each astronomical year, for years of any size."""
+    y = np.asarray(astro_years, dtype=np.int64)
+    ms: np.ndarray = dates.days_from_civil(y, np.ones_like(y), np.ones_like(y)).astype(np.float64) * dates.MS_PER_DAY
+    return ms
+
+
+def ms_year(ms: np.ndarray | float) -> np.ndarray:
+    """Fractional astronomical year of epoch ms (mean Gregorian years: for axis labels, not for dates)."""
+    years: np.ndarray = 1970 + np.asarray(ms, dtype=np.float64) / dates.MS_PER_YEAR
+    return years
+
+
+@dataclass(frozen=True)
+class XMap:
+    """Where an instant (epoch ms) goes on the x axis of a scale.
+
+    time: the instant itself. log: log10 of the years before ``present``. sequence: the events drawn,
+    evenly spaced in date order, event i at x = i; any other instant between the events around it.
+    """
+
+    scale: str = "time"
+    present: float = 0.0
+    knots: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """sequence: the drawn events' start ms, in rank order."""
+    ranked: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """sequence: the drawn events' rows, in rank order."""
+
+    def __call__(self, ms: np.ndarray | list[float]) -> np.ndarray:
+        ms = np.asarray(ms, dtype=np.float64)
+        if self.scale == "log":
+            x: np.ndarray = np.log10(np.maximum((self.present - ms) / dates.MS_PER_YEAR, MIN_AGE_YEARS))
+            return x
+        if self.scale == "sequence":
+            if len(self.knots) == 0:
+                return np.zeros_like(ms)
+            seq: np.ndarray = np.interp(ms, self.knots, np.arange(len(self.knots), dtype=np.float64))
+            return seq
+        return ms
+
+    def rank(self, rows: np.ndarray) -> np.ndarray:
+        """sequence: each row's place in date order (rows must be among those drawn)."""
+        order = np.argsort(self.ranked, kind="stable")
+        return order[np.searchsorted(self.ranked[order], rows)].astype(np.float64)
+
+
+def make_xmap(scale: str, timeline: Timeline, rows: np.ndarray) -> XMap:
+    """The x mapping of ``scale`` for drawing ``rows``."""
+    if scale == "log":
+        return XMap("log", present=log_present(timeline))
+    if scale == "sequence":
+        start = timeline.column("start")[rows]
+        order = np.lexsort((rows, start))
+        return XMap("sequence", knots=start[order], ranked=np.asarray(rows)[order])
+    return XMap()
+
+
+def log_present(timeline: Timeline) -> float:
+    """The log scale's present: 1 January of the year after the timeline's latest event (so every
+    event, 2016 included, is some time before it; ka, Ma and Ga differ from 'before 1950' by decades)."""
+    _, latest = possible_span(timeline, np.arange(len(timeline.events)))
+    top = float(np.nanmax(latest)) if len(latest) else 0.0
+    (year,), _, _ = dates.civil_from_days(np.array([int(top // dates.MS_PER_DAY)]))
+    return float(year_ms(np.array([int(year) + 1]))[0])
+
+
+def positions(xmap: XMap, timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(at, end, low, high) on the x axis for ``rows``: the marker (a period's start), a period's end,
+    and the ends of the span an uncertain date may cover."""
+    earliest, latest = possible_span(timeline, rows)
+    last = timeline.column("last")[rows]
+    if xmap.scale == "sequence":
+        at = xmap.rank(rows)
+        end = np.maximum(xmap(last), at)
+        return at, end, np.minimum(xmap(earliest), at), np.maximum(xmap(latest), end)
+    return xmap(timeline.column("start")[rows]), xmap(last), xmap(earliest), xmap(latest)
 
 
 def build_figure(
@@ -219,22 +311,43 @@ def build_figure(
         return _empty(fig, "No events match these filters" if lanes else "No themes selected")
 
     x0, x1 = (float(v) for v in x_extent(timeline, view, rows))
-    # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
-    # and past MAX_POINTS in view, its density per lane and period instead.
-    visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
-    era_rows = _draw_eras(fig, timeline, x0, x1, plot_w)
+    scale = view.scale if view.scale in SCALES else "time"
+    if scale == "time":
+        # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
+        # and past MAX_POINTS in view, its density per lane and period instead.
+        visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
+        xmap = XMap()
+        ax0, ax1 = x0, x1
+    else:
+        visible = rows if view.x_range is None else in_window(timeline, rows, x0, x1)
+        if len(visible) > MAX_POINTS:  # no density on these scales: the most important, and say so
+            visible = most_important(timeline, visible, MAX_POINTS)
+            layout["title"]["subtitle"]["text"] += plot_text(
+                f" · the {MAX_POINTS:,} most important shown (the time scale shows them all)"
+            )
+        xmap = make_xmap(scale, timeline, visible)
+        ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
+    era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     if len(visible) <= MAX_POINTS:
-        _draw_events(fig, timeline, lanes, visible)
-        _place_labels(fig, timeline, options, lanes, visible, x0, x1, height)
+        _draw_events(fig, timeline, lanes, visible, xmap)
+        _place_labels(fig, timeline, options, lanes, visible, xmap, ax0, ax1, height)
     else:
         _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1))
-        labelled = _place_labels(fig, timeline, options, lanes, most_important(timeline, visible), x0, x1, height)
-        _draw_events(fig, timeline, lanes, labelled)
+        important = most_important(timeline, visible)
+        labelled = _place_labels(fig, timeline, options, lanes, important, xmap, ax0, ax1, height)
+        _draw_events(fig, timeline, lanes, labelled, xmap)
 
+    if scale == "log":
+        ticks = log_ticks(ax1, ax0)
+        title = "years before present (logarithmic)"
+    elif scale == "sequence":
+        ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w)
+        title = "events in date order, evenly spaced"
+    else:
+        ticks, title = time_axis(x0, x1), ""
     layout["xaxis"] = dict(
-        type="date",
-        range=[x0, x1],
+        range=[ax0, ax1],
         showgrid=True,
         gridcolor="#e6e6e6",
         zeroline=False,
@@ -242,8 +355,10 @@ def build_figure(
         linecolor="#888",
         ticks="outside",
         automargin=True,
-        **year_ticks(x0, x1),
+        **ticks,
     )
+    if title:
+        layout["xaxis"]["title"] = dict(text=title, font=dict(size=12, color="#555"), standoff=6)
     layout["yaxis"] = dict(
         tickvals=list(range(len(lanes))),
         ticktext=[plot_label(t) for t in lanes],
@@ -303,6 +418,119 @@ def year_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
     )
 
 
+def _scale_range(
+    xmap: XMap, timeline: Timeline, rows: np.ndarray, x_range: tuple[float, float] | None
+) -> tuple[float, float]:
+    """The x axis range on the sequence or log scale: the zoom (epoch ms) mapped, else every drawn event."""
+    if xmap.scale == "sequence":
+        if x_range is not None:
+            a, b = (float(v) for v in xmap(np.array(x_range)))
+            return a - 0.7, max(b, a + 1) + 0.7
+        return -0.7, max(len(rows) - 1, 1) + 0.7
+    if x_range is not None:
+        old, new = (float(v) for v in xmap(np.array(x_range)))
+    else:
+        every = np.concatenate(positions(xmap, timeline, rows))
+        old, new = float(every.max()), float(every.min())
+    pad = max((old - new) * 0.04, 0.15)
+    return old + pad, new - pad  # older to the left: the axis runs from the far past to the present
+
+
+def age_label(years: float) -> str:
+    """Years before present as geologists write them: '13.8 Ga', '66 Ma', '300 ka', '100 years'."""
+    for unit, size in (("Ga", 1e9), ("Ma", 1e6), ("ka", 1e3)):
+        if years >= size * 0.9995:
+            return f"{years / size:.3g} {unit}"
+    return f"{years:.3g} year" + ("" if round(years, 3) == 1 else "s")
+
+
+def log_ticks(lo: float, hi: float, target: int = 14) -> dict[str, Any]:
+    """Ticks for a log10-of-years axis from ``lo`` to ``hi``: powers of ten (and 2, 5 between them
+    on a short span), labelled '1 Ga', '10 Ma', '100 years'."""
+    first, last = math.floor(lo), math.ceil(hi)
+    mults = (1, 2, 5) if hi - lo < 3 else (1,)
+    every = 1 if len(mults) > 1 else max(1, math.ceil((last - first + 1) / target))
+    vals, text = [], []
+    for k, d in enumerate(range(first, last + 1)):
+        if k % every:
+            continue
+        for m in mults:
+            v = math.log10(m) + d
+            if lo <= v <= hi:
+                vals.append(v)
+                text.append(age_label(m * 10.0**d))
+    return dict(tickmode="array", tickvals=vals, ticktext=text)
+
+
+def short_dates(timeline: Timeline, rows: np.ndarray) -> list[str]:
+    """Each event's date in a few characters, for tick labels: as written where short ("c. 1600"),
+    else at its precision; deep time as an age ("66 Ma")."""
+    start = timeline.column("start")[rows]
+    out = dates.format_dates(start, timeline.column("start_prec")[rows])
+    deep = start < dates.AXIS_MIN_MS
+    if deep.any():
+        ages = (1950 - ms_year(start[deep])).tolist()
+        out[deep] = [age_label(a) for a in ages]
+    if "display_date" in timeline.events:
+        shown = timeline.events["display_date"].to_numpy(dtype=object)[rows]
+        out = np.where((shown != "") & (np.char.str_len(shown.astype(str)) <= 16), shown, out)
+    return [plot_text(t) for t in out]
+
+
+def sequence_ticks(timeline: Timeline, xmap: XMap, ax0: float, ax1: float, plot_w: float) -> dict[str, Any]:
+    """Ticks at evenly spaced events of the sequence, labelled with their dates (as many as fit)."""
+    n = len(xmap.ranked)
+    r0, r1 = max(math.ceil(ax0), 0), min(math.floor(ax1), n - 1)
+    if r1 < r0:
+        return dict(tickmode="array", tickvals=[], ticktext=[])
+    fit = max(int(plot_w // 110), 2)
+    step = max(math.ceil((r1 - r0 + 1) / fit), 1)
+    ranks = np.arange(r0, r1 + 1, step)
+    return dict(
+        tickmode="array", tickvals=ranks.astype(float).tolist(), ticktext=short_dates(timeline, xmap.ranked[ranks])
+    )
+
+
+def time_axis(x0: float, x1: float) -> dict[str, Any]:
+    """The time scale's axis from x0 to x1 (epoch ms): plotly's date axis, which adapts its ticks to the
+    zoom down to days, where it can draw the range (years -9999 to 9999); else a numeric axis of the
+    same epoch ms with year labels ('4.5 Ga', '66 Ma', '12000 BCE'), so a zoom moves between the two
+    without a jump."""
+    if x0 >= dates.AXIS_MIN_MS and x1 <= dates.AXIS_MAX_MS:
+        return dict(type="date", **year_ticks(x0, x1))
+    return dict(type="linear", **deep_ticks(x0, x1))
+
+
+def _nice_step(raw: float) -> float:
+    exp = math.floor(math.log10(max(raw, 1.0)))
+    return next((m * 10.0**exp for m in (1, 2, 5) if m * 10.0**exp >= raw), 10.0 ** (exp + 1))
+
+
+def deep_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
+    """Year ticks for a span beyond the date axis: ages before 1950 ('66 Ma', '300 ka') where ticks are
+    ten thousand years apart or more, else historians' years ('12000 BCE', '1853')."""
+    y0, y1 = float(ms_year(x0)), float(ms_year(x1))
+    step = _nice_step((y1 - y0) / target)
+    vals: list[float] = []
+    text: list[str] = []
+    if step >= 10_000:
+        for k in range(math.ceil((1950 - y1) / step), math.floor((1950 - y0) / step) + 1):
+            age = k * step
+            if age < 0:
+                continue
+            vals.append(float(year_ms(np.array([1950 - int(age)]))[0]))
+            text.append(age_label(age) if age else "1950")
+    else:
+        s = int(step)
+        lo, hi = math.ceil(y0), math.floor(y1)
+        hist = [k * s for k in range(-(-(lo - 1) // s), hi // s + 1) if k]
+        astro = dates.historian_to_astronomical(np.array(hist, dtype=np.int64))
+        vals = year_ms(astro).tolist()
+        text = [dates.format_year(h) for h in hist]
+    keep = [i for i, v in enumerate(vals) if x0 <= v <= x1]
+    return dict(tickmode="array", tickvals=[vals[i] for i in keep], ticktext=[text[i] for i in keep])
+
+
 def describe_view(timeline: Timeline, view: View, matched: int) -> str:
     """Subtitle: what the figure shows, so an exported image explains itself."""
     total = len(timeline.events)
@@ -346,11 +574,13 @@ def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
 
 
-def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.ndarray) -> None:
-    """Markers for events and bars for periods, in every visible lane of their themes."""
+def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.ndarray, xmap: XMap = XMap()) -> None:
+    """Markers for events and bars for periods, in every visible lane of their themes; behind them, a
+    faded tape over the whole span an uncertain or approximate date may cover."""
     masks = timeline.column("theme_mask")[rows]
-    start = timeline.column("start")[rows]
-    last = timeline.column("last")[rows]
+    at, end, low, high = positions(xmap, timeline, rows)
+    earliest, latest = possible_span(timeline, rows)
+    uncertain = (earliest < timeline.column("start")[rows]) | (latest > timeline.column("last")[rows])
     is_range = ~np.isnan(timeline.column("end")[rows])
     imp = timeline.column("importance")[rows].astype(int)
     custom = event_hover(timeline, rows)
@@ -360,13 +590,31 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
         color, symbol = lane_style(theme)
         pts = in_lane & ~is_range
         rng = in_lane & is_range
+        tape = in_lane & uncertain
+        if tape.any():
+            fig["data"].append(
+                dict(
+                    type="bar",
+                    orientation="h",
+                    base=typed(low[tape]),
+                    x=typed(high[tape] - low[tape]),
+                    y=typed(np.full(tape.sum(), i, dtype=np.int16)),
+                    width=TAPE_WIDTH,
+                    marker=dict(color=_tint(color, 0.35), opacity=0.5, line=dict(width=0)),
+                    hoverinfo="skip",
+                    name=plot_label(t),
+                    legendgroup=t,
+                    showlegend=False,
+                    meta="uncertain span",
+                )
+            )
         if rng.any():
             fig["data"].append(
                 dict(
                     type="bar",
                     orientation="h",
-                    base=typed(start[rng]),
-                    x=typed(last[rng] - start[rng]),
+                    base=typed(at[rng]),
+                    x=typed(end[rng] - at[rng]),
                     y=typed(np.full(rng.sum(), i, dtype=np.int16)),
                     width=BAR_WIDTH,
                     marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
@@ -380,7 +628,7 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
         fig["data"].append(
             dict(
                 type="scatter",
-                x=typed(start[pts]),
+                x=typed(at[pts]),
                 y=typed(np.full(pts.sum(), i, dtype=np.int16)),
                 mode="markers",
                 name=plot_label(t),
@@ -470,16 +718,22 @@ def _empty(fig: Figure, message: str) -> Figure:
     return fig
 
 
-def _draw_eras(fig: Figure, timeline: Timeline, x0: float, x1: float, plot_w: float) -> int:
-    """Eras as light bands behind the lanes, named just above the plot; returns the label rows used."""
+def _draw_eras(fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float, plot_w: float) -> int:
+    """Eras as light bands behind the lanes, named just above the plot; returns the label rows used.
+    ``x0``, ``x1``: the axis range in x units (x0 > x1 on the log scale, whose past is on the left)."""
     eras = timeline.eras
     if eras is None or len(eras) == 0:
         return 0
-    shown = eras[(eras["last"] >= x0) & (eras["start"] <= x1)].sort_values("start")
+    ea, eb = xmap(eras["start"].to_numpy()), xmap(eras["last"].to_numpy())
+    lo_all, hi_all = np.minimum(ea, eb), np.maximum(ea, eb)
+    xlo, xhi = min(x0, x1), max(x0, x1)
+    keep = np.flatnonzero((hi_all >= xlo) & (lo_all <= xhi))
+    keep = keep[np.argsort(eras["start"].to_numpy()[keep], kind="stable")]
+    titles = eras["title"].to_numpy(dtype=object)
     rows: list[list[tuple[float, float]]] = [[], []]
     used = 0
-    for k, era in enumerate(shown.itertuples()):
-        a, b = max(era.start, x0), min(era.last, x1)
+    for k, j in enumerate(keep):
+        a, b = max(float(lo_all[j]), xlo), min(float(hi_all[j]), xhi)
         fig["layout"]["shapes"].append(
             dict(
                 type="rect",
@@ -495,10 +749,11 @@ def _draw_eras(fig: Figure, timeline: Timeline, x0: float, x1: float, plot_w: fl
                 layer="below",
             )
         )
-        band = ((a - x0) / (x1 - x0) * plot_w, (b - x0) / (x1 - x0) * plot_w)
+        pa_, pb_ = sorted(((a - x0) / (x1 - x0) * plot_w, (b - x0) / (x1 - x0) * plot_w))
+        band = (pa_, pb_)
         mid = (band[0] + band[1]) / 2
         # The full name where a row has room for it, else a name cut to the band's width.
-        fits = [plot_text(era.title, 48), plot_text(era.title, max(int((band[1] - band[0] + 40) / 6), 6))]
+        fits = [plot_text(titles[j], 48), plot_text(titles[j], max(int((band[1] - band[0] + 40) / 6), 6))]
         placed = False
         for text in dict.fromkeys(fits):
             w = text_width(html.unescape(text), 10)
@@ -533,6 +788,7 @@ def _place_labels(
     options: FigureOptions,
     lanes: list[str],
     rows: np.ndarray,
+    xmap: XMap,
     x0: float,
     x1: float,
     height: int,
@@ -546,14 +802,15 @@ def _place_labels(
     pitch = plot_h / max(len(lanes), 1)
     span = x1 - x0
     masks = timeline.column("theme_mask")[rows]
-    start = timeline.column("start")[rows]
-    last = timeline.column("last")[rows]
+    at, end, _, _ = positions(xmap, timeline, rows)
     imp = timeline.column("importance")[rows]
     is_range = ~np.isnan(timeline.column("end")[rows])
-    anchor = np.where(is_range, (np.maximum(start, x0) + np.minimum(last, x1)) / 2, start)
-    inside = (anchor >= x0) & (anchor <= x1) & (imp >= options.label_min_importance)
+    xlo, xhi = min(x0, x1), max(x0, x1)
+    first, final = np.minimum(at, end), np.maximum(at, end)
+    anchor = np.where(is_range, (np.maximum(first, xlo) + np.minimum(final, xhi)) / 2, at)
+    inside = (anchor >= xlo) & (anchor <= xhi) & (imp >= options.label_min_importance)
     order = np.flatnonzero(inside)
-    order = order[np.lexsort((anchor[order], -imp[order]))][:400]
+    order = order[np.lexsort(((anchor[order] - x0) / span, -imp[order]))][:400]
     placed: list[tuple[float, float, float, float]] = []
     labelled: list[int] = []
     title_col = timeline.events["title"]
@@ -649,14 +906,13 @@ def build_overview(timeline: Timeline, view: View, rows: np.ndarray) -> Figure:
         )
     )
     fig["layout"]["xaxis"] = dict(
-        type="date",
         range=[x0, x1],
         showgrid=False,
         zeroline=False,
         showline=True,
         linecolor="#888",
         ticks="outside",
-        **year_ticks(x0, x1),
+        **time_axis(x0, x1),
     )
     if view.x_range is not None:
         a, b = view.x_range

@@ -13,7 +13,7 @@ from typing import Any
 from werkzeug.exceptions import BadRequest
 
 from ..core import dates
-from ..core.query import MAX_SEARCH_CHARS, View
+from ..core.query import MAX_SEARCH_CHARS, SCALES, View
 
 MAX_TEXT = MAX_SEARCH_CHARS
 """Longest text field (search, dates, a dataset key) a callback accepts."""
@@ -104,6 +104,15 @@ def zoom(value: Any) -> tuple[float, float] | None:
     return checked
 
 
+def scale(value: Any) -> str:
+    """The x axis scale: one of SCALES (None is the default, "time")."""
+    if value is None:
+        return "time"
+    if not isinstance(value, str) or value not in SCALES:
+        raise BadInput(f"scale must be one of {', '.join(SCALES)}")
+    return value
+
+
 def view(value: Any, all_themes: list[str]) -> View:
     """The view a page holds in its store; unknown themes are dropped, as from a link."""
     data = mapping(value, "view")
@@ -118,4 +127,5 @@ def view(value: Any, all_themes: list[str]) -> View:
         end=text(data.get("end"), "to", 200),
         text=text(data.get("text"), "search"),
         x_range=zoom(data.get("x_range")),
+        scale=scale(data.get("scale")),
     )

@@ -37,6 +37,13 @@ def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> l
     return opts
 
 
+SCALE_OPTIONS = [
+    {"label": html.Span("Time", title="Dates to scale"), "value": "time"},
+    {"label": html.Span("Sequence", title="Events evenly spaced in date order"), "value": "sequence"},
+    {"label": html.Span("Log", title="Years before present, on a logarithmic axis"), "value": "log"},
+]
+"""The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
+
 TABLE_PAGE_SIZE = 12
 TABLE_COLUMNS = [
     {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
@@ -160,6 +167,19 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                 value=list(timeline.themes),
                                 className="theme-list",
                                 labelClassName="theme-item",
+                            ),
+                            html.Span("Scale", className="label", id="scale-label"),
+                            html.Div(
+                                dcc.RadioItems(
+                                    id="scale",
+                                    options=SCALE_OPTIONS,
+                                    value="time",
+                                    className="scale-list",
+                                    labelClassName="scale-item",
+                                    inline=True,
+                                ),
+                                role="radiogroup",
+                                **aria(labelledby="scale-label"),
                             ),
                             html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),
                             html.Div(

@@ -127,3 +127,24 @@ def test_a_query_of_two_thousand_words_costs_what_one_does(small_csv):
     tl = load_timeline(small_csv)
     assert list(filter_events(tl, View(text=" ".join(["e"] * 2000)))) == list(filter_events(tl, View(text="e")))
     assert list(filter_events(tl, View(text=" ".join(["zzz"] + ["e"] * 2000)))) == []
+
+
+def test_the_scale_round_trips_through_the_url_and_bad_ones_are_dropped():
+    from dashboard.core.query import SCALES
+
+    for scale in SCALES:
+        view = View(start="1600", scale=scale)
+        assert View.from_query(view.to_query(), []) == view
+    assert View(scale="time").to_query() == ""  # the default is not written
+    assert View(scale="log").to_query() == "?scale=log"
+    assert View.from_query("?scale=cubic", []).scale == "time"
+    assert View.from_query("?scale=LOG", []).scale == "log"
+
+
+def test_a_deep_time_zoom_survives_a_link_and_stays_bounded():
+    from dashboard.core import dates
+
+    deep = (-66e6 * dates.MS_PER_YEAR, -65e6 * dates.MS_PER_YEAR)
+    assert View.from_query(View(x_range=deep).to_query(), []).x_range == pytest.approx(deep)
+    assert View.from_query("?x0=-1e300&x1=1e300", []).x_range == (dates.ZOOM_MIN_MS, dates.ZOOM_MAX_MS)
+    assert View.from_query("?x0=nan&x1=1", []).x_range is None

@@ -152,3 +152,22 @@ def test_standalone_html_carries_plotly_and_the_view(small_csv):
     assert page.lower().startswith("<!doctype html>")
     assert "<title>Wars</title>" in page and "Plotly.newPlot" in page and "Battle of Marathon" in page
     assert "<script src=" not in page  # plotly.js is inside: works offline
+
+
+def test_images_follow_the_scale_and_draw_deep_time(server, tmp_path):
+    from tests.timelines import deep_timeline
+
+    tl = deep_timeline(tmp_path)
+    log = render_view(tl, View(scale="log"), "svg").decode()
+    assert "years before present" in log and " Ga<" in log and " Ma<" in log and "Big Bang" in log
+    seq = render_view(tl, View(scale="sequence"), "svg").decode()
+    assert "events in date order" in seq and "13.8 Ga" in seq and "490 BCE" in seq
+    time = render_view(tl, View(), "svg").decode()
+    assert "4 Ga<" in time and "years before present" not in time
+
+
+def test_an_uncertain_date_has_its_tape_in_the_image(server, tmp_path):
+    from tests.timelines import uncertain_timeline
+
+    svg = render_view(uncertain_timeline(tmp_path), View(themes=("culture",)), "svg").decode()
+    assert svg.count('class="point"') == 2  # a bar for the plague years and the tape of "c. 1600"

@@ -153,3 +153,139 @@ def test_user_text_never_reaches_plotly_as_markup(write_csv, many):
     for t in texts:
         plain = re.sub(r"</?(b|i|br)>|<span style='font-size:13px'>|</span>", "", t)
         assert "<" not in plain, t
+
+
+# Historians' time (#10): tapes over uncertain spans, the sequence and log scales, deep time.
+
+from dashboard.core.query import SCALES  # noqa: E402
+from dashboard.render.figure import age_label, deep_ticks, time_axis  # noqa: E402
+from tests.timelines import deep_timeline, uncertain_timeline, year_start  # noqa: E402
+
+
+def tapes(fig):
+    return [t for t in fig["data"] if t.get("meta") == "uncertain span"]
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_an_uncertain_date_gets_a_faded_tape_over_its_possible_span_behind_its_marker(tmp_path, scale):
+    tl = uncertain_timeline(tmp_path)
+    fig = build_figure(tl, View(scale=scale))
+    [tape] = tapes(fig)
+    assert tape["name"] == "Culture" and tape["hoverinfo"] == "skip"
+    lo, width = values(tape["base"])[0], values(tape["x"])[0]
+    marker = points(fig, "Culture")
+    globe = [c[1] for c in marker["customdata"]].index("Globe performance")
+    at = values(marker["x"])[globe]
+    assert min(lo, lo + width) < at < max(lo, lo + width)  # the most likely date inside the tape
+    assert fig["data"].index(tape) < fig["data"].index(marker)  # drawn behind
+    assert marker["customdata"][globe][2] == "c. 1600"  # hover shows the date as written
+    if scale == "time":
+        assert (lo, lo + width) == (year_start(1590), year_start(1611) - 1)
+
+
+def test_exact_dates_and_files_without_the_span_columns_get_no_tape(tl, tmp_path):
+    assert "earliest" not in tl.events
+    assert tapes(build_figure(tl, View())) == []
+    tl = uncertain_timeline(tmp_path)
+    tl.events.loc[:, "earliest"] = tl.events["start"]
+    tl.events.loc[:, "latest"] = tl.events["last"]
+    assert tapes(build_figure(tl, View())) == []
+
+
+def test_the_time_extent_covers_every_possible_span(tmp_path):
+    tl = uncertain_timeline(tmp_path)
+    tl.events.loc[tl.events["id"] == "armada", "earliest"] = year_start(1500)
+    tl.memo.clear()
+    x0, _ = build_figure(tl, View())["layout"]["xaxis"]["range"]
+    assert x0 < year_start(1500)
+
+
+def test_sequence_spaces_events_evenly_in_date_order(tmp_path):
+    tl = deep_timeline(tmp_path)
+    fig = build_figure(tl, View(scale="sequence"))
+    xs = {c[1]: x for t in fig["data"] if t["type"] == "scatter" for c, x in zip(t["customdata"], values(t["x"]))}
+    order = sorted(xs, key=xs.get)
+    assert order == [
+        "Big Bang",
+        "Earth forms",
+        "Dinosaurs die out",
+        "Homo sapiens",
+        "Battle of Marathon",
+        "Perry arrives",
+        "Obama visits Hiroshima",
+    ]
+    assert sorted(xs.values()) == list(range(7))  # one step between neighbours, whatever the years
+    axis = fig["layout"]["xaxis"]
+    assert "type" not in axis and axis["ticktext"][0] == "13.8 Ga" and "490 BCE" in axis["ticktext"]
+    assert axis["title"]["text"] == "events in date order, evenly spaced"
+
+
+def test_sequence_periods_run_to_the_events_they_cover(tl):
+    fig = build_figure(tl, View(scale="sequence", themes=("security", "diplomacy")))
+    [bar] = [t for t in fig["data"] if t["type"] == "bar"]
+    start, length = values(bar["base"])[0], values(bar["x"])[0]
+    xs = {c[1]: x for t in fig["data"] if t["type"] == "scatter" for c, x in zip(t["customdata"], values(t["x"]))}
+    assert start < xs["Security treaty"] < start + length < xs["Abe addresses Congress"]
+
+
+def test_log_scale_shows_ga_ma_and_years_with_every_event_inside(tmp_path):
+    tl = deep_timeline(tmp_path)
+    fig = build_figure(tl, View(scale="log"))
+    axis = fig["layout"]["xaxis"]
+    left, right = axis["range"]
+    assert left > right  # the far past on the left
+    labels = axis["ticktext"]
+    assert any(t.endswith(" Ga") for t in labels) and any(t.endswith(" Ma") for t in labels)
+    assert any(t.endswith(" years") for t in labels)
+    xs = np.concatenate([values(t["x"]) for t in fig["data"] if t["type"] == "scatter"])
+    assert len(xs) == 7 and ((xs < left) & (xs > right)).all()
+    assert len(set(np.round(xs, 2))) == 7  # 2016, 1853 and 490 BCE apart, not squeezed at the present
+
+
+def test_age_labels():
+    assert [age_label(a) for a in (13.8e9, 4.54e9, 66e6, 300e3, 2e3, 100, 1)] == [
+        "13.8 Ga",
+        "4.54 Ga",
+        "66 Ma",
+        "300 ka",
+        "2 ka",
+        "100 years",
+        "1 year",
+    ]
+
+
+def test_deep_time_gets_a_numeric_year_axis_and_recent_centuries_a_date_axis(tmp_path):
+    tl = deep_timeline(tmp_path)
+    axis = build_figure(tl, View())["layout"]["xaxis"]
+    assert axis["type"] == "linear" and "4 Ga" in axis["ticktext"] and "14 Ga" not in axis["ticktext"][:1]
+    xs = np.concatenate([values(t["x"]) for t in build_figure(tl, View())["data"] if t["type"] == "scatter"])
+    assert xs.min() == year_start(-13_800_000_000)  # the same epoch ms as on the date axis: no jump
+    # zoomed to the dinosaurs: ages in Ma; to recent centuries: the date axis again, same range
+    dino = year_start(-66_000_000)
+    near = time_axis(dino - 5e6 * dates.MS_PER_YEAR, dino + 5e6 * dates.MS_PER_YEAR)
+    assert near["type"] == "linear" and "66 Ma" in near["ticktext"]
+    recent = build_figure(tl, View(x_range=(year_start(1800), year_start(2020))))["layout"]["xaxis"]
+    assert recent["type"] == "date" and recent["range"] == [year_start(1800), year_start(2020)]
+    old = deep_ticks(year_start(-30_000), year_start(1900))
+    assert "20000 BCE" in old["ticktext"] or "20 ka" in old["ticktext"]
+
+
+def test_figures_in_each_scale_are_valid_plotly_and_small(tmp_path):
+    import json
+
+    import plotly.graph_objects as go
+
+    for tl in (uncertain_timeline(tmp_path), deep_timeline(tmp_path)):
+        for scale in SCALES:
+            fig = build_figure(tl, View(scale=scale))
+            go.Figure(fig)
+            assert len(json.dumps(fig)) < 2_000_000
+
+
+def test_many_events_on_the_log_scale_draws_the_most_important_and_says_so(write_csv):
+    rows = "\n".join(f"{1000 + i % 1000},Event {i},war,{1 + i % 5}" for i in range(3000))
+    tl = load_timeline(write_csv("date,title,themes,importance\n" + rows + "\n"))
+    fig = build_figure(tl, View(scale="log"))
+    drawn = sum(len(values(t["x"])) for t in fig["data"] if t["type"] == "scatter")
+    assert drawn == 2500
+    assert "most important shown" in fig["layout"]["title"]["subtitle"]["text"]

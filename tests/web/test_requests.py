@@ -21,6 +21,7 @@ SYNC_OUT = [
     ("date-from", "value"),
     ("date-to", "value"),
     ("search", "value"),
+    ("scale", "value"),
     ("url", "search"),
     ("view", "data"),
 ]
@@ -89,7 +90,17 @@ def select(click=None, cell=None, trigger="timeline.clickData"):
     )
 
 
-def sync(search="", themes=None, date_from="", date_to="", text="", relayout=None, stored=None, trigger="url.search"):
+def sync(
+    search="",
+    themes=None,
+    date_from="",
+    date_to="",
+    text="",
+    relayout=None,
+    stored=None,
+    trigger="url.search",
+    scale="time",
+):
     return callback_body(
         SYNC_OUT,
         [
@@ -104,6 +115,7 @@ def sync(search="", themes=None, date_from="", date_to="", text="", relayout=Non
             ("overview", "relayoutData", None),
             ("reset-zoom", "n_clicks", 0),
             ("dataset", "data", None),
+            ("scale", "value", scale),
         ],
         [("view", "data", stored)],
         changed=[trigger],
@@ -155,6 +167,10 @@ CRAFTED = [
     ("view with reversed zoom", figure({**GOOD_VIEW, "x_range": [5.0, 1.0]}), {400}),
     ("view with three-number zoom", figure({**GOOD_VIEW, "x_range": [1, 2, 3]}), {400}),
     ("view with a huge zoom", figure({**GOOD_VIEW, "x_range": [-1e21, 1e21]}), {200}),
+    ("view with an unknown scale", figure({**GOOD_VIEW, "scale": "cubic"}), {400}),
+    ("view with a scale that is not text", figure({**GOOD_VIEW, "scale": ["log"]}), {400}),
+    ("view on the log scale", figure({**GOOD_VIEW, "scale": "log"}), {200}),
+    ("a scale not offered", sync(scale="<script>", trigger="scale.value"), {400}),
     ("view with themes as text", figure({**GOOD_VIEW, "themes": "security"}), {400}),
     ("view with unknown themes", figure({**GOOD_VIEW, "themes": ["nope", "<b>x</b>"]}), {200}),
     ("view with a number as search", figure({**GOOD_VIEW, "text": 5}), {400}),
@@ -313,7 +329,7 @@ def test_a_click_or_enter_on_a_row_selects_its_event(big_client):
 def test_a_huge_zoom_link_is_clamped_to_the_axis(client):
     resp = client.post("/_dash-update-component", json=sync(search="?x0=-1e21&x1=1e21"))
     view = resp.get_json()["response"]["view"]["data"]
-    assert view["x_range"] == [dates.AXIS_MIN_MS, dates.AXIS_MAX_MS]
+    assert view["x_range"] == [dates.ZOOM_MIN_MS, dates.ZOOM_MAX_MS]
     started = time.perf_counter()
     resp = client.post("/_dash-update-component", json=figure(view))
     assert resp.status_code == 200 and time.perf_counter() - started < 10
@@ -344,3 +360,26 @@ def test_a_real_error_gets_the_plain_500(tmp_path, small_csv):
     assert resp.status_code == 500
     assert resp.headers["Content-Type"].startswith("text/plain")
     assert resp.get_data(as_text=True) == "Something went wrong on the server; the error was logged."
+
+
+@pytest.mark.parametrize("scale", ["sequence", "log"])
+def test_the_scale_is_carried_in_the_url_and_the_view(client, scale):
+    view = answer(client, sync(search=f"?scale={scale}"))
+    assert view["view"]["data"]["scale"] == scale and view["scale"]["value"] == scale
+    changed = answer(client, sync(scale=scale, stored={**GOOD_VIEW, "scale": "time"}, trigger="scale.value"))
+    assert changed["url"]["search"] == f"?scale={scale}" and changed["view"]["data"]["scale"] == scale
+    # zooming a sequence or log axis stays in the browser: its numbers are not dates
+    relayout = {"xaxis.range[0]": 1, "xaxis.range[1]": 3}
+    zoomed = client.post(
+        "/_dash-update-component",
+        json=registered(
+            client,
+            sync(relayout=relayout, stored={**GOOD_VIEW, "scale": scale}, scale=scale, trigger="timeline.relayoutData"),
+        ),
+    )
+    assert zoomed.status_code in (200, 204)
+    assert zoomed.status_code == 204 or "view" not in zoomed.get_json().get("response", {})
+
+
+def test_an_unknown_scale_in_a_link_is_ignored(client):
+    assert answer(client, sync(search="?scale=cubic"))["view"]["data"]["scale"] == "time"

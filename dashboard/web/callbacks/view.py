@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, Final, TypeAlias
 
 from dash import Dash, Input, Output, State, ctx, no_update
@@ -17,10 +17,11 @@ ViewOutputs: TypeAlias = tuple[
     Update[str],  # from
     Update[str],  # to
     Update[str],  # search
+    Update[str],  # the x axis scale
     Update[str],  # the URL's query
     Update[dict[str, Any]],  # the stored view (View's fields and the dataset key)
 ]
-VIEW_OUTPUTS: Final = 6
+VIEW_OUTPUTS: Final = 7
 
 
 def zoom_from_relayout(relayout: Any, current: tuple[float, float] | None) -> tuple[float, float] | None:
@@ -49,12 +50,14 @@ def sync_view(
     overview_relayout: Any,
     key: Any,
     stored: Any,
+    scale: Any = "time",
 ) -> ViewOutputs:
     """(themes ticked, from, to, search, URL query, stored view) after what the user did (``trigger``)."""
     search_qs = inputs.text(search_qs, "url search")
     date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
     text = inputs.text(text, "search")
     themes = inputs.texts(themes, "themes")
+    scale = inputs.scale(scale)
     stored = None if stored is None else inputs.mapping(stored, "view")
     try:
         all_themes = list(services.timeline_of(key).themes)
@@ -62,12 +65,16 @@ def sync_view(
         return (no_update,) * VIEW_OUTPUTS
     if stored is not None and "dataset" in fired and stored.get("dataset") != key:
         # Another file was opened: its own themes, no filters.
-        return all_themes, "", "", "", "", {**asdict(View()), "dataset": key}
+        return all_themes, "", "", "", no_update, "", {**asdict(View(scale=scale)), "dataset": key}
     if stored is None or "url" in fired:
         view = View.from_query(search_qs or "", all_themes)
         shown = list(all_themes if view.themes is None else view.themes)
-        return shown, view.start, view.end, view.text, no_update, {**asdict(view), "dataset": key}
+        return shown, view.start, view.end, view.text, view.scale, no_update, {**asdict(view), "dataset": key}
     current = inputs.view(stored, all_themes)
+    if trigger == "timeline" and current.scale != "time":
+        # The sequence and log axes are not in epoch ms: their zoom stays in the browser (the overview
+        # strip, on dates, still sets the range shown).
+        return (no_update,) * VIEW_OUTPUTS
     if trigger in ("timeline", "overview", "reset-zoom"):
         if trigger == "reset-zoom":
             x_range = None
@@ -75,8 +82,11 @@ def sync_view(
             x_range = zoom_from_relayout(relayout if trigger == "timeline" else overview_relayout, current.x_range)
         if x_range == current.x_range and trigger != "reset-zoom":
             return (no_update,) * VIEW_OUTPUTS
-        view = View(themes=current.themes, start=current.start, end=current.end, text=current.text, x_range=x_range)
-        return (no_update, no_update, no_update, no_update, view.to_query(all_themes), {**asdict(view), "dataset": key})
+        view = replace(current, x_range=x_range)
+        return (no_update,) * 5 + (view.to_query(all_themes), {**asdict(view), "dataset": key})
+    if trigger == "scale":
+        view = replace(current, scale=scale)
+        return (no_update,) * 5 + (view.to_query(all_themes), {**asdict(view), "dataset": key})
     if trigger == "themes-all":
         themes = all_themes
     elif trigger == "themes-none":
@@ -87,9 +97,18 @@ def sync_view(
         start=date_from or "",
         end=date_to or "",
         text=text or "",
+        scale=current.scale,
     )
     themes_out = list(selected) if trigger in ("themes-all", "themes-none") else no_update
-    return (themes_out, no_update, no_update, no_update, view.to_query(all_themes), {**asdict(view), "dataset": key})
+    return (
+        themes_out,
+        no_update,
+        no_update,
+        no_update,
+        no_update,
+        view.to_query(all_themes),
+        {**asdict(view), "dataset": key},
+    )
 
 
 def register(app: Dash, services: Services) -> None:
@@ -98,6 +117,7 @@ def register(app: Dash, services: Services) -> None:
         Output("date-from", "value"),
         Output("date-to", "value"),
         Output("search", "value"),
+        Output("scale", "value"),
         Output("url", "search"),
         Output("view", "data"),
         Input("url", "search"),
@@ -111,6 +131,7 @@ def register(app: Dash, services: Services) -> None:
         Input("overview", "relayoutData"),
         Input("reset-zoom", "n_clicks"),
         Input("dataset", "data"),
+        Input("scale", "value"),
         State("view", "data"),
     )
     def on_view(
@@ -125,6 +146,7 @@ def register(app: Dash, services: Services) -> None:
         overview_relayout: Any,
         _reset: Any,
         key: Any,
+        scale: Any,
         stored: Any,
     ) -> ViewOutputs:
         return sync_view(
@@ -140,4 +162,5 @@ def register(app: Dash, services: Services) -> None:
             overview_relayout,
             key,
             stored,
+            scale,
         )
