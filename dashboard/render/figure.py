@@ -37,8 +37,20 @@ LANE_PX = 80
 MARGIN = dict(l=110, r=30, t=140, b=50)
 ERA_ROW_PX = 15
 LABEL_FONT = 11
-LABEL_LEVELS = (17, 31)
-"""Vertical offsets (px) tried for a label, above then below its marker."""
+LABEL_H = 18
+"""A label's box as browsers draw it (font, padding and border), in px."""
+LABEL_ROW = LABEL_H + 3
+"""Vertical distance between label rows, in px."""
+LABEL_SHIFTS = (0, 30, 60, 100, 150, 220, 300)
+"""How far (px) a featured label may be moved sideways past its marker, a leader line joining them."""
+MINOR_SHIFT = 60
+"""How far other labels may be moved (long leader lines are hard to follow: only for featured events)."""
+LABEL_CHARS = 48
+"""Longest label (a longer title is cut with an ellipsis)."""
+MAX_LANE_PX = 200
+"""Tallest a lane grows to make room for the labels that must be shown."""
+FEATURED_IMPORTANCE = 5
+"""Events of this importance are always labelled when in view: lanes grow until they fit."""
 MAX_POINTS = 2500
 """Most events drawn one by one; past this many in view the figure shows their density."""
 BAR_WIDTH = 0.22
@@ -58,7 +70,7 @@ class FigureOptions:
     width: int | None = None
     height: int | None = None
     layout_width: int = 1200
-    max_labels: int = 18
+    max_labels: int = 40
     label_min_importance: int = 4
 
 
@@ -145,8 +157,8 @@ def legend_rows(names: list[str], plot_w: float) -> int:
     return rows
 
 
-def figure_height(n_lanes: int) -> int:
-    return MARGIN["t"] + MARGIN["b"] + LANE_PX * max(n_lanes, 2)
+def figure_height(n_lanes: int, lane_px: int = LANE_PX) -> int:
+    return MARGIN["t"] + MARGIN["b"] + lane_px * max(n_lanes, 2)
 
 
 def visible_lanes(timeline: Timeline, view: View) -> list[str]:
@@ -268,7 +280,27 @@ def build_figure(
     lanes = visible_lanes(timeline, view)
     plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
     extra = LEGEND_ROW_PX * (legend_rows([theme_label(t) for t in lanes], plot_w) - 1)
-    height = options.height or figure_height(len(lanes)) + extra
+    lane_px, labels = LANE_PX, list[Label]()
+    scale = view.scale if view.scale in SCALES else "time"
+    note = ""
+    if len(rows) and lanes:
+        x0, x1 = (float(v) for v in x_extent(timeline, view, rows))
+        if scale == "time":
+            # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
+            # and past MAX_POINTS in view, its density per lane and period instead.
+            visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
+            xmap = XMap()
+            ax0, ax1 = x0, x1
+        else:
+            visible = rows if view.x_range is None else in_window(timeline, rows, x0, x1)
+            if len(visible) > MAX_POINTS:  # no density on these scales: the most important, and say so
+                visible = most_important(timeline, visible, MAX_POINTS)
+                note = f" · the {MAX_POINTS:,} most important shown (the time scale shows them all)"
+            xmap = make_xmap(scale, timeline, visible)
+            ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
+        candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
+        lane_px, labels = label_layout(timeline, options, lanes, candidates, xmap, (ax0, ax1), plot_w, extra)
+    height = options.height or figure_height(len(lanes), lane_px) + extra
     title = options.title or timeline.title or "Timeline"
     layout: dict[str, Any] = dict(
         title=dict(
@@ -310,33 +342,16 @@ def build_figure(
     if len(rows) == 0 or not lanes:
         return _empty(fig, "No events match these filters" if lanes else "No themes selected")
 
-    x0, x1 = (float(v) for v in x_extent(timeline, view, rows))
-    scale = view.scale if view.scale in SCALES else "time"
-    if scale == "time":
-        # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
-        # and past MAX_POINTS in view, its density per lane and period instead.
-        visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
-        xmap = XMap()
-        ax0, ax1 = x0, x1
-    else:
-        visible = rows if view.x_range is None else in_window(timeline, rows, x0, x1)
-        if len(visible) > MAX_POINTS:  # no density on these scales: the most important, and say so
-            visible = most_important(timeline, visible, MAX_POINTS)
-            layout["title"]["subtitle"]["text"] += plot_text(
-                f" · the {MAX_POINTS:,} most important shown (the time scale shows them all)"
-            )
-        xmap = make_xmap(scale, timeline, visible)
-        ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
+    if note:
+        layout["title"]["subtitle"]["text"] += plot_text(note)
     era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     if len(visible) <= MAX_POINTS:
         _draw_events(fig, timeline, lanes, visible, xmap)
-        _place_labels(fig, timeline, options, lanes, visible, xmap, ax0, ax1, height)
     else:
         _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1))
-        important = most_important(timeline, visible)
-        labelled = _place_labels(fig, timeline, options, lanes, important, xmap, ax0, ax1, height)
-        _draw_events(fig, timeline, lanes, labelled, xmap)
+        _draw_events(fig, timeline, lanes, np.array(sorted(label.row for label in labels), dtype=np.int64), xmap)
+    layout["annotations"] += [label.annotation() for label in labels]
 
     if scale == "log":
         ticks = log_ticks(ax1, ax0)
@@ -782,80 +797,202 @@ def _draw_eras(fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float
     return used
 
 
-def _place_labels(
-    fig: Figure,
+@dataclass(frozen=True)
+class Label:
+    """An event's label: its text (made safe), the marker it names and where its box sits."""
+
+    row: int
+    """The event's row."""
+    lane: int
+    """The lane (index among those shown) whose marker it names."""
+    x: float
+    """The marker's date (epoch ms): the middle of a period's visible part."""
+    text: str
+    ax: float
+    """The box's centre, in px right of the marker."""
+    ay: float
+    """The box's centre, in px below the marker (negative: above)."""
+
+    def annotation(self) -> dict[str, Any]:
+        """The plotly annotation: the box joined to its marker by a thin leader line."""
+        return dict(
+            x=self.x,
+            y=self.lane,
+            text=self.text,
+            showarrow=True,
+            ax=self.ax,
+            ay=self.ay,
+            arrowhead=0,
+            arrowwidth=1,
+            arrowcolor="#999",
+            standoff=2,
+            xanchor="center",
+            yanchor="middle",
+            font=dict(size=LABEL_FONT, color="#222"),
+            bgcolor="rgba(255,255,255,0.85)",
+            borderpad=1,
+        )
+
+
+def label_layout(
     timeline: Timeline,
     options: FigureOptions,
     lanes: list[str],
     rows: np.ndarray,
     xmap: XMap,
-    x0: float,
-    x1: float,
-    height: int,
-) -> np.ndarray:
-    """Label the most important events in view, greedily, where a label overlaps no other.
+    x_range: tuple[float, float],
+    plot_w: float,
+    extra: int = 0,
+) -> tuple[int, list[Label]]:
+    """(lane height in px, labels): the lowest lanes in which the most featured events in view get a label.
 
-    Returns the rows that got a label.
+    Lanes grow by steps up to MAX_LANE_PX while a step labels more featured events (each step gives
+    more label rows); a figure of fixed height keeps its lanes and labels what fits.
     """
-    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
-    plot_h = height - fig["layout"]["margin"]["t"] - MARGIN["b"]
-    pitch = plot_h / max(len(lanes), 1)
+    n = len(lanes)
+
+    def pitch(lane_px: float) -> float:
+        return lane_px * max(n, 2) / max(n, 1)
+
+    if options.height:
+        fixed = (options.height - MARGIN["t"] - extra - MARGIN["b"]) / max(n, 1)
+        return LANE_PX, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, fixed)[0]
+    best, best_count = LANE_PX, -1
+    for lane_px in range(LANE_PX, MAX_LANE_PX + 1, 20):
+        labels, complete = place_labels(
+            timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(lane_px), give_up=True
+        )
+        count = len(labels)  # featured events are placed first: these are all featured
+        if count > best_count:
+            best, best_count = lane_px, count
+        if complete:
+            break
+        if lane_px - best >= 60:
+            break  # three taller steps labelled no more
+    return best, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(best))[0]
+
+
+def place_labels(
+    timeline: Timeline,
+    options: FigureOptions,
+    lanes: list[str],
+    rows: np.ndarray,
+    xmap: XMap,
+    x_range: tuple[float, float],
+    plot_w: float,
+    pitch: float,
+    give_up: bool = False,
+) -> tuple[list[Label], bool]:
+    """Label the most important events in view where a label overlaps no other label or leader line.
+
+    Candidates are the events of importance >= ``label_min_importance`` whose marker is in view, the
+    most important first and, among equals, the latest first (recent decades are the crowded ones).
+    Each tries every lane it is drawn in and label rows above and below its marker (as many as the
+    lane's height holds, its box inside the lane and clear of the markers and bars), centred on the
+    marker or moved sideways with a leader line, cheapest first. Returns the labels and whether every
+    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, stops at the
+    first that does not.
+    """
+    x0, x1 = x_range
     span = x1 - x0
     masks = timeline.column("theme_mask")[rows]
     at, end, _, _ = positions(xmap, timeline, rows)
-    imp = timeline.column("importance")[rows]
+    imp = timeline.column("importance")[rows].astype(np.int64)
     is_range = ~np.isnan(timeline.column("end")[rows])
     xlo, xhi = min(x0, x1), max(x0, x1)
-    first, final = np.minimum(at, end), np.maximum(at, end)
-    anchor = np.where(is_range, (np.maximum(first, xlo) + np.minimum(final, xhi)) / 2, at)
+    begins, ends = np.minimum(at, end), np.maximum(at, end)
+    anchor = np.where(is_range, (np.maximum(begins, xlo) + np.minimum(ends, xhi)) / 2, at)
     inside = (anchor >= xlo) & (anchor <= xhi) & (imp >= options.label_min_importance)
     order = np.flatnonzero(inside)
-    order = order[np.lexsort(((anchor[order] - x0) / span, -imp[order]))][:400]
-    placed: list[tuple[float, float, float, float]] = []
-    labelled: list[int] = []
-    title_col = timeline.events["title"]
+    order = order[np.lexsort((-anchor[order], -imp[order]))][:400]
+    # Label rows: a box's centre this far above or below its lane's centre, inside the lane.
+    first = max(8.0, BAR_WIDTH * pitch / 2) + 3 + LABEL_H / 2
+    room = pitch / 2 - 2 - LABEL_H / 2
+    levels = np.arange(first, room + 0.01, LABEL_ROW) if room >= first else np.empty(0)
+    dys = np.stack([-levels, levels], axis=1).ravel()
+    ranks = np.repeat(np.arange(len(levels)), 2)
     bits = [np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes]
+    title_col = timeline.events["title"]
+    boxes = np.empty((0, 4))
+    leaders = np.empty((0, 2))
+    labels: list[Label] = []
+    complete = True
+    steps = np.linspace(0, 1, 14)[1:-1]
     for j in order:
-        if len(labelled) >= options.max_labels:
+        if len(labels) >= options.max_labels:
             break
-        lane = next(i for i, b in enumerate(bits) if masks[j] & b)
-        text = plot_text(title_col.iloc[int(rows[j])], 38)
+        featured = imp[j] >= FEATURED_IMPORTANCE
+        text = plot_text(title_col.iloc[int(rows[j])], LABEL_CHARS)
         w = text_width(html.unescape(text))
+        if not len(dys) or w > plot_w:
+            if featured:
+                complete = False
+            continue
         xc = (anchor[j] - x0) / span * plot_w
+        shifts = LABEL_SHIFTS if featured else [s for s in LABEL_SHIFTS if s <= MINOR_SHIFT]
+        reach = w / 2 - 8  # the box still covers the marker when moved this far
+        cx = np.array([xc, *(xc + sign * (reach + s) for s in shifts for sign in (-1, 1) if s or sign > 0)])
+        cx = np.unique(np.clip(cx, w / 2 + 1, plot_w - w / 2 - 1))
+        x_cost = np.maximum(np.abs(cx - xc) - reach, 0)
+        own = [i for i, b in enumerate(bits) if masks[j] & b]
+        lane = np.repeat(np.array(own), len(dys) * len(cx))
+        dy = np.tile(np.repeat(dys, len(cx)), len(own))
+        rank = np.tile(np.repeat(ranks, len(cx)), len(own))
+        cxs = np.tile(cx, len(dys) * len(own))
+        cost = (
+            rank * 45
+            + np.tile(x_cost, len(dys) * len(own))
+            + np.tile(np.repeat(np.arange(len(dys)) % 2, len(cx)), len(own))
+        )
+        cost = cost + np.repeat(np.arange(len(own)) * 8, len(dys) * len(cx))
         yc = (lane + 0.5) * pitch
-        for dy in (-LABEL_LEVELS[0], LABEL_LEVELS[0], -LABEL_LEVELS[1], LABEL_LEVELS[1]):
-            if abs(dy) + 7 > pitch / 2:
-                continue
-            xanchor, left = "center", xc - w / 2
-            if left < 0:
-                xanchor, left = "left", xc
-            elif left + w > plot_w:
-                xanchor, left = "right", xc - w
-            rect = (left, yc + dy - 7, left + w, yc + dy + 7)
-            if any(rect[0] < r[2] + 4 and r[0] < rect[2] + 4 and rect[1] < r[3] and r[1] < rect[3] for r in placed):
-                continue
-            placed.append(rect)
-            labelled.append(int(rows[j]))
-            fig["layout"]["annotations"].append(
-                dict(
-                    x=float(anchor[j]),
-                    y=lane,
-                    text=text,
-                    showarrow=True,
-                    ax=0,
-                    ay=dy,
-                    arrowhead=0,
-                    arrowwidth=1,
-                    arrowcolor="#999",
-                    standoff=2,
-                    xanchor=xanchor,
-                    font=dict(size=LABEL_FONT, color="#222"),
-                    bgcolor="rgba(255,255,255,0.8)",
-                    borderpad=1,
-                )
-            )
-            break
-    return np.array(sorted(labelled), dtype=np.int64)
+        cys = yc + dy
+        rect = np.stack([cxs - w / 2, cys - LABEL_H / 2, cxs + w / 2, cys + LABEL_H / 2], axis=1)
+        ok = ~_overlaps(rect, boxes, 4, 2).any(axis=1) & ~_contains(rect, leaders).any(axis=1)
+        # The leader line, marker to box, must cross no label either.
+        px = cxs[:, None] + steps[None, :] * (xc - cxs[:, None])
+        py = cys[:, None] + steps[None, :] * (yc[:, None] - cys[:, None])
+        outside = ~((px >= rect[:, 0:1]) & (px <= rect[:, 2:3]) & (py >= rect[:, 1:2]) & (py <= rect[:, 3:4]))
+        if len(boxes):
+            hits = (
+                (px[:, :, None] >= boxes[:, 0] - 1)
+                & (px[:, :, None] <= boxes[:, 2] + 1)
+                & (py[:, :, None] >= boxes[:, 1] - 1)
+                & (py[:, :, None] <= boxes[:, 3] + 1)
+            ).any(axis=2)
+            ok &= ~(hits & outside).any(axis=1)
+        good = np.flatnonzero(ok)
+        if not len(good):
+            if featured:
+                complete = False
+                if give_up:
+                    return labels, False
+            continue
+        k = good[np.argmin(cost[good])]  # the first of the cheapest
+        boxes = np.vstack([boxes, rect[k]])
+        leaders = np.vstack([leaders, np.stack([px[k][outside[k]], py[k][outside[k]]], axis=1)])
+        labels.append(Label(int(rows[j]), int(lane[k]), float(anchor[j]), text, float(cxs[k] - xc), float(dy[k])))
+    return labels, complete
+
+
+def _overlaps(rects: np.ndarray, others: np.ndarray, gap_x: float, gap_y: float) -> np.ndarray:
+    """(len(rects), len(others)): whether each rect comes within the gaps of each other one."""
+    return (
+        (rects[:, None, 0] < others[None, :, 2] + gap_x)
+        & (others[None, :, 0] < rects[:, None, 2] + gap_x)
+        & (rects[:, None, 1] < others[None, :, 3] + gap_y)
+        & (others[None, :, 1] < rects[:, None, 3] + gap_y)
+    )
+
+
+def _contains(rects: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """(len(rects), len(points)): whether each rect holds each point."""
+    return (
+        (points[None, :, 0] >= rects[:, None, 0])
+        & (points[None, :, 0] <= rects[:, None, 2])
+        & (points[None, :, 1] >= rects[:, None, 1])
+        & (points[None, :, 1] <= rects[:, None, 3])
+    )
 
 
 OVERVIEW_HEIGHT = 110

@@ -183,3 +183,58 @@ def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
         page.close()
     finally:
         srv.stop()
+
+
+FEATURED = {
+    "Perry's Black Ships reach Uraga",
+    "Convention of Kanagawa",
+    "Treaty of Portsmouth ends war",
+    "Attack on Pearl Harbor",
+    "Atomic bombing of Hiroshima",
+    "Japan signs Instrument of Surrender",
+    "San Francisco Peace Treaty signed",
+    "First US–Japan Security Treaty signed",
+    "Revised Treaty of Mutual Cooperation",
+    "Okinawa reverts to Japan",
+    "Plaza Accord",
+    "Abe addresses joint meeting of Congress",
+    "Obama visits Hiroshima",
+    "Trump invites Takaichi to the United States",
+}
+"""The shipped dataset's importance-5 events, and the invitation of Takaichi (issue #10)."""
+
+
+def test_featured_labels_of_the_dataset_are_all_shown_apart(browser):
+    """The shipped file's default view in a 1440x900 window: every featured event has its whole
+    label, no two labels (era names included) meet, and event labels stay inside the plot."""
+    from tests.browser.conftest import Server
+    from tests.conftest import DATASET
+
+    srv = Server(DATASET)
+    try:
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(srv.url)
+        wait_for_graph(page, "71 of 71 events match")
+        found = page.evaluate("""() => {
+            const gd = document.querySelector('#timeline .js-plotly-plot');
+            const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+            return {plot: [box.left, box.top, box.right, box.bottom], labels: [...gd.querySelectorAll('.annotation')]
+                .map(a => [a.textContent, a.querySelector('.annotation-arrow-g') !== null,
+                           ...(r => [r.left, r.top, r.right, r.bottom])(a.querySelector('.annotation-text-g')
+                               .getBoundingClientRect())])};
+        }""")
+        labels = found["labels"]
+        texts = {t for t, *_ in labels}
+        assert texts >= FEATURED, FEATURED - texts
+        events = [lab for lab in labels if lab[1]]
+        assert len(events) >= 30
+        left, top, right, bottom = found["plot"]
+        for text, _, *a in events:
+            assert left - 1 <= a[0] and a[2] <= right + 1 and top - 1 <= a[1] and a[3] <= bottom + 1, text
+        for i, (ta, _, *a) in enumerate(labels):
+            for tb, _, *b in labels[i + 1 :]:
+                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 0 and min(a[3], b[3]) - max(a[1], b[1]) > 0
+                assert not overlap, (ta, tb, a, b)
+        page.close()
+    finally:
+        srv.stop()

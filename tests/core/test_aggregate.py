@@ -7,7 +7,7 @@ from dashboard.core import dates
 from dashboard.core.aggregate import calendar_buckets, density, in_window
 from dashboard.core.query import View, filter_events
 from dashboard.io.formats import parse_events
-from dashboard.render.figure import MAX_POINTS, build_figure
+from dashboard.render.figure import MAX_POINTS, FigureOptions, build_figure
 from tests.synthetic import generate
 
 
@@ -92,7 +92,7 @@ def test_many_events_show_density_and_zooming_in_reaches_events(big):
 def test_density_view_still_labels_key_events(big):
     fig = build_figure(big, View())
     labels = [a for a in fig["layout"]["annotations"] if a.get("showarrow")]
-    assert 5 <= len(labels) <= 18
+    assert 5 <= len(labels) <= FigureOptions().max_labels
     # labelled events are drawn as markers so they can be hovered and clicked
     marked = {c[0] for t in fig["data"] if t["type"] in ("scatter", "bar") for c in t["customdata"]}
     assert len(marked) == len(labels)

@@ -9,7 +9,18 @@ import pytest
 from dashboard.core import dates
 from dashboard.core.query import View
 from dashboard.io.formats import load_timeline
-from dashboard.render.figure import PALETTE, FigureOptions, build_figure, year_ticks
+from dashboard.render.figure import (
+    LABEL_H,
+    LANE_PX,
+    MARGIN,
+    PALETTE,
+    FigureOptions,
+    build_figure,
+    figure_height,
+    text_width,
+    year_ticks,
+)
+from tests.conftest import DATASET
 
 
 @pytest.fixture
@@ -84,6 +95,79 @@ def test_key_events_are_labelled_without_overlap(tl):
     labels = [a["text"] for a in fig["layout"]["annotations"] if a["showarrow"]]
     assert {"Perry arrives", "Abe addresses Congress"} <= set(labels)  # importance 5
     assert "Battle of Marathon" not in labels  # importance 2
+
+
+FEATURED = "Trump invites Takaichi to the United States"
+"""Importance 4, but the label the issue (#10) asks for in the crowded recent years."""
+
+
+def label_boxes(fig, width):
+    """Each event label's box in plot px (left, top, right, bottom), from where its annotation puts it."""
+    lay = fig["layout"]
+    x0, x1 = lay["xaxis"]["range"]
+    n = len(lay["yaxis"]["tickvals"])
+    plot_w = width - MARGIN["l"] - MARGIN["r"]
+    plot_h = lay["height"] - lay["margin"]["t"] - lay["margin"]["b"]
+    out = {}
+    for a in lay["annotations"]:
+        if not a.get("showarrow"):
+            continue  # era names, above the plot
+        cx = (a["x"] - x0) / (x1 - x0) * plot_w + a["ax"]
+        cy = (a["y"] + 0.5) * plot_h / n + a["ay"]
+        w = text_width(a["text"].replace("&amp;", "&"))
+        out[a["text"]] = (cx - w / 2, cy - LABEL_H / 2, cx + w / 2, cy + LABEL_H / 2)
+    return out, plot_w, plot_h
+
+
+def assert_apart(boxes, plot_w, plot_h):
+    items = list(boxes.items())
+    for i, (ta, a) in enumerate(items):
+        assert a[0] >= 0 and a[2] <= plot_w and a[1] >= 0 and a[3] <= plot_h, ta
+        for tb, b in items[i + 1 :]:
+            assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (ta, tb)
+
+
+@pytest.mark.parametrize("width", [1600, 1126])
+def test_featured_events_of_the_dataset_are_all_labelled_apart(width):
+    """The PNG export (1600 px) and the page at 1440x900 (a 1126 px graph): every importance-5 event
+    and the invitation of Takaichi has a whole label, and no label box meets another or leaves the plot."""
+    tl = load_timeline(DATASET)
+    fig = build_figure(tl, View(), FigureOptions(width=width))
+    boxes, plot_w, plot_h = label_boxes(fig, width)
+    featured = set(tl.events["title"][tl.events["importance"] == 5]) | {FEATURED}
+    assert len(featured) == 14
+    assert featured <= set(boxes), featured - set(boxes)
+    assert len(boxes) >= 30  # and many importance-4 events too
+    assert_apart(boxes, plot_w, plot_h)
+
+
+def test_lanes_grow_while_more_featured_labels_fit(write_csv):
+    lines = ["date,title,themes,importance"] + [
+        f"2000-01-{d:02d},Featured event number {d},war,5" for d in range(1, 13)
+    ]
+    lines += ["1900,Early,war,1", "2100,Late,trade,1"]
+    tl = load_timeline(write_csv("\n".join(lines) + "\n"))
+    fig = build_figure(tl, View(), FigureOptions(width=1200))
+    assert fig["layout"]["height"] > figure_height(2, LANE_PX)  # grown
+    boxes, plot_w, plot_h = label_boxes(fig, 1200)
+    assert len(boxes) >= 10  # six fit in the first lanes, with one label row above and below
+    assert_apart(boxes, plot_w, plot_h)
+    # Lanes grow no more than the labels need.
+    assert fig["layout"]["height"] < figure_height(2, 200)
+    # A figure of a given height keeps it and labels what fits, apart.
+    fixed = build_figure(tl, View(), FigureOptions(width=1200, height=400))
+    assert fixed["layout"]["height"] == 400
+    boxes, plot_w, plot_h = label_boxes(fixed, 1200)
+    assert 0 < len(boxes) < 12
+    assert_apart(boxes, plot_w, plot_h)
+
+
+def test_label_count_is_capped_most_important_first():
+    tl = load_timeline(DATASET)
+    fig = build_figure(tl, View(), FigureOptions(width=1600, max_labels=10))
+    boxes, _, _ = label_boxes(fig, 1600)
+    assert len(boxes) == 10
+    assert set(boxes) <= set(tl.events["title"][tl.events["importance"] == 5])
 
 
 def test_empty_result_says_so(tl):
