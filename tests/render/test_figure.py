@@ -1,6 +1,7 @@
 import base64
 import csv
 import io
+import json
 import re
 
 import numpy as np
@@ -272,8 +273,6 @@ def test_deep_time_gets_a_numeric_year_axis_and_recent_centuries_a_date_axis(tmp
 
 
 def test_figures_in_each_scale_are_valid_plotly_and_small(tmp_path):
-    import json
-
     import plotly.graph_objects as go
 
     for tl in (uncertain_timeline(tmp_path), deep_timeline(tmp_path)):
@@ -319,3 +318,17 @@ def test_a_zoom_on_the_sequence_or_log_axis_maps_back_to_the_same_events(tmp_pat
     assert {"Dinosaurs die out", "Homo sapiens"} <= inside
     assert "Obama visits Hiroshima" not in inside and "Big Bang" not in inside
     assert shown >= inside
+
+
+def test_density_on_the_deep_time_axis(write_csv):
+    from tests.timelines import with_spans
+
+    rows = "\n".join(f"{1000 + i % 1000},Event {i},war,{1 + i % 5}" for i in range(3000))
+    tl = with_spans(load_timeline(write_csv("date,title,themes,importance\n" + rows + "\n")), {})
+    big_bang = year_start(1950 - 13_800_000_000)
+    tl.events.loc[0, ["start", "last", "earliest", "latest"]] = big_bang, big_bang + 1e10, big_bang, big_bang + 1e10
+    tl.memo.clear()
+    fig = build_figure(tl, View())
+    assert fig["data"][0]["type"] == "heatmap"
+    assert fig["layout"]["xaxis"]["type"] == "linear" and "10 Ga" in fig["layout"]["xaxis"]["ticktext"]
+    assert len(json.dumps(fig)) < 2_000_000
