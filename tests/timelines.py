@@ -32,8 +32,8 @@ marathon,-490,Battle of Marathon,history,5
 perry,1853-07-08,Perry arrives,history,4
 obama,2016-05-27,Obama visits Hiroshima,history,5
 """
-DEEP_YEARS = {"bigbang": -13_800_000_000, "earth": -4_540_000_000, "dinos": -66_000_000, "humans": -300_000}
-"""Astronomical years of the deep-time events (the file gives placeholders)."""
+DEEP_AGES = {"bigbang": 13_800_000_000, "earth": 4_540_000_000, "dinos": 66_000_000, "humans": 300_000}
+"""Years before present (1950), as geologists write them: 13.8 Ga, 4.54 Ga, 66 Ma, 300 ka."""
 
 
 def year_start(year: float) -> float:
@@ -73,9 +73,9 @@ def deep_timeline(tmp: Path) -> Timeline:
     """The Big Bang, the Earth, the dinosaurs and Homo sapiens beside Marathon, Perry and 2016."""
     tl = with_spans(_load(tmp, "deep.csv", DEEP_CSV), {})
     ev = tl.events
-    for event_id, year in DEEP_YEARS.items():
+    for event_id, age in DEEP_AGES.items():
         i = ev.index[np.flatnonzero(ev["id"].to_numpy(dtype=object) == event_id)[0]]
-        start = year_start(year)
+        start = year_start(1950 - age)
         ev.loc[i, ["start", "last", "earliest", "latest"]] = start, start + dates.MS_PER_YEAR - 1, start, start
         ev.loc[i, "latest"] = start + dates.MS_PER_YEAR - 1
     tl.memo.clear()
@@ -86,14 +86,18 @@ class InProcessServer:
     """The app for an in-memory timeline, served from a thread of this process on a free port."""
 
     def __init__(self, timeline: Timeline, title: str = "Test timeline", timeout: float = 60) -> None:
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_request(self, *args: object, **kwargs: object) -> None:
+                pass
 
         from dashboard.web.app import create_app
 
         app = create_app(timeline, title=title)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        self._server = make_server("127.0.0.1", self.port, app.server, threaded=True)
+        self._server = make_server("127.0.0.1", self.port, app.server, threaded=True, request_handler=Quiet)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="test-server")
         self._thread.start()
         deadline = time.time() + timeout

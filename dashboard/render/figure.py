@@ -250,6 +250,36 @@ def make_xmap(scale: str, timeline: Timeline, rows: np.ndarray) -> XMap:
     return XMap()
 
 
+def scale_rows(timeline: Timeline, view: View, rows: np.ndarray) -> np.ndarray:
+    """The rows the sequence and log scales draw: those in the zoom, at most MAX_POINTS of them (the
+    most important: these scales draw no density)."""
+    visible = rows
+    if view.x_range is not None:
+        x0, x1 = view.x_range
+        visible = in_window(timeline, rows, x0, x1)
+    return most_important(timeline, visible, MAX_POINTS) if len(visible) > MAX_POINTS else visible
+
+
+def axis_to_ms(timeline: Timeline, view: View, rows: np.ndarray, values: tuple[float, float]) -> tuple[float, float]:
+    """Two x axis positions of ``view``'s figure (after a zoom) as epoch ms, earlier first: the inverse
+    of the scale's mapping (ranks of the sequence, log10 years before present of the log scale).
+    Values out of any range give NaN or infinities, which the caller refuses."""
+    a, b = values
+    if view.scale == "log":
+        present = log_present(timeline)
+        with np.errstate(over="ignore", invalid="ignore"):
+            ms = present - np.power(10.0, np.array([a, b])) * dates.MS_PER_YEAR
+    elif view.scale == "sequence":
+        xmap = make_xmap("sequence", timeline, scale_rows(timeline, view, rows))
+        if len(xmap.knots) == 0:
+            return math.nan, math.nan
+        ms = np.interp(np.array([a, b]), np.arange(len(xmap.knots), dtype=np.float64), xmap.knots)
+    else:
+        ms = np.array([a, b], dtype=np.float64)
+    lo, hi = sorted(float(v) for v in ms)
+    return lo, hi
+
+
 def log_present(timeline: Timeline) -> float:
     """The log scale's present: 1 January of the year after the timeline's latest event (so every
     event, 2016 included, is some time before it; ka, Ma and Ga differ from 'before 1950' by decades)."""
@@ -292,9 +322,8 @@ def build_figure(
             xmap = XMap()
             ax0, ax1 = x0, x1
         else:
-            visible = rows if view.x_range is None else in_window(timeline, rows, x0, x1)
-            if len(visible) > MAX_POINTS:  # no density on these scales: the most important, and say so
-                visible = most_important(timeline, visible, MAX_POINTS)
+            visible = scale_rows(timeline, view, rows)
+            if (len(visible) < len(rows) and view.x_range is None) or len(visible) == MAX_POINTS:
                 note = f" · the {MAX_POINTS:,} most important shown (the time scale shows them all)"
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)

@@ -45,6 +45,9 @@ TICKS = """() => [...document.querySelectorAll('#timeline .xtick text')].map(e =
 })"""
 
 
+AXIS_TITLE = "document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis.title.text || ''"
+
+
 def tick_labels(page) -> list[dict]:
     ticks = page.evaluate(TICKS)
     ordered = sorted(ticks, key=lambda t: t["left"])
@@ -120,6 +123,18 @@ def test_log_shows_ga_and_ma_labels_with_every_event_visible(deep_server, page):
     assert len(got["markers"]) == 7
     assert all(0 < m["px"] < got["width"] for m in got["markers"])
     pxs = sorted(m["px"] for m in got["markers"])
+    # a drag across the recent end zooms: the link keeps it as dates, the axis stays logarithmic
+    box = page.locator("#timeline .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.55, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.99, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('x0=') && location.search.includes('scale=log')")
+    wait_for_graph(page, "7 of 7")
+    page.wait_for_function(f"() => ({AXIS_TITLE}).includes('logarithmic')")
+    zoomed = {m["title"] for m in page.evaluate(MARKERS)["markers"]}
+    assert "Perry arrives" in zoomed and "Big Bang" not in zoomed
     assert min(b - a for a, b in itertools.pairwise(pxs)) > 5  # 1853 and 2016 apart, not one dot at the present
 
 
@@ -142,8 +157,10 @@ def test_deep_time_axis_has_labels_a_reader_expects(deep_server, page):
 def test_the_scale_is_kept_in_the_url(deep_server, page):
     page.goto(deep_server.url + "?scale=log&q=perry")
     wait_for_graph(page, "1 of 7")
+    page.wait_for_function(f"() => ({AXIS_TITLE}).includes('logarithmic')")
     assert page.get_by_label("Log").is_checked()
     page.get_by_label("Time").check()
+    page.wait_for_function(f"() => !({AXIS_TITLE}).includes('logarithmic')")
     page.wait_for_function("() => !location.search.includes('scale=')")
     assert "q=perry" in page.url
     page.get_by_label("Sequence").check()
@@ -154,3 +171,48 @@ def test_the_scale_is_kept_in_the_url(deep_server, page):
     assert page.evaluate(
         "() => document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis.title.text"
     ).startswith("events in date order")
+
+
+def axis_state(page) -> dict:
+    return page.evaluate("""() => {
+        const xa = document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis;
+        return {type: xa.type, range: xa.range.slice()};
+    }""")
+
+
+def test_zooming_deep_time_reaches_calendar_dates_without_a_jump(deep_server, page):
+    page.goto(deep_server.url)
+    wait_for_graph(page, "7 of 7")
+    assert axis_state(page)["type"] == "linear"
+    # a drag on the year axis zooms it, and the zoom is part of the link
+    box = page.locator("#timeline .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.05, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('x0=')")
+    wait_for_graph(page, "7 of 7")
+    zoomed = axis_state(page)
+    assert zoomed["type"] == "linear" and zoomed["range"][1] < 0
+    labels = [t["text"] for t in tick_labels(page)]
+    assert all(t.endswith(" Ga") for t in labels), labels
+    # zoomed to recent centuries: calendar dates again, over exactly the range asked for
+    lo, hi = -3786825600000, 1577836800000  # 1850 to 2020
+    page.evaluate(
+        "r => Plotly.relayout(document.querySelector('#timeline .js-plotly-plot'),"
+        " {'xaxis.range[0]': r[0], 'xaxis.range[1]': r[1]})",
+        [lo, hi],
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis.type === 'date'"
+    )
+    wait_for_graph(page, "7 of 7")
+    assert f"x0={lo}" in page.url and f"x1={hi}" in page.url
+    dated = page.evaluate("""() => {
+        const xa = document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis;
+        return [xa.r2l(xa.range[0]), xa.r2l(xa.range[1])];
+    }""")
+    assert abs(dated[0] - lo) < 1000 and abs(dated[1] - hi) < 1000
+    labels = [t["text"] for t in tick_labels(page)]
+    assert "1900" in labels, labels

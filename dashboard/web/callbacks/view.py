@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any, Final, TypeAlias
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from ...core import dates
-from ...core.query import View
+from ...core.query import View, filter_events
+from ...render.figure import axis_to_ms
 from .. import inputs
 from .services import Services, Update
 
@@ -24,8 +26,13 @@ ViewOutputs: TypeAlias = tuple[
 VIEW_OUTPUTS: Final = 7
 
 
-def zoom_from_relayout(relayout: Any, current: tuple[float, float] | None) -> tuple[float, float] | None:
-    """The x range after a zoom or pan, None after a reset; ``current`` if the event was no x change."""
+def zoom_from_relayout(
+    relayout: Any,
+    current: tuple[float, float] | None,
+    to_ms: Callable[[tuple[float, float]], tuple[float, float]] | None = None,
+) -> tuple[float, float] | None:
+    """The x range after a zoom or pan, None after a reset; ``current`` if the event was no x change.
+    ``to_ms``: how the axis's numbers become epoch ms (the sequence and log scales)."""
     relayout = inputs.mapping(relayout, "relayoutData")
     if not relayout:
         return current
@@ -34,6 +41,12 @@ def zoom_from_relayout(relayout: Any, current: tuple[float, float] | None) -> tu
     pair = relayout.get("xaxis.range") or [relayout.get("xaxis.range[0]"), relayout.get("xaxis.range[1]")]
     if not isinstance(pair, list) or len(pair) != 2 or pair[0] is None or pair[1] is None:
         return current
+    if to_ms is not None:
+        plain = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in pair)
+        numbers = dates.checked_range(min(pair), max(pair)) if plain else None  # a log axis runs backwards
+        if numbers is None:
+            return current
+        pair = list(to_ms(numbers))
     return dates.checked_range(pair[0], pair[1]) or current
 
 
@@ -52,7 +65,7 @@ def sync_view(
     stored: Any,
     scale: Any = "time",
 ) -> ViewOutputs:
-    """(themes ticked, from, to, search, URL query, stored view) after what the user did (``trigger``)."""
+    """(themes ticked, from, to, search, scale, URL query, stored view) after what the user did (``trigger``)."""
     search_qs = inputs.text(search_qs, "url search")
     date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
     text = inputs.text(text, "search")
@@ -71,13 +84,19 @@ def sync_view(
         shown = list(all_themes if view.themes is None else view.themes)
         return shown, view.start, view.end, view.text, view.scale, no_update, {**asdict(view), "dataset": key}
     current = inputs.view(stored, all_themes)
-    if trigger == "timeline" and current.scale != "time":
-        # The sequence and log axes are not in epoch ms: their zoom stays in the browser (the overview
-        # strip, on dates, still sets the range shown).
-        return (no_update,) * VIEW_OUTPUTS
     if trigger in ("timeline", "overview", "reset-zoom"):
         if trigger == "reset-zoom":
             x_range = None
+        elif trigger == "timeline" and current.scale != "time":
+            # The sequence and log axes are not in epoch ms: their numbers are mapped back to dates.
+            timeline = services.timeline_of(key)
+            try:
+                rows = filter_events(timeline, current)
+            except ValueError:
+                return (no_update,) * VIEW_OUTPUTS
+            x_range = zoom_from_relayout(
+                relayout, current.x_range, lambda pair: axis_to_ms(timeline, current, rows, pair)
+            )
         else:
             x_range = zoom_from_relayout(relayout if trigger == "timeline" else overview_relayout, current.x_range)
         if x_range == current.x_range and trigger != "reset-zoom":
