@@ -588,10 +588,10 @@ def label_layout(
     plot_w: float,
     extra: int = 0,
 ) -> tuple[int, list[Label]]:
-    """(lane height in px, labels): the lowest lanes in which the most featured events in view get a label.
+    """(lane height in px, labels): the lowest lanes in which every featured event in view gets a label.
 
-    Lanes grow by steps up to MAX_LANE_PX while a step labels more featured events (each step gives
-    more label rows); a figure of fixed height keeps its lanes and labels what fits.
+    Lanes grow by steps up to MAX_LANE_PX (each step gives more label rows) only when that labels
+    every featured event: else, and for a figure of fixed height, they stay and label what fits.
     """
     n = len(lanes)
 
@@ -601,17 +601,20 @@ def label_layout(
     if options.height:
         fixed = (options.height - MARGIN["t"] - extra - MARGIN["b"]) / max(n, 1)
         return LANE_PX, place_labels(timeline, options, lanes, rows, x_range, plot_w, fixed)[0]
-    best, best_count = LANE_PX, -1
-    for lane_px in range(LANE_PX, MAX_LANE_PX + 1, 20):
-        labels, complete = place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(lane_px), give_up=True)
-        count = len(labels)  # featured events are placed first: these are all featured
-        if count > best_count:
-            best, best_count = lane_px, count
+    labels, complete = place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(LANE_PX))
+    featured = int(np.count_nonzero(timeline.column("importance")[rows] >= FEATURED_IMPORTANCE))
+    if complete or featured > options.max_labels:
+        return LANE_PX, labels  # nothing to grow for, or more featured events than labels allowed
+    placed, best = len(labels), LANE_PX
+    for lane_px in range(LANE_PX + 20, MAX_LANE_PX + 1, 20):
+        some, complete = place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(lane_px), give_up=True)
         if complete:
-            break
-        if lane_px - best >= 60:
-            break  # three taller steps labelled no more
-    return best, place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(best))[0]
+            return lane_px, place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(lane_px))[0]
+        if len(some) > placed:
+            placed, best = len(some), lane_px
+        elif lane_px - best >= 60:
+            break  # three taller steps placed no more featured labels: none will fit them all
+    return LANE_PX, labels
 
 
 def place_labels(
