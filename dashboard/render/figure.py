@@ -49,7 +49,11 @@ LABEL_CHARS = 48
 MAX_LANE_PX = 200
 """Tallest a lane grows to make room for the labels that must be shown."""
 FEATURED_IMPORTANCE = 5
-"""Events of this importance are always labelled when in view: lanes grow until they fit."""
+"""Events of this importance are labelled first, and lanes grow (see GROW_FOR) until they all fit."""
+MAX_MISSES = 50
+"""Candidates in a row that find no room before the placer stops looking (the view is full)."""
+GROW_FOR = 4
+"""Lanes grow only when at most this many featured events are left without a label."""
 MAX_POINTS = 2500
 """Most events drawn one by one; past this many in view the figure shows their density."""
 BAR_WIDTH = 0.22
@@ -602,10 +606,12 @@ def label_layout(
         fixed = (options.height - MARGIN["t"] - extra - MARGIN["b"]) / max(n, 1)
         return LANE_PX, place_labels(timeline, options, lanes, rows, x_range, plot_w, fixed)[0]
     labels, complete = place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(LANE_PX))
-    featured = int(np.count_nonzero(timeline.column("importance")[rows] >= FEATURED_IMPORTANCE))
-    if complete or featured > options.max_labels:
-        return LANE_PX, labels  # nothing to grow for, or more featured events than labels allowed
-    placed, best = len(labels), LANE_PX
+    imp = timeline.column("importance")
+    featured = int(np.count_nonzero(imp[rows] >= FEATURED_IMPORTANCE))
+    placed = sum(1 for label in labels if imp[label.row] >= FEATURED_IMPORTANCE)
+    if complete or featured > options.max_labels or featured - placed > GROW_FOR:
+        return LANE_PX, labels  # nothing to grow for, or more than taller lanes are likely to fit
+    best = LANE_PX
     for lane_px in range(LANE_PX + 20, MAX_LANE_PX + 1, 20):
         some, complete = place_labels(timeline, options, lanes, rows, x_range, plot_w, pitch(lane_px), give_up=True)
         if complete:
@@ -634,8 +640,8 @@ def place_labels(
     Each tries every lane it is drawn in and label rows above and below its marker (as many as the
     lane's height holds, its box inside the lane and clear of the markers and bars), centred on the
     marker or moved sideways with a leader line, cheapest first. Returns the labels and whether every
-    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, stops at the
-    first that does not.
+    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, labels only featured
+    events and stops at the first that finds no room.
     """
     x0, x1 = x_range
     span = x1 - x0
@@ -661,10 +667,14 @@ def place_labels(
     labels: list[Label] = []
     complete = True
     steps = np.linspace(0, 1, 14)[1:-1]
+    misses = 0
     for j in order:
-        if len(labels) >= options.max_labels:
+        if misses >= MAX_MISSES:
+            complete = complete and imp[j] < FEATURED_IMPORTANCE  # featured events come first
             break
         featured = imp[j] >= FEATURED_IMPORTANCE
+        if len(labels) >= options.max_labels or (give_up and not featured):
+            break
         text = plot_text(title_col.iloc[int(rows[j])], LABEL_CHARS)
         w = text_width(html.unescape(text))
         if not len(dys) or w > plot_w:
@@ -706,11 +716,13 @@ def place_labels(
             ok &= ~(hits & outside).any(axis=1)
         good = np.flatnonzero(ok)
         if not len(good):
+            misses += 1
             if featured:
                 complete = False
                 if give_up:
                     return labels, False
             continue
+        misses = 0
         k = good[np.argmin(cost[good])]  # the first of the cheapest
         boxes = np.vstack([boxes, rect[k]])
         leaders = np.vstack([leaders, np.stack([px[k][outside[k]], py[k][outside[k]]], axis=1)])
