@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
+from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUTPUTS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body
 from tests.servers import free_port
@@ -330,7 +331,7 @@ class User:
             row,
             "POST",
             "/_dash-update-component",
-            callback_body([("details", "children")], [("selected", "data", row)], [("dataset", "data", None)]),
+            callback_body(DETAILS_OUTPUTS, [("selected", "data", row)], [("dataset", "data", None)]),
         )
         if exporting:
             yield "export", exp, None, "POST", "/_dash-update-component", export_body(exp.view)

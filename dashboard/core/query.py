@@ -92,9 +92,9 @@ def possible_span(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
     """Each event's earliest and latest possible ms (its start and last where a table has no such
     columns): the date filter keeps an event whose possible span overlaps the range."""
     ev = timeline.events
-    earliest = ev["earliest"] if "earliest" in ev else ev["start"]
-    latest = ev["latest"] if "latest" in ev else ev["last"]
-    return earliest.to_numpy(), latest.to_numpy()
+    lo: np.ndarray = ev["earliest"].to_numpy() if "earliest" in ev else ev["start"].to_numpy()
+    hi: np.ndarray = ev["latest"].to_numpy() if "latest" in ev else ev["last"].to_numpy()
+    return lo, hi
 
 
 def date_bounds(view: View) -> tuple[float, float]:
@@ -312,3 +312,48 @@ def theme_counts(timeline: Timeline, rows: np.ndarray) -> dict[str, int]:
     """How many of ``rows`` carry each theme."""
     masks = timeline.events["theme_mask"].to_numpy()[rows]
     return {t: int(np.count_nonzero((masks >> np.uint64(i)) & np.uint64(1))) for i, t in enumerate(timeline.themes)}
+
+
+SAME_TIME_SHOWN = 10
+"""Most events listed "at the same time" as a selected one (the rest are counted)."""
+
+
+@dataclass(frozen=True)
+class SameTime:
+    """The events at the same time as a selected one, and the period they share."""
+
+    rows: np.ndarray
+    """The first of them by date (at most the limit asked for)."""
+    total: int
+    """How many there are in all."""
+    start: str
+    """The period, as the From and To boxes take it: the event's possible span, a point event's whole year."""
+    end: str
+
+
+def same_time(timeline: Timeline, row: int, limit: int = SAME_TIME_SHOWN) -> SameTime:
+    """The other events whose possible span overlaps the event at ``row``'s, ordered by date.
+
+    A period (an event with an end date) is its possible span; a point event is its whole year (and
+    more, if its possible span is wider), so that "7 Dec 1941" finds the rest of 1941.
+    """
+    lo, hi = possible_span(timeline)
+    ev = timeline.events
+    a, b = float(lo[row]), float(hi[row])
+    first_prec = last_prec = dates.YEAR
+    if np.isnan(ev["end"].iloc[row]):
+        year = dates.civil_from_days(np.array([int(float(ev["start"].iloc[row]) // dates.MS_PER_DAY)]))[0]
+        one = np.ones(1, dtype=np.int64)
+        a = min(a, float(dates.days_from_civil(year, one, one)[0] * dates.MS_PER_DAY))
+        b = max(b, float(dates.days_from_civil(year + 1, one, one)[0] * dates.MS_PER_DAY - 1))
+    else:
+        if a == float(ev["start"].iloc[row]):
+            first_prec = int(ev["start_prec"].iloc[row])
+        if b == float(ev["last"].iloc[row]):
+            last_prec = int(ev["end_prec"].iloc[row])
+    keep = (lo <= b) & (hi >= a)
+    keep[row] = False
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(ev["start"].to_numpy()[rows], kind="stable")]
+    start, end = dates.to_iso([a, b], [first_prec, last_prec])
+    return SameTime(rows=rows[:limit], total=len(rows), start=str(start), end=str(end))

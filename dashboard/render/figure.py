@@ -24,7 +24,7 @@ import numpy as np
 from ..core import dates
 from ..core.aggregate import Density, density, in_window
 from ..core.model import Timeline
-from ..core.query import SCALES, View, date_bounds, filter_events
+from ..core.query import SCALES, View, date_bounds, filter_events, possible_span
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#B8A200"]
 """Okabe–Ito colours, distinguishable with the common colour-vision deficiencies
@@ -50,7 +50,11 @@ LABEL_CHARS = 48
 MAX_LANE_PX = 200
 """Tallest a lane grows to make room for the labels that must be shown."""
 FEATURED_IMPORTANCE = 5
-"""Events of this importance are always labelled when in view: lanes grow until they fit."""
+"""Events of this importance are labelled first, and lanes grow (see GROW_FOR) until they all fit."""
+MAX_MISSES = 50
+"""Candidates in a row that find no room before the placer stops looking (the view is full)."""
+GROW_FOR = 4
+"""Lanes grow only when at most this many featured events are left without a label."""
 MAX_POINTS = 2500
 """Most events drawn one by one; past this many in view the figure shows their density."""
 BAR_WIDTH = 0.22
@@ -170,9 +174,9 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
     if view.x_range is not None:
         return view.x_range
     if len(rows):
-        earliest, latest = possible_span(timeline, rows)
+        earliest, latest = span_of(timeline, rows)
     else:
-        earliest, latest = possible_span(timeline, np.arange(len(timeline.events)))
+        earliest, latest = span_of(timeline, np.arange(len(timeline.events)))
     lo, hi = float(earliest.min()), float(latest.max())
     flo, fhi = date_bounds(view)
     if np.isfinite(flo):
@@ -183,14 +187,12 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
     return lo - pad, hi + pad
 
 
-def possible_span(timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def span_of(timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(earliest, latest) epoch ms each event of ``rows`` may cover: wider than start..last for an
-    uncertain or approximate date ("c. 1600", "156X"); start and last where the file has no such column."""
-    ev = timeline.events
+    uncertain or approximate date ("c. 1600", "156X"), never narrower."""
+    earliest, latest = possible_span(timeline)
     start, last = timeline.column("start")[rows], timeline.column("last")[rows]
-    earliest = ev["earliest"].to_numpy(dtype=np.float64)[rows] if "earliest" in ev else start
-    latest = ev["latest"].to_numpy(dtype=np.float64)[rows] if "latest" in ev else last
-    return np.fmin(earliest, start), np.fmax(latest, last)
+    return np.fmin(earliest[rows], start), np.fmax(latest[rows], last)
 
 
 def year_ms(astro_years: np.ndarray) -> np.ndarray:
@@ -283,7 +285,7 @@ def axis_to_ms(timeline: Timeline, view: View, rows: np.ndarray, values: tuple[f
 def log_present(timeline: Timeline) -> float:
     """The log scale's present: 1 January of the year after the timeline's latest event (so every
     event, 2016 included, is some time before it; ka, Ma and Ga differ from 'before 1950' by decades)."""
-    _, latest = possible_span(timeline, np.arange(len(timeline.events)))
+    _, latest = span_of(timeline, np.arange(len(timeline.events)))
     top = float(np.nanmax(latest)) if len(latest) else 0.0
     (year,), _, _ = dates.civil_from_days(np.array([int(top // dates.MS_PER_DAY)]))
     return float(year_ms(np.array([int(year) + 1]))[0])
@@ -292,7 +294,7 @@ def log_present(timeline: Timeline) -> float:
 def positions(xmap: XMap, timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, ...]:
     """(at, end, low, high) on the x axis for ``rows``: the marker (a period's start), a period's end,
     and the ends of the span an uncertain date may cover."""
-    earliest, latest = possible_span(timeline, rows)
+    earliest, latest = span_of(timeline, rows)
     last = timeline.column("last")[rows]
     if xmap.scale == "sequence":
         at = xmap.rank(rows)
@@ -623,7 +625,7 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
     faded tape over the whole span an uncertain or approximate date may cover."""
     masks = timeline.column("theme_mask")[rows]
     at, end, low, high = positions(xmap, timeline, rows)
-    earliest, latest = possible_span(timeline, rows)
+    earliest, latest = span_of(timeline, rows)
     uncertain = (earliest < timeline.column("start")[rows]) | (latest > timeline.column("last")[rows])
     is_range = ~np.isnan(timeline.column("end")[rows])
     imp = timeline.column("importance")[rows].astype(int)
@@ -873,10 +875,10 @@ def label_layout(
     plot_w: float,
     extra: int = 0,
 ) -> tuple[int, list[Label]]:
-    """(lane height in px, labels): the lowest lanes in which the most featured events in view get a label.
+    """(lane height in px, labels): the lowest lanes in which every featured event in view gets a label.
 
-    Lanes grow by steps up to MAX_LANE_PX while a step labels more featured events (each step gives
-    more label rows); a figure of fixed height keeps its lanes and labels what fits.
+    Lanes grow by steps up to MAX_LANE_PX (each step gives more label rows) only when that labels
+    every featured event: else, and for a figure of fixed height, they stay and label what fits.
     """
     n = len(lanes)
 
@@ -886,19 +888,24 @@ def label_layout(
     if options.height:
         fixed = (options.height - MARGIN["t"] - extra - MARGIN["b"]) / max(n, 1)
         return LANE_PX, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, fixed)[0]
-    best, best_count = LANE_PX, -1
-    for lane_px in range(LANE_PX, MAX_LANE_PX + 1, 20):
-        labels, complete = place_labels(
+    labels, complete = place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(LANE_PX))
+    imp = timeline.column("importance")
+    featured = int(np.count_nonzero(imp[rows] >= FEATURED_IMPORTANCE))
+    placed = sum(1 for label in labels if imp[label.row] >= FEATURED_IMPORTANCE)
+    if complete or featured > options.max_labels or featured - placed > GROW_FOR:
+        return LANE_PX, labels  # nothing to grow for, or more than taller lanes are likely to fit
+    best = LANE_PX
+    for lane_px in range(LANE_PX + 20, MAX_LANE_PX + 1, 20):
+        some, complete = place_labels(
             timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(lane_px), give_up=True
         )
-        count = len(labels)  # featured events are placed first: these are all featured
-        if count > best_count:
-            best, best_count = lane_px, count
         if complete:
-            break
-        if lane_px - best >= 60:
-            break  # three taller steps labelled no more
-    return best, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(best))[0]
+            return lane_px, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(lane_px))[0]
+        if len(some) > placed:
+            placed, best = len(some), lane_px
+        elif lane_px - best >= 60:
+            break  # three taller steps placed no more featured labels: none will fit them all
+    return LANE_PX, labels
 
 
 def place_labels(
@@ -919,8 +926,8 @@ def place_labels(
     Each tries every lane it is drawn in and label rows above and below its marker (as many as the
     lane's height holds, its box inside the lane and clear of the markers and bars), centred on the
     marker or moved sideways with a leader line, cheapest first. Returns the labels and whether every
-    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, stops at the
-    first that does not.
+    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, labels only featured
+    events and stops at the first that finds no room.
     """
     x0, x1 = x_range
     span = x1 - x0
@@ -947,10 +954,14 @@ def place_labels(
     labels: list[Label] = []
     complete = True
     steps = np.linspace(0, 1, 14)[1:-1]
+    misses = 0
     for j in order:
-        if len(labels) >= options.max_labels:
+        if misses >= MAX_MISSES:
+            complete = complete and imp[j] < FEATURED_IMPORTANCE  # featured events come first
             break
         featured = imp[j] >= FEATURED_IMPORTANCE
+        if len(labels) >= options.max_labels or (give_up and not featured):
+            break
         text = plot_text(title_col.iloc[int(rows[j])], LABEL_CHARS)
         w = text_width(html.unescape(text))
         if not len(dys) or w > plot_w:
@@ -992,11 +1003,13 @@ def place_labels(
             ok &= ~(hits & outside).any(axis=1)
         good = np.flatnonzero(ok)
         if not len(good):
+            misses += 1
             if featured:
                 complete = False
                 if give_up:
                     return labels, False
             continue
+        misses = 0
         k = good[np.argmin(cost[good])]  # the first of the cheapest
         boxes = np.vstack([boxes, rect[k]])
         leaders = np.vstack([leaders, np.stack([px[k][outside[k]], py[k][outside[k]]], axis=1)])

@@ -17,6 +17,7 @@ from dash.development.base_component import Component
 
 from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse
 from ..core.model import Timeline, ValidationError
+from ..core.query import SameTime
 from ..render.figure import theme_label, when_labels
 
 SHOWN_PROBLEMS = 50
@@ -107,6 +108,25 @@ def details_panel(timeline: Timeline, row: int) -> list[Component]:
     if facts:
         children.append(html.Dl(facts, className="facts"))
     return children
+
+
+def same_time_list(timeline: Timeline, found: SameTime) -> list[Component]:
+    """The events at the same time as the selected one, each its date as shown and its title (as
+    text), then how many more there are."""
+    if found.total == 0:
+        return [html.P("No other event overlaps it.", className="hint")]
+    when = when_labels(timeline, found.rows)
+    titles = timeline.events["title"].iloc[found.rows].tolist()
+    items = [html.Li([html.Span(w, className="when"), " ", html.Span(t)]) for w, t in zip(when, titles)]
+    children: list[Component] = [html.Ul(items, className="same-time-list")]
+    if found.total > len(found.rows):
+        children.append(html.P(f"and {found.total - len(found.rows):,} more", className="hint"))
+    return children
+
+
+def period_text(found: SameTime) -> str:
+    """The period the button filters to, as the From and To boxes will show it."""
+    return found.start if found.start == found.end else f"{found.start} to {found.end}"
 
 
 def problem_list(exc: ValidationError) -> list[Component]:

@@ -112,6 +112,22 @@ def date_input(component_id: str, label: str, example: str) -> html.Div:
     )
 
 
+def same_time_section() -> html.Section:
+    """The events at the same time as the selected one (filled when one is selected), and a button
+    that filters the view to its period."""
+    return html.Section(
+        id="same-time",
+        className="details same-time",
+        hidden=True,
+        **aria(label="At the same time"),
+        children=[
+            html.H3("At the same time"),
+            html.Div(id="same-time-list"),
+            html.Button("Show this period", id="show-period", className="button secondary", n_clicks=0),
+        ],
+    )
+
+
 def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
     return html.Div(
         className="page",
@@ -277,14 +293,20 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                         **aria(label="Events as a table"),
                                         children=[events_table()],
                                     ),
-                                    html.Section(
-                                        id="details",
-                                        className="details",
-                                        **aria(live="polite"),
-                                        children=html.P(
-                                            "Click an event, a period or a table row to see its details.",
-                                            className="hint",
-                                        ),
+                                    html.Div(
+                                        className="side",
+                                        children=[
+                                            html.Section(
+                                                id="details",
+                                                className="details",
+                                                **aria(live="polite"),
+                                                children=html.P(
+                                                    "Click an event, a period or a table row to see its details.",
+                                                    className="hint",
+                                                ),
+                                            ),
+                                            same_time_section(),
+                                        ],
                                     ),
                                 ],
                             ),

@@ -238,3 +238,37 @@ def test_featured_labels_of_the_dataset_are_all_shown_apart(browser):
         page.close()
     finally:
         srv.stop()
+
+
+def test_at_the_same_time_lists_overlapping_events_and_filters_to_their_period(server, page):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10 events match")
+    assert page.locator("#same-time").is_hidden()  # nothing selected yet
+    x, y = point_position(page, "Security", "Attack on Pearl Harbor")
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "() => (document.querySelector('#details h2') || {}).textContent === 'Attack on Pearl Harbor'"
+    )
+    section = page.locator("#same-time")
+    section.wait_for(state="visible")
+    assert section.locator("h3").text_content() == "At the same time"
+    # 1941: the war that began that day (nothing else in the file overlaps the year)
+    assert section.locator("li").all_text_contents() == ["7 Dec 1941 – 2 Sep 1945 Pacific War"]
+    button = page.locator("#show-period")
+    assert button.text_content() == "Show this period (1941)"
+    button.click()
+    wait_for_graph(page, "2 of 10 events match")
+    assert "from=1941" in page.url and "to=1941" in page.url
+    assert page.input_value("#date-from") == "1941" and page.input_value("#date-to") == "1941"
+    # a period: what overlaps the Pacific War, and the button widens the view to the war's span
+    page.locator("#table .ag-row .ag-cell[col-id=title]").filter(has_text="Pacific War").click()
+    page.wait_for_function("() => (document.querySelector('#details h2') || {}).textContent === 'Pacific War'")
+    assert section.locator("li").all_text_contents() == ["7 Dec 1941 Attack on Pearl Harbor"]
+    page.wait_for_function(
+        "() => document.querySelector('#show-period').textContent === 'Show this period (1941-12-07 to 1945-09-02)'"
+    )
+    button.click()
+    page.wait_for_url("**from=1941-12-07&to=1945-09-02")
+    wait_for_graph(page, "2 of 10 events match")
+    assert page.input_value("#date-from") == "1941-12-07" and page.input_value("#date-to") == "1945-09-02"
+    assert page.errors == []

@@ -171,3 +171,30 @@ def test_an_uncertain_date_has_its_tape_in_the_image(server, tmp_path):
 
     svg = render_view(uncertain_timeline(tmp_path), View(themes=("culture",)), "svg").decode()
     assert svg.count('class="point"') == 2  # a bar for the plague years and the tape of "c. 1600"
+
+
+ANNOTATION_BOX = re.compile(
+    r'<g class="cursor-pointer" transform="translate\(([-\d.]+),([-\d.]+)\)"><rect class="bg" x="[-\d.]+" '
+    r'y="[-\d.]+" width="([\d.]+)" height="([\d.]+)".*?<text class="annotation-text"[^>]*>(.*?)</text>'
+)
+
+
+def test_featured_labels_of_the_dataset_are_apart_in_the_export(server):
+    """The image export of the shipped file, as the exporter's Chromium lays out the text: every
+    featured event (importance 5, and the invitation of Takaichi) is labelled whole, no two labels meet."""
+    import html
+
+    from tests.conftest import DATASET
+
+    tl = load_timeline(DATASET)
+    svg = render_view(tl, View(), "svg").decode()
+    boxes = [
+        (html.unescape(m[5]), float(m[1]), float(m[2]), float(m[1]) + float(m[3]), float(m[2]) + float(m[4]))
+        for m in ANNOTATION_BOX.finditer(svg)
+    ]
+    featured = set(tl.events["title"][tl.events["importance"] == 5]) | {"Trump invites Takaichi to the United States"}
+    assert featured <= {b[0] for b in boxes}
+    assert len(boxes) >= 30
+    for i, (ta, *a) in enumerate(boxes):
+        for tb, *b in boxes[i + 1 :]:
+            assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (ta, tb)

@@ -142,23 +142,32 @@ def test_featured_events_of_the_dataset_are_all_labelled_apart(width):
     assert_apart(boxes, plot_w, plot_h)
 
 
-def test_lanes_grow_while_more_featured_labels_fit(write_csv):
-    lines = ["date,title,themes,importance"] + [
-        f"2000-01-{d:02d},Featured event number {d},war,5" for d in range(1, 13)
-    ]
+def featured_file(write_csv, n, step):
+    lines = ["date,title,themes,importance"] + [f"{1980 + step * d},Featured event number {d},war,5" for d in range(n)]
     lines += ["1900,Early,war,1", "2100,Late,trade,1"]
-    tl = load_timeline(write_csv("\n".join(lines) + "\n"))
+    return load_timeline(write_csv("\n".join(lines) + "\n"))
+
+
+def test_lanes_grow_until_every_featured_label_fits(write_csv):
+    tl = featured_file(write_csv, 10, 3)  # ten featured events three years apart: eight fit in 80 px lanes
     fig = build_figure(tl, View(), FigureOptions(width=1200))
-    assert fig["layout"]["height"] > figure_height(2, LANE_PX)  # grown
+    assert figure_height(2, LANE_PX) < fig["layout"]["height"] <= figure_height(2, 140)
     boxes, plot_w, plot_h = label_boxes(fig, 1200)
-    assert len(boxes) >= 10  # six fit in the first lanes, with one label row above and below
+    assert {f"Featured event number {d}" for d in range(10)} <= set(boxes)
     assert_apart(boxes, plot_w, plot_h)
-    # Lanes grow no more than the labels need.
-    assert fig["layout"]["height"] < figure_height(2, 200)
     # A figure of a given height keeps it and labels what fits, apart.
     fixed = build_figure(tl, View(), FigureOptions(width=1200, height=400))
     assert fixed["layout"]["height"] == 400
     boxes, plot_w, plot_h = label_boxes(fixed, 1200)
+    assert 0 < len(boxes) < 10
+    assert_apart(boxes, plot_w, plot_h)
+
+
+def test_lanes_do_not_grow_when_no_height_would_label_them_all(write_csv):
+    tl = featured_file(write_csv, 12, 1)  # twelve on twelve years: never all at once
+    fig = build_figure(tl, View(), FigureOptions(width=1200))
+    assert fig["layout"]["height"] == figure_height(2, LANE_PX)
+    boxes, plot_w, plot_h = label_boxes(fig, 1200)
     assert 0 < len(boxes) < 12
     assert_apart(boxes, plot_w, plot_h)
 

@@ -431,3 +431,22 @@ def text_of(components: list) -> str:
 )
 def test_to_plain_reads_the_same_as_the_components(text):
     assert to_plain(text) == text_of(to_components(text))
+
+
+def test_same_time_list_shows_dates_and_titles_as_text(write_csv):
+    from dashboard.core.query import same_time
+    from dashboard.io.formats import load_timeline
+    from dashboard.web.components import period_text, same_time_list
+
+    lines = ["date,end_date,title,themes", "1941-12-07,1945-09-02,Pacific War,war"]
+    lines += [f"1942-{m:02d}-01,,<b>Battle</b> {m},war" for m in range(1, 13)]
+    tl = load_timeline(write_csv("\n".join(lines) + "\n"))
+    found = same_time(tl, 0)
+    parts = same_time_list(tl, found)
+    items = [c for c in walk(parts[0]) if isinstance(c, html.Li)]
+    assert len(items) == 10
+    assert [s for s in walk(items[0]) if isinstance(s, str)] == ["1 Jan 1942", " ", "<b>Battle</b> 1"]  # as text
+    assert parts[1].children == "and 2 more"
+    assert period_text(found) == "1941-12-07 to 1945-09-02"
+    alone = same_time_list(tl, same_time(load_timeline(write_csv("date,title,themes\n1900,A,war\n")), 0))
+    assert alone[0].children == "No other event overlaps it."

@@ -12,6 +12,7 @@ import pytest
 from dashboard.core import dates
 from dashboard.io.formats import load_timeline
 from dashboard.web.app import create_app
+from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.wire import callback_body
 
@@ -79,7 +80,7 @@ def follow(selected, request=None, view=None, key=None):
 
 
 def details(row, key=None):
-    return callback_body([("details", "children")], [("selected", "data", row)], [("dataset", "data", key)])
+    return callback_body(DETAILS_OUT, [("selected", "data", row)], [("dataset", "data", key)])
 
 
 def select(click=None, cell=None, trigger="timeline.clickData"):
@@ -100,6 +101,7 @@ def sync(
     stored=None,
     trigger="url.search",
     scale="time",
+    selected=None,
 ):
     return callback_body(
         SYNC_OUT,
@@ -116,8 +118,9 @@ def sync(
             ("reset-zoom", "n_clicks", 0),
             ("dataset", "data", None),
             ("scale", "value", scale),
+            ("show-period", "n_clicks", 1 if trigger == "show-period.n_clicks" else 0),
         ],
-        [("view", "data", stored)],
+        [("view", "data", stored), ("selected", "data", selected)],
         changed=[trigger],
     )
 
@@ -224,6 +227,15 @@ CRAFTED = [
     ("sync with a huge search", sync(text="x" * 50_000, trigger="search.value"), {400}),
     ("sync with a relayout list", sync(relayout=[1], stored=GOOD_VIEW, trigger="timeline.relayoutData"), {400}),
     ("sync with a stored view as text", sync(stored="x", trigger="search.value"), {400}),
+    ("show a period of a row as text", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected="3"), {400}),
+    ("show a period of a negative row", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=-1), {400}),
+    ("show a period of a fraction", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=0.5), {400}),
+    ("show a period of no row", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks"), {200, 204}),
+    (
+        "show a period of a row not there",
+        sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=10**9),
+        {200, 204},
+    ),
     ("download of a crafted view", download(view={"x_range": "all"}), {400}),
     ("download with an unknown key", download(view=GOOD_VIEW, key="f" * 64), {200}),
     ("upload as text", upload("x"), {400}),
@@ -389,3 +401,24 @@ def test_the_scale_is_carried_in_the_url_and_the_view(client, scale):
 
 def test_an_unknown_scale_in_a_link_is_ignored(client):
     assert answer(client, sync(search="?scale=cubic"))["view"]["data"]["scale"] == "time"
+
+
+def test_show_this_period_sets_the_dates_and_keeps_the_other_filters(big_client):
+    stored = {**GOOD_VIEW, "themes": ["war"], "text": "event", "x_range": [0.0, 1e12]}
+    out = answer(big_client, sync(stored=stored, trigger="show-period.n_clicks", selected=30))
+    # Event 030 is dated 1930: its period is its year
+    assert out["date-from"]["value"] == "1930" and out["date-to"]["value"] == "1930"
+    assert out["url"]["search"] == "?themes=war&from=1930&to=1930&q=event"
+    view = out["view"]["data"]
+    assert (view["start"], view["end"], view["themes"], view["text"], view["x_range"]) == (
+        "1930",
+        "1930",
+        ["war"],
+        "event",
+        None,
+    )
+    shown = answer(big_client, details(30))
+    assert shown["same-time"]["hidden"] is False
+    assert shown["show-period"]["children"] == "Show this period (1930)"
+    assert "No other event overlaps it." in json.dumps(shown["same-time-list"]["children"])
+    assert answer(big_client, details(None))["same-time"]["hidden"] is True

@@ -6,8 +6,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
+from ...core.query import same_time
 from .. import inputs
-from ..components import details_panel
+from ..components import details_panel, period_text, same_time_list
 from .services import GONE, Services
 
 HINT = "Click an event, a period or a table row to see its details."
@@ -37,15 +38,31 @@ def table_row(row_id: Any) -> int | None:
     return inputs.integer(row_id, "table row", 0)
 
 
-def show_details(services: Services, row: Any, key: Any) -> Any:
+def show_details(services: Services, row: Any, key: Any) -> tuple[Any, Any, bool, Any]:
+    """(details, the events at the same time, whether that section is hidden, the period button's text)."""
     row = inputs.integer(row, "selected row")
     try:
         timeline = services.timeline_of(key)
     except KeyError:
-        return html.P(GONE, className="error")
+        return html.P(GONE, className="error"), [], True, no_update
     if row is None or not 0 <= row < len(timeline.events):
-        return html.P(HINT, className="hint")
-    return details_panel(timeline, row)
+        return html.P(HINT, className="hint"), [], True, no_update
+    found = same_time(timeline, row)
+    return (
+        details_panel(timeline, row),
+        same_time_list(timeline, found),
+        False,
+        f"Show this period ({period_text(found)})",
+    )
+
+
+OUTPUTS = [
+    ("details", "children"),
+    ("same-time-list", "children"),
+    ("same-time", "hidden"),
+    ("show-period", "children"),
+]
+"""What :func:`show_details` returns, in order (scripts that talk to the server ask for the same)."""
 
 
 def register(app: Dash, services: Services) -> None:
@@ -57,5 +74,8 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )(lambda click, cell, _key: select(ctx.triggered_id, click, cell))
     app.callback(
-        Output("details", "children"), Input("selected", "data"), State("dataset", "data"), prevent_initial_call=True
+        *(Output(component, prop) for component, prop in OUTPUTS),
+        Input("selected", "data"),
+        State("dataset", "data"),
+        prevent_initial_call=True,
     )(lambda row, key: show_details(services, row, key))

@@ -9,7 +9,7 @@ from typing import Any, Final, TypeAlias
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from ...core import dates
-from ...core.query import View, filter_events
+from ...core.query import View, filter_events, same_time
 from ...render.figure import axis_to_ms
 from .. import inputs
 from .services import Services, Update
@@ -64,8 +64,12 @@ def sync_view(
     key: Any,
     stored: Any,
     scale: Any = "time",
+    selected: Any = None,
 ) -> ViewOutputs:
-    """(themes ticked, from, to, search, scale, URL query, stored view) after what the user did (``trigger``)."""
+    """(themes ticked, from, to, search, scale, URL query, stored view) after what the user did (``trigger``).
+
+    ``selected`` is the selected event's row: "Show this period" (``show-period``) sets From and To
+    to the period of the events at the same time as it."""
     search_qs = inputs.text(search_qs, "url search")
     date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
     text = inputs.text(text, "search")
@@ -84,6 +88,22 @@ def sync_view(
         shown = list(all_themes if view.themes is None else view.themes)
         return shown, view.start, view.end, view.text, view.scale, no_update, {**asdict(view), "dataset": key}
     current = inputs.view(stored, all_themes)
+    if trigger == "show-period":
+        row = inputs.integer(selected, "selected row", 0)
+        timeline = services.timeline_of(key)
+        if row is None or row >= len(timeline.events):
+            return (no_update,) * VIEW_OUTPUTS
+        found = same_time(timeline, row, limit=0)
+        view = View(themes=current.themes, start=found.start, end=found.end, text=current.text, scale=current.scale)
+        return (
+            no_update,
+            view.start,
+            view.end,
+            no_update,
+            no_update,
+            view.to_query(all_themes),
+            {**asdict(view), "dataset": key},
+        )
     if trigger in ("timeline", "overview", "reset-zoom"):
         if trigger == "reset-zoom":
             x_range = None
@@ -151,7 +171,9 @@ def register(app: Dash, services: Services) -> None:
         Input("reset-zoom", "n_clicks"),
         Input("dataset", "data"),
         Input("scale", "value"),
+        Input("show-period", "n_clicks"),
         State("view", "data"),
+        State("selected", "data"),
     )
     def on_view(
         search_qs: Any,
@@ -166,7 +188,9 @@ def register(app: Dash, services: Services) -> None:
         _reset: Any,
         key: Any,
         scale: Any,
+        _show_period: Any,
         stored: Any,
+        selected: Any,
     ) -> ViewOutputs:
         return sync_view(
             services,
@@ -182,4 +206,5 @@ def register(app: Dash, services: Services) -> None:
             key,
             stored,
             scale,
+            selected,
         )
