@@ -55,6 +55,8 @@ MAX_MISSES = 50
 """Candidates in a row that find no room before the placer stops looking (the view is full)."""
 GROW_FOR = 4
 """Lanes grow only when at most this many featured events are left without a label."""
+MAX_GROWN_PX = 960
+"""Lanes grow only while all of them together stay this tall (a page of many lanes does not grow)."""
 MAX_POINTS = 2500
 """Most events drawn one by one; past this many in view the figure shows their density."""
 BAR_WIDTH = 0.22
@@ -895,7 +897,7 @@ def label_layout(
     if complete or featured > options.max_labels or featured - placed > GROW_FOR:
         return LANE_PX, labels  # nothing to grow for, or more than taller lanes are likely to fit
     best = LANE_PX
-    for lane_px in range(LANE_PX + 20, MAX_LANE_PX + 1, 20):
+    for lane_px in range(LANE_PX + 20, min(MAX_LANE_PX, MAX_GROWN_PX // max(n, 2)) + 1, 20):
         some, complete = place_labels(
             timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(lane_px), give_up=True
         )
