@@ -89,7 +89,7 @@ def test_an_approximate_event_has_a_tape_over_its_possible_span(uncertain_server
 def test_sequence_orders_and_spaces_events_evenly(deep_server, page):
     page.goto(deep_server.url)
     wait_for_graph(page, "7 of 7")
-    page.get_by_label("Sequence").check()
+    page.get_by_label("Sequence", exact=True).check()
     page.wait_for_function("() => location.search.includes('scale=sequence')")
     page.wait_for_function(
         "() => (document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis.title.text || '')"
@@ -115,7 +115,7 @@ def test_sequence_orders_and_spaces_events_evenly(deep_server, page):
 def test_log_shows_ga_and_ma_labels_with_every_event_visible(deep_server, page):
     page.goto(deep_server.url + "?scale=log")
     wait_for_graph(page, "7 of 7")
-    assert page.get_by_label("Log").is_checked()
+    assert page.get_by_label("Log", exact=True).is_checked()
     labels = [t["text"] for t in tick_labels(page)]
     assert any(t.endswith(" Ga") for t in labels) and any(t.endswith(" Ma") for t in labels), labels
     assert any(t.endswith(" years") for t in labels), labels
@@ -158,16 +158,16 @@ def test_the_scale_is_kept_in_the_url(deep_server, page):
     page.goto(deep_server.url + "?scale=log&q=perry")
     wait_for_graph(page, "1 of 7")
     page.wait_for_function(f"() => ({AXIS_TITLE}).includes('logarithmic')")
-    assert page.get_by_label("Log").is_checked()
-    page.get_by_label("Time").check()
+    assert page.get_by_label("Log", exact=True).is_checked()
+    page.get_by_label("Time", exact=True).check()
     page.wait_for_function(f"() => !({AXIS_TITLE}).includes('logarithmic')")
     page.wait_for_function("() => !location.search.includes('scale=')")
     assert "q=perry" in page.url
-    page.get_by_label("Sequence").check()
+    page.get_by_label("Sequence", exact=True).check()
     page.wait_for_function("() => location.search.includes('scale=sequence')")
     page.reload()
     wait_for_graph(page, "1 of 7")
-    assert page.get_by_label("Sequence").is_checked()
+    assert page.get_by_label("Sequence", exact=True).is_checked()
     assert page.evaluate(
         "() => document.querySelector('#timeline .js-plotly-plot')._fullLayout.xaxis.title.text"
     ).startswith("events in date order")
