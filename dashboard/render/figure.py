@@ -641,37 +641,13 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
         tape = in_lane & uncertain
         if tape.any():
             fig["data"].append(
-                dict(
-                    type="bar",
-                    orientation="h",
-                    base=typed(low[tape]),
-                    x=typed(high[tape] - low[tape]),
-                    y=typed(np.full(tape.sum(), i, dtype=np.int16)),
-                    width=TAPE_WIDTH,
-                    marker=dict(color=_tint(color, 0.35), opacity=0.5, line=dict(width=0)),
-                    hoverinfo="skip",
-                    name=plot_label(t),
-                    legendgroup=t,
-                    showlegend=False,
-                    meta="uncertain span",
-                )
+                _lane_bar(t, i, low[tape], high[tape], TAPE_WIDTH, _tint(color, 0.35), 0.5, 0)
+                | dict(hoverinfo="skip", meta="uncertain span")
             )
         if rng.any():
             fig["data"].append(
-                dict(
-                    type="bar",
-                    orientation="h",
-                    base=typed(at[rng]),
-                    x=typed(end[rng] - at[rng]),
-                    y=typed(np.full(rng.sum(), i, dtype=np.int16)),
-                    width=BAR_WIDTH,
-                    marker=dict(color=color, opacity=0.55, line=dict(color=color, width=1)),
-                    customdata=custom[rng].tolist(),
-                    hovertemplate=HOVER,
-                    name=plot_label(t),
-                    legendgroup=t,
-                    showlegend=False,
-                )
+                _lane_bar(t, i, at[rng], end[rng], BAR_WIDTH, color, 0.55, 1)
+                | dict(customdata=custom[rng].tolist(), hovertemplate=HOVER)
             )
         fig["data"].append(
             dict(
@@ -692,6 +668,24 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
                 hovertemplate=HOVER,
             )
         )
+
+
+def _lane_bar(
+    theme: str, lane: int, first: np.ndarray, final: np.ndarray, width: float, color: str, opacity: float, edge: int
+) -> dict[str, Any]:
+    """Horizontal bars from ``first`` to ``final`` in a lane: periods, and the tapes of uncertain spans."""
+    return dict(
+        type="bar",
+        orientation="h",
+        base=typed(first),
+        x=typed(final - first),
+        y=typed(np.full(len(first), lane, dtype=np.int16)),
+        width=width,
+        marker=dict(color=color, opacity=opacity, line=dict(color=color, width=edge)),
+        name=plot_label(theme),
+        legendgroup=theme,
+        showlegend=False,
+    )
 
 
 def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
