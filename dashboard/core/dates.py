@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -680,9 +681,11 @@ def parse_date(text: str) -> tuple[float, int, float]:
     return float(p.ms[0]), int(p.precision[0]), float(p.end_ms[0])
 
 
+@lru_cache(maxsize=1024)
 def parse_date_span(text: str) -> tuple[float, float]:
     """One date: (earliest, latest) ms it may mean ("c. 1600": 1590 to the end of 1610).
-    Raises ValueError with the reason."""
+    Raises ValueError with the reason. Remembered: filters ask for the same few dates again and again,
+    and parsing one takes a millisecond (the file's column-wise parser is built for many)."""
     p = parse_dates([text])
     parse_date(text)  # the reason, if any
     return float(p.earliest[0]), float(p.latest[0])

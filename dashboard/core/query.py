@@ -89,12 +89,17 @@ class View:
 
 
 def possible_span(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
-    """Each event's earliest and latest possible ms (its start and last where a table has no such
-    columns): the date filter keeps an event whose possible span overlaps the range."""
-    ev = timeline.events
-    lo: np.ndarray = ev["earliest"].to_numpy() if "earliest" in ev else ev["start"].to_numpy()
-    hi: np.ndarray = ev["latest"].to_numpy() if "latest" in ev else ev["last"].to_numpy()
-    return lo, hi
+    """Each event's earliest and latest possible ms, never narrower than its start and last (which
+    they are where a table has no such columns): the date filter keeps an event whose possible span
+    overlaps the range. Computed once per timeline."""
+    if "possible_span" not in timeline.memo:  # a race computes the same arrays twice, harmlessly
+        ev = timeline.events
+        start, last = ev["start"].to_numpy(), ev["last"].to_numpy()
+        lo = np.fmin(ev["earliest"].to_numpy(), start) if "earliest" in ev else start
+        hi = np.fmax(ev["latest"].to_numpy(), last) if "latest" in ev else last
+        timeline.memo["possible_span"] = lo, hi
+    span: tuple[np.ndarray, np.ndarray] = timeline.memo["possible_span"]
+    return span
 
 
 def date_bounds(view: View) -> tuple[float, float]:

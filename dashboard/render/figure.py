@@ -145,7 +145,7 @@ def plot_text(text: str, limit: int | None = None) -> str:
 
 def text_width(text: str, size: int = LABEL_FONT) -> float:
     """Rough rendered width in px: wide (CJK) characters count double."""
-    wide = sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
+    wide = 0 if text.isascii() else sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
     return (len(text) - wide) * 0.58 * size + wide * 1.05 * size + 8
 
 
@@ -175,10 +175,9 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
     """The x range to show: the zoom if any, else the matching events (or the date filter) padded."""
     if view.x_range is not None:
         return view.x_range
-    if len(rows):
-        earliest, latest = span_of(timeline, rows)
-    else:
-        earliest, latest = span_of(timeline, np.arange(len(timeline.events)))
+    earliest, latest = possible_span(timeline)
+    if 0 < len(rows) < len(earliest):  # else every event (rows are distinct), or none: the whole file
+        earliest, latest = earliest[rows], latest[rows]
     lo, hi = float(earliest.min()), float(latest.max())
     flo, fhi = date_bounds(view)
     if np.isfinite(flo):
@@ -193,8 +192,7 @@ def span_of(timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """(earliest, latest) epoch ms each event of ``rows`` may cover: wider than start..last for an
     uncertain or approximate date ("c. 1600", "156X"), never narrower."""
     earliest, latest = possible_span(timeline)
-    start, last = timeline.column("start")[rows], timeline.column("last")[rows]
-    return np.fmin(earliest[rows], start), np.fmax(latest[rows], last)
+    return earliest[rows], latest[rows]
 
 
 def year_ms(astro_years: np.ndarray) -> np.ndarray:
@@ -287,7 +285,7 @@ def axis_to_ms(timeline: Timeline, view: View, rows: np.ndarray, values: tuple[f
 def log_present(timeline: Timeline) -> float:
     """The log scale's present: 1 January of the year after the timeline's latest event (so every
     event, 2016 included, is some time before it; ka, Ma and Ga differ from 'before 1950' by decades)."""
-    _, latest = span_of(timeline, np.arange(len(timeline.events)))
+    _, latest = possible_span(timeline)
     top = float(np.nanmax(latest)) if len(latest) else 0.0
     (year,), _, _ = dates.civil_from_days(np.array([int(top // dates.MS_PER_DAY)]))
     return float(year_ms(np.array([int(year) + 1]))[0])
@@ -598,13 +596,14 @@ HOVER = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><
 def when_labels(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
     """How each event's date reads: its display date if the file gives one, else the date at its
     precision ('29 Apr 2015', '1945 – 1952', '490 BCE')."""
-    sub = timeline.events.iloc[rows]
-    start = sub["start"].to_numpy()
-    is_range = ~np.isnan(sub["end"].to_numpy())
-    first = dates.format_dates(start, sub["start_prec"].to_numpy())
+    ev = timeline.events
+    sub = ev[[c for c in ("display_date", "end_display_date") if c in ev]].iloc[rows]  # only the text needed
+    start, end = timeline.column("start")[rows], timeline.column("end")[rows]
+    is_range = ~np.isnan(end)
+    first = dates.format_dates(start, timeline.column("start_prec")[rows])
     shown = sub["display_date"].to_numpy(dtype=object) if "display_date" in sub else np.full(len(rows), "")
     first = np.where(shown != "", shown, first)
-    last = dates.format_dates(np.where(is_range, sub["end"].to_numpy(), np.nan), sub["end_prec"].to_numpy())
+    last = dates.format_dates(np.where(is_range, end, np.nan), timeline.column("end_prec")[rows])
     shown_end = sub["end_display_date"].to_numpy(dtype=object) if "end_display_date" in sub else shown
     last = np.where((shown_end != "") & is_range, shown_end, last)
     return np.where(is_range & (last != first) & (last != ""), first + " – " + last, first).astype(object)
@@ -612,11 +611,10 @@ def when_labels(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
 
 def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
     """Per event: [row, title, date as shown, themes], the hover and click payload."""
-    sub = timeline.events.iloc[rows]
     when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
-    titles = np.array([plot_text(t, 90) for t in sub["title"].tolist()], dtype=object)
+    titles = np.array([plot_text(t, 90) for t in timeline.events["title"].iloc[rows].tolist()], dtype=object)
     themes = np.array(
-        [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in sub["theme_mask"].to_numpy()],
+        [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in timeline.column("theme_mask")[rows]],
         dtype=object,
     )
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
@@ -877,14 +875,15 @@ def label_layout(
     every featured event: else, and for a figure of fixed height, they stay and label what fits.
     """
     n = len(lanes)
+    candidates = label_candidates(timeline, options, lanes, rows, xmap, x_range, plot_w)
 
     def pitch(lane_px: float) -> float:
         return lane_px * max(n, 2) / max(n, 1)
 
     if options.height:
         fixed = (options.height - MARGIN["t"] - extra - MARGIN["b"]) / max(n, 1)
-        return LANE_PX, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, fixed)[0]
-    labels, complete = place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(LANE_PX))
+        return LANE_PX, place_labels(candidates, options, plot_w, fixed)[0]
+    labels, complete = place_labels(candidates, options, plot_w, pitch(LANE_PX))
     imp = timeline.column("importance")
     featured = int(np.count_nonzero(imp[rows] >= FEATURED_IMPORTANCE))
     placed = sum(1 for label in labels if imp[label.row] >= FEATURED_IMPORTANCE)
@@ -892,11 +891,9 @@ def label_layout(
         return LANE_PX, labels  # nothing to grow for, or more than taller lanes are likely to fit
     best = LANE_PX
     for lane_px in range(LANE_PX + 20, min(MAX_LANE_PX, MAX_GROWN_PX // max(n, 2)) + 1, 20):
-        some, complete = place_labels(
-            timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(lane_px), give_up=True
-        )
+        some, complete = place_labels(candidates, options, plot_w, pitch(lane_px), give_up=True)
         if complete:
-            return lane_px, place_labels(timeline, options, lanes, rows, xmap, x_range, plot_w, pitch(lane_px))[0]
+            return lane_px, place_labels(candidates, options, plot_w, pitch(lane_px))[0]
         if len(some) > placed:
             placed, best = len(some), lane_px
         elif lane_px - best >= 60:
@@ -904,7 +901,24 @@ def label_layout(
     return LANE_PX, labels
 
 
-def place_labels(
+@dataclass(frozen=True)
+class LabelCandidates:
+    """The events that may get a label, in the order they are tried, with what placing them needs
+    (the same at every lane height, so growing lanes tries them again without redoing this)."""
+
+    rows: np.ndarray
+    """Event rows, most important first and, among equals, the latest first."""
+    anchor: np.ndarray
+    """Where each label points, on the x axis: the marker, or the middle of a period's visible part."""
+    xc: np.ndarray
+    """The anchor in px from the plot's left edge."""
+    featured: np.ndarray
+    titles: list[str]
+    in_lane: np.ndarray
+    """(candidates, lanes): whether each is drawn in each lane shown."""
+
+
+def label_candidates(
     timeline: Timeline,
     options: FigureOptions,
     lanes: list[str],
@@ -912,22 +926,9 @@ def place_labels(
     xmap: XMap,
     x_range: tuple[float, float],
     plot_w: float,
-    pitch: float,
-    give_up: bool = False,
-) -> tuple[list[Label], bool]:
-    """Label the most important events in view where a label overlaps no other label or leader line.
-
-    Candidates are the events of importance >= ``label_min_importance`` whose marker is in view, the
-    most important first and, among equals, the latest first (recent decades are the crowded ones).
-    Each tries every lane it is drawn in and label rows above and below its marker (as many as the
-    lane's height holds, its box inside the lane and clear of the markers and bars), centred on the
-    marker or moved sideways with a leader line, cheapest first. Returns the labels and whether every
-    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, labels only featured
-    events and stops at the first that finds no room.
-    """
+) -> LabelCandidates:
+    """The events of importance >= ``label_min_importance`` whose anchor is in view, at most 400."""
     x0, x1 = x_range
-    span = x1 - x0
-    masks = timeline.column("theme_mask")[rows]
     at, end, _, _ = positions(xmap, timeline, rows)
     imp = timeline.column("importance")[rows].astype(np.int64)
     is_range = ~np.isnan(timeline.column("end")[rows])
@@ -937,68 +938,119 @@ def place_labels(
     inside = (anchor >= xlo) & (anchor <= xhi) & (imp >= options.label_min_importance)
     order = np.flatnonzero(inside)
     order = order[np.lexsort((-anchor[order], -imp[order]))][:400]
+    picked = np.asarray(rows)[order]
+    bits = np.array([np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes], dtype=np.uint64)
+    masks = timeline.column("theme_mask")[picked]
+    return LabelCandidates(
+        rows=picked,
+        anchor=anchor[order],
+        xc=(anchor[order] - x0) / (x1 - x0) * plot_w,
+        featured=imp[order] >= FEATURED_IMPORTANCE,
+        titles=[str(t) for t in timeline.events["title"].iloc[picked].tolist()],
+        in_lane=(masks[:, None] & bits[None, :]) != 0,
+    )
+
+
+def place_labels(
+    candidates: LabelCandidates, options: FigureOptions, plot_w: float, pitch: float, give_up: bool = False
+) -> tuple[list[Label], bool]:
+    """Label the candidates, in order, where a label overlaps no other label or leader line.
+
+    Each tries every lane it is drawn in and label rows above and below its marker (as many as the
+    lane's height holds, its box inside the lane and clear of the markers and bars), centred on the
+    marker or moved sideways with a leader line, cheapest first. Returns the labels and whether every
+    featured event (importance >= FEATURED_IMPORTANCE) got one; with ``give_up``, labels only featured
+    events and stops at the first that finds no room.
+
+    A box's horizontal and vertical extents are tested apart (the candidate boxes of one event are the
+    product of a few columns and a few rows), so each test is a small matrix product, not a loop.
+    """
     # Label rows: a box's centre this far above or below its lane's centre, inside the lane.
     first = max(8.0, BAR_WIDTH * pitch / 2) + 3 + LABEL_H / 2
     room = pitch / 2 - 2 - LABEL_H / 2
     levels = np.arange(first, room + 0.01, LABEL_ROW) if room >= first else np.empty(0)
     dys = np.stack([-levels, levels], axis=1).ravel()
-    ranks = np.repeat(np.arange(len(levels)), 2)
-    bits = [np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes]
-    title_col = timeline.events["title"]
-    boxes = np.empty((0, 4))
-    leaders = np.empty((0, 2))
+    row_cost = np.repeat(np.arange(len(levels)), 2) * 45
+    below = np.arange(len(dys)) % 2
+    half_h = LABEL_H / 2
+    steps = np.linspace(0, 1, 14)[1:-1]
+    cap = options.max_labels
+    boxes = np.empty((cap, 4))
+    leaders = np.empty((cap * len(steps), 2))
+    n_boxes = n_leaders = 0
     labels: list[Label] = []
     complete = True
-    steps = np.linspace(0, 1, 14)[1:-1]
     misses = 0
-    for j in order:
+    for j in range(len(candidates.rows)):
+        featured = bool(candidates.featured[j])
         if misses >= MAX_MISSES:
-            complete = complete and imp[j] < FEATURED_IMPORTANCE  # featured events come first
+            complete = complete and not featured  # featured events come first
             break
-        featured = imp[j] >= FEATURED_IMPORTANCE
-        if len(labels) >= options.max_labels or (give_up and not featured):
+        if len(labels) >= cap or (give_up and not featured):
             break
-        text = plot_text(title_col.iloc[int(rows[j])], LABEL_CHARS)
+        text = plot_text(candidates.titles[j], LABEL_CHARS)
         w = text_width(html.unescape(text))
         if not len(dys) or w > plot_w:
             if featured:
                 complete = False
             continue
-        xc = (anchor[j] - x0) / span * plot_w
+        xc = float(candidates.xc[j])
         shifts = LABEL_SHIFTS if featured else [s for s in LABEL_SHIFTS if s <= MINOR_SHIFT]
         reach = w / 2 - 8  # the box still covers the marker when moved this far
-        cx = np.array([xc, *(xc + sign * (reach + s) for s in shifts for sign in (-1, 1) if s or sign > 0)])
-        cx = np.unique(np.clip(cx, w / 2 + 1, plot_w - w / 2 - 1))
-        x_cost = np.maximum(np.abs(cx - xc) - reach, 0)
-        own = [i for i, b in enumerate(bits) if masks[j] & b]
-        lane = np.repeat(np.array(own), len(dys) * len(cx))
-        dy = np.tile(np.repeat(dys, len(cx)), len(own))
-        rank = np.tile(np.repeat(ranks, len(cx)), len(own))
-        cxs = np.tile(cx, len(dys) * len(own))
-        cost = (
-            rank * 45
-            + np.tile(x_cost, len(dys) * len(own))
-            + np.tile(np.repeat(np.arange(len(dys)) % 2, len(cx)), len(own))
-        )
-        cost = cost + np.repeat(np.arange(len(own)) * 8, len(dys) * len(cx))
-        yc = (lane + 0.5) * pitch
-        cys = yc + dy
-        rect = np.stack([cxs - w / 2, cys - LABEL_H / 2, cxs + w / 2, cys + LABEL_H / 2], axis=1)
-        ok = ~_overlaps(rect, boxes, 4, 2).any(axis=1) & ~_contains(rect, leaders).any(axis=1)
-        # The leader line, marker to box, must cross no label either.
-        px = cxs[:, None] + steps[None, :] * (xc - cxs[:, None])
-        py = cys[:, None] + steps[None, :] * (yc[:, None] - cys[:, None])
-        outside = ~((px >= rect[:, 0:1]) & (px <= rect[:, 2:3]) & (py >= rect[:, 1:2]) & (py <= rect[:, 3:4]))
-        if len(boxes):
-            hits = (
-                (px[:, :, None] >= boxes[:, 0] - 1)
-                & (px[:, :, None] <= boxes[:, 2] + 1)
-                & (py[:, :, None] >= boxes[:, 1] - 1)
-                & (py[:, :, None] <= boxes[:, 3] + 1)
-            ).any(axis=2)
-            ok &= ~(hits & outside).any(axis=1)
-        good = np.flatnonzero(ok)
-        if not len(good):
+        lo, hi = w / 2 + 1, plot_w - w / 2 - 1
+        shifted = (xc + sign * (reach + s) for s in shifts for sign in (-1, 1) if s or sign > 0)
+        cx = np.array(sorted({min(max(v, lo), hi) for v in (xc, *shifted)}))
+        own = np.flatnonzero(candidates.in_lane[j])
+        yc = np.repeat((own + 0.5) * pitch, len(dys))
+        cy = yc + np.tile(dys, len(own))  # (lanes x rows): box centres
+        left, right = cx - w / 2, cx + w / 2
+        top, bottom = cy - half_h, cy + half_h
+        clear = np.ones((len(cy), len(cx)), dtype=bool)
+        if n_boxes:
+            b = boxes[:n_boxes]
+            cross_x = (left[:, None] < b[:, 2] + 4) & (b[:, 0] < right[:, None] + 4)
+            cross_y = (top[:, None] < b[:, 3] + 2) & (b[:, 1] < bottom[:, None] + 2)
+            clear = (cross_y.astype(float) @ cross_x.T.astype(float)) == 0
+        if n_leaders:
+            pts = leaders[:n_leaders]
+            lx = (pts[:, 0] >= left[:, None]) & (pts[:, 0] <= right[:, None])
+            ly = (pts[:, 1] >= top[:, None]) & (pts[:, 1] <= bottom[:, None])
+            clear &= (ly.astype(float) @ lx.T.astype(float)) == 0
+        good = np.flatnonzero(clear)
+        chosen = None
+        if len(good):
+            cost = (
+                (row_cost[None, :, None] + np.maximum(np.abs(cx - xc) - reach, 0)[None, None, :])
+                + below[None, :, None]
+                + (np.arange(len(own)) * 8)[:, None, None]
+            ).ravel()
+            # The cheapest box whose leader line, marker to box, crosses no label either (the first
+            # of equals): points along the line, those outside its own box.
+            ranked = good[np.argsort(cost[good], kind="stable")]
+            at_y, at_x = np.divmod(ranked, len(cx))
+            px = cx[at_x][:, None] + steps[None, :] * (xc - cx[at_x][:, None])
+            py = cy[at_y][:, None] + steps[None, :] * (yc[at_y][:, None] - cy[at_y][:, None])
+            keep = ~(
+                (px >= left[at_x][:, None])
+                & (px <= right[at_x][:, None])
+                & (py >= top[at_y][:, None])
+                & (py <= bottom[at_y][:, None])
+            )
+            crossing = np.zeros(len(ranked), dtype=bool)
+            if n_boxes:
+                b = boxes[:n_boxes]
+                hit = (
+                    (px[:, :, None] >= b[:, 0] - 1)
+                    & (px[:, :, None] <= b[:, 2] + 1)
+                    & (py[:, :, None] >= b[:, 1] - 1)
+                    & (py[:, :, None] <= b[:, 3] + 1)
+                ).any(axis=2)
+                crossing = (hit & keep).any(axis=1)
+            passing = np.flatnonzero(~crossing)
+            if len(passing):
+                f = passing[0]
+                chosen = int(at_y[f]), int(at_x[f]), px[f][keep[f]], py[f][keep[f]]
+        if chosen is None:
             misses += 1
             if featured:
                 complete = False
@@ -1006,31 +1058,24 @@ def place_labels(
                     return labels, False
             continue
         misses = 0
-        k = good[np.argmin(cost[good])]  # the first of the cheapest
-        boxes = np.vstack([boxes, rect[k]])
-        leaders = np.vstack([leaders, np.stack([px[k][outside[k]], py[k][outside[k]]], axis=1)])
-        labels.append(Label(int(rows[j]), int(lane[k]), float(anchor[j]), text, float(cxs[k] - xc), float(dy[k])))
+        iy, ix, line_x, line_y = chosen
+        boxes[n_boxes] = (left[ix], top[iy], right[ix], bottom[iy])
+        n_boxes += 1
+        leaders[n_leaders : n_leaders + len(line_x), 0] = line_x
+        leaders[n_leaders : n_leaders + len(line_x), 1] = line_y
+        n_leaders += len(line_x)
+        lane, row = divmod(iy, len(dys))
+        labels.append(
+            Label(
+                int(candidates.rows[j]),
+                int(own[lane]),
+                float(candidates.anchor[j]),
+                text,
+                float(cx[ix] - xc),
+                float(dys[row]),
+            )
+        )
     return labels, complete
-
-
-def _overlaps(rects: np.ndarray, others: np.ndarray, gap_x: float, gap_y: float) -> np.ndarray:
-    """(len(rects), len(others)): whether each rect comes within the gaps of each other one."""
-    return (
-        (rects[:, None, 0] < others[None, :, 2] + gap_x)
-        & (others[None, :, 0] < rects[:, None, 2] + gap_x)
-        & (rects[:, None, 1] < others[None, :, 3] + gap_y)
-        & (others[None, :, 1] < rects[:, None, 3] + gap_y)
-    )
-
-
-def _contains(rects: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """(len(rects), len(points)): whether each rect holds each point."""
-    return (
-        (points[None, :, 0] >= rects[:, None, 0])
-        & (points[None, :, 0] <= rects[:, None, 2])
-        & (points[None, :, 1] >= rects[:, None, 1])
-        & (points[None, :, 1] <= rects[:, None, 3])
-    )
 
 
 OVERVIEW_HEIGHT = 110
