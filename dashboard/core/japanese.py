@@ -47,7 +47,7 @@ def era_years(year: int, month: int, day: int, precision: int) -> str:
         return ""
     start = max(first, GREGORIAN_IN_JAPAN)
     names = [era_year(*start)]
-    for name, begins in ERAS:
+    for _, begins in ERAS:
         if start < begins <= last:
             names.append(era_year(*begins))
     return "／".join(dict.fromkeys(names))
