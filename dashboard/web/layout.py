@@ -128,6 +128,29 @@ def same_time_section() -> html.Section:
     )
 
 
+def details_card() -> html.Div:
+    """The selected event's details, in a card shown over the page when an event is selected, so they
+    are read without scrolling: beside the chart on a wide screen, a sheet at the bottom of a phone's.
+    Closing it hides it; the selection stays marked in the table."""
+    return html.Div(
+        id="details-card",
+        className="details-card",
+        hidden=True,
+        role="dialog",
+        **aria(label="Event details", modal="false"),
+        children=[
+            html.Button("×", id="details-close", className="close-button", n_clicks=0, title="Close the details"),
+            html.Section(
+                id="details",
+                className="details",
+                **aria(live="polite"),
+                children=html.P("Click an event, a period or a table row to see its details.", className="hint"),
+            ),
+            same_time_section(),
+        ],
+    )
+
+
 def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
     return html.Div(
         className="page",
@@ -143,13 +166,23 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                 children=[
                     html.H1(title, id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
+                    # On a narrow screen the filters fold away behind this button (see style.css).
+                    html.Button(
+                        "Filters",
+                        id="filters-toggle",
+                        className="button secondary filters-toggle",
+                        n_clicks=0,
+                        **aria(expanded="false", controls="controls"),
+                    ),
                 ],
             ),
             html.Div(
                 className="body",
                 children=[
                     html.Aside(
+                        id="controls",
                         className="controls",
+                        **aria(label="Filters and exports"),
                         children=[
                             html.Label("Search", htmlFor="search"),
                             dcc.Input(
@@ -293,25 +326,11 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                         **aria(label="Events as a table"),
                                         children=[events_table()],
                                     ),
-                                    html.Div(
-                                        className="side",
-                                        children=[
-                                            html.Section(
-                                                id="details",
-                                                className="details",
-                                                **aria(live="polite"),
-                                                children=html.P(
-                                                    "Click an event, a period or a table row to see its details.",
-                                                    className="hint",
-                                                ),
-                                            ),
-                                            same_time_section(),
-                                        ],
-                                    ),
                                 ],
                             ),
                         ],
                     ),
+                    details_card(),
                 ],
             ),
         ],
