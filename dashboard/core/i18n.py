@@ -23,6 +23,11 @@ LANGUAGES = {"en": "English", "ja": "日本語"}
 DEFAULT_LANGUAGE = "en"
 
 
+def N_(message: str) -> str:
+    """Marks a string for the catalogues where it is translated later, through a variable."""
+    return message
+
+
 class Translator:
     """``t("Themes")`` is the interface string in one language; arguments are formatted in after
     translation (``t("{n:,} events", n=3)``), so a catalogue may reorder them."""

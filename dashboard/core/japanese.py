@@ -9,7 +9,9 @@ year-only or month-only date that holds a change of era names both eras, as Japa
 
 from __future__ import annotations
 
-from .dates import DAY, MONTH, YEAR
+import numpy as np
+
+from .dates import DAY, MONTH, YEAR, astronomical_to_historian, civil_from_days, day_of
 
 GREGORIAN_IN_JAPAN = (1873, 1, 1)
 """From this day on a Gregorian date has a Japanese era year (明治6年1月1日)."""
@@ -57,7 +59,7 @@ def japanese_date(year: int, month: int, day: int, precision: int, approximate: 
     """A historian year (negative: BCE), month and day at their precision in Japanese, the era year
     after it where there is one: '2015年4月29日（平成27年）', '1951年（昭和26年）', '紀元前490年',
     '1600年頃' (``approximate``)."""
-    shown = f"紀元前{-year}年" if year < 0 else f"{year}年"
+    shown = japanese_year(year)
     if precision >= MONTH:
         shown += f"{month}月"
     if precision == DAY:
@@ -66,3 +68,23 @@ def japanese_date(year: int, month: int, day: int, precision: int, approximate: 
         shown += "頃"
     era = era_years(year, month, day, precision) if year > 0 and precision in (YEAR, MONTH, DAY) else ""
     return f"{shown}（{era}）" if era else shown
+
+
+def japanese_dates(ms: np.ndarray, precision: np.ndarray, approximate: np.ndarray | None = None) -> np.ndarray:
+    """:func:`japanese_date` of each epoch ms at its precision ('' where ms is NaN)."""
+    ms = np.asarray(ms, dtype=np.float64)
+    out = np.full(len(ms), "", dtype=object)
+    valid = ~np.isnan(ms)
+    if not valid.any():
+        return out
+    y, m, d = civil_from_days(day_of(ms[valid]))
+    years = astronomical_to_historian(y).tolist()
+    precs = np.asarray(precision)[valid].tolist()
+    approx = [False] * len(years) if approximate is None else np.asarray(approximate)[valid].tolist()
+    out[valid] = [japanese_date(*parts) for parts in zip(years, m.tolist(), d.tolist(), precs, approx)]
+    return out
+
+
+def japanese_year(year: int) -> str:
+    """A historian year as an axis label: '1853年', '紀元前490年'."""
+    return f"紀元前{-year}年" if year < 0 else f"{year}年"

@@ -23,6 +23,8 @@ import numpy as np
 
 from ..core import dates
 from ..core.aggregate import Density, density, in_window
+from ..core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from ..core.japanese import japanese_dates, japanese_year
 from ..core.model import Timeline
 from ..core.query import SCALES, View, date_bounds, filter_events, possible_span
 
@@ -33,6 +35,8 @@ SYMBOLS = ["circle", "diamond", "square", "triangle-up", "pentagon", "star"]
 """Past eight lanes the colours repeat; the marker shape then tells lanes apart."""
 
 FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+FONT_CJK = "Noto Sans CJK JP, Noto Sans, DejaVu Sans, sans-serif"
+"""Japanese text in a Japanese face (the CJK Noto, installed by scripts/setup.sh) in the page and in images."""
 LANE_PX = 80
 MARGIN = dict(l=110, r=30, t=140, b=50)
 ERA_ROW_PX = 15
@@ -78,6 +82,9 @@ class FigureOptions:
     layout_width: int = 1200
     max_labels: int = 40
     label_min_importance: int = 4
+    lang: str = DEFAULT_LANGUAGE
+    """The language of the figure's own text, its dates and (where the file has them, as title_ja)
+    its events' titles."""
 
 
 class Figure(TypedDict):
@@ -310,6 +317,7 @@ def build_figure(
     if rows is None:
         rows = filter_events(timeline, view)
     lanes = visible_lanes(timeline, view)
+    t = translator(options.lang)
     plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
     extra = LEGEND_ROW_PX * (legend_rows([theme_label(t) for t in lanes], plot_w) - 1)
     lane_px, labels = LANE_PX, list[Label]()
@@ -326,13 +334,13 @@ def build_figure(
         else:
             visible = scale_rows(timeline, view, rows)
             if (len(visible) < len(rows) and view.x_range is None) or len(visible) == MAX_POINTS:
-                note = f" · the {MAX_POINTS:,} most important shown (the time scale shows them all)"
+                note = " · " + t("the {n:,} most important shown (the time scale shows them all)", n=MAX_POINTS)
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
         lane_px, labels = label_layout(timeline, options, lanes, candidates, xmap, (ax0, ax1), plot_w, extra)
     height = options.height or figure_height(len(lanes), lane_px) + extra
-    title = options.title or timeline.title or "Timeline"
+    title = options.title or timeline.title or t("Timeline")
     layout: dict[str, Any] = dict(
         title=dict(
             text=plot_text(title),
@@ -342,9 +350,9 @@ def build_figure(
             yanchor="top",
             yref="container",
             font=dict(size=22),
-            subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows))), font=dict(size=13)),
+            subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows), t)), font=dict(size=13)),
         ),
-        font=dict(family=FONT, size=12, color="#222"),
+        font=dict(family=FONT_CJK if options.lang == "ja" else FONT, size=12, color="#222"),
         template="plotly_white",
         height=height,
         margin={**MARGIN, "t": MARGIN["t"] + extra},
@@ -371,27 +379,28 @@ def build_figure(
         layout["width"] = options.width
     fig: Figure = {"data": [], "layout": layout}
     if len(rows) == 0 or not lanes:
-        return _empty(fig, "No events match these filters" if lanes else "No themes selected")
+        return _empty(fig, t("No events match these filters") if lanes else t("No themes selected"))
 
     if note:
         layout["title"]["subtitle"]["text"] += plot_text(note)
     era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     if len(visible) <= MAX_POINTS:
-        _draw_events(fig, timeline, lanes, visible, xmap)
+        _draw_events(fig, timeline, lanes, visible, xmap, options.lang)
     else:
         _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1))
-        _draw_events(fig, timeline, lanes, np.array(sorted(label.row for label in labels), dtype=np.int64), xmap)
+        labelled = np.array(sorted(label.row for label in labels), dtype=np.int64)
+        _draw_events(fig, timeline, lanes, labelled, xmap, options.lang)
     layout["annotations"] += [label.annotation() for label in labels]
 
     if scale == "log":
         ticks = log_ticks(ax1, ax0)
-        title = "years before present (logarithmic)"
+        title = t("years before present (logarithmic)")
     elif scale == "sequence":
         ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w)
-        title = "events in date order, evenly spaced"
+        title = t("events in date order, evenly spaced")
     else:
-        ticks, title = time_axis(x0, x1), ""
+        ticks, title = time_axis(x0, x1, options.lang), ""
     layout["xaxis"] = dict(
         range=[ax0, ax1],
         showgrid=True,
@@ -461,6 +470,7 @@ def year_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
         tickmode="array",
         tickvals=ms[keep].astype(float).tolist(),
         ticktext=[dates.format_year(y) for y, k in zip(years, keep) if k],
+        years=[y for y, k in zip(years, keep) if k],
     )
 
 
@@ -537,13 +547,29 @@ def sequence_ticks(timeline: Timeline, xmap: XMap, ax0: float, ax1: float, plot_
     )
 
 
-def time_axis(x0: float, x1: float) -> dict[str, Any]:
+JAPANESE_DATE_TICKS = [
+    dict(dtickrange=[None, dates.MS_PER_DAY], value="%-H:%M<br>%Y年%-m月%-d日"),
+    dict(dtickrange=[dates.MS_PER_DAY, "M1"], value="%-m月%-d日<br>%Y年"),
+    dict(dtickrange=["M1", "M12"], value="%Y年%-m月"),
+    dict(dtickrange=["M12", None], value="%Y年"),
+]
+"""Date tick labels as Japanese readers write them, at every zoom (in the figure, so exports have them)."""
+
+
+def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The time scale's axis from x0 to x1 (epoch ms): plotly's date axis, which adapts its ticks to the
     zoom down to days, where it can draw the range (years -9999 to 9999); else a numeric axis of the
     same epoch ms with year labels ('4.5 Ga', '66 Ma', '12000 BCE'), so a zoom moves between the two
     without a jump."""
     if x0 >= dates.AXIS_MIN_MS and x1 <= dates.AXIS_MAX_MS:
-        return dict(type="date", **year_ticks(x0, x1))
+        ticks = year_ticks(x0, x1)
+        if lang == "ja":
+            if ticks:
+                ticks["ticktext"] = [japanese_year(y) for y in ticks.pop("years")]
+            else:
+                ticks["tickformatstops"] = JAPANESE_DATE_TICKS
+        ticks.pop("years", None)
+        return dict(type="date", **ticks)
     return dict(type="linear", **deep_ticks(x0, x1))
 
 
@@ -577,42 +603,64 @@ def deep_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
     return dict(tickmode="array", tickvals=[vals[i] for i in keep], ticktext=[text[i] for i in keep])
 
 
-def describe_view(timeline: Timeline, view: View, matched: int) -> str:
+def describe_view(timeline: Timeline, view: View, matched: int, t: Translator | None = None) -> str:
     """Subtitle: what the figure shows, so an exported image explains itself."""
+    t = t or translator(DEFAULT_LANGUAGE)
     total = len(timeline.events)
-    parts = [f"{matched:,} of {total:,} events"]
+    parts = [t("{n:,} of {total:,} events", n=matched, total=total)]
     if view.themes is not None and len(view.themes) < len(timeline.themes):
-        parts.append("themes: " + (", ".join(view.themes) if view.themes else "none"))
+        parts.append(t("themes: {themes}", themes=", ".join(view.themes) if view.themes else t("none")))
     if view.start.strip() or view.end.strip():
-        parts.append(f"{view.start.strip() or '…'} to {view.end.strip() or '…'}")
+        parts.append(t("{start} to {end}", start=view.start.strip() or "…", end=view.end.strip() or "…"))
     if view.text.strip():
-        parts.append(f"matching “{view.text.strip()}”")
+        parts.append(t("matching “{text}”", text=view.text.strip()))
     return " · ".join(parts)
 
 
 HOVER = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><extra></extra>"
 
 
-def when_labels(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
-    """How each event's date reads: its display date if the file gives one, else the date at its
-    precision ('29 Apr 2015', '1945 – 1952', '490 BCE')."""
+def when_labels(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> np.ndarray:
+    """How each event's date reads: its display date if the file gives one (in ``lang`` where it gives
+    one in that language), else the date at its precision ('29 Apr 2015', '1945 – 1952', '490 BCE';
+    in Japanese '2015年4月29日（平成27年）', and an approximate 'c. 1600' as '1600年頃')."""
     ev = timeline.events
-    sub = ev[[c for c in ("display_date", "end_display_date") if c in ev]].iloc[rows]  # only the text needed
     start, end = timeline.column("start")[rows], timeline.column("end")[rows]
     is_range = ~np.isnan(end)
-    first = dates.format_dates(start, timeline.column("start_prec")[rows])
-    shown = sub["display_date"].to_numpy(dtype=object) if "display_date" in sub else np.full(len(rows), "")
+    start_prec, end_prec = timeline.column("start_prec")[rows], timeline.column("end_prec")[rows]
+
+    def label(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+        return japanese_dates(ms, precision) if lang == "ja" else dates.format_dates(ms, precision)
+
+    first = label(start, start_prec)
+    blank = np.full(len(rows), "", dtype=object)
+    shown = timeline.text("display_date", rows, lang) if "display_date" in ev else blank
+    if lang == "ja":
+        shown = _japanese_display(shown, start, start_prec)
     first = np.where(shown != "", shown, first)
-    last = dates.format_dates(np.where(is_range, end, np.nan), timeline.column("end_prec")[rows])
-    shown_end = sub["end_display_date"].to_numpy(dtype=object) if "end_display_date" in sub else shown
+    last = label(np.where(is_range, end, np.nan), end_prec)
+    shown_end = timeline.text("end_display_date", rows, lang) if "end_display_date" in ev else shown
+    if lang == "ja" and "end_display_date" in ev:
+        shown_end = _japanese_display(shown_end, end, end_prec)
     last = np.where((shown_end != "") & is_range, shown_end, last)
     return np.where(is_range & (last != first) & (last != ""), first + " – " + last, first).astype(object)
 
 
-def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
+def _japanese_display(shown: np.ndarray, ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """Display dates of the approximate form ('c. 1600', as the parser writes them) in Japanese
+    ('1600年頃'); other display dates as the file wrote them."""
+    approx = np.array([isinstance(s, str) and s.startswith("c. ") for s in shown], dtype=bool)
+    if not approx.any():
+        return shown
+    out = shown.copy()
+    out[approx] = japanese_dates(ms[approx], precision[approx], np.ones(int(approx.sum()), dtype=bool))
+    return out
+
+
+def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> np.ndarray:
     """Per event: [row, title, date as shown, themes], the hover and click payload."""
-    when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
-    titles = np.array([plot_text(t, 90) for t in timeline.events["title"].iloc[rows].tolist()], dtype=object)
+    when = np.array([plot_text(w) for w in when_labels(timeline, rows, lang)], dtype=object)
+    titles = np.array([plot_text(t, 90) for t in timeline.text("title", rows, lang)], dtype=object)
     themes = np.array(
         [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in timeline.column("theme_mask")[rows]],
         dtype=object,
@@ -620,7 +668,14 @@ def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
 
 
-def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.ndarray, xmap: XMap = XMap()) -> None:
+def _draw_events(
+    fig: Figure,
+    timeline: Timeline,
+    lanes: list[str],
+    rows: np.ndarray,
+    xmap: XMap = XMap(),
+    lang: str = DEFAULT_LANGUAGE,
+) -> None:
     """Markers for events and bars for periods, in every visible lane of their themes; behind them, a
     faded tape over the whole span an uncertain or approximate date may cover."""
     masks = timeline.column("theme_mask")[rows]
@@ -629,7 +684,7 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
     uncertain = (earliest < timeline.column("start")[rows]) | (latest > timeline.column("last")[rows])
     is_range = ~np.isnan(timeline.column("end")[rows])
     imp = timeline.column("importance")[rows].astype(int)
-    custom = event_hover(timeline, rows)
+    custom = event_hover(timeline, rows, lang)
     for i, t in enumerate(lanes):
         theme = timeline.themes.index(t)
         in_lane = (masks & (np.uint64(1) << np.uint64(theme))) != 0
@@ -946,7 +1001,7 @@ def label_candidates(
         anchor=anchor[order],
         xc=(anchor[order] - x0) / (x1 - x0) * plot_w,
         featured=imp[order] >= FEATURED_IMPORTANCE,
-        titles=[str(t) for t in timeline.events["title"].iloc[picked].tolist()],
+        titles=[str(t) for t in timeline.text("title", picked, options.lang)],
         in_lane=(masks[:, None] & bits[None, :]) != 0,
     )
 

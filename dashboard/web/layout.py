@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import dash_ag_grid as dag
+from babel.dates import get_day_names, get_month_names
 from dash import dcc, html
 
+from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from ..core.model import Timeline
 from ..render.figure import lane_style, theme_label
 
@@ -20,6 +22,46 @@ GRAPH_CONFIG: dcc.Graph.Config = {
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
     "scrollZoom": False,
 }
+
+
+PLOTLY_STRINGS = (
+    N_("Zoom"),
+    N_("Pan"),
+    N_("Zoom in"),
+    N_("Zoom out"),
+    N_("Autoscale"),
+    N_("Reset axes"),
+    N_("Double-click to zoom back out"),
+)
+"""plotly.js's own interface text in the chart's mode bar (its English is the key of a plotly locale)."""
+
+
+def graph_config(lang: str) -> dcc.Graph.Config:
+    """The chart's configuration in ``lang``: plotly's mode bar and date tick labels in that language
+    (a plotly locale given in the configuration: month and day names from Babel's locale data)."""
+    if lang == DEFAULT_LANGUAGE:
+        return GRAPH_CONFIG
+    t = translator(lang)
+    months = [get_month_names("wide", locale=lang)[m] for m in range(1, 13)]
+    short_months = [get_month_names("abbreviated", locale=lang)[m] for m in range(1, 13)]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts from Monday, plotly from Sunday
+    days = [get_day_names("wide", locale=lang)[d] for d in sunday_first]
+    short_days = [get_day_names("abbreviated", locale=lang)[d] for d in sunday_first]
+    locale = {
+        "dictionary": {s: t(s) for s in PLOTLY_STRINGS},
+        "format": {
+            "days": days,
+            "shortDays": short_days,
+            "months": months,
+            "shortMonths": short_months,
+            "date": t("%Y-%m-%d"),
+            "year": t("%Y"),
+            "month": t("%b %Y"),
+            "dayMonth": t("%b %-d"),
+            "dayMonthYear": t("%b %-d, %Y"),
+        },
+    }
+    return {**GRAPH_CONFIG, "locale": lang, "locales": {lang: locale}}
 
 
 def aria(**attributes: str) -> dict[str, Any]:
@@ -37,20 +79,27 @@ def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> l
     return opts
 
 
-SCALE_OPTIONS = [
-    {"label": html.Span("Time", title="Dates to scale"), "value": "time"},
-    {"label": html.Span("Sequence", title="Events evenly spaced in date order"), "value": "sequence"},
-    {"label": html.Span("Log", title="Years before present, on a logarithmic axis"), "value": "log"},
-]
-"""The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
+def scale_options(t: Translator) -> list[dict[str, Any]]:
+    """The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
+    return [
+        {"label": html.Span(t("Time"), title=t("Dates to scale")), "value": "time"},
+        {"label": html.Span(t("Sequence"), title=t("Events evenly spaced in date order")), "value": "sequence"},
+        {"label": html.Span(t("Log"), title=t("Years before present, on a logarithmic axis")), "value": "log"},
+    ]
+
 
 TABLE_PAGE_SIZE = 12
-TABLE_COLUMNS = [
-    {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
-    {"headerName": "Title", "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
-    {"headerName": "Themes", "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
-    {"headerName": "Location", "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
-]
+
+
+def table_columns(t: Translator) -> list[dict[str, Any]]:
+    return [
+        {"headerName": t("Date"), "field": "when", "flex": 2.4, "minWidth": 100},
+        {"headerName": t("Title"), "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
+        {"headerName": t("Themes"), "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
+        {"headerName": t("Location"), "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
+    ]
+
+
 SELECTED_ROW_CLASS = "table-selected"
 """The class of the selected event's row (coloured in style.css)."""
 # Enter on a row selects its event, as a click does: the grid reports it as a click on that cell.
@@ -61,14 +110,14 @@ ENTER_SELECTS = (
 )
 
 
-def events_table() -> dag.AgGrid:
+def events_table(t: Translator) -> dag.AgGrid:
     """The filtered events as a grid: each page of rows is asked of the server (AG Grid's infinite
     row model), which sorts, so a million events never travel to the browser. Cells show text only."""
     return dag.AgGrid(
         id="table",
         className="table-grid",
         rowModelType="infinite",
-        columnDefs=TABLE_COLUMNS,
+        columnDefs=table_columns(t),
         defaultColDef={
             "sortable": True,
             "sortingOrder": ["asc", "desc", None],
@@ -95,7 +144,17 @@ def events_table() -> dag.AgGrid:
             "tooltipShowDelay": 600,
             "ensureDomOrder": True,
             "enableCellTextSelection": True,
-            "localeText": {"noRowsToShow": "No events match the filters."},
+            "localeText": {
+                "noRowsToShow": t("No events match the filters."),
+                "page": t("Page"),
+                "of": t("of"),
+                "to": t("to"),
+                "firstPage": t("First page"),
+                "previousPage": t("Previous page"),
+                "nextPage": t("Next page"),
+                "lastPage": t("Last page"),
+                "loadingOoo": t("Loading..."),
+            },
         },
     )
 
@@ -112,23 +171,23 @@ def date_input(component_id: str, label: str, example: str) -> html.Div:
     )
 
 
-def same_time_section() -> html.Section:
+def same_time_section(t: Translator) -> html.Section:
     """The events at the same time as the selected one (filled when one is selected), and a button
     that filters the view to its period."""
     return html.Section(
         id="same-time",
         className="details same-time",
         hidden=True,
-        **aria(label="At the same time"),
+        **aria(label=t("At the same time")),
         children=[
-            html.H3("At the same time"),
+            html.H3(t("At the same time")),
             html.Div(id="same-time-list"),
-            html.Button("Show this period", id="show-period", className="button secondary", n_clicks=0),
+            html.Button(t("Show this period"), id="show-period", className="button secondary", n_clicks=0),
         ],
     )
 
 
-def details_card() -> html.Div:
+def details_card(t: Translator) -> html.Div:
     """The selected event's details, in a card shown over the page when an event is selected, so they
     are read without scrolling: beside the chart on a wide screen, a sheet at the bottom of a phone's.
     Closing it hides it; the selection stays marked in the table."""
@@ -137,25 +196,50 @@ def details_card() -> html.Div:
         className="details-card",
         hidden=True,
         role="dialog",
-        **aria(label="Event details", modal="false"),
+        **aria(label=t("Event details"), modal="false"),
         children=[
-            html.Button("×", id="details-close", className="close-button", n_clicks=0, title="Close the details"),
+            html.Button(
+                "×",
+                id="details-close",
+                className="close-button",
+                n_clicks=0,
+                title=t("Close the details"),
+                **aria(label=t("Close the details")),
+            ),
             html.Section(
                 id="details",
                 className="details",
                 **aria(live="polite"),
-                children=html.P("Click an event, a period or a table row to see its details.", className="hint"),
+                children=html.P(t("Click an event, a period or a table row to see its details."), className="hint"),
             ),
-            same_time_section(),
+            same_time_section(t),
         ],
     )
 
 
-def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
+def language_switch(lang: str) -> html.Nav:
+    """Links to the page in each other language (the view's query is kept: see callbacks/panels.py)."""
+    t = translator(lang)
+    return html.Nav(
+        className="languages",
+        **aria(label=t("Language")),
+        children=[
+            html.A(name, href=f"?lang={code}", id=f"lang-{code}", lang=code, className="language")
+            for code, name in LANGUAGES.items()
+            if code != lang
+        ],
+    )
+
+
+def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE) -> html.Div:
+    """The page in ``lang`` (every string through the message catalogue)."""
+    t = translator(lang)
     return html.Div(
         className="page",
+        lang=lang,
         children=[
             dcc.Location(id="url", refresh=False),
+            dcc.Store(id="lang", data=lang),
             dcc.Store(id="view"),
             dcc.Store(id="layout-width"),
             dcc.Store(id="dataset", data=None),  # key of the user's upload; None: the served file
@@ -167,8 +251,9 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                     html.H1(title, id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
                     # On a narrow screen the filters fold away behind this button (see style.css).
+                    language_switch(lang),
                     html.Button(
-                        "Filters",
+                        t("Filters"),
                         id="filters-toggle",
                         className="button secondary filters-toggle",
                         n_clicks=0,
@@ -182,32 +267,32 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                     html.Aside(
                         id="controls",
                         className="controls",
-                        **aria(label="Filters and exports"),
+                        **aria(label=t("Filters and exports")),
                         children=[
-                            html.Label("Search", htmlFor="search"),
+                            html.Label(t("Search"), htmlFor="search"),
                             dcc.Input(
                                 id="search",
                                 type="search",
                                 debounce=0.4,
                                 value="",
-                                placeholder="Search events",
+                                placeholder=t("Search events"),
                                 className="text-input",
                             ),
                             html.Div(
                                 className="dates",
                                 children=[
-                                    date_input("date-from", "From", "e.g. 1945"),
-                                    date_input("date-to", "To", "e.g. 2000-06"),
+                                    date_input("date-from", t("From"), t("e.g. 1945")),
+                                    date_input("date-to", t("To"), t("e.g. 2000-06")),
                                 ],
                             ),
-                            html.P("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE.", className="hint"),
+                            html.P(t("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE."), className="hint"),
                             html.P(id="filter-error", className="error", role="alert"),
                             html.Div(
                                 className="themes-head",
                                 children=[
-                                    html.Span("Themes", className="label"),
-                                    html.Button("All", id="themes-all", className="link-button", n_clicks=0),
-                                    html.Button("None", id="themes-none", className="link-button", n_clicks=0),
+                                    html.Span(t("Themes"), className="label"),
+                                    html.Button(t("All"), id="themes-all", className="link-button", n_clicks=0),
+                                    html.Button(t("None"), id="themes-none", className="link-button", n_clicks=0),
                                 ],
                             ),
                             dcc.Checklist(
@@ -217,11 +302,11 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                 className="theme-list",
                                 labelClassName="theme-item",
                             ),
-                            html.Span("Scale", className="label", id="scale-label"),
+                            html.Span(t("Scale"), className="label", id="scale-label"),
                             html.Div(
                                 dcc.RadioItems(
                                     id="scale",
-                                    options=SCALE_OPTIONS,
+                                    options=scale_options(t),
                                     value="time",
                                     className="scale-list",
                                     labelClassName="scale-item",
@@ -230,12 +315,12 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                 role="radiogroup",
                                 **aria(labelledby="scale-label"),
                             ),
-                            html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),
+                            html.Button(t("Reset zoom"), id="reset-zoom", className="button secondary", n_clicks=0),
                             html.Div(
                                 className="downloads",
                                 children=[
-                                    html.Span("Export the current view", className="label"),
-                                    html.Button("Download PNG", id="download-png", className="button", n_clicks=0),
+                                    html.Span(t("Export the current view"), className="label"),
+                                    html.Button(t("Download PNG"), id="download-png", className="button", n_clicks=0),
                                     html.Div(
                                         className="row",
                                         children=[
@@ -255,14 +340,14 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                                 id="download-csv",
                                                 className="button secondary",
                                                 n_clicks=0,
-                                                title="The filtered events, in this app's CSV format",
+                                                title=t("The filtered events, in this app's CSV format"),
                                             ),
                                             html.Button(
                                                 "HTML",
                                                 id="download-html",
                                                 className="button secondary",
                                                 n_clicks=0,
-                                                title="An interactive page that works offline",
+                                                title=t("An interactive page that works offline"),
                                             ),
                                         ],
                                     ),
@@ -273,21 +358,24 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                             html.Div(
                                 className="upload-box",
                                 children=[
-                                    html.Span("Open your own file", className="label"),
+                                    html.Span(t("Open your own file"), className="label"),
                                     dcc.Upload(
                                         id="upload",
                                         className="upload",
                                         multiple=False,
                                         children=html.Div(
                                             [
-                                                "Drop a CSV or TimelineJS file here, or ",
-                                                html.Span("choose one", className="link"),
+                                                t("Drop a CSV or TimelineJS file here, or "),
+                                                html.Span(t("choose one"), className="link"),
                                             ]
                                         ),
                                     ),
                                     html.P(
-                                        f"Up to {max_upload_mb:,} MB. It stays in your browser session; "
-                                        "others see the served file.",
+                                        t(
+                                            "Up to {mb:,} MB. It stays in your browser session; others see the "
+                                            "served file.",
+                                            mb=max_upload_mb,
+                                        ),
                                         className="hint",
                                     ),
                                     dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),
@@ -300,7 +388,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                         children=[
                             # A spinner over the chart (which stays visible) when an update takes a moment.
                             dcc.Loading(
-                                dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
+                                dcc.Graph(id="timeline", config=graph_config(lang), className="graph"),
                                 target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
                                 delay_show=400,
                                 show_initially=False,
@@ -310,7 +398,9 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                             html.Div(
                                 className="overview-box",
                                 children=[
-                                    html.Span("Events over the whole span: drag across it to zoom", className="hint"),
+                                    html.Span(
+                                        t("Events over the whole span: drag across it to zoom"), className="hint"
+                                    ),
                                     dcc.Graph(
                                         id="overview",
                                         config={"displayModeBar": False, "responsive": True},
@@ -323,14 +413,14 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                 children=[
                                     html.Section(
                                         className="table-box",
-                                        **aria(label="Events as a table"),
-                                        children=[events_table()],
+                                        **aria(label=t("Events as a table")),
+                                        children=[events_table(t)],
                                     ),
                                 ],
                             ),
                         ],
                     ),
-                    details_card(),
+                    details_card(t),
                 ],
             ),
         ],

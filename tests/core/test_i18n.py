@@ -31,7 +31,22 @@ def test_japanese_catalogue_translates_and_falls_back_to_english():
     ja, en = translator("ja"), translator("en")
     assert ja("Themes") == "テーマ" and en("Themes") == "Themes"
     assert ja("a string no catalogue holds") == "a string no catalogue holds"
-    assert ja.plural("{n:,} event", "{n:,} events", 1234) == "1,234件の出来事"
-    assert en.plural("{n:,} event", "{n:,} events", 1) == "1 event"
-    assert en.plural("{n:,} event", "{n:,} events", 1234) == "1,234 events"
+    one, many = (
+        "{name} was not opened: {n} problem. The timeline on screen is unchanged.",
+        "{name} was not opened: {n} problems. The timeline on screen is unchanged.",
+    )
+    assert (
+        ja.plural(one, many, 3, name="x.csv")
+        == "x.csvを開けませんでした：問題が3件あります。表示中の年表はそのままです。"
+    )
+    assert en.plural(one, many, 1, name="x.csv").startswith("x.csv was not opened: 1 problem.")
+    assert en.plural(one, many, 2, name="x.csv").startswith("x.csv was not opened: 2 problems.")
+    assert ja("{n:,} of {total:,} events match", n=1234, total=5000) == "5,000件中1,234件が該当"
     assert translator("xx").lang == "en" and set(LANGUAGES) == {"en", "ja"}
+
+
+def test_every_interface_string_of_the_code_has_a_japanese_translation():
+    from scripts.messages import extracted, missing
+
+    assert len([m for m in extracted() if m.id]) > 60  # the extraction sees the code's strings
+    assert missing("ja") == []

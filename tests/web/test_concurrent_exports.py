@@ -17,7 +17,7 @@ from dataclasses import asdict
 import pytest
 
 from dashboard.core.query import View
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
 from tests.servers import Server
 
@@ -69,7 +69,7 @@ class Client:
         body = callback_body(
             [("download", "data"), ("download-status", "children")],
             [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
-            [("view", "data", asdict(view)), ("dataset", "data", key)],
+            [("view", "data", asdict(view)), *page_state(key)],
             changed=[f"{BUTTONS[fmt]}.n_clicks"],
         )
         sent = self.post(body)["response"]["download"]["data"]

@@ -14,7 +14,7 @@ from dashboard.io.formats import load_timeline
 from dashboard.web.app import create_app
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 
 FOLLOW_OUT = [("table", "paginationGoTo"), ("table", "rowClassRules")]
 SYNC_OUT = [
@@ -51,9 +51,7 @@ def registered(client, body):
 
 
 def figure(view, width=1200, key=None):
-    return callback_body(
-        FIGURE_OUT, [("view", "data", view), ("layout-width", "data", width)], [("dataset", "data", key)]
-    )
+    return callback_body(FIGURE_OUT, [("view", "data", view), ("layout-width", "data", width)], page_state(key))
 
 
 def rows_request(start=0, end=12, sort=None, **extra):
@@ -66,7 +64,7 @@ def table(request=None, view=None, key=None):
     return callback_body(
         [("table", "getRowsResponse")],
         [("table", "getRowsRequest", request)],
-        [("view", "data", view), ("dataset", "data", key)],
+        [("view", "data", view), *page_state(key)],
     )
 
 
@@ -80,7 +78,7 @@ def follow(selected, request=None, view=None, key=None):
 
 
 def details(row, key=None):
-    return callback_body(DETAILS_OUT, [("selected", "data", row)], [("dataset", "data", key)])
+    return callback_body(DETAILS_OUT, [("selected", "data", row)], page_state(key))
 
 
 def select(click=None, cell=None, trigger="timeline.clickData"):
@@ -129,7 +127,7 @@ def download(view=None, key=None, button="download-csv"):
     return callback_body(
         DOWNLOAD_OUT,
         [(b, "n_clicks", 1 if b == button else 0) for b in DOWNLOAD_BUTTONS],
-        [("view", "data", view), ("dataset", "data", key)],
+        [("view", "data", view), *page_state(key)],
         changed=[f"{button}.n_clicks"],
     )
 
@@ -300,7 +298,7 @@ def test_markup_in_table_rows_stays_text(client, tmp_path):
     resp = app.server.test_client().post("/_dash-update-component", json=table())
     row = resp.get_json()["response"]["table"]["getRowsResponse"]["rowData"][0]
     assert row["title"] == "<img src=x onerror=alert(1)>" and row["location"] == "<b>here</b>"
-    grid = app.layout["table"]  # the grid's own text cells: no renderer that could read markup
+    grid = app.layout()["table"]  # the grid's own text cells: no renderer that could read markup
     assert not getattr(grid, "dangerously_allow_code", False)
     assert "cellRenderer" not in json.dumps(grid.to_plotly_json(), default=str)
 

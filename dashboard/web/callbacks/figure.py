@@ -6,6 +6,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, no_update
 
+from ...core.i18n import translator
 from ...core.query import facet_counts, filter_events
 from ...render.figure import Figure, FigureOptions, build_figure, build_overview
 from .. import inputs
@@ -16,13 +17,15 @@ MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 500, 4000
 
 
 def update_figure(
-    services: Services, stored: Any, width: Any, key: Any
+    services: Services, stored: Any, width: Any, key: Any, lang: Any = None
 ) -> tuple[Update[Figure], Update[Figure], Update[str], Update[list[dict[str, Any]]], str, Update[str]]:
     """(timeline figure, overview figure, match count, theme options, filter error, page title)."""
+    lang = inputs.language(lang)
+    t = translator(lang)
     try:
         timeline = services.timeline_of(key)
     except KeyError:
-        return no_update, no_update, no_update, no_update, GONE, no_update
+        return no_update, no_update, no_update, no_update, t(GONE), no_update
     view = inputs.view(stored, timeline.themes)
     width = inputs.integer(width, "layout width", default=1200)
     try:
@@ -32,10 +35,12 @@ def update_figure(
         return no_update, no_update, no_update, no_update, str(exc), no_update
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
     name = services.title_of(timeline)
-    fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width), rows=rows)
+    fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width, lang=lang), rows=rows)
     total = len(timeline.events)
     count = (
-        f"{len(rows):,} of {total:,} events match" if len(rows) else f"No events match these filters (0 of {total:,})."
+        t("{n:,} of {total:,} events match", n=len(rows), total=total)
+        if len(rows)
+        else t("No events match these filters (0 of {total:,}).", total=total)
     )
     return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets), "", name
 
@@ -57,7 +62,8 @@ def register(app: Dash, services: Services) -> None:
         Input("view", "data"),
         Input("layout-width", "data"),
         State("dataset", "data"),
-    )(lambda stored, width, key: update_figure(services, stored, width, key))
+        State("lang", "data"),
+    )(lambda stored, width, key, lang: update_figure(services, stored, width, key, lang))
     app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
         """function(_) {
             var g = document.getElementById('timeline');
