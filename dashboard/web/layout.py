@@ -290,7 +290,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                             html.Div(
                                 className="themes-head",
                                 children=[
-                                    html.Span(t("Themes"), className="label"),
+                                    html.Span(t("Themes"), className="label", id="themes-label"),
                                     html.Button(t("All"), id="themes-all", className="link-button", n_clicks=0),
                                     html.Button(t("None"), id="themes-none", className="link-button", n_clicks=0),
                                 ],
@@ -386,14 +386,23 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                     html.Main(
                         className="chart",
                         children=[
-                            # A spinner over the chart (which stays visible) when an update takes a moment.
-                            dcc.Loading(
-                                dcc.Graph(id="timeline", config=graph_config(lang), className="graph"),
-                                target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
-                                delay_show=400,
-                                show_initially=False,
-                                overlay_style={"visibility": "visible", "opacity": 0.6},
-                                type="circle",
+                            # The chart, named and summarised in words for screen readers (the table below
+                            # is the way to read its events one by one).
+                            html.Div(
+                                role="figure",
+                                **aria(label=t("Timeline chart"), describedby="chart-summary"),
+                                children=[
+                                    html.P(id="chart-summary", className="sr-only", **aria(live="polite")),
+                                    # A spinner over the chart (which stays visible) when an update takes a moment.
+                                    dcc.Loading(
+                                        dcc.Graph(id="timeline", config=graph_config(lang), className="graph"),
+                                        target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
+                                        delay_show=400,
+                                        show_initially=False,
+                                        overlay_style={"visibility": "visible", "opacity": 0.6},
+                                        type="circle",
+                                    ),
+                                ],
                             ),
                             html.Div(
                                 className="overview-box",
