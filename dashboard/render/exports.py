@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.io as pio
 
 from ..core import dates
+from ..core.lives import LIFE_END, LIFE_START, life_only
 from ..core.model import FORMULA_START, Timeline
 from ..core.query import View, filter_events
 from .figure import FigureOptions, build_figure
@@ -57,16 +58,33 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
     ev = timeline.events.iloc[rows]
     themes = [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
     out = _file_rows(ev, themes, "event")
+    if len(timeline.lives):
+        _write_lives(out, timeline, rows)
     for col in timeline.extras.columns:
         out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
     if len(timeline.eras):
         out = pd.concat([out, _file_rows(timeline.eras, "", "era")], ignore_index=True).fillna("")
     for col in out.columns:
-        if col not in ("date", "end_date", "importance", "kind"):
+        if col not in ("date", "end_date", "importance", "kind", LIFE_START, LIFE_END):
             out[col] = neutralise_formulas(out[col].astype(str))
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
+
+
+def _write_lives(out: pd.DataFrame, timeline: Timeline, rows: np.ndarray) -> None:
+    """The life_start and life_end columns, as written; a life alone has no date of its own."""
+    lives = timeline.lives
+    place = np.full(len(timeline.events), -1, dtype=np.int64)
+    place[lives["row"].to_numpy()] = np.arange(len(lives))
+    at = place[rows]
+    has = at >= 0
+    for col, src in ((LIFE_START, "start_text"), (LIFE_END, "end_text")):
+        values = np.full(len(rows), "", dtype=object)
+        values[has] = lives[src].to_numpy(dtype=object)[at[has]]
+        out[col] = values
+    alone = life_only(lives, len(timeline.events))[rows]
+    out.loc[alone, ["date", "end_date"]] = ""
 
 
 def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.DataFrame:
