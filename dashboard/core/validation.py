@@ -168,9 +168,11 @@ def validate_table(
 
     ids = cols["id"]
     has_id = _np(pc.not_equal(ids, ""))
-    given = ids.filter(pa.array(has_id)) if not has_id.all() else ids
+    # Ids are unique within a file; in the export of several files (a topic column), within a topic.
+    scoped = pc.binary_join_element_wise(cols["topic"], ids, "\x1f") if "topic" in table.column_names else ids
+    given = scoped.filter(pa.array(has_id)) if not has_id.all() else scoped
     if len(given) and len(pc.unique(given)) < len(given):
-        id_np = np.asarray(ids.to_pylist(), dtype=object)
+        id_np = np.asarray(scoped.to_pylist(), dtype=object)
         dup = has_id & pd.Series(id_np).duplicated(keep="first").to_numpy()
         first_row: dict[str, int] = {}
         for i in np.flatnonzero(has_id):

@@ -6,7 +6,8 @@ The file becomes the project's table of strings: label -> title, hdate / hdate_e
 end_date, hdate_birth / hdate_death -> life_start / life_end (see :mod:`dashboard.core.lives`),
 url -> source. Columns that are ours already (themes, importance, id, ...) are used as they are;
 every other column (colour, rank, htext_end, ...) is kept as an extra. A row without a theme goes in
-one lane named after the file. Problems name the file's own columns (``hdate``, not ``date``).
+one lane named after the file, and rows are of importance 4 (labelled) unless the file says.
+Problems name the file's own columns (``hdate``, not ``date``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ RENAMED = {
 }
 """hdtimelines' columns -> ours."""
 SNIFF_BYTES = 64 * 1024
+IMPORTANCE = 4
+"""The importance of every row of a file that gives none: labelled, as hdtimelines labels every row."""
 
 
 def detect(data: bytes) -> bool:
@@ -85,6 +88,8 @@ def read_hdtimelines(data: bytes, name: str) -> tuple[pa.Table, np.ndarray, list
             raise ValidationError(name, [Problem(1, written, written, f"unique column names: '{col}' is used twice")])
         ours[col] = written
         columns[col] = pa.array([r[i] for r in rows], type=pa.string())
+    if "importance" not in columns:  # lists of people and reigns: every row named on the timeline
+        columns["importance"] = pa.array([str(IMPORTANCE)] * len(rows), type=pa.string())
     themes = columns.get("themes")
     lane = pa.scalar(lane_name(name))
     if themes is None:

@@ -17,6 +17,7 @@ from ..core import dates
 from ..core.lives import LIFE_END, LIFE_START, life_only
 from ..core.model import FORMULA_START, Timeline
 from ..core.query import View, filter_events
+from ..core.topics import local_theme, row_topics
 from .figure import FigureOptions, build_figure
 from .images import EXPORT_WIDTH, FORMATS, render_view
 
@@ -56,14 +57,19 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
     spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
     """
     ev = timeline.events.iloc[rows]
-    themes = [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
+    themes = [";".join(local_theme(t) for t in timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
     out = _file_rows(ev, themes, "event")
+    if timeline.topics:
+        out.insert(0, "topic", row_topics(timeline, rows))
     if len(timeline.lives):
         _write_lives(out, timeline, rows)
     for col in timeline.extras.columns:
         out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
     if len(timeline.eras):
-        out = pd.concat([out, _file_rows(timeline.eras, "", "era")], ignore_index=True).fillna("")
+        eras = _file_rows(timeline.eras, "", "era")
+        if timeline.topics:
+            eras.insert(0, "topic", np.asarray(timeline.topics, dtype=object)[timeline.eras["topic"].to_numpy()])
+        out = pd.concat([out, eras], ignore_index=True).fillna("")
     for col in out.columns:
         if col not in ("date", "end_date", "importance", "kind", LIFE_START, LIFE_END):
             out[col] = neutralise_formulas(out[col].astype(str))

@@ -26,6 +26,7 @@ from ..core.aggregate import Density, density, in_window
 from ..core.lives import life_labels, life_only, life_span, lives_of
 from ..core.model import Timeline
 from ..core.query import SCALES, View, date_bounds, filter_events, possible_span
+from ..core.topics import lane_groups, local_theme
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#B8A200"]
 """Okabe–Ito colours, distinguishable with the common colour-vision deficiencies
@@ -130,7 +131,9 @@ def lane_style(i: int) -> tuple[str, str]:
 
 
 def theme_label(theme: str) -> str:
-    """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written)."""
+    """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written); a
+    lane of a topic by its theme alone ('monarchs › war' -> 'War': the topic heads its group)."""
+    theme = local_theme(theme)
     return theme[:1].upper() + theme[1:] if theme.islower() else theme
 
 
@@ -422,22 +425,63 @@ def build_figure(
         fixedrange=True,
         tickfont=dict(size=13),
     )
-    for i in range(1, len(lanes)):
-        layout["shapes"].append(
-            dict(
-                type="line",
-                xref="paper",
-                x0=0,
-                x1=1,
-                yref="y",
-                y0=i - 0.5,
-                y1=i - 0.5,
-                line=dict(color="#d0d0d0", width=1),
-                layer="below",
-            )
-        )
+    _label_topics(layout, timeline, lanes)
+    layout["shapes"] += [_divider(i - 0.5, "#d0d0d0", 1, "below") for i in range(1, len(lanes))]
     _name_traces(fig)
     return fig
+
+
+TOPIC_CHARS = 13
+"""Longest line of a topic's name in the left margin (longer names wrap, then are cut)."""
+
+
+def topic_heading(name: str, most: int = 2) -> str:
+    """A topic's name for the margin: safe for plotly, bold, at most ``most`` lines of TOPIC_CHARS."""
+    words, lines = theme_label(name).split(), [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > TOPIC_CHARS:
+            lines.append("")
+        lines[-1] = (lines[-1] + " " + word).strip()
+    shown = [plot_text(line, TOPIC_CHARS) for line in lines[:most]]
+    if len(lines) > most:
+        shown[-1] = plot_text(lines[most - 1] + " " + lines[most], TOPIC_CHARS)
+    return "<b>" + "<br>".join(shown) + "</b>"
+
+
+def _label_topics(layout: dict[str, Any], timeline: Timeline, lanes: list[str]) -> None:
+    """Lanes grouped by topic: the topic's name in the margin at the top of its first lane (or as the
+    lane's label, for a topic of one lane named as the topic), and a darker line between topics."""
+    ticktext = layout["yaxis"]["ticktext"]
+    for topic, first, count in lane_groups(timeline, lanes):
+        if count == 1 and local_theme(lanes[first]) == topic.lower():
+            ticktext[first] = topic_heading(topic, most=3)  # a lane's height holds three lines
+        else:
+            layout["annotations"].append(
+                dict(
+                    text=topic_heading(topic),
+                    xref="paper",
+                    x=0,
+                    xanchor="right",
+                    xshift=-8,
+                    yref="y",
+                    y=first - 0.5,
+                    yanchor="top",
+                    yshift=-3,
+                    align="right",
+                    showarrow=False,
+                    font=dict(size=12, color="#333"),
+                    meta="topic",
+                )
+            )
+        if first > 0:
+            layout["shapes"].append(_divider(first - 0.5, "#7a7a7a", 2, "above"))
+
+
+def _divider(y: float, color: str, width: int, layer: str) -> dict[str, Any]:
+    """A line across the plot between lanes (darker between topics)."""
+    return dict(
+        type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y, line=dict(color=color, width=width), layer=layer
+    )
 
 
 def _name_traces(fig: Figure) -> None:

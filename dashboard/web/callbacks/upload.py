@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
@@ -13,11 +14,14 @@ from dash.development.base_component import Component
 from ...core.model import ValidationError
 from .. import inputs
 from ..components import problem_list
-from .services import Services, Update
+from .services import GONE, Services, Update
 
 
-def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Component | list[Component]]]:
-    """(the new dataset key, the status shown under the upload box)."""
+def receive(
+    services: Services, sent: Any, mode: Any = "open", current: Any = None
+) -> tuple[Update[str], Update[Component | list[Component]]]:
+    """(the new dataset key, the status shown under the upload box). ``mode`` 'add' joins the file,
+    as a new topic, to what the page shows (``current``, its dataset key) instead of replacing it."""
     sent = inputs.mapping(sent, "upload")
     limit = services.datasets.max_upload_bytes * 4 // 3 + 200
     contents = inputs.text(sent.get("contents"), "upload contents", limit=limit)
@@ -28,10 +32,21 @@ def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Componen
         data = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, ValueError, binascii.Error):
         return no_update, html.P("The file could not be read from the browser: try again.", className="error")
+    adding = inputs.text(mode, "upload mode", 10) == "add"
     try:
-        key, timeline = services.datasets.add(data, filename)
+        if adding:
+            key, timeline = services.datasets.add_to(inputs.dataset_key(current), data, filename)
+        else:
+            key, timeline = services.datasets.add(data, filename)
     except ValidationError as exc:
         return no_update, problem_list(exc)
+    except KeyError:
+        return no_update, html.P(GONE, className="error")
+    if adding:
+        return key, html.P(
+            f"Added {Path(filename).name}: {len(timeline.events):,} events in {len(timeline.topics)} topics.",
+            className="upload-ok",
+        )
     return key, html.P(
         f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes.",
         className="upload-ok",
@@ -65,5 +80,7 @@ def register(app: Dash, services: Services) -> None:
         Output("dataset", "data"),
         Output("upload-status", "children", allow_duplicate=True),
         Input("upload-ok", "data"),
+        State("upload-mode", "value"),
+        State("dataset", "data"),
         prevent_initial_call=True,
-    )(lambda sent: receive(services, sent))
+    )(lambda sent, mode, current: receive(services, sent, mode, current))
