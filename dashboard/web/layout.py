@@ -47,6 +47,19 @@ def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> l
     return opts
 
 
+def theme_checklist(timeline: Timeline) -> dcc.Checklist:
+    """The theme filter of a timeline, every lane ticked. Opening another file puts a new one in its
+    place: Dash's renderer fails to update options whose labels are components when their number
+    changes (counts, which keep the number, are updated in place)."""
+    return dcc.Checklist(
+        id="themes",
+        options=theme_options(timeline),
+        value=list(timeline.themes),
+        className="theme-list",
+        labelClassName="theme-item",
+    )
+
+
 SCALE_OPTIONS = [
     {"label": html.Span("Time", title="Dates to scale"), "value": "time"},
     {"label": html.Span("Sequence", title="Events evenly spaced in date order"), "value": "sequence"},
@@ -211,13 +224,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                     html.Button("None", id="themes-none", className="link-button", n_clicks=0),
                                 ],
                             ),
-                            dcc.Checklist(
-                                id="themes",
-                                options=theme_options(timeline),
-                                value=list(timeline.themes),
-                                className="theme-list",
-                                labelClassName="theme-item",
-                            ),
+                            html.Div(theme_checklist(timeline), id="themes-box"),
                             html.Span("Scale", className="label", id="scale-label"),
                             radio_group("scale", SCALE_OPTIONS, "time", "scale-list", "scale-label"),
                             html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),

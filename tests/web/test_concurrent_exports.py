@@ -53,7 +53,7 @@ class Client:
         deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
         output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
         body = callback_body(
-            [("dataset", "data"), ("upload-status", "children")],
+            [("dataset", "data"), ("upload-status", "children"), ("themes-box", "children")],
             [
                 (
                     "upload-ok",

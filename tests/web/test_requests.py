@@ -136,7 +136,7 @@ def download(view=None, key=None, button="download-csv"):
 
 def upload(sent, mode="open", key=None):
     return callback_body(
-        [("dataset", "data"), ("upload-status", "children")],
+        [("dataset", "data"), ("upload-status", "children"), ("themes-box", "children")],
         [("upload-ok", "data", sent)],
         [("upload-mode", "value", mode), ("dataset", "data", key)],
     )
