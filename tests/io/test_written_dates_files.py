@@ -21,7 +21,7 @@ SRC = (
     "coronation,25th Dec 1066,,William crowned,politics,julian,\n"
     "caesar,55 BC,54 BC,Caesar in Britain,war,,\n"
     "claudius,AD 43,,Claudian invasion,war,,\n"
-    "lindisfarne,\"June 8, 793\",,Lindisfarne raided,war,,\n"
+    'lindisfarne,"June 8, 793",,Lindisfarne raided,war,,\n'
     "athelstan,after 17 Jul 924,,Athelstan king,politics,,\n"
     "wall,between 122 and 128,,Hadrian's Wall built,war,,\n"
     "boudica,c. 60 CE,,Boudica's revolt,war,,\n"
