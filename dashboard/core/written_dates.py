@@ -132,7 +132,7 @@ def _qualified(
     for word, seg in pairs:
         slot = 0 if word in ("earliest", "after") else 1 if word in ("latest", "before") else -1
         if slot <= last_slot:
-            return "between X and Y" if word in ("between", "and") and slot < 0 else grammar
+            return "'between X and Y' alone (between 1590 and 1610)" if slot < 0 else grammar
         p = _bound(word, seg, date_order)
         if isinstance(p, str):
             return p

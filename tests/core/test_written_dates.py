@@ -118,6 +118,7 @@ MALFORMED = [
     ("between 1600", "between"),
     ("between 1600 and", "a date after 'and'"),
     ("1600 and 1700", "between X and Y"),
+    ("between 1590 and 1610 after 1500", "'between X and Y' alone"),
     ("c. between 1590 and 1610", "without circa"),
     ("after 1600 earliest 1590", "earliest'/'after' then 'latest'/'before"),
     ("before 1700 after 1600", "earliest'/'after' then 'latest'/'before"),
