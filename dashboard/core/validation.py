@@ -67,12 +67,17 @@ class _Columns:
 
 
 def validate_table(
-    table: pa.Table, problems: list[Problem], name: str, line_numbers: Callable[[], np.ndarray]
+    table: pa.Table,
+    problems: list[Problem],
+    name: str,
+    line_numbers: Callable[[], np.ndarray],
+    date_order: str | None = None,
 ) -> Timeline:
     """Every row of a table of strings (the file's columns, normalised names) checked at once: the
     :class:`Timeline`, or ValidationError listing every problem (``problems`` holds those the reader
     found). ``line_numbers()`` gives each row's line in the file; it is called only to report a
-    problem, as working lines out can mean reading the file again."""
+    problem, as working lines out can mean reading the file again. ``date_order`` ("dmy" or "mdy")
+    reads numeric day/month dates such as 25/12/1066 in both date columns (refused without it)."""
     n = table.num_rows
     if n == 0 and not problems:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row after the header")])
@@ -102,11 +107,11 @@ def validate_table(
     flag(~_np(pc.is_in(calendar, pa.array((*CALENDARS, "")))), "calendar", "'gregorian' or 'julian' (or empty)")
     julian = _np(pc.equal(calendar, "julian")) if "calendar" in table.column_names else None
 
-    start = dates.parse_dates(cols["date"], julian)
+    start = dates.parse_dates(cols["date"], julian, date_order)
     flag(~start.present, "date", dates.DATE_FORMS + " (the date is required)")
     flag(start.error != None, "date", start.error)  # noqa: E711 (elementwise)
 
-    end = dates.parse_dates(cols["end_date"], julian)
+    end = dates.parse_dates(cols["end_date"], julian, date_order, end=True)
     flag(end.error != None, "end_date", end.error)  # noqa: E711
     backwards = end.present & (end.end_ms < start.ms)
     if backwards.any():

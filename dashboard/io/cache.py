@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..core.dates import ONGOING
 from ..core.model import Problem, Timeline, ValidationError
 from .files import atomic_file
 from .formats import parse_events, read_file
@@ -78,6 +79,8 @@ def _load(
     timeline = parse_events(data, path.name)
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
     writer = None
+    # An 'ongoing' end date means the day the file is loaded: such a file is validated afresh each time.
+    cacheable = cacheable and not _has_ongoing(timeline)
     if cacheable:
         if background:
             writer = threading.Thread(target=_store, args=(path, timeline, _key(stat), say), name="timeline-cache")
@@ -85,6 +88,12 @@ def _load(
         else:
             _store(path, timeline, _key(stat), say)
     return timeline, writer
+
+
+def _has_ongoing(timeline: Timeline) -> bool:
+    return any(
+        (frame["end_date_text"].str.strip().str.lower() == ONGOING).any() for frame in (timeline.events, timeline.eras)
+    )
 
 
 def _store(path: Path, timeline: Timeline, key: dict[str, int], say: Progress) -> None:
