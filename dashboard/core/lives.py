@@ -83,10 +83,15 @@ class ParsedLives:
         return pc.if_else(use, self.birth_text, date), pc.if_else(use, self.death_text, end_date), only
 
 
-def parse_lives(birth_text: pa.Array, death_text: pa.Array, julian: np.ndarray | None) -> ParsedLives:
-    """Parse the birth and death cells (trimmed strings) of every row."""
+def parse_lives(
+    birth_text: pa.Array, death_text: pa.Array, julian: np.ndarray | None, date_order: str | None = None
+) -> ParsedLives:
+    """Parse the birth and death cells (trimmed strings) of every row (a death may be 'ongoing')."""
     return ParsedLives(
-        dates.parse_dates(birth_text, julian), dates.parse_dates(death_text, julian), birth_text, death_text
+        dates.parse_dates(birth_text, julian, date_order),
+        dates.parse_dates(death_text, julian, date_order, end=True),
+        birth_text,
+        death_text,
     )
 
 

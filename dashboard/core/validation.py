@@ -80,12 +80,17 @@ class _Columns:
 
 
 def validate_table(
-    table: pa.Table, problems: list[Problem], name: str, line_numbers: Callable[[], np.ndarray]
+    table: pa.Table,
+    problems: list[Problem],
+    name: str,
+    line_numbers: Callable[[], np.ndarray],
+    date_order: str | None = None,
 ) -> Timeline:
     """Every row of a table of strings (the file's columns, normalised names) checked at once: the
     :class:`Timeline`, or ValidationError listing every problem (``problems`` holds those the reader
     found). ``line_numbers()`` gives each row's line in the file; it is called only to report a
-    problem, as working lines out can mean reading the file again."""
+    problem, as working lines out can mean reading the file again. ``date_order`` ("dmy" or "mdy")
+    reads numeric day/month dates such as 25/12/1066 in both date columns (refused without it)."""
     n = table.num_rows
     if n == 0 and not problems:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row after the header")])
@@ -119,8 +124,8 @@ def validate_table(
     lives: ParsedLives | None = None
     only = np.zeros(n, dtype=bool)
     if LIFE_START in table.column_names or LIFE_END in table.column_names:
-        lives, date_cells, end_cells, only = _check_lives(cols, julian, flag)
-    start = dates.parse_dates(date_cells, julian)
+        lives, date_cells, end_cells, only = _check_lives(cols, julian, date_order, flag)
+    start = dates.parse_dates(date_cells, julian, date_order)
     if lives is None:
         flag(~start.present, "date", dates.DATE_FORMS + " (the date is required)")
     else:
@@ -131,7 +136,7 @@ def validate_table(
         )
     flag(start.error != None, "date", start.error)  # noqa: E711 (elementwise)
 
-    end = dates.parse_dates(end_cells, julian)
+    end = dates.parse_dates(end_cells, julian, date_order, end=True)
     flag(end.error != None, "end_date", end.error)  # noqa: E711
     backwards = end.present & (end.end_ms < start.ms)
     if backwards.any():
@@ -262,11 +267,14 @@ def validate_table(
 
 
 def _check_lives(
-    cols: _Columns, julian: np.ndarray | None, flag: Callable[[np.ndarray, str, str | np.ndarray], None]
+    cols: _Columns,
+    julian: np.ndarray | None,
+    date_order: str | None,
+    flag: Callable[[np.ndarray, str, str | np.ndarray], None],
 ) -> tuple[ParsedLives, pa.Array, pa.Array, np.ndarray]:
     """Parse and check the life columns; (lives, date cells, end date cells, life alone): a row with
     a life and no date of its own takes the life's dates."""
-    lives = parse_lives(cols[LIFE_START], cols[LIFE_END], julian)
+    lives = parse_lives(cols[LIFE_START], cols[LIFE_END], julian, date_order)
     birth, death = lives.birth, lives.death
     flag(birth.error != None, LIFE_START, birth.error)  # noqa: E711 (elementwise)
     flag(death.error != None, LIFE_END, death.error)  # noqa: E711

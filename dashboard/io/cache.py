@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..core.dates import ONGOING
 from ..core.lives import LIFE_FRAME_COLUMNS, empty_lives
 from ..core.model import Problem, Timeline, ValidationError
 from .files import atomic_file
@@ -81,6 +82,8 @@ def _load(
     timeline = parse_events(data, path.name)
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
     writer = None
+    # An 'ongoing' end date means the day the file is loaded: such a file is validated afresh each time.
+    cacheable = cacheable and not _has_ongoing(timeline)
     if cacheable:
         if background:
             writer = threading.Thread(target=_store, args=(path, timeline, _key(stat), say), name="timeline-cache")
@@ -88,6 +91,12 @@ def _load(
         else:
             _store(path, timeline, _key(stat), say)
     return timeline, writer
+
+
+def _has_ongoing(timeline: Timeline) -> bool:
+    """An end date, or a death, written 'ongoing'."""
+    ends = [timeline.events["end_date_text"], timeline.eras["end_date_text"], timeline.lives["end_text"]]
+    return any((column.str.strip().str.lower() == ONGOING).any() for column in ends)
 
 
 def _store(path: Path, timeline: Timeline, key: dict[str, int], say: Progress) -> None:

@@ -1088,6 +1088,17 @@ def place_labels(
     half_h = LABEL_H / 2
     steps = np.linspace(0, 1, 14)[1:-1]
     cap = options.max_labels
+    # Where a box may sit sideways: on its marker, or moved by the reach plus a shift, either way.
+    moves = {
+        kind: (
+            np.array([0, 1, *(sign for s in shifts if s for sign in (-1, 1))], dtype=np.float64),
+            np.array([0, 0, *(s for s in shifts if s for _ in (-1, 1))], dtype=np.float64),
+        )
+        for kind, shifts in ((True, LABEL_SHIFTS), (False, [s for s in LABEL_SHIFTS if s <= MINOR_SHIFT]))
+    }
+    lane_y = (np.arange(candidates.in_lane.shape[1]) + 0.5) * pitch
+    box_y = lane_y[:, None] + dys[None, :]  # (lane, label row): box centres
+    marker_y = np.repeat(lane_y[:, None], len(dys), axis=1)
     boxes = np.empty((cap, 4))
     leaders = np.empty((cap * len(steps), 2))
     n_boxes = n_leaders = 0
@@ -1108,18 +1119,18 @@ def place_labels(
                 complete = False
             continue
         xc = float(candidates.xc[j])
-        shifts = LABEL_SHIFTS if featured else [s for s in LABEL_SHIFTS if s <= MINOR_SHIFT]
         reach = w / 2 - 8  # the box still covers the marker when moved this far
-        lo, hi = w / 2 + 1, plot_w - w / 2 - 1
-        shifted = (xc + sign * (reach + s) for s in shifts for sign in (-1, 1) if s or sign > 0)
-        cx = np.array(sorted({min(max(v, lo), hi) for v in (xc, *shifted)}))
+        sign, shift = moves[featured]
+        # Left to right (a box clipped at an edge may repeat: the same place, tried once in effect).
+        cx = np.sort(np.clip(xc + sign * (reach + shift), w / 2 + 1, plot_w - w / 2 - 1))
         own = np.flatnonzero(candidates.in_lane[j])
-        yc = np.repeat((own + 0.5) * pitch, len(dys))
-        cy = yc + np.tile(dys, len(own))  # (lanes x rows): box centres
+        yc = marker_y[own].ravel()
+        cy = box_y[own].ravel()  # (lanes x rows): box centres
         left, right = cx - w / 2, cx + w / 2
         top, bottom = cy - half_h, cy + half_h
-        clear = np.ones((len(cy), len(cx)), dtype=bool)
-        if n_boxes:
+        if not n_boxes:
+            clear = np.ones((len(cy), len(cx)), dtype=bool)
+        else:
             b = boxes[:n_boxes]
             cross_x = (left[:, None] < b[:, 2] + 4) & (b[:, 0] < right[:, None] + 4)
             cross_y = (top[:, None] < b[:, 3] + 2) & (b[:, 1] < bottom[:, None] + 2)

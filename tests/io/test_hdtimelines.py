@@ -113,3 +113,30 @@ def test_the_csv_export_loads_again_as_the_same_events_and_lives():
     for col in ("start", "last", "end", "earliest", "latest", "title", "source"):
         assert again.events[col].equals(tl.events[col]), col
     assert again.extras["colour"].tolist() == tl.extras["colour"].tolist()
+
+
+def test_historicaldate_written_forms_and_ongoing_as_in_its_data_sets():
+    text = (
+        "label,hdate,hdate_end,hdate_birth,hdate_death,url\n"
+        "Alfred the Great,c. 886,26 oct 899,849,26 oct 899,https://en.wikipedia.org/wiki/Alfred_the_Great\n"
+        "Charles III,2022-09-08,ongoing,1948-11-14,,https://en.wikipedia.org/wiki/Charles_III\n"
+        "Someone,1600,,1550,ongoing,\n"
+    )
+    tl = parse_events(text.encode(), "British Monarchs.csv")
+    lives = tl.lives.set_index("row")
+    assert (lives.loc[0, "start_label"], lives.loc[0, "end_label"]) == ("849", "26 Oct 899")
+    assert lives.loc[2, "end_label"] == "ongoing"
+    assert lives.loc[0, "start"] == ms("0849")
+    assert np.isnan(lives.loc[1, "last"])  # alive
+    assert lives.loc[2, "last"] > ms("2020")  # 'ongoing': to the day the file is read
+    assert tl.events["end"].iloc[1] > ms("2020")
+
+
+def test_a_file_with_an_ongoing_life_is_not_cached(tmp_path, monkeypatch):
+    from dashboard.io import cache
+
+    monkeypatch.setattr(cache, "CACHE_MIN_BYTES", 0)
+    path = tmp_path / "people.csv"
+    path.write_text("label,hdate,hdate_birth,hdate_death\nSomeone,1600,1550,ongoing\n", encoding="utf-8")
+    cache.load(path)
+    assert not any(p.exists() for p in cache.cache_paths(path))
