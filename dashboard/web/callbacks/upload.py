@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from pathlib import Path
 from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
@@ -13,29 +14,45 @@ from dash.development.base_component import Component
 from ...core.model import ValidationError
 from .. import inputs
 from ..components import problem_list
-from .services import Services, Update
+from ..layout import theme_checklist
+from .services import GONE, Services, Update
+
+Received = tuple[Update[str], Update[Component | list[Component]], Update[Component]]
 
 
-def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Component | list[Component]]]:
-    """(the new dataset key, the status shown under the upload box)."""
+def receive(services: Services, sent: Any, mode: Any = "open", current: Any = None) -> Received:
+    """(the new dataset key, the status shown under the upload box, the new theme filter). ``mode``
+    'add' joins the file, as a new topic, to what the page shows (``current``, its dataset key)
+    instead of replacing it."""
     sent = inputs.mapping(sent, "upload")
     limit = services.datasets.max_upload_bytes * 4 // 3 + 200
     contents = inputs.text(sent.get("contents"), "upload contents", limit=limit)
     if not contents:
-        return no_update, no_update
+        return no_update, no_update, no_update
     filename = inputs.text(sent.get("filename"), "file name", 1000) or "upload"
     try:
         data = base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (IndexError, ValueError, binascii.Error):
-        return no_update, html.P("The file could not be read from the browser: try again.", className="error")
+        return (
+            no_update,
+            html.P("The file could not be read from the browser: try again.", className="error"),
+            no_update,
+        )
+    adding = inputs.text(mode, "upload mode", 10) == "add"
     try:
-        key, timeline = services.datasets.add(data, filename)
+        if adding:
+            key, timeline = services.datasets.add_to(inputs.dataset_key(current), data, filename)
+        else:
+            key, timeline = services.datasets.add(data, filename)
     except ValidationError as exc:
-        return no_update, problem_list(exc)
-    return key, html.P(
-        f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes.",
-        className="upload-ok",
-    )
+        return no_update, problem_list(exc), no_update
+    except KeyError:
+        return no_update, html.P(GONE, className="error"), no_update
+    if adding:
+        said = f"Added {Path(filename).name}: {len(timeline.events):,} events in {len(timeline.topics)} topics."
+    else:
+        said = f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes."
+    return key, html.P(said, className="upload-ok"), theme_checklist(timeline)
 
 
 def register(app: Dash, services: Services) -> None:
@@ -64,6 +81,9 @@ def register(app: Dash, services: Services) -> None:
     app.callback(
         Output("dataset", "data"),
         Output("upload-status", "children", allow_duplicate=True),
+        Output("themes-box", "children"),
         Input("upload-ok", "data"),
+        State("upload-mode", "value"),
+        State("dataset", "data"),
         prevent_initial_call=True,
-    )(lambda sent: receive(services, sent))
+    )(lambda sent, mode, current: receive(services, sent, mode, current))
