@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..core.model import Problem, Timeline, ValidationError
 from ..core.validation import validate_table
-from . import csv_reader, timelinejs
+from . import csv_reader, hdtimelines, timelinejs
 from .decode import CSV_FILE, utf8_bytes
 
 
@@ -34,13 +34,18 @@ def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeli
 
 
 def parse_events(data: bytes, name: str) -> Timeline:
-    """Validate a file's bytes: the project's CSV, or a TimelineJS spreadsheet (CSV) or JSON."""
+    """Validate a file's bytes: the project's CSV, a TimelineJS spreadsheet (CSV) or JSON, or an
+    hdtimelines (historicaldate) CSV."""
     kind = timelinejs.detect(data)
     if kind is not None:
         table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
         timeline = validate_table(table, problems, name, lambda: lines)
         timeline.title, timeline.rich_text = title, True
         return timeline
+    if hdtimelines.detect(data):
+        table, lines, problems, ours = hdtimelines.read_hdtimelines(data, name)
+        with hdtimelines.own_columns(name, ours):
+            return validate_table(table, problems, name, lambda: lines)
     data, offset = utf8_bytes(data, name, CSV_FILE)
     table, known, problems = csv_reader.read_table(data, offset, name)
     return validate_table(

@@ -16,6 +16,7 @@ from dash import html
 from dash.development.base_component import Component
 
 from ..core.i18n import DEFAULT_LANGUAGE, translator
+from ..core.lives import life_labels, lives_of
 from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse
 from ..core.model import Timeline, ValidationError
 from ..core.query import SameTime
@@ -101,6 +102,9 @@ def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) ->
     if text["description"]:
         children.append(html.Div(description(timeline, text["description"]), className="description"))
     facts: list[Component] = []
+    life = lives_of(timeline.lives, np.array([row]))
+    if len(life):
+        facts += [html.Dt(t("Life")), html.Dd(life_labels(life)[0])]
     if text["actors"]:
         facts += [html.Dt(t("Actors")), html.Dd(", ".join(a.strip() for a in text["actors"].split(";") if a.strip()))]
     if text["location"]:

@@ -14,6 +14,7 @@ from dash import dcc, html
 
 from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from ..core.model import Timeline
+from ..core.topics import lane_groups
 from ..render.figure import lane_style, theme_label
 
 GRAPH_CONFIG: dcc.Graph.Config = {
@@ -69,14 +70,36 @@ def aria(**attributes: str) -> dict[str, Any]:
     return {f"aria-{name}": value for name, value in attributes.items()}
 
 
+TOPIC_HEAD = "topic:"
+"""The value of a topic's heading among the theme checkboxes (disabled: it is never ticked)."""
+
+
 def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
-    """Checklist entries 'Security (12)': the count is how many events match the other filters."""
-    opts = []
+    """Checklist entries 'Security (12)': the count is how many events match the other filters. A
+    timeline of several files lists each topic's lanes under its name."""
+    heads = {first: topic for topic, first, _ in lane_groups(timeline, timeline.themes)}
+    opts: list[dict[str, Any]] = []
     for i, t in enumerate(timeline.themes):
+        if i in heads:
+            heading = html.Span(theme_label(heads[i]), className="topic-head")
+            opts.append({"label": heading, "value": TOPIC_HEAD + heads[i], "disabled": True})
         text = theme_label(t) if counts is None else f"{theme_label(t)} ({counts.get(t, 0):,})"
         swatch = html.Span(className="swatch", style={"background": lane_style(i)[0]})
         opts.append({"label": html.Span([swatch, text]), "value": t})
     return opts
+
+
+def theme_checklist(timeline: Timeline) -> dcc.Checklist:
+    """The theme filter of a timeline, every lane ticked. Opening another file puts a new one in its
+    place: Dash's renderer fails to update options whose labels are components when their number
+    changes (counts, which keep the number, are updated in place)."""
+    return dcc.Checklist(
+        id="themes",
+        options=theme_options(timeline),
+        value=list(timeline.themes),
+        className="theme-list",
+        labelClassName="theme-item",
+    )
 
 
 def scale_options(t: Translator) -> list[dict[str, Any]]:
@@ -89,6 +112,14 @@ def scale_options(t: Translator) -> list[dict[str, Any]]:
 
 
 TABLE_PAGE_SIZE = 12
+
+
+def upload_modes(t: Translator) -> list[dict[str, Any]]:
+    """What an upload does: replace the timeline shown, or join it as a new topic."""
+    return [
+        {"label": t("Open instead"), "value": "open"},
+        {"label": t("Add to the timeline"), "value": "add"},
+    ]
 
 
 def table_columns(t: Translator) -> list[dict[str, Any]]:
@@ -231,6 +262,24 @@ def language_switch(lang: str) -> html.Nav:
     )
 
 
+def radio_group(
+    component_id: str, options: list[dict[str, Any]], value: str, class_name: str, label_id: str
+) -> html.Div:
+    """Radio buttons in a row, announced as a group under the label ``label_id``."""
+    return html.Div(
+        dcc.RadioItems(
+            id=component_id,
+            options=options,
+            value=value,
+            className=class_name,
+            labelClassName="scale-item",
+            inline=True,
+        ),
+        role="radiogroup",
+        **aria(labelledby=label_id),
+    )
+
+
 def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE) -> html.Div:
     """The page in ``lang`` (every string through the message catalogue)."""
     t = translator(lang)
@@ -295,26 +344,9 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                                     html.Button(t("None"), id="themes-none", className="link-button", n_clicks=0),
                                 ],
                             ),
-                            dcc.Checklist(
-                                id="themes",
-                                options=theme_options(timeline),
-                                value=list(timeline.themes),
-                                className="theme-list",
-                                labelClassName="theme-item",
-                            ),
+                            html.Div(theme_checklist(timeline), id="themes-box"),
                             html.Span(t("Scale"), className="label", id="scale-label"),
-                            html.Div(
-                                dcc.RadioItems(
-                                    id="scale",
-                                    options=scale_options(t),
-                                    value="time",
-                                    className="scale-list",
-                                    labelClassName="scale-item",
-                                    inline=True,
-                                ),
-                                role="radiogroup",
-                                **aria(labelledby="scale-label"),
-                            ),
+                            radio_group("scale", scale_options(t), "time", "scale-list", "scale-label"),
                             html.Button(t("Reset zoom"), id="reset-zoom", className="button secondary", n_clicks=0),
                             html.Div(
                                 className="downloads",
@@ -358,7 +390,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                             html.Div(
                                 className="upload-box",
                                 children=[
-                                    html.Span(t("Open your own file"), className="label"),
+                                    html.Span(t("Open your own file"), className="label", id="upload-label"),
                                     dcc.Upload(
                                         id="upload",
                                         className="upload",
@@ -370,10 +402,11 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                                             ]
                                         ),
                                     ),
+                                    radio_group("upload-mode", upload_modes(t), "open", "upload-modes", "upload-label"),
                                     html.P(
                                         t(
                                             "Up to {mb:,} MB. It stays in your browser session; others see the "
-                                            "served file.",
+                                            "served file. Added files are topics of their own.",
                                             mb=max_upload_mb,
                                         ),
                                         className="hint",

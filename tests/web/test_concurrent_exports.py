@@ -53,7 +53,7 @@ class Client:
         deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
         output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
         body = callback_body(
-            [("dataset", "data"), ("upload-status", "children")],
+            [("dataset", "data"), ("upload-status", "children"), ("themes-box", "children")],
             [
                 (
                     "upload-ok",
@@ -61,6 +61,7 @@ class Client:
                     {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
                 )
             ],
+            [("upload-mode", "value", "open"), *page_state()],
         )
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]

@@ -132,8 +132,12 @@ def download(view=None, key=None, button="download-csv"):
     )
 
 
-def upload(sent):
-    return callback_body([("dataset", "data"), ("upload-status", "children")], [("upload-ok", "data", sent)])
+def upload(sent, mode="open", key=None):
+    return callback_body(
+        [("dataset", "data"), ("upload-status", "children"), ("themes-box", "children")],
+        [("upload-ok", "data", sent)],
+        [("upload-mode", "value", mode), *page_state(key)],
+    )
 
 
 def with_(body, **changes):
