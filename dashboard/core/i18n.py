@@ -37,6 +37,8 @@ class Translator:
         self._catalogue = catalogue
 
     def __call__(self, message: str, **values: Any) -> str:
+        if not message:  # gettext("") is the catalogue's header, not an empty string
+            return message
         text = self._catalogue.gettext(message)
         return text.format(**values) if values else text
 

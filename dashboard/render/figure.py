@@ -23,7 +23,7 @@ import numpy as np
 
 from ..core import dates
 from ..core.aggregate import Density, density, in_window
-from ..core.i18n import DEFAULT_LANGUAGE, Translator, translator
+from ..core.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from ..core.japanese import japanese_dates, japanese_year
 from ..core.lives import life_labels, life_only, life_span, lives_of
 from ..core.model import Timeline
@@ -137,16 +137,33 @@ def lane_style(i: int) -> tuple[str, str]:
     return PALETTE[i % len(PALETTE)], SYMBOLS[(i // len(PALETTE)) % len(SYMBOLS)]
 
 
-def theme_label(theme: str) -> str:
+THEME_NAMES = {
+    "diplomacy": N_("Diplomacy"),
+    "security": N_("Security"),
+    "trade": N_("Trade"),
+    "war": N_("War"),
+    "china": N_("China"),
+    "korea": N_("Korea"),
+    "memory": N_("Memory"),
+    "politics": N_("Politics"),
+}
+"""The shipped dataset's themes (core.model.THEME_VOCABULARY), named in each language of the
+catalogues; a file's other themes are its own words and read as written."""
+
+
+def theme_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written); a
-    lane of a topic by its theme alone ('monarchs › war' -> 'War': the topic heads its group)."""
+    lane of a topic by its theme alone ('monarchs › war' -> 'War': the topic heads its group). The
+    shipped dataset's themes in ``lang``."""
     theme = local_theme(theme)
+    if theme in THEME_NAMES:
+        return translator(lang)(THEME_NAMES[theme])
     return theme[:1].upper() + theme[1:] if theme.islower() else theme
 
 
-def plot_label(theme: str) -> str:
+def plot_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A theme's label made safe for plotly, which reads a little HTML in every text it draws."""
-    return plot_text(theme_label(theme))
+    return plot_text(theme_label(theme, lang))
 
 
 def plot_text(text: str, limit: int | None = None) -> str:
@@ -330,7 +347,7 @@ def build_figure(
     lanes = visible_lanes(timeline, view)
     t = translator(options.lang)
     plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
-    extra = LEGEND_ROW_PX * (legend_rows([theme_label(t) for t in lanes], plot_w) - 1)
+    extra = LEGEND_ROW_PX * (legend_rows([theme_label(lane, options.lang) for lane in lanes], plot_w) - 1)
     lane_px, labels = LANE_PX, list[Label]()
     scale = view.scale if view.scale in SCALES else "time"
     note = ""
@@ -351,7 +368,8 @@ def build_figure(
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
         lane_px, labels = label_layout(timeline, options, lanes, candidates, xmap, (ax0, ax1), plot_w, extra)
     height = options.height or figure_height(len(lanes), lane_px) + extra
-    title = options.title or timeline.title or t("Timeline")
+    given = options.title or timeline.title
+    title = t(given) if given else t("Timeline")  # a title the catalogues hold (the shipped one) is translated
     layout: dict[str, Any] = dict(
         title=dict(
             text=plot_text(title),
@@ -394,12 +412,12 @@ def build_figure(
 
     if note:
         layout["title"]["subtitle"]["text"] += plot_text(note)
-    era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w)
+    era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w, options.lang)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     if len(visible) <= MAX_POINTS:
         _draw_events(fig, timeline, lanes, visible, xmap, options.lang)
     else:
-        _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1))
+        _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1), options.lang)
         labelled = np.array(sorted(label.row for label in labels), dtype=np.int64)
         _draw_events(fig, timeline, lanes, labelled, xmap, options.lang)
     layout["annotations"] += [label.annotation() for label in labels]
@@ -427,7 +445,7 @@ def build_figure(
         layout["xaxis"]["title"] = dict(text=title, font=dict(size=12, color="#555"), standoff=6)
     layout["yaxis"] = dict(
         tickvals=list(range(len(lanes))),
-        ticktext=[plot_label(t) for t in lanes],
+        ticktext=[plot_label(lane, options.lang) for lane in lanes],
         range=[len(lanes) - 0.5, -0.5],
         showgrid=False,
         zeroline=False,
@@ -722,7 +740,10 @@ def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUA
         when[at] = np.where(alone, life, when[at] + "<br>" + life)
     titles = np.array([plot_text(title, 90) for title in timeline.text("title", rows, lang)], dtype=object)
     themes = np.array(
-        [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in timeline.column("theme_mask")[rows]],
+        [
+            ", ".join(plot_label(theme, lang) for theme in timeline.theme_names(int(m)))
+            for m in timeline.column("theme_mask")[rows]
+        ],
         dtype=object,
     )
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
@@ -775,7 +796,7 @@ def _draw_events(
                 x=typed(at[pts]),
                 y=typed(np.full(pts.sum(), i, dtype=np.int16)),
                 mode="markers",
-                name=plot_label(t),
+                name=plot_label(t, lang),
                 legendgroup=t,
                 marker=dict(
                     color=color,
@@ -855,8 +876,9 @@ def _lane_bar(
     )
 
 
-def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
+def _draw_density(fig: Figure, timeline: Timeline, d: Density, lang: str = DEFAULT_LANGUAGE) -> None:
     """One strip per lane, shaded by how many events start in each period (hover gives the count)."""
+    tr = translator(lang)
     labels = np.array(d.buckets.labels(), dtype=object)
     peak = np.log1p(max(int(d.per_lane.max()), 1))
     for i, t in enumerate(d.lanes):
@@ -867,7 +889,8 @@ def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
             counts > 0,
             np.char.add(
                 np.char.add(
-                    np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {plot_label(t)}<br>"
+                    np.array([tr("{n:,} events", n=c) for c in counts], dtype=object).astype(str),
+                    f" · {plot_label(t, lang)}<br>",
                 ),
                 labels.astype(str),
             ),
@@ -927,7 +950,9 @@ def _empty(fig: Figure, message: str) -> Figure:
     return fig
 
 
-def _draw_eras(fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float, plot_w: float) -> int:
+def _draw_eras(
+    fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float, plot_w: float, lang: str = DEFAULT_LANGUAGE
+) -> int:
     """Eras as light bands behind the lanes, named just above the plot; returns the label rows used.
     ``x0``, ``x1``: the axis range in x units (x0 > x1 on the log scale, whose past is on the left)."""
     eras = timeline.eras
@@ -939,6 +964,9 @@ def _draw_eras(fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float
     keep = np.flatnonzero((hi_all >= xlo) & (lo_all <= xhi))
     keep = keep[np.argsort(eras["start"].to_numpy()[keep], kind="stable")]
     titles = eras["title"].to_numpy(dtype=object)
+    if f"title_{lang}" in eras:  # the era's name in the reader's language, where the file gives one
+        local = eras[f"title_{lang}"].to_numpy(dtype=object)
+        titles = np.where(local != "", local, titles)
     rows: list[list[tuple[float, float]]] = [[], []]
     used = 0
     for k, j in enumerate(keep):

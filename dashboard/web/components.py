@@ -97,7 +97,7 @@ def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) ->
     children: list[Component] = [
         html.H2(text["title"]),
         html.P(when, className="when"),
-        html.Ul([html.Li(theme_label(t), className="chip") for t in themes], className="chips"),
+        html.Ul([html.Li(theme_label(theme, lang), className="chip") for theme in themes], className="chips"),
     ]
     if text["description"]:
         children.append(html.Div(description(timeline, text["description"]), className="description"))

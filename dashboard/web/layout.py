@@ -74,7 +74,9 @@ TOPIC_HEAD = "topic:"
 """The value of a topic's heading among the theme checkboxes (disabled: it is never ticked)."""
 
 
-def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
+def theme_options(
+    timeline: Timeline, counts: dict[str, int] | None = None, lang: str = DEFAULT_LANGUAGE
+) -> list[dict[str, Any]]:
     """Checklist entries 'Security (12)': the count is how many events match the other filters. A
     timeline of several files lists each topic's lanes under its name."""
     heads = {first: topic for topic, first, _ in lane_groups(timeline, timeline.themes)}
@@ -83,19 +85,19 @@ def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> l
         if i in heads:
             heading = html.Span(theme_label(heads[i]), className="topic-head")
             opts.append({"label": heading, "value": TOPIC_HEAD + heads[i], "disabled": True})
-        text = theme_label(t) if counts is None else f"{theme_label(t)} ({counts.get(t, 0):,})"
+        text = theme_label(t, lang) if counts is None else f"{theme_label(t, lang)} ({counts.get(t, 0):,})"
         swatch = html.Span(className="swatch", style={"background": lane_style(i)[0]})
         opts.append({"label": html.Span([swatch, text]), "value": t})
     return opts
 
 
-def theme_checklist(timeline: Timeline) -> dcc.Checklist:
+def theme_checklist(timeline: Timeline, lang: str = DEFAULT_LANGUAGE) -> dcc.Checklist:
     """The theme filter of a timeline, every lane ticked. Opening another file puts a new one in its
     place: Dash's renderer fails to update options whose labels are components when their number
     changes (counts, which keep the number, are updated in place)."""
     return dcc.Checklist(
         id="themes",
-        options=theme_options(timeline),
+        options=theme_options(timeline, lang=lang),
         value=list(timeline.themes),
         className="theme-list",
         labelClassName="theme-item",
@@ -297,7 +299,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
             html.Header(
                 className="top",
                 children=[
-                    html.H1(title, id="page-title"),
+                    html.H1(t(title), id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
                     # On a narrow screen the filters fold away behind this button (see style.css).
                     language_switch(lang),
@@ -344,7 +346,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                                     html.Button(t("None"), id="themes-none", className="link-button", n_clicks=0),
                                 ],
                             ),
-                            html.Div(theme_checklist(timeline), id="themes-box"),
+                            html.Div(theme_checklist(timeline, lang), id="themes-box"),
                             html.Span(t("Scale"), className="label", id="scale-label"),
                             radio_group("scale", scale_options(t), "time", "scale-list", "scale-label"),
                             html.Button(t("Reset zoom"), id="reset-zoom", className="button secondary", n_clicks=0),

@@ -59,7 +59,7 @@ def update_figure(
     except ValueError as exc:
         return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
-    name = services.title_of(timeline)
+    name = t(services.title_of(timeline))
     fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width, lang=lang), rows=rows)
     total = len(timeline.events)
     count = (
@@ -68,7 +68,7 @@ def update_figure(
         else t("No events match these filters (0 of {total:,}).", total=total)
     )
     summary = chart_summary(timeline, view, rows, lang)
-    return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets), "", name, summary
+    return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets, lang), "", name, summary
 
 
 OUTPUTS = [

@@ -74,7 +74,7 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
             "id": int(r),
             "when": w,
             "title": t,
-            "themes": ", ".join(theme_label(x) for x in timeline.theme_names(int(m))),
+            "themes": ", ".join(theme_label(x, lang) for x in timeline.theme_names(int(m))),
             "location": loc,
         }
         for r, w, t, m, loc in zip(

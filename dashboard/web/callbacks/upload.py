@@ -65,7 +65,7 @@ def receive(services: Services, sent: Any, mode: Any = "open", current: Any = No
             n=len(timeline.events),
             themes=len(timeline.themes),
         )
-    return key, html.P(said, className="upload-ok"), theme_checklist(timeline)
+    return key, html.P(said, className="upload-ok"), theme_checklist(timeline, t.lang)
 
 
 def register(app: Dash, services: Services) -> None:
