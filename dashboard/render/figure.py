@@ -41,6 +41,12 @@ FONT_CJK = "Noto Sans CJK JP, Noto Sans, DejaVu Sans, sans-serif"
 """Japanese text in a Japanese face (the CJK Noto, installed by scripts/setup.sh) in the page and in images."""
 LANE_PX = 80
 MARGIN = dict(l=110, r=30, t=140, b=50)
+NARROW_PX = 640
+"""A figure narrower than this (a phone) names its lanes inside the plot, over each lane's top left,
+instead of in a margin that would take a third of its width."""
+NARROW_MARGIN = dict(MARGIN, l=8, r=8)
+LANE_NAME_PX = 16
+"""Height of a lane's name drawn inside a narrow plot (kept clear of event labels)."""
 ERA_ROW_PX = 15
 LABEL_FONT = 11
 LABEL_H = 18
@@ -346,7 +352,9 @@ def build_figure(
         rows = filter_events(timeline, view)
     lanes = visible_lanes(timeline, view)
     t = translator(options.lang)
-    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
+    narrow = (options.width or options.layout_width) < NARROW_PX
+    margin = NARROW_MARGIN if narrow else MARGIN
+    plot_w = (options.width or options.layout_width) - margin["l"] - margin["r"]
     extra = LEGEND_ROW_PX * (legend_rows([theme_label(lane, options.lang) for lane in lanes], plot_w) - 1)
     lane_px, labels = LANE_PX, list[Label]()
     scale = view.scale if view.scale in SCALES else "time"
@@ -375,16 +383,16 @@ def build_figure(
             text=plot_text(title),
             x=0.01,
             xanchor="left",
-            y=1 - 12 / height,
+            y=1 - (36 if narrow else 12) / height,  # on a phone, below plotly's mode bar
             yanchor="top",
             yref="container",
-            font=dict(size=22),
+            font=dict(size=16 if narrow else 22),
             subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows), t)), font=dict(size=13)),
         ),
         font=dict(family=FONT_CJK if options.lang == "ja" else FONT, size=12, color="#222"),
         template="plotly_white",
         height=height,
-        margin={**MARGIN, "t": MARGIN["t"] + extra},
+        margin={**margin, "t": margin["t"] + extra},
         hovermode="closest",
         showlegend=True,
         legend=dict(
@@ -453,6 +461,8 @@ def build_figure(
         tickfont=dict(size=13),
     )
     _label_topics(layout, timeline, lanes)
+    if narrow:
+        _name_lanes_inside(layout)
     layout["shapes"] += [_divider(i - 0.5, "#d0d0d0", 1, "below") for i in range(1, len(lanes))]
     _name_traces(fig)
     return fig
@@ -473,6 +483,35 @@ def topic_heading(name: str, most: int = 2) -> str:
     if len(lines) > most:
         shown[-1] = plot_text(lines[most - 1] + " " + lines[most], TOPIC_CHARS)
     return "<b>" + "<br>".join(shown) + "</b>"
+
+
+def _name_lanes_inside(layout: dict[str, Any]) -> None:
+    """A narrow figure's lane names (and topic headings) over the top left of each lane, in the plot."""
+    axis = layout["yaxis"]
+    names = list(axis["ticktext"])
+    heads = [a for a in layout["annotations"] if a.get("meta") == "topic"]
+    for head in heads:  # 'Topic' heading of a group: before its first lane's name
+        first = int(head["y"] + 0.5)
+        names[first] = head["text"] + " · " + names[first]
+        layout["annotations"].remove(head)
+    axis["showticklabels"] = False
+    layout["annotations"] += [
+        dict(
+            text=name.replace("<br>", " "),
+            xref="paper",
+            x=0,
+            xanchor="left",
+            yref="y",
+            y=i - 0.5,
+            yanchor="top",
+            yshift=-1,
+            showarrow=False,
+            font=dict(size=11, color="#333"),
+            bgcolor="rgba(255,255,255,0.85)",
+            meta="lane",
+        )
+        for i, name in enumerate(names)
+    ]
 
 
 def _label_topics(layout: dict[str, Any], timeline: Timeline, lanes: list[str]) -> None:
@@ -1112,6 +1151,8 @@ class LabelCandidates:
     featured: np.ndarray
     titles: list[str]
     in_lane: np.ndarray
+    name_widths: np.ndarray
+    """Per lane: the width in px of its name drawn inside the plot (narrow figures), else 0."""
     """(candidates, lanes): whether each is drawn in each lane shown."""
 
 
@@ -1145,6 +1186,11 @@ def label_candidates(
         featured=imp[order] >= FEATURED_IMPORTANCE,
         titles=[str(t) for t in timeline.text("title", picked, options.lang)],
         in_lane=(masks[:, None] & bits[None, :]) != 0,
+        name_widths=(
+            np.array([text_width(html.unescape(plot_label(lane, options.lang)), 11) for lane in lanes])
+            if (options.width or options.layout_width) < NARROW_PX
+            else np.zeros(len(lanes))
+        ),
     )
 
 
@@ -1183,9 +1229,13 @@ def place_labels(
     lane_y = (np.arange(candidates.in_lane.shape[1]) + 0.5) * pitch
     box_y = lane_y[:, None] + dys[None, :]  # (lane, label row): box centres
     marker_y = np.repeat(lane_y[:, None], len(dys), axis=1)
-    boxes = np.empty((cap, 4))
+    # A narrow figure's lane names, over each lane's top left, are boxes no label may cover.
+    names = [(0.0, i * pitch, w + 4, i * pitch + LANE_NAME_PX) for i, w in enumerate(candidates.name_widths) if w]
+    boxes = np.empty((cap + len(names), 4))
+    if names:
+        boxes[: len(names)] = names
     leaders = np.empty((cap * len(steps), 2))
-    n_boxes = n_leaders = 0
+    n_boxes, n_leaders = len(names), 0
     labels: list[Label] = []
     complete = True
     misses = 0

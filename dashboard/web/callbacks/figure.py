@@ -17,7 +17,7 @@ from .. import inputs
 from ..layout import theme_options
 from .services import GONE, Services, Update
 
-MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 500, 4000
+MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 300, 4000
 
 
 def chart_summary(timeline: Timeline, view: View, rows: np.ndarray, lang: str) -> str:
