@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.columns import name_table
 from ..core.model import Problem, Timeline, ValidationError
 from ..core.validation import validate_table
 from . import csv_reader, timelinejs
 from .decode import CSV_FILE, utf8_bytes
+from .read_options import DEFAULT_OPTIONS, ReadOptions
+
+__all__ = ["ReadOptions", "load_timeline", "parse_events", "read_file"]
 
 
 def read_file(path: Path, name: str | None = None) -> bytes:
@@ -21,7 +25,9 @@ def read_file(path: Path, name: str | None = None) -> bytes:
         ) from None
 
 
-def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeline:
+def load_timeline(
+    source: str | Path | bytes, name: str | None = None, options: ReadOptions = DEFAULT_OPTIONS
+) -> Timeline:
     """Read a file (path or bytes) into a :class:`Timeline`, or raise ValidationError."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -30,10 +36,10 @@ def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeli
     else:
         data = bytes(source)
         name = name or "upload"
-    return parse_events(data, name)
+    return parse_events(data, name, options)
 
 
-def parse_events(data: bytes, name: str) -> Timeline:
+def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS) -> Timeline:
     """Validate a file's bytes: the project's CSV, or a TimelineJS spreadsheet (CSV) or JSON."""
     kind = timelinejs.detect(data)
     if kind is not None:
@@ -42,7 +48,13 @@ def parse_events(data: bytes, name: str) -> Timeline:
         timeline.title, timeline.rich_text = title, True
         return timeline
     data, offset = utf8_bytes(data, name, CSV_FILE)
-    table, known, problems = csv_reader.read_table(data, offset, name)
+    raw, header, known, problems = csv_reader.read_table(data, offset, name)
+    table, plan = name_table(raw, header, name, options.mapping, problems)
     return validate_table(
-        table, problems, name, lambda: known if known is not None else csv_reader.line_numbers(data, offset)
+        table,
+        problems,
+        name,
+        lambda: known if known is not None else csv_reader.line_numbers(data, offset),
+        plan.shown,
+        options.date_order,
     )
