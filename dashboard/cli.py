@@ -12,9 +12,11 @@ import threading
 from pathlib import Path
 
 from . import __version__
+from .core.columns import parse_mapping
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .io import cache
+from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 
 DEFAULT_HOST = "127.0.0.1"
@@ -42,7 +44,9 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
-def load_or_exit(path: Path, background_cache: bool = False) -> tuple[Timeline, threading.Thread | None]:
+def load_or_exit(
+    path: Path, background_cache: bool = False, options: ReadOptions | None = None
+) -> tuple[Timeline, threading.Thread | None]:
     """The validated timeline (and the thread writing its cache, with ``background_cache``), or the
     list of problems on stderr and exit status 1."""
     try:
@@ -50,13 +54,27 @@ def load_or_exit(path: Path, background_cache: bool = False) -> tuple[Timeline, 
     except OSError:
         big = False
     progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
+    options = options or ReadOptions()
     try:
         if background_cache:
-            return cache.load_in_background(path, progress=progress)
-        return cache.load(path, progress=progress), None
+            return cache.load_in_background(path, progress=progress, options=options)
+        return cache.load(path, progress=progress, options=options), None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _column_mapping(text: str) -> dict[str, str]:
+    """``--columns date=Start,title=Event``, or argparse's usage error saying what is wrong."""
+    try:
+        return parse_mapping(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """The options a command's flags give for reading its file."""
+    return ReadOptions.of(args.columns, args.sheet, args.date_order)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +88,21 @@ def _parser() -> argparse.ArgumentParser:
         else:
             sp.add_argument("file", type=Path, help="events CSV")
         sp.add_argument("--title", help="title shown above the timeline")
+        sp.add_argument(
+            "--columns",
+            type=_column_mapping,
+            default=None,
+            metavar="OURS=THEIRS,...",
+            help="which of the file's columns are ours, e.g. date=Start,title=Event,themes=Kind "
+            "(common names such as Start, Event, Category, Notes, Link are recognised without this)",
+        )
+        sp.add_argument("--sheet", default=None, help="the sheet of an .xlsx or .ods workbook (default: the first)")
+        sp.add_argument(
+            "--date-order",
+            choices=DATE_ORDERS,
+            default=None,
+            help="read dates such as 03/04/1901 day first (dmy) or month first (mdy)",
+        )
 
     s = sub.add_parser("serve", help="serve the interactive timeline in the browser")
     file_arg(s)
@@ -126,16 +159,17 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     path: Path = args.file or default_file()
     title = args.title or default_title(path)
+    options = read_options(args)
     if args.command == "validate":
-        return _validate(path)
-    timeline, cache_writer = load_or_exit(path, background_cache=args.command == "serve")
+        return _validate(path, options)
+    timeline, cache_writer = load_or_exit(path, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
     return _serve(timeline, args, title, cache_writer)
 
 
-def _validate(path: Path) -> int:
-    timeline, _ = load_or_exit(path)
+def _validate(path: Path, options: ReadOptions) -> int:
+    timeline, _ = load_or_exit(path, options=options)
     ev = timeline.events
     counts = theme_counts(timeline, filter_events(timeline, View()))
     from .core.dates import format_dates
