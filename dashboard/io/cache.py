@@ -2,9 +2,9 @@
 
 The cache is an Arrow IPC file holding the validated table; it is keyed by the
 file's size and modification time, the options it was read with (:class:`ReadOptions`)
-and this format's version, rebuilt whenever they change, written atomically, and only ever read memory-mapped. The CSV itself
-is never written. Where the CSV's folder is read-only the cache goes to
-``~/.cache/timeline``.
+and this format's version, rebuilt whenever they change, written atomically, and
+only ever read memory-mapped. The file itself is never written. Where its folder
+is read-only the cache goes to ``~/.cache/timeline``.
 """
 
 from __future__ import annotations
