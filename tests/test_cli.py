@@ -165,3 +165,19 @@ def test_export_takes_the_columns_flag(write_csv, tmp_path):
     r = run("export", path, "-o", out, "--columns", "date=When,title=What,themes=Kind")
     assert r.returncode == 0, r.stderr
     assert "Hastings" in out.read_text(encoding="utf-8")
+
+
+def test_validate_a_workbook_and_its_sheets(tmp_path):
+    from tests.workbooks import xlsx
+
+    path = tmp_path / "kings.xlsx"
+    path.write_bytes(xlsx({"Notes": [["x"]], "Kings": [["Year", "Name"], [1066, "William"], ["10x7", "Bad"]]}))
+    r = run("validate", path, "--sheet", "Kings")
+    assert r.returncode == 1 and "Kings!A3, column 'Year': '10x7': expected a date" in r.stderr
+    r = run("validate", path, "--sheet", "Queens")
+    assert (
+        r.returncode == 1 and "'Queens': expected a sheet of that name: the workbook has 'Notes', 'Kings'" in r.stderr
+    )
+    path.write_bytes(xlsx({"Kings": [["Year", "Name"], [1066, "William"]]}))
+    r = run("validate", path)
+    assert r.returncode == 0 and "kings.xlsx: OK: 1 events, 0 eras, 1 themes, 1066 to 1066" in r.stdout

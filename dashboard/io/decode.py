@@ -60,7 +60,7 @@ def utf8_bytes(data: bytes, name: str, wanted: Wanted) -> tuple[bytes, int]:
         raise _refuse(
             name,
             None,
-            f"{wanted.text}: this is a zip archive (an Excel .xlsx workbook?); "
+            f"{wanted.text}: this is a zip archive, but not an .xlsx or .ods workbook; "
             f"save {wanted.sheet} as 'CSV UTF-8' and load that",
         )
     nul = data.find(b"\x00", offset)

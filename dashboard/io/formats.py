@@ -8,7 +8,7 @@ from pathlib import Path
 from ..core.columns import name_table
 from ..core.model import Problem, Timeline, ValidationError
 from ..core.validation import validate_table
-from . import csv_reader, timelinejs
+from . import csv_reader, spreadsheet, timelinejs
 from .decode import CSV_FILE, utf8_bytes
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
@@ -40,7 +40,14 @@ def load_timeline(
 
 
 def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS) -> Timeline:
-    """Validate a file's bytes: the project's CSV, or a TimelineJS spreadsheet (CSV) or JSON."""
+    """Validate a file's bytes: the project's CSV, a workbook (.xlsx, .ods), or TimelineJS (CSV or JSON)."""
+    book = spreadsheet.detect(data, name)
+    if book is not None:
+        return _parse_sheet(data, book, name, options)
+    if options.sheet is not None:
+        raise ValidationError(
+            name, [Problem(None, None, options.sheet, "a workbook (.xlsx or .ods) to take a sheet of")]
+        )
     kind = timelinejs.detect(data)
     if kind is not None:
         table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
@@ -58,3 +65,11 @@ def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS)
         plan.shown,
         options.date_order,
     )
+
+
+def _parse_sheet(data: bytes, book: str, name: str, options: ReadOptions) -> Timeline:
+    """One sheet of a workbook, validated like a CSV; problems name their cells (Sheet1!C7)."""
+    sheet = spreadsheet.read_sheet(data, book, name, options)
+    with sheet.locating():
+        table, plan = name_table(sheet.table, sheet.header, name, options.mapping, [])
+        return validate_table(table, [], name, lambda: sheet.rows, plan.shown, options.date_order)

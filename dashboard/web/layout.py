@@ -44,6 +44,9 @@ SCALE_OPTIONS = [
 ]
 """The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
 
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,text/*,application/json"
+"""What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
+none of these is shown refused (className_reject) as it is dragged."""
 TABLE_PAGE_SIZE = 12
 TABLE_COLUMNS = [
     {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
@@ -245,9 +248,11 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                         id="upload",
                                         className="upload",
                                         multiple=False,
+                                        accept=UPLOAD_ACCEPT,
+                                        className_reject="upload upload-refused",
                                         children=html.Div(
                                             [
-                                                "Drop a CSV or TimelineJS file here, or ",
+                                                "Drop a CSV, spreadsheet (.xlsx, .ods) or TimelineJS file here, or ",
                                                 html.Span("choose one", className="link"),
                                             ]
                                         ),

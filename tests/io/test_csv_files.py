@@ -105,7 +105,7 @@ def test_ragged_rows_are_reported_with_lines_and_other_rows_still_checked(write_
         (b"", "the file is empty"),
         (b"  \n\n", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
-        (b"PK\x03\x04rest-of-zip", "Excel .xlsx"),
+        (b"PK\x03\x04rest-of-zip", "a zip archive, but not an .xlsx or .ods workbook"),
         (HEADER.encode() + "a,1990,,Caf\xe9,war,\n".encode("latin-1"), "byte 0xE9 is not UTF-8"),
         (HEADER.encode(), "at least one event row"),
     ],
