@@ -1,8 +1,9 @@
 """A file's bytes as UTF-8 text, or the reason they are not, for every text format we read.
 
 Spreadsheets save CSV in several encodings; the common ones are recognised by their
-byte-order mark, and what cannot be text (empty, binary, zip archives such as .xlsx
-workbooks, legacy encodings) is refused with a message saying where and what to do.
+byte-order mark, and what cannot be text (empty, binary, zip archives that are not the
+workbooks ``io.spreadsheet`` reads, legacy encodings) is refused with a message saying where and
+what to do.
 """
 
 from __future__ import annotations

@@ -42,6 +42,25 @@ def test_upload_replaces_the_view(server, page, tmp_path):
     assert plotted(page) == {"Science": 2, "Art": 1}
 
 
+def test_a_workbook_upload_opens_and_its_problems_name_cells(server, page, tmp_path):
+    from tests.workbooks import xlsx
+
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    assert ".xlsx" in (page.locator("#upload input[type=file]").get_attribute("accept") or "")
+    bad = tmp_path / "kings.xlsx"
+    bad.write_bytes(xlsx({"Reigns": [["Year", "Name"], [1066, "William"], ["10x7", "Bad"]]}))
+    page.set_input_files("#upload input[type=file]", str(bad))
+    page.wait_for_selector("#upload-status .upload-errors")
+    assert "Reigns!A3, column 'Year': '10x7': expected a date" in page.locator("#upload-status").text_content()
+    good = tmp_path / "monarchs.xlsx"
+    good.write_bytes(xlsx({"Reigns": [["Year", "Name"], [1066, "William"], [1087, "William II"]]}))
+    page.set_input_files("#upload input[type=file]", str(good))
+    wait_for_graph(page, "2 of 2 events match")
+    assert "Opened monarchs.xlsx: 2 events, 1 themes" in page.locator("#upload-status").text_content()
+    assert plotted(page) == {"Monarchs": 2}
+
+
 def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
     page.goto(server.url + "?q=treaty")
     wait_for_graph(page, "3 of 10")
