@@ -181,3 +181,9 @@ def test_validate_a_workbook_and_its_sheets(tmp_path):
     path.write_bytes(xlsx({"Kings": [["Year", "Name"], [1066, "William"]]}))
     r = run("validate", path)
     assert r.returncode == 0 and "kings.xlsx: OK: 1 events, 0 eras, 1 themes, 1066 to 1066" in r.stdout
+
+
+def test_date_order_flag_is_accepted_and_checked(small_csv):
+    assert run("validate", small_csv, "--date-order", "dmy").returncode == 0
+    r = run("validate", small_csv, "--date-order", "ymd")
+    assert r.returncode == 2 and "invalid choice: 'ymd'" in r.stderr

@@ -135,3 +135,12 @@ def test_name_table_adds_one_lane_and_raises_header_problems():
     with pytest.raises(ValidationError) as info:
         name_table(table, ["When", "Event"], "monarchs.csv", None, [])
     assert [p.column for p in info.value.problems] == ["date"]
+
+
+def test_a_problem_in_a_cell_is_described_by_the_cell():
+    from dashboard.core.model import Problem
+
+    p = Problem(7, "Start", "12x5", "a date", cell="Sheet1!C7")
+    assert p.describe() == "Sheet1!C7, column 'Start': '12x5': expected a date"
+    assert p.describe("kings.xlsx") == "kings.xlsx, Sheet1!C7, column 'Start': '12x5': expected a date"
+    assert Problem(7, "Start", "12x5", "a date").describe() == "line 7, column 'Start': '12x5': expected a date"

@@ -181,3 +181,8 @@ def test_mapping_by_hand(write_csv):
         load_timeline(path, options=ReadOptions.of("date=Begin,title=What"))
     [p] = info.value.problems
     assert "found: When, What, Kind" in p.expected and p.value == "Begin"
+
+
+def test_problems_on_a_line_keep_our_column_order_under_the_files_names(write_csv):
+    path = write_csv("Link,Event,Start,Kind\nftp://x,,12x5,sometimes\n")
+    assert [p.column for p in problems(path)] == ["Start", "Event", "Link", "Kind"]
