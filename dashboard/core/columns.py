@@ -29,7 +29,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
 A column named exactly as ours wins over these; two of these for one of ours is a problem."""
 
 MAPPING_HINT = "--columns"
-"""How a user maps a column by hand, as the command line spells it."""
+"""How a user maps a column by hand, as the command line spells it (the page offers a choice of
+the file's columns under these problems)."""
+MAPPED = ("date", "title", "themes", "end_date", "description")
+"""The columns of ours a page offers to choose a file's column for."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def plan_columns(header: Sequence[str], mapping: Mapping[str, str] | None = None
                     ours,
                     None,
                     f"a column named '{ours}' in the header (found: {found}), or one named {others}; "
-                    f"or say which column it is with {MAPPING_HINT} {ours}=NAME",
+                    f"or say which column it is ({MAPPING_HINT} {ours}=NAME, or the choices under an upload)",
                 )
             )
 
@@ -157,7 +160,7 @@ def name_table(
     (with the problems the reader already found, ``known``)."""
     plan = plan_columns(header, mapping)
     if plan.problems:
-        raise ValidationError(source, plan.problems + known)
+        raise ValidationError(source, plan.problems + known, header=[h.strip() for h in header])
     named = pa.table(dict(zip(plan.names, table.columns[: len(plan.names)])))
     if "themes" not in plan.names:
         named = named.append_column("themes", pa.repeat(pa.scalar(lane_name(source)), named.num_rows))

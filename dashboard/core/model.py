@@ -90,10 +90,19 @@ class Problem:
 class ValidationError(Exception):
     """The input cannot be loaded; ``problems`` says why, all of it."""
 
-    def __init__(self, source: str, problems: list[Problem], columns: Sequence[str] = KNOWN_COLUMNS) -> None:
-        """``columns``: the order of columns within a line (ours, or as the file names them)."""
+    def __init__(
+        self,
+        source: str,
+        problems: list[Problem],
+        columns: Sequence[str] = KNOWN_COLUMNS,
+        header: Sequence[str] | None = None,
+    ) -> None:
+        """``columns``: the order of columns within a line (ours, or as the file names them);
+        ``header``: the file's header as written, when the header is what is wrong (so that a page
+        can offer to say which column is which)."""
         self.source = source
         self.columns = tuple(columns)
+        self.header = tuple(header) if header is not None else None
         rank = {c: i for i, c in enumerate(self.columns)}
         self.problems = sorted(problems, key=lambda p: (p.line or 0, rank.get(p.column or "", len(rank))))
         super().__init__(self.report(limit=20))

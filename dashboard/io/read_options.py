@@ -44,5 +44,14 @@ class ReadOptions:
             return ""
         return json.dumps([sorted(self.columns), self.sheet, self.date_order])
 
+    @classmethod
+    def from_key(cls, key: str) -> ReadOptions:
+        """The options :meth:`key` wrote (ValueError if it is not such a text)."""
+        if not key:
+            return cls()
+        columns, sheet, date_order = json.loads(key)
+        pairs = tuple((str(ours), str(theirs)) for ours, theirs in columns)
+        return cls(pairs, None if sheet is None else str(sheet), None if date_order is None else str(date_order))
+
 
 DEFAULT_OPTIONS = ReadOptions()

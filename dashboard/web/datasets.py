@@ -24,6 +24,7 @@ from pathlib import Path
 from ..core.model import Problem, Timeline, ValidationError
 from ..io.files import write_atomic
 from ..io.formats import parse_events
+from ..io.read_options import DEFAULT_OPTIONS, ReadOptions
 
 DEFAULT_MAX_UPLOAD_MB = 50
 KEPT_IN_MEMORY = 4
@@ -100,12 +101,15 @@ class Datasets:
         try:
             data = path.read_bytes()
             name = (self.upload_dir / f"{key}.name").read_text(encoding="utf-8")
-        except OSError:
+            options_file = self.upload_dir / f"{key}.options"
+            options = ReadOptions.from_key(options_file.read_text("utf-8")) if options_file.exists() else None
+        except (OSError, ValueError):
             raise KeyError(key) from None
-        return self._remember(key, parse_events(data, name))
+        return self._remember(key, parse_events(data, name, options or DEFAULT_OPTIONS))
 
-    def add(self, data: bytes, filename: str) -> tuple[str, Timeline]:
-        """Validate an upload and keep it; ValidationError (and nothing kept) if it is not usable."""
+    def add(self, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS) -> tuple[str, Timeline]:
+        """Validate an upload (read with ``options``: the columns its user chose) and keep it;
+        ValidationError (and nothing kept) if it is not usable."""
         name = Path(filename or "upload").name[:200] or "upload"
         if len(data) > self.max_upload_bytes:
             raise ValidationError(
@@ -122,11 +126,16 @@ class Datasets:
                     )
                 ],
             )
-        timeline = parse_events(data, name)
-        key = sha256(data).hexdigest()
+        timeline = parse_events(data, name, options)
+        read_as = options.key().encode("utf-8")
+        key = sha256(
+            data + b"\0read as:" + read_as if read_as else data
+        ).hexdigest()  # the same bytes read otherwise: another key
         with self._dir_lock():
             if not (self.upload_dir / f"{key}.upload").exists():
-                self._make_room(len(data) + len(name.encode("utf-8")))
+                self._make_room(len(data) + len(name.encode("utf-8")) + len(read_as))
+                if read_as:
+                    write_atomic(self.upload_dir / f"{key}.options", read_as)
                 write_atomic(self.upload_dir / f"{key}.name", name.encode("utf-8"))
                 write_atomic(self.upload_dir / f"{key}.upload", data)
         return key, self._remember(key, timeline)

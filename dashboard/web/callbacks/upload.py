@@ -5,19 +5,48 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, TypeAlias
 
 from dash import Dash, Input, Output, State, html, no_update
 from dash.development.base_component import Component
 
+from ...core.columns import MAPPED, plan_columns
 from ...core.model import ValidationError
+from ...io.read_options import DEFAULT_OPTIONS, ReadOptions
 from .. import inputs
 from ..components import problem_list
 from .services import Services, Update
 
+OUTPUTS = [
+    ("dataset", "data"),
+    ("upload-status", "children"),
+    ("column-map", "hidden"),
+    *[(f"map-{ours}", "options") for ours in MAPPED],
+    *[(f"map-{ours}", "value") for ours in MAPPED],
+]
+"""What both upload callbacks set, in order (see :data:`Outcome`)."""
 
-def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Component | list[Component]]]:
-    """(the new dataset key, the status shown under the upload box)."""
+Outcome: TypeAlias = tuple[Any, ...]
+"""(the new dataset key, the status shown under the upload box, whether the column choices are
+hidden, then the columns offered and the one chosen for each of MAPPED)."""
+
+
+def receive(services: Services, sent: Any, options: ReadOptions = DEFAULT_OPTIONS) -> Outcome:
+    """Open an upload (read with ``options``); when its header is not understood, offer its columns."""
+    key, status = _open(services, sent, options)
+    if not isinstance(status, ValidationError):
+        return (key, status, True, *[no_update] * (2 * len(MAPPED)))
+    if status.header is None:
+        return (key, problem_list(status), True, *[no_update] * (2 * len(MAPPED)))
+    offered = list(dict.fromkeys(h for h in status.header if h))
+    recognised = {ours: status.header[i] for i, ours in enumerate(plan_columns(status.header).names) if ours in MAPPED}
+    return (key, problem_list(status), False, *[offered] * len(MAPPED), *[recognised.get(o) for o in MAPPED])
+
+
+def _open(
+    services: Services, sent: Any, options: ReadOptions
+) -> tuple[Update[str], Update[Component | ValidationError]]:
+    """(the new dataset key, the status shown under the upload box, or the upload's problems)."""
     sent = inputs.mapping(sent, "upload")
     limit = services.datasets.max_upload_bytes * 4 // 3 + 200
     contents = inputs.text(sent.get("contents"), "upload contents", limit=limit)
@@ -29,13 +58,23 @@ def receive(services: Services, sent: Any) -> tuple[Update[str], Update[Componen
     except (IndexError, ValueError, binascii.Error):
         return no_update, html.P("The file could not be read from the browser: try again.", className="error")
     try:
-        key, timeline = services.datasets.add(data, filename)
+        key, timeline = services.datasets.add(data, filename, options)
     except ValidationError as exc:
-        return no_update, problem_list(exc)
+        return no_update, exc
     return key, html.P(
         f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes.",
         className="upload-ok",
     )
+
+
+def reopen(services: Services, clicks: Any, sent: Any, *values: Any) -> Outcome:
+    """The upload again, with the file's columns its user chose for ours (``values``, in MAPPED's order)."""
+    if not inputs.integer(clicks, "clicks", 0, default=0) or len(values) != len(MAPPED):
+        return (no_update,) * (3 + 2 * len(MAPPED))
+    mapping = {
+        ours: theirs for ours, v in zip(MAPPED, values) if (theirs := inputs.text(v, f"column for {ours}", 1000))
+    }
+    return receive(services, sent, ReadOptions.of(mapping))
 
 
 def register(app: Dash, services: Services) -> None:
@@ -61,9 +100,22 @@ def register(app: Dash, services: Services) -> None:
         State("upload", "filename"),
         prevent_initial_call=True,
     )
+    choices = [Output(i, p, allow_duplicate=True) for i, p in OUTPUTS[3:]]
     app.callback(
         Output("dataset", "data"),
         Output("upload-status", "children", allow_duplicate=True),
+        Output("column-map", "hidden"),
+        *choices,
         Input("upload-ok", "data"),
         prevent_initial_call=True,
     )(lambda sent: receive(services, sent))
+    app.callback(
+        Output("dataset", "data", allow_duplicate=True),
+        Output("upload-status", "children", allow_duplicate=True),
+        Output("column-map", "hidden", allow_duplicate=True),
+        *choices,
+        Input("map-open", "n_clicks"),
+        State("upload-ok", "data"),
+        *[State(f"map-{ours}", "value") for ours in MAPPED],
+        prevent_initial_call=True,
+    )(lambda clicks, sent, *values: reopen(services, clicks, sent, *values))
