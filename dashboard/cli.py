@@ -15,6 +15,7 @@ from . import __version__
 from .core.columns import parse_mapping
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
+from .core.topics import combine, resolve_themes
 from .io import cache
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
@@ -83,10 +84,13 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="{serve,export,validate}")
 
     def file_arg(sp: argparse.ArgumentParser, optional: bool = True) -> None:
+        several = "; several files or folders open together, each file a topic"
         if optional:
-            sp.add_argument("file", nargs="?", type=Path, default=None, help="events CSV (default: data/events.csv)")
+            sp.add_argument(
+                "file", nargs="*", type=Path, default=[], help=f"events file (default: data/events.csv){several}"
+            )
         else:
-            sp.add_argument("file", type=Path, help="events CSV")
+            sp.add_argument("file", nargs="+", type=Path, help=f"events file{several}")
         sp.add_argument("--title", help="title shown above the timeline")
         sp.add_argument(
             "--columns",
@@ -157,19 +161,64 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    path: Path = args.file or default_file()
-    title = args.title or default_title(path)
+    paths: list[Path] = args.file or [default_file()]
+    files = topic_files(paths)
+    title = args.title or (default_title(files[0]) if len(files) == 1 else None)
     options = read_options(args)
     if args.command == "validate":
-        return _validate(path, options)
-    timeline, cache_writer = load_or_exit(path, background_cache=args.command == "serve", options=options)
+        return _validate(files, options)
+    timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
     return _serve(timeline, args, title, cache_writer)
 
 
-def _validate(path: Path, options: ReadOptions) -> int:
-    timeline, _ = load_or_exit(path, options=options)
+TOPIC_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm", ".ods")
+"""The files of a folder that are opened (each a topic): CSVs of any format we read, TimelineJS JSON,
+workbooks."""
+
+
+def topic_files(paths: list[Path]) -> list[Path]:
+    """The files named, a folder standing for its files (every .csv and .json, by name): exits
+    with a message if a folder holds none."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in TOPIC_SUFFIXES and p.is_file())
+            if not found:
+                print(f"timeline: {path}: no .csv, .json, .xlsx or .ods files in this folder", file=sys.stderr)
+                raise SystemExit(1)
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
+def load_files(
+    files: list[Path], background_cache: bool = False, options: ReadOptions | None = None
+) -> tuple[Timeline, threading.Thread | None]:
+    """One file as :func:`load_or_exit`; several as one timeline, each file a topic (each read with
+    ``options``). Every file's problems are listed (each under its name) before exiting with status 1."""
+    if len(files) == 1:
+        return load_or_exit(files[0], background_cache, options)
+    loaded: list[tuple[str, Timeline]] = []
+    failed = False
+    for path in files:
+        try:
+            loaded.append((path.stem, load_or_exit(path, options=options)[0]))
+        except SystemExit:
+            failed = True
+    if failed:
+        raise SystemExit(1)
+    try:
+        return combine(loaded), None
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _validate(files: list[Path], options: ReadOptions) -> int:
+    timeline, _ = load_files(files, options=options)
     ev = timeline.events
     counts = theme_counts(timeline, filter_events(timeline, View()))
     from .core.dates import format_dates
@@ -177,8 +226,8 @@ def _validate(path: Path, options: ReadOptions) -> int:
     span = format_dates([ev["start"].min()], [0])[0]
     end = format_dates([ev["last"].max()], [0])[0]
     print(
-        f"{path.name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
-        f"{span} to {end}"
+        f"{timeline.source_name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
+        f"{span} to {end}" + (f", {len(timeline.topics)} topics" if timeline.topics else "")
     )
     print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     return 0
@@ -192,7 +241,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
     themes = None
     if args.themes:
         wanted = [t.strip().lower() for t in args.themes.split(",") if t.strip()]
-        unknown = [t for t in wanted if t not in timeline.themes]
+        lanes, unknown = resolve_themes(timeline, wanted)
         if unknown:
             print(
                 f"timeline export: unknown theme{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
@@ -200,7 +249,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
                 file=sys.stderr,
             )
             return 2
-        themes = tuple(t for t in timeline.themes if t in wanted)
+        themes = tuple(lanes)
     view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search, scale=args.axis)
     try:
         fmt = export_format(args.output)

@@ -187,3 +187,35 @@ def test_date_order_flag_is_accepted_and_checked(small_csv):
     assert run("validate", small_csv, "--date-order", "dmy").returncode == 0
     r = run("validate", small_csv, "--date-order", "ymd")
     assert r.returncode == 2 and "invalid choice: 'ymd'" in r.stderr
+
+
+TOPICS = ROOT / "tests" / "fixtures" / "topics"
+
+
+def test_validate_several_files_as_topics():
+    r = run("validate", TOPICS / "monarchs.csv", TOPICS / "wars.csv")
+    assert r.returncode == 0, r.stderr
+    assert "monarchs.csv + wars.csv: OK: 7 events, 0 eras, 3 themes, 1558 to 1651, 2 topics" in r.stdout
+
+
+def test_a_folder_opens_every_file_in_it(tmp_path):
+    out = tmp_path / "all.csv"
+    r = run("export", TOPICS, "-o", out, "--themes", "war")
+    assert r.returncode == 0, r.stderr
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("topic,") and {row.split(",")[0] for row in rows[1:]} == {"wars", "writers"}
+    assert len(rows) == 1 + 5
+
+
+def test_several_files_with_problems_each_name_their_file(write_csv):
+    bad = write_csv("date,title,themes\n1600,,war\n", name="bad.csv")
+    worse = write_csv("date,title,themes\nsoon,x,war\n", name="worse.csv")
+    r = run("validate", TOPICS / "wars.csv", bad, worse)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "bad.csv: 1 problem found\n  line 2, column 'title'" in r.stderr
+    assert "worse.csv: 1 problem found\n  line 2, column 'date'" in r.stderr
+
+
+def test_an_empty_folder_is_refused(tmp_path):
+    r = run("validate", tmp_path)
+    assert r.returncode == 1 and "no .csv, .json, .xlsx or .ods files in this folder" in r.stderr

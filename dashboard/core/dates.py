@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 
@@ -26,6 +27,8 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from .written_dates import DATE_ORDERS, Point, read_written
 
 YEAR, MONTH, DAY = 0, 1, 2
 """Precision codes, stored as int8 beside each date."""
@@ -39,16 +42,24 @@ MONTH_ABBR = np.array(
 )
 
 DATE_FORMS = (
-    "a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 1951, 2015-04, 2015-04-29; -490 for 490 BCE), "
-    "optionally approximate or uncertain (c. 1600, ca. 1600, circa 1600, 1600~, 1600?, 1600%), "
+    "a date as YYYY, YYYY-MM or YYYY-MM-DD (e.g. 1951, 2015-04, 2015-04-29; -490 for 490 BCE) "
+    "or written out (25 Dec 1066, Dec 1066, December 25, 1066, 55 BC, AD 43), "
+    "optionally approximate or uncertain (c. 1600, ca. 1600, circa 1600, 1600~, 1600?, 1600%, circa5d 1066-12-25), "
     "with unspecified digits (156X, 15XX), a decade or century (1590s, 1500s), "
-    "a range [1590..1610], or deep time (-66000000, 66 Ma, 4.54 Ga, 300 ka)"
+    "a range [1590..1610] or between 47 and 50, before 1600, after 1600, c. 1483 earliest 1483, "
+    "ongoing (end dates), or deep time (-66000000, 66 Ma, 4.54 Ga, 300 ka)"
 )
 
 APPROXIMATE = {YEAR: ("years", 10), MONTH: ("months", 2), DAY: ("days", 7)}
 """How far "approximately" reaches either side of a date written ``c. 1600``, ``1600~`` (and, as
 historians use them alike, ``1600?``), per precision. ``1600%`` (uncertain and approximate) reaches
 twice as far. The date itself stays the most likely span; the reach widens earliest/latest only."""
+
+OPEN_REACH = (10, "years")
+"""How far ``before 1600`` reaches before 1600, and ``after 1600`` after it (unless the cell gives
+its own reach: ``circa5y before 1600``); both are then read as a range, like ``[1590..1600]``."""
+ONGOING = "ongoing"
+"""An end date meaning "still going on": the day the file is loaded."""
 
 PRESENT_YEAR = 1950
 """'Before present' in ka/Ma/Ga dates, as radiocarbon dating and geology define it."""
@@ -164,13 +175,21 @@ class ParsedDates:
 
 
 def parse_dates(
-    values: pa.Array | pa.ChunkedArray | pd.Series | list[str], julian: np.ndarray | None = None
+    values: pa.Array | pa.ChunkedArray | pd.Series | list[str],
+    julian: np.ndarray | None = None,
+    date_order: str | None = None,
+    end: bool = False,
 ) -> ParsedDates:
     """Parse date cells (strings) vectorised; blank cells are ``present=False``, not errors.
 
     ``julian`` marks the cells written in the Julian calendar (checked against it, converted to the
     proleptic Gregorian epoch ms every other date uses). Today's forms (YYYY, YYYY-MM, YYYY-MM-DD)
-    are parsed by whole-column compute; the rare other forms once per distinct string."""
+    are parsed by whole-column compute; the rare other forms once per distinct string.
+    ``date_order`` ("dmy" or "mdy") says how to read numeric day/month dates (25/12/1066), refused
+    as ambiguous without it; ``end``: these are end dates, where ``ongoing`` is allowed."""
+    if date_order not in (None, *DATE_ORDERS):
+        raise ValueError(f"date_order must be one of {DATE_ORDERS} or None, not {date_order!r}")
+    written = (date_order, end)
     arr = pa.array(values, type=pa.string()) if not isinstance(values, (pa.Array, pa.ChunkedArray)) else values
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
@@ -183,16 +202,20 @@ def parse_dates(
         # Mostly blank (an end_date column): parse only the filled cells.
         rows = np.flatnonzero(present)
         sub = _parse_present(
-            stripped.take(pa.array(rows)), np.ones(filled, dtype=bool), None if jul is None else jul[rows]
+            stripped.take(pa.array(rows)), np.ones(filled, dtype=bool), None if jul is None else jul[rows], written
         )
         out = sub.take(rows, n)
         out.present = present
         return out
-    return _parse_present(stripped, present, jul)
+    return _parse_present(stripped, present, jul, written)
 
 
 def _parse_present(
-    stripped: pa.Array, present: np.ndarray, julian: np.ndarray | None, qualified_pass: bool = False
+    stripped: pa.Array,
+    present: np.ndarray,
+    julian: np.ndarray | None,
+    written: tuple[str | None, bool],
+    qualified_pass: bool = False,
 ) -> ParsedDates:
     """Today's forms column-wise; the other cells again with the approximate and uncertain marks
     (``qualified_pass``), column-wise too; what is left once per distinct string."""
@@ -284,12 +307,13 @@ def _parse_present(
     if slow.any():
         rows = np.flatnonzero(slow)
         if qualified_pass:
-            _parse_slow(stripped, rows, julian, out)
+            _parse_slow(stripped, rows, julian, out, written)
         else:
             sub = _parse_present(
                 stripped.take(pa.array(rows)),
                 np.ones(len(rows), dtype=bool),
                 None if julian is None else julian[rows],
+                written,
                 True,
             )
             for name in ("ms", "precision", "end_ms", "error", "earliest", "latest", "display"):
@@ -374,8 +398,11 @@ _RANGE_RE = re.compile(r"^\[\s*(?P<a>[^\[\]]*?)\s*\.\.\s*(?P<b>[^\[\]]*?)\s*\]$"
 _DEEP_RE = re.compile(r"^(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>ka|Ma|Ga)$")
 
 
-def _parse_slow(stripped: pa.Array, rows: np.ndarray, julian: np.ndarray | None, out: ParsedDates) -> None:
-    """The cells at ``rows``: each distinct (string, calendar) parsed once, then placed vectorised."""
+def _parse_slow(
+    stripped: pa.Array, rows: np.ndarray, julian: np.ndarray | None, out: ParsedDates, written: tuple[str | None, bool]
+) -> None:
+    """The cells at ``rows``: each distinct (string, calendar) parsed once, then placed vectorised:
+    in the forms above first, then (only those they refuse) in the written forms."""
     texts = stripped.take(pa.array(rows))
     cal = np.zeros(len(rows), dtype=np.int64) if julian is None else julian[rows].astype(np.int64)
     if julian is not None:
@@ -388,7 +415,9 @@ def _parse_slow(stripped: pa.Array, rows: np.ndarray, julian: np.ndarray | None,
         is_julian = julian is not None and key[0] == "J"
         text = key[2:] if julian is not None else key
         spec = _parse_one(text, is_julian)
-        if spec.display is not None and is_julian:
+        if spec.error is not None:
+            spec = _parse_written(text, is_julian, *written) or spec
+        if spec.display is not None and is_julian and spec.display != ONGOING:
             spec.display += JULIAN_MARK
         specs.append(spec)
     good = np.array([s.error is None for s in specs], dtype=bool)[codes]
@@ -436,16 +465,32 @@ class _Base:
 
     def __init__(self, text: str, julian: bool) -> None:
         self.error: str | None = None
+        self.era = ""
         m = _BASE_RE.match(text)
         if not m:
             self.error = DATE_FORMS
             return
         digits = m["year"]
-        self.year = int(digits) * (-1 if m["sign"] == "-" else 1)
-        self.month = int(m["month"]) if m["month"] else 1
-        self.day = int(m["day"]) if m["day"] else 1
-        self.precision = DAY if m["day"] else MONTH if m["month"] else YEAR
-        if m["sign"] != "-" and len(digits) <= 2:
+        year = int(digits) * (-1 if m["sign"] == "-" else 1)
+        month = int(m["month"]) if m["month"] else None
+        day = int(m["day"]) if m["day"] else None
+        self._check(year, month, day, julian, m["sign"] != "-" and len(digits) <= 2)
+
+    @classmethod
+    def of(cls, point: Point, julian: bool) -> _Base:
+        """A date in a written form (its words already read), checked like the others."""
+        base = cls.__new__(cls)
+        base.error = None
+        base.era = point.era
+        base._check(point.year, point.month, point.day, julian, False)
+        return base
+
+    def _check(self, year: int, month: int | None, day: int | None, julian: bool, two_digits: bool) -> None:
+        self.year = year
+        self.month = month or 1
+        self.day = day or 1
+        self.precision = DAY if day else MONTH if month else YEAR
+        if two_digits:
             self.error = "a full year: two-digit years are ambiguous (write 1951, or 0051 for the year 51)"
         elif self.year == 0:
             self.error = "a real year: there is no year 0 (1 BCE is -1, 1 CE is 1)"
@@ -453,9 +498,9 @@ class _Base:
             self.error = f"a year within {MAX_DEEP_YEARS:,} years of year 1 (the Big Bang was 13.8 Ga)"
         elif self.precision != YEAR and not MIN_YEAR <= self.year <= MAX_YEAR:
             self.error = f"a year alone beyond {-MIN_YEAR} BCE or {MAX_YEAR} (no month or day there)"
-        elif m["month"] and not 1 <= self.month <= 12:
+        elif month is not None and not 1 <= self.month <= 12:
             self.error = "a month from 01 to 12"
-        elif m["day"]:
+        elif day is not None:
             dim = _month_length(self.year + 1 if self.year < 0 else self.year, self.month, julian)
             if not 1 <= self.day <= dim:
                 self.error = _bad_day_reason(self.year, self.month, dim, julian)
@@ -470,13 +515,19 @@ class _Base:
     def shown(self) -> str:
         if abs(self.year) > MAX_YEAR:
             return f"{-self.year:,} BCE" if self.year < 0 else f"{self.year:,}"
-        return _display(self.year, self.month, self.day, self.precision)
+        # A year the writer marked CE (AD 43) keeps its mark; BCE years always have theirs.
+        mark = " CE" if self.era == "CE" else ""
+        return _display(self.year, self.month, self.day, self.precision) + mark
 
 
 def _reach(y: int, m: int, d: int, prec: int, times: int) -> tuple[int, int, int]:
     """(y, m, d) moved by ``times`` the approximate reach at ``prec`` (negative: earlier)."""
     unit, size = APPROXIMATE[prec]
-    step = size * times
+    return _move(y, m, d, size * times, unit)
+
+
+def _move(y: int, m: int, d: int, step: int, unit: str) -> tuple[int, int, int]:
+    """(y, m, d) moved by ``step`` years, months or days (days past a month's end run on)."""
     if unit == "years":
         return y + step, m, d
     if unit == "months":
@@ -568,19 +619,109 @@ def _range(a: str, b: str, julian: bool) -> _Spec:
         if bound.error:
             why = bound.error if bound.error != DATE_FORMS else "YYYY, YYYY-MM or YYYY-MM-DD"
             return _Spec(f"a range [earliest..latest] of two plain dates ({why})")
-    start = _days(*lo.start(), julian)
-    after = _days(*hi.after(), julian)
-    if after <= start:
-        return _Spec("a range [earliest..latest] whose first date is not after the second (e.g. [1590..1610])")
-    prec = min(lo.precision, hi.precision)
+    return _span(
+        lo.start(),
+        hi.after(),
+        min(lo.precision, hi.precision),
+        julian,
+        f"between {lo.shown()} and {hi.shown()}",
+        "a range [earliest..latest] whose first date is not after the second (e.g. [1590..1610])",
+    )
+
+
+def _span(
+    first: tuple[int, int, int], after: tuple[int, int, int], prec: int, julian: bool, shown: str, backwards: str
+) -> _Spec:
+    """Some time from ``first`` to the day before ``after``: most likely the period (at ``prec``)
+    holding its middle; ``backwards`` is the reason when it ends before it starts."""
+    start = _days(*first, julian)
+    end = _days(*after, julian)
+    if end <= start:
+        return _Spec(backwards)
     spec = _Spec()
-    # Most likely: the period (at the coarser bound's precision) holding the middle of the range.
-    mid = (start + after) // 2
+    mid = (start + end) // 2
     y, mo, d = _julian_from_days(mid) if julian else _civil_from_day(mid)
     mo, d = (1, 1) if prec == YEAR else (mo, 1) if prec == MONTH else (mo, d)
-    spec.days = (y, mo, d, *_after(y, mo, d, prec), *lo.start(), *hi.after())
+    spec.days = (y, mo, d, *_after(y, mo, d, prec), *first, *after)
     spec.precision = prec
-    spec.display = f"between {lo.shown()} and {hi.shown()}"
+    spec.display = shown
+    return spec
+
+
+def _parse_written(text: str, julian: bool, date_order: str | None, end: bool) -> _Spec | None:
+    """A string in one of the written forms (25 Dec 1066, 55 BC, between 47 and 50, after 1600,
+    circa5d ..., ongoing), or None when it uses none of them."""
+    written = read_written(text, date_order)
+    if written is None or isinstance(written, str):
+        return None if written is None else _Spec(written)
+    if written.ongoing:
+        return _ongoing(julian) if end else _Spec("a start date: 'ongoing' is only for an end date (still going on)")
+    bases = {}
+    for name in ("date", "earliest", "latest"):
+        point = getattr(written, name)
+        if point is not None:
+            base = _Base.of(point, julian)
+            if base.error:
+                return _Spec(base.error)
+            bases[name] = base
+    main, lo, hi = bases.get("date"), bases.get("earliest"), bases.get("latest")
+    low_word, high_word = written.words
+    if main is None:
+        # between X and Y, after X, before Y: a range, its open side reaching OPEN_REACH (or the cell's own reach).
+        step, unit = written.reach or OPEN_REACH
+        first = lo.start() if lo else _move(*hi.start(), -step, unit) if hi else (0, 0, 0)
+        after = hi.after() if hi else _move(*lo.after(), step, unit) if lo else (0, 0, 0)
+        if lo and hi:
+            shown = f"{low_word} {lo.shown()} {high_word} {hi.shown()}"
+            prec = min(lo.precision, hi.precision)
+        else:
+            one = lo or hi
+            assert one is not None
+            shown, prec = f"{low_word or high_word} {one.shown()}", one.precision
+            if written.reach:
+                shown += f" (within {_amount(step, unit)})"
+        return _span(
+            first, after, prec, julian, shown, f"'{low_word} X {high_word} Y' with X before Y (between 47 and 50)"
+        )
+    start, after = main.start(), main.after()
+    if written.reach:
+        step, unit = written.reach
+        early, late = _move(*start, -step, unit), _move(*after, step, unit)
+        shown = f"c. {main.shown()} (±{_amount(step, unit)})"
+    else:
+        reach = 1 if written.circa else 0
+        early, late = _reach(*start, main.precision, -reach), _reach(*after, main.precision, reach)
+        shown = ("c. " if written.circa else "") + main.shown()
+    if lo:
+        if _days(*lo.start(), julian) > _days(*start, julian):
+            return _Spec(f"an '{low_word}' date on or before the date itself ({main.shown()})")
+        early = lo.start()
+        shown += f", {low_word} {lo.shown()}"
+    if hi:
+        if _days(*hi.after(), julian) < _days(*after, julian):
+            return _Spec(f"a '{high_word}' date on or after the date itself ({main.shown()})")
+        late = hi.after()
+        shown += f", {high_word} {hi.shown()}"
+    spec = _Spec()
+    spec.days = (*start, *after, *early, *late)
+    spec.precision = main.precision
+    spec.display = shown
+    return spec
+
+
+def _amount(step: int, unit: str) -> str:
+    """5 days, 1 month."""
+    return f"{step} {unit if step != 1 else unit[:-1]}"
+
+
+def _ongoing(julian: bool) -> _Spec:
+    """The day the file is loaded (in the row's calendar), at day precision."""
+    today = (date.today() - date(1970, 1, 1)).days
+    y, m, d = _julian_from_days(today) if julian else _civil_from_day(today)
+    spec = _Spec()
+    spec.days = (y, m, d, y, m, d + 1) * 2
+    spec.precision = DAY
+    spec.display = ONGOING
     return spec
 
 

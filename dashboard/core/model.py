@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .lives import LIFE_END, LIFE_START, empty_lives
+
 REQUIRED_COLUMNS = ("date", "title")
 """What every file has (under these names or others, see ``core.columns``); without a theme column
 all events share one lane, named after the file."""
@@ -28,6 +30,8 @@ OPTIONAL_COLUMNS = (
     "display_date",
     "end_display_date",
     "calendar",
+    LIFE_START,
+    LIFE_END,
 )
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
@@ -36,7 +40,7 @@ computed date (TimelineJS's "Display Date")."""
 FORMULA_START = "=+-@\t\r"
 """A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
 ``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""
-NOT_TEXT = ("date", "end_date", "importance", "kind", "calendar")
+NOT_TEXT = ("date", "end_date", "importance", "kind", "calendar", LIFE_START, LIFE_END)
 CALENDARS = ("gregorian", "julian")
 """Calendars a date may be written in (the ``calendar`` column, any case; empty is gregorian)."""
 DATE_TEXT_COLUMNS = ("date_text", "end_date_text")
@@ -128,7 +132,9 @@ class Timeline:
     "c. 1600", "156X", "[1590..1610]"), julian (bool: written in the Julian calendar),
     theme_mask (uint64, bit i = ``themes[i]``), importance (int8), title, description, actors,
     location, source, display_date, end_display_date, date_text, end_date_text (strings).
-    ``eras`` has the same columns but theme_mask.
+    ``eras`` has the same columns but theme_mask. ``lives``: the birth and death beside some events
+    (see :mod:`dashboard.core.lives`). A timeline of several files has ``topics`` (one per file, in
+    order), ``theme_topics`` (each theme's topic) and a ``topic`` column (int16) in events and eras.
     """
 
     events: pd.DataFrame
@@ -137,6 +143,11 @@ class Timeline:
     source_name: str
     title: str | None = None
     extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lives: pd.DataFrame = field(default_factory=empty_lives)
+    topics: list[str] = field(default_factory=list)
+    """The files a timeline of several files was made of, as their names are shown; empty for one file."""
+    theme_topics: list[int] = field(default_factory=list)
+    """Each theme's topic (an index into ``topics``); empty for one file."""
     rich_text: bool = False
     """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import dates
+from .lives import LIFE_END, LIFE_START, ParsedLives, empty_lives, lives_frame, parse_lives
 from .model import (
     CALENDARS,
     DATE_TEXT_COLUMNS,
@@ -32,7 +33,19 @@ from .model import (
     ValidationError,
 )
 
-TRIMMED_COLUMNS = ("id", "date", "end_date", "title", "themes", "importance", "kind", "source", "calendar")
+TRIMMED_COLUMNS = (
+    "id",
+    "date",
+    "end_date",
+    "title",
+    "themes",
+    "importance",
+    "kind",
+    "source",
+    "calendar",
+    LIFE_START,
+    LIFE_END,
+)
 """Cells compared or parsed are trimmed; long free text is kept as written."""
 
 
@@ -71,15 +84,16 @@ def validate_table(
     problems: list[Problem],
     name: str,
     line_numbers: Callable[[], np.ndarray],
-    shown: Mapping[str, str] | None = None,
     date_order: str | None = None,
+    shown: Mapping[str, str] | None = None,
 ) -> Timeline:
     """Every row of a table of strings (the file's columns, normalised names) checked at once: the
     :class:`Timeline`, or ValidationError listing every problem (``problems`` holds those the reader
     found). ``line_numbers()`` gives each row's line in the file; it is called only to report a
-    problem, as working lines out can mean reading the file again. ``shown`` names the file's own
-    header for our columns it calls otherwise (``{'date': 'Start'}``): problems say 'Start'.
-    ``date_order`` ('dmy' or 'mdy') is how to read dates such as 03/04/1901 (not used yet)."""
+    problem, as working lines out can mean reading the file again. ``date_order`` ("dmy" or "mdy")
+    reads numeric day/month dates such as 25/12/1066 in both date columns (refused without it).
+    ``shown`` names the file's own header for our columns it calls otherwise (``{'date': 'Start'}``):
+    problems say 'Start'."""
     shown = shown or {}
     n = table.num_rows
     if n == 0 and not problems:
@@ -110,11 +124,23 @@ def validate_table(
     flag(~_np(pc.is_in(calendar, pa.array((*CALENDARS, "")))), "calendar", "'gregorian' or 'julian' (or empty)")
     julian = _np(pc.equal(calendar, "julian")) if "calendar" in table.column_names else None
 
-    start = dates.parse_dates(cols["date"], julian)
-    flag(~start.present, "date", dates.DATE_FORMS + " (the date is required)")
+    date_cells, end_cells = cols["date"], cols["end_date"]
+    lives: ParsedLives | None = None
+    only = np.zeros(n, dtype=bool)
+    if LIFE_START in table.column_names or LIFE_END in table.column_names:
+        lives, date_cells, end_cells, only = _check_lives(cols, julian, date_order, flag)
+    start = dates.parse_dates(date_cells, julian, date_order)
+    if lives is None:
+        flag(~start.present, "date", dates.DATE_FORMS + " (the date is required)")
+    else:
+        flag(
+            ~start.present & ~only,
+            "date",
+            dates.DATE_FORMS + f" (a date is required, or for a life alone a birth date in {LIFE_START})",
+        )
     flag(start.error != None, "date", start.error)  # noqa: E711 (elementwise)
 
-    end = dates.parse_dates(cols["end_date"], julian)
+    end = dates.parse_dates(end_cells, julian, date_order, end=True)
     flag(end.error != None, "end_date", end.error)  # noqa: E711
     backwards = end.present & (end.end_ms < start.ms)
     if backwards.any():
@@ -151,9 +177,11 @@ def validate_table(
 
     ids = cols["id"]
     has_id = _np(pc.not_equal(ids, ""))
-    given = ids.filter(pa.array(has_id)) if not has_id.all() else ids
+    # Ids are unique within a file; in the export of several files (a topic column), within a topic.
+    scoped = pc.binary_join_element_wise(cols["topic"], ids, "\x1f") if "topic" in table.column_names else ids
+    given = scoped.filter(pa.array(has_id)) if not has_id.all() else scoped
     if len(given) and len(pc.unique(given)) < len(given):
-        id_np = np.asarray(ids.to_pylist(), dtype=object)
+        id_np = np.asarray(scoped.to_pylist(), dtype=object)
         dup = has_id & pd.Series(id_np).duplicated(keep="first").to_numpy()
         first_row: dict[str, int] = {}
         for i in np.flatnonzero(has_id):
@@ -234,9 +262,38 @@ def validate_table(
     eras, _ = frame(np.flatnonzero(is_era))
     if len(events) == 0:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row (kind 'event')")])
+    life_table = empty_lives() if lives is None else lives_frame(lives, only, np.flatnonzero(event_rows))
     return Timeline(
-        events=events, themes=ordered, eras=eras.drop(columns=["theme_mask"]), source_name=name, extras=extras
+        events=events,
+        themes=ordered,
+        eras=eras.drop(columns=["theme_mask"]),
+        source_name=name,
+        extras=extras,
+        lives=life_table,
     )
+
+
+def _check_lives(
+    cols: _Columns,
+    julian: np.ndarray | None,
+    date_order: str | None,
+    flag: Callable[[np.ndarray, str, str | np.ndarray], None],
+) -> tuple[ParsedLives, pa.Array, pa.Array, np.ndarray]:
+    """Parse and check the life columns; (lives, date cells, end date cells, life alone): a row with
+    a life and no date of its own takes the life's dates."""
+    lives = parse_lives(cols[LIFE_START], cols[LIFE_END], julian, date_order)
+    birth, death = lives.birth, lives.death
+    flag(birth.error != None, LIFE_START, birth.error)  # noqa: E711 (elementwise)
+    flag(death.error != None, LIFE_END, death.error)  # noqa: E711
+    flag(death.present & ~birth.present, LIFE_START, f"a birth date: the row has a death date in {LIFE_END}")
+    backwards = lives.backwards & (birth.error == None)  # noqa: E711
+    if backwards.any():
+        reasons = np.full(len(backwards), None, dtype=object)
+        for i in np.flatnonzero(backwards):
+            reasons[i] = f"a death date on or after the birth date {cols[LIFE_START][int(i)].as_py()}"
+        flag(backwards, LIFE_END, reasons)
+    date_cells, end_cells, only = lives.event_dates(cols["date"], cols["end_date"])
+    return lives, date_cells, end_cells, only
 
 
 def _theme_masks(n: int, flat: pa.Array, parents: np.ndarray, ordered: list[str]) -> np.ndarray:

@@ -20,16 +20,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from ..core.dates import ONGOING
+from ..core.lives import LIFE_FRAME_COLUMNS, empty_lives
 from ..core.model import Problem, Timeline, ValidationError
 from .files import atomic_file
 from .formats import parse_events, read_file
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 CACHE_MIN_BYTES = 1 << 20
 """Smaller files load in milliseconds: no cache for them."""
 EXTRA_PREFIX = "extra:"
+LIFE_PREFIX = "life:"
 
 Progress = Callable[[str], None]
 
@@ -86,6 +90,8 @@ def _load(
     timeline = parse_events(data, path.name, options)
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
     writer = None
+    # An 'ongoing' end date means the day the file is loaded: such a file is validated afresh each time.
+    cacheable = cacheable and not _has_ongoing(timeline)
     if cacheable:
         if background:
             writer = threading.Thread(
@@ -95,6 +101,12 @@ def _load(
         else:
             _store(path, options, timeline, _key(stat, options), say)
     return timeline, writer
+
+
+def _has_ongoing(timeline: Timeline) -> bool:
+    """An end date, or a death, written 'ongoing'."""
+    ends = [timeline.events["end_date_text"], timeline.eras["end_date_text"], timeline.lives["end_text"]]
+    return any((column.str.strip().str.lower() == ONGOING).any() for column in ends)
 
 
 def _store(path: Path, options: ReadOptions, timeline: Timeline, key: dict[str, int | str], say: Progress) -> None:
@@ -121,10 +133,23 @@ def _write(target: Path, timeline: Timeline, key: dict[str, int | str]) -> None:
     for col in timeline.extras.columns:
         values = pa.array(timeline.extras[col].astype("str"), type=pa.string())
         table = table.append_column(EXTRA_PREFIX + str(col), pa.concat_arrays([values, pa.array(pad, pa.string())]))
+    if len(timeline.lives):
+        place = pa.array(timeline.lives["row"].to_numpy(), type=pa.int64())
+        table = table.append_column(LIFE_PREFIX + "row", _spread(place, len(ev)))
+        for col in LIFE_FRAME_COLUMNS[1:]:
+            table = table.append_column(LIFE_PREFIX + col, _spread(pa.array(timeline.lives[col]), len(ev), place))
     meta = {**key, "themes": timeline.themes, "title": timeline.title, "rich_text": timeline.rich_text}
     table = table.replace_schema_metadata({b"timeline": json.dumps(meta).encode()})
     with atomic_file(target, durable=False) as fh, pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
         writer.write_table(table)
+
+
+def _spread(values: pa.Array, n: int, rows: pa.Array | None = None) -> pa.Array:
+    """``values`` at ``rows`` (each value's own number, when None) of ``n``, null elsewhere."""
+    at = values if rows is None else rows
+    index = np.full(n, -1, dtype=np.int64)
+    index[at.to_numpy()] = np.arange(len(values))
+    return values.take(pa.array(index, mask=index < 0))
 
 
 def _read(candidate: Path, key: dict[str, int | str], name: str) -> Timeline | None:
@@ -138,7 +163,14 @@ def _read(candidate: Path, key: dict[str, int | str], name: str) -> Timeline | N
         return None
     era = table["_era"].to_numpy()
     extra_cols = [c for c in table.column_names if c.startswith(EXTRA_PREFIX)]
-    frame = table.drop_columns(["_era", *extra_cols]).to_pandas()
+    life_cols = [c for c in table.column_names if c.startswith(LIFE_PREFIX)]
+    lives = empty_lives()
+    if life_cols:
+        found = table.filter(pc.is_valid(table[LIFE_PREFIX + "row"]))
+        lives = pd.DataFrame({c[len(LIFE_PREFIX) :]: found[c].to_pandas() for c in life_cols})
+        for col in ("start_label", "end_label", "start_text", "end_text"):
+            lives[col] = lives[col].astype("str")
+    frame = table.drop_columns(["_era", *extra_cols, *life_cols]).to_pandas()
     for col in frame.columns:
         if frame[col].dtype == object:
             frame[col] = frame[col].astype("str")
@@ -161,5 +193,6 @@ def _read(candidate: Path, key: dict[str, int | str], name: str) -> Timeline | N
         source_name=name,
         title=meta.get("title"),
         extras=extras,
+        lives=lives,
         rich_text=bool(meta.get("rich_text")),
     )

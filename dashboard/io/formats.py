@@ -8,7 +8,7 @@ from pathlib import Path
 from ..core.columns import name_table
 from ..core.model import Problem, Timeline, ValidationError
 from ..core.validation import validate_table
-from . import csv_reader, spreadsheet, timelinejs
+from . import csv_reader, hdtimelines, spreadsheet, timelinejs
 from .decode import CSV_FILE, utf8_bytes
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
@@ -40,7 +40,8 @@ def load_timeline(
 
 
 def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS) -> Timeline:
-    """Validate a file's bytes: the project's CSV, a workbook (.xlsx, .ods), or TimelineJS (CSV or JSON)."""
+    """Validate a file's bytes: the project's CSV, a workbook (.xlsx, .ods), a TimelineJS spreadsheet
+    (CSV) or JSON, or an hdtimelines (historicaldate) CSV."""
     book = spreadsheet.detect(data, name)
     if book is not None:
         return _parse_sheet(data, book, name, options)
@@ -51,9 +52,13 @@ def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS)
     kind = timelinejs.detect(data)
     if kind is not None:
         table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
-        timeline = validate_table(table, problems, name, lambda: lines)
+        timeline = validate_table(table, problems, name, lambda: lines, options.date_order)
         timeline.title, timeline.rich_text = title, True
         return timeline
+    if hdtimelines.detect(data):
+        table, lines, problems, ours = hdtimelines.read_hdtimelines(data, name)
+        with hdtimelines.own_columns(name, ours):
+            return validate_table(table, problems, name, lambda: lines, options.date_order)
     data, offset = utf8_bytes(data, name, CSV_FILE)
     raw, header, known, problems = csv_reader.read_table(data, offset, name)
     table, plan = name_table(raw, header, name, options.mapping, problems)
@@ -62,8 +67,8 @@ def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS)
         problems,
         name,
         lambda: known if known is not None else csv_reader.line_numbers(data, offset),
-        plan.shown,
         options.date_order,
+        plan.shown,
     )
 
 
@@ -72,4 +77,4 @@ def _parse_sheet(data: bytes, book: str, name: str, options: ReadOptions) -> Tim
     sheet = spreadsheet.read_sheet(data, book, name, options)
     with sheet.locating():
         table, plan = name_table(sheet.table, sheet.header, name, options.mapping, [])
-        return validate_table(table, [], name, lambda: sheet.rows, plan.shown, options.date_order)
+        return validate_table(table, [], name, lambda: sheet.rows, options.date_order, plan.shown)

@@ -14,8 +14,10 @@ import pandas as pd
 import plotly.io as pio
 
 from ..core import dates
+from ..core.lives import LIFE_END, LIFE_START, life_only
 from ..core.model import FORMULA_START, Timeline
 from ..core.query import View, filter_events
+from ..core.topics import local_theme, row_topics
 from .figure import FigureOptions, build_figure
 from .images import EXPORT_WIDTH, FORMATS, render_view
 
@@ -55,18 +57,40 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
     spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
     """
     ev = timeline.events.iloc[rows]
-    themes = [";".join(timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
+    themes = [";".join(local_theme(t) for t in timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
     out = _file_rows(ev, themes, "event")
+    if timeline.topics:
+        out.insert(0, "topic", row_topics(timeline, rows))
+    if len(timeline.lives):
+        _write_lives(out, timeline, rows)
     for col in timeline.extras.columns:
         out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
     if len(timeline.eras):
-        out = pd.concat([out, _file_rows(timeline.eras, "", "era")], ignore_index=True).fillna("")
+        eras = _file_rows(timeline.eras, "", "era")
+        if timeline.topics:
+            eras.insert(0, "topic", np.asarray(timeline.topics, dtype=object)[timeline.eras["topic"].to_numpy()])
+        out = pd.concat([out, eras], ignore_index=True).fillna("")
     for col in out.columns:
-        if col not in ("date", "end_date", "importance", "kind"):
+        if col not in ("date", "end_date", "importance", "kind", LIFE_START, LIFE_END):
             out[col] = neutralise_formulas(out[col].astype(str))
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
     return buf.getvalue().encode("utf-8")
+
+
+def _write_lives(out: pd.DataFrame, timeline: Timeline, rows: np.ndarray) -> None:
+    """The life_start and life_end columns, as written; a life alone has no date of its own."""
+    lives = timeline.lives
+    place = np.full(len(timeline.events), -1, dtype=np.int64)
+    place[lives["row"].to_numpy()] = np.arange(len(lives))
+    at = place[rows]
+    has = at >= 0
+    for col, src in ((LIFE_START, "start_text"), (LIFE_END, "end_text")):
+        values = np.full(len(rows), "", dtype=object)
+        values[has] = lives[src].to_numpy(dtype=object)[at[has]]
+        out[col] = values
+    alone = life_only(lives, len(timeline.events))[rows]
+    out.loc[alone, ["date", "end_date"]] = ""
 
 
 def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.DataFrame:

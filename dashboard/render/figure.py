@@ -23,8 +23,10 @@ import numpy as np
 
 from ..core import dates
 from ..core.aggregate import Density, density, in_window
+from ..core.lives import life_labels, life_only, life_span, lives_of
 from ..core.model import Timeline
 from ..core.query import SCALES, View, date_bounds, filter_events, possible_span
+from ..core.topics import lane_groups, local_theme
 
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#B8A200"]
 """Okabe–Ito colours, distinguishable with the common colour-vision deficiencies
@@ -63,6 +65,9 @@ BAR_WIDTH = 0.22
 """Thickness of a period's bar, as a share of a lane."""
 TAPE_WIDTH = 0.4
 """Thickness of the faded tape over the span an uncertain date may cover, as a share of a lane."""
+LIFE_PX = 2
+"""Width of a person's life line behind their event's bar (px); a life alone is drawn LIFE_ALONE_PX wide."""
+LIFE_ALONE_PX = 4
 MIN_AGE_YEARS = 0.1
 """On the log scale, nothing is drawn closer to the present than this (the log of 0 is undefined)."""
 
@@ -126,7 +131,9 @@ def lane_style(i: int) -> tuple[str, str]:
 
 
 def theme_label(theme: str) -> str:
-    """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written)."""
+    """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written); a
+    lane of a topic by its theme alone ('monarchs › war' -> 'War': the topic heads its group)."""
+    theme = local_theme(theme)
     return theme[:1].upper() + theme[1:] if theme.islower() else theme
 
 
@@ -179,6 +186,10 @@ def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, f
     if 0 < len(rows) < len(earliest):  # else every event (rows are distinct), or none: the whole file
         earliest, latest = earliest[rows], latest[rows]
     lo, hi = float(earliest.min()), float(latest.max())
+    lives = lives_of(timeline.lives, rows) if len(rows) else timeline.lives
+    if len(lives):  # a life reaches before and after its event: show all of it
+        born, died = life_span(lives, possible=True)
+        lo, hi = min(lo, float(born.min())), max(hi, float(died.max()))
     flo, fhi = date_bounds(view)
     if np.isfinite(flo):
         lo = max(lo, flo) if len(rows) else flo
@@ -414,22 +425,63 @@ def build_figure(
         fixedrange=True,
         tickfont=dict(size=13),
     )
-    for i in range(1, len(lanes)):
-        layout["shapes"].append(
-            dict(
-                type="line",
-                xref="paper",
-                x0=0,
-                x1=1,
-                yref="y",
-                y0=i - 0.5,
-                y1=i - 0.5,
-                line=dict(color="#d0d0d0", width=1),
-                layer="below",
-            )
-        )
+    _label_topics(layout, timeline, lanes)
+    layout["shapes"] += [_divider(i - 0.5, "#d0d0d0", 1, "below") for i in range(1, len(lanes))]
     _name_traces(fig)
     return fig
+
+
+TOPIC_CHARS = 13
+"""Longest line of a topic's name in the left margin (longer names wrap, then are cut)."""
+
+
+def topic_heading(name: str, most: int = 2) -> str:
+    """A topic's name for the margin: safe for plotly, bold, at most ``most`` lines of TOPIC_CHARS."""
+    words, lines = theme_label(name).split(), [""]
+    for word in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > TOPIC_CHARS:
+            lines.append("")
+        lines[-1] = (lines[-1] + " " + word).strip()
+    shown = [plot_text(line, TOPIC_CHARS) for line in lines[:most]]
+    if len(lines) > most:
+        shown[-1] = plot_text(lines[most - 1] + " " + lines[most], TOPIC_CHARS)
+    return "<b>" + "<br>".join(shown) + "</b>"
+
+
+def _label_topics(layout: dict[str, Any], timeline: Timeline, lanes: list[str]) -> None:
+    """Lanes grouped by topic: the topic's name in the margin at the top of its first lane (or as the
+    lane's label, for a topic of one lane named as the topic), and a darker line between topics."""
+    ticktext = layout["yaxis"]["ticktext"]
+    for topic, first, count in lane_groups(timeline, lanes):
+        if count == 1 and local_theme(lanes[first]) == topic.lower():
+            ticktext[first] = topic_heading(topic, most=3)  # a lane's height holds three lines
+        else:
+            layout["annotations"].append(
+                dict(
+                    text=topic_heading(topic),
+                    xref="paper",
+                    x=0,
+                    xanchor="right",
+                    xshift=-8,
+                    yref="y",
+                    y=first - 0.5,
+                    yanchor="top",
+                    yshift=-3,
+                    align="right",
+                    showarrow=False,
+                    font=dict(size=12, color="#333"),
+                    meta="topic",
+                )
+            )
+        if first > 0:
+            layout["shapes"].append(_divider(first - 0.5, "#7a7a7a", 2, "above"))
+
+
+def _divider(y: float, color: str, width: int, layer: str) -> dict[str, Any]:
+    """A line across the plot between lanes (darker between topics)."""
+    return dict(
+        type="line", xref="paper", x0=0, x1=1, yref="y", y0=y, y1=y, line=dict(color=color, width=width), layer=layer
+    )
 
 
 def _name_traces(fig: Figure) -> None:
@@ -610,8 +662,15 @@ def when_labels(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
 
 
 def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
-    """Per event: [row, title, date as shown, themes], the hover and click payload."""
+    """Per event: [row, title, date as shown, themes], the hover and click payload (with a person's
+    life under the date)."""
     when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
+    lives = lives_of(timeline.lives, rows)
+    if len(lives):
+        at = _positions_in(rows, lives)
+        life = np.array([plot_text(w) for w in life_labels(lives)], dtype=object)
+        alone = lives["only"].to_numpy(dtype=bool)
+        when[at] = np.where(alone, "life: " + life, when[at] + "<br>life: " + life)
     titles = np.array([plot_text(t, 90) for t in timeline.events["title"].iloc[rows].tolist()], dtype=object)
     themes = np.array(
         [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in timeline.column("theme_mask")[rows]],
@@ -630,18 +689,25 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
     is_range = ~np.isnan(timeline.column("end")[rows])
     imp = timeline.column("importance")[rows].astype(int)
     custom = event_hover(timeline, rows)
+    lives = lives_of(timeline.lives, rows)
+    alone = life_only(timeline.lives, len(timeline.events))[rows]
+    if len(lives):
+        born, died = (xmap(v) for v in life_span(lives))
+        life_at = _positions_in(rows, lives)
     for i, t in enumerate(lanes):
         theme = timeline.themes.index(t)
         in_lane = (masks & (np.uint64(1) << np.uint64(theme))) != 0
         color, symbol = lane_style(theme)
-        pts = in_lane & ~is_range
-        rng = in_lane & is_range
+        pts = in_lane & ~is_range & ~alone
+        rng = in_lane & is_range & ~alone
         tape = in_lane & uncertain
         if tape.any():
             fig["data"].append(
                 _lane_bar(t, i, low[tape], high[tape], TAPE_WIDTH, _tint(color, 0.35), 0.5, 0)
                 | dict(hoverinfo="skip", meta="uncertain span")
             )
+        if len(lives):
+            _draw_lives(fig, t, i, color, in_lane[life_at], born, died, alone[life_at], custom[life_at])
         if rng.any():
             fig["data"].append(
                 _lane_bar(t, i, at[rng], end[rng], BAR_WIDTH, color, 0.55, 1)
@@ -663,6 +729,53 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
                     opacity=0.92,
                 ),
                 customdata=custom[pts].tolist(),
+                hovertemplate=HOVER,
+            )
+        )
+
+
+def _positions_in(rows: np.ndarray, lives: Any) -> np.ndarray:
+    """Where each life's event is in ``rows`` (rows in any order)."""
+    order = np.argsort(rows, kind="stable")
+    found: np.ndarray = order[np.searchsorted(rows[order], lives["row"].to_numpy())]
+    return found
+
+
+def _draw_lives(
+    fig: Figure,
+    theme: str,
+    lane: int,
+    color: str,
+    in_lane: np.ndarray,
+    born: np.ndarray,
+    died: np.ndarray,
+    alone: np.ndarray,
+    custom: np.ndarray,
+) -> None:
+    """People's lives in a lane as thin lines from birth to death, ticked at both ends: behind their
+    event's bar, or wider and in full colour for a life alone (which is then the event: hover, click)."""
+    for only, width, shade in ((False, LIFE_PX, _tint(color, 0.55)), (True, LIFE_ALONE_PX, color)):
+        pick = in_lane & (alone == only)
+        if not pick.any():
+            continue
+        k = int(pick.sum())
+        xs = np.stack([born[pick], died[pick], np.full(k, np.nan)], axis=1).ravel()
+        ys = np.tile(np.array([lane, lane, np.nan]), k)
+        payload = np.repeat(custom[pick], 3, axis=0).tolist()
+        fig["data"].append(
+            dict(
+                type="scatter",
+                x=typed(xs),
+                y=typed(ys),
+                mode="lines+markers",
+                line=dict(color=shade, width=width),
+                marker=dict(symbol="line-ns-open", size=9, color=shade, line=dict(width=width)),
+                connectgaps=False,
+                name=plot_label(theme),
+                legendgroup=theme,
+                showlegend=False,
+                meta="life alone" if only else "life",
+                customdata=payload,
                 hovertemplate=HOVER,
             )
         )
@@ -975,6 +1088,17 @@ def place_labels(
     half_h = LABEL_H / 2
     steps = np.linspace(0, 1, 14)[1:-1]
     cap = options.max_labels
+    # Where a box may sit sideways: on its marker, or moved by the reach plus a shift, either way.
+    moves = {
+        kind: (
+            np.array([0, 1, *(sign for s in shifts if s for sign in (-1, 1))], dtype=np.float64),
+            np.array([0, 0, *(s for s in shifts if s for _ in (-1, 1))], dtype=np.float64),
+        )
+        for kind, shifts in ((True, LABEL_SHIFTS), (False, [s for s in LABEL_SHIFTS if s <= MINOR_SHIFT]))
+    }
+    lane_y = (np.arange(candidates.in_lane.shape[1]) + 0.5) * pitch
+    box_y = lane_y[:, None] + dys[None, :]  # (lane, label row): box centres
+    marker_y = np.repeat(lane_y[:, None], len(dys), axis=1)
     boxes = np.empty((cap, 4))
     leaders = np.empty((cap * len(steps), 2))
     n_boxes = n_leaders = 0
@@ -995,18 +1119,18 @@ def place_labels(
                 complete = False
             continue
         xc = float(candidates.xc[j])
-        shifts = LABEL_SHIFTS if featured else [s for s in LABEL_SHIFTS if s <= MINOR_SHIFT]
         reach = w / 2 - 8  # the box still covers the marker when moved this far
-        lo, hi = w / 2 + 1, plot_w - w / 2 - 1
-        shifted = (xc + sign * (reach + s) for s in shifts for sign in (-1, 1) if s or sign > 0)
-        cx = np.array(sorted({min(max(v, lo), hi) for v in (xc, *shifted)}))
+        sign, shift = moves[featured]
+        # Left to right (a box clipped at an edge may repeat: the same place, tried once in effect).
+        cx = np.sort(np.clip(xc + sign * (reach + shift), w / 2 + 1, plot_w - w / 2 - 1))
         own = np.flatnonzero(candidates.in_lane[j])
-        yc = np.repeat((own + 0.5) * pitch, len(dys))
-        cy = yc + np.tile(dys, len(own))  # (lanes x rows): box centres
+        yc = marker_y[own].ravel()
+        cy = box_y[own].ravel()  # (lanes x rows): box centres
         left, right = cx - w / 2, cx + w / 2
         top, bottom = cy - half_h, cy + half_h
-        clear = np.ones((len(cy), len(cx)), dtype=bool)
-        if n_boxes:
+        if not n_boxes:
+            clear = np.ones((len(cy), len(cx)), dtype=bool)
+        else:
             b = boxes[:n_boxes]
             cross_x = (left[:, None] < b[:, 2] + 4) & (b[:, 0] < right[:, None] + 4)
             cross_y = (top[:, None] < b[:, 3] + 2) & (b[:, 1] < bottom[:, None] + 2)

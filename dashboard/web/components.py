@@ -15,6 +15,7 @@ import numpy as np
 from dash import html
 from dash.development.base_component import Component
 
+from ..core.lives import life_labels, lives_of
 from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse
 from ..core.model import Timeline, ValidationError
 from ..core.query import SameTime
@@ -96,6 +97,9 @@ def details_panel(timeline: Timeline, row: int) -> list[Component]:
     if ev["description"]:
         children.append(html.Div(description(timeline, ev["description"]), className="description"))
     facts: list[Component] = []
+    life = lives_of(timeline.lives, np.array([row]))
+    if len(life):
+        facts += [html.Dt("Life"), html.Dd(life_labels(life)[0])]
     if ev["actors"]:
         facts += [html.Dt("Actors"), html.Dd(", ".join(a.strip() for a in ev["actors"].split(";") if a.strip()))]
     if ev["location"]:

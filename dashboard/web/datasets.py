@@ -10,6 +10,7 @@ page knows. A bad upload raises the validator's error and changes nothing.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import stat
@@ -22,6 +23,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from ..core.model import Problem, Timeline, ValidationError
+from ..core.topics import combine
 from ..io.files import write_atomic
 from ..io.formats import parse_events
 from ..io.read_options import DEFAULT_OPTIONS, ReadOptions
@@ -70,6 +72,11 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def topic_of(timeline: Timeline) -> str:
+    """The topic a file becomes beside others: its name without the extension."""
+    return Path(timeline.source_name).stem or timeline.source_name
+
+
 class Datasets:
     def __init__(
         self,
@@ -105,7 +112,39 @@ class Datasets:
             options = ReadOptions.from_key(options_file.read_text("utf-8")) if options_file.exists() else None
         except (OSError, ValueError):
             raise KeyError(key) from None
+        combo = self.upload_dir / f"{key}.combo"
+        if combo.exists():
+            return self._remember(key, self._combined(combo, key))
         return self._remember(key, parse_events(data, name, options or DEFAULT_OPTIONS))
+
+    def _combined(self, combo: Path, key: str) -> Timeline:
+        """A combination of the served file and uploads, from the list of its parts' keys."""
+        try:
+            parts = json.loads(combo.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise KeyError(key) from None
+        if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
+            raise KeyError(key)
+        return combine([(topic_of(t), t) for t in (self.get(p or None) for p in parts)])
+
+    def add_to(
+        self, base: str | None, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS
+    ) -> tuple[str, Timeline]:
+        """Validate an upload and join it, as a new topic, to the timeline ``base`` names (None: the served
+        one): the combination's key. ValidationError (nothing kept) if the file is not usable or the lanes
+        together are too many; KeyError if ``base`` is gone."""
+        shown = self.get(base)
+        key, upload = self.add(data, filename, options)
+        timeline = combine([(topic_of(shown), shown), (topic_of(upload), upload)])
+        parts = [base or "", key]
+        combo_key = sha256(("combination:" + "+".join(parts)).encode()).hexdigest()
+        with self._dir_lock():
+            if not (self.upload_dir / f"{combo_key}.combo").exists():
+                self._make_room(200)
+                write_atomic(self.upload_dir / f"{combo_key}.name", timeline.source_name.encode("utf-8"))
+                write_atomic(self.upload_dir / f"{combo_key}.upload", b"")
+                write_atomic(self.upload_dir / f"{combo_key}.combo", json.dumps(parts).encode("utf-8"))
+        return combo_key, self._remember(combo_key, timeline)
 
     def add(self, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS) -> tuple[str, Timeline]:
         """Validate an upload (read with ``options``: the columns its user chose) and keep it;

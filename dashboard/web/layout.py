@@ -13,6 +13,7 @@ from dash import dcc, html
 
 from ..core.columns import MAPPED
 from ..core.model import Timeline
+from ..core.topics import lane_groups
 from ..render.figure import lane_style, theme_label
 
 GRAPH_CONFIG: dcc.Graph.Config = {
@@ -28,14 +29,36 @@ def aria(**attributes: str) -> dict[str, Any]:
     return {f"aria-{name}": value for name, value in attributes.items()}
 
 
+TOPIC_HEAD = "topic:"
+"""The value of a topic's heading among the theme checkboxes (disabled: it is never ticked)."""
+
+
 def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
-    """Checklist entries 'Security (12)': the count is how many events match the other filters."""
-    opts = []
+    """Checklist entries 'Security (12)': the count is how many events match the other filters. A
+    timeline of several files lists each topic's lanes under its name."""
+    heads = {first: topic for topic, first, _ in lane_groups(timeline, timeline.themes)}
+    opts: list[dict[str, Any]] = []
     for i, t in enumerate(timeline.themes):
+        if i in heads:
+            heading = html.Span(theme_label(heads[i]), className="topic-head")
+            opts.append({"label": heading, "value": TOPIC_HEAD + heads[i], "disabled": True})
         text = theme_label(t) if counts is None else f"{theme_label(t)} ({counts.get(t, 0):,})"
         swatch = html.Span(className="swatch", style={"background": lane_style(i)[0]})
         opts.append({"label": html.Span([swatch, text]), "value": t})
     return opts
+
+
+def theme_checklist(timeline: Timeline) -> dcc.Checklist:
+    """The theme filter of a timeline, every lane ticked. Opening another file puts a new one in its
+    place: Dash's renderer fails to update options whose labels are components when their number
+    changes (counts, which keep the number, are updated in place)."""
+    return dcc.Checklist(
+        id="themes",
+        options=theme_options(timeline),
+        value=list(timeline.themes),
+        className="theme-list",
+        labelClassName="theme-item",
+    )
 
 
 SCALE_OPTIONS = [
@@ -82,6 +105,13 @@ def column_choices() -> html.Div:
 UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,text/*,application/json"
 """What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
 none of these is shown refused (className_reject) as it is dragged."""
+
+UPLOAD_MODES = [
+    {"label": "Open instead", "value": "open"},
+    {"label": "Add to the timeline", "value": "add"},
+]
+"""What an upload does: replace the timeline shown, or join it as a new topic."""
+
 TABLE_PAGE_SIZE = 12
 TABLE_COLUMNS = [
     {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
@@ -166,6 +196,24 @@ def same_time_section() -> html.Section:
     )
 
 
+def radio_group(
+    component_id: str, options: list[dict[str, Any]], value: str, class_name: str, label_id: str
+) -> html.Div:
+    """Radio buttons in a row, announced as a group under the label ``label_id``."""
+    return html.Div(
+        dcc.RadioItems(
+            id=component_id,
+            options=options,
+            value=value,
+            className=class_name,
+            labelClassName="scale-item",
+            inline=True,
+        ),
+        role="radiogroup",
+        **aria(labelledby=label_id),
+    )
+
+
 def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
     return html.Div(
         className="page",
@@ -215,26 +263,9 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                     html.Button("None", id="themes-none", className="link-button", n_clicks=0),
                                 ],
                             ),
-                            dcc.Checklist(
-                                id="themes",
-                                options=theme_options(timeline),
-                                value=list(timeline.themes),
-                                className="theme-list",
-                                labelClassName="theme-item",
-                            ),
+                            html.Div(theme_checklist(timeline), id="themes-box"),
                             html.Span("Scale", className="label", id="scale-label"),
-                            html.Div(
-                                dcc.RadioItems(
-                                    id="scale",
-                                    options=SCALE_OPTIONS,
-                                    value="time",
-                                    className="scale-list",
-                                    labelClassName="scale-item",
-                                    inline=True,
-                                ),
-                                role="radiogroup",
-                                **aria(labelledby="scale-label"),
-                            ),
+                            radio_group("scale", SCALE_OPTIONS, "time", "scale-list", "scale-label"),
                             html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),
                             html.Div(
                                 className="downloads",
@@ -278,7 +309,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                             html.Div(
                                 className="upload-box",
                                 children=[
-                                    html.Span("Open your own file", className="label"),
+                                    html.Span("Open your own file", className="label", id="upload-label"),
                                     dcc.Upload(
                                         id="upload",
                                         className="upload",
@@ -292,9 +323,10 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                             ]
                                         ),
                                     ),
+                                    radio_group("upload-mode", UPLOAD_MODES, "open", "upload-modes", "upload-label"),
                                     html.P(
                                         f"Up to {max_upload_mb:,} MB. It stays in your browser session; "
-                                        "others see the served file.",
+                                        "others see the served file. Added files are topics of their own.",
                                         className="hint",
                                     ),
                                     dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),

@@ -29,7 +29,7 @@ def sent(data: bytes = CSV, name: str = "mine.csv") -> dict:
 
 def unpack(outcome):
     """(key, status, hidden, {ours: (offered, chosen)})."""
-    key, status, hidden, *rest = outcome
+    key, status, _themes, hidden, *rest = outcome
     n = len(MAPPED)
     return key, status, hidden, {o: (rest[i], rest[n + i]) for i, o in enumerate(MAPPED)}
 
@@ -53,11 +53,11 @@ def test_bad_cells_offer_no_choices(services):
 
 
 def test_the_file_opens_with_the_columns_chosen_and_is_kept_apart(services, tmp_path):
-    key, status, hidden, _ = unpack(reopen(services, 1, sent(), "When", "What", "Kind", None, None))
+    key, status, hidden, _ = unpack(reopen(services, 1, sent(), "open", None, "When", "What", "Kind", None, None))
     assert isinstance(key, str) and hidden is True and "Opened mine.csv: 2 events, 2 themes" in str(status)
     again = Datasets(services.datasets.served, upload_dir=tmp_path / "up").get(key)  # another worker
     assert again.events["title"].tolist() == ["Hastings", "Magna Carta"] and again.themes == ["war", "politics"]
-    other, *_ = reopen(services, 1, sent(), "When", "Kind", None, None, None)
+    other, *_ = reopen(services, 1, sent(), "open", None, "When", "Kind", None, None, None)
     assert other != key and services.datasets.get(other).events["title"].tolist() == ["war", "politics"]
     plain, *_ = receive(services, sent(b"date,title\n1066,Hastings\n"))
     assert (services.datasets.upload_dir / f"{key}.options").exists()
@@ -65,10 +65,10 @@ def test_the_file_opens_with_the_columns_chosen_and_is_kept_apart(services, tmp_
 
 
 def test_no_click_does_nothing(services):
-    assert all(v is no_update for v in reopen(services, 0, sent(), "When", None, None, None, None))
+    assert all(v is no_update for v in reopen(services, 0, sent(), "open", None, "When", None, None, None, None))
 
 
 @pytest.mark.parametrize("values", [(5, None, None, None, None), (["When"], None, None, None, None), ("x" * 2000,) * 5])
 def test_crafted_choices_are_refused(services, values):
     with pytest.raises(BadInput):
-        reopen(services, 1, sent(), *values)
+        reopen(services, 1, sent(), "open", None, *values)

@@ -62,6 +62,7 @@ class Client:
                     {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
                 )
             ],
+            [("upload-mode", "value", "open"), ("dataset", "data", None)],
         )
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]

@@ -144,10 +144,11 @@ def download(view=None, key=None, button="download-csv"):
     )
 
 
-def upload(sent):
+def upload(sent, mode="open", key=None):
     return callback_body(
         UPLOAD_OUT,
         [("upload-ok", "data", sent)],
+        [("upload-mode", "value", mode), ("dataset", "data", key)],
     )
 
 
@@ -155,7 +156,12 @@ def reopen_upload(clicks, sent, values):
     return callback_body(
         UPLOAD_OUT,
         [("map-open", "n_clicks", clicks)],
-        [("upload-ok", "data", sent), *[(f"map-{o}", "value", v) for o, v in zip(MAPPED, values)]],
+        [
+            ("upload-ok", "data", sent),
+            ("upload-mode", "value", "open"),
+            ("dataset", "data", None),
+            *[(f"map-{o}", "value", v) for o, v in zip(MAPPED, values)],
+        ],
     )
 
 

@@ -1,0 +1,120 @@
+"""Open the CSVs of the historicaldate / hdtimelines packages (and the historicaldate-data sets of
+monarchs, prime ministers, scientists): ``label`` and ``hdate`` (``hdate_end`` for a period), or a
+person's ``hdate_birth`` and ``hdate_death``, with ``url``, ``description`` and columns of their own.
+
+The file becomes the project's table of strings: label -> title, hdate / hdate_end -> date /
+end_date, hdate_birth / hdate_death -> life_start / life_end (see :mod:`dashboard.core.lives`),
+url -> source. Columns that are ours already (themes, importance, id, ...) are used as they are;
+every other column (colour, rank, htext_end, ...) is kept as an extra. A row without a theme goes in
+one lane named after the file, and rows are of importance 4 (labelled) unless the file says.
+Problems name the file's own columns (``hdate``, not ``date``).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core.lives import LIFE_END, LIFE_START
+from ..core.model import Problem, ValidationError, normalise_column
+from .csv_reader import records
+from .decode import CSV_FILE, utf8_bytes, utf8_text
+
+RENAMED = {
+    "label": "title",
+    "hdate": "date",
+    "hdate_end": "end_date",
+    "hdate_birth": LIFE_START,
+    "hdate_death": LIFE_END,
+    "url": "source",
+}
+"""hdtimelines' columns -> ours."""
+SNIFF_BYTES = 64 * 1024
+IMPORTANCE = 4
+"""The importance of every row of a file that gives none: labelled, as hdtimelines labels every row."""
+
+
+def detect(data: bytes) -> bool:
+    """Whether the file's header is hdtimelines': a ``label`` and an ``hdate`` or ``hdate_birth``."""
+    head = bytes(data[:SNIFF_BYTES])
+    head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    first = head.decode("utf-8", errors="replace").lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
+    try:
+        names = {normalise_column(f) for f in next(csv.reader([first]), [])}
+    except csv.Error:
+        return False
+    return "label" in names and bool({"hdate", "hdate_birth"} & names)
+
+
+def lane_name(name: str) -> str:
+    """The lane of a file's rows that name no theme: the file's name without its extension."""
+    return Path(name).stem.strip() or "events"
+
+
+def read_hdtimelines(data: bytes, name: str) -> tuple[pa.Table, np.ndarray, list[Problem], dict[str, str]]:
+    """(table of strings in our columns, each row's line, problems, our column -> the file's column)."""
+    data, offset = utf8_bytes(data, name, CSV_FILE)
+    text = utf8_text(data, offset, name, CSV_FILE)
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for line, fields in records(text):
+        if isinstance(fields, csv.Error):
+            problems.append(Problem(line, None, None, f"well-formed CSV ({fields})"))
+        elif header is None:
+            header = fields
+        elif len(fields) != len(header):
+            problems.append(
+                Problem(line, None, ",".join(fields), f"{len(header)} fields as in the header, found {len(fields)}")
+            )
+        else:
+            rows.append(fields)
+            lines.append(line)
+    if header is None:
+        raise ValidationError(name, problems or [Problem(None, None, None, "a header line")])
+    ours: dict[str, str] = {}
+    columns: dict[str, pa.Array] = {}
+    for i, written in enumerate(header):
+        col = normalise_column(written)
+        col = RENAMED.get(col, col) or f"col_{i + 1}"
+        if col in columns:
+            raise ValidationError(name, [Problem(1, written, written, f"unique column names: '{col}' is used twice")])
+        ours[col] = written
+        columns[col] = pa.array([r[i] for r in rows], type=pa.string())
+    if "importance" not in columns:  # lists of people and reigns: every row named on the timeline
+        columns["importance"] = pa.array([str(IMPORTANCE)] * len(rows), type=pa.string())
+    themes = columns.get("themes")
+    lane = pa.scalar(lane_name(name))
+    if themes is None:
+        columns["themes"] = pa.array([lane.as_py()] * len(rows), type=pa.string())
+    else:
+        columns["themes"] = pc.if_else(pc.equal(pc.utf8_trim_whitespace(themes), ""), lane, themes)
+    return pa.table(columns), np.asarray(lines, dtype=np.int64), problems, ours
+
+
+@contextmanager
+def own_columns(name: str, ours: dict[str, str]) -> Iterator[None]:
+    """Problems found in the mapped table, re-raised under the file's own column names."""
+    try:
+        yield
+    except ValidationError as exc:
+        renamed = [
+            Problem(p.line, ours.get(p.column, p.column) if p.column else None, p.value, _reworded(p.expected, ours))
+            for p in exc.problems
+        ]
+        raise ValidationError(name, renamed) from None
+
+
+def _reworded(expected: str, ours: dict[str, str]) -> str:
+    """What was expected, naming the life columns as the file does."""
+    for col in (LIFE_START, LIFE_END):
+        if col in ours:
+            expected = expected.replace(col, ours[col])
+    return expected
