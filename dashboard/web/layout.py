@@ -11,6 +11,7 @@ from typing import Any
 import dash_ag_grid as dag
 from dash import dcc, html
 
+from ..core.columns import MAPPED
 from ..core.model import Timeline
 from ..core.topics import lane_groups
 from ..render.figure import lane_style, theme_label
@@ -66,6 +67,44 @@ SCALE_OPTIONS = [
     {"label": html.Span("Log", title="Years before present, on a logarithmic axis"), "value": "log"},
 ]
 """The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
+
+COLUMN_LABELS = {
+    "date": "Date",
+    "title": "Title",
+    "themes": "Themes (one lane each)",
+    "end_date": "End date",
+    "description": "Description",
+}
+"""The columns of ours an upload's user may choose a file's column for (core.columns.MAPPED)."""
+
+
+def column_choices() -> html.Div:
+    """Shown under an upload whose header is not understood: for each of our columns, a choice of the
+    file's columns (filled in by the upload callback), and a button to open the file so."""
+    return html.Div(
+        id="column-map",
+        className="column-map",
+        hidden=True,
+        children=[
+            html.P("Or say which of the file's columns is which:"),
+            *[
+                html.Label(
+                    className="column-choice",
+                    children=[
+                        COLUMN_LABELS[ours],
+                        dcc.Dropdown(id=f"map-{ours}", options=[], placeholder="(none)", clearable=True),
+                    ],
+                )
+                for ours in MAPPED
+            ],
+            html.Button("Open with these columns", id="map-open", className="button", n_clicks=0),
+        ],
+    )
+
+
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,text/*,application/json"
+"""What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
+none of these is shown refused (className_reject) as it is dragged."""
 
 UPLOAD_MODES = [
     {"label": "Open instead", "value": "open"},
@@ -275,9 +314,11 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                         id="upload",
                                         className="upload",
                                         multiple=False,
+                                        accept=UPLOAD_ACCEPT,
+                                        className_reject="upload upload-refused",
                                         children=html.Div(
                                             [
-                                                "Drop a CSV or TimelineJS file here, or ",
+                                                "Drop a CSV, spreadsheet (.xlsx, .ods) or TimelineJS file here, or ",
                                                 html.Span("choose one", className="link"),
                                             ]
                                         ),
@@ -289,6 +330,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                         className="hint",
                                     ),
                                     dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),
+                                    column_choices(),
                                 ],
                             ),
                         ],
