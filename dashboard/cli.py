@@ -12,11 +12,13 @@ import threading
 from pathlib import Path
 
 from . import __version__
+from .core.columns import parse_mapping
 from .core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
 from .io import cache
+from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 
 DEFAULT_HOST = "127.0.0.1"
@@ -44,7 +46,9 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
-def load_or_exit(path: Path, background_cache: bool = False) -> tuple[Timeline, threading.Thread | None]:
+def load_or_exit(
+    path: Path, background_cache: bool = False, options: ReadOptions | None = None
+) -> tuple[Timeline, threading.Thread | None]:
     """The validated timeline (and the thread writing its cache, with ``background_cache``), or the
     list of problems on stderr and exit status 1."""
     try:
@@ -52,13 +56,27 @@ def load_or_exit(path: Path, background_cache: bool = False) -> tuple[Timeline, 
     except OSError:
         big = False
     progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
+    options = options or ReadOptions()
     try:
         if background_cache:
-            return cache.load_in_background(path, progress=progress)
-        return cache.load(path, progress=progress), None
+            return cache.load_in_background(path, progress=progress, options=options)
+        return cache.load(path, progress=progress, options=options), None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _column_mapping(text: str) -> dict[str, str]:
+    """``--columns date=Start,title=Event``, or argparse's usage error saying what is wrong."""
+    try:
+        return parse_mapping(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """The options a command's flags give for reading its file."""
+    return ReadOptions.of(args.columns, args.sheet, args.date_order)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
         else:
             sp.add_argument("file", nargs="+", type=Path, help=f"events file{several}")
         sp.add_argument("--title", help="title shown above the timeline")
+        sp.add_argument(
+            "--columns",
+            type=_column_mapping,
+            default=None,
+            metavar="OURS=THEIRS,...",
+            help="which of the file's columns are ours, e.g. date=Start,title=Event,themes=Kind "
+            "(common names such as Start, Event, Category, Notes, Link are recognised without this)",
+        )
+        sp.add_argument("--sheet", default=None, help="the sheet of an .xlsx or .ods workbook (default: the first)")
+        sp.add_argument(
+            "--date-order",
+            choices=DATE_ORDERS,
+            default=None,
+            help="read dates such as 03/04/1901 day first (dmy) or month first (mdy)",
+        )
 
     s = sub.add_parser("serve", help="serve the interactive timeline in the browser")
     file_arg(s)
@@ -139,16 +172,18 @@ def main(argv: list[str] | None = None) -> int:
     paths: list[Path] = args.file or [default_file()]
     files = topic_files(paths)
     title = args.title or (default_title(files[0]) if len(files) == 1 else None)
+    options = read_options(args)
     if args.command == "validate":
-        return _validate(files)
-    timeline, cache_writer = load_files(files, background_cache=args.command == "serve")
+        return _validate(files, options)
+    timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
     return _serve(timeline, args, title, cache_writer)
 
 
-TOPIC_SUFFIXES = (".csv", ".json")
-"""The files of a folder that are opened (each a topic): CSVs of any format we read, TimelineJS JSON."""
+TOPIC_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm", ".ods")
+"""The files of a folder that are opened (each a topic): CSVs of any format we read, TimelineJS JSON,
+workbooks."""
 
 
 def topic_files(paths: list[Path]) -> list[Path]:
@@ -159,7 +194,7 @@ def topic_files(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in TOPIC_SUFFIXES and p.is_file())
             if not found:
-                print(f"timeline: {path}: no .csv or .json files in this folder", file=sys.stderr)
+                print(f"timeline: {path}: no .csv, .json, .xlsx or .ods files in this folder", file=sys.stderr)
                 raise SystemExit(1)
             files += found
         else:
@@ -167,16 +202,18 @@ def topic_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def load_files(files: list[Path], background_cache: bool = False) -> tuple[Timeline, threading.Thread | None]:
-    """One file as :func:`load_or_exit`; several as one timeline, each file a topic. Every file's
-    problems are listed (each under its name) before exiting with status 1."""
+def load_files(
+    files: list[Path], background_cache: bool = False, options: ReadOptions | None = None
+) -> tuple[Timeline, threading.Thread | None]:
+    """One file as :func:`load_or_exit`; several as one timeline, each file a topic (each read with
+    ``options``). Every file's problems are listed (each under its name) before exiting with status 1."""
     if len(files) == 1:
-        return load_or_exit(files[0], background_cache)
+        return load_or_exit(files[0], background_cache, options)
     loaded: list[tuple[str, Timeline]] = []
     failed = False
     for path in files:
         try:
-            loaded.append((path.stem, load_or_exit(path)[0]))
+            loaded.append((path.stem, load_or_exit(path, options=options)[0]))
         except SystemExit:
             failed = True
     if failed:
@@ -188,8 +225,8 @@ def load_files(files: list[Path], background_cache: bool = False) -> tuple[Timel
         raise SystemExit(1) from None
 
 
-def _validate(files: list[Path]) -> int:
-    timeline, _ = load_files(files)
+def _validate(files: list[Path], options: ReadOptions) -> int:
+    timeline, _ = load_files(files, options=options)
     ev = timeline.events
     counts = theme_counts(timeline, filter_events(timeline, View()))
     from .core.dates import format_dates

@@ -127,6 +127,68 @@ def test_export_refuses_an_unknown_axis(small_csv, tmp_path, capsys):
     assert exc.value.code == 2 and "invalid choice: 'cubic'" in capsys.readouterr().err
 
 
+def test_columns_flag_maps_the_files_columns(write_csv):
+    path = write_csv("When,What,Kind,Notes\n1066,Hastings,war,A battle\n1215,Magna Carta,politics,\n", name="k.csv")
+    r = run("validate", path, "--columns", "date=When,title=What,themes=Kind")
+    assert r.returncode == 0, r.stderr
+    assert "k.csv: OK: 2 events, 0 eras, 2 themes, 1066 to 1215" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "columns, status, message",
+    [
+        (
+            "date=Begin,title=What,themes=Kind",
+            1,
+            "line 1: 'Begin': expected a column named 'Begin' for --columns date=Begin (found: When, What, Kind, Notes)",
+        ),
+        ("when=Begin", 2, "'when' is not a column of ours"),
+        ("date", 2, "'date' is not OURS=FILE_COLUMN"),
+    ],
+)
+def test_columns_flag_errors_are_clear(write_csv, columns, status, message):
+    path = write_csv("When,What,Kind,Notes\n1066,Hastings,war,\n", name="k.csv")
+    r = run("validate", path, "--columns", columns)
+    assert r.returncode == status and message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_problems_name_the_files_header_on_the_command_line(write_csv):
+    path = write_csv("Start,Event\n1066,Hastings\n12x5,Bad\n", name="monarchs.csv")
+    r = run("validate", path)
+    assert r.returncode == 1
+    assert "line 3, column 'Start': '12x5': expected a date" in r.stderr
+
+
+def test_export_takes_the_columns_flag(write_csv, tmp_path):
+    path = write_csv("When,What,Kind\n1066,Hastings,war\n", name="k.csv")
+    out = tmp_path / "k-out.csv"
+    r = run("export", path, "-o", out, "--columns", "date=When,title=What,themes=Kind")
+    assert r.returncode == 0, r.stderr
+    assert "Hastings" in out.read_text(encoding="utf-8")
+
+
+def test_validate_a_workbook_and_its_sheets(tmp_path):
+    from tests.workbooks import xlsx
+
+    path = tmp_path / "kings.xlsx"
+    path.write_bytes(xlsx({"Notes": [["x"]], "Kings": [["Year", "Name"], [1066, "William"], ["10x7", "Bad"]]}))
+    r = run("validate", path, "--sheet", "Kings")
+    assert r.returncode == 1 and "Kings!A3, column 'Year': '10x7': expected a date" in r.stderr
+    r = run("validate", path, "--sheet", "Queens")
+    assert (
+        r.returncode == 1 and "'Queens': expected a sheet of that name: the workbook has 'Notes', 'Kings'" in r.stderr
+    )
+    path.write_bytes(xlsx({"Kings": [["Year", "Name"], [1066, "William"]]}))
+    r = run("validate", path)
+    assert r.returncode == 0 and "kings.xlsx: OK: 1 events, 0 eras, 1 themes, 1066 to 1066" in r.stdout
+
+
+def test_date_order_flag_is_accepted_and_checked(small_csv):
+    assert run("validate", small_csv, "--date-order", "dmy").returncode == 0
+    r = run("validate", small_csv, "--date-order", "ymd")
+    assert r.returncode == 2 and "invalid choice: 'ymd'" in r.stderr
+
+
 TOPICS = ROOT / "tests" / "fixtures" / "topics"
 
 
@@ -156,4 +218,4 @@ def test_several_files_with_problems_each_name_their_file(write_csv):
 
 def test_an_empty_folder_is_refused(tmp_path):
     r = run("validate", tmp_path)
-    assert r.returncode == 1 and "no .csv or .json files in this folder" in r.stderr
+    assert r.returncode == 1 and "no .csv, .json, .xlsx or .ods files in this folder" in r.stderr

@@ -5,6 +5,7 @@ input (:class:`Problem`, :class:`ValidationError`). Plain data: no files, no Das
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,8 +14,11 @@ import pandas as pd
 
 from .lives import LIFE_END, LIFE_START, empty_lives
 
-REQUIRED_COLUMNS = ("date", "title", "themes")
+REQUIRED_COLUMNS = ("date", "title")
+"""What every file has (under these names or others, see ``core.columns``); without a theme column
+all events share one lane, named after the file."""
 OPTIONAL_COLUMNS = (
+    "themes",
     "id",
     "end_date",
     "description",
@@ -81,10 +85,14 @@ class Problem:
     column: str | None
     value: str | None
     expected: str
+    cell: str | None = None
+    """Where a spreadsheet shows it (``Sheet1!C7``), said instead of the line."""
 
     def describe(self, source: str = "") -> str:
         where = [source] if source else []
-        if self.line is not None:
+        if self.cell is not None:
+            where.append(self.cell)
+        elif self.line is not None:
             where.append(f"line {self.line}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
@@ -99,11 +107,21 @@ class Problem:
 class ValidationError(Exception):
     """The input cannot be loaded; ``problems`` says why, all of it."""
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
+    def __init__(
+        self,
+        source: str,
+        problems: list[Problem],
+        columns: Sequence[str] = KNOWN_COLUMNS,
+        header: Sequence[str] | None = None,
+    ) -> None:
+        """``columns``: the order of columns within a line (ours, or as the file names them);
+        ``header``: the file's header as written, when the header is what is wrong (so that a page
+        can offer to say which column is which)."""
         self.source = source
-        self.problems = sorted(
-            problems, key=lambda p: (p.line or 0, KNOWN_COLUMNS.index(p.column) if p.column in KNOWN_COLUMNS else 99)
-        )
+        self.columns = tuple(columns)
+        self.header = tuple(header) if header is not None else None
+        rank = {c: i for i, c in enumerate(self.columns)}
+        self.problems = sorted(problems, key=lambda p: (p.line or 0, rank.get(p.column or "", len(rank))))
         super().__init__(self.report(limit=20))
 
     def report(self, limit: int | None = None) -> str:

@@ -8,7 +8,7 @@ every problem is reported with its line, column, value and what was expected.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -86,12 +86,16 @@ def validate_table(
     name: str,
     line_numbers: Callable[[], np.ndarray],
     date_order: str | None = None,
+    shown: Mapping[str, str] | None = None,
 ) -> Timeline:
     """Every row of a table of strings (the file's columns, normalised names) checked at once: the
     :class:`Timeline`, or ValidationError listing every problem (``problems`` holds those the reader
     found). ``line_numbers()`` gives each row's line in the file; it is called only to report a
     problem, as working lines out can mean reading the file again. ``date_order`` ("dmy" or "mdy")
-    reads numeric day/month dates such as 25/12/1066 in both date columns (refused without it)."""
+    reads numeric day/month dates such as 25/12/1066 in both date columns (refused without it).
+    ``shown`` names the file's own header for our columns it calls otherwise (``{'date': 'Start'}``):
+    problems say 'Start'."""
+    shown = shown or {}
     n = table.num_rows
     if n == 0 and not problems:
         raise ValidationError(name, [Problem(None, None, None, "at least one event row after the header")])
@@ -212,7 +216,10 @@ def validate_table(
     if len(ordered) > MAX_THEMES:
         problems.append(
             Problem(
-                None, "themes", None, f"at most {MAX_THEMES} different themes (one lane each), found {len(ordered)}"
+                None,
+                shown.get("themes", "themes"),
+                None,
+                f"at most {MAX_THEMES} different themes (one lane each), found {len(ordered)}",
             )
         )
 
@@ -223,8 +230,8 @@ def validate_table(
             vals = values.take(pa.array(rows)).to_pylist()
             for r, v in zip(rows.tolist(), vals):
                 why = reason[r] if isinstance(reason, np.ndarray) else reason
-                problems.append(Problem(int(line_of[r]), column, v, why))
-        raise ValidationError(name, problems)
+                problems.append(Problem(int(line_of[r]), shown.get(column, column), v, why))
+        raise ValidationError(name, problems, [shown.get(c, c) for c in KNOWN_COLUMNS])
 
     mask = _theme_masks(n, flat, parents, ordered)
     if not has_id.all():

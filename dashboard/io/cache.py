@@ -1,10 +1,10 @@
 """A columnar cache beside each large CSV, so that reopening a million events takes under a second.
 
 The cache is an Arrow IPC file holding the validated table; it is keyed by the
-CSV's size and modification time (and this format's version), rebuilt whenever
-they change, written atomically, and only ever read memory-mapped. The CSV itself
-is never written. Where the CSV's folder is read-only the cache goes to
-``~/.cache/timeline``.
+file's size and modification time, the options it was read with (:class:`ReadOptions`)
+and this format's version, rebuilt whenever they change, written atomically, and
+only ever read memory-mapped. The file itself is never written. Where its folder
+is read-only the cache goes to ``~/.cache/timeline``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from ..core.lives import LIFE_FRAME_COLUMNS, empty_lives
 from ..core.model import Problem, Timeline, ValidationError
 from .files import atomic_file
 from .formats import parse_events, read_file
+from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 CACHE_MIN_BYTES = 1 << 20
 """Smaller files load in milliseconds: no cache for them."""
 EXTRA_PREFIX = "extra:"
@@ -37,30 +38,37 @@ LIFE_PREFIX = "life:"
 Progress = Callable[[str], None]
 
 
-def cache_paths(csv_path: Path) -> list[Path]:
-    """Beside the CSV first, then the user's cache folder."""
+def cache_paths(csv_path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> list[Path]:
+    """Beside the file first, then the user's cache folder; a file read with other options (another
+    mapping of its columns, another sheet) is another timeline, in a cache of its own."""
     user = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timeline"
-    digest = hashlib.sha1(str(csv_path.resolve()).encode()).hexdigest()[:16]
-    return [csv_path.with_name(f".{csv_path.name}.timeline-cache"), user / f"{digest}.arrow"]
+    read_as = options.key()
+    digest = hashlib.sha1((str(csv_path.resolve()) + "\0" + read_as).encode()).hexdigest()[:16]
+    suffix = f".{hashlib.sha1(read_as.encode()).hexdigest()[:8]}" if read_as else ""
+    return [csv_path.with_name(f".{csv_path.name}{suffix}.timeline-cache"), user / f"{digest}.arrow"]
 
 
-def _key(stat: os.stat_result) -> dict[str, int]:
-    return {"version": CACHE_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+def _key(stat: os.stat_result, options: ReadOptions) -> dict[str, int | str]:
+    return {"version": CACHE_VERSION, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "options": options.key()}
 
 
-def load(path: str | Path, progress: Progress | None = None, use_cache: bool = True) -> Timeline:
-    """Load a CSV, from its cache when the cache matches the file; build the cache otherwise."""
-    return _load(Path(path), progress, use_cache, background=False)[0]
+def load(
+    path: str | Path, progress: Progress | None = None, use_cache: bool = True, options: ReadOptions = DEFAULT_OPTIONS
+) -> Timeline:
+    """Load a file, from its cache when the cache matches the file and the options; build the cache otherwise."""
+    return _load(Path(path), progress, use_cache, False, options)[0]
 
 
-def load_in_background(path: str | Path, progress: Progress | None = None) -> tuple[Timeline, threading.Thread | None]:
+def load_in_background(
+    path: str | Path, progress: Progress | None = None, options: ReadOptions = DEFAULT_OPTIONS
+) -> tuple[Timeline, threading.Thread | None]:
     """Like :func:`load`, but a new cache is written by the thread returned (None if none is written),
     so a server can start serving at once; join it before forking workers."""
-    return _load(Path(path), progress, True, background=True)
+    return _load(Path(path), progress, True, True, options)
 
 
 def _load(
-    path: Path, progress: Progress | None, use_cache: bool, background: bool
+    path: Path, progress: Progress | None, use_cache: bool, background: bool, options: ReadOptions
 ) -> tuple[Timeline, threading.Thread | None]:
     say = progress or (lambda _msg: None)
     try:
@@ -71,25 +79,27 @@ def _load(
         ) from None
     cacheable = use_cache and stat.st_size >= CACHE_MIN_BYTES
     if cacheable:
-        for candidate in cache_paths(path):
-            timeline = _read(candidate, _key(stat), path.name)
+        for candidate in cache_paths(path, options):
+            timeline = _read(candidate, _key(stat, options), path.name)
             if timeline is not None:
                 say(f"{len(timeline.events):,} events from the cache {candidate}")
                 return timeline, None
     t0 = time.perf_counter()
     say(f"reading {path.name} ({stat.st_size / 1e6:,.1f} MB)")
     data = read_file(path)
-    timeline = parse_events(data, path.name)
+    timeline = parse_events(data, path.name, options)
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
     writer = None
     # An 'ongoing' end date means the day the file is loaded: such a file is validated afresh each time.
     cacheable = cacheable and not _has_ongoing(timeline)
     if cacheable:
         if background:
-            writer = threading.Thread(target=_store, args=(path, timeline, _key(stat), say), name="timeline-cache")
+            writer = threading.Thread(
+                target=_store, args=(path, options, timeline, _key(stat, options), say), name="timeline-cache"
+            )
             writer.start()
         else:
-            _store(path, timeline, _key(stat), say)
+            _store(path, options, timeline, _key(stat, options), say)
     return timeline, writer
 
 
@@ -99,8 +109,8 @@ def _has_ongoing(timeline: Timeline) -> bool:
     return any((column.str.strip().str.lower() == ONGOING).any() for column in ends)
 
 
-def _store(path: Path, timeline: Timeline, key: dict[str, int], say: Progress) -> None:
-    for candidate in cache_paths(path):
+def _store(path: Path, options: ReadOptions, timeline: Timeline, key: dict[str, int | str], say: Progress) -> None:
+    for candidate in cache_paths(path, options):
         try:
             candidate.parent.mkdir(parents=True, exist_ok=True)
             _write(candidate, timeline, key)
@@ -110,7 +120,7 @@ def _store(path: Path, timeline: Timeline, key: dict[str, int], say: Progress) -
             continue
 
 
-def _write(target: Path, timeline: Timeline, key: dict[str, int]) -> None:
+def _write(target: Path, timeline: Timeline, key: dict[str, int | str]) -> None:
     ev = timeline.events
     if len(timeline.eras):
         eras = timeline.eras.assign(theme_mask=np.zeros(len(timeline.eras), dtype=np.uint64))[ev.columns]
@@ -142,7 +152,7 @@ def _spread(values: pa.Array, n: int, rows: pa.Array | None = None) -> pa.Array:
     return values.take(pa.array(index, mask=index < 0))
 
 
-def _read(candidate: Path, key: dict[str, int], name: str) -> Timeline | None:
+def _read(candidate: Path, key: dict[str, int | str], name: str) -> Timeline | None:
     try:
         source = pa.memory_map(str(candidate), "r")
         table = pa.ipc.open_file(source).read_all()

@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..core.model import REQUIRED_COLUMNS, Problem, ValidationError, normalise_column
+from ..core.model import Problem, ValidationError
 from .decode import CSV_FILE, utf8_text
 
 
@@ -39,8 +39,9 @@ def records(text: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
         start = reader.line_num + 1
 
 
-def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, np.ndarray | None, list[Problem]]:
-    """Columns of strings under normalised names; line numbers when they were needed to read it."""
+def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, list[str], np.ndarray | None, list[Problem]]:
+    """(columns of strings in the file's order, the header as written, line numbers when they were
+    needed to read it, problems found); naming the columns is :func:`~dashboard.core.columns.name_table`'s."""
     ragged: list[int] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -60,8 +61,7 @@ def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, np.ndarra
         table = None
     if table is not None and not ragged and table.num_rows >= 1:
         header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
-        body = table.slice(1)
-        return _name_columns(body, header, name), None, []
+        return table.slice(1), header, None, []
     return _read_table_slowly(utf8_text(data, offset, name, CSV_FILE), name)
 
 
@@ -76,7 +76,7 @@ def _all_strings(data: bytes, offset: int) -> dict[str, pa.DataType]:
     return {f"f{i}": pa.string() for i in range(width)}
 
 
-def _read_table_slowly(text: str, name: str) -> tuple[pa.Table, np.ndarray, list[Problem]]:
+def _read_table_slowly(text: str, name: str) -> tuple[pa.Table, list[str], np.ndarray, list[Problem]]:
     """Python's csv module: slower, but it knows each record's line and reads any shape."""
     problems: list[Problem] = []
     header: list[str] | None = None
@@ -107,29 +107,7 @@ def _read_table_slowly(text: str, name: str) -> tuple[pa.Table, np.ndarray, list
         raise ValidationError(name, problems or [Problem(None, None, None, "a header line")])
     columns = list(zip(*rows)) if rows else [() for _ in header]
     table = pa.table({f"f{i}": pa.array(list(col), type=pa.string()) for i, col in enumerate(columns)})
-    return _name_columns(table, header, name, problems), np.asarray(lines, dtype=np.int64), problems
-
-
-def _name_columns(table: pa.Table, header: list[str], name: str, problems: list[Problem] | None = None) -> pa.Table:
-    names = [normalise_column(h) for h in header]
-    header_problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for i, n in enumerate(names):
-        if n and n in seen:
-            header_problems.append(
-                Problem(1, header[i], header[i], f"unique column names: '{n}' is column {seen[n] + 1} too")
-            )
-        seen.setdefault(n, i)
-    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
-    for col in missing:
-        found = ", ".join(h for h in header if h.strip()) or "nothing"
-        header_problems.append(Problem(1, col, None, f"a column named '{col}' in the header (found: {found})"))
-    if header_problems:
-        raise ValidationError(name, header_problems + (problems or []))
-    cols = table.columns[: len(names)]
-    # Blank header cells become col_N so their data is kept.
-    final = [n or f"col_{i + 1}" for i, n in enumerate(names)]
-    return pa.table(dict(zip(final, cols)))
+    return table, header, np.asarray(lines, dtype=np.int64), problems
 
 
 def line_numbers(data: bytes, offset: int) -> np.ndarray:

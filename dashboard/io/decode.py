@@ -1,8 +1,9 @@
 """A file's bytes as UTF-8 text, or the reason they are not, for every text format we read.
 
 Spreadsheets save CSV in several encodings; the common ones are recognised by their
-byte-order mark, and what cannot be text (empty, binary, zip archives such as .xlsx
-workbooks, legacy encodings) is refused with a message saying where and what to do.
+byte-order mark, and what cannot be text (empty, binary, zip archives that are not the
+workbooks ``io.spreadsheet`` reads, legacy encodings) is refused with a message saying where and
+what to do.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def utf8_bytes(data: bytes, name: str, wanted: Wanted) -> tuple[bytes, int]:
         raise _refuse(
             name,
             None,
-            f"{wanted.text}: this is a zip archive (an Excel .xlsx workbook?); "
+            f"{wanted.text}: this is a zip archive, but not an .xlsx or .ods workbook; "
             f"save {wanted.sheet} as 'CSV UTF-8' and load that",
         )
     nul = data.find(b"\x00", offset)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..core.columns import name_table
 from ..core.model import Problem, Timeline, ValidationError
 from ..core.validation import validate_table
-from . import csv_reader, hdtimelines, timelinejs
+from . import csv_reader, hdtimelines, spreadsheet, timelinejs
 from .decode import CSV_FILE, utf8_bytes
+from .read_options import DEFAULT_OPTIONS, ReadOptions
+
+__all__ = ["ReadOptions", "load_timeline", "parse_events", "read_file"]
 
 
 def read_file(path: Path, name: str | None = None) -> bytes:
@@ -21,7 +25,9 @@ def read_file(path: Path, name: str | None = None) -> bytes:
         ) from None
 
 
-def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeline:
+def load_timeline(
+    source: str | Path | bytes, name: str | None = None, options: ReadOptions = DEFAULT_OPTIONS
+) -> Timeline:
     """Read a file (path or bytes) into a :class:`Timeline`, or raise ValidationError."""
     if isinstance(source, (str, Path)):
         path = Path(source)
@@ -30,24 +36,45 @@ def load_timeline(source: str | Path | bytes, name: str | None = None) -> Timeli
     else:
         data = bytes(source)
         name = name or "upload"
-    return parse_events(data, name)
+    return parse_events(data, name, options)
 
 
-def parse_events(data: bytes, name: str) -> Timeline:
-    """Validate a file's bytes: the project's CSV, a TimelineJS spreadsheet (CSV) or JSON, or an
-    hdtimelines (historicaldate) CSV."""
+def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS) -> Timeline:
+    """Validate a file's bytes: the project's CSV, a workbook (.xlsx, .ods), a TimelineJS spreadsheet
+    (CSV) or JSON, or an hdtimelines (historicaldate) CSV."""
+    book = spreadsheet.detect(data, name)
+    if book is not None:
+        return _parse_sheet(data, book, name, options)
+    if options.sheet is not None:
+        raise ValidationError(
+            name, [Problem(None, None, options.sheet, "a workbook (.xlsx or .ods) to take a sheet of")]
+        )
     kind = timelinejs.detect(data)
     if kind is not None:
         table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
-        timeline = validate_table(table, problems, name, lambda: lines)
+        timeline = validate_table(table, problems, name, lambda: lines, options.date_order)
         timeline.title, timeline.rich_text = title, True
         return timeline
     if hdtimelines.detect(data):
         table, lines, problems, ours = hdtimelines.read_hdtimelines(data, name)
         with hdtimelines.own_columns(name, ours):
-            return validate_table(table, problems, name, lambda: lines)
+            return validate_table(table, problems, name, lambda: lines, options.date_order)
     data, offset = utf8_bytes(data, name, CSV_FILE)
-    table, known, problems = csv_reader.read_table(data, offset, name)
+    raw, header, known, problems = csv_reader.read_table(data, offset, name)
+    table, plan = name_table(raw, header, name, options.mapping, problems)
     return validate_table(
-        table, problems, name, lambda: known if known is not None else csv_reader.line_numbers(data, offset)
+        table,
+        problems,
+        name,
+        lambda: known if known is not None else csv_reader.line_numbers(data, offset),
+        options.date_order,
+        plan.shown,
     )
+
+
+def _parse_sheet(data: bytes, book: str, name: str, options: ReadOptions) -> Timeline:
+    """One sheet of a workbook, validated like a CSV; problems name their cells (Sheet1!C7)."""
+    sheet = spreadsheet.read_sheet(data, book, name, options)
+    with sheet.locating():
+        table, plan = name_table(sheet.table, sheet.header, name, options.mapping, [])
+        return validate_table(table, [], name, lambda: sheet.rows, options.date_order, plan.shown)

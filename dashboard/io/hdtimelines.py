@@ -15,12 +15,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..core.columns import lane_name
 from ..core.lives import LIFE_END, LIFE_START
 from ..core.model import Problem, ValidationError, normalise_column
 from .csv_reader import records
@@ -50,11 +50,6 @@ def detect(data: bytes) -> bool:
     except csv.Error:
         return False
     return "label" in names and bool({"hdate", "hdate_birth"} & names)
-
-
-def lane_name(name: str) -> str:
-    """The lane of a file's rows that name no theme: the file's name without its extension."""
-    return Path(name).stem.strip() or "events"
 
 
 def read_hdtimelines(data: bytes, name: str) -> tuple[pa.Table, np.ndarray, list[Problem], dict[str, str]]:

@@ -26,6 +26,7 @@ from ..core.model import Problem, Timeline, ValidationError
 from ..core.topics import combine
 from ..io.files import write_atomic
 from ..io.formats import parse_events
+from ..io.read_options import DEFAULT_OPTIONS, ReadOptions
 
 DEFAULT_MAX_UPLOAD_MB = 50
 KEPT_IN_MEMORY = 4
@@ -107,12 +108,14 @@ class Datasets:
         try:
             data = path.read_bytes()
             name = (self.upload_dir / f"{key}.name").read_text(encoding="utf-8")
-        except OSError:
+            options_file = self.upload_dir / f"{key}.options"
+            options = ReadOptions.from_key(options_file.read_text("utf-8")) if options_file.exists() else None
+        except (OSError, ValueError):
             raise KeyError(key) from None
         combo = self.upload_dir / f"{key}.combo"
         if combo.exists():
             return self._remember(key, self._combined(combo, key))
-        return self._remember(key, parse_events(data, name))
+        return self._remember(key, parse_events(data, name, options or DEFAULT_OPTIONS))
 
     def _combined(self, combo: Path, key: str) -> Timeline:
         """A combination of the served file and uploads, from the list of its parts' keys."""
@@ -124,12 +127,14 @@ class Datasets:
             raise KeyError(key)
         return combine([(topic_of(t), t) for t in (self.get(p or None) for p in parts)])
 
-    def add_to(self, base: str | None, data: bytes, filename: str) -> tuple[str, Timeline]:
+    def add_to(
+        self, base: str | None, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS
+    ) -> tuple[str, Timeline]:
         """Validate an upload and join it, as a new topic, to the timeline ``base`` names (None: the served
         one): the combination's key. ValidationError (nothing kept) if the file is not usable or the lanes
         together are too many; KeyError if ``base`` is gone."""
         shown = self.get(base)
-        key, upload = self.add(data, filename)
+        key, upload = self.add(data, filename, options)
         timeline = combine([(topic_of(shown), shown), (topic_of(upload), upload)])
         parts = [base or "", key]
         combo_key = sha256(("combination:" + "+".join(parts)).encode()).hexdigest()
@@ -141,8 +146,9 @@ class Datasets:
                 write_atomic(self.upload_dir / f"{combo_key}.combo", json.dumps(parts).encode("utf-8"))
         return combo_key, self._remember(combo_key, timeline)
 
-    def add(self, data: bytes, filename: str) -> tuple[str, Timeline]:
-        """Validate an upload and keep it; ValidationError (and nothing kept) if it is not usable."""
+    def add(self, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS) -> tuple[str, Timeline]:
+        """Validate an upload (read with ``options``: the columns its user chose) and keep it;
+        ValidationError (and nothing kept) if it is not usable."""
         name = Path(filename or "upload").name[:200] or "upload"
         if len(data) > self.max_upload_bytes:
             raise ValidationError(
@@ -159,11 +165,16 @@ class Datasets:
                     )
                 ],
             )
-        timeline = parse_events(data, name)
-        key = sha256(data).hexdigest()
+        timeline = parse_events(data, name, options)
+        read_as = options.key().encode("utf-8")
+        key = sha256(
+            data + b"\0read as:" + read_as if read_as else data
+        ).hexdigest()  # the same bytes read otherwise: another key
         with self._dir_lock():
             if not (self.upload_dir / f"{key}.upload").exists():
-                self._make_room(len(data) + len(name.encode("utf-8")))
+                self._make_room(len(data) + len(name.encode("utf-8")) + len(read_as))
+                if read_as:
+                    write_atomic(self.upload_dir / f"{key}.options", read_as)
                 write_atomic(self.upload_dir / f"{key}.name", name.encode("utf-8"))
                 write_atomic(self.upload_dir / f"{key}.upload", data)
         return key, self._remember(key, timeline)

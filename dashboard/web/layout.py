@@ -12,6 +12,7 @@ import dash_ag_grid as dag
 from babel.dates import get_day_names, get_month_names
 from dash import dcc, html
 
+from ..core.columns import MAPPED
 from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from ..core.model import Timeline
 from ..core.topics import lane_groups
@@ -112,6 +113,46 @@ def scale_options(t: Translator) -> list[dict[str, Any]]:
         {"label": html.Span(t("Log"), title=t("Years before present, on a logarithmic axis")), "value": "log"},
     ]
 
+
+def column_labels(t: Translator) -> dict[str, str]:
+    """The columns of ours an upload's user may choose a file's column for (core.columns.MAPPED)."""
+    return {
+        "date": t("Date"),
+        "title": t("Title"),
+        "themes": t("Themes (one lane each)"),
+        "end_date": t("End date"),
+        "description": t("Description"),
+    }
+
+
+def column_choices(t: Translator) -> html.Div:
+    """Shown under an upload whose header is not understood: for each of our columns, a choice of the
+    file's columns (filled in by the upload callback), and a button to open the file so."""
+    labels = column_labels(t)
+    return html.Div(
+        id="column-map",
+        className="column-map",
+        hidden=True,
+        children=[
+            html.P(t("Or say which of the file's columns is which:")),
+            *[
+                html.Label(
+                    className="column-choice",
+                    children=[
+                        labels[ours],
+                        dcc.Dropdown(id=f"map-{ours}", options=[], placeholder=t("(none)"), clearable=True),
+                    ],
+                )
+                for ours in MAPPED
+            ],
+            html.Button(t("Open with these columns"), id="map-open", className="button", n_clicks=0),
+        ],
+    )
+
+
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,text/*,application/json"
+"""What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
+none of these is shown refused (className_reject) as it is dragged."""
 
 TABLE_PAGE_SIZE = 12
 
@@ -397,9 +438,11 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                                         id="upload",
                                         className="upload",
                                         multiple=False,
+                                        accept=UPLOAD_ACCEPT,
+                                        className_reject="upload upload-refused",
                                         children=html.Div(
                                             [
-                                                t("Drop a CSV or TimelineJS file here, or "),
+                                                t("Drop a CSV, spreadsheet (.xlsx, .ods) or TimelineJS file here, or "),
                                                 html.Span(t("choose one"), className="link"),
                                             ]
                                         ),
@@ -414,6 +457,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                                         className="hint",
                                     ),
                                     dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),
+                                    column_choices(t),
                                 ],
                             ),
                         ],

@@ -42,6 +42,49 @@ def test_upload_replaces_the_view(server, page, tmp_path):
     assert plotted(page) == {"Science": 2, "Art": 1}
 
 
+def test_a_workbook_upload_opens_and_its_problems_name_cells(server, page, tmp_path):
+    from tests.workbooks import xlsx
+
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    assert ".xlsx" in (page.locator("#upload input[type=file]").get_attribute("accept") or "")
+    bad = tmp_path / "kings.xlsx"
+    bad.write_bytes(xlsx({"Reigns": [["Year", "Name"], [1066, "William"], ["10x7", "Bad"]]}))
+    page.set_input_files("#upload input[type=file]", str(bad))
+    page.wait_for_selector("#upload-status .upload-errors")
+    assert "Reigns!A3, column 'Year': '10x7': expected a date" in page.locator("#upload-status").text_content()
+    good = tmp_path / "monarchs.xlsx"
+    good.write_bytes(xlsx({"Reigns": [["Year", "Name"], [1066, "William"], [1087, "William II"]]}))
+    page.set_input_files("#upload input[type=file]", str(good))
+    wait_for_graph(page, "2 of 2 events match")
+    assert "Opened monarchs.xlsx: 2 events, 1 themes" in page.locator("#upload-status").text_content()
+    assert plotted(page) == {"Monarchs": 2}
+
+
+def choose(page, ours: str, column: str) -> None:
+    """Pick a file's column for one of ours under an upload's problems."""
+    page.locator(f"#map-{ours}").click()
+    page.get_by_role("option", name=column, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def test_an_upload_with_other_column_names_is_opened_as_chosen(server, page, tmp_path):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    assert page.locator("#column-map").is_hidden()
+    upload(page, tmp_path / "kings.csv", "When,Who,House\n1066,William,Normandy\n1154,Henry II,Plantagenet\n")
+    page.wait_for_selector("#column-map", state="visible")
+    assert "or the choices under an upload" in page.locator("#upload-status").text_content()
+    choose(page, "date", "When")
+    choose(page, "title", "Who")
+    choose(page, "themes", "House")
+    page.get_by_role("button", name="Open with these columns").click()
+    wait_for_graph(page, "2 of 2 events match")
+    assert "Opened kings.csv: 2 events, 2 themes" in page.locator("#upload-status").text_content()
+    assert plotted(page) == {"Normandy": 1, "Plantagenet": 1}
+    assert page.locator("#column-map").is_hidden()
+
+
 def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
     page.goto(server.url + "?q=treaty")
     wait_for_graph(page, "3 of 10")

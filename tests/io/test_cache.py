@@ -76,3 +76,30 @@ def test_small_files_are_not_cached(small_csv, monkeypatch):
     monkeypatch.setattr(cache, "CACHE_MIN_BYTES", 1 << 20)
     cache.load(small_csv)
     assert not any(p.exists() for p in cache.cache_paths(small_csv))
+
+
+def test_the_cache_is_keyed_on_how_the_file_was_read(write_csv, monkeypatch):
+    from dashboard.io.read_options import ReadOptions
+
+    path = write_csv("date,When,Event,Other,Group\n1066,1215,Hastings,Magna Carta,war\n")
+    by_alias = ReadOptions()
+    mapped = ReadOptions.of("date=When,title=Other,themes=Group")
+    first = cache.load(path, options=by_alias)
+    second = cache.load(path, options=mapped)
+    assert (first.events["title"][0], second.events["title"][0]) == ("Hastings", "Magna Carta")
+    assert cache.cache_paths(path, by_alias)[0] != cache.cache_paths(path, mapped)[0]
+    assert all(cache.cache_paths(path, o)[0].exists() for o in (by_alias, mapped))
+    monkeypatch.setattr(cache, "parse_events", lambda *a: pytest.fail("parsed again"))
+    assert cache.load(path, options=mapped).events["title"][0] == "Magna Carta"
+    assert cache.load(path, options=by_alias).events["title"][0] == "Hastings"
+
+
+def test_a_cache_written_with_other_options_is_not_used(write_csv):
+    from dashboard.io.read_options import ReadOptions
+
+    path = write_csv("date,Event,Other,Group\n1066,Hastings,Magna Carta,war\n")
+    cache.load(path)
+    mapped = ReadOptions.of("title=Other")
+    # a cache file in the place of the mapped one, but holding the unmapped timeline: its key says so
+    cache.cache_paths(path, mapped)[0].write_bytes(cache.cache_paths(path)[0].read_bytes())
+    assert cache.load(path, options=mapped).events["title"][0] == "Magna Carta"

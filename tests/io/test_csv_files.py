@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from dashboard.core.model import THEME_VOCABULARY, ValidationError
-from dashboard.io.formats import load_timeline
+from dashboard.io.formats import ReadOptions, load_timeline
 from tests.conftest import SMALL_CSV
 
 HEADER = "id,date,end_date,title,themes,source\n"
@@ -53,8 +53,9 @@ def test_header_names_are_forgiving(write_csv):
 
 
 def test_missing_required_column_is_named(write_csv):
-    [p] = problems(write_csv("date,title\n1951,x\n"))
-    assert (p.line, p.column) == (1, "themes") and "found: date, title" in p.expected
+    [p] = problems(write_csv("date,themes\n1951,x\n"))
+    assert (p.line, p.column) == (1, "title") and "found: date, themes" in p.expected
+    assert "--columns title=NAME" in p.expected
 
 
 def test_every_bad_row_is_listed_with_its_line(write_csv):
@@ -104,7 +105,7 @@ def test_ragged_rows_are_reported_with_lines_and_other_rows_still_checked(write_
         (b"", "the file is empty"),
         (b"  \n\n", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
-        (b"PK\x03\x04rest-of-zip", "Excel .xlsx"),
+        (b"PK\x03\x04rest-of-zip", "a zip archive, but not an .xlsx or .ods workbook"),
         (HEADER.encode() + "a,1990,,Caf\xe9,war,\n".encode("latin-1"), "byte 0xE9 is not UTF-8"),
         (HEADER.encode(), "at least one event row"),
     ],
@@ -150,3 +151,38 @@ def test_a_file_of_eras_only_says_it_needs_an_event(write_csv):
     path = write_csv("date,end_date,title,themes,kind\n1951,1952,Occupation,,era\n")
     with pytest.raises(ValidationError, match="at least one event row"):
         load_timeline(path)
+
+
+def test_a_file_with_its_own_column_names(write_csv):
+    path = write_csv("Start,Event,Category,Notes,Link,Where\n1066,Hastings,war,A battle,https://x.org,Sussex\n")
+    tl = load_timeline(path)
+    ev = tl.events.iloc[0]
+    assert (ev["title"], ev["description"], ev["source"]) == ("Hastings", "A battle", "https://x.org")
+    assert tl.themes == ["war"] and tl.extras["where"].tolist() == ["Sussex"]
+
+
+def test_a_file_without_themes_is_one_lane_named_after_it(write_csv):
+    tl = load_timeline(write_csv("Year,Name\n1066,Hastings\n1215,Magna Carta\n", name="monarchs.csv"))
+    assert tl.themes == ["monarchs"]
+    assert [tl.theme_names(int(m)) for m in tl.events["theme_mask"]] == [["monarchs"], ["monarchs"]]
+
+
+def test_problems_name_the_files_own_header(write_csv):
+    path = write_csv("Start,Event,Until,Link\n12x5,Hastings,1060,ftp://x\n1300,,,\n", name="m.csv")
+    found = {(p.line, p.column) for p in problems(path)}
+    assert found == {(2, "Start"), (2, "Link"), (3, "Event")}
+
+
+def test_mapping_by_hand(write_csv):
+    path = write_csv("When,What,Kind\n1066,Hastings,war\n1215,Magna Carta,politics\n")
+    tl = load_timeline(path, options=ReadOptions.of("date=When,title=What,themes=Kind"))
+    assert tl.themes == ["war", "politics"] and tl.events["title"].tolist() == ["Hastings", "Magna Carta"]
+    with pytest.raises(ValidationError) as info:
+        load_timeline(path, options=ReadOptions.of("date=Begin,title=What"))
+    [p] = info.value.problems
+    assert "found: When, What, Kind" in p.expected and p.value == "Begin"
+
+
+def test_problems_on_a_line_keep_our_column_order_under_the_files_names(write_csv):
+    path = write_csv("Link,Event,Start,Kind\nftp://x,,12x5,sometimes\n")
+    assert [p.column for p in problems(path)] == ["Start", "Event", "Link", "Kind"]

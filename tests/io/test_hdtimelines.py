@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from dashboard.core import dates
+from dashboard.core.columns import lane_name
 from dashboard.core.model import ValidationError
 from dashboard.io.formats import load_timeline, parse_events
-from dashboard.io.hdtimelines import detect, lane_name
+from dashboard.io.hdtimelines import detect
 from dashboard.render.exports import events_csv
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "hdtimelines" / "Tudor and Stuart monarchs.csv"

@@ -17,6 +17,7 @@ from dataclasses import asdict
 import pytest
 
 from dashboard.core.query import View
+from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
 from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
 from tests.servers import Server
@@ -53,7 +54,7 @@ class Client:
         deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
         output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
         body = callback_body(
-            [("dataset", "data"), ("upload-status", "children"), ("themes-box", "children")],
+            UPLOAD_OUT,
             [
                 (
                     "upload-ok",

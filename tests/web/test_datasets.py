@@ -134,3 +134,18 @@ def test_cleanup_is_safe_with_several_processes_at_once(tmp_path):
     names = {p.name for p in folder.iterdir()} - {".lock"}
     stems = {n.split(".")[0] for n in names}
     assert all(f"{s}.upload" in names and f"{s}.name" in names for s in stems)  # never half an upload
+
+
+def test_a_workbook_upload_opens_like_a_csv(served, tmp_path):
+    from tests.workbooks import ods, xlsx
+
+    d = Datasets(served, upload_dir=tmp_path / "up")
+    for make, name in ((xlsx, "kings.xlsx"), (ods, "kings.ods")):
+        key, tl = d.add(make({"Sheet1": [["Year", "Name"], [1066, "William"], [1087, "William II"]]}), name)
+        assert tl.events["title"].tolist() == ["William", "William II"] and tl.themes == ["kings"]
+        again = Datasets(served, upload_dir=tmp_path / "up").get(key)  # read back from disk by another worker
+        assert again.events["title"].tolist() == ["William", "William II"]
+    with pytest.raises(ValidationError) as info:
+        d.add(xlsx({"Sheet1": [["Year", "Name"], ["10x6", "William"]]}), "bad.xlsx")
+    [p] = info.value.problems
+    assert p.describe().startswith("Sheet1!A2, column 'Year': '10x6': expected a date")

@@ -10,10 +10,12 @@ import time
 import pytest
 
 from dashboard.core import dates
+from dashboard.core.columns import MAPPED
 from dashboard.io.formats import load_timeline
 from dashboard.web.app import create_app
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
+from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
 from dashboard.web.wire import callback_body, page_state
 
 FOLLOW_OUT = [("table", "paginationGoTo"), ("table", "rowClassRules")]
@@ -39,15 +41,23 @@ def client(tmp_path_factory):
     app = create_app(load_timeline(path), upload_dir=tmp_path_factory.mktemp("uploads"))
     client = app.server.test_client()
     client.app_outputs = list(app.callback_map)
+    client.app_inputs = {k: [d["id"] for d in v.get("inputs", [])] for k, v in app.callback_map.items()}
     return client
 
 
 def registered(client, body):
-    """The body with its output named as registered (outputs allowing duplicates carry a suffix)."""
-    if not isinstance(body, dict) or body.get("output") in client.app_outputs or "output" not in body:
+    """The body with its output named as registered (outputs allowing duplicates carry a suffix; two
+    callbacks with the same outputs are told apart by their inputs)."""
+    if not isinstance(body, dict) or "output" not in body:
+        return body
+    sent = [i.get("id") for i in body.get("inputs", []) if isinstance(i, dict)]
+    inputs = getattr(client, "app_inputs", {})
+    if body["output"] in client.app_outputs and inputs.get(body["output"], sent) == sent:
         return body
     plain = {k: re.sub(r"@[0-9a-f]+", "", k) for k in client.app_outputs}
-    return {**body, "output": next((k for k, v in plain.items() if v == body["output"]), body["output"])}
+    fits = [k for k, v in plain.items() if v == body["output"]]
+    best = next((k for k in fits if inputs.get(k, sent) == sent), fits[0] if fits else body["output"])
+    return {**body, "output": best}
 
 
 def figure(view, width=1200, key=None):
@@ -134,9 +144,23 @@ def download(view=None, key=None, button="download-csv"):
 
 def upload(sent, mode="open", key=None):
     return callback_body(
-        [("dataset", "data"), ("upload-status", "children"), ("themes-box", "children")],
+        UPLOAD_OUT,
         [("upload-ok", "data", sent)],
         [("upload-mode", "value", mode), *page_state(key)],
+    )
+
+
+def reopen_upload(clicks, sent, values):
+    return callback_body(
+        UPLOAD_OUT,
+        [("map-open", "n_clicks", clicks)],
+        [
+            ("upload-ok", "data", sent),
+            ("upload-mode", "value", "open"),
+            ("dataset", "data", None),
+            *[(f"map-{o}", "value", v) for o, v in zip(MAPPED, values)],
+            ("lang", "data", None),
+        ],
     )
 
 
@@ -244,6 +268,18 @@ CRAFTED = [
     ("upload contents as a number", upload({"contents": 5, "filename": "a.csv"}), {400}),
     ("upload that is not base64", upload({"contents": "data:,!!!", "filename": "a.csv"}), {200}),
     ("upload with a list as name", upload({"contents": "data:,YQ==", "filename": ["a"]}), {400}),
+    ("columns chosen as numbers", reopen_upload(1, {"contents": "data:,YQ==", "filename": "a"}, [1] * 5), {400}),
+    ("columns chosen as lists", reopen_upload(1, {"contents": "data:,YQ==", "filename": "a"}, [["a"]] * 5), {400}),
+    (
+        "columns chosen, clicks as text",
+        reopen_upload("1", {"contents": "data:,YQ==", "filename": "a"}, [None] * 5),
+        {400},
+    ),
+    (
+        "columns chosen for a bad upload",
+        reopen_upload(1, {"contents": "data:,!!!", "filename": "a"}, [None] * 5),
+        {200},
+    ),
 ]
 
 

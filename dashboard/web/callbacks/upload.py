@@ -1,5 +1,6 @@
 """Opening a file in the page: size checked in the browser first, then validated on the server; a bad
-file shows its problems and leaves the view as it was."""
+file shows its problems and leaves the view as it was. When its header is not understood, the page
+offers the file's columns for ours, and opens it again with the columns chosen."""
 
 from __future__ import annotations
 
@@ -7,26 +8,72 @@ import base64
 import binascii
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from dash import Dash, Input, Output, State, html, no_update
 from dash.development.base_component import Component
 
+from ...core.columns import MAPPED, plan_columns
 from ...core.i18n import LANGUAGES, translator
 from ...core.model import ValidationError
+from ...io.read_options import DEFAULT_OPTIONS, ReadOptions
 from .. import inputs
 from ..components import problem_list
 from ..layout import theme_checklist
 from .services import GONE, Services, Update
 
-Received = tuple[Update[str], Update[Component | list[Component]], Update[Component]]
+Received = tuple[Update[str], Update[Component | list[Component] | ValidationError], Update[Component]]
+
+OUTPUTS = [
+    ("dataset", "data"),
+    ("upload-status", "children"),
+    ("themes-box", "children"),
+    ("column-map", "hidden"),
+    *[(f"map-{ours}", "options") for ours in MAPPED],
+    *[(f"map-{ours}", "value") for ours in MAPPED],
+]
+"""What both upload callbacks set, in order (see :data:`Outcome`)."""
+
+Outcome: TypeAlias = tuple[Any, ...]
+"""(the new dataset key, the status shown under the upload box, the new theme filter, whether the
+column choices are hidden, then the columns offered and the one chosen for each of MAPPED)."""
 
 
-def receive(services: Services, sent: Any, mode: Any = "open", current: Any = None, lang: Any = None) -> Received:
-    """(the new dataset key, the status shown under the upload box, the new theme filter). ``mode``
-    'add' joins the file, as a new topic, to what the page shows (``current``, its dataset key)
-    instead of replacing it."""
-    t = translator(inputs.language(lang))
+def receive(
+    services: Services,
+    sent: Any,
+    mode: Any = "open",
+    current: Any = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    lang: Any = None,
+) -> Outcome:
+    """Open an upload (read with ``options``); when its header is not understood, offer its columns.
+    What is said, in the page's language ``lang``."""
+    lang = inputs.language(lang)
+    key, status, themes = _open(services, sent, mode, current, options, lang)
+    unchanged = [no_update] * (2 * len(MAPPED))
+    if not isinstance(status, ValidationError):
+        return (key, status, themes, True, *unchanged)
+    if status.header is None:
+        return (key, problem_list(status, lang), themes, True, *unchanged)
+    header = status.header
+    offered = list(dict.fromkeys(h for h in header if h))
+    recognised = {ours: header[i] for i, ours in enumerate(plan_columns(header).names) if ours in MAPPED}
+    return (
+        key,
+        problem_list(status, lang),
+        themes,
+        False,
+        *[offered] * len(MAPPED),
+        *[recognised.get(o) for o in MAPPED],
+    )
+
+
+def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadOptions, lang: str) -> Received:
+    """(the new dataset key, the status shown under the upload box or the upload's problems, the new
+    theme filter). ``mode`` 'add' joins the file, as a new topic, to what the page shows (``current``,
+    its dataset key) instead of replacing it."""
+    t = translator(lang)
     sent = inputs.mapping(sent, "upload")
     limit = services.datasets.max_upload_bytes * 4 // 3 + 200
     contents = inputs.text(sent.get("contents"), "upload contents", limit=limit)
@@ -44,11 +91,11 @@ def receive(services: Services, sent: Any, mode: Any = "open", current: Any = No
     adding = inputs.text(mode, "upload mode", 10) == "add"
     try:
         if adding:
-            key, timeline = services.datasets.add_to(inputs.dataset_key(current), data, filename)
+            key, timeline = services.datasets.add_to(inputs.dataset_key(current), data, filename, options)
         else:
-            key, timeline = services.datasets.add(data, filename)
+            key, timeline = services.datasets.add(data, filename, options)
     except ValidationError as exc:
-        return no_update, problem_list(exc, t.lang), no_update
+        return no_update, exc, no_update
     except KeyError:
         return no_update, html.P(t(GONE), className="error"), no_update
     if adding:
@@ -65,7 +112,19 @@ def receive(services: Services, sent: Any, mode: Any = "open", current: Any = No
             n=len(timeline.events),
             themes=len(timeline.themes),
         )
-    return key, html.P(said, className="upload-ok"), theme_checklist(timeline, t.lang)
+    return key, html.P(said, className="upload-ok"), theme_checklist(timeline, lang)
+
+
+def reopen(
+    services: Services, clicks: Any, sent: Any, mode: Any, current: Any, *values: Any, lang: Any = None
+) -> Outcome:
+    """The upload again, with the file's columns its user chose for ours (``values``, in MAPPED's order)."""
+    if not inputs.integer(clicks, "clicks", 0, default=0) or len(values) != len(MAPPED):
+        return (no_update,) * len(OUTPUTS)
+    mapping = {
+        ours: theirs for ours, v in zip(MAPPED, values) if (theirs := inputs.text(v, f"column for {ours}", 1000))
+    }
+    return receive(services, sent, mode, current, ReadOptions.of(mapping), lang)
 
 
 def register(app: Dash, services: Services) -> None:
@@ -111,13 +170,30 @@ def register(app: Dash, services: Services) -> None:
         State("lang", "data"),
         prevent_initial_call=True,
     )
+    choices = [Output(i, p, allow_duplicate=True) for i, p in OUTPUTS[4:]]
     app.callback(
         Output("dataset", "data"),
         Output("upload-status", "children", allow_duplicate=True),
         Output("themes-box", "children"),
+        Output("column-map", "hidden"),
+        *choices,
         Input("upload-ok", "data"),
         State("upload-mode", "value"),
         State("dataset", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda sent, mode, current, lang: receive(services, sent, mode, current, lang))
+    )(lambda sent, mode, current, lang: receive(services, sent, mode, current, lang=lang))
+    app.callback(
+        *[Output(i, p, allow_duplicate=True) for i, p in OUTPUTS],
+        Input("map-open", "n_clicks"),
+        State("upload-ok", "data"),
+        State("upload-mode", "value"),
+        State("dataset", "data"),
+        *[State(f"map-{ours}", "value") for ours in MAPPED],
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )(
+        lambda clicks, sent, mode, current, *rest: reopen(
+            services, clicks, sent, mode, current, *rest[:-1], lang=rest[-1]
+        )
+    )

@@ -1,0 +1,74 @@
+"""An upload whose columns are not understood: the page offers the file's columns for each of ours,
+and opens the file with the columns chosen (kept under a key of its own)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from dash import no_update
+
+from dashboard.core.columns import MAPPED
+from dashboard.io.formats import load_timeline
+from dashboard.web.callbacks.services import Services
+from dashboard.web.callbacks.upload import receive, reopen
+from dashboard.web.datasets import Datasets
+from dashboard.web.inputs import BadInput
+
+CSV = b"When,What,Kind\n1066,Hastings,war\n1215,Magna Carta,politics\n"
+
+
+@pytest.fixture
+def services(small_csv, tmp_path):
+    return Services(Datasets(load_timeline(small_csv), upload_dir=tmp_path / "up"), "Served")
+
+
+def sent(data: bytes = CSV, name: str = "mine.csv") -> dict:
+    return {"contents": "data:text/csv;base64," + base64.b64encode(data).decode(), "filename": name}
+
+
+def unpack(outcome):
+    """(key, status, hidden, {ours: (offered, chosen)})."""
+    key, status, _themes, hidden, *rest = outcome
+    n = len(MAPPED)
+    return key, status, hidden, {o: (rest[i], rest[n + i]) for i, o in enumerate(MAPPED)}
+
+
+def test_a_header_not_understood_offers_the_files_columns(services):
+    key, status, hidden, offered = unpack(receive(services, sent()))
+    assert key is no_update and hidden is False and "mine.csv was not opened" in str(status)
+    assert offered["date"] == (["When", "What", "Kind"], None)
+    assert set(offered) == {"date", "title", "themes", "end_date", "description"}
+
+
+def test_what_was_recognised_is_chosen_already(services):
+    _, _, hidden, offered = unpack(receive(services, sent(b"Start,What\n1066,Hastings\n")))
+    assert hidden is False and offered["date"] == (["Start", "What"], "Start") and offered["title"][1] is None
+
+
+def test_bad_cells_offer_no_choices(services):
+    key, status, hidden, offered = unpack(receive(services, sent(b"date,title\n10x6,Hastings\n")))
+    assert hidden is True and "line 2, column 'date'" in str(status)
+    assert all(v == (no_update, no_update) for v in offered.values())
+
+
+def test_the_file_opens_with_the_columns_chosen_and_is_kept_apart(services, tmp_path):
+    key, status, hidden, _ = unpack(reopen(services, 1, sent(), "open", None, "When", "What", "Kind", None, None))
+    assert isinstance(key, str) and hidden is True and "Opened mine.csv: 2 events, 2 themes" in str(status)
+    again = Datasets(services.datasets.served, upload_dir=tmp_path / "up").get(key)  # another worker
+    assert again.events["title"].tolist() == ["Hastings", "Magna Carta"] and again.themes == ["war", "politics"]
+    other, *_ = reopen(services, 1, sent(), "open", None, "When", "Kind", None, None, None)
+    assert other != key and services.datasets.get(other).events["title"].tolist() == ["war", "politics"]
+    plain, *_ = receive(services, sent(b"date,title\n1066,Hastings\n"))
+    assert (services.datasets.upload_dir / f"{key}.options").exists()
+    assert not (services.datasets.upload_dir / f"{plain}.options").exists()
+
+
+def test_no_click_does_nothing(services):
+    assert all(v is no_update for v in reopen(services, 0, sent(), "open", None, "When", None, None, None, None))
+
+
+@pytest.mark.parametrize("values", [(5, None, None, None, None), (["When"], None, None, None, None), ("x" * 2000,) * 5])
+def test_crafted_choices_are_refused(services, values):
+    with pytest.raises(BadInput):
+        reopen(services, 1, sent(), "open", None, *values)
