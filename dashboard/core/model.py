@@ -113,6 +113,7 @@ class ValidationError(Exception):
         problems: list[Problem],
         columns: Sequence[str] = KNOWN_COLUMNS,
         header: Sequence[str] | None = None,
+        preview: Sequence[Sequence[str]] = (),
     ) -> None:
         """``columns``: the order of columns within a line (ours, or as the file names them);
         ``header``: the file's header as written, when the header is what is wrong (so that a page
@@ -120,6 +121,8 @@ class ValidationError(Exception):
         self.source = source
         self.columns = tuple(columns)
         self.header = tuple(header) if header is not None else None
+        self.preview = tuple(tuple(row) for row in preview)
+        """The file's first rows, under ``header``: what a page shows beside its choice of columns."""
         rank = {c: i for i, c in enumerate(self.columns)}
         self.problems = sorted(problems, key=lambda p: (p.line or 0, rank.get(p.column or "", len(rank))))
         super().__init__(self.report(limit=20))

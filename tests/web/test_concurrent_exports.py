@@ -62,7 +62,7 @@ class Client:
                     {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
                 )
             ],
-            [("upload-mode", "value", "open"), *page_state()],
+            [("upload-mode", "value", "open"), ("url", "search", ""), *page_state()],
         )
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]

@@ -142,11 +142,11 @@ def download(view=None, key=None, button="download-csv"):
     )
 
 
-def upload(sent, mode="open", key=None):
+def upload(sent, mode="open", key=None, search=""):
     return callback_body(
         UPLOAD_OUT,
         [("upload-ok", "data", sent)],
-        [("upload-mode", "value", mode), *page_state(key)],
+        [("upload-mode", "value", mode), ("url", "search", search), *page_state(key)],
     )
 
 
@@ -460,3 +460,10 @@ def test_show_this_period_sets_the_dates_and_keeps_the_other_filters(big_client)
     assert shown["show-period"]["children"] == "Show this period (1930)"
     assert "No other event overlaps it." in json.dumps(shown["same-time-list"]["children"])
     assert answer(big_client, details(None))["same-time"]["hidden"] is True
+
+
+def test_a_view_change_keeps_the_links_language_and_column_choices(client):
+    """The view rewrites the link's query on every change; the page's own parameters stay in it."""
+    body = sync(search="?lang=ja&columns=date%3DWhen", text="treaty", trigger="search.value", stored=GOOD_VIEW)
+    query = client.post("/_dash-update-component", json=body).get_json()["response"]["url"]["search"]
+    assert "q=treaty" in query and "lang=ja" in query and "columns=date%3DWhen" in query

@@ -9,6 +9,7 @@ import binascii
 import json
 from pathlib import Path
 from typing import Any, TypeAlias
+from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, html, no_update
 from dash.development.base_component import Component
@@ -61,11 +62,28 @@ def receive(
     recognised = {ours: header[i] for i, ours in enumerate(plan_columns(header).names) if ours in MAPPED}
     return (
         key,
-        problem_list(status, lang),
+        [*problem_list(status, lang), first_rows(status.header, status.preview, lang)],
         themes,
         False,
         *[offered] * len(MAPPED),
         *[recognised.get(o) for o in MAPPED],
+    )
+
+
+def first_rows(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...], lang: str) -> html.Div:
+    """The file's header and first rows as a small table (text only), to choose its columns by."""
+    t = translator(lang)
+    return html.Div(
+        className="first-rows",
+        children=[
+            html.P(t("The file's first rows:"), className="hint"),
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th(h or "—") for h in header])),
+                    html.Tbody([html.Tr([html.Td(cell[:80]) for cell in row]) for row in rows]),
+                ]
+            ),
+        ],
     )
 
 
@@ -113,6 +131,17 @@ def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadO
             themes=len(timeline.themes),
         )
     return key, html.P(said, className="upload-ok"), theme_checklist(timeline, lang)
+
+
+def link_options(search: Any) -> ReadOptions:
+    """The column choices a link carries (``?columns=date=When,title=What``), for the uploads of a page
+    opened from it; none if it carries none, or none that can be read."""
+    query = inputs.text(search, "url search")
+    chosen = parse_qs(query.lstrip("?")).get("columns", [""])[-1]
+    try:
+        return ReadOptions.of(chosen) if chosen else DEFAULT_OPTIONS
+    except ValueError:
+        return DEFAULT_OPTIONS
 
 
 def reopen(
@@ -179,10 +208,29 @@ def register(app: Dash, services: Services) -> None:
         *choices,
         Input("upload-ok", "data"),
         State("upload-mode", "value"),
+        State("url", "search"),
         State("dataset", "data"),
         State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda sent, mode, current, lang: receive(services, sent, mode, current, lang=lang))
+    )(lambda sent, mode, search, current, lang: receive(services, sent, mode, current, link_options(search), lang))
+    # The columns chosen for an upload go into the page's link, so that the link (and a reload) reads
+    # the same file the same way when it is opened again.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        """function(clicks, search, ...chosen) {
+            if (!clicks) { return window.dash_clientside.no_update; }
+            const params = new URLSearchParams(search || '');
+            const pairs = %s.map((ours, i) => chosen[i] ? ours + '=' + chosen[i] : null).filter(p => p);
+            if (pairs.length) { params.set('columns', pairs.join(',')); } else { params.delete('columns'); }
+            const query = params.toString();
+            return query ? '?' + query : '';
+        }"""
+        % json.dumps(list(MAPPED)),
+        Output("url", "search", allow_duplicate=True),
+        Input("map-open", "n_clicks"),
+        State("url", "search"),
+        *[State(f"map-{ours}", "value") for ours in MAPPED],
+        prevent_initial_call=True,
+    )
     app.callback(
         *[Output(i, p, allow_duplicate=True) for i, p in OUTPUTS],
         Input("map-open", "n_clicks"),
