@@ -11,7 +11,8 @@
 
     function fixList(list) {
         if (list.getAttribute("role") === "listbox") {
-            list.setAttribute("role", list.id === "scale" ? "presentation" : "group");
+            // radio buttons sit in a radiogroup of ours (layout.radio_group); a checklist is a group
+            list.setAttribute("role", list.classList.contains("dash-radioitems") ? "presentation" : "group");
         }
         if (NAMED_BY[list.id] && list.getAttribute("role") === "group" && !list.hasAttribute("aria-labelledby")) {
             list.setAttribute("aria-labelledby", NAMED_BY[list.id]);
@@ -31,7 +32,8 @@
     }
 
     function sweep() {
-        document.querySelectorAll(".dash-options-list").forEach(fixList);
+        // checklists and radio items only: a dropdown's menu is a real listbox of options
+        document.querySelectorAll(".dash-options-list.dash-checklist, .dash-options-list.dash-radioitems").forEach(fixList);
         document.querySelectorAll(".upload").forEach(fixUpload);
     }
 
