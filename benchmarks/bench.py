@@ -40,7 +40,7 @@ from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 from tests.synthetic import THEMES as SYNTHETIC_THEMES
 
 THEMES = SYNTHETIC_THEMES[:12]
@@ -315,7 +315,7 @@ def run_side(side: str, path: Path, expect: list[int] | None = None) -> dict:
         payload = callback_body(
             outputs,
             [("view", "data", view_store(view)), ("layout-width", "data", 1200)],
-            state=[("dataset", "data", None)] if side == "ours" else [],
+            state=page_state() if side == "ours" else [],
             changed=["view.data"],
         )
         t0 = time.perf_counter()

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.load import free_port
 from dashboard.core.query import View
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 
 BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
 VIEWS = [
@@ -43,7 +43,7 @@ def png_request(url: str, view: View) -> tuple[float, bytes]:
     body = callback_body(
         [("download", "data"), ("download-status", "children")],
         [(b, "n_clicks", 1 if b == "download-png" else 0) for b in BUTTONS],
-        [("view", "data", asdict(view)), ("dataset", "data", None)],
+        [("view", "data", asdict(view)), *page_state()],
         changed=["download-png.n_clicks"],
     )
     req = urllib.request.Request(

@@ -46,7 +46,7 @@ from dashboard.core import dates
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUTPUTS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 from tests.servers import free_port
 
 MAX_REQUESTS = 200_000
@@ -257,9 +257,7 @@ class Checker:
 
 def figure_body(view: View) -> dict:
     store = {**asdict(view), "dataset": None}
-    return callback_body(
-        FIGURE_OUTPUTS, [("view", "data", store), ("layout-width", "data", 1200)], [("dataset", "data", None)]
-    )
+    return callback_body(FIGURE_OUTPUTS, [("view", "data", store), ("layout-width", "data", 1200)], page_state())
 
 
 def export_body(view: View) -> dict:
@@ -267,7 +265,7 @@ def export_body(view: View) -> dict:
     return callback_body(
         [("download", "data"), ("download-status", "children")],
         [(b, "n_clicks", 1 if b == "download-png" else 0) for b in DOWNLOAD_BUTTONS],
-        [("view", "data", store), ("dataset", "data", None)],
+        [("view", "data", store), *page_state()],
         changed=["download-png.n_clicks"],
     )
 
@@ -321,7 +319,7 @@ class User:
             callback_body(
                 TABLE_OUTPUTS,
                 [("table", "getRowsRequest", request)],
-                [("view", "data", store), ("dataset", "data", None)],
+                [("view", "data", store), *page_state()],
             ),
         )
         row = self.rng.randrange(DETAIL_ROWS)
@@ -331,7 +329,7 @@ class User:
             row,
             "POST",
             "/_dash-update-component",
-            callback_body(DETAILS_OUTPUTS, [("selected", "data", row)], [("dataset", "data", None)]),
+            callback_body(DETAILS_OUTPUTS, [("selected", "data", row)], page_state()),
         )
         if exporting:
             yield "export", exp, None, "POST", "/_dash-update-component", export_body(exp.view)

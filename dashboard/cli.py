@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.columns import parse_mapping
+from .core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
@@ -23,7 +24,7 @@ from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
 SHIPPED_DATASET = Path(__file__).resolve().parent.parent / "data" / "events.csv"
-SHIPPED_TITLE = "US–Japan relations since 1853"
+SHIPPED_TITLE = N_("US–Japan relations since 1853")
 
 
 def default_file() -> Path:
@@ -153,6 +154,13 @@ def _parser() -> argparse.ArgumentParser:
         help="x axis: time (dates to scale, the default), sequence (events evenly spaced in date order) "
         "or log (years before present, logarithmic)",
     )
+    e.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=DEFAULT_LANGUAGE,
+        help="language of the image or page: its text, dates and (where the file has them, as title_ja) "
+        "the events' titles (default en)",
+    )
 
     v = sub.add_parser("validate", help="check a CSV and list every problem")
     file_arg(v, optional=False)
@@ -254,7 +262,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
     try:
         fmt = export_format(args.output)
         rows = filter_events(timeline, view)
-        data = export_view(timeline, view, fmt, title=title, width=args.width, scale=args.scale)
+        data = export_view(timeline, view, fmt, title=title, width=args.width, scale=args.scale, lang=args.lang)
         write_atomic(args.output, data)
     except (ValueError, OSError) as exc:
         print(f"timeline export: {exc}", file=sys.stderr)

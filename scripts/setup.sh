@@ -10,6 +10,7 @@ need_apt=()
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
 dpkg -s fonts-noto-core >/dev/null 2>&1 || need_apt+=(fonts-noto-core)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -24,5 +25,9 @@ if ! .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]' >"
   cat "$log"; echo "setup: pip install failed" >&2; exit 1
 fi
 rm -f "$log"
+# axe-core (accessibility checks the browser tests inject), from the npm registry, as package-lock.json pins it.
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm ci --no-audit --no-fund --silent >/dev/null || { echo "setup: npm ci failed" >&2; exit 1; }
+fi
 .venv/bin/python -c "import dashboard, dash, plotly, kaleido, playwright"
 echo "setup: ready (.venv, Chromium at /usr/bin/chromium)"

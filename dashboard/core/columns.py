@@ -152,6 +152,10 @@ def lane_name(source: str) -> str:
     return stem or "events"
 
 
+PREVIEW_ROWS = 3
+"""Rows of a file whose header is not understood shown beside the choice of its columns."""
+
+
 def name_table(
     table: pa.Table, header: Sequence[str], source: str, mapping: Mapping[str, str] | None, known: list[Problem]
 ) -> tuple[pa.Table, ColumnPlan]:
@@ -160,7 +164,9 @@ def name_table(
     (with the problems the reader already found, ``known``)."""
     plan = plan_columns(header, mapping)
     if plan.problems:
-        raise ValidationError(source, plan.problems + known, header=[h.strip() for h in header])
+        first = table.slice(0, PREVIEW_ROWS).columns[: len(header)]
+        preview = [["" if v is None else str(v) for v in row] for row in zip(*(c.to_pylist() for c in first))]
+        raise ValidationError(source, plan.problems + known, header=[h.strip() for h in header], preview=preview)
     named = pa.table(dict(zip(plan.names, table.columns[: len(plan.names)])))
     if "themes" not in plan.names:
         named = named.append_column("themes", pa.repeat(pa.scalar(lane_name(source)), named.num_rows))

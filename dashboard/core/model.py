@@ -37,6 +37,19 @@ KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
 """Free text kept per event. display_date / end_display_date, when given, are shown instead of the
 computed date (TimelineJS's "Display Date")."""
+LANGUAGE_VARIANT = re.compile(r"^(?P<base>[a-z_]+?)_(?P<lang>[a-z]{2})$")
+"""``title_ja``, ``description_ja``: a text column in another language (an ISO 639-1 code), shown when
+the reader's language is that one and the cell is not empty; the plain column otherwise."""
+
+
+def language_variant(column: str) -> tuple[str, str] | None:
+    """(text column, language) when ``column`` is a language variant of a known column, else None."""
+    found = LANGUAGE_VARIANT.match(column)
+    if found is None or found["base"] not in KNOWN_COLUMNS:
+        return None
+    return found["base"], found["lang"]
+
+
 FORMULA_START = "=+-@\t\r"
 """A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
 ``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""
@@ -100,6 +113,7 @@ class ValidationError(Exception):
         problems: list[Problem],
         columns: Sequence[str] = KNOWN_COLUMNS,
         header: Sequence[str] | None = None,
+        preview: Sequence[Sequence[str]] = (),
     ) -> None:
         """``columns``: the order of columns within a line (ours, or as the file names them);
         ``header``: the file's header as written, when the header is what is wrong (so that a page
@@ -107,6 +121,8 @@ class ValidationError(Exception):
         self.source = source
         self.columns = tuple(columns)
         self.header = tuple(header) if header is not None else None
+        self.preview = tuple(tuple(row) for row in preview)
+        """The file's first rows, under ``header``: what a page shows beside its choice of columns."""
         rank = {c: i for i, c in enumerate(self.columns)}
         self.problems = sorted(problems, key=lambda p: (p.line or 0, rank.get(p.column or "", len(rank))))
         super().__init__(self.report(limit=20))
@@ -152,6 +168,16 @@ class Timeline:
     """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results derived from this (immutable) table, kept with it: filter results, theme combinations."""
+
+    def text(self, column: str, rows: Any, lang: str | None = None) -> np.ndarray:
+        """A text column's cells for ``rows`` (an array of row numbers) in ``lang`` where the file gives
+        them (``title_ja``), else as written in the plain column."""
+        plain: np.ndarray = self.events[column].iloc[rows].to_numpy(dtype=object)
+        variant = f"{column}_{lang}"
+        if lang and variant in self.events:
+            local = self.events[variant].iloc[rows].to_numpy(dtype=object)
+            return np.where(local != "", local, plain)
+        return plain
 
     def theme_names(self, mask: int) -> list[str]:
         return [t for i, t in enumerate(self.themes) if mask >> i & 1]

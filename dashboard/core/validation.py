@@ -31,6 +31,7 @@ from .model import (
     Problem,
     Timeline,
     ValidationError,
+    language_variant,
 )
 
 TRIMMED_COLUMNS = (
@@ -113,6 +114,22 @@ def validate_table(
     def flag(mask: np.ndarray, column: str, reason: str | np.ndarray) -> None:
         if mask.any():
             bad.append((mask, column, cols[column], reason))
+
+    variants = [c for c in table.column_names if language_variant(c)]
+    for column in variants:
+        base, _ = language_variant(column) or ("", "")
+        if base not in TEXT_COLUMNS:
+            problems.append(
+                Problem(
+                    1,
+                    column,
+                    column,
+                    "a language variant of a text column only (title_ja, description_ja: "
+                    + ", ".join(TEXT_COLUMNS)
+                    + f"), not of '{base}'",
+                )
+            )
+    variants = [c for c in variants if (language_variant(c) or ("", ""))[0] in TEXT_COLUMNS]
 
     flag(_np(pc.equal(cols["title"], "")), "title", "a title (it may not be empty)")
 
@@ -234,7 +251,7 @@ def validate_table(
         "theme_mask": mask,
         "importance": importance.astype(np.int8),
     }
-    text = {"id": ids, **{col: cols[col] for col in TEXT_COLUMNS}}
+    text = {"id": ids, **{col: cols[col] for col in (*TEXT_COLUMNS, *variants)}}
     # Dates in the new forms (or Julian): their text as written, and shown so unless the file says how.
     for parsed, col, shown_col in ((start, "date", "display_date"), (end, "end_date", "end_display_date")):
         special = parsed.special
@@ -245,7 +262,7 @@ def validate_table(
             text[col + "_text"] = pc.if_else(pa.array(special), cols[col], "")
         else:
             text[col + "_text"] = pa.nulls(n, pa.string()).fill_null("")
-    extras_cols = [c for c in table.column_names if c not in KNOWN_COLUMNS]
+    extras_cols = [c for c in table.column_names if c not in KNOWN_COLUMNS and c not in variants]
 
     def frame(rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The rows given, in the file's order (no copy when that is every row)."""
@@ -256,7 +273,7 @@ def validate_table(
             df[k] = pd.Series((v if every else v.take(take)).to_pandas(), dtype="str")
         ex = pa.table({c: cols[c] for c in extras_cols}) if extras_cols else None
         ex = (ex if every else ex.take(take)).to_pandas() if ex is not None else pd.DataFrame(index=range(len(rows)))
-        return df[["id", *numeric, *TEXT_COLUMNS, *DATE_TEXT_COLUMNS]], ex
+        return df[["id", *numeric, *TEXT_COLUMNS, *DATE_TEXT_COLUMNS, *variants]], ex
 
     events, extras = frame(np.flatnonzero(event_rows))
     eras, _ = frame(np.flatnonzero(is_era))

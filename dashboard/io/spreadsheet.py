@@ -84,7 +84,7 @@ class Sheet:
                 letters.setdefault(head.strip(), letter)
                 letters.setdefault(normalise_column(head), letter)
             located = [self._locate(p, letters) for p in exc.problems]
-            raise ValidationError(exc.source, located, exc.columns, exc.header) from None
+            raise ValidationError(exc.source, located, exc.columns, exc.header, exc.preview) from None
 
     def _locate(self, problem: Problem, letters: dict[str, str]) -> Problem:
         if problem.line is None:

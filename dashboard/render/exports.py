@@ -14,8 +14,9 @@ import pandas as pd
 import plotly.io as pio
 
 from ..core import dates
+from ..core.i18n import DEFAULT_LANGUAGE
 from ..core.lives import LIFE_END, LIFE_START, life_only
-from ..core.model import FORMULA_START, Timeline
+from ..core.model import FORMULA_START, Timeline, language_variant
 from ..core.query import View, filter_events
 from ..core.topics import local_theme, row_topics
 from .figure import FigureOptions, build_figure
@@ -40,13 +41,15 @@ def export_view(
     title: str | None = None,
     width: int | None = None,
     scale: float | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> bytes:
-    """The view in ``fmt``: the one function behind the app's download buttons and ``timeline export``."""
+    """The view in ``fmt``: the one function behind the app's download buttons and ``timeline export``.
+    Images and pages speak ``lang``; a CSV is the data, every language's columns included."""
     if fmt == "csv":
         return events_csv(timeline, filter_events(timeline, view))
     if fmt == "html":
-        return standalone_html(timeline, view, title=title)
-    return render_view(timeline, view, fmt, title=title, width=width or EXPORT_WIDTH, scale=scale)
+        return standalone_html(timeline, view, title=title, lang=lang)
+    return render_view(timeline, view, fmt, title=title, width=width or EXPORT_WIDTH, scale=scale, lang=lang)
 
 
 def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
@@ -110,6 +113,9 @@ def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.Da
     )
     if "julian" in frame and frame["julian"].any():
         out["calendar"] = np.where(frame["julian"].to_numpy(), "julian", "")
+    for column in frame.columns:
+        if language_variant(column):
+            out[column] = frame[column].to_numpy(dtype=object)
     return out
 
 
@@ -130,9 +136,9 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
     return values.where(~risky, "'" + values)
 
 
-def standalone_html(timeline: Timeline, view: View, title: str | None = None) -> bytes:
+def standalone_html(timeline: Timeline, view: View, title: str | None = None, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The current view as one HTML file that works offline: pan, zoom and hover included."""
-    fig = build_figure(timeline, view, FigureOptions(title=title, width=None))
+    fig = build_figure(timeline, view, FigureOptions(title=title, width=None, lang=lang))
     page: str = pio.to_html(
         fig,
         full_html=True,
@@ -143,5 +149,5 @@ def standalone_html(timeline: Timeline, view: View, title: str | None = None) ->
         div_id="timeline",
     )
     heading = html.escape(title or timeline.title or "Timeline")
-    page = page.replace("<head>", f"<head><title>{heading}</title>", 1)
+    page = page.replace("<head>", f"<head><title>{heading}</title>", 1).replace("<html>", f'<html lang="{lang}">', 1)
     return page.encode("utf-8")

@@ -23,6 +23,8 @@ import numpy as np
 
 from ..core import dates
 from ..core.aggregate import Density, density, in_window
+from ..core.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
+from ..core.japanese import japanese_dates, japanese_year
 from ..core.lives import life_labels, life_only, life_span, lives_of
 from ..core.model import Timeline
 from ..core.query import SCALES, View, date_bounds, filter_events, possible_span
@@ -35,8 +37,16 @@ SYMBOLS = ["circle", "diamond", "square", "triangle-up", "pentagon", "star"]
 """Past eight lanes the colours repeat; the marker shape then tells lanes apart."""
 
 FONT = "Noto Sans, DejaVu Sans, Arial, sans-serif"
+FONT_CJK = "Noto Sans CJK JP, Noto Sans, DejaVu Sans, sans-serif"
+"""Japanese text in a Japanese face (the CJK Noto, installed by scripts/setup.sh) in the page and in images."""
 LANE_PX = 80
 MARGIN = dict(l=110, r=30, t=140, b=50)
+NARROW_PX = 640
+"""A figure narrower than this (a phone) names its lanes inside the plot, over each lane's top left,
+instead of in a margin that would take a third of its width."""
+NARROW_MARGIN = dict(MARGIN, l=8, r=8)
+LANE_NAME_PX = 16
+"""Height of a lane's name drawn inside a narrow plot (kept clear of event labels)."""
 ERA_ROW_PX = 15
 LABEL_FONT = 11
 LABEL_H = 18
@@ -83,6 +93,9 @@ class FigureOptions:
     layout_width: int = 1200
     max_labels: int = 40
     label_min_importance: int = 4
+    lang: str = DEFAULT_LANGUAGE
+    """The language of the figure's own text, its dates and (where the file has them, as title_ja)
+    its events' titles."""
 
 
 class Figure(TypedDict):
@@ -130,16 +143,33 @@ def lane_style(i: int) -> tuple[str, str]:
     return PALETTE[i % len(PALETTE)], SYMBOLS[(i // len(PALETTE)) % len(SYMBOLS)]
 
 
-def theme_label(theme: str) -> str:
+THEME_NAMES = {
+    "diplomacy": N_("Diplomacy"),
+    "security": N_("Security"),
+    "trade": N_("Trade"),
+    "war": N_("War"),
+    "china": N_("China"),
+    "korea": N_("Korea"),
+    "memory": N_("Memory"),
+    "politics": N_("Politics"),
+}
+"""The shipped dataset's themes (core.model.THEME_VOCABULARY), named in each language of the
+catalogues; a file's other themes are its own words and read as written."""
+
+
+def theme_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A theme as people read it: 'security' -> 'Security' (names with capitals stay as written); a
-    lane of a topic by its theme alone ('monarchs › war' -> 'War': the topic heads its group)."""
+    lane of a topic by its theme alone ('monarchs › war' -> 'War': the topic heads its group). The
+    shipped dataset's themes in ``lang``."""
     theme = local_theme(theme)
+    if theme in THEME_NAMES:
+        return translator(lang)(THEME_NAMES[theme])
     return theme[:1].upper() + theme[1:] if theme.islower() else theme
 
 
-def plot_label(theme: str) -> str:
+def plot_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A theme's label made safe for plotly, which reads a little HTML in every text it draws."""
-    return plot_text(theme_label(theme))
+    return plot_text(theme_label(theme, lang))
 
 
 def plot_text(text: str, limit: int | None = None) -> str:
@@ -321,8 +351,11 @@ def build_figure(
     if rows is None:
         rows = filter_events(timeline, view)
     lanes = visible_lanes(timeline, view)
-    plot_w = (options.width or options.layout_width) - MARGIN["l"] - MARGIN["r"]
-    extra = LEGEND_ROW_PX * (legend_rows([theme_label(t) for t in lanes], plot_w) - 1)
+    t = translator(options.lang)
+    narrow = (options.width or options.layout_width) < NARROW_PX
+    margin = NARROW_MARGIN if narrow else MARGIN
+    plot_w = (options.width or options.layout_width) - margin["l"] - margin["r"]
+    extra = LEGEND_ROW_PX * (legend_rows([theme_label(lane, options.lang) for lane in lanes], plot_w) - 1)
     lane_px, labels = LANE_PX, list[Label]()
     scale = view.scale if view.scale in SCALES else "time"
     note = ""
@@ -337,28 +370,29 @@ def build_figure(
         else:
             visible = scale_rows(timeline, view, rows)
             if (len(visible) < len(rows) and view.x_range is None) or len(visible) == MAX_POINTS:
-                note = f" · the {MAX_POINTS:,} most important shown (the time scale shows them all)"
+                note = " · " + t("the {n:,} most important shown (the time scale shows them all)", n=MAX_POINTS)
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
         lane_px, labels = label_layout(timeline, options, lanes, candidates, xmap, (ax0, ax1), plot_w, extra)
     height = options.height or figure_height(len(lanes), lane_px) + extra
-    title = options.title or timeline.title or "Timeline"
+    given = options.title or timeline.title
+    title = t(given) if given else t("Timeline")  # a title the catalogues hold (the shipped one) is translated
     layout: dict[str, Any] = dict(
         title=dict(
             text=plot_text(title),
             x=0.01,
             xanchor="left",
-            y=1 - 12 / height,
+            y=1 - (36 if narrow else 12) / height,  # on a phone, below plotly's mode bar
             yanchor="top",
             yref="container",
-            font=dict(size=22),
-            subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows))), font=dict(size=13)),
+            font=dict(size=16 if narrow else 22),
+            subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows), t)), font=dict(size=13)),
         ),
-        font=dict(family=FONT, size=12, color="#222"),
+        font=dict(family=FONT_CJK if options.lang == "ja" else FONT, size=12, color="#222"),
         template="plotly_white",
         height=height,
-        margin={**MARGIN, "t": MARGIN["t"] + extra},
+        margin={**margin, "t": margin["t"] + extra},
         hovermode="closest",
         showlegend=True,
         legend=dict(
@@ -382,27 +416,28 @@ def build_figure(
         layout["width"] = options.width
     fig: Figure = {"data": [], "layout": layout}
     if len(rows) == 0 or not lanes:
-        return _empty(fig, "No events match these filters" if lanes else "No themes selected")
+        return _empty(fig, t("No events match these filters") if lanes else t("No themes selected"))
 
     if note:
         layout["title"]["subtitle"]["text"] += plot_text(note)
-    era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w)
+    era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w, options.lang)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     if len(visible) <= MAX_POINTS:
-        _draw_events(fig, timeline, lanes, visible, xmap)
+        _draw_events(fig, timeline, lanes, visible, xmap, options.lang)
     else:
-        _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1))
-        _draw_events(fig, timeline, lanes, np.array(sorted(label.row for label in labels), dtype=np.int64), xmap)
+        _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1), options.lang)
+        labelled = np.array(sorted(label.row for label in labels), dtype=np.int64)
+        _draw_events(fig, timeline, lanes, labelled, xmap, options.lang)
     layout["annotations"] += [label.annotation() for label in labels]
 
     if scale == "log":
         ticks = log_ticks(ax1, ax0)
-        title = "years before present (logarithmic)"
+        title = t("years before present (logarithmic)")
     elif scale == "sequence":
         ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w)
-        title = "events in date order, evenly spaced"
+        title = t("events in date order, evenly spaced")
     else:
-        ticks, title = time_axis(x0, x1), ""
+        ticks, title = time_axis(x0, x1, options.lang), ""
     layout["xaxis"] = dict(
         range=[ax0, ax1],
         showgrid=True,
@@ -418,7 +453,7 @@ def build_figure(
         layout["xaxis"]["title"] = dict(text=title, font=dict(size=12, color="#555"), standoff=6)
     layout["yaxis"] = dict(
         tickvals=list(range(len(lanes))),
-        ticktext=[plot_label(t) for t in lanes],
+        ticktext=[plot_label(lane, options.lang) for lane in lanes],
         range=[len(lanes) - 0.5, -0.5],
         showgrid=False,
         zeroline=False,
@@ -426,6 +461,8 @@ def build_figure(
         tickfont=dict(size=13),
     )
     _label_topics(layout, timeline, lanes)
+    if narrow:
+        _name_lanes_inside(layout)
     layout["shapes"] += [_divider(i - 0.5, "#d0d0d0", 1, "below") for i in range(1, len(lanes))]
     _name_traces(fig)
     return fig
@@ -446,6 +483,35 @@ def topic_heading(name: str, most: int = 2) -> str:
     if len(lines) > most:
         shown[-1] = plot_text(lines[most - 1] + " " + lines[most], TOPIC_CHARS)
     return "<b>" + "<br>".join(shown) + "</b>"
+
+
+def _name_lanes_inside(layout: dict[str, Any]) -> None:
+    """A narrow figure's lane names (and topic headings) over the top left of each lane, in the plot."""
+    axis = layout["yaxis"]
+    names = list(axis["ticktext"])
+    heads = [a for a in layout["annotations"] if a.get("meta") == "topic"]
+    for head in heads:  # 'Topic' heading of a group: before its first lane's name
+        first = int(head["y"] + 0.5)
+        names[first] = head["text"] + " · " + names[first]
+        layout["annotations"].remove(head)
+    axis["showticklabels"] = False
+    layout["annotations"] += [
+        dict(
+            text=name.replace("<br>", " "),
+            xref="paper",
+            x=0,
+            xanchor="left",
+            yref="y",
+            y=i - 0.5,
+            yanchor="top",
+            yshift=-1,
+            showarrow=False,
+            font=dict(size=11, color="#333"),
+            bgcolor="rgba(255,255,255,0.85)",
+            meta="lane",
+        )
+        for i, name in enumerate(names)
+    ]
 
 
 def _label_topics(layout: dict[str, Any], timeline: Timeline, lanes: list[str]) -> None:
@@ -513,6 +579,7 @@ def year_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
         tickmode="array",
         tickvals=ms[keep].astype(float).tolist(),
         ticktext=[dates.format_year(y) for y, k in zip(years, keep) if k],
+        years=[y for y, k in zip(years, keep) if k],
     )
 
 
@@ -589,13 +656,29 @@ def sequence_ticks(timeline: Timeline, xmap: XMap, ax0: float, ax1: float, plot_
     )
 
 
-def time_axis(x0: float, x1: float) -> dict[str, Any]:
+JAPANESE_DATE_TICKS = [
+    dict(dtickrange=[None, dates.MS_PER_DAY], value="%-H:%M<br>%Y年%-m月%-d日"),
+    dict(dtickrange=[dates.MS_PER_DAY, "M1"], value="%-m月%-d日<br>%Y年"),
+    dict(dtickrange=["M1", "M12"], value="%Y年%-m月"),
+    dict(dtickrange=["M12", None], value="%Y年"),
+]
+"""Date tick labels as Japanese readers write them, at every zoom (in the figure, so exports have them)."""
+
+
+def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The time scale's axis from x0 to x1 (epoch ms): plotly's date axis, which adapts its ticks to the
     zoom down to days, where it can draw the range (years -9999 to 9999); else a numeric axis of the
     same epoch ms with year labels ('4.5 Ga', '66 Ma', '12000 BCE'), so a zoom moves between the two
     without a jump."""
     if x0 >= dates.AXIS_MIN_MS and x1 <= dates.AXIS_MAX_MS:
-        return dict(type="date", **year_ticks(x0, x1))
+        ticks = year_ticks(x0, x1)
+        if lang == "ja":
+            if ticks:
+                ticks["ticktext"] = [japanese_year(y) for y in ticks.pop("years")]
+            else:
+                ticks["tickformatstops"] = JAPANESE_DATE_TICKS
+        ticks.pop("years", None)
+        return dict(type="date", **ticks)
     return dict(type="linear", **deep_ticks(x0, x1))
 
 
@@ -629,57 +712,90 @@ def deep_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
     return dict(tickmode="array", tickvals=[vals[i] for i in keep], ticktext=[text[i] for i in keep])
 
 
-def describe_view(timeline: Timeline, view: View, matched: int) -> str:
+def describe_view(timeline: Timeline, view: View, matched: int, t: Translator | None = None) -> str:
     """Subtitle: what the figure shows, so an exported image explains itself."""
+    t = t or translator(DEFAULT_LANGUAGE)
     total = len(timeline.events)
-    parts = [f"{matched:,} of {total:,} events"]
+    parts = [t("{n:,} of {total:,} events", n=matched, total=total)]
     if view.themes is not None and len(view.themes) < len(timeline.themes):
-        parts.append("themes: " + (", ".join(view.themes) if view.themes else "none"))
+        parts.append(t("themes: {themes}", themes=", ".join(view.themes) if view.themes else t("none")))
     if view.start.strip() or view.end.strip():
-        parts.append(f"{view.start.strip() or '…'} to {view.end.strip() or '…'}")
+        parts.append(t("{start} to {end}", start=view.start.strip() or "…", end=view.end.strip() or "…"))
     if view.text.strip():
-        parts.append(f"matching “{view.text.strip()}”")
+        parts.append(t("matching “{text}”", text=view.text.strip()))
     return " · ".join(parts)
 
 
 HOVER = "<b>%{customdata[1]}</b><br>%{customdata[2]}<br><i>%{customdata[3]}</i><extra></extra>"
 
 
-def when_labels(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
-    """How each event's date reads: its display date if the file gives one, else the date at its
-    precision ('29 Apr 2015', '1945 – 1952', '490 BCE')."""
+def when_labels(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> np.ndarray:
+    """How each event's date reads: its display date if the file gives one (in ``lang`` where it gives
+    one in that language), else the date at its precision ('29 Apr 2015', '1945 – 1952', '490 BCE';
+    in Japanese '2015年4月29日（平成27年）', and an approximate 'c. 1600' as '1600年頃')."""
     ev = timeline.events
-    sub = ev[[c for c in ("display_date", "end_display_date") if c in ev]].iloc[rows]  # only the text needed
     start, end = timeline.column("start")[rows], timeline.column("end")[rows]
     is_range = ~np.isnan(end)
-    first = dates.format_dates(start, timeline.column("start_prec")[rows])
-    shown = sub["display_date"].to_numpy(dtype=object) if "display_date" in sub else np.full(len(rows), "")
+    start_prec, end_prec = timeline.column("start_prec")[rows], timeline.column("end_prec")[rows]
+
+    def label(ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+        return japanese_dates(ms, precision) if lang == "ja" else dates.format_dates(ms, precision)
+
+    first = label(start, start_prec)
+    blank = np.full(len(rows), "", dtype=object)
+    shown = timeline.text("display_date", rows, lang) if "display_date" in ev else blank
+    if lang == "ja":
+        shown = _japanese_display(shown, start, start_prec)
     first = np.where(shown != "", shown, first)
-    last = dates.format_dates(np.where(is_range, end, np.nan), timeline.column("end_prec")[rows])
-    shown_end = sub["end_display_date"].to_numpy(dtype=object) if "end_display_date" in sub else shown
+    last = label(np.where(is_range, end, np.nan), end_prec)
+    shown_end = timeline.text("end_display_date", rows, lang) if "end_display_date" in ev else shown
+    if lang == "ja" and "end_display_date" in ev:
+        shown_end = _japanese_display(shown_end, end, end_prec)
     last = np.where((shown_end != "") & is_range, shown_end, last)
     return np.where(is_range & (last != first) & (last != ""), first + " – " + last, first).astype(object)
 
 
-def event_hover(timeline: Timeline, rows: np.ndarray) -> np.ndarray:
+def _japanese_display(shown: np.ndarray, ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
+    """Display dates of the approximate form ('c. 1600', as the parser writes them) in Japanese
+    ('1600年頃'); other display dates as the file wrote them."""
+    approx = np.array([isinstance(s, str) and s.startswith("c. ") for s in shown], dtype=bool)
+    if not approx.any():
+        return shown
+    out = shown.copy()
+    out[approx] = japanese_dates(ms[approx], precision[approx], np.ones(int(approx.sum()), dtype=bool))
+    return out
+
+
+def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> np.ndarray:
     """Per event: [row, title, date as shown, themes], the hover and click payload (with a person's
     life under the date)."""
-    when = np.array([plot_text(w) for w in when_labels(timeline, rows)], dtype=object)
+    t = translator(lang)
+    when = np.array([plot_text(w) for w in when_labels(timeline, rows, lang)], dtype=object)
     lives = lives_of(timeline.lives, rows)
     if len(lives):
         at = _positions_in(rows, lives)
-        life = np.array([plot_text(w) for w in life_labels(lives)], dtype=object)
+        life = np.array([plot_text(t("life: {dates}", dates=w)) for w in life_labels(lives)], dtype=object)
         alone = lives["only"].to_numpy(dtype=bool)
-        when[at] = np.where(alone, "life: " + life, when[at] + "<br>life: " + life)
-    titles = np.array([plot_text(t, 90) for t in timeline.events["title"].iloc[rows].tolist()], dtype=object)
+        when[at] = np.where(alone, life, when[at] + "<br>" + life)
+    titles = np.array([plot_text(title, 90) for title in timeline.text("title", rows, lang)], dtype=object)
     themes = np.array(
-        [", ".join(plot_label(t) for t in timeline.theme_names(int(m))) for m in timeline.column("theme_mask")[rows]],
+        [
+            ", ".join(plot_label(theme, lang) for theme in timeline.theme_names(int(m)))
+            for m in timeline.column("theme_mask")[rows]
+        ],
         dtype=object,
     )
     return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
 
 
-def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.ndarray, xmap: XMap = XMap()) -> None:
+def _draw_events(
+    fig: Figure,
+    timeline: Timeline,
+    lanes: list[str],
+    rows: np.ndarray,
+    xmap: XMap = XMap(),
+    lang: str = DEFAULT_LANGUAGE,
+) -> None:
     """Markers for events and bars for periods, in every visible lane of their themes; behind them, a
     faded tape over the whole span an uncertain or approximate date may cover."""
     masks = timeline.column("theme_mask")[rows]
@@ -688,7 +804,7 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
     uncertain = (earliest < timeline.column("start")[rows]) | (latest > timeline.column("last")[rows])
     is_range = ~np.isnan(timeline.column("end")[rows])
     imp = timeline.column("importance")[rows].astype(int)
-    custom = event_hover(timeline, rows)
+    custom = event_hover(timeline, rows, lang)
     lives = lives_of(timeline.lives, rows)
     alone = life_only(timeline.lives, len(timeline.events))[rows]
     if len(lives):
@@ -719,7 +835,7 @@ def _draw_events(fig: Figure, timeline: Timeline, lanes: list[str], rows: np.nda
                 x=typed(at[pts]),
                 y=typed(np.full(pts.sum(), i, dtype=np.int16)),
                 mode="markers",
-                name=plot_label(t),
+                name=plot_label(t, lang),
                 legendgroup=t,
                 marker=dict(
                     color=color,
@@ -799,8 +915,9 @@ def _lane_bar(
     )
 
 
-def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
+def _draw_density(fig: Figure, timeline: Timeline, d: Density, lang: str = DEFAULT_LANGUAGE) -> None:
     """One strip per lane, shaded by how many events start in each period (hover gives the count)."""
+    tr = translator(lang)
     labels = np.array(d.buckets.labels(), dtype=object)
     peak = np.log1p(max(int(d.per_lane.max()), 1))
     for i, t in enumerate(d.lanes):
@@ -811,7 +928,8 @@ def _draw_density(fig: Figure, timeline: Timeline, d: Density) -> None:
             counts > 0,
             np.char.add(
                 np.char.add(
-                    np.array([f"{c:,}" for c in counts], dtype=object).astype(str), f" events · {plot_label(t)}<br>"
+                    np.array([tr("{n:,} events", n=c) for c in counts], dtype=object).astype(str),
+                    f" · {plot_label(t, lang)}<br>",
                 ),
                 labels.astype(str),
             ),
@@ -871,7 +989,9 @@ def _empty(fig: Figure, message: str) -> Figure:
     return fig
 
 
-def _draw_eras(fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float, plot_w: float) -> int:
+def _draw_eras(
+    fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float, plot_w: float, lang: str = DEFAULT_LANGUAGE
+) -> int:
     """Eras as light bands behind the lanes, named just above the plot; returns the label rows used.
     ``x0``, ``x1``: the axis range in x units (x0 > x1 on the log scale, whose past is on the left)."""
     eras = timeline.eras
@@ -883,6 +1003,9 @@ def _draw_eras(fig: Figure, timeline: Timeline, xmap: XMap, x0: float, x1: float
     keep = np.flatnonzero((hi_all >= xlo) & (lo_all <= xhi))
     keep = keep[np.argsort(eras["start"].to_numpy()[keep], kind="stable")]
     titles = eras["title"].to_numpy(dtype=object)
+    if f"title_{lang}" in eras:  # the era's name in the reader's language, where the file gives one
+        local = eras[f"title_{lang}"].to_numpy(dtype=object)
+        titles = np.where(local != "", local, titles)
     rows: list[list[tuple[float, float]]] = [[], []]
     used = 0
     for k, j in enumerate(keep):
@@ -1028,6 +1151,8 @@ class LabelCandidates:
     featured: np.ndarray
     titles: list[str]
     in_lane: np.ndarray
+    name_widths: np.ndarray
+    """Per lane: the width in px of its name drawn inside the plot (narrow figures), else 0."""
     """(candidates, lanes): whether each is drawn in each lane shown."""
 
 
@@ -1059,8 +1184,13 @@ def label_candidates(
         anchor=anchor[order],
         xc=(anchor[order] - x0) / (x1 - x0) * plot_w,
         featured=imp[order] >= FEATURED_IMPORTANCE,
-        titles=[str(t) for t in timeline.events["title"].iloc[picked].tolist()],
+        titles=[str(t) for t in timeline.text("title", picked, options.lang)],
         in_lane=(masks[:, None] & bits[None, :]) != 0,
+        name_widths=(
+            np.array([text_width(html.unescape(plot_label(lane, options.lang)), 11) for lane in lanes])
+            if (options.width or options.layout_width) < NARROW_PX
+            else np.zeros(len(lanes))
+        ),
     )
 
 
@@ -1099,9 +1229,13 @@ def place_labels(
     lane_y = (np.arange(candidates.in_lane.shape[1]) + 0.5) * pitch
     box_y = lane_y[:, None] + dys[None, :]  # (lane, label row): box centres
     marker_y = np.repeat(lane_y[:, None], len(dys), axis=1)
-    boxes = np.empty((cap, 4))
+    # A narrow figure's lane names, over each lane's top left, are boxes no label may cover.
+    names = [(0.0, i * pitch, w + 4, i * pitch + LANE_NAME_PX) for i, w in enumerate(candidates.name_widths) if w]
+    boxes = np.empty((cap + len(names), 4))
+    if names:
+        boxes[: len(names)] = names
     leaders = np.empty((cap * len(steps), 2))
-    n_boxes = n_leaders = 0
+    n_boxes, n_leaders = len(names), 0
     labels: list[Label] = []
     complete = True
     misses = 0

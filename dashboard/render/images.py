@@ -15,6 +15,7 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
+from ..core.i18n import DEFAULT_LANGUAGE
 from ..core.model import Timeline
 from ..core.query import View
 from .figure import Figure, FigureOptions, build_figure
@@ -165,11 +166,12 @@ def render_view(
     width: int = EXPORT_WIDTH,
     height: int | None = None,
     scale: float | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> bytes:
     """The view as an image file's bytes, at print size."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    fig = build_figure(timeline, view, FigureOptions(title=title, width=width, height=height))
+    fig = build_figure(timeline, view, FigureOptions(title=title, width=width, height=height, lang=lang))
     if scale is None:
         scale = PNG_SCALE if fmt == "png" else 1
     data = _browser.render(fig, fmt, width, fig["layout"]["height"], scale)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from dash import Dash
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
+from ..core.i18n import DEFAULT_LANGUAGE, choose_language
 from ..core.model import Timeline
 from ..core.query import haystack
 from .callbacks import register
@@ -59,6 +62,27 @@ def _check_callback_requests(app: Dash) -> None:
             check_callback_request(request.get_json(silent=True), app.callback_map)
 
 
+def page_language() -> str:
+    """The language of the page being served: ``?lang=`` in its address (the page itself, or the page
+    that asks for its layout), else the browser's preferred one, else English."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    asked = request.args.get("lang")
+    if asked is None and request.referrer:
+        asked = parse_qs(urlsplit(request.referrer[:4000]).query).get("lang", [None])[-1]
+    return choose_language(asked, request.headers.get("Accept-Language"))
+
+
+class TimelineApp(Dash):
+    """Dash, with the page's language on its ``<html>`` element (screen readers and fonts follow it)."""
+
+    def interpolate_index(  # type: ignore[override]  # dash's hook takes its parts by keyword
+        self, **kwargs: Any
+    ) -> Any:
+        page: str = super().interpolate_index(**kwargs)  # type: ignore[no-untyped-call]
+        return page.replace("<html>", f'<html lang="{page_language()}">', 1)
+
+
 def create_app(
     timeline: Timeline,
     title: str | None = None,
@@ -67,12 +91,12 @@ def create_app(
 ) -> Dash:
     title = title or timeline.title or f"Timeline of {timeline.source_name}"
     # None keeps the page's title while a callback runs: Dash documents it but annotates str.
-    app = Dash(__name__, title=title, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
+    app = TimelineApp(__name__, title=title, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
     _plain_errors(app)
     _check_callback_requests(app)
     # Uploads arrive base64-encoded (4/3 of their size); refuse far larger requests outright.
     app.server.config["MAX_CONTENT_LENGTH"] = (max_upload_mb << 20) * 3 // 2 + (1 << 20)
-    app.layout = build_layout(timeline, title, max_upload_mb)
+    app.layout = lambda: build_layout(timeline, title, max_upload_mb, page_language())
     datasets = Datasets(timeline, upload_dir=upload_dir, max_upload_bytes=max_upload_mb << 20)
     register(app, datasets, title)
     return app

@@ -15,6 +15,7 @@ import numpy as np
 from dash import html
 from dash.development.base_component import Component
 
+from ..core.i18n import DEFAULT_LANGUAGE, translator
 from ..core.lives import life_labels, lives_of
 from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse
 from ..core.model import Timeline, ValidationError
@@ -84,29 +85,33 @@ def description(timeline: Timeline, text: str) -> Children:
     return [html.P(text)]
 
 
-def details_panel(timeline: Timeline, row: int) -> list[Component]:
-    """The selected event as text (never raw HTML), with its source as a link."""
+def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
+    """The selected event as text (never raw HTML), with its source as a link; in ``lang`` where the
+    file gives its text in that language (``title_ja``)."""
+    t = translator(lang)
     ev = timeline.events.iloc[row]
-    when = when_labels(timeline, np.array([row]))[0]
+    at = np.array([row])
+    when = when_labels(timeline, at, lang)[0]
     themes = timeline.theme_names(int(ev["theme_mask"]))
+    text = {c: str(timeline.text(c, at, lang)[0]) for c in ("title", "description", "actors", "location")}
     children: list[Component] = [
-        html.H2(ev["title"]),
+        html.H2(text["title"]),
         html.P(when, className="when"),
-        html.Ul([html.Li(theme_label(t), className="chip") for t in themes], className="chips"),
+        html.Ul([html.Li(theme_label(theme, lang), className="chip") for theme in themes], className="chips"),
     ]
-    if ev["description"]:
-        children.append(html.Div(description(timeline, ev["description"]), className="description"))
+    if text["description"]:
+        children.append(html.Div(description(timeline, text["description"]), className="description"))
     facts: list[Component] = []
     life = lives_of(timeline.lives, np.array([row]))
     if len(life):
-        facts += [html.Dt("Life"), html.Dd(life_labels(life)[0])]
-    if ev["actors"]:
-        facts += [html.Dt("Actors"), html.Dd(", ".join(a.strip() for a in ev["actors"].split(";") if a.strip()))]
-    if ev["location"]:
-        facts += [html.Dt("Location"), html.Dd(ev["location"])]
+        facts += [html.Dt(t("Life")), html.Dd(life_labels(life)[0])]
+    if text["actors"]:
+        facts += [html.Dt(t("Actors")), html.Dd(", ".join(a.strip() for a in text["actors"].split(";") if a.strip()))]
+    if text["location"]:
+        facts += [html.Dt(t("Location")), html.Dd(text["location"])]
     if ev["source"]:
         facts += [
-            html.Dt("Source"),
+            html.Dt(t("Source")),
             html.Dd(html.A(ev["source"], href=ev["source"], target="_blank", rel="noopener noreferrer nofollow")),
         ]
     if facts:
@@ -114,17 +119,18 @@ def details_panel(timeline: Timeline, row: int) -> list[Component]:
     return children
 
 
-def same_time_list(timeline: Timeline, found: SameTime) -> list[Component]:
+def same_time_list(timeline: Timeline, found: SameTime, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
     """The events at the same time as the selected one, each its date as shown and its title (as
     text), then how many more there are."""
+    t = translator(lang)
     if found.total == 0:
-        return [html.P("No other event overlaps it.", className="hint")]
-    when = when_labels(timeline, found.rows)
-    titles = timeline.events["title"].iloc[found.rows].tolist()
+        return [html.P(t("No other event overlaps it."), className="hint")]
+    when = when_labels(timeline, found.rows, lang)
+    titles = timeline.text("title", found.rows, lang).tolist()
     items = [html.Li([html.Span(w, className="when"), " ", html.Span(t)]) for w, t in zip(when, titles)]
     children: list[Component] = [html.Ul(items, className="same-time-list")]
     if found.total > len(found.rows):
-        children.append(html.P(f"and {found.total - len(found.rows):,} more", className="hint"))
+        children.append(html.P(t("and {n:,} more", n=found.total - len(found.rows)), className="hint"))
     return children
 
 
@@ -133,15 +139,22 @@ def period_text(found: SameTime) -> str:
     return found.start if found.start == found.end else f"{found.start} to {found.end}"
 
 
-def problem_list(exc: ValidationError) -> list[Component]:
-    """An upload's problems, as the CLI prints them (the first SHOWN_PROBLEMS of them)."""
+def problem_list(exc: ValidationError, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
+    """An upload's problems, as the CLI prints them (the first SHOWN_PROBLEMS of them; each problem's
+    own text stays in English, as the CLI and the docs write it)."""
+    t = translator(lang)
     items = [html.Li(p.describe()) for p in exc.problems[:SHOWN_PROBLEMS]]
     if len(exc.problems) > SHOWN_PROBLEMS:
-        items.append(html.Li(f"... and {len(exc.problems) - SHOWN_PROBLEMS:,} more"))
+        items.append(html.Li(t("... and {n:,} more", n=len(exc.problems) - SHOWN_PROBLEMS)))
     n = len(exc.problems)
     return [
         html.P(
-            f"{exc.source} was not opened: {n} problem{'s' if n != 1 else ''}. The timeline on screen is unchanged.",
+            t.plural(
+                "{name} was not opened: {n} problem. The timeline on screen is unchanged.",
+                "{name} was not opened: {n} problems. The timeline on screen is unchanged.",
+                n,
+                name=exc.source,
+            ),
             className="error",
         ),
         html.Ul(items, className="upload-errors"),

@@ -13,6 +13,7 @@ from typing import Any
 from werkzeug.exceptions import BadRequest
 
 from ..core import dates
+from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from ..core.query import MAX_SEARCH_CHARS, SCALES, View
 
 MAX_TEXT = MAX_SEARCH_CHARS
@@ -102,6 +103,15 @@ def zoom(value: Any) -> tuple[float, float] | None:
     if checked is None:
         raise BadInput("x_range must be two finite numbers, the first below the second")
     return checked
+
+
+def language(value: Any) -> str:
+    """The page's language: one of LANGUAGES (None is English)."""
+    if value is None:
+        return DEFAULT_LANGUAGE
+    if not isinstance(value, str) or value not in LANGUAGES:
+        raise BadInput(f"lang must be one of {', '.join(LANGUAGES)}")
+    return value
 
 
 def scale(value: Any) -> str:

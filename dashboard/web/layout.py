@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import dash_ag_grid as dag
+from babel.dates import get_day_names, get_month_names
 from dash import dcc, html
 
 from ..core.columns import MAPPED
+from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from ..core.model import Timeline
 from ..core.topics import lane_groups
 from ..render.figure import lane_style, theme_label
@@ -24,6 +26,46 @@ GRAPH_CONFIG: dcc.Graph.Config = {
 }
 
 
+PLOTLY_STRINGS = (
+    N_("Zoom"),
+    N_("Pan"),
+    N_("Zoom in"),
+    N_("Zoom out"),
+    N_("Autoscale"),
+    N_("Reset axes"),
+    N_("Double-click to zoom back out"),
+)
+"""plotly.js's own interface text in the chart's mode bar (its English is the key of a plotly locale)."""
+
+
+def graph_config(lang: str) -> dcc.Graph.Config:
+    """The chart's configuration in ``lang``: plotly's mode bar and date tick labels in that language
+    (a plotly locale given in the configuration: month and day names from Babel's locale data)."""
+    if lang == DEFAULT_LANGUAGE:
+        return GRAPH_CONFIG
+    t = translator(lang)
+    months = [get_month_names("wide", locale=lang)[m] for m in range(1, 13)]
+    short_months = [get_month_names("abbreviated", locale=lang)[m] for m in range(1, 13)]
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]  # Babel counts from Monday, plotly from Sunday
+    days = [get_day_names("wide", locale=lang)[d] for d in sunday_first]
+    short_days = [get_day_names("abbreviated", locale=lang)[d] for d in sunday_first]
+    locale = {
+        "dictionary": {s: t(s) for s in PLOTLY_STRINGS},
+        "format": {
+            "days": days,
+            "shortDays": short_days,
+            "months": months,
+            "shortMonths": short_months,
+            "date": t("%Y-%m-%d"),
+            "year": t("%Y"),
+            "month": t("%b %Y"),
+            "dayMonth": t("%b %-d"),
+            "dayMonthYear": t("%b %-d, %Y"),
+        },
+    }
+    return {**GRAPH_CONFIG, "locale": lang, "locales": {lang: locale}}
+
+
 def aria(**attributes: str) -> dict[str, Any]:
     """ARIA attributes for a component's keyword arguments: aria(live="polite") is aria-live="polite"."""
     return {f"aria-{name}": value for name, value in attributes.items()}
@@ -33,7 +75,9 @@ TOPIC_HEAD = "topic:"
 """The value of a topic's heading among the theme checkboxes (disabled: it is never ticked)."""
 
 
-def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> list[dict[str, Any]]:
+def theme_options(
+    timeline: Timeline, counts: dict[str, int] | None = None, lang: str = DEFAULT_LANGUAGE
+) -> list[dict[str, Any]]:
     """Checklist entries 'Security (12)': the count is how many events match the other filters. A
     timeline of several files lists each topic's lanes under its name."""
     heads = {first: topic for topic, first, _ in lane_groups(timeline, timeline.themes)}
@@ -42,62 +86,66 @@ def theme_options(timeline: Timeline, counts: dict[str, int] | None = None) -> l
         if i in heads:
             heading = html.Span(theme_label(heads[i]), className="topic-head")
             opts.append({"label": heading, "value": TOPIC_HEAD + heads[i], "disabled": True})
-        text = theme_label(t) if counts is None else f"{theme_label(t)} ({counts.get(t, 0):,})"
+        text = theme_label(t, lang) if counts is None else f"{theme_label(t, lang)} ({counts.get(t, 0):,})"
         swatch = html.Span(className="swatch", style={"background": lane_style(i)[0]})
         opts.append({"label": html.Span([swatch, text]), "value": t})
     return opts
 
 
-def theme_checklist(timeline: Timeline) -> dcc.Checklist:
+def theme_checklist(timeline: Timeline, lang: str = DEFAULT_LANGUAGE) -> dcc.Checklist:
     """The theme filter of a timeline, every lane ticked. Opening another file puts a new one in its
     place: Dash's renderer fails to update options whose labels are components when their number
     changes (counts, which keep the number, are updated in place)."""
     return dcc.Checklist(
         id="themes",
-        options=theme_options(timeline),
+        options=theme_options(timeline, lang=lang),
         value=list(timeline.themes),
         className="theme-list",
         labelClassName="theme-item",
     )
 
 
-SCALE_OPTIONS = [
-    {"label": html.Span("Time", title="Dates to scale"), "value": "time"},
-    {"label": html.Span("Sequence", title="Events evenly spaced in date order"), "value": "sequence"},
-    {"label": html.Span("Log", title="Years before present, on a logarithmic axis"), "value": "log"},
-]
-"""The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
-
-COLUMN_LABELS = {
-    "date": "Date",
-    "title": "Title",
-    "themes": "Themes (one lane each)",
-    "end_date": "End date",
-    "description": "Description",
-}
-"""The columns of ours an upload's user may choose a file's column for (core.columns.MAPPED)."""
+def scale_options(t: Translator) -> list[dict[str, Any]]:
+    """The x axis scales a reader can choose (core.query.SCALES), carried in the URL as scale=."""
+    return [
+        {"label": html.Span(t("Time"), title=t("Dates to scale")), "value": "time"},
+        {"label": html.Span(t("Sequence"), title=t("Events evenly spaced in date order")), "value": "sequence"},
+        {"label": html.Span(t("Log"), title=t("Years before present, on a logarithmic axis")), "value": "log"},
+    ]
 
 
-def column_choices() -> html.Div:
+def column_labels(t: Translator) -> dict[str, str]:
+    """The columns of ours an upload's user may choose a file's column for (core.columns.MAPPED)."""
+    return {
+        "date": t("Date"),
+        "title": t("Title"),
+        "themes": t("Themes (one lane each)"),
+        "end_date": t("End date"),
+        "description": t("Description"),
+    }
+
+
+def column_choices(t: Translator) -> html.Div:
     """Shown under an upload whose header is not understood: for each of our columns, a choice of the
     file's columns (filled in by the upload callback), and a button to open the file so."""
+    labels = column_labels(t)
     return html.Div(
         id="column-map",
         className="column-map",
         hidden=True,
         children=[
-            html.P("Or say which of the file's columns is which:"),
+            html.P(t("Or say which of the file's columns is which:")),
             *[
                 html.Label(
                     className="column-choice",
                     children=[
-                        COLUMN_LABELS[ours],
-                        dcc.Dropdown(id=f"map-{ours}", options=[], placeholder="(none)", clearable=True),
+                        labels[ours],
+                        dcc.Dropdown(id=f"map-{ours}", options=[], placeholder=t("(none)"), clearable=True),
                     ],
                 )
                 for ours in MAPPED
             ],
-            html.Button("Open with these columns", id="map-open", className="button", n_clicks=0),
+            html.Button(t("Open with these columns"), id="map-open", className="button", n_clicks=0),
         ],
     )
 
@@ -106,19 +154,26 @@ UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,text/*,application/json"
 """What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
 none of these is shown refused (className_reject) as it is dragged."""
 
-UPLOAD_MODES = [
-    {"label": "Open instead", "value": "open"},
-    {"label": "Add to the timeline", "value": "add"},
-]
-"""What an upload does: replace the timeline shown, or join it as a new topic."""
-
 TABLE_PAGE_SIZE = 12
-TABLE_COLUMNS = [
-    {"headerName": "Date", "field": "when", "flex": 2.4, "minWidth": 100},
-    {"headerName": "Title", "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
-    {"headerName": "Themes", "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
-    {"headerName": "Location", "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
-]
+
+
+def upload_modes(t: Translator) -> list[dict[str, Any]]:
+    """What an upload does: replace the timeline shown, or join it as a new topic."""
+    return [
+        {"label": t("Open instead"), "value": "open"},
+        {"label": t("Add to the timeline"), "value": "add"},
+    ]
+
+
+def table_columns(t: Translator) -> list[dict[str, Any]]:
+    return [
+        {"headerName": t("Date"), "field": "when", "flex": 2.4, "minWidth": 100},
+        {"headerName": t("Title"), "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
+        {"headerName": t("Themes"), "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
+        {"headerName": t("Location"), "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
+    ]
+
+
 SELECTED_ROW_CLASS = "table-selected"
 """The class of the selected event's row (coloured in style.css)."""
 # Enter on a row selects its event, as a click does: the grid reports it as a click on that cell.
@@ -129,14 +184,14 @@ ENTER_SELECTS = (
 )
 
 
-def events_table() -> dag.AgGrid:
+def events_table(t: Translator) -> dag.AgGrid:
     """The filtered events as a grid: each page of rows is asked of the server (AG Grid's infinite
     row model), which sorts, so a million events never travel to the browser. Cells show text only."""
     return dag.AgGrid(
         id="table",
         className="table-grid",
         rowModelType="infinite",
-        columnDefs=TABLE_COLUMNS,
+        columnDefs=table_columns(t),
         defaultColDef={
             "sortable": True,
             "sortingOrder": ["asc", "desc", None],
@@ -163,7 +218,17 @@ def events_table() -> dag.AgGrid:
             "tooltipShowDelay": 600,
             "ensureDomOrder": True,
             "enableCellTextSelection": True,
-            "localeText": {"noRowsToShow": "No events match the filters."},
+            "localeText": {
+                "noRowsToShow": t("No events match the filters."),
+                "page": t("Page"),
+                "of": t("of"),
+                "to": t("to"),
+                "firstPage": t("First page"),
+                "previousPage": t("Previous page"),
+                "nextPage": t("Next page"),
+                "lastPage": t("Last page"),
+                "loadingOoo": t("Loading..."),
+            },
         },
     )
 
@@ -180,18 +245,62 @@ def date_input(component_id: str, label: str, example: str) -> html.Div:
     )
 
 
-def same_time_section() -> html.Section:
+def same_time_section(t: Translator) -> html.Section:
     """The events at the same time as the selected one (filled when one is selected), and a button
     that filters the view to its period."""
     return html.Section(
         id="same-time",
         className="details same-time",
         hidden=True,
-        **aria(label="At the same time"),
+        **aria(label=t("At the same time")),
         children=[
-            html.H3("At the same time"),
+            html.H3(t("At the same time")),
             html.Div(id="same-time-list"),
-            html.Button("Show this period", id="show-period", className="button secondary", n_clicks=0),
+            html.Button(t("Show this period"), id="show-period", className="button secondary", n_clicks=0),
+        ],
+    )
+
+
+def details_card(t: Translator) -> html.Div:
+    """The selected event's details, in a card shown over the page when an event is selected, so they
+    are read without scrolling: beside the chart on a wide screen, a sheet at the bottom of a phone's.
+    Closing it hides it; the selection stays marked in the table."""
+    return html.Div(
+        id="details-card",
+        className="details-card",
+        hidden=True,
+        role="dialog",
+        **aria(label=t("Event details"), modal="false"),
+        children=[
+            html.Button(
+                "×",
+                id="details-close",
+                className="close-button",
+                n_clicks=0,
+                title=t("Close the details"),
+                **aria(label=t("Close the details")),
+            ),
+            html.Section(
+                id="details",
+                className="details",
+                **aria(live="polite"),
+                children=html.P(t("Click an event, a period or a table row to see its details."), className="hint"),
+            ),
+            same_time_section(t),
+        ],
+    )
+
+
+def language_switch(lang: str) -> html.Nav:
+    """Links to the page in each other language (the view's query is kept: see callbacks/panels.py)."""
+    t = translator(lang)
+    return html.Nav(
+        className="languages",
+        **aria(label=t("Language")),
+        children=[
+            html.A(name, href=f"?lang={code}", id=f"lang-{code}", lang=code, className="language")
+            for code, name in LANGUAGES.items()
+            if code != lang
         ],
     )
 
@@ -214,11 +323,15 @@ def radio_group(
     )
 
 
-def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div:
+def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE) -> html.Div:
+    """The page in ``lang`` (every string through the message catalogue)."""
+    t = translator(lang)
     return html.Div(
         className="page",
+        lang=lang,
         children=[
             dcc.Location(id="url", refresh=False),
+            dcc.Store(id="lang", data=lang),
             dcc.Store(id="view"),
             dcc.Store(id="layout-width"),
             dcc.Store(id="dataset", data=None),  # key of the user's upload; None: the served file
@@ -227,51 +340,62 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
             html.Header(
                 className="top",
                 children=[
-                    html.H1(title, id="page-title"),
+                    html.H1(t(title), id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
+                    # On a narrow screen the filters fold away behind this button (see style.css).
+                    language_switch(lang),
+                    html.Button(
+                        t("Filters"),
+                        id="filters-toggle",
+                        className="button secondary filters-toggle",
+                        n_clicks=0,
+                        **aria(expanded="false", controls="controls"),
+                    ),
                 ],
             ),
             html.Div(
                 className="body",
                 children=[
                     html.Aside(
+                        id="controls",
                         className="controls",
+                        **aria(label=t("Filters and exports")),
                         children=[
-                            html.Label("Search", htmlFor="search"),
+                            html.Label(t("Search"), htmlFor="search"),
                             dcc.Input(
                                 id="search",
                                 type="search",
                                 debounce=0.4,
                                 value="",
-                                placeholder="Search events",
+                                placeholder=t("Search events"),
                                 className="text-input",
                             ),
                             html.Div(
                                 className="dates",
                                 children=[
-                                    date_input("date-from", "From", "e.g. 1945"),
-                                    date_input("date-to", "To", "e.g. 2000-06"),
+                                    date_input("date-from", t("From"), t("e.g. 1945")),
+                                    date_input("date-to", t("To"), t("e.g. 2000-06")),
                                 ],
                             ),
-                            html.P("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE.", className="hint"),
+                            html.P(t("Dates: 1951, 2015-04 or 2015-04-29; -490 is 490 BCE."), className="hint"),
                             html.P(id="filter-error", className="error", role="alert"),
                             html.Div(
                                 className="themes-head",
                                 children=[
-                                    html.Span("Themes", className="label"),
-                                    html.Button("All", id="themes-all", className="link-button", n_clicks=0),
-                                    html.Button("None", id="themes-none", className="link-button", n_clicks=0),
+                                    html.Span(t("Themes"), className="label", id="themes-label"),
+                                    html.Button(t("All"), id="themes-all", className="link-button", n_clicks=0),
+                                    html.Button(t("None"), id="themes-none", className="link-button", n_clicks=0),
                                 ],
                             ),
-                            html.Div(theme_checklist(timeline), id="themes-box"),
-                            html.Span("Scale", className="label", id="scale-label"),
-                            radio_group("scale", SCALE_OPTIONS, "time", "scale-list", "scale-label"),
-                            html.Button("Reset zoom", id="reset-zoom", className="button secondary", n_clicks=0),
+                            html.Div(theme_checklist(timeline, lang), id="themes-box"),
+                            html.Span(t("Scale"), className="label", id="scale-label"),
+                            radio_group("scale", scale_options(t), "time", "scale-list", "scale-label"),
+                            html.Button(t("Reset zoom"), id="reset-zoom", className="button secondary", n_clicks=0),
                             html.Div(
                                 className="downloads",
                                 children=[
-                                    html.Span("Export the current view", className="label"),
-                                    html.Button("Download PNG", id="download-png", className="button", n_clicks=0),
+                                    html.Span(t("Export the current view"), className="label"),
+                                    html.Button(t("Download PNG"), id="download-png", className="button", n_clicks=0),
                                     html.Div(
                                         className="row",
                                         children=[
@@ -291,14 +415,14 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                                 id="download-csv",
                                                 className="button secondary",
                                                 n_clicks=0,
-                                                title="The filtered events, in this app's CSV format",
+                                                title=t("The filtered events, in this app's CSV format"),
                                             ),
                                             html.Button(
                                                 "HTML",
                                                 id="download-html",
                                                 className="button secondary",
                                                 n_clicks=0,
-                                                title="An interactive page that works offline",
+                                                title=t("An interactive page that works offline"),
                                             ),
                                         ],
                                     ),
@@ -309,7 +433,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                             html.Div(
                                 className="upload-box",
                                 children=[
-                                    html.Span("Open your own file", className="label", id="upload-label"),
+                                    html.Span(t("Open your own file"), className="label", id="upload-label"),
                                     dcc.Upload(
                                         id="upload",
                                         className="upload",
@@ -318,19 +442,22 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                         className_reject="upload upload-refused",
                                         children=html.Div(
                                             [
-                                                "Drop a CSV, spreadsheet (.xlsx, .ods) or TimelineJS file here, or ",
-                                                html.Span("choose one", className="link"),
+                                                t("Drop a CSV, spreadsheet (.xlsx, .ods) or TimelineJS file here, or "),
+                                                html.Span(t("choose one"), className="link"),
                                             ]
                                         ),
                                     ),
-                                    radio_group("upload-mode", UPLOAD_MODES, "open", "upload-modes", "upload-label"),
+                                    radio_group("upload-mode", upload_modes(t), "open", "upload-modes", "upload-label"),
                                     html.P(
-                                        f"Up to {max_upload_mb:,} MB. It stays in your browser session; "
-                                        "others see the served file. Added files are topics of their own.",
+                                        t(
+                                            "Up to {mb:,} MB. It stays in your browser session; others see the "
+                                            "served file. Added files are topics of their own.",
+                                            mb=max_upload_mb,
+                                        ),
                                         className="hint",
                                     ),
                                     dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),
-                                    column_choices(),
+                                    column_choices(t),
                                 ],
                             ),
                         ],
@@ -338,19 +465,30 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                     html.Main(
                         className="chart",
                         children=[
-                            # A spinner over the chart (which stays visible) when an update takes a moment.
-                            dcc.Loading(
-                                dcc.Graph(id="timeline", config=GRAPH_CONFIG, className="graph"),
-                                target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
-                                delay_show=400,
-                                show_initially=False,
-                                overlay_style={"visibility": "visible", "opacity": 0.6},
-                                type="circle",
+                            # The chart, named and summarised in words for screen readers (the table below
+                            # is the way to read its events one by one).
+                            html.Div(
+                                role="figure",
+                                **aria(label=t("Timeline chart"), describedby="chart-summary"),
+                                children=[
+                                    html.P(id="chart-summary", className="sr-only", **aria(live="polite")),
+                                    # A spinner over the chart (which stays visible) when an update takes a moment.
+                                    dcc.Loading(
+                                        dcc.Graph(id="timeline", config=graph_config(lang), className="graph"),
+                                        target_components={"timeline": "figure"},  # type: ignore[arg-type]  # dash: an empty TypedDict
+                                        delay_show=400,
+                                        show_initially=False,
+                                        overlay_style={"visibility": "visible", "opacity": 0.6},
+                                        type="circle",
+                                    ),
+                                ],
                             ),
                             html.Div(
                                 className="overview-box",
                                 children=[
-                                    html.Span("Events over the whole span: drag across it to zoom", className="hint"),
+                                    html.Span(
+                                        t("Events over the whole span: drag across it to zoom"), className="hint"
+                                    ),
                                     dcc.Graph(
                                         id="overview",
                                         config={"displayModeBar": False, "responsive": True},
@@ -363,28 +501,14 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int) -> html.Div
                                 children=[
                                     html.Section(
                                         className="table-box",
-                                        **aria(label="Events as a table"),
-                                        children=[events_table()],
-                                    ),
-                                    html.Div(
-                                        className="side",
-                                        children=[
-                                            html.Section(
-                                                id="details",
-                                                className="details",
-                                                **aria(live="polite"),
-                                                children=html.P(
-                                                    "Click an event, a period or a table row to see its details.",
-                                                    className="hint",
-                                                ),
-                                            ),
-                                            same_time_section(),
-                                        ],
+                                        **aria(label=t("Events as a table")),
+                                        children=[events_table(t)],
                                     ),
                                 ],
                             ),
                         ],
                     ),
+                    details_card(t),
                 ],
             ),
         ],

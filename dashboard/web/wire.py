@@ -31,6 +31,12 @@ def callback_body(
     }
 
 
+def page_state(key: str | None = None, lang: str | None = None) -> list[tuple[str, str, object]]:
+    """The state each data callback reads last, as a page sends it: which file (``dataset``: None for
+    the served one) and in which language (``lang``: None for English)."""
+    return [("dataset", "data", key), ("lang", "data", lang)]
+
+
 def check_callback_request(body: object, callbacks: Mapping[str, Any]) -> None:
     """BadInput unless ``body`` names a server callback of ``callbacks`` (Dash's callback map) and sends
     exactly its inputs and state, in order (Dash would otherwise fail on it with a 500)."""

@@ -72,3 +72,22 @@ def test_no_click_does_nothing(services):
 def test_crafted_choices_are_refused(services, values):
     with pytest.raises(BadInput):
         reopen(services, 1, sent(), "open", None, *values)
+
+
+def test_the_files_first_rows_are_shown_beside_the_choice(services):
+    _, status, _, _ = unpack(receive(services, sent(b"When,What,Kind\n1066,<b>Hastings</b>,war\n1215,Magna Carta,x\n")))
+    table = status[-1]  # after the problems: the header and first rows, as text
+    text = str(table)
+    assert "When" in text and "<b>Hastings</b>" in text and "Magna Carta" in text
+    ja = receive(services, sent(), lang="ja")[1][-1]
+    assert "ファイルの最初の数行" in str(ja)
+
+
+def test_a_links_column_choices_read_the_upload(services):
+    from dashboard.web.callbacks.upload import link_options
+
+    options = link_options("?lang=ja&columns=date%3DWhen%2Ctitle%3DWhat%2Cthemes%3DKind")
+    assert options.mapping == {"date": "When", "title": "What", "themes": "Kind"}
+    key, status, hidden, _ = unpack(receive(services, sent(), options=options))
+    assert isinstance(key, str) and hidden is True and "2 events, 2 themes" in str(status)
+    assert link_options("?columns=nonsense").mapping == {} and link_options("").mapping == {}

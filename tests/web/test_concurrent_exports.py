@@ -18,7 +18,7 @@ import pytest
 
 from dashboard.core.query import View
 from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
 from tests.servers import Server
 
@@ -62,7 +62,7 @@ class Client:
                     {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
                 )
             ],
-            [("upload-mode", "value", "open"), ("dataset", "data", None)],
+            [("upload-mode", "value", "open"), ("url", "search", ""), *page_state()],
         )
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]
@@ -71,7 +71,7 @@ class Client:
         body = callback_body(
             [("download", "data"), ("download-status", "children")],
             [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
-            [("view", "data", asdict(view)), ("dataset", "data", key)],
+            [("view", "data", asdict(view)), *page_state(key)],
             changed=[f"{BUTTONS[fmt]}.n_clicks"],
         )
         sent = self.post(body)["response"]["download"]["data"]

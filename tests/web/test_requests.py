@@ -16,7 +16,7 @@ from dashboard.web.app import create_app
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 
 FOLLOW_OUT = [("table", "paginationGoTo"), ("table", "rowClassRules")]
 SYNC_OUT = [
@@ -61,9 +61,7 @@ def registered(client, body):
 
 
 def figure(view, width=1200, key=None):
-    return callback_body(
-        FIGURE_OUT, [("view", "data", view), ("layout-width", "data", width)], [("dataset", "data", key)]
-    )
+    return callback_body(FIGURE_OUT, [("view", "data", view), ("layout-width", "data", width)], page_state(key))
 
 
 def rows_request(start=0, end=12, sort=None, **extra):
@@ -76,7 +74,7 @@ def table(request=None, view=None, key=None):
     return callback_body(
         [("table", "getRowsResponse")],
         [("table", "getRowsRequest", request)],
-        [("view", "data", view), ("dataset", "data", key)],
+        [("view", "data", view), *page_state(key)],
     )
 
 
@@ -90,7 +88,7 @@ def follow(selected, request=None, view=None, key=None):
 
 
 def details(row, key=None):
-    return callback_body(DETAILS_OUT, [("selected", "data", row)], [("dataset", "data", key)])
+    return callback_body(DETAILS_OUT, [("selected", "data", row)], page_state(key))
 
 
 def select(click=None, cell=None, trigger="timeline.clickData"):
@@ -139,16 +137,16 @@ def download(view=None, key=None, button="download-csv"):
     return callback_body(
         DOWNLOAD_OUT,
         [(b, "n_clicks", 1 if b == button else 0) for b in DOWNLOAD_BUTTONS],
-        [("view", "data", view), ("dataset", "data", key)],
+        [("view", "data", view), *page_state(key)],
         changed=[f"{button}.n_clicks"],
     )
 
 
-def upload(sent, mode="open", key=None):
+def upload(sent, mode="open", key=None, search=""):
     return callback_body(
         UPLOAD_OUT,
         [("upload-ok", "data", sent)],
-        [("upload-mode", "value", mode), ("dataset", "data", key)],
+        [("upload-mode", "value", mode), ("url", "search", search), *page_state(key)],
     )
 
 
@@ -161,6 +159,7 @@ def reopen_upload(clicks, sent, values):
             ("upload-mode", "value", "open"),
             ("dataset", "data", None),
             *[(f"map-{o}", "value", v) for o, v in zip(MAPPED, values)],
+            ("lang", "data", None),
         ],
     )
 
@@ -339,7 +338,7 @@ def test_markup_in_table_rows_stays_text(client, tmp_path):
     resp = app.server.test_client().post("/_dash-update-component", json=table())
     row = resp.get_json()["response"]["table"]["getRowsResponse"]["rowData"][0]
     assert row["title"] == "<img src=x onerror=alert(1)>" and row["location"] == "<b>here</b>"
-    grid = app.layout["table"]  # the grid's own text cells: no renderer that could read markup
+    grid = app.layout()["table"]  # the grid's own text cells: no renderer that could read markup
     assert not getattr(grid, "dangerously_allow_code", False)
     assert "cellRenderer" not in json.dumps(grid.to_plotly_json(), default=str)
 
@@ -461,3 +460,10 @@ def test_show_this_period_sets_the_dates_and_keeps_the_other_filters(big_client)
     assert shown["show-period"]["children"] == "Show this period (1930)"
     assert "No other event overlaps it." in json.dumps(shown["same-time-list"]["children"])
     assert answer(big_client, details(None))["same-time"]["hidden"] is True
+
+
+def test_a_view_change_keeps_the_links_language_and_column_choices(client):
+    """The view rewrites the link's query on every change; the page's own parameters stay in it."""
+    body = sync(search="?lang=ja&columns=date%3DWhen", text="treaty", trigger="search.value", stored=GOOD_VIEW)
+    query = client.post("/_dash-update-component", json=body).get_json()["response"]["url"]["search"]
+    assert "q=treaty" in query and "lang=ja" in query and "columns=date%3DWhen" in query

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
-from dashboard.web.wire import callback_body
+from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
 from tests.servers import Server
 
@@ -49,7 +49,7 @@ def test_responses_are_compressed_and_assets_cached(workers):
 
 def test_callbacks_answer_and_malformed_requests_get_a_plain_400(workers):
     url, _ = workers
-    body = callback_body(DETAILS_OUT, [("selected", "data", 0)], [("dataset", "data", None)])
+    body = callback_body(DETAILS_OUT, [("selected", "data", 0)], page_state())
     req = urllib.request.Request(
         url + "/_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )

@@ -6,12 +6,13 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
+from ...core.i18n import N_, translator
 from ...core.query import same_time
 from .. import inputs
 from ..components import details_panel, period_text, same_time_list
 from .services import GONE, Services
 
-HINT = "Click an event, a period or a table row to see its details."
+HINT = N_("Click an event, a period or a table row to see its details.")
 
 
 def select(trigger: str | None, click: Any, cell: Any) -> Any:
@@ -38,21 +39,23 @@ def table_row(row_id: Any) -> int | None:
     return inputs.integer(row_id, "table row", 0)
 
 
-def show_details(services: Services, row: Any, key: Any) -> tuple[Any, Any, bool, Any]:
+def show_details(services: Services, row: Any, key: Any, lang: Any = None) -> tuple[Any, Any, bool, Any]:
     """(details, the events at the same time, whether that section is hidden, the period button's text)."""
     row = inputs.integer(row, "selected row")
+    lang = inputs.language(lang)
+    t = translator(lang)
     try:
         timeline = services.timeline_of(key)
     except KeyError:
-        return html.P(GONE, className="error"), [], True, no_update
+        return html.P(t(GONE), className="error"), [], True, no_update
     if row is None or not 0 <= row < len(timeline.events):
-        return html.P(HINT, className="hint"), [], True, no_update
+        return html.P(t(HINT), className="hint"), [], True, no_update
     found = same_time(timeline, row)
     return (
-        details_panel(timeline, row),
-        same_time_list(timeline, found),
+        details_panel(timeline, row, lang),
+        same_time_list(timeline, found, lang),
         False,
-        f"Show this period ({period_text(found)})",
+        t("Show this period ({period})", period=period_text(found)),
     )
 
 
@@ -77,5 +80,6 @@ def register(app: Dash, services: Services) -> None:
         *(Output(component, prop) for component, prop in OUTPUTS),
         Input("selected", "data"),
         State("dataset", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda row, key: show_details(services, row, key))
+    )(lambda row, key, lang: show_details(services, row, key, lang))

@@ -6,6 +6,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
+from ...core.i18n import translator
 from ...render.exports import export_view
 from .. import inputs
 from .services import GONE, Services, Update
@@ -20,24 +21,26 @@ DOWNLOADS = {
 
 
 def download(
-    services: Services, trigger: str | None, stored: Any, key: Any
+    services: Services, trigger: str | None, stored: Any, key: Any, lang: Any = None
 ) -> tuple[Update[dict[str, Any]], Update[str]]:
     """(the file for the browser to save, a status line)."""
     fmt = DOWNLOADS.get(trigger or "")
     if fmt is None:
         return no_update, no_update
+    lang = inputs.language(lang)
+    t = translator(lang)
     try:
         timeline = services.timeline_of(key)
     except KeyError:
-        return no_update, GONE
+        return no_update, t(GONE)
     view = inputs.view(stored, timeline.themes)
     try:
-        data = export_view(timeline, view, fmt, title=services.title_of(timeline))
+        data = export_view(timeline, view, fmt, title=services.title_of(timeline), lang=lang)
     except ValueError as exc:
-        return no_update, f"Cannot export: {exc}"
+        return no_update, t("Cannot export: {reason}", reason=exc)
     # dash exports send_bytes through an __all__ mypy cannot read, and leaves it unannotated
     sent: dict[str, Any] = dcc.send_bytes(data, f"timeline.{fmt}")  # type: ignore[attr-defined,no-untyped-call]
-    return sent, f"Exported {fmt.upper()} ({len(data) / 1024:,.0f} KB)."
+    return sent, t("Exported {format} ({kb:,.0f} KB).", format=fmt.upper(), kb=len(data) / 1024)
 
 
 def register(app: Dash, services: Services) -> None:
@@ -47,5 +50,6 @@ def register(app: Dash, services: Services) -> None:
         *(Input(b, "n_clicks") for b in DOWNLOADS),
         State("view", "data"),
         State("dataset", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda *args: download(services, ctx.triggered_id, args[-2], args[-1]))
+    )(lambda *args: download(services, ctx.triggered_id, args[-3], args[-2], args[-1]))

@@ -4,40 +4,71 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from dash import Dash, Input, Output, State, no_update
 
-from ...core.query import facet_counts, filter_events
-from ...render.figure import Figure, FigureOptions, build_figure, build_overview
+from ...core import dates
+from ...core.i18n import translator
+from ...core.japanese import japanese_dates
+from ...core.model import Timeline
+from ...core.query import View, facet_counts, filter_events, possible_span
+from ...render.figure import Figure, FigureOptions, build_figure, build_overview, visible_lanes
 from .. import inputs
 from ..layout import theme_options
 from .services import GONE, Services, Update
 
-MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 500, 4000
+MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 300, 4000
+
+
+def chart_summary(timeline: Timeline, view: View, rows: np.ndarray, lang: str) -> str:
+    """The chart in words, as its filters leave it: '71 events from 1853 to 2026 in 8 themes'."""
+    t = translator(lang)
+    if not len(rows):
+        return t("No events match these filters")
+    lo, hi = possible_span(timeline)
+    years = dates.YEAR * np.ones(2, dtype=np.int8)
+    ends = np.array([np.nanmin(lo[rows]), np.nanmax(hi[rows])])
+    first, last = (japanese_dates if lang == "ja" else dates.format_dates)(ends, years)
+    shown = len(visible_lanes(timeline, view))
+    return t.plural(
+        "{events:,} events from {first} to {last} in {n} theme",
+        "{events:,} events from {first} to {last} in {n} themes",
+        shown,
+        events=len(rows),
+        first=first,
+        last=last,
+    )
 
 
 def update_figure(
-    services: Services, stored: Any, width: Any, key: Any
-) -> tuple[Update[Figure], Update[Figure], Update[str], Update[list[dict[str, Any]]], str, Update[str]]:
-    """(timeline figure, overview figure, match count, theme options, filter error, page title)."""
+    services: Services, stored: Any, width: Any, key: Any, lang: Any = None
+) -> tuple[Update[Figure], Update[Figure], Update[str], Update[list[dict[str, Any]]], str, Update[str], Update[str]]:
+    """(timeline figure, overview figure, match count, theme options, filter error, page title, the
+    chart's summary in words)."""
+    lang = inputs.language(lang)
+    t = translator(lang)
     try:
         timeline = services.timeline_of(key)
     except KeyError:
-        return no_update, no_update, no_update, no_update, GONE, no_update
+        return no_update, no_update, no_update, no_update, t(GONE), no_update, no_update
     view = inputs.view(stored, timeline.themes)
     width = inputs.integer(width, "layout width", default=1200)
     try:
         rows = filter_events(timeline, view)
         facets = facet_counts(timeline, view)
     except ValueError as exc:
-        return no_update, no_update, no_update, no_update, str(exc), no_update
+        return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
-    name = services.title_of(timeline)
-    fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width), rows=rows)
+    name = t(services.title_of(timeline))
+    fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width, lang=lang), rows=rows)
     total = len(timeline.events)
     count = (
-        f"{len(rows):,} of {total:,} events match" if len(rows) else f"No events match these filters (0 of {total:,})."
+        t("{n:,} of {total:,} events match", n=len(rows), total=total)
+        if len(rows)
+        else t("No events match these filters (0 of {total:,}).", total=total)
     )
-    return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets), "", name
+    summary = chart_summary(timeline, view, rows, lang)
+    return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets, lang), "", name, summary
 
 
 OUTPUTS = [
@@ -47,6 +78,7 @@ OUTPUTS = [
     ("themes", "options"),
     ("filter-error", "children"),
     ("page-title", "children"),
+    ("chart-summary", "children"),
 ]
 """What :func:`update_figure` returns, in order (scripts that talk to the server ask for the same)."""
 
@@ -57,7 +89,8 @@ def register(app: Dash, services: Services) -> None:
         Input("view", "data"),
         Input("layout-width", "data"),
         State("dataset", "data"),
-    )(lambda stored, width, key: update_figure(services, stored, width, key))
+        State("lang", "data"),
+    )(lambda stored, width, key, lang: update_figure(services, stored, width, key, lang))
     app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
         """function(_) {
             var g = document.getElementById('timeline');

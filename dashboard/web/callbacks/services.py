@@ -7,11 +7,13 @@ from typing import Any, TypeAlias, TypeVar
 
 from dash import NoUpdate
 
+from ...core.i18n import N_
 from ...core.model import Timeline
 from .. import inputs
 from ..datasets import Datasets
 
-GONE = "That uploaded file is no longer on the server: open it again."
+GONE = N_("That uploaded file is no longer on the server: open it again.")
+"""Said (translated) when a page names an upload the server no longer has."""
 
 T = TypeVar("T")
 Update: TypeAlias = T | NoUpdate

@@ -59,9 +59,10 @@ def _ordered(services: Services, stored: Any, key: Any, column: str, descending:
     return timeline, sorted_rows(timeline, view, rows, column, descending)
 
 
-def table_rows(services: Services, request: Any, stored: Any, key: Any) -> dict[str, Any]:
+def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: Any = None) -> dict[str, Any]:
     """The getRowsResponse to a getRowsRequest: the rows asked for, and how many match in all."""
     start, end, column, descending = rows_wanted(request)
+    lang = inputs.language(lang)
     try:
         timeline, order = _ordered(services, stored, key, column, descending)
     except (KeyError, ValueError):  # an upload that is gone, a date that does not parse: said elsewhere
@@ -73,13 +74,13 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any) -> dict[
             "id": int(r),
             "when": w,
             "title": t,
-            "themes": ", ".join(theme_label(x) for x in timeline.theme_names(int(m))),
+            "themes": ", ".join(theme_label(x, lang) for x in timeline.theme_names(int(m))),
             "location": loc,
         }
         for r, w, t, m, loc in zip(
             shown.tolist(),
-            when_labels(timeline, shown),
-            ev["title"].tolist(),
+            when_labels(timeline, shown, lang),
+            timeline.text("title", shown, lang).tolist(),
             ev["theme_mask"].tolist(),
             ev["location"].tolist(),
         )
@@ -128,8 +129,9 @@ def register(app: Dash, services: Services) -> None:
         Input("table", "getRowsRequest"),
         State("view", "data"),
         State("dataset", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda request, stored, key: table_rows(services, request, stored, key))
+    )(lambda request, stored, key, lang: table_rows(services, request, stored, key, lang))
     app.callback(
         Output("table", "paginationGoTo"),
         Output("table", "rowClassRules"),

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from pathlib import Path
 from typing import Any, TypeAlias
+from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, html, no_update
 from dash.development.base_component import Component
 
 from ...core.columns import MAPPED, plan_columns
+from ...core.i18n import LANGUAGES, translator
 from ...core.model import ValidationError
 from ...io.read_options import DEFAULT_OPTIONS, ReadOptions
 from .. import inputs
@@ -38,25 +41,57 @@ column choices are hidden, then the columns offered and the one chosen for each 
 
 
 def receive(
-    services: Services, sent: Any, mode: Any = "open", current: Any = None, options: ReadOptions = DEFAULT_OPTIONS
+    services: Services,
+    sent: Any,
+    mode: Any = "open",
+    current: Any = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    lang: Any = None,
 ) -> Outcome:
-    """Open an upload (read with ``options``); when its header is not understood, offer its columns."""
-    key, status, themes = _open(services, sent, mode, current, options)
+    """Open an upload (read with ``options``); when its header is not understood, offer its columns.
+    What is said, in the page's language ``lang``."""
+    lang = inputs.language(lang)
+    key, status, themes = _open(services, sent, mode, current, options, lang)
     unchanged = [no_update] * (2 * len(MAPPED))
     if not isinstance(status, ValidationError):
         return (key, status, themes, True, *unchanged)
     if status.header is None:
-        return (key, problem_list(status), themes, True, *unchanged)
+        return (key, problem_list(status, lang), themes, True, *unchanged)
     header = status.header
     offered = list(dict.fromkeys(h for h in header if h))
     recognised = {ours: header[i] for i, ours in enumerate(plan_columns(header).names) if ours in MAPPED}
-    return (key, problem_list(status), themes, False, *[offered] * len(MAPPED), *[recognised.get(o) for o in MAPPED])
+    return (
+        key,
+        [*problem_list(status, lang), first_rows(status.header, status.preview, lang)],
+        themes,
+        False,
+        *[offered] * len(MAPPED),
+        *[recognised.get(o) for o in MAPPED],
+    )
 
 
-def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadOptions) -> Received:
+def first_rows(header: tuple[str, ...], rows: tuple[tuple[str, ...], ...], lang: str) -> html.Div:
+    """The file's header and first rows as a small table (text only), to choose its columns by."""
+    t = translator(lang)
+    return html.Div(
+        className="first-rows",
+        children=[
+            html.P(t("The file's first rows:"), className="hint"),
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th(h or "—") for h in header])),
+                    html.Tbody([html.Tr([html.Td(cell[:80]) for cell in row]) for row in rows]),
+                ]
+            ),
+        ],
+    )
+
+
+def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadOptions, lang: str) -> Received:
     """(the new dataset key, the status shown under the upload box or the upload's problems, the new
     theme filter). ``mode`` 'add' joins the file, as a new topic, to what the page shows (``current``,
     its dataset key) instead of replacing it."""
+    t = translator(lang)
     sent = inputs.mapping(sent, "upload")
     limit = services.datasets.max_upload_bytes * 4 // 3 + 200
     contents = inputs.text(sent.get("contents"), "upload contents", limit=limit)
@@ -68,7 +103,7 @@ def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadO
     except (IndexError, ValueError, binascii.Error):
         return (
             no_update,
-            html.P("The file could not be read from the browser: try again.", className="error"),
+            html.P(t("The file could not be read from the browser: try again."), className="error"),
             no_update,
         )
     adding = inputs.text(mode, "upload mode", 10) == "add"
@@ -80,45 +115,88 @@ def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadO
     except ValidationError as exc:
         return no_update, exc, no_update
     except KeyError:
-        return no_update, html.P(GONE, className="error"), no_update
+        return no_update, html.P(t(GONE), className="error"), no_update
     if adding:
-        said = f"Added {Path(filename).name}: {len(timeline.events):,} events in {len(timeline.topics)} topics."
+        said = t(
+            "Added {name}: {n:,} events in {topics} topics.",
+            name=Path(filename).name,
+            n=len(timeline.events),
+            topics=len(timeline.topics),
+        )
     else:
-        said = f"Opened {timeline.source_name}: {len(timeline.events):,} events, {len(timeline.themes)} themes."
-    return key, html.P(said, className="upload-ok"), theme_checklist(timeline)
+        said = t(
+            "Opened {name}: {n:,} events, {themes} themes.",
+            name=timeline.source_name,
+            n=len(timeline.events),
+            themes=len(timeline.themes),
+        )
+    return key, html.P(said, className="upload-ok"), theme_checklist(timeline, lang)
 
 
-def reopen(services: Services, clicks: Any, sent: Any, mode: Any, current: Any, *values: Any) -> Outcome:
+def link_options(search: Any) -> ReadOptions:
+    """The column choices a link carries (``?columns=date=When,title=What``), for the uploads of a page
+    opened from it; none if it carries none, or none that can be read."""
+    query = inputs.text(search, "url search")
+    chosen = parse_qs(query.lstrip("?")).get("columns", [""])[-1]
+    try:
+        return ReadOptions.of(chosen) if chosen else DEFAULT_OPTIONS
+    except ValueError:
+        return DEFAULT_OPTIONS
+
+
+def reopen(
+    services: Services, clicks: Any, sent: Any, mode: Any, current: Any, *values: Any, lang: Any = None
+) -> Outcome:
     """The upload again, with the file's columns its user chose for ours (``values``, in MAPPED's order)."""
     if not inputs.integer(clicks, "clicks", 0, default=0) or len(values) != len(MAPPED):
         return (no_update,) * len(OUTPUTS)
     mapping = {
         ours: theirs for ours, v in zip(MAPPED, values) if (theirs := inputs.text(v, f"column for {ours}", 1000))
     }
-    return receive(services, sent, mode, current, ReadOptions.of(mapping))
+    return receive(services, sent, mode, current, ReadOptions.of(mapping), lang)
 
 
 def register(app: Dash, services: Services) -> None:
     limit = services.datasets.max_upload_bytes
+
+    def upload_words() -> dict[str, dict[str, str]]:
+        """What the browser says of a file before sending it, in every language (it picks the page's)."""
+        words = {}
+        for lang in LANGUAGES:
+            t = translator(lang)
+            words[lang] = {
+                "file": t("The file"),
+                "checking": t("Checking {name}...", name="{name}"),
+                "large": t(
+                    "{name} is {mb} MB: files up to {limit:,} MB can be opened (start the server with "
+                    "--max-upload-mb to allow more). The timeline on screen is unchanged.",
+                    limit=limit >> 20,
+                    name="{name}",  # filled in by the browser
+                    mb="{mb}",
+                ),
+            }
+        return words
+
     # The size limit is checked in the browser first, so an oversize file is refused with a clear
     # message before it is sent at all; the server checks again.
     app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
-        """function(contents, filename) {
+        """function(contents, filename, lang) {
             const nu = window.dash_clientside.no_update;
             if (!contents) { return [nu, nu]; }
+            const said = (%s)[lang] || (%s).en;
+            const name = filename || said.file;
             const bytes = Math.floor((contents.length - contents.indexOf(',') - 1) * 3 / 4);
             if (bytes > %d) {
-                return [null, (filename || 'The file') + ' is ' + (bytes / 1048576).toFixed(1) +
-                        ' MB: files up to %d MB can be opened (start the server with --max-upload-mb ' +
-                        'to allow more). The timeline on screen is unchanged.'];
+                return [null, said.large.replace('{name}', name).replace('{mb}', (bytes / 1048576).toFixed(1))];
             }
-            return [{contents: contents, filename: filename}, 'Checking ' + (filename || 'the file') + '...'];
+            return [{contents: contents, filename: filename}, said.checking.replace('{name}', name)];
         }"""
-        % (limit, limit >> 20),
+        % (json.dumps(upload_words(), ensure_ascii=False), json.dumps(upload_words()["en"]), limit),
         Output("upload-ok", "data"),
         Output("upload-status", "children"),
         Input("upload", "contents"),
         State("upload", "filename"),
+        State("lang", "data"),
         prevent_initial_call=True,
     )
     choices = [Output(i, p, allow_duplicate=True) for i, p in OUTPUTS[4:]]
@@ -130,9 +208,29 @@ def register(app: Dash, services: Services) -> None:
         *choices,
         Input("upload-ok", "data"),
         State("upload-mode", "value"),
+        State("url", "search"),
         State("dataset", "data"),
+        State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda sent, mode, current: receive(services, sent, mode, current))
+    )(lambda sent, mode, search, current, lang: receive(services, sent, mode, current, link_options(search), lang))
+    # The columns chosen for an upload go into the page's link, so that the link (and a reload) reads
+    # the same file the same way when it is opened again.
+    app.clientside_callback(  # type: ignore[no-untyped-call]
+        """function(clicks, search, ...chosen) {
+            if (!clicks) { return window.dash_clientside.no_update; }
+            const params = new URLSearchParams(search || '');
+            const pairs = %s.map((ours, i) => chosen[i] ? ours + '=' + chosen[i] : null).filter(p => p);
+            if (pairs.length) { params.set('columns', pairs.join(',')); } else { params.delete('columns'); }
+            const query = params.toString();
+            return query ? '?' + query : '';
+        }"""
+        % json.dumps(list(MAPPED)),
+        Output("url", "search", allow_duplicate=True),
+        Input("map-open", "n_clicks"),
+        State("url", "search"),
+        *[State(f"map-{ours}", "value") for ours in MAPPED],
+        prevent_initial_call=True,
+    )
     app.callback(
         *[Output(i, p, allow_duplicate=True) for i, p in OUTPUTS],
         Input("map-open", "n_clicks"),
@@ -140,5 +238,10 @@ def register(app: Dash, services: Services) -> None:
         State("upload-mode", "value"),
         State("dataset", "data"),
         *[State(f"map-{ours}", "value") for ours in MAPPED],
+        State("lang", "data"),
         prevent_initial_call=True,
-    )(lambda clicks, sent, mode, current, *values: reopen(services, clicks, sent, mode, current, *values))
+    )(
+        lambda clicks, sent, mode, current, *rest: reopen(
+            services, clicks, sent, mode, current, *rest[:-1], lang=rest[-1]
+        )
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any, Final, TypeAlias
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
@@ -48,6 +49,20 @@ def zoom_from_relayout(
             return current
         pair = list(to_ms(numbers))
     return dates.checked_range(pair[0], pair[1]) or current
+
+
+KEPT_PARAMS = ("lang", "columns")
+"""Parameters of a link that are the page's, not the view's: its language and the column choices for
+an upload. A link keeps them whatever the view becomes."""
+
+
+def with_kept(query: str, previous: str) -> str:
+    """The view's ``query`` with the page's own parameters of the link it replaces (``previous``)."""
+    old = parse_qs(previous.lstrip("?"))
+    kept = [(k, old[k][-1]) for k in KEPT_PARAMS if k in old]
+    if not kept:
+        return query
+    return "?" + urlencode(parse_qsl(query.lstrip("?")) + kept, safe=",")
 
 
 def sync_view(
@@ -101,7 +116,7 @@ def sync_view(
             view.end,
             no_update,
             no_update,
-            view.to_query(all_themes),
+            with_kept(view.to_query(all_themes), search_qs),
             {**asdict(view), "dataset": key},
         )
     if trigger in ("timeline", "overview", "reset-zoom"):
@@ -122,10 +137,10 @@ def sync_view(
         if x_range == current.x_range and trigger != "reset-zoom":
             return (no_update,) * VIEW_OUTPUTS
         view = replace(current, x_range=x_range)
-        return (no_update,) * 5 + (view.to_query(all_themes), {**asdict(view), "dataset": key})
+        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
     if trigger == "scale":
         view = replace(current, scale=scale)
-        return (no_update,) * 5 + (view.to_query(all_themes), {**asdict(view), "dataset": key})
+        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
     if trigger == "themes-all":
         themes = all_themes
     elif trigger == "themes-none":
@@ -145,7 +160,7 @@ def sync_view(
         no_update,
         no_update,
         no_update,
-        view.to_query(all_themes),
+        with_kept(view.to_query(all_themes), search_qs),
         {**asdict(view), "dataset": key},
     )
 
