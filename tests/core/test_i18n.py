@@ -50,3 +50,25 @@ def test_every_interface_string_of_the_code_has_a_japanese_translation():
 
     assert len([m for m in extracted() if m.id]) > 60  # the extraction sees the code's strings
     assert missing("ja") == []
+
+
+def test_language_variants_of_text_columns_are_kept_and_checked(tmp_path):
+    import numpy as np
+
+    from dashboard.core.model import ValidationError
+    from dashboard.io.formats import load_timeline
+
+    good = tmp_path / "two.csv"
+    good.write_text(
+        "date,title,themes,title_ja,notes_fr\n1854,Kanagawa,diplomacy,神奈川条約,x\n1951,Treaty,security,,y\n"
+    )
+    tl = load_timeline(good)
+    rows = np.arange(2)
+    assert tl.text("title", rows, "ja").tolist() == ["神奈川条約", "Treaty"]  # falls back where empty
+    assert tl.text("title", rows, "en").tolist() == ["Kanagawa", "Treaty"]
+    assert "notes_fr" in tl.extras.columns  # not a variant of a text column of ours: an extra column
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,title,themes,date_ja\n1854,Kanagawa,diplomacy,x\n")
+    with pytest.raises(ValidationError) as err:
+        load_timeline(bad)
+    assert "line 1, column 'date_ja'" in err.value.report() and "text column" in err.value.report()

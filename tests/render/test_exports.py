@@ -1,3 +1,4 @@
+import json
 import os
 import re
 import struct
@@ -198,3 +199,19 @@ def test_featured_labels_of_the_dataset_are_apart_in_the_export(server):
     for i, (ta, *a) in enumerate(boxes):
         for tb, *b in boxes[i + 1 :]:
             assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1]), (ta, tb)
+
+
+DATASET = os.path.join(os.path.dirname(__file__), "..", "..", "data", "events.csv")
+
+
+def test_images_and_pages_follow_the_language(server):
+    tl = load_timeline(DATASET)
+    svg = render_view(tl, View(), "svg", lang="ja", title="US–Japan relations since 1853").decode()
+    assert "1853年以降の日米関係" in svg and "71件中71件の出来事" in svg  # the catalogue's title and subtitle
+    assert "日米和親条約（神奈川条約）" in svg and "外交" in svg  # title_ja labels, the shipped themes
+    assert re.search(r"font-family:[^;\"]*Noto Sans CJK JP", svg)  # a CJK face for every glyph
+    assert re.search(r">18[0-9]0年<", svg)  # year ticks as Japanese readers write them
+    english = render_view(tl, View(), "svg").decode()
+    assert "Convention of Kanagawa" in english and "日米和親条約" not in english
+    page = export.export_view(tl, View(), "html", lang="ja").decode()
+    assert '<html lang="ja">' in page and json.dumps("日米和親条約")[1:-1] in page  # in the figure's JSON
