@@ -63,10 +63,12 @@ def test_phone_and_tablet_layout(browser, shipped, width, height):
             chart = box(page, "#timeline .js-plotly-plot")
             assert chart["y"] < height and chart["h"] >= 300 and chart["w"] >= width - 40
             assert not page.is_visible("#controls")  # the filters wait behind their button
+            page.click("#filters-toggle")  # the panel opens in the browser alone (a clientside callback)
+            page.wait_for_selector("#search", state="visible", timeout=5000)
+            page.wait_for_function("document.querySelector('#filters-toggle').getAttribute('aria-expanded') === 'true'")
             page.click("#filters-toggle")
-            assert page.is_visible("#search") and page.get_attribute("#filters-toggle", "aria-expanded") == "true"
-            page.click("#filters-toggle")
-            assert not page.is_visible("#controls")
+            page.wait_for_selector("#controls", state="hidden", timeout=5000)
+            assert page.get_attribute("#filters-toggle", "aria-expanded") == "false"
             click_event(page)
             card = box(page, "#details-card")
             assert card["y"] >= 0 and card["y"] + card["h"] <= height + 1  # on screen, no scrolling
@@ -84,7 +86,7 @@ def test_details_show_without_scrolling_on_a_desktop(browser, shipped, width, he
         card = box(page, "#details-card")
         assert card["y"] >= 0 and card["y"] + min(card["h"], 200) <= height
         page.click("#details-close")
-        assert page.is_hidden("#details-card")
+        page.wait_for_selector("#details-card", state="hidden", timeout=5000)
     finally:
         context.close()
 
