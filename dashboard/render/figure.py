@@ -917,7 +917,7 @@ def _lane_bar(
 
 def _draw_density(fig: Figure, timeline: Timeline, d: Density, lang: str = DEFAULT_LANGUAGE) -> None:
     """One strip per lane, shaded by how many events start in each period (hover gives the count)."""
-    tr = translator(lang)
+    count = translator(lang)(N_("{n:,} events"))  # the template once; each bucket's count formatted in
     labels = np.array(d.buckets.labels(), dtype=object)
     peak = np.log1p(max(int(d.per_lane.max()), 1))
     for i, t in enumerate(d.lanes):
@@ -928,7 +928,7 @@ def _draw_density(fig: Figure, timeline: Timeline, d: Density, lang: str = DEFAU
             counts > 0,
             np.char.add(
                 np.char.add(
-                    np.array([tr("{n:,} events", n=c) for c in counts], dtype=object).astype(str),
+                    np.array([count.format(n=c) for c in counts.tolist()], dtype=object).astype(str),
                     f" · {plot_label(t, lang)}<br>",
                 ),
                 labels.astype(str),

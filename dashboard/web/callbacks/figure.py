@@ -26,8 +26,10 @@ def chart_summary(timeline: Timeline, view: View, rows: np.ndarray, lang: str) -
     if not len(rows):
         return t("No events match these filters")
     lo, hi = possible_span(timeline)
+    if len(rows) < len(lo):  # else every event: no need to gather a million values
+        lo, hi = lo[rows], hi[rows]
     years = dates.YEAR * np.ones(2, dtype=np.int8)
-    ends = np.array([np.nanmin(lo[rows]), np.nanmax(hi[rows])])
+    ends = np.array([np.nanmin(lo), np.nanmax(hi)])
     first, last = (japanese_dates if lang == "ja" else dates.format_dates)(ends, years)
     shown = len(visible_lanes(timeline, view))
     return t.plural(
