@@ -17,6 +17,8 @@ from dataclasses import asdict
 import pytest
 
 from dashboard.core.query import View
+from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
+from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
 from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
@@ -67,11 +69,11 @@ class Client:
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]
 
-    def export(self, view: View, fmt: str, key: str | None = None) -> bytes:
+    def export(self, view: View, fmt: str, key: str | None = None, lang: str | None = None) -> bytes:
         body = callback_body(
             [("download", "data"), ("download-status", "children")],
             [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
-            [("view", "data", asdict(view)), *page_state(key)],
+            [("view", "data", asdict(view)), *page_state(key, lang)],
             changed=[f"{BUTTONS[fmt]}.n_clicks"],
         )
         sent = self.post(body)["response"]["download"]["data"]
@@ -104,3 +106,36 @@ def test_concurrent_exports_of_different_views_and_uploads_never_cross(served):
     assert not wrong, f"{len(wrong)} of {len(jobs)} concurrent exports were not their own view's bytes: {wrong}"
     private = [data for (view, fmt, k), data in zip(cases, alone) if k is None]
     assert not any(b"Private upload event" in d for d in private)
+
+
+def test_concurrent_pages_in_two_languages_each_get_their_own(served):
+    """Translators, the catalogues and the figure code are shared by every request: pages asking in
+    English and in Japanese at once must each be answered in their own language, in every callback."""
+
+    def figure(lang):
+        body = callback_body(
+            FIGURE_OUT, [("view", "data", asdict(View())), ("layout-width", "data", 1200)], page_state(None, lang)
+        )
+        return served.post(body)["response"]["match-count"]["children"]
+
+    def details(lang):
+        body = callback_body(DETAILS_OUT, [("selected", "data", 1)], page_state(None, lang))
+        return json.dumps(served.post(body)["response"]["details"]["children"], ensure_ascii=False)
+
+    def png(lang):
+        return served.export(View(themes=("security",)), "png", lang=lang)
+
+    alone = {
+        (kind, lang): job(lang)
+        for kind, job in (("figure", figure), ("details", details), ("png", png))
+        for lang in ("en", "ja")
+    }
+    assert alone[("figure", "en")] == "71 of 71 events match" and alone[("figure", "ja")] == "71件中71件が該当"
+    assert "日米和親条約" in alone[("details", "ja")] and "Convention of Kanagawa" in alone[("details", "en")]
+    assert alone[("png", "en")] != alone[("png", "ja")]
+    jobs = [(kind, lang) for kind in ("figure", "details", "png") for lang in ("en", "ja")] * 4
+    run = {"figure": figure, "details": details, "png": png}
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda job: run[job[0]](job[1]), jobs))
+    wrong = [job for job, answer in zip(jobs, got) if answer != alone[job]]
+    assert not wrong, f"{len(wrong)} of {len(jobs)} concurrent answers were not in their own language: {wrong}"
