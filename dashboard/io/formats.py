@@ -56,9 +56,9 @@ def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS)
         timeline.title, timeline.rich_text = title, True
         return timeline
     if hdtimelines.detect(data):
-        table, lines, problems, ours = hdtimelines.read_hdtimelines(data, name)
+        table, line_numbers, problems, ours = hdtimelines.read_hdtimelines(data, name)
         with hdtimelines.own_columns(name, ours):
-            return validate_table(table, problems, name, lambda: lines, options.date_order)
+            return validate_table(table, problems, name, line_numbers, options.date_order)
     data, offset = utf8_bytes(data, name, CSV_FILE)
     raw, header, known, problems = csv_reader.read_table(data, offset, name)
     table, plan = name_table(raw, header, name, options.mapping, problems)

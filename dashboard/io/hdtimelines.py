@@ -13,7 +13,7 @@ Problems name the file's own columns (``hdate``, not ``date``).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -23,8 +23,8 @@ import pyarrow.compute as pc
 from ..core.columns import lane_name
 from ..core.lives import LIFE_END, LIFE_START
 from ..core.model import Problem, ValidationError, normalise_column
-from .csv_reader import records
-from .decode import CSV_FILE, utf8_bytes, utf8_text
+from . import csv_reader
+from .decode import CSV_FILE, utf8_bytes
 
 RENAMED = {
     "label": "title",
@@ -52,28 +52,14 @@ def detect(data: bytes) -> bool:
     return "label" in names and bool({"hdate", "hdate_birth"} & names)
 
 
-def read_hdtimelines(data: bytes, name: str) -> tuple[pa.Table, np.ndarray, list[Problem], dict[str, str]]:
-    """(table of strings in our columns, each row's line, problems, our column -> the file's column)."""
+def read_hdtimelines(
+    data: bytes, name: str
+) -> tuple[pa.Table, Callable[[], np.ndarray], list[Problem], dict[str, str]]:
+    """(table of strings in our columns, each row's line (worked out when asked), problems, our column
+    -> the file's column). Read as any CSV is (:func:`csv_reader.read_table`), then renamed."""
     data, offset = utf8_bytes(data, name, CSV_FILE)
-    text = utf8_text(data, offset, name, CSV_FILE)
-    problems: list[Problem] = []
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    lines: list[int] = []
-    for line, fields in records(text):
-        if isinstance(fields, csv.Error):
-            problems.append(Problem(line, None, None, f"well-formed CSV ({fields})"))
-        elif header is None:
-            header = fields
-        elif len(fields) != len(header):
-            problems.append(
-                Problem(line, None, ",".join(fields), f"{len(header)} fields as in the header, found {len(fields)}")
-            )
-        else:
-            rows.append(fields)
-            lines.append(line)
-    if header is None:
-        raise ValidationError(name, problems or [Problem(None, None, None, "a header line")])
+    raw, header, known, problems = csv_reader.read_table(data, offset, name)
+    n = raw.num_rows
     ours: dict[str, str] = {}
     columns: dict[str, pa.Array] = {}
     for i, written in enumerate(header):
@@ -82,16 +68,20 @@ def read_hdtimelines(data: bytes, name: str) -> tuple[pa.Table, np.ndarray, list
         if col in columns:
             raise ValidationError(name, [Problem(1, written, written, f"unique column names: '{col}' is used twice")])
         ours[col] = written
-        columns[col] = pa.array([r[i] for r in rows], type=pa.string())
+        columns[col] = raw.column(i).combine_chunks()
     if "importance" not in columns:  # lists of people and reigns: every row named on the timeline
-        columns["importance"] = pa.array([str(IMPORTANCE)] * len(rows), type=pa.string())
+        columns["importance"] = pa.array([str(IMPORTANCE)] * n, type=pa.string())
     themes = columns.get("themes")
     lane = pa.scalar(lane_name(name))
     if themes is None:
-        columns["themes"] = pa.array([lane.as_py()] * len(rows), type=pa.string())
+        columns["themes"] = pa.array([lane.as_py()] * n, type=pa.string())
     else:
         columns["themes"] = pc.if_else(pc.equal(pc.utf8_trim_whitespace(themes), ""), lane, themes)
-    return pa.table(columns), np.asarray(lines, dtype=np.int64), problems, ours
+
+    def lines() -> np.ndarray:
+        return known if known is not None else csv_reader.line_numbers(data, offset)
+
+    return pa.table(columns), lines, problems, ours
 
 
 @contextmanager
