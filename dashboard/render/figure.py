@@ -97,6 +97,11 @@ class FigureOptions:
     """The language of the figure's own text, its dates and (where the file has them, as title_ja)
     its events' titles."""
 
+    @property
+    def narrow(self) -> bool:
+        """A phone's figure: lanes named inside the plot (see NARROW_PX)."""
+        return (self.width or self.layout_width) < NARROW_PX
+
 
 class Figure(TypedDict):
     """A plotly figure as plain dicts, as plotly.js reads it (numeric arrays as :func:`typed` specs)."""
@@ -352,7 +357,7 @@ def build_figure(
         rows = filter_events(timeline, view)
     lanes = visible_lanes(timeline, view)
     t = translator(options.lang)
-    narrow = (options.width or options.layout_width) < NARROW_PX
+    narrow = options.narrow
     margin = NARROW_MARGIN if narrow else MARGIN
     plot_w = (options.width or options.layout_width) - margin["l"] - margin["r"]
     extra = LEGEND_ROW_PX * (legend_rows([theme_label(lane, options.lang) for lane in lanes], plot_w) - 1)
@@ -1151,9 +1156,9 @@ class LabelCandidates:
     featured: np.ndarray
     titles: list[str]
     in_lane: np.ndarray
+    """(candidates, lanes): whether each is drawn in each lane shown."""
     name_widths: np.ndarray
     """Per lane: the width in px of its name drawn inside the plot (narrow figures), else 0."""
-    """(candidates, lanes): whether each is drawn in each lane shown."""
 
 
 def label_candidates(
@@ -1188,7 +1193,7 @@ def label_candidates(
         in_lane=(masks[:, None] & bits[None, :]) != 0,
         name_widths=(
             np.array([text_width(html.unescape(plot_label(lane, options.lang)), 11) for lane in lanes])
-            if (options.width or options.layout_width) < NARROW_PX
+            if options.narrow
             else np.zeros(len(lanes))
         ),
     )

@@ -177,6 +177,7 @@ def register(app: Dash, services: Services) -> None:
             }
         return words
 
+    words = upload_words()
     # The size limit is checked in the browser first, so an oversize file is refused with a clear
     # message before it is sent at all; the server checks again.
     app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
@@ -191,7 +192,7 @@ def register(app: Dash, services: Services) -> None:
             }
             return [{contents: contents, filename: filename}, said.checking.replace('{name}', name)];
         }"""
-        % (json.dumps(upload_words(), ensure_ascii=False), json.dumps(upload_words()["en"]), limit),
+        % (json.dumps(words, ensure_ascii=False), json.dumps(words["en"]), limit),
         Output("upload-ok", "data"),
         Output("upload-status", "children"),
         Input("upload", "contents"),
