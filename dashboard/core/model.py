@@ -164,6 +164,9 @@ class Timeline:
     """The files a timeline of several files was made of, as their names are shown; empty for one file."""
     theme_topics: list[int] = field(default_factory=list)
     """Each theme's topic (an index into ``topics``); empty for one file."""
+    cover: dict[str, str] = field(default_factory=dict)
+    """The timeline's cover (a TimelineJS title slide), which opens its story: ``title``,
+    ``description``, and the media columns (``core.media.MEDIA_COLUMNS``); empty when it has none."""
     rich_text: bool = False
     """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)

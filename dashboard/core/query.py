@@ -31,6 +31,10 @@ SCALES = ("time", "sequence", "log")
 T = TypeVar("T")
 
 
+MAX_STORY_STEP = 10_000_000
+"""Largest story step a link or a page may ask for (more than any timeline's events)."""
+
+
 @dataclass(frozen=True)
 class View:
     """Filters, zoom and scale. ``themes=None`` means every theme; an empty tuple means none.
@@ -42,6 +46,8 @@ class View:
     text: str = ""
     x_range: tuple[float, float] | None = None
     scale: str = "time"
+    story: int | None = None
+    """The story's step shown (from 1; ``core.story``), None when no story is being told."""
 
     def to_query(self, all_themes: list[str] | None = None) -> str:
         """'?themes=security,trade&from=1945&to=2000&q=abe' (empty parts left out)."""
@@ -59,6 +65,8 @@ class View:
             params["x1"] = f"{self.x_range[1]:.0f}"
         if self.scale != "time":
             params["scale"] = self.scale
+        if self.story is not None:
+            params["story"] = str(self.story)
         return "?" + urlencode(params, safe=",") if params else ""
 
     @classmethod
@@ -75,6 +83,7 @@ class View:
             themes = tuple(t for t in all_themes if t in wanted)
         x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
         scale = one("scale").strip().lower()
+        step = one("story").strip()
         return cls(
             themes=themes,
             start=one("from"),
@@ -82,6 +91,7 @@ class View:
             text=one("q"),
             x_range=x_range,
             scale=scale if scale in SCALES else "time",
+            story=int(step) if step.isascii() and step.isdigit() and 0 < int(step[:9]) <= MAX_STORY_STEP else None,
         )
 
     def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> View:

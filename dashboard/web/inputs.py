@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..core import dates
 from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from ..core.query import MAX_SEARCH_CHARS, SCALES, View
+from ..core.query import MAX_SEARCH_CHARS, MAX_STORY_STEP, SCALES, View
 
 MAX_TEXT = MAX_SEARCH_CHARS
 """Longest text field (search, dates, a dataset key) a callback accepts."""
@@ -138,4 +138,5 @@ def view(value: Any, all_themes: list[str]) -> View:
         text=text(data.get("text"), "search"),
         x_range=zoom(data.get("x_range")),
         scale=scale(data.get("scale")),
+        story=integer(data.get("story"), "story step", 1, MAX_STORY_STEP),
     )

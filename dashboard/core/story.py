@@ -1,0 +1,100 @@
+"""A story: the events told one at a time, in order, each shown with some time around it.
+
+The steps are the events a view matches (filters still apply), in date order; or, when the file
+gives any row a ``story`` number, only those rows, in that number's order. A timeline with a
+cover (a TimelineJS title slide) opens its story on it: step 1 is the cover, then the events.
+The app, the story page and ``?story=N`` links all count steps with these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dates
+from .memo import memo_of
+from .model import Timeline
+from .query import View, filter_events, possible_span
+
+STORY_COLUMN = "story"
+"""The optional column of whole numbers that picks and orders a story's events."""
+CONTEXT_SHARE = 0.025
+"""Time shown on each side of a step's event, as a share of the whole timeline's span."""
+PRECISION_MS = {dates.YEAR: dates.MS_PER_YEAR, dates.MONTH: 31 * dates.MS_PER_DAY, dates.DAY: 7 * dates.MS_PER_DAY}
+"""At least this much time on each side of an event dated to that precision."""
+
+
+def has_story_order(timeline: Timeline) -> bool:
+    """Whether the file numbers its story's rows (then only they are told)."""
+    if STORY_COLUMN not in timeline.events:
+        return False
+    if "story_order" not in timeline.memo:
+        timeline.memo["story_order"] = bool(np.isfinite(timeline.column(STORY_COLUMN)).any())
+    told: bool = timeline.memo["story_order"]
+    return told
+
+
+def story_rows(timeline: Timeline, view: View) -> np.ndarray:
+    """The event rows the view's story tells, in order (remembered per filter, like the rows)."""
+
+    def compute() -> np.ndarray:
+        rows = filter_events(timeline, view)
+        start, last = timeline.column("start")[rows], timeline.column("last")[rows]
+        if has_story_order(timeline):
+            number = timeline.column(STORY_COLUMN)[rows]
+            told = np.isfinite(number)
+            rows, number, start, last = rows[told], number[told], start[told], last[told]
+            order = np.lexsort((rows, last, start, number))
+        else:
+            order = np.lexsort((rows, last, start))
+        out: np.ndarray = rows[order]
+        out.setflags(write=False)
+        return out
+
+    key = ("story", view.themes, view.start.strip(), view.end.strip(), view.text.strip())
+    return memo_of(timeline.memo, "stories", 16).get(key, compute)
+
+
+def has_cover(timeline: Timeline) -> bool:
+    """Whether the story opens on the timeline's cover (its title slide)."""
+    return bool(timeline.cover)
+
+
+@dataclass(frozen=True)
+class Step:
+    """Step ``number`` (from 1) of ``count``: the event at ``row``, or the cover when ``row`` is None."""
+
+    number: int
+    count: int
+    row: int | None
+
+
+def story_step(timeline: Timeline, view: View, number: int) -> Step | None:
+    """Step ``number`` of the view's story, brought within the story's steps; None when the story
+    has none (no event matches and there is no cover)."""
+    rows = story_rows(timeline, view)
+    cover = 1 if has_cover(timeline) else 0
+    count = len(rows) + cover
+    if count == 0:
+        return None
+    number = min(max(number, 1), count)
+    if number <= cover:
+        return Step(number, count, None)
+    return Step(number, count, int(rows[number - 1 - cover]))
+
+
+def step_window(timeline: Timeline, row: int) -> tuple[float, float]:
+    """The x range (epoch ms) a step shows: the event's possible span with time on each side, enough
+    to see what came just before and after it."""
+    lo, hi = possible_span(timeline)
+    first, last = float(lo[row]), float(hi[row])
+    whole_lo, whole_hi = float(np.nanmin(lo)), float(np.nanmax(hi))
+    precision = int(timeline.events["start_prec"].iat[row])
+    side = max(
+        0.75 * (last - first),
+        PRECISION_MS.get(precision, dates.MS_PER_YEAR),
+        CONTEXT_SHARE * (whole_hi - whole_lo),
+    )
+    window = dates.checked_range(first - side, last + side)
+    return window if window is not None else (first, last)
