@@ -24,6 +24,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "themes": ("theme", "category", "type", "group", "tags"),
     "description": ("text", "details", "notes"),
     "source": ("url", "link"),
+    "media": ("image", "picture", "photo", "video", "image_url", "media_url"),
+    "media_caption": ("caption", "image_caption"),
+    "media_credit": ("credit", "image_credit", "photo_credit"),
+    "media_thumbnail": ("thumbnail", "thumb"),
+    "story": ("step", "story_order"),
 }
 """Other names (as :func:`~dashboard.core.model.normalise_column` gives them) for our columns.
 A column named exactly as ours wins over these; two of these for one of ours is a problem."""

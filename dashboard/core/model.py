@@ -13,6 +13,10 @@ import numpy as np
 import pandas as pd
 
 from .lives import LIFE_END, LIFE_START, empty_lives
+from .media import MEDIA_COLUMNS
+
+STORY_COLUMN = "story"
+"""The optional column of whole numbers that picks and orders a story's events (``core.story``)."""
 
 REQUIRED_COLUMNS = ("date", "title")
 """What every file has (under these names or others, see ``core.columns``); without a theme column
@@ -32,14 +36,24 @@ OPTIONAL_COLUMNS = (
     "calendar",
     LIFE_START,
     LIFE_END,
+    *MEDIA_COLUMNS,
+    STORY_COLUMN,
 )
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 TEXT_COLUMNS = ("title", "description", "actors", "location", "source", "display_date", "end_display_date")
 """Free text kept per event. display_date / end_display_date, when given, are shown instead of the
 computed date (TimelineJS's "Display Date")."""
+MEDIA_TEXT_COLUMNS = ("media_caption", "media_credit")
+"""The media columns that are free text (with language variants, ``media_caption_ja``); they and the
+media addresses are kept only for a file that has any media column, so a file without stays as small."""
 LANGUAGE_VARIANT = re.compile(r"^(?P<base>[a-z_]+?)_(?P<lang>[a-z]{2})$")
 """``title_ja``, ``description_ja``: a text column in another language (an ISO 639-1 code), shown when
 the reader's language is that one and the cell is not empty; the plain column otherwise."""
+
+
+def has_variants(base: str) -> bool:
+    """Whether a column may have language variants (``title_ja``): the free text columns."""
+    return base in TEXT_COLUMNS or base in MEDIA_TEXT_COLUMNS
 
 
 def language_variant(column: str) -> tuple[str, str] | None:
@@ -53,7 +67,8 @@ def language_variant(column: str) -> tuple[str, str] | None:
 FORMULA_START = "=+-@\t\r"
 """A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
 ``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""
-NOT_TEXT = ("date", "end_date", "importance", "kind", "calendar", LIFE_START, LIFE_END)
+NOT_TEXT = ("date", "end_date", "importance", "kind", "calendar", LIFE_START, LIFE_END, STORY_COLUMN)
+"""Columns read as values (dates, numbers, codes), not text: never read or written as ``'=...``."""
 CALENDARS = ("gregorian", "julian")
 """Calendars a date may be written in (the ``calendar`` column, any case; empty is gregorian)."""
 DATE_TEXT_COLUMNS = ("date_text", "end_date_text")
@@ -147,7 +162,9 @@ class Timeline:
     epoch ms: the first and last millisecond the event MAY cover, wider than start..last for
     "c. 1600", "156X", "[1590..1610]"), julian (bool: written in the Julian calendar),
     theme_mask (uint64, bit i = ``themes[i]``), importance (int8), title, description, actors,
-    location, source, display_date, end_display_date, date_text, end_date_text (strings).
+    location, source, display_date, end_display_date, date_text, end_date_text (strings); and when the
+    file has them, the media columns (``core.media.MEDIA_COLUMNS``, strings, all four when it has any)
+    and ``story`` (float64, NaN where empty).
     ``eras`` has the same columns but theme_mask. ``lives``: the birth and death beside some events
     (see :mod:`dashboard.core.lives`). A timeline of several files has ``topics`` (one per file, in
     order), ``theme_topics`` (each theme's topic) and a ``topic`` column (int16) in events and eras.

@@ -14,11 +14,9 @@ import numpy as np
 
 from . import dates
 from .memo import memo_of
-from .model import Timeline
+from .model import STORY_COLUMN, Timeline
 from .query import View, filter_events, possible_span
 
-STORY_COLUMN = "story"
-"""The optional column of whole numbers that picks and orders a story's events."""
 CONTEXT_SHARE = 0.025
 """Time shown on each side of a step's event, as a share of the whole timeline's span."""
 PRECISION_MS = {dates.YEAR: dates.MS_PER_YEAR, dates.MONTH: 31 * dates.MS_PER_DAY, dates.DAY: 7 * dates.MS_PER_DAY}

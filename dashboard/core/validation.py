@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from . import dates
 from .lives import LIFE_END, LIFE_START, ParsedLives, empty_lives, lives_frame, parse_lives
+from .media import ADDRESS_COLUMNS, MEDIA_COLUMNS, media_problem
 from .model import (
     CALENDARS,
     DATE_TEXT_COLUMNS,
@@ -25,12 +26,15 @@ from .model import (
     KINDS,
     KNOWN_COLUMNS,
     MAX_THEMES,
+    MEDIA_TEXT_COLUMNS,
     NOT_TEXT,
+    STORY_COLUMN,
     TEXT_COLUMNS,
     THEME_VOCABULARY,
     Problem,
     Timeline,
     ValidationError,
+    has_variants,
     language_variant,
 )
 
@@ -46,8 +50,13 @@ TRIMMED_COLUMNS = (
     "calendar",
     LIFE_START,
     LIFE_END,
+    *ADDRESS_COLUMNS,
+    STORY_COLUMN,
 )
 """Cells compared or parsed are trimmed; long free text is kept as written."""
+STORY_LIMIT = 2**31
+"""A story number is a whole number below this either way (it orders rows; it is not a count)."""
+STORY_EXPECTED = f"a whole number (the event's place in the story; negative allowed, below {STORY_LIMIT:,} either way)"
 
 
 def unescape_formulas(arr: pa.Array) -> pa.Array:
@@ -118,18 +127,18 @@ def validate_table(
     variants = [c for c in table.column_names if language_variant(c)]
     for column in variants:
         base, _ = language_variant(column) or ("", "")
-        if base not in TEXT_COLUMNS:
+        if not has_variants(base):
             problems.append(
                 Problem(
                     1,
                     column,
                     column,
                     "a language variant of a text column only (title_ja, description_ja: "
-                    + ", ".join(TEXT_COLUMNS)
+                    + ", ".join((*TEXT_COLUMNS, *MEDIA_TEXT_COLUMNS))
                     + f"), not of '{base}'",
                 )
             )
-    variants = [c for c in variants if (language_variant(c) or ("", ""))[0] in TEXT_COLUMNS]
+    variants = [c for c in variants if has_variants((language_variant(c) or ("", ""))[0])]
 
     flag(_np(pc.equal(cols["title"], "")), "title", "a title (it may not be empty)")
 
@@ -192,6 +201,16 @@ def validate_table(
 
     flag(~_is_url(cols["source"]) & _np(pc.not_equal(cols["source"], "")), "source", "an http:// or https:// URL")
 
+    media_columns = MEDIA_COLUMNS if any(c in table.column_names for c in MEDIA_COLUMNS) else ()
+    for column in ADDRESS_COLUMNS:
+        if column in table.column_names:
+            wrong, why = _each_distinct(cols[column], media_problem)
+            flag(wrong, column, why)
+    story: dict[str, np.ndarray] = {}
+    if STORY_COLUMN in table.column_names:
+        story[STORY_COLUMN], wrong = _story_numbers(cols[STORY_COLUMN])
+        flag(wrong, STORY_COLUMN, STORY_EXPECTED)
+
     ids = cols["id"]
     has_id = _np(pc.not_equal(ids, ""))
     # Ids are unique within a file; in the export of several files (a topic column), within a topic.
@@ -250,8 +269,9 @@ def validate_table(
         "julian": np.zeros(n, dtype=bool) if julian is None else julian,
         "theme_mask": mask,
         "importance": importance.astype(np.int8),
+        **story,
     }
-    text = {"id": ids, **{col: cols[col] for col in (*TEXT_COLUMNS, *variants)}}
+    text = {"id": ids, **{col: cols[col] for col in (*TEXT_COLUMNS, *media_columns, *variants)}}
     # Dates in the new forms (or Julian): their text as written, and shown so unless the file says how.
     for parsed, col, shown_col in ((start, "date", "display_date"), (end, "end_date", "end_display_date")):
         special = parsed.special
@@ -273,7 +293,7 @@ def validate_table(
             df[k] = pd.Series((v if every else v.take(take)).to_pandas(), dtype="str")
         ex = pa.table({c: cols[c] for c in extras_cols}) if extras_cols else None
         ex = (ex if every else ex.take(take)).to_pandas() if ex is not None else pd.DataFrame(index=range(len(rows)))
-        return df[["id", *numeric, *TEXT_COLUMNS, *DATE_TEXT_COLUMNS, *variants]], ex
+        return df[["id", *numeric, *TEXT_COLUMNS, *media_columns, *DATE_TEXT_COLUMNS, *variants]], ex
 
     events, extras = frame(np.flatnonzero(event_rows))
     eras, _ = frame(np.flatnonzero(is_era))
@@ -324,6 +344,31 @@ def _theme_masks(n: int, flat: pa.Array, parents: np.ndarray, ordered: list[str]
     firsts = np.flatnonzero(np.r_[True, parents[1:] != parents[:-1]])
     mask[parents[firsts]] = np.bitwise_or.reduceat(bits, firsts)
     return mask
+
+
+def _each_distinct(values: pa.Array, problem: Callable[[str], str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(which cells are wrong, what each wrong cell should be instead): ``problem`` asked once per
+    distinct non-empty value, so a million cells of a few addresses cost a few calls."""
+    wrong = np.zeros(len(values), dtype=bool)
+    reasons = np.full(len(values), None, dtype=object)
+    distinct = pc.unique(values.filter(pc.not_equal(values, "")))
+    found = {v: why for v in distinct.to_pylist() if (why := problem(v)) is not None}
+    if found:
+        at = pc.index_in(values, pa.array(list(found), type=pa.string())).to_numpy(zero_copy_only=False)
+        hit = ~np.isnan(at.astype(np.float64))
+        wrong[hit] = True
+        reasons[hit] = np.asarray(list(found.values()), dtype=object)[at[hit].astype(np.int64)]
+    return wrong, reasons
+
+
+def _story_numbers(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(each cell's story number, NaN where empty or wrong; which cells are not a whole number in range)."""
+    whole = pc.match_substring_regex(values, r"^[+-]?[0-9]{1,10}$")
+    number = pc.cast(pc.if_else(whole, pc.utf8_ltrim(values, "+"), None), pa.int64())
+    fits = pc.less(pc.abs(number), STORY_LIMIT)
+    kept = pc.if_else(fits, pc.cast(number, pa.float64()), None)
+    wrong = _np(pc.and_(pc.not_equal(values, ""), pc.invert(pc.fill_null(fits, False))))
+    return kept.to_numpy(zero_copy_only=False).astype(np.float64), wrong
 
 
 def _is_url(values: pa.Array) -> np.ndarray:

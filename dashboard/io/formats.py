@@ -51,9 +51,11 @@ def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS)
         )
     kind = timelinejs.detect(data)
     if kind is not None:
-        table, lines, problems, title = timelinejs.read_timelinejs(data, kind, name)
-        timeline = validate_table(table, problems, name, lambda: lines, options.date_order)
-        timeline.title, timeline.rich_text = title, True
+        found = timelinejs.read_timelinejs(data, kind, name)
+        timeline = validate_table(
+            found.table, found.problems, name, lambda: found.lines, options.date_order, found.shown
+        )
+        timeline.title, timeline.cover, timeline.rich_text = found.title, found.cover, True
         return timeline
     if hdtimelines.detect(data):
         table, line_numbers, problems, ours = hdtimelines.read_hdtimelines(data, name)

@@ -7,14 +7,16 @@ an end, malformed JSON, ...) comes back as :class:`~dashboard.data.Problem` obje
 in the user's own file, so every message points at what they wrote::
 
     kind = detect(data)
-    table, lines, problems, title = read_timelinejs(data, kind, name)
-    timeline = _validate(table, lines, problems, data, 0, name)   # raises ValidationError
+    found = read_timelinejs(data, kind, name)
+    timeline = validate_table(found.table, found.problems, name, lambda: found.lines, shown=found.shown)
 
 Mapping, in short: Year/Month/Day become ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` at the precision
 given (negative years are BCE as historians write them, ``-490``); Headline becomes the plain-text
 title (Text's first words when it is empty); Text is kept verbatim as the description (it may be
 HTML; it is sanitised when shown); Group becomes the theme (``general`` when there is none);
-Type ``era`` rows become eras and the ``title`` row gives the timeline's title.
+Type ``era`` rows become eras (with their media, kept like an event's) and the ``title`` row (JSON's
+``title`` slide) gives the timeline's title and its cover (:attr:`Read.cover`); Media, Media Credit,
+Media Caption and Media Thumbnail become the media columns, each address checked like any file's.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ from __future__ import annotations
 import csv
 import json
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
 
 from ..core import dates
 from ..core.markup import one_line
+from ..core.media import ADDRESS_COLUMNS, media_problem
 from ..core.model import Problem, ValidationError, normalise_column
 from .csv_reader import records as csv_records
 from .decode import TIMELINEJS_FILE, utf8_bytes, utf8_text
 
-__all__ = ["COLUMNS", "DEFAULT_THEME", "detect", "read_timelinejs"]
+__all__ = ["COLUMNS", "DEFAULT_THEME", "Read", "detect", "read_timelinejs"]
 
 COLUMNS = (
     "id",
@@ -50,6 +54,31 @@ COLUMNS = (
     "media_thumbnail",
 )
 """The columns of the table :func:`read_timelinejs` returns, in order; every one is a string column."""
+MEDIA_FIELDS = COLUMNS[-4:]
+"""The media columns, in the order of :data:`COLUMNS` (and of a JSON media object's url, credit,
+caption, thumbnail)."""
+JSON_MEDIA_KEYS = ("url", "credit", "caption", "thumbnail")
+JSON_NAMES = {column: f"media.{key}" for column, key in zip(MEDIA_FIELDS, JSON_MEDIA_KEYS)}
+"""How problems name the media columns of a JSON file: as its keys."""
+
+
+class Read(NamedTuple):
+    """What :func:`read_timelinejs` found."""
+
+    table: pa.Table
+    """The string columns :data:`COLUMNS`, one row per event or era."""
+    lines: np.ndarray
+    """Each row's line in the file (int64; header = line 1), where its record or JSON object starts."""
+    problems: list[Problem]
+    """What is wrong that only the importer can see; rows with such problems are left out."""
+    title: str | None
+    """The timeline's own title as plain text, or None."""
+    cover: dict[str, str]
+    """The title slide: ``title`` (plain text), ``description`` (as written), and its media columns;
+    only what it gives, empty when there is none."""
+    shown: dict[str, str]
+    """Our column -> the name the file gives it ('Media', 'media.url'): what problems about cells say."""
+
 
 DEFAULT_THEME = "general"
 """The theme of a row that has no Group."""
@@ -67,6 +96,10 @@ _CSV_LABELS = {  # the template's own spelling, for messages about columns the f
     "end_year": "End Year",
     "end_month": "End Month",
     "end_day": "End Day",
+    "media": "Media",
+    "media_credit": "Media Credit",
+    "media_caption": "Media Caption",
+    "media_thumbnail": "Media Thumbnail",
 }
 
 _JSON_HINT = re.compile(r'"(?:events|eras)"\s*:\s*\[|"start_date"\s*:\s*\{')
@@ -112,13 +145,8 @@ def _sniff_text(head: bytes) -> str:
 # -- reading ------------------------------------------------------------------------
 
 
-def read_timelinejs(data: bytes, kind: str, name: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | None]:
-    """(table, lines, problems, title) for TimelineJS data of ``kind`` 'csv' or 'json' (see :func:`detect`).
-
-    ``table`` has the string columns :data:`COLUMNS`, one row per event or era; ``lines`` (int64)
-    gives, for each row, the line of the original file (header = line 1) where its record or JSON
-    object starts. ``problems`` lists what is wrong that only the importer can see; rows with such
-    problems are left out of the table. ``title`` is the timeline's own title as plain text, or None.
+def read_timelinejs(data: bytes, kind: str, name: str) -> Read:
+    """What TimelineJS data of ``kind`` 'csv' or 'json' (see :func:`detect`) holds (:class:`Read`).
 
     Bad input never raises here: everything wrong is in ``problems``, and
     :func:`dashboard.core.validation.validate_table` raises ValidationError with all of it.
@@ -129,7 +157,7 @@ def read_timelinejs(data: bytes, kind: str, name: str) -> tuple[pa.Table, np.nda
         raw, offset = utf8_bytes(bytes(data), name, TIMELINEJS_FILE)
         text = utf8_text(raw, offset, name, TIMELINEJS_FILE)
     except ValidationError as exc:
-        return _empty(), np.zeros(0, dtype=np.int64), exc.problems, None
+        return _nothing(exc.problems)
     if kind == "csv":
         return _read_csv(text)
     return _read_json(text)
@@ -143,6 +171,26 @@ def _table(rows: list[tuple[str, ...]]) -> pa.Table:
 
 def _empty() -> pa.Table:
     return _table([])
+
+
+def _nothing(problems: list[Problem]) -> Read:
+    """No rows: only ``problems``."""
+    return Read(_empty(), np.zeros(0, dtype=np.int64), problems, None, {}, {})
+
+
+def _cover(
+    headline: str, body: str, media: tuple[str, ...], line: int, names: dict[str, str]
+) -> tuple[dict[str, str], list[Problem]]:
+    """A title slide as a cover (only what it gives) and the problems of its media addresses, at ``line``
+    and under the file's ``names`` for the media columns."""
+    values = {"title": one_line(headline), "description": body, **dict(zip(MEDIA_FIELDS, media))}
+    cover = {key: value for key, value in values.items() if value}
+    problems = [
+        Problem(line, names.get(column, column), cover[column], why)
+        for column in ADDRESS_COLUMNS
+        if column in cover and (why := media_problem(cover[column])) is not None
+    ]
+    return cover, problems
 
 
 # -- dates ------------------------------------------------------------------------
@@ -322,11 +370,12 @@ _ERA_END = "an end year: an era is a period"
 _START_REQUIRED = "a year (a whole number; -490 for 490 BCE): every event and era needs one"
 
 
-def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | None]:
+def _read_csv(text: str) -> Read:
     problems: list[Problem] = []
     out: list[tuple[str, ...]] = []
     out_lines: list[int] = []
     title: str | None = None
+    cover: dict[str, str] = {}
     seen_title = False
     records = csv_records(text)
 
@@ -343,7 +392,7 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
                 None, None, None, "the TimelineJS template's header line (Year, Month, Day, ..., Headline, Text, ...)"
             )
         )
-        return _empty(), np.zeros(0, dtype=np.int64), problems, None
+        return _nothing(problems)
     where: dict[str, int] = {}
     for i, name in enumerate(header):
         where.setdefault(normalise_column(name), i)
@@ -354,7 +403,7 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
                 line, None, None, f"the TimelineJS template's header, with columns Year and Headline (found: {found})"
             )
         )
-        return _empty(), np.zeros(0, dtype=np.int64), problems, None
+        return _nothing(problems)
 
     width = len(header)
     # Each cell we read, by its position; a column the file lacks reads the blank cell put after the row.
@@ -382,6 +431,7 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
     }
     start_names = (label["year"], label["month"], label["day"])
     end_names = (label["end_year"], label["end_month"], label["end_day"])
+    shown = {column: label[column] for column in MEDIA_FIELDS if label[column] != column}
     blank = [""]
 
     for line, fields in records:
@@ -409,6 +459,9 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
             if not seen_title:
                 seen_title = True
                 title = one_line(headline) or None
+                media = tuple(fields[i].strip() for i in (i_media, i_credit, i_caption, i_thumbnail))
+                cover, wrong = _cover(headline, body, media, line, shown)
+                problems += wrong
             continue
         if not "".join(fields).strip():
             continue  # a blank row (the template leaves many)
@@ -447,29 +500,25 @@ def _read_csv(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | Non
                 "at least one event row after the header (the row of Type 'title' gives the timeline's title only)",
             )
         )
-    return _table(out), np.asarray(out_lines, dtype=np.int64), problems, title
+    return Read(_table(out), np.asarray(out_lines, dtype=np.int64), problems, title, cover, shown)
 
 
 # -- TimelineJS JSON ------------------------------------------------------------------
 
 
-def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | None]:
-    empty = _empty(), np.zeros(0, dtype=np.int64)
+def _read_json(text: str) -> Read:
     try:
         top, value_at, items_at = _scan_json(text)
     except json.JSONDecodeError as exc:
-        return (
-            *empty,
-            [Problem(exc.lineno, None, None, f"well-formed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")],
-            None,
+        return _nothing(
+            [Problem(exc.lineno, None, None, f"well-formed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
         )
     except RecursionError:
-        return (*empty, [Problem(None, None, None, "JSON nested less deeply than this file")], None)
+        return _nothing([Problem(None, None, None, "JSON nested less deeply than this file")])
     except ValueError as exc:  # a number of thousands of digits, which Python will not convert
-        return (*empty, [Problem(None, None, None, f"JSON that Python can read ({exc})")], None)
+        return _nothing([Problem(None, None, None, f"JSON that Python can read ({exc})")])
     if not isinstance(top, dict):
-        return (
-            *empty,
+        return _nothing(
             [
                 Problem(
                     1,
@@ -477,29 +526,35 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
                     _written(top)[:200] if top is not None else "null",
                     'a TimelineJS JSON object: {"title": {...}, "events": [...], "eras": [...]}',
                 )
-            ],
-            None,
+            ]
         )
 
     line_at = _LineCounter(text)
     problems: list[Problem] = []
 
     title: str | None = None
+    cover: dict[str, str] = {}
     slide = top.get("title")
     if slide is not None:
+        slide_line = line_at(value_at["title"])
         if not isinstance(slide, dict):
             problems.append(
                 Problem(
-                    line_at(value_at["title"]),
+                    slide_line,
                     "title",
                     _shown(slide),
                     'a title slide object: {"text": {"headline": ...}}',
                 )
             )
         else:
-            text_obj = slide.get("text")
-            if isinstance(text_obj, dict) and isinstance(text_obj.get("headline"), (str, int, float)):
-                title = one_line(str(text_obj["headline"])) or None
+            errors: list[tuple[str, str | None, str]] = []
+            text_obj = _part(slide, "text", _TEXT_OBJECT, errors)
+            headline = _string(text_obj.get("headline"), "text.headline", errors)
+            body = _string(text_obj.get("text"), "text.text", errors)
+            title = one_line(headline) or None
+            media = _media_cells(_part(slide, "media", _MEDIA_OBJECT, errors), errors)
+            cover, wrong = _cover(headline, body, media, slide_line, {c: "title." + n for c, n in JSON_NAMES.items()})
+            problems += [Problem(slide_line, "title." + col, value, why) for col, value, why in errors] + wrong
 
     found: list[tuple[int, str, int, object]] = []  # (position, kind, index, object)
     for key, kind in (("events", "event"), ("eras", "era")):
@@ -535,7 +590,7 @@ def _read_json(text: str) -> tuple[pa.Table, np.ndarray, list[Problem], str | No
             out_lines.append(line)
     if not found and not problems:
         problems.append(Problem(None, "events", None, 'at least one event in the "events" list'))
-    return _table(out), np.asarray(out_lines, dtype=np.int64), problems, title
+    return Read(_table(out), np.asarray(out_lines, dtype=np.int64), problems, title, cover, JSON_NAMES)
 
 
 _DATE_OBJECT = 'an object such as {"year": 1854, "month": 3, "day": 31}'
@@ -607,12 +662,7 @@ def _json_row(obj: object, kind: str, index: int) -> tuple[tuple[str, ...], list
     if display is None or display == "":
         display = start_obj.get("display_date")
     unique_id = _string(get("unique_id"), "unique_id", errors).strip()
-    if media:
-        media_cells = tuple(
-            _string(media.get(key), f"media.{key}", errors).strip() for key in ("url", "credit", "caption", "thumbnail")
-        )
-    else:
-        media_cells = ("", "", "", "")
+    media_cells = _media_cells(media, errors)
     row = (
         unique_id or (f"tjs-{index + 1}" if kind == "event" else f"tjs-era-{index + 1}"),
         start,
@@ -626,6 +676,13 @@ def _json_row(obj: object, kind: str, index: int) -> tuple[tuple[str, ...], list
         *media_cells,
     )
     return row, errors
+
+
+def _media_cells(media: dict[str, object], errors: list[tuple[str, str | None, str]]) -> tuple[str, ...]:
+    """A JSON media object's url, credit, caption and thumbnail as text (trimmed; '' where absent)."""
+    if not media:
+        return ("",) * len(JSON_MEDIA_KEYS)
+    return tuple(_string(media.get(key), f"media.{key}", errors).strip() for key in JSON_MEDIA_KEYS)
 
 
 def _scan_json(text: str) -> tuple[object, dict[str, int], dict[str, list[int]]]:

@@ -61,14 +61,14 @@ def by_title(table: pa.Table) -> dict[str, dict[str, str]]:
 
 
 def validate(data: bytes, kind: str, name: str = "in"):
-    table, lines, problems, title = read_timelinejs(data, kind, name)
-    timeline = validate_table(table, problems, name, lambda: lines)
-    timeline.title = title
+    found = read_timelinejs(data, kind, name)
+    timeline = validate_table(found.table, found.problems, name, lambda: found.lines, shown=found.shown)
+    timeline.title, timeline.cover = found.title, found.cover
     return timeline
 
 
 def problems_of(text: str, kind: str = "csv") -> list[Problem]:
-    table, lines, problems, _ = read_text(text, kind)
+    table, lines, problems, _, *_ = read_text(text, kind)
     assert problems
     with pytest.raises(ValidationError) as info:  # the validator reports them, with its own
         validate_table(table, problems, "in", lambda: lines)
@@ -132,7 +132,7 @@ def test_detect_reads_only_the_start_of_the_file():
 
 
 def test_csv_table_shape_and_types():
-    table, lines, problems, title = read(CSV_FILE)
+    table, lines, problems, title, *_ = read(CSV_FILE)
     assert problems == []
     assert table.column_names == list(COLUMNS)
     assert all(t == pa.string() for t in table.schema.types)
@@ -141,13 +141,13 @@ def test_csv_table_shape_and_types():
 
 
 def test_csv_rows_dates_kinds_and_lines():
-    table, lines, _, _ = read(CSV_FILE)
+    table, lines, _, _, *_ = read(CSV_FILE)
     got = [(int(line), r["title"], r["date"], r["end_date"], r["kind"]) for line, r in zip(lines, rows(table))]
     assert got == CSV_ROWS
 
 
 def test_csv_ids_themes_and_media():
-    table, lines, _, _ = read(CSV_FILE)
+    table, lines, _, _, *_ = read(CSV_FILE)
     rs = by_title(table)
     assert [r["id"] for r in rows(table)] == [f"tjs-{line}" for line in lines]
     assert rs["Battle of Marathon"]["themes"] == "War"  # as written; the validator lowercases
@@ -187,7 +187,7 @@ def test_csv_any_column_order_case_and_missing_columns():
         ",Fall of Rome,476.0,,EVENT\n"
         ",My timeline,,,Title\n"
     )
-    table, lines, problems, title = read_text(text)
+    table, lines, problems, title, *_ = read_text(text)
     assert problems == [] and title == "My timeline"
     assert lines.tolist() == [2, 3]
     assert [(r["date"], r["themes"], r["kind"], r["description"]) for r in rows(table)] == [
@@ -199,7 +199,7 @@ def test_csv_any_column_order_case_and_missing_columns():
 
 def test_csv_alt_text_column_and_short_rows_are_fine():
     header = TEMPLATE_HEADER.rstrip("\n") + ",Alt Text\n"
-    table, lines, problems, _ = read_text(header + csv_row(year="1951", headline="Treaty") + "1952,,,,,,,,,Short\n")
+    table, lines, problems, _, *_ = read_text(header + csv_row(year="1951", headline="Treaty") + "1952,,,,,,,,,Short\n")
     assert problems == [] and [r["title"] for r in rows(table)] == ["Treaty", "Short"]
 
 
@@ -218,7 +218,7 @@ def test_csv_alt_text_column_and_short_rows_are_fine():
     ],
 )
 def test_csv_dates_at_the_precision_given(year, month, day, expected):
-    table, _, problems, _ = read_text(
+    table, _, problems, _, *_ = read_text(
         TEMPLATE_HEADER + csv_row(year=year, month=month, day=day, headline="x", time="10:30")
     )
     assert problems == [] and table["date"].to_pylist() == [expected]
@@ -226,7 +226,7 @@ def test_csv_dates_at_the_precision_given(year, month, day, expected):
 
 
 def test_csv_end_dates():
-    table, _, problems, _ = read_text(
+    table, _, problems, _, *_ = read_text(
         TEMPLATE_HEADER
         + csv_row(year="1945", month="9", end_year="1952", end_month="4", end_day="28", end_time="9:00", headline="x")
     )
@@ -235,7 +235,7 @@ def test_csv_end_dates():
 
 def test_csv_blank_rows_are_skipped():
     text = TEMPLATE_HEADER + "\n" + ",,,,,,,,,,,,,,,,,\n" + " , ,\n" + csv_row(year="1951", headline="x") + "\n"
-    table, lines, problems, _ = read_text(text)
+    table, lines, problems, _, *_ = read_text(text)
     assert problems == [] and lines.tolist() == [5]
 
 
@@ -246,10 +246,10 @@ def test_csv_line_numbers_follow_quoted_multi_line_cells_and_crlf():
         + csv_row(year="1952", headline="after")  # line 6
         + csv_row(year="19x5", headline="bad")
     )  # line 7
-    table, lines, problems, _ = read_text(text)
+    table, lines, problems, _, *_ = read_text(text)
     assert lines.tolist() == [2, 6] and table["id"].to_pylist() == ["tjs-2", "tjs-6"]
     assert [(p.line, p.column, p.value) for p in problems] == [(7, "Year", "19x5")]
-    table2, lines2, problems2, _ = read_text(text.replace("\n", "\r\n"))
+    table2, lines2, problems2, *_ = read_text(text.replace("\n", "\r\n"))
     assert lines2.tolist() == [2, 6] and problems2 == problems
     assert table2["title"].to_pylist()[0] == "two lines"
 
@@ -258,7 +258,7 @@ def test_csv_with_bom_and_utf16_reads_the_same():
     data = CSV_FILE.read_bytes()
     expected = read_timelinejs(data, "csv", "t")
     for variant in (b"\xef\xbb\xbf" + data, data.decode("utf-8").encode("utf-16")):
-        table, lines, problems, title = read_timelinejs(variant, "csv", "t")
+        table, lines, problems, title, *_ = read_timelinejs(variant, "csv", "t")
         assert table.equals(expected[0]) and lines.tolist() == expected[1].tolist()
         assert problems == [] and title == expected[3]
 
@@ -287,7 +287,7 @@ def test_csv_with_bom_and_utf16_reads_the_same():
 def test_csv_bad_dates_are_problems_on_their_line_and_column(cells, column, value):
     cells.setdefault("headline", "Something")
     text = TEMPLATE_HEADER + csv_row(year="1900", headline="fine") + csv_row(**cells)
-    table, lines, problems, _ = read_text(text)
+    table, lines, problems, _, *_ = read_text(text)
     assert [(p.line, p.column, p.value) for p in problems] == [(3, column, value)]
     assert problems[0].expected
     assert lines.tolist() == [2]  # the row with a problem is left out; the others stay
@@ -308,7 +308,7 @@ def test_csv_every_problem_is_listed():
         + csv_row(year="abc", headline="c")
         + csv_row(year="1951", end_year="1950", headline="d")
     )  # backwards: the validator's
-    table, lines, problems, _ = read_text(text)
+    table, lines, problems, _, *_ = read_text(text)
     assert [(p.line, p.column) for p in problems] == [(2, "Year"), (2, "Month"), (5, "Year")]
     with pytest.raises(ValidationError) as info:
         validate_table(table, problems, "in", lambda: lines)
@@ -323,7 +323,7 @@ def test_csv_every_problem_is_listed():
 def test_csv_header_problems():
     [p] = read_text("Date,Title\n1951,x\n")[2]
     assert p.line == 1 and "Year and Headline" in p.expected and "found: Date, Title" in p.expected
-    table, lines, problems, title = read_text(TEMPLATE_HEADER + csv_row(headline="Only a title", type="title"))
+    table, lines, problems, title, *_ = read_text(TEMPLATE_HEADER + csv_row(headline="Only a title", type="title"))
     assert table.num_rows == 0 and title == "Only a title" and len(problems) == 1
     with pytest.raises(ValidationError):
         validate_table(table, problems, "in", lambda: lines)
@@ -331,7 +331,7 @@ def test_csv_header_problems():
 
 def test_csv_extra_cells_and_broken_quotes_are_problems():
     text = "Year,Headline\n1951,a,b\n1952,fine\n"
-    table, lines, problems, _ = read_text(text)
+    table, lines, problems, _, *_ = read_text(text)
     assert [(p.line, p.value) for p in problems] == [(2, "1951,a,b")] and lines.tolist() == [3]
     assert read_text("Year,Headline\n1951,a,\n")[2] == []  # a trailing empty cell is harmless
 
@@ -343,7 +343,7 @@ def test_csv_title_plain_text():
     text = TEMPLATE_HEADER + csv_row(year="1951", text="<p>Short text</p>")
     assert read_text(text)[0]["title"].to_pylist() == ["Short text"]
     empty = TEMPLATE_HEADER + csv_row(year="1951", group="war")
-    table, lines, problems, _ = read_text(empty)
+    table, lines, problems, _, *_ = read_text(empty)
     assert table["title"].to_pylist() == [""] and problems == []
     with pytest.raises(ValidationError) as info:  # the validator says the title is missing, on line 2
         validate_table(table, problems, "in", lambda: lines)
@@ -354,7 +354,7 @@ def test_csv_title_plain_text():
 
 
 def test_json_table_and_lines():
-    table, lines, problems, title = read(JSON_FILE)
+    table, lines, problems, title, *_ = read(JSON_FILE)
     assert problems == [] and title == "Japan & the World: a sampler"
     assert table.column_names == list(COLUMNS) and all(t == pa.string() for t in table.schema.types)
     assert lines.tolist() == JSON_LINES
@@ -405,7 +405,7 @@ def test_json_values_as_numbers_or_strings():
         {"start_date": {"year": 1951, "month": None, "day": ""}, "group": "", "unique_id": 12},
         {"start_date": {"year": 476}, "end_date": {}, "text": None, "media": None},
     )
-    table, _, problems, title = read_text(text, "json")
+    table, _, problems, title, *_ = read_text(text, "json")
     assert problems == [] and title is None
     assert [(r["date"], r["title"], r["id"], r["end_date"]) for r in rows(table)] == [
         ("-490-09-12", "7", "tjs-1", ""),
@@ -436,7 +436,7 @@ def test_json_values_as_numbers_or_strings():
 )
 def test_json_bad_events_are_problems_on_their_line(event, column, value):
     text = event_json({"start_date": {"year": 1900}, "text": {"headline": "fine"}}, event)
-    table, lines, problems, _ = read_text(text, "json")
+    table, lines, problems, _, *_ = read_text(text, "json")
     item_lines = [
         i + 1
         for i, ln in enumerate(text.splitlines())  # where each event starts (indent 2)
@@ -472,7 +472,7 @@ def test_json_era_needs_an_end():
     ],
 )
 def test_malformed_json_is_a_problem_with_a_line(text, line, column_text):
-    table, lines, problems, title = read_text(text, "json")
+    table, lines, problems, title, *_ = read_text(text, "json")
     assert table.num_rows == 0 and len(problems) == 1 and title is None
     assert problems[0].line == line
     if column_text:
@@ -513,7 +513,7 @@ def test_json_matches_json_module_syntax_errors():
     ],
 )
 def test_json_wrong_shapes_are_problems(text, column):
-    table, lines, problems, _ = read_text(text, "json")
+    table, lines, problems, _, *_ = read_text(text, "json")
     assert problems and problems[0].column == column and table.num_rows == 0
     with pytest.raises(ValidationError):
         validate_table(table, problems, "in", lambda: lines)
@@ -521,7 +521,7 @@ def test_json_wrong_shapes_are_problems(text, column):
 
 def test_json_repeated_key_last_wins_like_json_loads():
     text = '{"events": [{"start_date": {"year": 1}}],\n"events": [\n{"start_date": {"year": 1951}}]}'
-    table, lines, problems, _ = read_text(text, "json")
+    table, lines, problems, _, *_ = read_text(text, "json")
     assert problems == [] and table["date"].to_pylist() == ["1951"] and lines.tolist() == [3]
 
 
@@ -539,7 +539,7 @@ def test_huge_numbers_are_problems_not_crashes():
 
 def test_deeply_nested_json_is_a_problem_not_a_crash():
     text = '{"events": [' + "[" * 100_000 + "]" * 100_000 + "]}"
-    table, lines, problems, _ = read_text(text, "json")
+    table, lines, problems, _, *_ = read_text(text, "json")
     assert problems and table.num_rows == 0
 
 
@@ -560,7 +560,7 @@ def test_deeply_nested_json_is_a_problem_not_a_crash():
     ],
 )
 def test_undecodable_input_is_a_problem(data, line, kind):
-    table, lines, problems, title = read_timelinejs(data, kind, "in")
+    table, lines, problems, title, *_ = read_timelinejs(data, kind, "in")
     assert len(problems) == 1 and problems[0].line == line and table.num_rows == 0
     with pytest.raises(ValidationError):
         validate_table(table, problems, "in", lambda: lines)
@@ -624,7 +624,7 @@ def test_validator_messages_point_into_the_json_file():
 
 
 def _check_never_crashes(data: bytes, kind: str) -> None:
-    table, lines, problems, title = read_timelinejs(data, kind, "fuzz")
+    table, lines, problems, title, *_ = read_timelinejs(data, kind, "fuzz")
     assert table.column_names == list(COLUMNS) and len(lines) == table.num_rows
     assert all(isinstance(p, Problem) for p in problems)
     assert title is None or isinstance(title, str)
