@@ -4,7 +4,9 @@ Comparing parallel chronologies (monarchs against prime ministers against wars) 
 of validated timelines: :func:`combine` concatenates them, and namespaces every theme by its topic
 (``monarchs › war`` and ``wars › war`` stay two lanes), so everything that works on themes (filters,
 counts, the URL, the figure) works on topics unchanged. Each event and era keeps its topic (a
-``topic`` column), and event ids need only be unique within their file.
+``topic`` column), and event ids need only be unique within their file. Columns only some files
+have (media, a story order, a language) are empty (NaN for ``story``) in the others' rows. The
+combination's cover is the first file's (the one the others are shown beside), if it has one.
 """
 
 from __future__ import annotations
@@ -104,17 +106,28 @@ def combine(parts: list[tuple[str, Timeline]]) -> Timeline:
         )
     extra = pd.concat(extras, ignore_index=True).fillna("") if any(len(e.columns) for e in extras) else None
     return Timeline(
-        events=pd.concat(events, ignore_index=True),
+        events=_concat(events),
         themes=themes,
-        eras=pd.concat(eras, ignore_index=True),
+        eras=_concat(eras),
         source_name=source,
         title=" · ".join(topics),
         extras=extra.astype("str") if extra is not None else pd.DataFrame(index=range(offset)),
         lives=pd.concat([empty_lives(), *lives], ignore_index=True) if offset else empty_lives(),
         topics=topics,
         theme_topics=theme_topics,
+        cover=dict(parts[0][1].cover) if parts else {},
         rich_text=any(tl.rich_text for _, tl in parts),
     )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Events (or eras) of several files, one under another: a text column some lack is empty in
+    their rows, not missing (a number column, such as ``story``, is NaN)."""
+    out = pd.concat(frames, ignore_index=True)
+    for column in out.columns:
+        if not all(column in frame for frame in frames) and not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].fillna("").astype("str")
+    return out
 
 
 def _row_topics(timeline: Timeline, frame: pd.DataFrame, local_topics: list[int]) -> np.ndarray:

@@ -204,8 +204,8 @@ def validate_table(
     media_columns = MEDIA_COLUMNS if any(c in table.column_names for c in MEDIA_COLUMNS) else ()
     for column in ADDRESS_COLUMNS:
         if column in table.column_names:
-            wrong, why = _each_distinct(cols[column], media_problem)
-            flag(wrong, column, why)
+            wrong, expected = _each_distinct(cols[column], media_problem)
+            flag(wrong, column, expected)
     story: dict[str, np.ndarray] = {}
     if STORY_COLUMN in table.column_names:
         story[STORY_COLUMN], wrong = _story_numbers(cols[STORY_COLUMN])

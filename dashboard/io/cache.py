@@ -29,7 +29,7 @@ from .files import atomic_file
 from .formats import parse_events, read_file
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 CACHE_MIN_BYTES = 1 << 20
 """Smaller files load in milliseconds: no cache for them."""
 EXTRA_PREFIX = "extra:"
@@ -138,7 +138,13 @@ def _write(target: Path, timeline: Timeline, key: dict[str, int | str]) -> None:
         table = table.append_column(LIFE_PREFIX + "row", _spread(place, len(ev)))
         for col in LIFE_FRAME_COLUMNS[1:]:
             table = table.append_column(LIFE_PREFIX + col, _spread(pa.array(timeline.lives[col]), len(ev), place))
-    meta = {**key, "themes": timeline.themes, "title": timeline.title, "rich_text": timeline.rich_text}
+    meta = {
+        **key,
+        "themes": timeline.themes,
+        "title": timeline.title,
+        "rich_text": timeline.rich_text,
+        "cover": timeline.cover,
+    }
     table = table.replace_schema_metadata({b"timeline": json.dumps(meta).encode()})
     with atomic_file(target, durable=False) as fh, pa.ipc.new_file(pa.PythonFile(fh, mode="w"), table.schema) as writer:
         writer.write_table(table)
@@ -194,5 +200,6 @@ def _read(candidate: Path, key: dict[str, int | str], name: str) -> Timeline | N
         title=meta.get("title"),
         extras=extras,
         lives=lives,
+        cover={str(k): str(v) for k, v in (meta.get("cover") or {}).items()},
         rich_text=bool(meta.get("rich_text")),
     )

@@ -16,7 +16,8 @@ import plotly.io as pio
 from ..core import dates
 from ..core.i18n import DEFAULT_LANGUAGE
 from ..core.lives import LIFE_END, LIFE_START, life_only
-from ..core.model import FORMULA_START, Timeline, language_variant
+from ..core.media import MEDIA_COLUMNS
+from ..core.model import FORMULA_START, NOT_TEXT, STORY_COLUMN, Timeline, language_variant
 from ..core.query import View, filter_events
 from ..core.topics import local_theme, row_topics
 from .figure import FigureOptions, build_figure
@@ -74,7 +75,7 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
             eras.insert(0, "topic", np.asarray(timeline.topics, dtype=object)[timeline.eras["topic"].to_numpy()])
         out = pd.concat([out, eras], ignore_index=True).fillna("")
     for col in out.columns:
-        if col not in ("date", "end_date", "importance", "kind", LIFE_START, LIFE_END):
+        if col not in NOT_TEXT:
             out[col] = neutralise_formulas(out[col].astype(str))
     buf = io.StringIO()
     out.to_csv(buf, index=False, lineterminator="\n")
@@ -111,11 +112,24 @@ def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.Da
             **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
         }
     )
+    for column in MEDIA_COLUMNS:
+        if column in frame:
+            out[column] = frame[column].to_numpy(dtype=object)
+    if STORY_COLUMN in frame:
+        out[STORY_COLUMN] = _whole_numbers(frame[STORY_COLUMN].to_numpy())
     if "julian" in frame and frame["julian"].any():
         out["calendar"] = np.where(frame["julian"].to_numpy(), "julian", "")
     for column in frame.columns:
         if language_variant(column):
             out[column] = frame[column].to_numpy(dtype=object)
+    return out
+
+
+def _whole_numbers(values: np.ndarray) -> np.ndarray:
+    """Floats holding whole numbers (NaN for none) as the file writes them: '3', '-2', ''."""
+    given = np.isfinite(values)
+    out = np.full(len(values), "", dtype=object)
+    out[given] = values[given].astype(np.int64).astype(str)
     return out
 
 

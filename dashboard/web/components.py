@@ -1,6 +1,6 @@
-"""Pieces of the page built from data: an event's details, an upload's problems, and imported HTML
-shown as formatting, safely (the cleaned tree of :mod:`dashboard.core.markup` rebuilt as
-``dash.html`` components).
+"""Pieces of the page built from data: an event's details and media, an upload's problems, and
+imported HTML shown as formatting, safely (the cleaned tree of :mod:`dashboard.core.markup` rebuilt
+as ``dash.html`` components).
 
 Dash renders a component's string children as text, never as markup, so the safe way
 to show formatting is a tree of components from a short allow-list, with plain strings
@@ -9,7 +9,7 @@ as leaves and no attributes except a checked ``href`` on links.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from dash import html
@@ -17,7 +17,8 @@ from dash.development.base_component import Component
 
 from ..core.i18n import DEFAULT_LANGUAGE, translator
 from ..core.lives import life_labels, lives_of
-from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse
+from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, one_line, parse
+from ..core.media import MEDIA_COLUMNS, classify
 from ..core.model import Timeline, ValidationError
 from ..core.query import SameTime
 from ..render.figure import theme_label, when_labels
@@ -85,6 +86,72 @@ def description(timeline: Timeline, text: str) -> Children:
     return [html.P(text)]
 
 
+PLAYER_ALLOW = "fullscreen; picture-in-picture; encrypted-media"
+"""What a video player's frame may use."""
+PLAYER_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popups"
+"""All a YouTube or Vimeo player needs (its scripts, its own cookies-free storage, full screen, a
+link out to the video's page), and nothing else: no forms, no top navigation, no downloads."""
+NO_REFERRER = "no-referrer"
+"""Pictures and players are not told which page shows them."""
+
+
+def _lazy(component: Component) -> Component:
+    """``loading="lazy"`` on an image or a frame. Dash 4's ``html.Img`` and ``html.Iframe`` do not
+    list the prop, though their React elements pass every prop given on to the browser's element."""
+    component._prop_names = [*component._prop_names, "loading"]
+    component.loading = "lazy"  # type: ignore[attr-defined]
+    return component
+
+
+def media_view(values: Mapping[str, str], title: str, rich_text: bool = False) -> list[Component]:
+    """An event's or a cover's media (``values`` holds the media columns, ``core.media.MEDIA_COLUMNS``)
+    as a figure: a picture with alt text (the caption, else ``title``), a privacy-enhanced YouTube or
+    Vimeo player, or a link, with its caption and credit below; [] when there is none. The thumbnail
+    is shown only when there is no media. Every text is shown as text; imported (``rich_text``)
+    captions and credits are HTML, shown as their plain text. Only what :func:`classify` accepts is
+    ever put in a ``src`` or ``href``."""
+    media = classify(values.get("media", ""))
+    if media is None:
+        media = classify(values.get("media_thumbnail", ""))
+        if media is None or media.kind != "image":
+            return []
+    plain = one_line if rich_text else str.strip
+    caption, credit = plain(values.get("media_caption", "")), plain(values.get("media_credit", ""))
+    shown: Component
+    if media.kind == "image":
+        shown = _lazy(html.Img(src=media.src, alt=caption or title, referrerPolicy=NO_REFERRER))
+    elif media.kind in ("youtube", "vimeo"):
+        frame = html.Iframe(
+            src=media.src,
+            title=caption or title or media.kind,
+            allow=PLAYER_ALLOW,
+            sandbox=PLAYER_SANDBOX,
+            referrerPolicy=NO_REFERRER,
+        )
+        shown = html.Div(_lazy(frame), className="media-player")
+    else:
+        shown = html.A(media.href, href=media.href, target="_blank", rel=LINK_REL, className="media-link")
+    notes = [html.Span(text, className=name) for text, name in ((caption, "caption"), (credit, "credit")) if text]
+    children: Children = [shown, html.Figcaption(notes)] if notes else [shown]
+    return [html.Figure(children, className=f"media media-{media.kind}")]
+
+
+def media_block(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
+    """The media of the event at ``row`` (:func:`media_view`), its caption and credit in ``lang``
+    where the file gives them (``media_caption_ja``); [] for a timeline without media."""
+    if "media" not in timeline.events:
+        return []
+    at = np.array([row])
+    values = {column: str(timeline.text(column, at, lang)[0]) for column in MEDIA_COLUMNS}
+    title = str(timeline.text("title", at, lang)[0])
+    return media_view(values, title, timeline.rich_text)
+
+
+def cover_media(timeline: Timeline) -> list[Component]:
+    """The media of the timeline's cover (its title slide), as an event's are shown."""
+    return media_view(timeline.cover, timeline.cover.get("title", ""), timeline.rich_text)
+
+
 def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
     """The selected event as text (never raw HTML), with its source as a link; in ``lang`` where the
     file gives its text in that language (``title_ja``)."""
@@ -97,6 +164,7 @@ def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) ->
     children: list[Component] = [
         html.H2(text["title"]),
         html.P(when, className="when"),
+        *media_block(timeline, row, lang),
         html.Ul([html.Li(theme_label(theme, lang), className="chip") for theme in themes], className="chips"),
     ]
     if text["description"]:
