@@ -24,7 +24,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "themes": ("theme", "category", "type", "group", "tags"),
     "description": ("text", "details", "notes"),
     "source": ("url", "link"),
-    "media": ("image", "picture", "photo", "video", "image_url", "media_url"),
+    "media": ("image", "picture", "photo", "image_url", "media_url"),
     "media_caption": ("caption", "image_caption"),
     "media_credit": ("credit", "image_credit", "photo_credit"),
     "media_thumbnail": ("thumbnail", "thumb"),
