@@ -31,6 +31,10 @@ YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIMEO_ID = re.compile(r"^\d{1,12}$")
 MAX_ADDRESS = 2000
 EXPECTED = "an https:// address (a picture, a YouTube or Vimeo video, or a page)"
+PLAIN_ADDRESS = r"^https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%-]*)?$"
+"""Addresses :func:`media_problem` certainly accepts (https, a plain host, no user, only URL characters
+and none of its refused ones), as a regular expression a whole column is matched against at once:
+only the other cells (and those longer than MAX_ADDRESS) are asked about one by one."""
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,13 @@ each accepted one is shown (picture, privacy-enhanced player, or link)."""
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from dashboard.core.media import EXPECTED, Media, classify, media_problem
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dashboard.core.media import EXPECTED, MAX_ADDRESS, PLAIN_ADDRESS, Media, classify, media_problem
 
 NOCOOKIE = "https://www.youtube-nocookie.com/embed/"
 FILEPATH = "https://commons.wikimedia.org/wiki/Special:FilePath/"
@@ -113,3 +117,34 @@ def test_every_shown_address_is_https_and_every_frame_privacy_enhanced():
             assert media.src.startswith(NOCOOKIE)
         if media.kind == "vimeo":
             assert media.src.startswith("https://player.vimeo.com/video/") and "dnt=1" in media.src
+
+
+EXTRA_FORMS = [
+    "https://example.org",
+    "https://example.org?x=1",
+    "https://example.org:8443/a.png",
+    "https://example.org/a@b.jpg",
+    "https://xn--bcher-kva.example/a.png",
+    "https://example.org/Bl\u00e9riot.jpg",
+    "https://example.org/a\u00a0b.jpg",
+    "https://example.org/a\u2003b.jpg",
+    "https://example.org/a\x7fb.jpg",
+    "https://example.org/%3Cscript%3E.jpg",
+    "https://[::1]/a.png",
+    "https://-/a.png",
+]
+
+
+@pytest.mark.parametrize("value", [v for v, _, _ in SHOWN] + HOSTILE + EXTRA_FORMS)
+def test_what_whole_columns_pass_at_once_is_what_media_problem_accepts(value):
+    """The column-wide pattern only ever lets through what the one-by-one check accepts."""
+    if re.fullmatch(PLAIN_ADDRESS, value) and len(value) <= MAX_ADDRESS:
+        assert media_problem(value) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09.-_~:/?#[]@!$&()*+,;=%'\"<> \t\u00e9\u3000\\`\x00"), max_size=40))
+def test_the_column_pattern_never_passes_a_refused_address(tail):
+    value = "https://" + tail
+    if re.fullmatch(PLAIN_ADDRESS, value):
+        assert media_problem(value) is None

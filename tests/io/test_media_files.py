@@ -3,6 +3,8 @@ TimelineJS title slide as the cover, and both kept through the cache, the CSV ex
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from dashboard.core.validation import STORY_EXPECTED
 from dashboard.io import cache
 from dashboard.io.formats import load_timeline, parse_events
 from dashboard.render.exports import events_csv
+from tests.core.test_media import HOSTILE
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "timelinejs"
 STORY = FIXTURES / "story.json"
@@ -249,3 +252,19 @@ def test_topics_keep_the_first_files_cover_and_empty_media_for_files_without():
     assert has_story_order(both) and story_rows(both, View()).tolist() == [n]
     again = export_and_load(both)
     assert again.events["media"].tolist() == both.events["media"].tolist()
+
+
+def test_every_refused_form_is_a_problem_through_a_whole_column():
+    """The column-wide check (a pattern first, then each other distinct value) refuses what
+    media_problem refuses, each at its own line."""
+    forms = [v for v in HOSTILE if "\x00" not in v and not v.endswith("\n")]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["date", "title", "themes", "media"])
+    writer.writerow(["1900", "fine", "x", PICTURE])
+    for i, value in enumerate(forms):
+        writer.writerow([str(1901 + i), f"t{i}", "x", value])
+    got = problems(buf.getvalue().encode())
+    assert [(line, column, value) for line, column, value, _ in got] == [
+        (3 + i, "media", value.strip() if value.strip() != value else value) for i, value in enumerate(forms)
+    ]
