@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import wait_for_graph
+from tests.browser.test_every_reader import serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -70,6 +71,7 @@ def test_buttons_and_keys_step_through_the_story(page, server):
     assert page.is_hidden("#controls")
     card, chart = (page.locator(s).bounding_box() for s in ("#story-card", "#timeline"))
     assert card["x"] + card["width"] <= chart["x"] and card["y"] < 200
+    assert serious_violations(page) == []
     page.click("#story-close")
     page.wait_for_function("() => !new URLSearchParams(location.search).has('story')", timeout=15000)
     page.wait_for_selector("#story-card", state="hidden", timeout=15000)
@@ -86,6 +88,7 @@ def test_on_a_phone_the_card_is_a_sheet_and_typing_does_not_step(browser, server
     card = page.locator("#story-card").bounding_box()
     assert card["y"] + card["height"] <= 845 and card["y"] > 300 and card["width"] >= 380
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert serious_violations(page) == []
     page.click("#filters-toggle")
     page.click("#search")
     page.keyboard.press("ArrowRight")  # moves the caret in the search box, not the story
