@@ -8,7 +8,7 @@ The app, the story page and ``?story=N`` links all count steps with these functi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -82,11 +82,13 @@ def story_step(timeline: Timeline, view: View, number: int) -> Step | None:
     return Step(number, count, int(rows[number - 1 - cover]))
 
 
-def step_window(timeline: Timeline, row: int) -> tuple[float, float]:
+def step_window(timeline: Timeline, row: int) -> tuple[float, float] | None:
     """The x range (epoch ms) a step shows: the event's possible span with time on each side, enough
-    to see what came just before and after it."""
+    to see what came just before and after it (None for an event with no date of its own)."""
     lo, hi = possible_span(timeline)
     first, last = float(lo[row]), float(hi[row])
+    if not (np.isfinite(first) and np.isfinite(last)):
+        return None
     whole_lo, whole_hi = float(np.nanmin(lo)), float(np.nanmax(hi))
     precision = int(timeline.events["start_prec"].iat[row])
     side = max(
@@ -94,5 +96,17 @@ def step_window(timeline: Timeline, row: int) -> tuple[float, float]:
         PRECISION_MS.get(precision, dates.MS_PER_YEAR),
         CONTEXT_SHARE * (whole_hi - whole_lo),
     )
-    window = dates.checked_range(first - side, last + side)
-    return window if window is not None else (first, last)
+    return dates.checked_range(first - side, last + side)
+
+
+def shown_view(timeline: Timeline, view: View) -> tuple[View, Step | None]:
+    """The view as drawn, and its story's step: during a story, the step's window unless the reader
+    has zoomed since (the page, its downloads and the story page all draw this)."""
+    if view.story is None:
+        return view, None
+    step = story_step(timeline, view, view.story)
+    if step is None:
+        return view, None
+    if view.x_range is None and step.row is not None:
+        view = replace(view, x_range=step_window(timeline, step.row))
+    return view, step

@@ -19,6 +19,7 @@ from ..core.lives import LIFE_END, LIFE_START, life_only
 from ..core.media import MEDIA_COLUMNS
 from ..core.model import FORMULA_START, NOT_TEXT, STORY_COLUMN, Timeline, language_variant
 from ..core.query import View, filter_events
+from ..core.story import shown_view
 from ..core.topics import local_theme, row_topics
 from .figure import FigureOptions, build_figure
 from .images import EXPORT_WIDTH, FORMATS, render_view
@@ -45,12 +46,17 @@ def export_view(
     lang: str = DEFAULT_LANGUAGE,
 ) -> bytes:
     """The view in ``fmt``: the one function behind the app's download buttons and ``timeline export``.
-    Images and pages speak ``lang``; a CSV is the data, every language's columns included."""
+    Images and pages speak ``lang``; a CSV is the data, every language's columns included. During a
+    story, images show the step as the page does (its window, the event marked)."""
     if fmt == "csv":
         return events_csv(timeline, filter_events(timeline, view))
     if fmt == "html":
         return standalone_html(timeline, view, title=title, lang=lang)
-    return render_view(timeline, view, fmt, title=title, width=width or EXPORT_WIDTH, scale=scale, lang=lang)
+    shown, step = shown_view(timeline, view)
+    highlight = step.row if step is not None else None
+    return render_view(
+        timeline, shown, fmt, title=title, width=width or EXPORT_WIDTH, scale=scale, lang=lang, highlight=highlight
+    )
 
 
 def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:

@@ -96,6 +96,8 @@ class FigureOptions:
     lang: str = DEFAULT_LANGUAGE
     """The language of the figure's own text, its dates and (where the file has them, as title_ja)
     its events' titles."""
+    highlight: int | None = None
+    """An event row to mark (a story's step): a ring on it in each of its lanes, a frame round a period."""
 
     @property
     def narrow(self) -> bool:
@@ -434,6 +436,8 @@ def build_figure(
         labelled = np.array(sorted(label.row for label in labels), dtype=np.int64)
         _draw_events(fig, timeline, lanes, labelled, xmap, options.lang)
     layout["annotations"] += [label.annotation() for label in labels]
+    if options.highlight is not None and (scale == "time" or bool(np.any(visible == options.highlight))):
+        _draw_highlight(fig, timeline, lanes, options.highlight, xmap)
 
     if scale == "log":
         ticks = log_ticks(ax1, ax0)
@@ -853,6 +857,48 @@ def _draw_events(
                 hovertemplate=HOVER,
             )
         )
+
+
+HIGHLIGHT_COLOR = "#111111"
+
+
+def _draw_highlight(fig: Figure, timeline: Timeline, lanes: list[str], row: int, xmap: XMap) -> None:
+    """A ring on the event at ``row`` in each visible lane of its themes, and a frame round its bar
+    when it is a period: where the story is, seen at a glance (and in an export of the view)."""
+    at, end, _, _ = (float(v[0]) for v in positions(xmap, timeline, np.array([row])))
+    mask = int(timeline.column("theme_mask")[row])
+    ys = [i for i, lane in enumerate(lanes) if mask >> timeline.themes.index(lane) & 1]
+    if not ys:
+        return
+    if not np.isnan(timeline.column("end")[row]) and end > at:
+        fig["layout"]["shapes"] += [
+            dict(
+                type="rect",
+                xref="x",
+                yref="y",
+                x0=at,
+                x1=end,
+                y0=y - 0.32,
+                y1=y + 0.32,
+                line=dict(color=HIGHLIGHT_COLOR, width=2.5),
+                fillcolor="rgba(0,0,0,0)",
+                layer="above",
+            )
+            for y in ys
+        ]
+    fig["data"].append(
+        dict(
+            type="scatter",
+            x=[at] * len(ys),
+            y=ys,
+            mode="markers",
+            name="story step",
+            showlegend=False,
+            hoverinfo="skip",
+            marker=dict(symbol="circle-open", size=24, color=HIGHLIGHT_COLOR, line=dict(width=3)),
+            meta="highlight",
+        )
+    )
 
 
 def _positions_in(rows: np.ndarray, lives: Any) -> np.ndarray:

@@ -167,11 +167,14 @@ def render_view(
     height: int | None = None,
     scale: float | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    highlight: int | None = None,
 ) -> bytes:
-    """The view as an image file's bytes, at print size."""
+    """The view as an image file's bytes, at print size (``highlight``: a story step's event row)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    fig = build_figure(timeline, view, FigureOptions(title=title, width=width, height=height, lang=lang))
+    fig = build_figure(
+        timeline, view, FigureOptions(title=title, width=width, height=height, lang=lang, highlight=highlight)
+    )
     if scale is None:
         scale = PNG_SCALE if fmt == "png" else 1
     data = _browser.render(fig, fmt, width, fig["layout"]["height"], scale)

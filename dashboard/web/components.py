@@ -187,6 +187,15 @@ def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) ->
     return children
 
 
+def cover_panel(timeline: Timeline, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
+    """The timeline's cover (a TimelineJS title slide), the first step of its story: its title and text."""
+    cover = timeline.cover
+    children: list[Component] = [html.H2(cover.get("title") or timeline.title or translator(lang)("Timeline"))]
+    if cover.get("description"):
+        children.append(html.Div(description(timeline, cover["description"]), className="description"))
+    return children
+
+
 def same_time_list(timeline: Timeline, found: SameTime, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
     """The events at the same time as the selected one, each its date as shown and its title (as
     text), then how many more there are."""

@@ -291,6 +291,42 @@ def details_card(t: Translator) -> html.Div:
     )
 
 
+def story_bar(t: Translator) -> html.Div:
+    """The story's controls above the chart: a button that starts it; while it is told, Previous,
+    where it is ("3 / 12"), Next, and a button that ends it (the class ``telling`` shows which)."""
+    return html.Div(
+        id="story-bar",
+        className="story-bar",
+        role="toolbar",
+        **aria(label=t("Story")),
+        children=[
+            html.Button(
+                t("Tell as a story"),
+                id="story-start",
+                className="button secondary story-start",
+                n_clicks=0,
+                title=t("Go through the events one at a time, in order (← and → keys)"),
+            ),
+            html.Button("← " + t("Previous"), id="story-prev", className="button secondary story-step", n_clicks=0),
+            html.Span(id="story-progress", className="story-progress story-step", role="status"),
+            html.Button(t("Next") + " →", id="story-next", className="button story-step", n_clicks=0),
+            html.Button(t("End the story"), id="story-close", className="link-button story-step", n_clicks=0),
+        ],
+    )
+
+
+def story_card(t: Translator) -> html.Section:
+    """The story's step: its event (or the timeline's cover) with its date, text, media and source,
+    where the details card goes (beside the chart; a sheet at the bottom of a phone's screen)."""
+    return html.Section(
+        id="story-card",
+        className="details-card story-card",
+        hidden=True,
+        **aria(label=t("Story"), live="polite"),
+        children=[html.Div(id="story-content", className="details")],
+    )
+
+
 def language_switch(lang: str) -> html.Nav:
     """Links to the page in each other language (the view's query is kept: see callbacks/panels.py)."""
     t = translator(lang)
@@ -465,6 +501,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                     html.Main(
                         className="chart",
                         children=[
+                            story_bar(t),
                             # The chart, named and summarised in words for screen readers (the table below
                             # is the way to read its events one by one).
                             html.Div(
@@ -508,6 +545,7 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                             ),
                         ],
                     ),
+                    story_card(t),
                     details_card(t),
                 ],
             ),

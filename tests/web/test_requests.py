@@ -16,6 +16,7 @@ from dashboard.web.app import create_app
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
+from dashboard.web.callbacks.view import STORY_TRIGGERS
 from dashboard.web.wire import callback_body, page_state
 
 FOLLOW_OUT = [("table", "paginationGoTo"), ("table", "rowClassRules")]
@@ -127,6 +128,7 @@ def sync(
             ("dataset", "data", None),
             ("scale", "value", scale),
             ("show-period", "n_clicks", 1 if trigger == "show-period.n_clicks" else 0),
+            *((b, "n_clicks", 1 if trigger == f"{b}.n_clicks" else 0) for b in STORY_TRIGGERS),
         ],
         [("view", "data", stored), ("selected", "data", selected)],
         changed=[trigger],
@@ -257,6 +259,12 @@ CRAFTED = [
     ("show a period of a negative row", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=-1), {400}),
     ("show a period of a fraction", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=0.5), {400}),
     ("show a period of no row", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks"), {200, 204}),
+    ("next step of no story", sync(stored=GOOD_VIEW, trigger="story-next.n_clicks"), {200, 204}),
+    ("next step of a story", sync(stored={**GOOD_VIEW, "story": 2}, trigger="story-next.n_clicks"), {200}),
+    ("a story step as text", sync(stored={**GOOD_VIEW, "story": "2"}, trigger="story-next.n_clicks"), {400}),
+    ("a story step too far", sync(stored={**GOOD_VIEW, "story": 10**12}, trigger="story-prev.n_clicks"), {400}),
+    ("a story step below one", sync(stored={**GOOD_VIEW, "story": 0}, trigger="story-start.n_clicks"), {400}),
+    ("a story of a huge link", sync(search="?story=" + "9" * 5000), {200, 204}),
     (
         "show a period of a row not there",
         sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=10**9),

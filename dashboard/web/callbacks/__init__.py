@@ -13,12 +13,12 @@ from __future__ import annotations
 from dash import Dash
 
 from ..datasets import Datasets
-from . import details, downloads, figure, panels, table, upload, view
+from . import details, downloads, figure, panels, story, table, upload, view
 from .services import Services
 
 
 def register(app: Dash, datasets: Datasets, title: str) -> None:
     """Wire every callback of the page to ``app``."""
     services = Services(datasets, title)
-    for concern in (view, figure, upload, details, table, downloads, panels):
+    for concern in (view, figure, upload, details, table, downloads, panels, story):
         concern.register(app, services)

@@ -12,6 +12,7 @@ from ...core.i18n import translator
 from ...core.japanese import japanese_dates
 from ...core.model import Timeline
 from ...core.query import View, facet_counts, filter_events, possible_span
+from ...core.story import shown_view
 from ...render.figure import Figure, FigureOptions, build_figure, build_overview, visible_lanes
 from .. import inputs
 from ..layout import theme_options
@@ -62,7 +63,11 @@ def update_figure(
         return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
     name = t(services.title_of(timeline))
-    fig = build_figure(timeline, view, FigureOptions(title=name, layout_width=layout_width, lang=lang), rows=rows)
+    shown, step = shown_view(timeline, view)
+    options = FigureOptions(
+        title=name, layout_width=layout_width, lang=lang, highlight=step.row if step is not None else None
+    )
+    fig = build_figure(timeline, shown, options, rows=rows)
     total = len(timeline.events)
     count = (
         t("{n:,} of {total:,} events match", n=len(rows), total=total)

@@ -18,13 +18,21 @@ def register(app: Dash, services: Services) -> None:
         Output("filters-toggle", "aria-expanded"),
         Input("filters-toggle", "n_clicks"),
     )
+    # The details close when the reader moves on in a story (its card is under them).
     app.clientside_callback(  # type: ignore[no-untyped-call]
-        """function(selected, closed) {
+        """function(selected, closed, view) {
             const ctx = window.dash_clientside.callback_context;
+            const step = view ? view.story : null;
+            const moved = step !== window.timelineStoryStep;
+            window.timelineStoryStep = step;
+            if (ctx.triggered.every(t => t.prop_id === 'view.data')) {
+                return moved && step !== null ? true : window.dash_clientside.no_update;
+            }
             const closing = ctx.triggered.some(t => t.prop_id === 'details-close.n_clicks');
             return closing || selected === null || selected === undefined;
         }""",
         Output("details-card", "hidden"),
         Input("selected", "data"),
         Input("details-close", "n_clicks"),
+        Input("view", "data"),
     )

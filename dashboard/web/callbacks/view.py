@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 
 from ...core import dates
 from ...core.query import View, filter_events, same_time
+from ...core.story import story_step
 from ...render.figure import axis_to_ms
 from .. import inputs
 from .services import Services, Update
@@ -100,6 +101,12 @@ def sync_view(
         return all_themes, "", "", "", no_update, "", {**asdict(View(scale=scale)), "dataset": key}
     if stored is None or "url" in fired:
         view = View.from_query(search_qs or "", all_themes)
+        if view.story is not None:
+            try:
+                step = story_step(services.timeline_of(key), view, view.story)
+            except ValueError:  # the link's dates are not valid: the filter error says so
+                step = None
+            view = replace(view, story=step.number if step else None)
         shown = list(all_themes if view.themes is None else view.themes)
         return shown, view.start, view.end, view.text, view.scale, no_update, {**asdict(view), "dataset": key}
     current = inputs.view(stored, all_themes)
@@ -138,6 +145,8 @@ def sync_view(
             return (no_update,) * VIEW_OUTPUTS
         view = replace(current, x_range=x_range)
         return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
+    if trigger in STORY_TRIGGERS:
+        return _step(services, key, current, trigger, all_themes, search_qs)
     if trigger == "scale":
         view = replace(current, scale=scale)
         return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
@@ -152,6 +161,7 @@ def sync_view(
         end=date_to or "",
         text=text or "",
         scale=current.scale,
+        story=None if current.story is None else 1,  # a story goes on, over the events now matched
     )
     themes_out = list(selected) if trigger in ("themes-all", "themes-none") else no_update
     return (
@@ -163,6 +173,30 @@ def sync_view(
         with_kept(view.to_query(all_themes), search_qs),
         {**asdict(view), "dataset": key},
     )
+
+
+STORY_TRIGGERS = ("story-start", "story-prev", "story-next", "story-close")
+"""The story bar's buttons (the arrow keys press Previous and Next: assets/story.js)."""
+
+
+def _step(
+    services: Services, key: Any, current: View, trigger: str, all_themes: list[str], previous: str
+) -> ViewOutputs:
+    """The view after a story button: the first, previous or next step (shown in its own window: a
+    zoom made during the story is dropped), or no story."""
+    if trigger == "story-close":
+        view = replace(current, story=None)
+    else:
+        at = current.story or 0
+        wanted = {"story-start": 1, "story-prev": at - 1, "story-next": at + 1}[trigger]
+        try:
+            step = story_step(services.timeline_of(key), current, max(wanted, 1))
+        except ValueError:  # the view's dates are not valid: the filter error says so
+            return (no_update,) * VIEW_OUTPUTS
+        if step is None or (step.number == current.story and current.x_range is None):
+            return (no_update,) * VIEW_OUTPUTS
+        view = replace(current, story=step.number, x_range=None)
+    return (no_update,) * 5 + (with_kept(view.to_query(all_themes), previous), {**asdict(view), "dataset": key})
 
 
 def register(app: Dash, services: Services) -> None:
@@ -187,6 +221,7 @@ def register(app: Dash, services: Services) -> None:
         Input("dataset", "data"),
         Input("scale", "value"),
         Input("show-period", "n_clicks"),
+        *(Input(button, "n_clicks") for button in STORY_TRIGGERS),
         State("view", "data"),
         State("selected", "data"),
     )
@@ -204,6 +239,10 @@ def register(app: Dash, services: Services) -> None:
         key: Any,
         scale: Any,
         _show_period: Any,
+        _start: Any,
+        _prev: Any,
+        _next: Any,
+        _close: Any,
         stored: Any,
         selected: Any,
     ) -> ViewOutputs:
