@@ -188,9 +188,13 @@ def details_panel(timeline: Timeline, row: int, lang: str = DEFAULT_LANGUAGE) ->
 
 
 def cover_panel(timeline: Timeline, lang: str = DEFAULT_LANGUAGE) -> list[Component]:
-    """The timeline's cover (a TimelineJS title slide), the first step of its story: its title and text."""
+    """The timeline's cover (a TimelineJS title slide), the first step of its story: its title, media
+    and text."""
     cover = timeline.cover
-    children: list[Component] = [html.H2(cover.get("title") or timeline.title or translator(lang)("Timeline"))]
+    children: list[Component] = [
+        html.H2(cover.get("title") or timeline.title or translator(lang)("Timeline")),
+        *cover_media(timeline),
+    ]
     if cover.get("description"):
         children.append(html.Div(description(timeline, cover["description"]), className="description"))
     return children

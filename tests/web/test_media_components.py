@@ -17,6 +17,7 @@ from dashboard.io.formats import load_timeline, parse_events
 from dashboard.web.components import (
     PLAYER_SANDBOX,
     cover_media,
+    cover_panel,
     details_panel,
     media_block,
     media_view,
@@ -171,3 +172,10 @@ def test_details_show_the_media_under_the_title_in_the_readers_language():
     [img] = found(panel, html.Img)
     assert img.alt == "フライヤー号"
     assert found(details_panel(tl, 0, "en"), html.Img)[0].alt == "The Flyer"
+
+
+def test_the_story_cover_card_shows_the_cover_media_under_its_title(story):
+    card = cover_panel(story)
+    assert card[0].children == "Firsts in flight" and isinstance(card[1], html.Figure)
+    [img] = found(card, html.Img)
+    assert wire(img)["props"]["loading"] == "lazy" and img.referrerPolicy == "no-referrer"
