@@ -123,3 +123,26 @@ def test_hostile_media_is_refused_with_its_lines_and_the_timeline_stays(story_se
     assert page.locator("#page-title").text_content() == "Firsts in flight"
     hostile = "[src^='javascript' i], [href^='javascript' i], [src^='data:' i], [src^='http:' i]"
     assert page.locator(hostile).count() == 0 and dialogs == [] and asked == []
+
+
+def test_the_story_opens_on_the_cover_with_its_picture_then_shows_each_events(story_server, page, tmp_path):
+    asked: list[str] = []
+    offline(page, asked)
+    page.goto(story_server.url + "?story=1")
+    wait_for_graph(page)
+    page.wait_for_function("() => (document.getElementById('story-progress') || {}).textContent === '1 / 12'")
+    assert page.inner_text("#story-content h2") == "Firsts in flight"
+    cover = page.locator("#story-content figure.media img")
+    cover.wait_for()
+    assert cover.get_attribute("alt") == "The Wright Flyer leaves the ground at Kill Devil Hills, 17 December 1903."
+    assert cover.get_attribute("referrerpolicy") == "no-referrer" and cover.get_attribute("loading") == "lazy"
+    page.click("#story-next")
+    page.click("#story-next")
+    page.wait_for_function(
+        "() => (document.querySelector('#story-content h2') || {}).textContent === \"The Wright Flyer's first powered flight\""
+    )
+    img = page.locator("#story-content figure.media img")
+    img.wait_for()
+    assert img.get_attribute("alt") == "Orville at the controls, Wilbur alongside."
+    page.wait_for_function("() => document.querySelector('#story-content figure.media img').naturalWidth > 0")
+    page.screenshot(path=str(tmp_path / "story-card-picture-1440x1000.png"))
