@@ -28,7 +28,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "media_caption": ("caption", "image_caption"),
     "media_credit": ("credit", "image_credit", "photo_credit"),
     "media_thumbnail": ("thumbnail", "thumb"),
-    "story": ("step", "story_order"),
+    "story": ("story_order", "story_step"),
 }
 """Other names (as :func:`~dashboard.core.model.normalise_column` gives them) for our columns.
 A column named exactly as ours wins over these; two of these for one of ours is a problem."""

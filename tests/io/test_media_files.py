@@ -99,7 +99,7 @@ def test_media_and_story_columns_are_kept_only_for_files_that_have_them():
         ("Media Thumbnail", "media_thumbnail"),
         ("Thumbnail", "media_thumbnail"),
         ("Story", "story"),
-        ("Step", "story"),
+        ("Story order", "story"),
     ],
 )
 def test_media_and_story_headers_people_write(header, ours):
