@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser.conftest import plotted, wait_for_graph
 from tests.browser.test_every_reader import box, click_event, open_page
+from tests.browser.test_story import ORDER, step_shown
 from tests.servers import Server, free_port
 
 pytestmark = pytest.mark.browser
@@ -28,7 +29,10 @@ def test_embed_mode_shows_the_chart_alone_as_wide_as_the_frame(browser, server, 
             assert not page.is_visible(selector), selector
         assert set(plotted(page)) <= {"Diplomacy", "Diplomacy (period)"} and plotted(page)["Diplomacy"] == 5
         chart = box(page, "#timeline .js-plotly-plot")
-        assert chart["x"] <= 1 and chart["w"] >= width - 2 and chart["y"] < 20 and chart["h"] >= 250
+        bar = box(page, "#story-bar")  # the story's start button, then the chart right under it
+        assert page.is_visible("#story-start") and bar["y"] < 20
+        assert chart["x"] <= 1 and chart["w"] >= width - 2 and chart["y"] <= bar["y"] + bar["h"] + 20
+        assert chart["h"] >= 250
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
         click_event(page, 2)  # an event's details still open, on screen
         card = box(page, "#details-card")
@@ -52,6 +56,27 @@ def test_embed_mode_survives_a_change_of_view_and_a_reload(browser, server):
         wait_for_graph(page)
         assert not page.is_visible("#controls") and page.is_visible("#timeline .js-plotly-plot")
         assert "Diplomacy" in plotted(page) and "Trade" not in plotted(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1200, 800), (390, 844)])
+def test_an_embedded_story_keeps_its_bar_and_card(browser, server, width, height):
+    """A story told in a frame: its controls and its card are shown (the side panel is not), and
+    stepping keeps embed mode in the link."""
+    context, page = open_page(browser, server.url + "?embed=1&story=2", width, height)
+    try:
+        assert step_shown(page, 2) == (ORDER[1], "?embed=1&story=2")
+        for shown in ["#story-bar", "#story-next", "#story-prev", "#story-card"]:
+            assert page.is_visible(shown), shown
+        assert not page.is_visible("#controls") and not page.is_visible(".overview-box")
+        card, chart = box(page, "#story-card"), box(page, "#timeline .js-plotly-plot")
+        assert card["y"] + card["h"] <= height + 1 and chart["w"] >= (width - 300 if width >= 1000 else width - 2)
+        page.click("#story-next")
+        title, query = step_shown(page, 3)
+        assert title == ORDER[2] and parse_qs(query.lstrip("?")) == {"embed": ["1"], "story": ["3"]}
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.errors == []
     finally:
         context.close()
 
