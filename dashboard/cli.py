@@ -20,6 +20,7 @@ from .core.topics import combine, resolve_themes
 from .io import cache
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
+from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -70,6 +71,14 @@ def _column_mapping(text: str) -> dict[str, str]:
     """``--columns date=Start,title=Event``, or argparse's usage error saying what is wrong."""
     try:
         return parse_mapping(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _frame_ancestors(text: str) -> str:
+    """``--frame-ancestors "https://a.example 'self'"``, or argparse's usage error saying what is wrong."""
+    try:
+        return check_frame_ancestors(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -130,6 +139,15 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="where uploaded files are kept (default: a folder in the system's temp dir)",
+    )
+    s.add_argument(
+        "--frame-ancestors",
+        type=_frame_ancestors,
+        default=DEFAULT_FRAME_ANCESTORS,
+        metavar="SOURCES",
+        help="sites that may show the app in an <iframe> (sent as Content-Security-Policy: frame-ancestors), "
+        "separated by spaces, e.g. \"https://a.example https://*.b.example\"; default 'self' (same origin only), "
+        "'none' for no site",
     )
 
     e = sub.add_parser("export", help="write the timeline for some filters to PNG, SVG, PDF, CSV or HTML")
@@ -280,7 +298,13 @@ def _serve(
     from .web.datasets import UnsafeUploadDir
 
     try:
-        app = create_app(timeline, title=title, upload_dir=args.upload_dir, max_upload_mb=args.max_upload_mb)
+        app = create_app(
+            timeline,
+            title=title,
+            upload_dir=args.upload_dir,
+            max_upload_mb=args.max_upload_mb,
+            frame_ancestors=args.frame_ancestors,
+        )
     except UnsafeUploadDir as exc:
         print(f"timeline serve: {exc}", file=sys.stderr)
         return 1

@@ -111,6 +111,22 @@ def test_serve_defaults_are_safe():
 
     args = _parser().parse_args(["serve"])
     assert (args.host, args.port, args.debug) == ("127.0.0.1", 8050, False)
+    assert args.frame_ancestors == "'self'"  # no other site may frame the app unless told
+
+
+def test_serve_refuses_a_bad_frame_ancestors_before_loading(small_csv, tmp_path):
+    r = run(
+        "serve", small_csv, "--port", "0", "--frame-ancestors", "https://a.example, https://b.example", cwd=tmp_path
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert (
+        "timeline serve: error: argument --frame-ancestors: 'https://a.example,': separate the sites with spaces, "
+        "not commas or semicolons; expected 'self', 'none', or origins such as https://a.example" in r.stderr
+    )
+    from dashboard.cli import _parser
+
+    given = _parser().parse_args(["serve", "--frame-ancestors", "'self'  https://*.a.example"])
+    assert given.frame_ancestors == "'self' https://*.a.example"
 
 
 @pytest.mark.parametrize("axis, title", [("sequence", "events in date order"), ("log", "years before present")])

@@ -45,6 +45,9 @@ NARROW_PX = 640
 """A figure narrower than this (a phone) names its lanes inside the plot, over each lane's top left,
 instead of in a margin that would take a third of its width."""
 NARROW_MARGIN = dict(MARGIN, l=8, r=8)
+NARROW_TITLE_DROP = 24
+"""How much lower a narrow figure's title sits (below plotly's mode bar), and so how much taller its
+top margin is: the legend stays clear of the title's subtitle."""
 LANE_NAME_PX = 16
 """Height of a lane's name drawn inside a narrow plot (kept clear of event labels)."""
 ERA_ROW_PX = 15
@@ -363,6 +366,7 @@ def build_figure(
     margin = NARROW_MARGIN if narrow else MARGIN
     plot_w = (options.width or options.layout_width) - margin["l"] - margin["r"]
     extra = LEGEND_ROW_PX * (legend_rows([theme_label(lane, options.lang) for lane in lanes], plot_w) - 1)
+    extra += NARROW_TITLE_DROP if narrow else 0
     lane_px, labels = LANE_PX, list[Label]()
     scale = view.scale if view.scale in SCALES else "time"
     note = ""
@@ -390,7 +394,7 @@ def build_figure(
             text=plot_text(title),
             x=0.01,
             xanchor="left",
-            y=1 - (36 if narrow else 12) / height,  # on a phone, below plotly's mode bar
+            y=1 - (12 + (NARROW_TITLE_DROP if narrow else 0)) / height,  # on a phone, below plotly's mode bar
             yanchor="top",
             yref="container",
             font=dict(size=16 if narrow else 22),

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dash import Dash
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from ..core.i18n import DEFAULT_LANGUAGE, choose_language
@@ -16,6 +16,7 @@ from ..core.model import Timeline
 from ..core.query import haystack
 from .callbacks import register
 from .datasets import DEFAULT_MAX_UPLOAD_MB, Datasets
+from .framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors, content_security_policy
 from .inputs import BadInput
 from .layout import build_layout
 from .wire import check_callback_request
@@ -62,15 +63,42 @@ def _check_callback_requests(app: Dash) -> None:
             check_callback_request(request.get_json(silent=True), app.callback_map)
 
 
+def page_param(name: str) -> str | None:
+    """A parameter of the page's address: of the page itself, or of the page that asks for its layout
+    (Dash fetches the layout from a script, so the page's address is the request's referrer)."""
+    if not has_request_context():
+        return None
+    asked = request.args.get(name)
+    if asked is None and request.referrer:
+        asked = parse_qs(urlsplit(request.referrer[:4000]).query).get(name, [None])[-1]
+    return asked
+
+
 def page_language() -> str:
-    """The language of the page being served: ``?lang=`` in its address (the page itself, or the page
-    that asks for its layout), else the browser's preferred one, else English."""
+    """The language of the page being served: ``?lang=`` in its address, else the browser's
+    preferred one, else English."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    asked = request.args.get("lang")
-    if asked is None and request.referrer:
-        asked = parse_qs(urlsplit(request.referrer[:4000]).query).get("lang", [None])[-1]
-    return choose_language(asked, request.headers.get("Accept-Language"))
+    return choose_language(page_param("lang"), request.headers.get("Accept-Language"))
+
+
+EMBED_ON = ("1", "true", "yes")
+
+
+def page_embedded() -> bool:
+    """Whether the page is asked for in embed mode (``?embed=1``): the chart alone, for an iframe."""
+    return (page_param("embed") or "").strip().lower() in EMBED_ON
+
+
+def _frame_policy(app: Dash, ancestors: str) -> None:
+    """Every response says which sites may frame it (``--frame-ancestors``)."""
+    server: Flask = app.server
+    policy = content_security_policy(ancestors)
+
+    @server.after_request
+    def framing(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = policy
+        return response
 
 
 class TimelineApp(Dash):
@@ -88,15 +116,20 @@ def create_app(
     title: str | None = None,
     upload_dir: Path | None = None,
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB,
+    frame_ancestors: str = DEFAULT_FRAME_ANCESTORS,
 ) -> Dash:
+    """The app serving ``timeline``; ``frame_ancestors``: the sites allowed to show it in a frame
+    (checked: ValueError saying what is wrong)."""
+    ancestors = check_frame_ancestors(frame_ancestors)
     title = title or timeline.title or f"Timeline of {timeline.source_name}"
     # None keeps the page's title while a callback runs: Dash documents it but annotates str.
     app = TimelineApp(__name__, title=title, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
     _plain_errors(app)
     _check_callback_requests(app)
+    _frame_policy(app, ancestors)
     # Uploads arrive base64-encoded (4/3 of their size); refuse far larger requests outright.
     app.server.config["MAX_CONTENT_LENGTH"] = (max_upload_mb << 20) * 3 // 2 + (1 << 20)
-    app.layout = lambda: build_layout(timeline, title, max_upload_mb, page_language())
+    app.layout = lambda: build_layout(timeline, title, max_upload_mb, page_language(), page_embedded())
     datasets = Datasets(timeline, upload_dir=upload_dir, max_upload_bytes=max_upload_mb << 20)
     register(app, datasets, title)
     return app

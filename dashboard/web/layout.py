@@ -1,4 +1,5 @@
-"""The page: controls on the left, the timeline and the event details on the right.
+"""The page: controls on the left, the timeline and the event details on the right (or, embedded
+in another site's page, the timeline alone).
 
 Only structure lives here; every value comes from callbacks, so a shared link
 (the URL query) restores the same view.
@@ -359,11 +360,19 @@ def radio_group(
     )
 
 
-def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE) -> html.Div:
-    """The page in ``lang`` (every string through the message catalogue)."""
+EMBED_CLASS = "embed"
+"""The page root's class in embed mode: style.css then shows the chart alone (the side panel, header,
+overview strip and table stay in the page, hidden, since the callbacks read and write them)."""
+
+
+def build_layout(
+    timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE, embed: bool = False
+) -> html.Div:
+    """The page in ``lang`` (every string through the message catalogue); with ``embed``, for an
+    ``<iframe>`` on another site: the chart alone, as wide as the frame."""
     t = translator(lang)
     return html.Div(
-        className="page",
+        className=f"page {EMBED_CLASS}" if embed else "page",
         lang=lang,
         children=[
             dcc.Location(id="url", refresh=False),

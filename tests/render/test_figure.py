@@ -425,3 +425,18 @@ def test_density_on_the_deep_time_axis(write_csv):
     assert fig["data"][0]["type"] == "heatmap"
     assert fig["layout"]["xaxis"]["type"] == "linear" and "10 Ga" in fig["layout"]["xaxis"]["ticktext"]
     assert len(json.dumps(fig)) < 2_000_000
+
+
+@pytest.mark.parametrize("themes", [("diplomacy",), ("diplomacy", "security")])  # a legend of one row at both widths
+def test_a_phones_title_sits_as_far_above_the_legend_as_a_wide_figures(themes):
+    """A narrow figure's title is lowered below plotly's mode bar: its top margin grows by as much, so
+    the legend (drawn just above the plot's top) never covers the subtitle, whatever its rows."""
+    timeline = load_timeline(DATASET)
+    view = View(themes=themes)
+
+    def title_to_plot_px(width: int) -> float:
+        layout = build_figure(timeline, view, FigureOptions(layout_width=width))["layout"]
+        title_top = (1 - layout["title"]["y"]) * layout["height"]
+        return layout["margin"]["t"] - title_top
+
+    assert title_to_plot_px(390) == pytest.approx(title_to_plot_px(1400))

@@ -52,9 +52,9 @@ def zoom_from_relayout(
     return dates.checked_range(pair[0], pair[1]) or current
 
 
-KEPT_PARAMS = ("lang", "columns")
-"""Parameters of a link that are the page's, not the view's: its language and the column choices for
-an upload. A link keeps them whatever the view becomes."""
+KEPT_PARAMS = ("lang", "columns", "embed")
+"""Parameters of a link that are the page's, not the view's: its language, the column choices for
+an upload, and embed mode. A link keeps them whatever the view becomes."""
 
 
 def with_kept(query: str, previous: str) -> str:
