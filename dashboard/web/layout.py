@@ -426,6 +426,13 @@ def build_layout(timeline: Timeline, title: str, max_upload_mb: int, lang: str =
                                             ),
                                         ],
                                     ),
+                                    html.Button(
+                                        t("Download story (HTML)"),
+                                        id="download-story",
+                                        className="button secondary",
+                                        n_clicks=0,
+                                        title=t("The story, one event at a time, as a page that needs no server"),
+                                    ),
                                     dcc.Loading(html.Div(id="download-status", className="hint"), type="dot"),
                                     dcc.Download(id="download"),
                                 ],
