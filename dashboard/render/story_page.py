@@ -37,7 +37,8 @@ PAGE_FILES = "page"
 """The folder beside this module holding the page's frame (story.html) and script (story.js)."""
 _SLOT = re.compile(r"\{\{([A-Z_]+)\}\}")
 
-_JSON_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_UNSAFE_IN_ADDRESS = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 def story_html(timeline: Timeline, view: View, title: str | None = None, lang: str = DEFAULT_LANGUAGE) -> bytes:
@@ -70,7 +71,10 @@ def story_html(timeline: Timeline, view: View, title: str | None = None, lang: s
 def inline_json(data: Any) -> str:
     """``data`` as JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` (so no
     text can close the element or open a comment), no line separators that older parsers reject."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).translate(_JSON_ESCAPES)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for character, escaped in _JSON_ESCAPES:  # str.replace is many times faster than str.translate here
+        text = text.replace(character, escaped)
+    return text
 
 
 def page_rows(timeline: Timeline, view: View) -> tuple[np.ndarray, int]:
@@ -231,7 +235,7 @@ def _ms(values: np.ndarray) -> list[float]:
 def _web_address(value: str) -> str:
     """An http(s) address with a host, as a source link may be; "" for anything else."""
     value = value.strip()
-    if not value or any(c.isspace() or ord(c) < 32 for c in value):
+    if not value or _UNSAFE_IN_ADDRESS.search(value):
         return ""
     try:
         parts = urlsplit(value)
