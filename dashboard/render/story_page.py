@@ -159,7 +159,7 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
         else {"bce": "{y} BCE", "ce": "{y}"},
         "strings": {
             "empty": t("No events match these filters"),
-            "source": t("Source"),
+            "source": t("Source:"),
             "video": t("Video: {title}", title="{title}"),
         },
     }

@@ -244,7 +244,7 @@
       const place = [(item.actors || "").split(/\s*;\s*/).join("; "), item.location].filter(Boolean).join(" · ");
       if (place) parts.push(element("p", { class: "place" }, place));
       if (item.source) {
-        const line = element("p", { class: "source" }, `${data.strings.source}: `);
+        const line = element("p", { class: "source" }, `${data.strings.source} `);
         line.append(element("a", { href: item.source, rel: "noopener noreferrer", target: "_blank" }, item.source));
         parts.push(line);
       }
