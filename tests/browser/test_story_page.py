@@ -223,3 +223,23 @@ def test_layout_and_accessibility(browser, story_file, width, height):
         assert network_problems(page) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_a_step_moves_the_axis_to_its_window_with_no_transition_for_reduced_motion(browser, story_file, motion):
+    context, page = open_offline(browser, story_file.as_uri(), reduced_motion=motion)
+    try:
+        page.evaluate("""() => { const animate = Plotly.animate; window.animations = 0;
+            Plotly.animate = (...args) => { window.animations += 1; return animate(...args); }; }""")
+        page.keyboard.press("ArrowRight")
+        expected = page.evaluate("""() => { const ev = JSON.parse(document.getElementById('story-data').textContent).events;
+            return [ev.lo[1], ev.hi[1]]; }""")
+        page.wait_for_function(
+            """([lo, hi]) => { const a = document.querySelector('#chart')._fullLayout.xaxis;
+                const [x0, x1] = a.range.map(a.r2l); return Math.abs(x0 - lo) < 1 && Math.abs(x1 - hi) < 1; }""",
+            arg=expected,
+            timeout=5000,
+        )
+        assert page.evaluate("window.animations") == (0 if motion == "reduce" else 1)
+    finally:
+        context.close()
