@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
+import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from ..core import markup
@@ -141,6 +142,7 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
                 total=total,
                 limit=STORY_PAGE_LIMIT,
             )
+    eras = timeline.eras
     return {
         "lang": lang,
         "title": shown_title,
@@ -152,6 +154,11 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
         "search": view.text,
         "step": view.story or 1,
         "cover": _cover(timeline) if timeline.cover else None,
+        "eras": {
+            "title": [one_line(v, timeline.rich_text) for v in _local(eras, "title", lang)],
+            "start": _ms(eras["start"].to_numpy()),
+            "last": _ms(eras["last"].to_numpy()),
+        },
         "extent": extent,
         "axis": {"type": axis["type"], "ticks": ticks, "tickformatstops": axis.get("tickformatstops", [])},
         "years": {"bce": japanese_year(-1).replace("1", "{y}"), "ce": japanese_year(1).replace("1", "{y}")}
@@ -207,6 +214,16 @@ REQUIRED = frozenset({"title", "when", "start", "last", "range", "size", "lo", "
 def one_line(value: object, rich: bool) -> str:
     """A short text (a caption, a credit) on one line, imported HTML reduced to its text."""
     return markup.one_line(str(value)) if rich else " ".join(str(value).split())
+
+
+def _local(frame: pd.DataFrame, column: str, lang: str) -> np.ndarray:
+    """A text column of ``frame`` in ``lang`` where it gives one (``title_ja``), else as written."""
+    plain: np.ndarray = frame[column].to_numpy(dtype=object)
+    if f"{column}_{lang}" not in frame:
+        return plain
+    local = frame[f"{column}_{lang}"].to_numpy(dtype=object)
+    out: np.ndarray = np.where(local != "", local, plain)
+    return out
 
 
 def _cover(timeline: Timeline) -> dict[str, str]:

@@ -192,6 +192,8 @@ def test_the_cover_is_step_one_and_a_step_link_opens_on_its_step(browser, tmp_pa
     try:
         assert card(page) == ("1 / 4", "Two centuries", "#story=1")  # the cover, then the three wars
         assert page.text_content("#step .description") == "From the black ships\nto tariffs"
+        names = page.evaluate("document.querySelector('#chart')._fullLayout.annotations.map(a => a.text)")
+        assert names == ["Allied occupation"]  # the era, named above its band on the whole span the cover shows
         assert page.get_by_label("War", exact=True).is_checked()
         assert not page.get_by_label("Diplomacy", exact=True).is_checked()
     finally:

@@ -81,6 +81,13 @@ def test_without_story_numbers_every_event_is_told_in_date_order(small_csv):
     assert data["note"] == ""
 
 
+def test_eras_are_in_the_page_with_their_names_as_text(small_csv):
+    tl = load_timeline(small_csv)
+    eras = page_data(tl, View())["eras"]
+    assert eras["title"] == ["Cold War"]
+    assert eras["start"] == [int(tl.eras["start"].iat[0])] and eras["last"] == [int(tl.eras["last"].iat[0])]
+
+
 def test_a_date_filter_applies_before_the_page_as_it_has_no_date_fields(small_csv):
     tl = load_timeline(small_csv)
     data = page_data(tl, View(start="1900"))

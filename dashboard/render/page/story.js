@@ -157,19 +157,28 @@
       layer: "below" }];
   }
 
+  // Eras: light bands behind the lanes, each named above the plot where it begins.
+  const eras = data.eras.title.map((title, k) => ({ title, start: data.eras.start[k], last: data.eras.last[k] }))
+    .sort((a, b) => a.start - b.start);
+  const eraShapes = eras.map((era, k) => ({ type: "rect", xref: "x", yref: "paper", x0: era.start, x1: era.last,
+    y0: 0, y1: 1, fillcolor: k % 2 ? "#8c8c8c" : "#5b7fa6", opacity: 0.09, line: { width: 0 }, layer: "below" }));
+  const eraNames = eras.map((era) => ({ xref: "x", yref: "paper", x: era.start, y: 1, xanchor: "left",
+    yanchor: "bottom", text: escapePlotly(era.title), showarrow: false, font: { size: 10, color: "#555" } }));
+
   function layout() {
     const lanes = lanesShown();
     const narrow = chart.clientWidth < 600;
     return {
       height: Math.max(narrow ? 240 : 300, (narrow ? 40 : 64) * Math.max(lanes.length, 2) + 90),
-      margin: { l: narrow ? 6 : 10, r: 14, t: 10, b: 40 },
+      margin: { l: narrow ? 6 : 10, r: 14, t: eras.length ? 24 : 10, b: 40 },
       font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: "#222" },
       paper_bgcolor: "white", plot_bgcolor: "white", showlegend: false, hovermode: "closest", dragmode: "pan",
       barmode: "overlay", xaxis: axis(range[0], range[1]),
       yaxis: { tickvals: lanes.map((li, y) => y), ticktext: lanes.map((li) => escapePlotly(data.lanes[li].label)),
         range: [Math.max(lanes.length, 1) - 0.5, -0.5], fixedrange: true, showgrid: false, zeroline: false,
         automargin: true, tickfont: { size: 13 } },
-      shapes: highlightShapes(),
+      shapes: eraShapes.concat(highlightShapes()),
+      annotations: eraNames,
     };
   }
 
@@ -244,7 +253,8 @@
       const place = [(item.actors || "").split(/\s*;\s*/).join("; "), item.location].filter(Boolean).join(" · ");
       if (place) parts.push(element("p", { class: "place" }, place));
       if (item.source) {
-        const line = element("p", { class: "source" }, `${data.strings.source} `);
+        const label = data.strings.source;  // "Source:", "出典：" (a full-width colon needs no space)
+        const line = element("p", { class: "source" }, label.endsWith(":") ? `${label} ` : label);
         line.append(element("a", { href: item.source, rel: "noopener noreferrer", target: "_blank" }, item.source));
         parts.push(line);
       }
@@ -265,7 +275,7 @@
       return draw();
     }
     return Plotly.update(chart, { x: [highlightTrace().x], y: [highlightTrace().y] },
-      { shapes: highlightShapes() }, [chart.data.length - 1]).then(() => moveTo(lo, hi));
+      { shapes: eraShapes.concat(highlightShapes()) }, [chart.data.length - 1]).then(() => moveTo(lo, hi));
   }
 
   function stepFromHash() {
