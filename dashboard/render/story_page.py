@@ -19,14 +19,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from ..core import markup
 from ..core.i18n import DEFAULT_LANGUAGE, translator
 from ..core.japanese import japanese_year
 from ..core.media import classify
-from ..core.model import Timeline
+from ..core.model import Timeline, in_language
 from ..core.query import View, filter_events
 from ..core.story import step_windows, story_rows
 from .figure import FONT, FONT_CJK, lane_style, theme_label, time_axis, when_labels
@@ -155,7 +154,7 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
         "step": view.story or 1,
         "cover": _cover(timeline) if timeline.cover else None,
         "eras": {
-            "title": [one_line(v, timeline.rich_text) for v in _local(eras, "title", lang)],
+            "title": [one_line(v, timeline.rich_text) for v in in_language(eras, "title", lang)],
             "start": _ms(eras["start"].to_numpy()),
             "last": _ms(eras["last"].to_numpy()),
         },
@@ -214,16 +213,6 @@ REQUIRED = frozenset({"title", "when", "start", "last", "range", "size", "lo", "
 def one_line(value: object, rich: bool) -> str:
     """A short text (a caption, a credit) on one line, imported HTML reduced to its text."""
     return markup.one_line(str(value)) if rich else " ".join(str(value).split())
-
-
-def _local(frame: pd.DataFrame, column: str, lang: str) -> np.ndarray:
-    """A text column of ``frame`` in ``lang`` where it gives one (``title_ja``), else as written."""
-    plain: np.ndarray = frame[column].to_numpy(dtype=object)
-    if f"{column}_{lang}" not in frame:
-        return plain
-    local = frame[f"{column}_{lang}"].to_numpy(dtype=object)
-    out: np.ndarray = np.where(local != "", local, plain)
-    return out
 
 
 def _cover(timeline: Timeline) -> dict[str, str]:
