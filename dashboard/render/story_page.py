@@ -28,6 +28,7 @@ from ..core.media import classify
 from ..core.model import Timeline, in_language
 from ..core.query import View, filter_events
 from ..core.story import step_windows, story_rows
+from ..core.topics import topic_name
 from .figure import FONT, FONT_CJK, lane_style, theme_label, time_axis, when_labels
 
 STORY_PAGE_LIMIT = 5000
@@ -109,6 +110,7 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
             {
                 "name": theme,
                 "label": theme_label(theme, lang),
+                "topic": theme_label(topic_name(timeline, theme) or "", lang),
                 "color": color,
                 "symbol": symbol,
                 "rows": members.tolist(),

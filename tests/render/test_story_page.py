@@ -88,6 +88,17 @@ def test_eras_are_in_the_page_with_their_names_as_text(small_csv):
     assert eras["start"] == [int(tl.eras["start"].iat[0])] and eras["last"] == [int(tl.eras["last"].iat[0])]
 
 
+def test_a_timeline_of_several_files_names_each_lanes_topic():
+    from dashboard.core.topics import combine
+    from tests.core.test_topics import TOPICS
+
+    tl = combine([(p.stem, load_timeline(p)) for p in sorted(TOPICS.glob("*.csv"))])
+    lanes = page_data(tl, View())["lanes"]
+    assert [lane["name"] for lane in lanes] == tl.themes
+    assert {lane["topic"] for lane in lanes} == {"Monarchs", "Wars", "Writers"}
+    assert all("›" not in lane["label"] for lane in lanes)
+
+
 def test_a_date_filter_applies_before_the_page_as_it_has_no_date_fields(small_csv):
     tl = load_timeline(small_csv)
     data = page_data(tl, View(start="1900"))

@@ -106,6 +106,8 @@
     return base;
   }
 
+  const laneName = (lane) => (lane.topic ? `${lane.topic} › ${lane.label}` : lane.label);
+
   function lanesShown() {
     return data.lanes.map((lane, li) => li).filter((li) => checked.has(li));
   }
@@ -174,7 +176,7 @@
       font: { family: getComputedStyle(document.body).fontFamily, size: 12, color: "#222" },
       paper_bgcolor: "white", plot_bgcolor: "white", showlegend: false, hovermode: "closest", dragmode: "pan",
       barmode: "overlay", xaxis: axis(range[0], range[1]),
-      yaxis: { tickvals: lanes.map((li, y) => y), ticktext: lanes.map((li) => escapePlotly(data.lanes[li].label)),
+      yaxis: { tickvals: lanes.map((li, y) => y), ticktext: lanes.map((li) => escapePlotly(laneName(data.lanes[li]))),
         range: [Math.max(lanes.length, 1) - 0.5, -0.5], fixedrange: true, showgrid: false, zeroline: false,
         automargin: true, tickfont: { size: 13 } },
       shapes: eraShapes.concat(highlightShapes()),
@@ -285,6 +287,9 @@
 
   // ---- controls --------------------------------------------------------------------------------
   data.lanes.forEach((lane, li) => {
+    if (lane.topic && (li === 0 || data.lanes[li - 1].topic !== lane.topic)) {
+      themeBox.append(element("span", { class: "topic" }, lane.topic));  // a file's lanes under its name
+    }
     const box = element("input", { type: "checkbox", id: `theme-${li}`, value: lane.name });
     box.checked = checked.has(li);
     box.addEventListener("change", () => {
