@@ -245,3 +245,24 @@ def test_a_step_moves_the_axis_to_its_window_with_no_transition_for_reduced_moti
         assert page.evaluate("window.animations") == (0 if motion == "reduce" else 1)
     finally:
         context.close()
+
+
+def test_the_apps_download_is_the_story_of_its_view(server, page, browser, tmp_path):
+    from tests.browser.conftest import wait_for_graph
+
+    page.goto(server.url + "?themes=security,war&from=1900")
+    wait_for_graph(page, "4 of 10")
+    with page.expect_download(timeout=60000) as info:
+        page.click("#download-story")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    assert path.name == "timeline-story.html"
+    context, story = open_offline(browser, path.as_uri())
+    try:
+        assert card(story) == ("1 / 4", "Treaty of Portsmouth", "#story=1")  # the view's events, its themes ticked
+        assert story.get_by_label("War", exact=True).is_checked()
+        assert not story.get_by_label("Trade", exact=True).is_checked()
+        assert story.text_content("h1") == "Browser test timeline"
+        assert network_problems(story) == []
+    finally:
+        context.close()
