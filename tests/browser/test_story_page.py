@@ -266,3 +266,28 @@ def test_the_apps_download_is_the_story_of_its_view(server, page, browser, tmp_p
         assert network_problems(story) == []
     finally:
         context.close()
+
+
+def test_years_before_the_common_era_are_written_as_historians_write_them(browser, tmp_path):
+    csv = tmp_path / "ancient.csv"
+    csv.write_text(
+        "id,date,title,themes\nmarathon,-490,Battle of Marathon,war\nsalamis,-480,Battle of Salamis,war\n"
+        "perry,1853-07-08,Perry arrives,diplomacy\n",
+        encoding="utf-8",
+    )
+    path = tmp_path / "ancient.html"
+    path.write_bytes(story_html(load_timeline(csv), View()))
+    context, page = open_offline(browser, path.as_uri(), reduced_motion="reduce")
+    ticks = "document.querySelector('#chart')._fullLayout.xaxis.ticktext || []"
+    try:
+        assert card(page)[:2] == ("1 / 3", "Battle of Marathon")
+        labels = page.evaluate(ticks)
+        assert labels and all(label.endswith(" BCE") for label in labels)
+        assert "490 BCE" in labels or "500 BCE" in labels
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        assert card(page)[:2] == ("3 / 3", "Perry arrives")
+        page.wait_for_function(f"({ticks}).some(t => /^1[89][0-9][0-9]$/.test(t))", timeout=5000)
+        assert not any(label.endswith("BCE") for label in page.evaluate(ticks))  # the ticks follow the step
+    finally:
+        context.close()

@@ -339,7 +339,8 @@
       if (k >= 0) show(k + (cover ? 1 : 0));
     });
     chart.on("plotly_relayout", (change) => {
-      if (data.axis.ticks !== "years" || !("xaxis.range[0]" in change || "xaxis.range" in change)) return;
+      const moved = ["xaxis.range[0]", "xaxis.range", "xaxis.autorange"].some((key) => key in change);
+      if (data.axis.ticks !== "years" || !moved) return;
       const full = chart._fullLayout.xaxis;
       const [lo, hi] = full.range.map((v) => full.r2l(v));
       range = [lo, hi];
