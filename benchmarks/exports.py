@@ -26,9 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.load import free_port
 from dashboard.core.query import View
+from dashboard.web.callbacks.downloads import DOWNLOADS
 from dashboard.web.wire import callback_body, page_state
 
-BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
+BUTTONS = list(DOWNLOADS)
 VIEWS = [
     View(),
     View(themes=("security",)),

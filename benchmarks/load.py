@@ -45,6 +45,7 @@ from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUTPUTS
+from dashboard.web.callbacks.downloads import DOWNLOADS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body, page_state
 from tests.servers import free_port
@@ -55,7 +56,7 @@ EXPORT_SHARE = 0.03
 TABLE_OUTPUTS = [("table", "getRowsResponse")]
 TABLE_ROWS = 12
 """Rows the grid asks for at a time (a page)."""
-DOWNLOAD_BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
+DOWNLOAD_BUTTONS = list(DOWNLOADS)
 SEARCH_WORDS = ["treaty", "summit", "war", "trade", "abe", "korea", "visit", "harris", "kyoto", "security"]
 DETAIL_ROWS = 31
 """Users click one of the first DETAIL_ROWS events."""

@@ -159,6 +159,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="output file: .png, .svg, .pdf, .csv (the filtered events) or .html (interactive)",
     )
+    e.add_argument(
+        "--story",
+        action="store_true",
+        help="write the story page: one HTML file (the output must end in .html) that tells the events one at "
+        "a time, with theme checkboxes and search, and needs no server",
+    )
     e.add_argument("--themes", help="comma-separated themes to show (default: all)")
     e.add_argument("--from", dest="date_from", default="", help="first date, e.g. 1945 or -490")
     e.add_argument("--to", dest="date_to", default="", help="last date, e.g. 2000-06")
@@ -278,7 +284,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
         themes = tuple(lanes)
     view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search, scale=args.axis)
     try:
-        fmt = export_format(args.output)
+        fmt = export_format(args.output, story=args.story)
         rows = filter_events(timeline, view)
         data = export_view(timeline, view, fmt, title=title, width=args.width, scale=args.scale, lang=args.lang)
         write_atomic(args.output, data)
@@ -287,7 +293,8 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
         return 2
     finally:
         stop_export_server()
-    print(f"wrote {args.output} ({fmt.upper()}, {len(rows):,} of {len(timeline.events):,} events, {len(data):,} bytes)")
+    kind = "story page" if fmt == "story" else fmt.upper()
+    print(f"wrote {args.output} ({kind}, {len(rows):,} of {len(timeline.events):,} events, {len(data):,} bytes)")
     return 0
 
 

@@ -235,3 +235,20 @@ def test_several_files_with_problems_each_name_their_file(write_csv):
 def test_an_empty_folder_is_refused(tmp_path):
     r = run("validate", tmp_path)
     assert r.returncode == 1 and "no .csv, .json, .xlsx or .ods files in this folder" in r.stderr
+
+
+def test_export_story_writes_the_story_page_of_the_view(small_csv, tmp_path, capsys):
+    out = tmp_path / "story.html"
+    args = ["export", str(small_csv), "-o", str(out), "--story", "--themes", "diplomacy", "--lang", "ja"]
+    assert main(args) == 0
+    assert "story page" in capsys.readouterr().out
+    view = View(themes=("diplomacy",))
+    assert out.read_bytes() == export_view(load_timeline(small_csv), view, "story", lang="ja")
+    assert b'id="story-data"' in out.read_bytes() and b"Perry arrives" in out.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["story.png", "story.htm", "story"])
+def test_export_story_refuses_a_name_that_is_not_html(small_csv, tmp_path, capsys, name):
+    assert main(["export", str(small_csv), "-o", str(tmp_path / name), "--story"]) == 2
+    assert f"cannot write a story to '{name}': a story page is HTML" in capsys.readouterr().err
+    assert not (tmp_path / name).exists()

@@ -64,6 +64,17 @@ def language_variant(column: str) -> tuple[str, str] | None:
     return found["base"], found["lang"]
 
 
+def in_language(frame: pd.DataFrame, column: str, lang: str) -> np.ndarray:
+    """A text column of ``frame`` (an era table, say) in ``lang`` where it gives one (``title_ja``),
+    else as written in the plain column."""
+    plain: np.ndarray = frame[column].to_numpy(dtype=object)
+    if f"{column}_{lang}" not in frame:
+        return plain
+    local = frame[f"{column}_{lang}"].to_numpy(dtype=object)
+    out: np.ndarray = np.where(local != "", local, plain)
+    return out
+
+
 FORMULA_START = "=+-@\t\r"
 """A cell starting with one of these runs as a formula in a spreadsheet: exports write it as
 ``'=...``, and the loader reads ``'=...`` back as ``=...``, so a round trip loses nothing."""

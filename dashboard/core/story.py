@@ -85,18 +85,27 @@ def story_step(timeline: Timeline, view: View, number: int) -> Step | None:
 def step_window(timeline: Timeline, row: int) -> tuple[float, float] | None:
     """The x range (epoch ms) a step shows: the event's possible span with time on each side, enough
     to see what came just before and after it (None for an event with no date of its own)."""
-    lo, hi = possible_span(timeline)
-    first, last = float(lo[row]), float(hi[row])
-    if not (np.isfinite(first) and np.isfinite(last)):
+    lo, hi = step_windows(timeline, np.array([row], dtype=np.int64))
+    first, last = float(lo[0]), float(hi[0])
+    if not (np.isfinite(first) and np.isfinite(last)) or first >= last:
         return None
-    whole_lo, whole_hi = float(np.nanmin(lo)), float(np.nanmax(hi))
-    precision = int(timeline.events["start_prec"].iat[row])
-    side = max(
-        0.75 * (last - first),
-        PRECISION_MS.get(precision, dates.MS_PER_YEAR),
-        CONTEXT_SHARE * (whole_hi - whole_lo),
-    )
-    return dates.checked_range(first - side, last + side)
+    return first, last
+
+
+def step_windows(timeline: Timeline, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`step_window` of each of ``rows`` at once (the story page holds every step's window)."""
+    lo, hi = possible_span(timeline)
+    first, last = lo[rows].astype(np.float64), hi[rows].astype(np.float64)
+    whole = float(np.nanmax(hi)) - float(np.nanmin(lo)) if len(lo) else 0.0
+    precision = timeline.column("start_prec")[rows]
+    least = np.full(len(rows), dates.MS_PER_YEAR)
+    for code, ms in PRECISION_MS.items():
+        least[precision == code] = ms
+    side = np.maximum(np.maximum(0.75 * (last - first), least), CONTEXT_SHARE * whole)
+    a = np.clip(first - side, dates.ZOOM_MIN_MS, dates.ZOOM_MAX_MS)
+    b = np.clip(last + side, dates.ZOOM_MIN_MS, dates.ZOOM_MAX_MS)
+    good = np.isfinite(a) & np.isfinite(b) & (a < b)
+    return np.where(good, a, first), np.where(good, b, last)
 
 
 def shown_view(timeline: Timeline, view: View) -> tuple[View, Step | None]:

@@ -23,17 +23,30 @@ from ..core.story import shown_view
 from ..core.topics import local_theme, row_topics
 from .figure import FigureOptions, build_figure
 from .images import EXPORT_WIDTH, FORMATS, render_view
+from .story_page import story_html
 
-EXPORT_FORMATS = (*FORMATS, "csv", "html")
-"""Everything a view can be exported to, from the app and from the command line."""
+EXPORT_FORMATS = (*FORMATS, "csv", "html", "story")
+"""Everything a view can be exported to, from the app and from the command line ("story": the story
+page, an HTML file that needs no server)."""
 
 
-def export_format(path: str | Path) -> str:
-    """'png', 'svg', 'pdf', 'csv' or 'html' from a file name; ValueError otherwise."""
+def export_format(path: str | Path, story: bool = False) -> str:
+    """'png', 'svg', 'pdf', 'csv' or 'html' from a file name, or 'story' for a story page (which must
+    be named .html); ValueError otherwise."""
+    name = Path(path).name
     ext = Path(path).suffix.lower().lstrip(".")
-    if ext not in EXPORT_FORMATS:
-        raise ValueError(f"cannot export to '{Path(path).name}': the name must end in .png, .svg, .pdf, .csv or .html")
+    if story:
+        if ext != "html":
+            raise ValueError(f"cannot write a story to '{name}': a story page is HTML, so the name must end in .html")
+        return "story"
+    if ext not in (*FORMATS, "csv", "html"):
+        raise ValueError(f"cannot export to '{name}': the name must end in .png, .svg, .pdf, .csv or .html")
     return ext
+
+
+def export_filename(fmt: str) -> str:
+    """The name a download of ``fmt`` is offered under: 'timeline.png', 'timeline-story.html'."""
+    return "timeline-story.html" if fmt == "story" else f"timeline.{fmt}"
 
 
 def export_view(
@@ -52,6 +65,8 @@ def export_view(
         return events_csv(timeline, filter_events(timeline, view))
     if fmt == "html":
         return standalone_html(timeline, view, title=title, lang=lang)
+    if fmt == "story":
+        return story_html(timeline, view, title=title, lang=lang)
     shown, step = shown_view(timeline, view)
     highlight = step.row if step is not None else None
     return render_view(

@@ -26,7 +26,7 @@ from ..core.aggregate import Density, density, in_window
 from ..core.i18n import DEFAULT_LANGUAGE, N_, Translator, translator
 from ..core.japanese import japanese_dates, japanese_year
 from ..core.lives import life_labels, life_only, life_span, lives_of
-from ..core.model import Timeline
+from ..core.model import Timeline, in_language
 from ..core.query import SCALES, View, date_bounds, filter_events, possible_span
 from ..core.topics import lane_groups, local_theme
 
@@ -1057,10 +1057,7 @@ def _draw_eras(
     xlo, xhi = min(x0, x1), max(x0, x1)
     keep = np.flatnonzero((hi_all >= xlo) & (lo_all <= xhi))
     keep = keep[np.argsort(eras["start"].to_numpy()[keep], kind="stable")]
-    titles = eras["title"].to_numpy(dtype=object)
-    if f"title_{lang}" in eras:  # the era's name in the reader's language, where the file gives one
-        local = eras[f"title_{lang}"].to_numpy(dtype=object)
-        titles = np.where(local != "", local, titles)
+    titles = in_language(eras, "title", lang)  # the era's name in the reader's language, where the file gives one
     rows: list[list[tuple[float, float]]] = [[], []]
     used = 0
     for k, j in enumerate(keep):

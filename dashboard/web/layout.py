@@ -471,6 +471,13 @@ def build_layout(
                                             ),
                                         ],
                                     ),
+                                    html.Button(
+                                        t("Download story (HTML)"),
+                                        id="download-story",
+                                        className="button secondary",
+                                        n_clicks=0,
+                                        title=t("The story, one event at a time, as a page that needs no server"),
+                                    ),
                                     dcc.Loading(html.Div(id="download-status", className="hint"), type="dot"),
                                     dcc.Download(id="download"),
                                 ],

@@ -18,19 +18,14 @@ import pytest
 
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
+from dashboard.web.callbacks.downloads import DOWNLOADS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
 from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
 from tests.servers import Server
 
-BUTTONS = {
-    "png": "download-png",
-    "svg": "download-svg",
-    "pdf": "download-pdf",
-    "csv": "download-csv",
-    "html": "download-html",
-}
+BUTTONS = {fmt: button for button, fmt in DOWNLOADS.items()}
 VIEWS = [View(themes=("security",)), View(themes=("trade",), start="1950")]
 UPLOAD = "date,title,themes\n1990,Private upload event,secret\n1995,Another private one,secret\n"
 
@@ -99,7 +94,8 @@ def test_concurrent_exports_of_different_views_and_uploads_never_cross(served):
     cases = [(v, fmt, None) for v in VIEWS for fmt in BUTTONS] + [(View(), fmt, key) for fmt in ("png", "csv")]
     alone = [served.export(*case) for case in cases]
     assert len(set(alone)) == len(alone)
-    jobs = [i for i in range(len(cases)) for _ in range(2)] + [0, 1, 5, 6] * 3  # PNGs of both views most often
+    n = len(BUTTONS)
+    jobs = [i for i in range(len(cases)) for _ in range(2)] + [0, 1, n, n + 1] * 3  # both views' PNGs, SVGs most
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda i: served.export(*cases[i]), jobs))
     wrong = [(cases[i][1], i) for i, data in zip(jobs, got) if data != alone[i]]

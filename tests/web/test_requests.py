@@ -14,6 +14,7 @@ from dashboard.core.columns import MAPPED
 from dashboard.io.formats import load_timeline
 from dashboard.web.app import create_app
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
+from dashboard.web.callbacks.downloads import DOWNLOADS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
 from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
 from dashboard.web.callbacks.view import STORY_TRIGGERS
@@ -30,7 +31,7 @@ SYNC_OUT = [
     ("view", "data"),
 ]
 DOWNLOAD_OUT = [("download", "data"), ("download-status", "children")]
-DOWNLOAD_BUTTONS = ["download-png", "download-svg", "download-pdf", "download-csv", "download-html"]
+DOWNLOAD_BUTTONS = list(DOWNLOADS)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Downloads of what is on screen: PNG, SVG, PDF, CSV and HTML, the same files ``timeline export`` writes."""
+"""Downloads of what is on screen: PNG, SVG, PDF, CSV, HTML and the story page, the same files
+``timeline export`` writes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, dcc, no_update
 
 from ...core.i18n import translator
-from ...render.exports import export_view
+from ...render.exports import export_filename, export_view
 from .. import inputs
 from .services import GONE, Services, Update
 
@@ -17,6 +18,7 @@ DOWNLOADS = {
     "download-pdf": "pdf",
     "download-csv": "csv",
     "download-html": "html",
+    "download-story": "story",
 }
 
 
@@ -39,8 +41,9 @@ def download(
     except ValueError as exc:
         return no_update, t("Cannot export: {reason}", reason=exc)
     # dash exports send_bytes through an __all__ mypy cannot read, and leaves it unannotated
-    sent: dict[str, Any] = dcc.send_bytes(data, f"timeline.{fmt}")  # type: ignore[attr-defined,no-untyped-call]
-    return sent, t("Exported {format} ({kb:,.0f} KB).", format=fmt.upper(), kb=len(data) / 1024)
+    sent: dict[str, Any] = dcc.send_bytes(data, export_filename(fmt))  # type: ignore[attr-defined,no-untyped-call]
+    shown = t("story (HTML)") if fmt == "story" else fmt.upper()
+    return sent, t("Exported {format} ({kb:,.0f} KB).", format=shown, kb=len(data) / 1024)
 
 
 def register(app: Dash, services: Services) -> None:

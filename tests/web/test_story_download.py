@@ -1,0 +1,37 @@
+"""The page's "Download story (HTML)": the story page of the view on screen, in the page's language,
+the same bytes as ``timeline export --story``."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from dashboard.core.query import View
+from dashboard.io.formats import load_timeline
+from dashboard.render.exports import export_view
+from dashboard.web.callbacks.downloads import download
+from dashboard.web.callbacks.services import Services
+from dashboard.web.datasets import Datasets
+
+
+@pytest.fixture
+def services(small_csv, tmp_path):
+    return Services(Datasets(load_timeline(small_csv), upload_dir=tmp_path / "up"), "Served")
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_story_download_is_the_story_page_of_the_view(services, small_csv, lang):
+    stored = {"themes": ["trade", "security"], "text": "treaty", "story": 2}
+    sent, status = download(services, "download-story", stored, None, lang)
+    assert sent["filename"] == "timeline-story.html" and sent["base64"] is True
+    data = base64.b64decode(sent["content"])
+    view = View(themes=("security", "trade"), text="treaty", story=2)
+    assert data == export_view(load_timeline(small_csv), view, "story", title="Served", lang=lang)
+    assert f'<html lang="{lang}">'.encode() in data
+    assert ("story (HTML)" if lang == "en" else "ストーリー（HTML）") in status
+
+
+def test_a_bad_date_in_the_view_is_said_not_raised(services):
+    sent, status = download(services, "download-story", {"start": "not a date"}, None, "en")
+    assert "Cannot export: From:" in status
