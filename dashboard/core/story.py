@@ -82,6 +82,14 @@ def story_step(timeline: Timeline, view: View, number: int) -> Step | None:
     return Step(number, count, int(rows[number - 1 - cover]))
 
 
+def step_of(timeline: Timeline, view: View, row: int) -> int | None:
+    """The step (from 1) that tells the event at ``row`` in the view's story; None if it tells none."""
+    found = np.flatnonzero(story_rows(timeline, view) == row)
+    if not len(found):
+        return None
+    return int(found[0]) + 1 + (1 if has_cover(timeline) else 0)
+
+
 def step_window(timeline: Timeline, row: int) -> tuple[float, float] | None:
     """The x range (epoch ms) a step shows: the event's possible span with time on each side, enough
     to see what came just before and after it (None for an event with no date of its own)."""

@@ -132,3 +132,14 @@ def test_the_cards_motion_follows_the_readers_preference(browser, server):
         name = page.eval_on_selector("#story-content h2", "e => getComputedStyle(e).animationName")
         assert (name != "none") == animated, motion
         context.close()
+
+
+def test_a_click_on_a_told_event_in_the_table_goes_to_its_step(page, server):
+    page.goto(server.url + "?story=1")
+    wait_for_graph(page)
+    assert step_shown(page, 1)[0] == ORDER[0]
+    page.locator(".table-grid .ag-cell", has_text=ORDER[3]).first.click()
+    assert step_shown(page, 4)[0] == ORDER[3]
+    wait_marked(page, 1941)
+    page.wait_for_selector("#details-card", state="hidden", timeout=10000)  # the story's card, not both
+    assert page.errors == []

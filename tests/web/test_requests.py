@@ -130,8 +130,9 @@ def sync(
             ("scale", "value", scale),
             ("show-period", "n_clicks", 1 if trigger == "show-period.n_clicks" else 0),
             *((b, "n_clicks", 1 if trigger == f"{b}.n_clicks" else 0) for b in STORY_TRIGGERS),
+            ("selected", "data", selected),
         ],
-        [("view", "data", stored), ("selected", "data", selected)],
+        [("view", "data", stored)],
         changed=[trigger],
     )
 
@@ -266,6 +267,9 @@ CRAFTED = [
     ("a story step too far", sync(stored={**GOOD_VIEW, "story": 10**12}, trigger="story-prev.n_clicks"), {400}),
     ("a story step below one", sync(stored={**GOOD_VIEW, "story": 0}, trigger="story-start.n_clicks"), {400}),
     ("a story of a huge link", sync(search="?story=" + "9" * 5000), {200, 204}),
+    ("a click during a story", sync(stored={**GOOD_VIEW, "story": 1}, trigger="selected.data", selected=2), {200}),
+    ("a click on a row as text", sync(stored={**GOOD_VIEW, "story": 1}, trigger="selected.data", selected="2"), {400}),
+    ("a click on no row", sync(stored={**GOOD_VIEW, "story": 1}, trigger="selected.data", selected=10**9), {200, 204}),
     (
         "show a period of a row not there",
         sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=10**9),

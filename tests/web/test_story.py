@@ -118,3 +118,67 @@ def test_the_figure_is_the_steps_window_with_the_event_marked(services):
     assert len(marked[0]["y"]) == 2  # diplomacy and security: a ring in each of its lanes
     plain = update_figure(services, stored(View()), 1200, None)[0]
     assert not [t for t in plain["data"] if t.get("meta") == "highlight"]
+
+
+def test_a_click_on_a_told_event_goes_to_its_step(services):
+    timeline = services.timeline_of(None)
+    fourth = story_step(timeline, View(), 4).row
+    out = sync_view(
+        services,
+        "selected",
+        {"selected.data"},
+        "?story=1",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        stored(View(story=1, x_range=(0.0, 1e12))),
+        selected=fourth,
+    )
+    assert out[5] == "?story=4" and out[6]["story"] == 4 and out[6]["x_range"] is None
+    # outside a story, or on an event the story does not tell, a click only selects
+    assert (
+        sync_view(
+            services,
+            "selected",
+            {"selected.data"},
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            stored(View()),
+            selected=fourth,
+        )[5]
+        is no_update
+    )
+    trade_only = stored(View(story=1, themes=("trade",)))
+    untold = next(
+        r
+        for r in range(len(timeline.events))
+        if "trade" not in timeline.theme_names(int(timeline.column("theme_mask")[r]))
+    )
+    assert (
+        sync_view(
+            services,
+            "selected",
+            {"selected.data"},
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            trade_only,
+            selected=untold,
+        )[5]
+        is no_update
+    )

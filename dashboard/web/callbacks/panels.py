@@ -25,8 +25,11 @@ def register(app: Dash, services: Services) -> None:
             const step = view ? view.story : null;
             const moved = step !== window.timelineStoryStep;
             window.timelineStoryStep = step;
+            if (moved && step !== null && step !== undefined) {
+                return true;  // also when a click on a told event moved the story (both fire at once)
+            }
             if (ctx.triggered.every(t => t.prop_id === 'view.data')) {
-                return moved && step !== null ? true : window.dash_clientside.no_update;
+                return window.dash_clientside.no_update;
             }
             const closing = ctx.triggered.some(t => t.prop_id === 'details-close.n_clicks');
             return closing || selected === null || selected === undefined;

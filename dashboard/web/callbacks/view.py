@@ -11,7 +11,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 
 from ...core import dates
 from ...core.query import View, filter_events, same_time
-from ...core.story import story_step
+from ...core.story import step_of, story_step
 from ...render.figure import axis_to_ms
 from .. import inputs
 from .services import Services, Update
@@ -147,6 +147,8 @@ def sync_view(
         return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
     if trigger in STORY_TRIGGERS:
         return _step(services, key, current, trigger, all_themes, search_qs)
+    if trigger == "selected":
+        return _step_to(services, key, current, selected, all_themes, search_qs)
     if trigger == "scale":
         view = replace(current, scale=scale)
         return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
@@ -199,6 +201,24 @@ def _step(
     return (no_update,) * 5 + (with_kept(view.to_query(all_themes), previous), {**asdict(view), "dataset": key})
 
 
+def _step_to(
+    services: Services, key: Any, current: View, selected: Any, all_themes: list[str], previous: str
+) -> ViewOutputs:
+    """During a story, a click on one of its events (chart or table) goes to that event's step."""
+    row = inputs.integer(selected, "selected row", 0)
+    if current.story is None or row is None:
+        return (no_update,) * VIEW_OUTPUTS
+    timeline = services.timeline_of(key)
+    try:
+        number = step_of(timeline, current, row)
+    except ValueError:
+        return (no_update,) * VIEW_OUTPUTS
+    if number is None or number == current.story:
+        return (no_update,) * VIEW_OUTPUTS
+    view = replace(current, story=number, x_range=None)
+    return (no_update,) * 5 + (with_kept(view.to_query(all_themes), previous), {**asdict(view), "dataset": key})
+
+
 def register(app: Dash, services: Services) -> None:
     @app.callback(
         Output("themes", "value"),
@@ -222,8 +242,8 @@ def register(app: Dash, services: Services) -> None:
         Input("scale", "value"),
         Input("show-period", "n_clicks"),
         *(Input(button, "n_clicks") for button in STORY_TRIGGERS),
+        Input("selected", "data"),
         State("view", "data"),
-        State("selected", "data"),
     )
     def on_view(
         search_qs: Any,
@@ -243,8 +263,8 @@ def register(app: Dash, services: Services) -> None:
         _prev: Any,
         _next: Any,
         _close: Any,
-        stored: Any,
         selected: Any,
+        stored: Any,
     ) -> ViewOutputs:
         return sync_view(
             services,
