@@ -120,65 +120,19 @@ def test_the_figure_is_the_steps_window_with_the_event_marked(services):
     assert not [t for t in plain["data"] if t.get("meta") == "highlight"]
 
 
+def click(services, view: View, row: int):
+    """(URL query, stored view) after a click on the event at ``row`` (chart or table)."""
+    out = sync_view(services, "selected", {"selected.data"}, "", *([None] * 7), stored(view), selected=row)
+    return out[5], out[6]
+
+
 def test_a_click_on_a_told_event_goes_to_its_step(services):
     timeline = services.timeline_of(None)
     fourth = story_step(timeline, View(), 4).row
-    out = sync_view(
-        services,
-        "selected",
-        {"selected.data"},
-        "?story=1",
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        None,
-        stored(View(story=1, x_range=(0.0, 1e12))),
-        selected=fourth,
-    )
-    assert out[5] == "?story=4" and out[6]["story"] == 4 and out[6]["x_range"] is None
+    url, view = click(services, View(story=1, x_range=(0.0, 1e12)), fourth)
+    assert url == "?story=4" and view["story"] == 4 and view["x_range"] is None
     # outside a story, or on an event the story does not tell, a click only selects
-    assert (
-        sync_view(
-            services,
-            "selected",
-            {"selected.data"},
-            "",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            stored(View()),
-            selected=fourth,
-        )[5]
-        is no_update
-    )
-    trade_only = stored(View(story=1, themes=("trade",)))
-    untold = next(
-        r
-        for r in range(len(timeline.events))
-        if "trade" not in timeline.theme_names(int(timeline.column("theme_mask")[r]))
-    )
-    assert (
-        sync_view(
-            services,
-            "selected",
-            {"selected.data"},
-            "",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            trade_only,
-            selected=untold,
-        )[5]
-        is no_update
-    )
+    assert click(services, View(), fourth)[0] is no_update
+    masks = timeline.column("theme_mask")
+    untold = next(r for r in range(len(timeline.events)) if "trade" not in timeline.theme_names(int(masks[r])))
+    assert click(services, View(story=1, themes=("trade",)), untold)[0] is no_update
