@@ -13,6 +13,7 @@ import io
 import json
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -113,7 +114,12 @@ class Balancer:
 @pytest.fixture
 def two_hosts(browser_csv, tmp_path):
     folder = tmp_path / "shared-uploads"
-    servers = [Server(browser_csv, "--title", "Browser test timeline", "--upload-dir", str(folder)) for _ in range(2)]
+    with ThreadPoolExecutor(2) as pool:  # started at once: both make the folder, or find it made
+        servers = list(
+            pool.map(
+                lambda _: Server(browser_csv, "--title", "Browser test timeline", "--upload-dir", str(folder)), range(2)
+            )
+        )
     balancer = Balancer([s.url for s in servers])
     yield balancer, folder
     balancer.stop()
