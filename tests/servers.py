@@ -1,14 +1,25 @@
-"""`timeline serve` in a subprocess on a free loopback port, for tests that talk to a real server."""
+"""`timeline serve` in a subprocess on a free loopback port, and a client sending it the requests a
+page sends, for tests that talk to a real server."""
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import asdict
 from pathlib import Path
+
+from dashboard.core.query import View
+from dashboard.web.callbacks.downloads import DOWNLOADS
+from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
+from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
+from dashboard.web.wire import callback_body, page_state
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,3 +68,62 @@ class Server:
             self.proc.kill()
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+
+
+BUTTONS = {fmt: button for button, fmt in DOWNLOADS.items()}
+"""Each export format's download button, as the page has them."""
+
+
+def undated(data: bytes) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", rb"/\1 (D:00000000000000", data)
+
+
+class Client:
+    """Callback requests to a server at ``url``, as its page would send them."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.outputs = None
+
+    def post(self, body: dict) -> dict:
+        req = urllib.request.Request(
+            self.url + "/_dash-update-component",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        return json.loads(urllib.request.urlopen(req, timeout=120).read())
+
+    def upload(self, text: str, name: str) -> str:
+        deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
+        output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
+        body = callback_body(
+            UPLOAD_OUT,
+            [
+                (
+                    "upload-ok",
+                    "data",
+                    {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
+                )
+            ],
+            [("upload-mode", "value", "open"), ("url", "search", ""), *page_state()],
+        )
+        body["output"] = output
+        return self.post(body)["response"]["dataset"]["data"]
+
+    def figure(self, key: str | None) -> dict:
+        """The figure callback's outputs for the upload ``key`` (None: the served file)."""
+        body = callback_body(
+            FIGURE_OUT, [("view", "data", asdict(View())), ("layout-width", "data", 1200)], page_state(key)
+        )
+        return self.post(body)["response"]
+
+    def export(self, view: View, fmt: str, key: str | None = None, lang: str | None = None) -> bytes:
+        body = callback_body(
+            [("download", "data"), ("download-status", "children")],
+            [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
+            [("view", "data", asdict(view)), *page_state(key, lang)],
+            changed=[f"{BUTTONS[fmt]}.n_clicks"],
+        )
+        sent = self.post(body)["response"]["download"]["data"]
+        data = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
+        return undated(data)

@@ -1,21 +1,31 @@
 """Which timeline a browser is looking at: the one served, or a file that user uploaded.
 
-Uploads are kept by the SHA-256 of their bytes, on disk (so that any server worker
-can answer for them) and, parsed, in a small in-memory LRU (so memory stays bounded).
-The browser holds only that key; nothing about a user is kept in a callback's
-process, and nobody sees an upload without having its key, which only its uploader's
-page knows. A bad upload raises the validator's error and changes nothing.
+Uploads are kept on disk (so that any server can answer for them: the workers of one server, and
+several servers on one folder, on one machine or on a shared file system) and, parsed, in a small
+in-memory LRU per process (so memory stays bounded). The browser holds only the upload's key, a
+SHA-256 of its bytes, its name and how it was read; nothing about a user is kept in a callback's
+process, and nobody sees an upload without having its key, which only its uploader's page knows.
+A bad upload raises the validator's error and changes nothing.
+
+Several servers share the folder safely because each upload is one file, written whole (a temp file
+beside it, then a rename) and never changed: a reader has all of it or none. A file's time is its
+last use by any server, so the clean-up past the size cap removes what nobody has used for longest;
+a page whose upload was removed is told so (KeyError here), never shown something else.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import json
+import logging
 import os
 import re
 import stat
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +42,16 @@ DEFAULT_MAX_UPLOAD_MB = 50
 KEPT_IN_MEMORY = 4
 UPLOAD_DIR_MAX_BYTES = 2 << 30
 LOCK_NAME = ".lock"
+TOUCH_EVERY_S = 60.0
+"""How often a server marks an upload it keeps using as used (its file's time), at most."""
+FORMAT = b"timeline upload 1\n"
+"""The first line of an upload's file; then a JSON line (its name, how it was read, the parts of a
+combination), then its bytes."""
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS}
+_IN_PROCESS = threading.Lock()
+"""The folder's lock within this process: on NFS, Linux emulates flock with POSIX locks, which belong
+to the process, so threads of one server would not exclude each other by the file lock alone."""
+_log = logging.getLogger(__name__)
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -85,47 +105,60 @@ class Datasets:
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_MB << 20,
         kept: int = KEPT_IN_MEMORY,
         max_dir_bytes: int = UPLOAD_DIR_MAX_BYTES,
+        touch_every_s: float = TOUCH_EVERY_S,
     ) -> None:
         self.served = served
         self.upload_dir = private_dir(Path(upload_dir or default_upload_dir()))
         self.max_upload_bytes = max_upload_bytes
         self.max_dir_bytes = max_dir_bytes
         self.kept = kept
-        self._loaded: OrderedDict[str, Timeline] = OrderedDict()
+        self.touch_every_s = touch_every_s
+        self._loaded: OrderedDict[str, tuple[Timeline, tuple[str, ...]]] = OrderedDict()
+        self._touched: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def get(self, key: str | None) -> Timeline:
-        """The timeline for a browser's key; the served one for no key. KeyError if the upload is gone."""
+        """The timeline for a browser's key; the served one for no key. KeyError if the upload is gone
+        (removed, or not whole: a reader never gets part of an upload)."""
         if not key:
             return self.served
         if not isinstance(key, str) or not _KEY.match(key):
             raise KeyError(key)
         with self._lock:
-            if key in self._loaded:
+            found = self._loaded.get(key)
+            if found is not None:
                 self._loaded.move_to_end(key)
-                return self._loaded[key]
-        path = self.upload_dir / f"{key}.upload"
+        if found is not None:
+            self._touch(key, *found[1])
+            return found[0]
+        name, options, combined, data = self._read(key)
+        parts = tuple(combined or ())
         try:
-            data = path.read_bytes()
-            name = (self.upload_dir / f"{key}.name").read_text(encoding="utf-8")
-            options_file = self.upload_dir / f"{key}.options"
-            options = ReadOptions.from_key(options_file.read_text("utf-8")) if options_file.exists() else None
-        except (OSError, ValueError):
+            if combined is not None:
+                timeline = combine([(topic_of(t), t) for t in (self.get(p or None) for p in parts)])
+            else:
+                timeline = parse_events(data, name, options)
+        except ValidationError:  # it was valid when kept: this is not the file that was kept
             raise KeyError(key) from None
-        combo = self.upload_dir / f"{key}.combo"
-        if combo.exists():
-            return self._remember(key, self._combined(combo, key))
-        return self._remember(key, parse_events(data, name, options or DEFAULT_OPTIONS))
+        self._touch(key, *parts)
+        return self._remember(key, timeline, parts)
 
-    def _combined(self, combo: Path, key: str) -> Timeline:
-        """A combination of the served file and uploads, from the list of its parts' keys."""
+    def _read(self, key: str) -> tuple[str, ReadOptions, list[str] | None, bytes]:
+        """An upload's name, how it is read, its parts (a combination) or None, and its bytes."""
         try:
-            parts = json.loads(combo.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            stored = self._path(key).read_bytes()
+            if not stored.startswith(FORMAT):
+                raise ValueError("not an upload")
+            about, data = stored.removeprefix(FORMAT).split(b"\n", 1)
+            fields = json.loads(about)
+            name, read_as, parts = fields["name"], fields["read_as"], fields.get("parts")
+            if not isinstance(name, str) or not isinstance(read_as, str):
+                raise ValueError("not an upload")
+            if parts is not None and not (isinstance(parts, list) and all(isinstance(p, str) for p in parts)):
+                raise ValueError("not a combination")
+            return name, ReadOptions.from_key(read_as) if read_as else DEFAULT_OPTIONS, parts, data
+        except (OSError, ValueError, TypeError, KeyError):
             raise KeyError(key) from None
-        if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
-            raise KeyError(key)
-        return combine([(topic_of(t), t) for t in (self.get(p or None) for p in parts)])
 
     def add_to(
         self, base: str | None, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS
@@ -138,17 +171,13 @@ class Datasets:
         timeline = combine([(topic_of(shown), shown), (topic_of(upload), upload)])
         parts = [base or "", key]
         combo_key = sha256(("combination:" + "+".join(parts)).encode()).hexdigest()
-        with self._dir_lock():
-            if not (self.upload_dir / f"{combo_key}.combo").exists():
-                self._make_room(200)
-                write_atomic(self.upload_dir / f"{combo_key}.name", timeline.source_name.encode("utf-8"))
-                write_atomic(self.upload_dir / f"{combo_key}.upload", b"")
-                write_atomic(self.upload_dir / f"{combo_key}.combo", json.dumps(parts).encode("utf-8"))
-        return combo_key, self._remember(combo_key, timeline)
+        self._keep(combo_key, {"name": timeline.source_name, "read_as": "", "parts": parts}, b"")
+        return combo_key, self._remember(combo_key, timeline, tuple(parts))
 
     def add(self, data: bytes, filename: str, options: ReadOptions = DEFAULT_OPTIONS) -> tuple[str, Timeline]:
         """Validate an upload (read with ``options``: the columns its user chose) and keep it;
-        ValidationError (and nothing kept) if it is not usable."""
+        ValidationError (and nothing kept) if it is not usable. The same bytes under another name, or
+        read another way, are another upload: each user sees what they sent, on any server."""
         name = Path(filename or "upload").name[:200] or "upload"
         if len(data) > self.max_upload_bytes:
             raise ValidationError(
@@ -166,43 +195,75 @@ class Datasets:
                 ],
             )
         timeline = parse_events(data, name, options)
-        read_as = options.key().encode("utf-8")
-        key = sha256(
-            data + b"\0read as:" + read_as if read_as else data
-        ).hexdigest()  # the same bytes read otherwise: another key
+        read_as = options.key()
+        about = json.dumps({"name": name, "read_as": read_as}, ensure_ascii=False).encode("utf-8")
+        key = sha256(about + b"\n" + data).hexdigest()
+        self._keep(key, {"name": name, "read_as": read_as}, data)
+        return key, self._remember(key, timeline, ())
+
+    def _path(self, key: str) -> Path:
+        return self.upload_dir / f"{key}.upload"
+
+    def _keep(self, key: str, about: dict[str, object], data: bytes) -> None:
+        """Write an upload's file unless it is there already (then it counts as used). Two servers writing
+        the same key at once write the same bytes, each whole: either rename leaves a good file."""
+        stored = FORMAT + json.dumps(about, ensure_ascii=False).encode("utf-8") + b"\n" + data
         with self._dir_lock():
-            if not (self.upload_dir / f"{key}.upload").exists():
-                self._make_room(len(data) + len(name.encode("utf-8")) + len(read_as))
-                if read_as:
-                    write_atomic(self.upload_dir / f"{key}.options", read_as)
-                write_atomic(self.upload_dir / f"{key}.name", name.encode("utf-8"))
-                write_atomic(self.upload_dir / f"{key}.upload", data)
-        return key, self._remember(key, timeline)
+            try:
+                os.utime(self._path(key))
+                return
+            except FileNotFoundError:
+                pass
+            self._make_room(len(stored))
+            write_atomic(self._path(key), stored)
+
+    def _touch(self, *keys: str) -> None:
+        """Mark uploads this server is using as used (their file's time, at most every ``touch_every_s``),
+        so that another server's clean-up removes something else first."""
+        now = time.monotonic()
+        for key in filter(None, keys):
+            if now - self._touched.get(key, -self.touch_every_s - 1) < self.touch_every_s:
+                continue
+            self._touched[key] = now
+            # the file system's time: the same clock for every host. Gone: this server still has it in
+            # memory, others will say it is gone.
+            with contextlib.suppress(OSError):
+                os.utime(self._path(key))
+        if len(self._touched) > 4 * self.kept + 64:
+            self._touched = {k: t for k, t in self._touched.items() if now - t < self.touch_every_s}
 
     @contextmanager
     def _dir_lock(self) -> Iterator[None]:
-        """One writer at a time in the folder, across threads and server processes (and hosts sharing
-        it, where the file system supports locks)."""
-        with open(self.upload_dir / LOCK_NAME, "a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        """One writer at a time in the folder, across threads, server processes and hosts sharing it.
+        Where the file system has no locks, writes go on unlocked: each is still whole, only two
+        clean-ups at once may remove more than needed."""
+        with _IN_PROCESS, open(self.upload_dir / LOCK_NAME, "a") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+            except OSError as exc:
+                if exc.errno not in _NO_LOCKS:
+                    raise
+                _log.warning("the upload folder %s cannot be locked (%s): writing unlocked", self.upload_dir, exc)
+                yield
+                return
             try:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _remember(self, key: str, timeline: Timeline) -> Timeline:
+    def _remember(self, key: str, timeline: Timeline, parts: tuple[str, ...]) -> Timeline:
         with self._lock:
-            self._loaded[key] = timeline
+            self._loaded[key] = (timeline, parts)
             self._loaded.move_to_end(key)
             while len(self._loaded) > self.kept:
                 self._loaded.popitem(last=False)
         return timeline
 
     def _make_room(self, incoming: int) -> None:
-        """Forget the oldest uploads once everything in the folder passes ``max_dir_bytes``.
+        """Forget the uploads used longest ago once everything in the folder passes ``max_dir_bytes``.
 
-        Every file counts (names, leftovers of interrupted writes, anything put there); files go
-        by key, oldest first, and a file another process removed meanwhile is simply gone."""
+        Every file counts (leftovers of interrupted writes, anything put there); files go by key, the
+        least recently used first, and a file another process removed meanwhile is simply gone."""
         groups: dict[str, list[tuple[Path, os.stat_result]]] = {}
         for entry in self.upload_dir.iterdir():
             if entry.name == LOCK_NAME:

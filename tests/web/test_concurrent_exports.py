@@ -7,10 +7,7 @@ request got when it was alone.
 
 from __future__ import annotations
 
-import base64
 import json
-import re
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
@@ -18,62 +15,13 @@ import pytest
 
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
-from dashboard.web.callbacks.downloads import DOWNLOADS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
-from dashboard.web.callbacks.upload import OUTPUTS as UPLOAD_OUT
 from dashboard.web.wire import callback_body, page_state
 from tests.conftest import ROOT
-from tests.servers import Server
+from tests.servers import BUTTONS, Client, Server
 
-BUTTONS = {fmt: button for button, fmt in DOWNLOADS.items()}
 VIEWS = [View(themes=("security",)), View(themes=("trade",), start="1950")]
 UPLOAD = "date,title,themes\n1990,Private upload event,secret\n1995,Another private one,secret\n"
-
-
-def undated(data: bytes) -> bytes:
-    return re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", rb"/\1 (D:00000000000000", data)
-
-
-class Client:
-    def __init__(self, url: str):
-        self.url = url
-        self.outputs = None
-
-    def post(self, body: dict) -> dict:
-        req = urllib.request.Request(
-            self.url + "/_dash-update-component",
-            data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        return json.loads(urllib.request.urlopen(req, timeout=120).read())
-
-    def upload(self, text: str, name: str) -> str:
-        deps = json.loads(urllib.request.urlopen(self.url + "/_dash-dependencies", timeout=30).read())
-        output = next(d["output"] for d in deps if d["output"].startswith("..dataset.data..."))
-        body = callback_body(
-            UPLOAD_OUT,
-            [
-                (
-                    "upload-ok",
-                    "data",
-                    {"contents": "data:text/csv;base64," + base64.b64encode(text.encode()).decode(), "filename": name},
-                )
-            ],
-            [("upload-mode", "value", "open"), ("url", "search", ""), *page_state()],
-        )
-        body["output"] = output
-        return self.post(body)["response"]["dataset"]["data"]
-
-    def export(self, view: View, fmt: str, key: str | None = None, lang: str | None = None) -> bytes:
-        body = callback_body(
-            [("download", "data"), ("download-status", "children")],
-            [(b, "n_clicks", 1 if f == fmt else 0) for f, b in BUTTONS.items()],
-            [("view", "data", asdict(view)), *page_state(key, lang)],
-            changed=[f"{BUTTONS[fmt]}.n_clicks"],
-        )
-        sent = self.post(body)["response"]["download"]["data"]
-        data = base64.b64decode(sent["content"]) if sent.get("base64") else sent["content"].encode()
-        return undated(data)
 
 
 @pytest.fixture(scope="module", params=[1, 2], ids=["one worker", "two workers"])

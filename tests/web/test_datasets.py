@@ -125,15 +125,17 @@ def _add_many(args):
     return [d.add(upload(i), f"{i}.csv")[0] for i in range(start, start + 15)]
 
 
-def test_cleanup_is_safe_with_several_processes_at_once(tmp_path):
+def test_cleanup_is_safe_with_several_processes_at_once(served, tmp_path):
     folder = tmp_path / "up"
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         keys = pool.map(_add_many, [(folder, 100 * k) for k in range(4)])
     assert sum(len(k) for k in keys) == 60  # no process failed
     assert sum(p.stat().st_size for p in folder.iterdir()) <= 20_000
     names = {p.name for p in folder.iterdir()} - {".lock"}
-    stems = {n.split(".")[0] for n in names}
-    assert all(f"{s}.upload" in names and f"{s}.name" in names for s in stems)  # never half an upload
+    assert all(n.endswith(".upload") and not n.startswith(".") for n in names)  # no leftover of a write
+    reader = Datasets(served, upload_dir=folder)
+    kept = [k for ks in keys for k in ks if f"{k}.upload" in names]
+    assert kept and all(reader.get(k).events["title"].tolist()[0].startswith("T") for k in kept)
 
 
 def test_a_workbook_upload_opens_like_a_csv(served, tmp_path):

@@ -183,18 +183,24 @@ def register(app: Dash, services: Services) -> None:
     app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
         """function(contents, filename, lang) {
             const nu = window.dash_clientside.no_update;
-            if (!contents) { return [nu, nu]; }
+            if (!contents) { return [nu, nu, nu]; }
             const said = (%s)[lang] || (%s).en;
             const name = filename || said.file;
             const bytes = Math.floor((contents.length - contents.indexOf(',') - 1) * 3 / 4);
             if (bytes > %d) {
-                return [null, said.large.replace('{name}', name).replace('{mb}', (bytes / 1048576).toFixed(1))];
+                return [null, said.large.replace('{name}', name).replace('{mb}', (bytes / 1048576).toFixed(1)), null];
             }
-            return [{contents: contents, filename: filename}, said.checking.replace('{name}', name)];
+            // 'at' and the emptied box: the same file opened again is sent again (after "that upload
+            // is gone: open it again"), where an unchanged value would start nothing.
+            const box = document.querySelector('#upload input[type=file]');
+            if (box) { box.value = ''; }
+            return [{contents: contents, filename: filename, at: Date.now()},
+                    said.checking.replace('{name}', name), null];
         }"""
         % (json.dumps(words, ensure_ascii=False), json.dumps(words["en"]), limit),
         Output("upload-ok", "data"),
         Output("upload-status", "children"),
+        Output("upload", "contents"),
         Input("upload", "contents"),
         State("upload", "filename"),
         State("lang", "data"),
