@@ -84,7 +84,7 @@ def test_youtube_becomes_a_sandboxed_nocookie_player(story):
     assert sent["sandbox"] == PLAYER_SANDBOX
     assert set(PLAYER_SANDBOX.split()) == {"allow-scripts", "allow-same-origin", "allow-presentation", "allow-popups"}
     assert sent["allow"] == "fullscreen; picture-in-picture; encrypted-media"
-    assert sent["referrerPolicy"] == "no-referrer" and sent["loading"] == "lazy"
+    assert sent["referrerPolicy"] == "strict-origin-when-cross-origin" and sent["loading"] == "lazy"
     assert not found(shown, html.Img)  # the thumbnail is for when there is no media
 
 
