@@ -84,6 +84,7 @@ class View:
         x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
         scale = one("scale").strip().lower()
         step = one("story").strip()
+        digits = step.lstrip("0")  # leading zeros neither hide a number past the limit nor make int() raise
         return cls(
             themes=themes,
             start=one("from"),
@@ -91,7 +92,9 @@ class View:
             text=one("q"),
             x_range=x_range,
             scale=scale if scale in SCALES else "time",
-            story=int(step) if step.isascii() and step.isdigit() and 0 < int(step[:9]) <= MAX_STORY_STEP else None,
+            story=int(digits)
+            if step.isascii() and step.isdigit() and 0 < len(digits) <= 9 and int(digits) <= MAX_STORY_STEP
+            else None,
         )
 
     def with_themes(self, themes: list[str] | tuple[str, ...] | None) -> View:

@@ -874,14 +874,14 @@ def _draw_highlight(fig: Figure, timeline: Timeline, lanes: list[str], row: int,
     ys = [i for i, lane in enumerate(lanes) if mask >> timeline.themes.index(lane) & 1]
     if not ys:
         return
-    if not np.isnan(timeline.column("end")[row]) and end > at:
+    if not np.isnan(timeline.column("end")[row]) and end != at:  # on the log axis, the end is left of the start
         fig["layout"]["shapes"] += [
             dict(
                 type="rect",
                 xref="x",
                 yref="y",
-                x0=at,
-                x1=end,
+                x0=min(at, end),
+                x1=max(at, end),
                 y0=y - 0.32,
                 y1=y + 0.32,
                 line=dict(color=HIGHLIGHT_COLOR, width=2.5),

@@ -92,7 +92,10 @@ PLAYER_SANDBOX = "allow-scripts allow-same-origin allow-presentation allow-popup
 """All a YouTube or Vimeo player needs (its scripts, its own cookies-free storage, full screen, a
 link out to the video's page), and nothing else: no forms, no top navigation, no downloads."""
 NO_REFERRER = "no-referrer"
-"""Pictures and players are not told which page shows them."""
+"""Pictures are not told which page shows them."""
+PLAYER_REFERRER = "strict-origin-when-cross-origin"
+"""A player is told the showing site's origin only (never the page's address or query): YouTube
+refuses to play in a frame that sends no referrer at all (its Error 153)."""
 
 
 def _lazy(component: Component) -> Component:
@@ -126,7 +129,7 @@ def media_view(values: Mapping[str, str], title: str, rich_text: bool = False) -
             title=caption or title or media.kind,
             allow=PLAYER_ALLOW,
             sandbox=PLAYER_SANDBOX,
-            referrerPolicy=NO_REFERRER,
+            referrerPolicy=PLAYER_REFERRER,
         )
         shown = html.Div(_lazy(frame), className="media-player")
     else:

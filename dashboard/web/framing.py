@@ -19,7 +19,7 @@ _HOST_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _ORIGIN = re.compile(
     rf"(?P<scheme>https?)://(?P<host>(?:\*\.)?{_HOST_LABEL}(?:\.{_HOST_LABEL})*|\[[0-9a-f:.]+\])"
     r"(?::(?P<port>\d{1,5}|\*))?/?",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # not re.IGNORECASE alone: it lets "K" (Kelvin) match [a-z], \d "٨"
 )
 
 EXPECTED = "'self', 'none', or origins such as https://a.example, https://*.a.example or http://localhost:8000"

@@ -86,7 +86,7 @@ def test_a_picture_in_the_details_has_alt_text_lazy_loading_and_no_referrer(
         frame.wait_for(state="attached")
         assert frame.get_attribute("src") == "https://www.youtube-nocookie.com/embed/S9HdPi9Ikhk"
         assert frame.get_attribute("sandbox") == "allow-scripts allow-same-origin allow-presentation allow-popups"
-        assert frame.get_attribute("referrerpolicy") == "no-referrer"
+        assert frame.get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"
         ratio = page.evaluate(
             "() => { const r = document.querySelector('#details .media-player').getBoundingClientRect();"
             " return r.width / r.height; }"

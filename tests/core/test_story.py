@@ -117,3 +117,17 @@ def test_a_link_names_its_step(timeline, query, story):
     assert view.story == story
     if story is not None:
         assert View.from_query(view.to_query(timeline.themes), timeline.themes) == view
+
+
+@pytest.mark.parametrize(
+    "query, story",
+    [
+        ("?story=0003", 3),
+        ("?story=00000001000000000000", None),  # past MAX_STORY_STEP, written with leading zeros
+        ("?story=000000001" + "0" * 5000, None),  # more digits than Python converts: no ValueError
+    ],
+)
+def test_leading_zeros_neither_bypass_the_steps_limit_nor_raise(timeline, query, story):
+    """Review #12: the limit was checked on the first 9 digits only, so zeros in front let a step of
+    10**13 through, and thousands of digits raised ValueError in the view callback (a server error)."""
+    assert View.from_query(query, timeline.themes).story == story

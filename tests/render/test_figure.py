@@ -440,3 +440,26 @@ def test_a_phones_title_sits_as_far_above_the_legend_as_a_wide_figures(themes):
         return layout["margin"]["t"] - title_top
 
     assert title_to_plot_px(390) == pytest.approx(title_to_plot_px(1400))
+
+
+@pytest.mark.parametrize("scale", ["time", "sequence", "log"])
+def test_a_story_period_is_framed_on_every_scale(small_csv, scale):
+    """Review #12: on the log axis a period's end maps left of its start (fewer years ago), so the
+    highlight's frame (drawn only when end > start) was never drawn there."""
+    from dashboard.core.story import shown_view
+    from dashboard.render.figure import HIGHLIGHT_COLOR
+
+    timeline = load_timeline(small_csv)
+    row = int(np.flatnonzero(timeline.events["id"].to_numpy() == "occupation")[0])
+    view = View(scale=scale, story=1 + [int(r) for r in _story(timeline)].index(row))
+    shown, step = shown_view(timeline, view)
+    assert step.row == row
+    fig = build_figure(timeline, shown, FigureOptions(highlight=row))
+    frames = [s for s in fig["layout"]["shapes"] if s.get("line", {}).get("color") == HIGHLIGHT_COLOR]
+    assert len(frames) == 1 and frames[0]["x0"] < frames[0]["x1"]
+
+
+def _story(timeline):
+    from dashboard.core.story import story_rows
+
+    return story_rows(timeline, View())

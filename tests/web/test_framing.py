@@ -152,3 +152,18 @@ def test_the_view_keeps_embed_mode_in_the_link():
     kept = with_kept("?themes=war&q=treaty", "?embed=1&themes=war,trade&lang=ja")
     assert kept == "?themes=war&q=treaty&lang=ja&embed=1"
     assert with_kept("?q=x", "?themes=war") == "?q=x"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://\u212a.example",  # KELVIN SIGN: matched [a-z] under re.IGNORECASE
+        "https://\u017fite.example",  # LATIN SMALL LETTER LONG S, likewise
+        "https://a.example:\u0668\u0660",  # ARABIC-INDIC digits: matched \d
+    ],
+)
+def test_only_ascii_origins_are_accepted(given):
+    """Review #12: such a value passed the check, and gunicorn then refused the header on every
+    response (500 Internal Server Error for every page)."""
+    with pytest.raises(ValueError):
+        check_frame_ancestors(given)

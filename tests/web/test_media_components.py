@@ -84,7 +84,7 @@ def test_youtube_becomes_a_sandboxed_nocookie_player(story):
     assert sent["sandbox"] == PLAYER_SANDBOX
     assert set(PLAYER_SANDBOX.split()) == {"allow-scripts", "allow-same-origin", "allow-presentation", "allow-popups"}
     assert sent["allow"] == "fullscreen; picture-in-picture; encrypted-media"
-    assert sent["referrerPolicy"] == "no-referrer" and sent["loading"] == "lazy"
+    assert sent["referrerPolicy"] == "strict-origin-when-cross-origin" and sent["loading"] == "lazy"
     assert not found(shown, html.Img)  # the thumbnail is for when there is no media
 
 
@@ -179,3 +179,17 @@ def test_the_story_cover_card_shows_the_cover_media_under_its_title(story):
     assert card[0].children == "Firsts in flight" and isinstance(card[1], html.Figure)
     [img] = found(card, html.Img)
     assert wire(img)["props"]["loading"] == "lazy" and img.referrerPolicy == "no-referrer"
+
+
+def test_a_video_player_tells_youtube_which_site_embeds_it(story):
+    """Review #12: YouTube refuses to play in a frame that sends no referrer (its Error 153,
+    "embedder.identity.missing.referrer"), so a player with referrerpolicy no-referrer never plays.
+    The player sends the origin only (strict-origin-when-cross-origin), as the story page's does;
+    pictures still send nothing."""
+    shown = media_block(story, row_of(story, "Apollo 11 lands on the Moon"))
+    [frame] = found(shown, html.Iframe)
+    assert wire(frame)["props"]["referrerPolicy"] == "strict-origin-when-cross-origin"
+    from importlib.resources import files
+
+    page_script = files("dashboard.render").joinpath("page").joinpath("story.js").read_text(encoding="utf-8")
+    assert 'referrerpolicy: "strict-origin-when-cross-origin"' in page_script
