@@ -51,10 +51,11 @@ PROGRESS_MIN_BYTES = 10_000_000
 
 
 def load_or_exit(
-    path: Path, background_cache: bool = False, options: ReadOptions | None = None
+    path: Path, background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
     """The validated timeline (and the thread writing its cache, with ``background_cache``), or the
-    list of problems on stderr and exit status 1."""
+    list of problems on stderr and exit status 1. ``use_cache=False`` validates the file afresh and
+    writes no cache."""
     try:
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
@@ -66,7 +67,7 @@ def load_or_exit(
             return load_dataset(path, options), None
         if background_cache:
             return cache.load_in_background(path, progress=progress, options=options)
-        return cache.load(path, progress=progress, options=options), None
+        return cache.load(path, progress=progress, options=options, use_cache=use_cache), None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1) from None
@@ -277,17 +278,17 @@ def topic_name(path: Path) -> str:
 
 
 def load_files(
-    files: list[Path], background_cache: bool = False, options: ReadOptions | None = None
+    files: list[Path], background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
     """One file as :func:`load_or_exit`; several as one timeline, each file a topic (each read with
     ``options``). Every file's problems are listed (each under its name) before exiting with status 1."""
     if len(files) == 1:
-        return load_or_exit(files[0], background_cache, options)
+        return load_or_exit(files[0], background_cache, options, use_cache)
     loaded: list[tuple[str, Timeline]] = []
     failed = False
     for path in files:
         try:
-            loaded.append((topic_name(path), load_or_exit(path, options=options)[0]))
+            loaded.append((topic_name(path), load_or_exit(path, options=options, use_cache=use_cache)[0]))
         except SystemExit:
             failed = True
     if failed:
@@ -322,11 +323,11 @@ def _convert(files: list[Path], options: ReadOptions, args: argparse.Namespace) 
     if args.output.suffix.lower() != parquet.SUFFIX:
         print(f"timeline convert: cannot write '{args.output.name}': the name must end in .parquet", file=sys.stderr)
         return 2
-    timeline, _ = load_files(files, options=options)
+    timeline, _ = load_files(files, options=options, use_cache=False)  # a one-off: no cache beside the file
     every = np.arange(len(timeline.events))
     table = parquet.events_table(events_frame(timeline, every))
     try:
-        parquet.write_table(table, args.output, timeline, args.title)
+        parquet.write_table(table, args.output, parquet.timeline_meta(timeline, args.title))
     except OSError as exc:
         print(f"timeline convert: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -4,9 +4,10 @@ A Parquet file holds the CSV format's columns under any name the CSV may use. Te
 what the CSV would (``1854-03-31``, ``-490``, ``c. 1600``); typed columns become that text once,
 a whole column at a time, and are then validated like any CSV:
 
-- integers as their digits (a year 1853, -490; an importance 3); floats holding whole numbers
-  too (``3.0`` -> ``3``), other floats as written (``2.5``, which an importance refuses); NaN and
-  null are empty cells;
+- integers as their digits (an importance 3), in a date column as a year of at least four digits
+  (1853, -490 -> ``-0490``, 55 -> ``0055``: a number is not a two-digit year); floats holding whole
+  numbers too (``3.0`` -> ``3``), other floats as written (``2.5``, which an importance refuses);
+  NaN and null are empty cells;
 - ``date32``/``date64`` as ``YYYY-MM-DD``; Arrow counts years astronomically (year 0 is 1 BCE),
   so a date before year 1 is written as a historian would (``-0001-03-15`` for 0000-03-15);
 - timestamps in ``date``/``end_date`` keep only their day (a timeline's finest step is the day;
@@ -41,6 +42,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..core.columns import plan_columns
+from ..core.lives import LIFE_END, LIFE_START
 from ..core.model import Problem, Timeline, ValidationError, locating
 from .files import atomic_file
 
@@ -48,6 +50,8 @@ MAGIC = b"PAR1"
 SUFFIX = ".parquet"
 META_KEY = b"timeline"
 DAY_COLUMNS = ("date", "end_date")
+YEAR_COLUMNS = (*DAY_COLUMNS, LIFE_START, LIFE_END)
+"""Columns where a whole number is a year."""
 ROW_GROUP = 128 * 1024
 """Rows per row group written: large enough to compress well, small enough to read in parts."""
 COMPRESSION = "zstd"
@@ -64,7 +68,9 @@ def detect(data: bytes, name: str) -> bool:
     if data[:4] == MAGIC:
         return True
     if PurePath(name).suffix.lower() == SUFFIX:
-        raise _refuse(name, "a Parquet file, as the file's name says: it does not start with PAR1 (damaged, or renamed?)")
+        raise _refuse(
+            name, "a Parquet file, as the file's name says: it does not start with PAR1 (damaged, or renamed?)"
+        )
     return False
 
 
@@ -98,7 +104,7 @@ class TextTable:
     def locate(self, problem: Problem) -> Problem:
         """A validator's problem said as ``row 7`` of its part (``part-1.parquet, row 7`` when there are several),
         and so is another row its text names."""
-        expected = LINE_IN_TEXT.sub(lambda m: self._where(int(m.group(1)))[1], problem.expected)
+        expected = LINE_IN_TEXT.sub(lambda m: "in " + self._where(int(m.group(1)))[1], problem.expected)
         if problem.line is None:
             return replace(problem, expected=expected)
         if problem.line < 2:  # the header: a Parquet file has none, its columns are named in its schema
@@ -247,9 +253,11 @@ def as_text(values: pa.Array, ours: str) -> tuple[pa.Array, str | None]:
     if pa.types.is_boolean(kind):
         return _empty(len(values)), "text, a number or a date: this column holds true/false values (booleans)"
     if pa.types.is_integer(kind) or pa.types.is_decimal(kind):
-        return _filled(pc.cast(values, pa.string())), None
+        text = _filled(pc.cast(values, pa.string()))
+        return (_years(text) if ours in YEAR_COLUMNS else text), None
     if pa.types.is_floating(kind):
-        return _floats(values), None
+        text = _floats(values)
+        return (_years(text) if ours in YEAR_COLUMNS else text), None
     if pa.types.is_date(kind):
         return _days(values.cast(pa.date32())), None
     if pa.types.is_timestamp(kind):
@@ -262,14 +270,17 @@ def as_text(values: pa.Array, ours: str) -> tuple[pa.Array, str | None]:
     if ours == "themes" and _is_text_list(kind):
         joined = pc.binary_join(pc.cast(values, pa.list_(pa.string())), ";")
         return _filled(joined), None
-    listed = " (a list is read only as themes)" if _is_text_list(kind) else ""
-    return _empty(len(values)), f"text, a number or a date: this column holds {kind}{listed}"
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        held = "lists of values (a list of text is read only as themes, joined with ';')"
+    else:
+        held = f"values of type {kind}"
+    return _empty(len(values)), f"text, a number or a date: this column holds {held}"
 
 
 def _is_text_list(kind: pa.DataType) -> bool:
-    return (pa.types.is_list(kind) or pa.types.is_large_list(kind)) and (
-        pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type)
-    )
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    return bool(pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
 
 
 def _empty(n: int) -> pa.Array:
@@ -278,6 +289,16 @@ def _empty(n: int) -> pa.Array:
 
 def _filled(values: pa.Array) -> pa.Array:
     return values.fill_null("") if values.null_count else values
+
+
+def _years(text: pa.Array) -> pa.Array:
+    """Whole numbers in a date column are years: at least four digits (55 is the year 55, ``0055``,
+    which a CSV must write so because ``55`` could mean 1955), the sign kept (-490 -> ``-0490``)."""
+    negative = pc.starts_with(text, "-")
+    digits = pc.utf8_lpad(pc.if_else(negative, pc.utf8_slice_codeunits(text, 1), text), 4, "0")
+    whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+    padded = pc.if_else(negative, pc.binary_join_element_wise("-", digits, ""), digits)
+    return pc.if_else(whole, padded, text)
 
 
 def _floats(values: pa.Array) -> pa.Array:
@@ -325,20 +346,28 @@ def _timestamps(values: pa.Array, day_only: bool) -> pa.Array:
     timed = pc.not_equal(days.cast(values.type), values)
     if not pc.any(timed).as_py():
         return text
-    clock = pc.strftime(values.cast(pa.timestamp("s", values.type.tz), safe=False), "%H:%M:%S")
+    seconds = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s", values.type.tz))
+    clock = pc.strftime(seconds, "%H:%M:%S")
     return _filled(pc.if_else(timed, pc.binary_join_element_wise(text, clock, " "), text))
 
 
 def events_table(frame: pd.DataFrame) -> pa.Table:
     """Our CSV's columns (a frame of text, as an export writes them) as a table of strings."""
-    return pa.table({str(c): pa.array(frame[c].fillna("").astype(str).to_numpy(dtype=object), pa.string()) for c in frame.columns})
+    return pa.table(
+        {str(c): pa.array(frame[c].fillna("").astype(str).to_numpy(dtype=object), pa.string()) for c in frame.columns}
+    )
 
 
-def write_table(table: pa.Table, path: str | Path, timeline: Timeline, title: str | None = None) -> None:
+def timeline_meta(timeline: Timeline, title: str | None = None) -> dict[str, Any]:
+    """What a timeline has that our CSV cannot hold: its title, cover and rich-text flag."""
+    return {"title": title or timeline.title, "cover": timeline.cover, "rich_text": timeline.rich_text}
+
+
+def write_table(table: pa.Table, path: str | Path, meta: dict[str, Any] | None = None) -> None:
     """Write ``table`` (see :func:`events_table`) as Parquet, atomically: zstd, row groups of
-    :data:`ROW_GROUP` rows, what the CSV cannot hold in the file's metadata."""
-    meta = {"title": title or timeline.title, "cover": timeline.cover, "rich_text": timeline.rich_text}
-    table = table.replace_schema_metadata({META_KEY: json.dumps(meta).encode()})
+    :data:`ROW_GROUP` rows, ``meta`` (:func:`timeline_meta`) in the file's key-value metadata."""
+    if meta is not None:
+        table = table.replace_schema_metadata({META_KEY: json.dumps(meta).encode()})
     with atomic_file(path) as fh:
         pq.write_table(table, pa.PythonFile(fh, mode="w"), compression=COMPRESSION, row_group_size=ROW_GROUP)
 
