@@ -104,20 +104,20 @@ class TextTable:
     def locate(self, problem: Problem) -> Problem:
         """A validator's problem said as ``row 7`` of its part (``part-1.parquet, row 7`` when there are several),
         and so is another row its text names."""
-        expected = LINE_IN_TEXT.sub(lambda m: "in " + self._where(int(m.group(1)))[1], problem.expected)
+        expected = LINE_IN_TEXT.sub(lambda m: "in " + self._where(int(m.group(1))), problem.expected)
         if problem.line is None:
             return replace(problem, expected=expected)
         if problem.line < 2:  # the header: a Parquet file has none, its columns are named in its schema
             return replace(problem, line=None, expected=expected)
-        row, where = self._where(problem.line)
-        return replace(problem, line=row, cell=where, expected=expected)
+        # the line kept is the row in the whole dataset, so problems stay in the dataset's order
+        return replace(problem, line=problem.line - 1, cell=self._where(problem.line), expected=expected)
 
-    def _where(self, line: int) -> tuple[int, str]:
-        """A validator's line (the header is line 1) as (row of its part, ``row 7`` or ``part, row 7``)."""
+    def _where(self, line: int) -> str:
+        """A validator's line (the header is line 1) as ``row 7``, or ``part-1.parquet, row 7``."""
         index = line - 2
         part = int(np.searchsorted(self.starts, index, side="right")) - 1
         row = index - int(self.starts[part]) + 1
-        return row, f"row {row}" if len(self.parts) == 1 else f"{self.parts[part]}, row {row}"
+        return f"row {row}" if len(self.parts) == 1 else f"{self.parts[part]}, row {row}"
 
     def locating(self) -> Any:
         """Problems raised inside name their row (see :meth:`locate`)."""

@@ -3,6 +3,7 @@ with their rows, datasets in parts (folders, globs, Hive partitions), and files 
 
 import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -81,8 +82,8 @@ def test_the_timelinejs_cover_and_title_are_kept_in_the_metadata(tmp_path):
     first = load_timeline(TIMELINEJS / "story.json")
     assert first.cover and first.title and first.rich_text
     path = converted(first, tmp_path / "story.parquet")
-    meta = pq.read_schema(path).metadata[parquet.META_KEY]
-    assert b'"cover"' in meta and first.title.encode() in meta.decode("unicode_escape").encode()
+    meta = json.loads(pq.read_schema(path).metadata[parquet.META_KEY])
+    assert meta == {"title": first.title, "cover": first.cover, "rich_text": True}
     # the CSV loses them; the Parquet file does not
     assert parse_events(events_csv(first, filter_events(first, View())), "x.csv").cover == {}
     assert load_timeline(path).cover == first.cover
@@ -389,3 +390,14 @@ def test_files_named_parquet_that_are_not_say_so(data, expected):
 def test_a_parquet_file_under_another_name_is_still_read():
     tl = parse_events(to_parquet({"date": ["1900"], "title": ["x"], "themes": ["w"]}), "upload")
     assert tl.events["title"].tolist() == ["x"]
+
+
+def test_problems_of_several_parts_are_listed_in_the_datasets_order(tmp_path):
+    root = tmp_path / "order"
+    root.mkdir()
+    for name, titles in (("a.parquet", ["x", "", ""]), ("b.parquet", ["", "y"])):
+        n = len(titles)
+        to_parquet({"date": ["1900"] * n, "title": titles, "themes": ["w"] * n}, root / name)
+    with pytest.raises(ValidationError) as err:
+        load_dataset(root)
+    assert [p.cell for p in err.value.problems] == ["a.parquet, row 2", "a.parquet, row 3", "b.parquet, row 1"]
