@@ -353,9 +353,7 @@ def _timestamps(values: pa.Array, day_only: bool) -> pa.Array:
 
 def events_table(frame: pd.DataFrame) -> pa.Table:
     """Our CSV's columns (a frame of text, as an export writes them) as a table of strings."""
-    return pa.table(
-        {str(c): pa.array(frame[c].fillna("").astype(str).to_numpy(dtype=object), pa.string()) for c in frame.columns}
-    )
+    return pa.table({str(c): _filled(pa.array(frame[c].astype("str"), pa.string())) for c in frame.columns})
 
 
 def timeline_meta(timeline: Timeline, title: str | None = None) -> dict[str, Any]:

@@ -90,7 +90,9 @@ def events_frame(timeline: Timeline, rows: np.ndarray) -> pd.DataFrame:
     spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
     """
     ev = timeline.events.iloc[rows]
-    themes = [";".join(local_theme(t) for t in timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
+    masks, which = np.unique(ev["theme_mask"].to_numpy(), return_inverse=True)  # each set of themes once
+    named = np.asarray([";".join(local_theme(t) for t in timeline.theme_names(int(m))) for m in masks], dtype=object)
+    themes = list(named[which.reshape(-1)])
     out = _file_rows(ev, themes, "event")
     if timeline.topics:
         out.insert(0, "topic", row_topics(timeline, rows))
