@@ -63,7 +63,7 @@ def load_or_exit(
     progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
     options = options or ReadOptions()
     try:
-        if parquet.is_dataset(path):  # already columnar: no cache beside it
+        if parquet.is_dataset(path):  # parts of a dataset: no one file to keep a cache beside
             return load_dataset(path, options), None
         if background_cache:
             return cache.load_in_background(path, progress=progress, options=options)
