@@ -30,7 +30,9 @@ import glob
 import json
 import re
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import unquote
@@ -119,7 +121,7 @@ class TextTable:
         row = index - int(self.starts[part]) + 1
         return f"row {row}" if len(self.parts) == 1 else f"{self.parts[part]}, row {row}"
 
-    def locating(self) -> Any:
+    def locating(self) -> AbstractContextManager[None]:
         """Problems raised inside name their row (see :meth:`locate`)."""
         return locating(self.locate)
 
@@ -168,7 +170,7 @@ def read_dataset(source: str | Path) -> list[Part]:
     parts = []
     for path in files:
         shown = str(path.relative_to(base)) if base is not None else str(path)
-        part = _read(lambda p=path: pq.ParquetFile(p), name, shown)  # type: ignore[misc]
+        part = _read(partial(pq.ParquetFile, path), name, shown)
         if base is not None:
             part.table = _with_partitions(part.table, path.relative_to(base))
         parts.append(part)
@@ -311,14 +313,10 @@ def _floats(values: pa.Array) -> pa.Array:
 def _days(days: pa.Array) -> pa.Array:
     """date32 as ``YYYY-MM-DD``; days before year 1 in historians' years (see the module)."""
     text = pc.cast(days, pa.string())
-    numbers = days.cast(pa.int32()).to_numpy(zero_copy_only=False)
-    early = np.flatnonzero(numbers < YEAR_ONE_DAY) if len(numbers) else np.zeros(0, dtype=np.int64)
-    if len(early):
-        before = pc.take(text, pa.array(early))
-        written = pa.array([_historian(t) for t in before.to_pylist()], pa.string())
-        out = np.asarray(text.to_pylist(), dtype=object)
-        out[early] = written.to_numpy(zero_copy_only=False)
-        text = pa.array(out, pa.string())
+    early = pc.fill_null(pc.less(days.cast(pa.int32()), YEAR_ONE_DAY), False)
+    if pc.any(early).as_py():  # only those days are rewritten, one by one
+        written = pa.array([_historian(t) for t in text.filter(early).to_pylist()], pa.string())
+        text = pc.replace_with_mask(text, early, written)
     return _filled(text)
 
 
