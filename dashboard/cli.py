@@ -1,4 +1,4 @@
-"""Command line: ``timeline serve | export | validate``.
+"""Command line: ``timeline serve | export | validate | convert``.
 
 Every command loads through the same validator and exits non-zero with the full
 list of problems, never a traceback, when the file is not usable.
@@ -11,13 +11,16 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .core.columns import parse_mapping
 from .core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
-from .io import cache
+from .io import cache, parquet
+from .io.formats import load_dataset
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
@@ -48,10 +51,11 @@ PROGRESS_MIN_BYTES = 10_000_000
 
 
 def load_or_exit(
-    path: Path, background_cache: bool = False, options: ReadOptions | None = None
+    path: Path, background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
     """The validated timeline (and the thread writing its cache, with ``background_cache``), or the
-    list of problems on stderr and exit status 1."""
+    list of problems on stderr and exit status 1. ``use_cache=False`` validates the file afresh and
+    writes no cache."""
     try:
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
@@ -59,9 +63,11 @@ def load_or_exit(
     progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
     options = options or ReadOptions()
     try:
+        if parquet.is_dataset(path):  # parts of a dataset: no one file to keep a cache beside
+            return load_dataset(path, options), None
         if background_cache:
             return cache.load_in_background(path, progress=progress, options=options)
-        return cache.load(path, progress=progress, options=options), None
+        return cache.load(path, progress=progress, options=options, use_cache=use_cache), None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1) from None
@@ -91,10 +97,13 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="timeline", description="Interactive timelines from a CSV of dated events.")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{serve,export,validate}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="{serve,export,validate,convert}")
 
     def file_arg(sp: argparse.ArgumentParser, optional: bool = True) -> None:
-        several = "; several files or folders open together, each file a topic"
+        several = (
+            "; several files or folders open together, each file a topic (a folder or a quoted glob "
+            "such as 'data/*.parquet' of Parquet files is one dataset in parts)"
+        )
         if optional:
             sp.add_argument(
                 "file", nargs="*", type=Path, default=[], help=f"events file (default: data/events.csv){several}"
@@ -188,6 +197,12 @@ def _parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="check a CSV and list every problem")
     file_arg(v, optional=False)
+
+    c = sub.add_parser(
+        "convert", help="validate a file (any the app reads) and write it as Parquet, the CSV format's columns as text"
+    )
+    file_arg(c, optional=False)
+    c.add_argument("-o", "--output", required=True, type=Path, help="the Parquet file to write (.parquet)")
     return p
 
 
@@ -199,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     options = read_options(args)
     if args.command == "validate":
         return _validate(files, options)
+    if args.command == "convert":
+        return _convert(files, options, args)
     timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
@@ -212,10 +229,14 @@ workbooks."""
 
 def topic_files(paths: list[Path]) -> list[Path]:
     """The files named, a folder standing for its files (every .csv and .json, by name): exits
-    with a message if a folder holds none."""
+    with a message if a folder holds none. A folder of Parquet files, or a glob matching only
+    Parquet files, stays one entry: one dataset in parts (:func:`dashboard.io.formats.load_dataset`);
+    a glob matching other files stands for them."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if parquet.is_dataset(path):
+            files += _dataset_or_files(path)
+        elif path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix.lower() in TOPIC_SUFFIXES and p.is_file())
             if not found:
                 print(f"timeline: {path}: no .csv, .json, .xlsx or .ods files in this folder", file=sys.stderr)
@@ -226,18 +247,48 @@ def topic_files(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _dataset_or_files(path: Path) -> list[Path]:
+    """A Parquet dataset as one entry, or the topic files a glob matches; exits with a message when
+    a folder mixes Parquet parts with topic files, or a glob matches nothing."""
+    try:
+        found = parquet.dataset_files(path)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        raise SystemExit(1) from None
+    if path.is_dir():
+        mixed = sorted(p.name for p in path.iterdir() if p.suffix.lower() in TOPIC_SUFFIXES and p.is_file())
+        if mixed:
+            print(
+                f"timeline: {path}: holds Parquet parts (one dataset) and topic files ({', '.join(mixed[:3])}); "
+                "keep them in separate folders",
+                file=sys.stderr,
+            )
+            raise SystemExit(1)
+        return [path]
+    if all(p.suffix.lower() == parquet.SUFFIX for p in found):
+        return [path]
+    return found
+
+
+def topic_name(path: Path) -> str:
+    """A topic's name: the file's name without its extension, a folder's name, a glob's folder."""
+    if parquet.GLOB_SIGNS.search(path.name) and not path.exists():
+        return path.parent.name or path.name
+    return path.stem
+
+
 def load_files(
-    files: list[Path], background_cache: bool = False, options: ReadOptions | None = None
+    files: list[Path], background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
     """One file as :func:`load_or_exit`; several as one timeline, each file a topic (each read with
     ``options``). Every file's problems are listed (each under its name) before exiting with status 1."""
     if len(files) == 1:
-        return load_or_exit(files[0], background_cache, options)
+        return load_or_exit(files[0], background_cache, options, use_cache)
     loaded: list[tuple[str, Timeline]] = []
     failed = False
     for path in files:
         try:
-            loaded.append((path.stem, load_or_exit(path, options=options)[0]))
+            loaded.append((topic_name(path), load_or_exit(path, options=options, use_cache=use_cache)[0]))
         except SystemExit:
             failed = True
     if failed:
@@ -262,6 +313,28 @@ def _validate(files: list[Path], options: ReadOptions) -> int:
         f"{span} to {end}" + (f", {len(timeline.topics)} topics" if timeline.topics else "")
     )
     print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    return 0
+
+
+def _convert(files: list[Path], options: ReadOptions, args: argparse.Namespace) -> int:
+    """Validate first (every problem, exit 1, nothing written), then write the CSV format's columns as Parquet."""
+    from .render.exports import events_frame
+
+    if args.output.suffix.lower() != parquet.SUFFIX:
+        print(f"timeline convert: cannot write '{args.output.name}': the name must end in .parquet", file=sys.stderr)
+        return 2
+    timeline, _ = load_files(files, options=options, use_cache=False)  # a one-off: no cache beside the file
+    every = np.arange(len(timeline.events))
+    table = parquet.events_table(events_frame(timeline, every))
+    try:
+        parquet.write_table(table, args.output, parquet.timeline_meta(timeline, args.title))
+    except OSError as exc:
+        print(f"timeline convert: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    size = args.output.stat().st_size
+    print(
+        f"wrote {args.output} (Parquet, {len(timeline.events):,} events, {len(timeline.eras):,} eras, {size:,} bytes)"
+    )
     return 0
 
 

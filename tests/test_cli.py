@@ -252,3 +252,81 @@ def test_export_story_refuses_a_name_that_is_not_html(small_csv, tmp_path, capsy
     assert main(["export", str(small_csv), "-o", str(tmp_path / name), "--story"]) == 2
     assert f"cannot write a story to '{name}': a story page is HTML" in capsys.readouterr().err
     assert not (tmp_path / name).exists()
+
+
+# ---- Parquet: timeline convert, and Parquet files, folders and globs as inputs ----------------------
+
+
+def test_convert_writes_parquet_that_loads_as_the_same_timeline(small_csv, tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "small.parquet"
+    r = run("convert", small_csv, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f"wrote {out} (Parquet, 7 events, 1 eras, {out.stat().st_size:,} bytes)"
+    assert pq.ParquetFile(out).metadata.row_group(0).column(0).compression == "ZSTD"
+    first, back = load_timeline(small_csv), load_timeline(out)
+    pd.testing.assert_frame_equal(back.events, first.events)
+    pd.testing.assert_frame_equal(back.eras, first.eras)
+    assert not list(tmp_path.glob(".*timeline-cache"))  # a one-off: no cache left beside the CSV
+    r = run("validate", out)
+    assert r.returncode == 0 and "small.parquet: OK: 7 events, 1 eras, 4 themes, 490 BCE to 2015" in r.stdout
+
+
+def test_convert_of_a_bad_file_lists_its_problems_and_writes_nothing(write_csv, tmp_path):
+    path = write_csv("id,date,title,themes\na,2015-02-30,x,war\na,1990,,war\n", name="bad.csv")
+    out = tmp_path / "bad.parquet"
+    r = run("convert", path, "-o", out)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[0] == "bad.csv: 3 problems found"
+    assert "line 2, column 'date': '2015-02-30': expected a real calendar date" in r.stderr
+    assert "line 3, column 'title'" in r.stderr
+    assert not out.exists() and not list(tmp_path.glob(".bad.parquet*"))
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.parquet.bak", "out"])
+def test_convert_refuses_an_output_not_named_parquet(small_csv, tmp_path, name):
+    r = run("convert", small_csv, "-o", tmp_path / name)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"timeline convert: cannot write '{name}': the name must end in .parquet" in r.stderr
+    assert not (tmp_path / name).exists()
+
+
+def test_a_folder_and_a_glob_of_parquet_parts_are_one_timeline(small_csv, tmp_path):
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    assert main(["convert", str(small_csv), "-o", str(parts / "part-0.parquet")]) == 0
+    (parts / "_SUCCESS").write_bytes(b"")
+    for source in (parts, f"{parts}/*.parquet"):
+        r = run("validate", source)
+        assert r.returncode == 0, r.stderr
+        assert ": OK: 7 events, 1 eras, 4 themes, 490 BCE to 2015" in r.stdout and "topics" not in r.stdout
+    # beside a CSV, a dataset is one topic (named by its folder)
+    r = run("validate", parts, TOPICS / "wars.csv")
+    assert r.returncode == 0 and "2 topics" in r.stdout and "parts ›" in r.stdout
+
+
+def test_a_folder_mixing_parquet_parts_and_csv_files_is_refused(small_csv, tmp_path):
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    assert main(["convert", str(small_csv), "-o", str(mixed / "a.parquet")]) == 0
+    (mixed / "b.csv").write_bytes(small_csv.read_bytes())
+    r = run("validate", mixed)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "holds Parquet parts (one dataset) and topic files (b.csv)" in r.stderr
+
+
+def test_a_bad_parquet_file_is_reported_by_row(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"date": pa.array([1900, 1901]), "title": ["a", ""], "themes": ["w", "w"]}), path)
+    r = run("validate", path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[1].startswith("  row 2, column 'title': (empty): expected")
+    path.write_bytes(path.read_bytes()[:40])
+    r = run("validate", path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "bad.parquet: 1 problem found\n  expected a readable Parquet file: " in r.stderr

@@ -5,7 +5,8 @@ input (:class:`Problem`, :class:`ValidationError`). Plain data: no files, no Das
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,6 +162,17 @@ class ValidationError(Exception):
         if len(shown) < n:
             lines.append(f"  ... and {n - len(shown)} more")
         return "\n".join(lines)
+
+
+@contextmanager
+def locating(where: Callable[[Problem], Problem]) -> Iterator[None]:
+    """Problems raised inside are said where the file's own reader shows them (``where`` rewrites
+    each: a workbook's ``Sheet1!C7``, a Parquet file's ``row 7``), everything else kept."""
+    try:
+        yield
+    except ValidationError as exc:
+        located = [where(p) for p in exc.problems]
+        raise ValidationError(exc.source, located, exc.columns, exc.header, exc.preview) from None
 
 
 @dataclass

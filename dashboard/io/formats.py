@@ -8,11 +8,11 @@ from pathlib import Path
 from ..core.columns import name_table
 from ..core.model import Problem, Timeline, ValidationError
 from ..core.validation import validate_table
-from . import csv_reader, hdtimelines, spreadsheet, timelinejs
+from . import csv_reader, hdtimelines, parquet, spreadsheet, timelinejs
 from .decode import CSV_FILE, utf8_bytes
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-__all__ = ["ReadOptions", "load_timeline", "parse_events", "read_file"]
+__all__ = ["ReadOptions", "load_dataset", "load_timeline", "parse_events", "read_file"]
 
 
 def read_file(path: Path, name: str | None = None) -> bytes:
@@ -40,8 +40,10 @@ def load_timeline(
 
 
 def parse_events(data: bytes, name: str, options: ReadOptions = DEFAULT_OPTIONS) -> Timeline:
-    """Validate a file's bytes: the project's CSV, a workbook (.xlsx, .ods), a TimelineJS spreadsheet
-    (CSV) or JSON, or an hdtimelines (historicaldate) CSV."""
+    """Validate a file's bytes: the project's CSV, a Parquet file, a workbook (.xlsx, .ods), a TimelineJS
+    spreadsheet (CSV) or JSON, or an hdtimelines (historicaldate) CSV."""
+    if parquet.detect(data, name):
+        return _parse_parquet([parquet.read_bytes(data, name)], name, options)
     book = spreadsheet.detect(data, name)
     if book is not None:
         return _parse_sheet(data, book, name, options)
@@ -80,3 +82,17 @@ def _parse_sheet(data: bytes, book: str, name: str, options: ReadOptions) -> Tim
     with sheet.locating():
         table, plan = name_table(sheet.table, sheet.header, name, options.mapping, [])
         return validate_table(table, [], name, lambda: sheet.rows, options.date_order, plan.shown)
+
+
+def load_dataset(source: str | Path, options: ReadOptions = DEFAULT_OPTIONS) -> Timeline:
+    """A folder or glob of Parquet files, one dataset in parts (see :mod:`.parquet`), as one timeline."""
+    return _parse_parquet(parquet.read_dataset(source), parquet.dataset_name(source), options)
+
+
+def _parse_parquet(parts: list[parquet.Part], name: str, options: ReadOptions) -> Timeline:
+    """Parquet parts validated like a CSV; problems name their row (``row 7``, ``part-1.parquet, row 7``)."""
+    found = parquet.text_table(parts, options.mapping)
+    with found.locating():
+        table, plan = name_table(found.table, found.header, name, options.mapping, found.problems)
+        timeline = validate_table(table, found.problems, name, found.line_numbers, options.date_order, plan.shown)
+    return parquet.apply_meta(timeline, found.meta)

@@ -27,7 +27,7 @@ import pyarrow as pa
 from python_calamine import CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
 from ..core.columns import plan_columns
-from ..core.model import Problem, ValidationError, normalise_column
+from ..core.model import Problem, ValidationError, locating, normalise_column
 from .read_options import ReadOptions
 
 XLSX, ODS = "xlsx", "ods"
@@ -76,15 +76,12 @@ class Sheet:
     @contextmanager
     def locating(self) -> Iterator[None]:
         """Problems raised inside name their cell (``Sheet1!C7``)."""
-        try:
+        letters: dict[str, str] = {}
+        for head, letter in zip(self.header, self.letters):
+            letters.setdefault(head.strip(), letter)
+            letters.setdefault(normalise_column(head), letter)
+        with locating(lambda problem: self._locate(problem, letters)):
             yield
-        except ValidationError as exc:
-            letters: dict[str, str] = {}
-            for head, letter in zip(self.header, self.letters):
-                letters.setdefault(head.strip(), letter)
-                letters.setdefault(normalise_column(head), letter)
-            located = [self._locate(p, letters) for p in exc.problems]
-            raise ValidationError(exc.source, located, exc.columns, exc.header, exc.preview) from None
 
     def _locate(self, problem: Problem, letters: dict[str, str]) -> Problem:
         if problem.line is None:

@@ -75,14 +75,24 @@ def export_view(
 
 
 def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
-    """The events at ``rows`` (and every era) as a CSV in the project's own format.
+    """The events at ``rows`` (and every era) as a CSV in the project's own format (see :func:`events_frame`)."""
+    buf = io.StringIO()
+    events_frame(timeline, rows).to_csv(buf, index=False, lineterminator="\n")
+    return buf.getvalue().encode("utf-8")
+
+
+def events_frame(timeline: Timeline, rows: np.ndarray) -> pd.DataFrame:
+    """The events at ``rows`` (and every era) in the columns of the project's own CSV format, as text:
+    what a CSV or a Parquet file of the timeline holds.
 
     Loading it again (``timeline validate``) gives the same events: dates keep their precision
     (``-0490``, ``2015-04``), themes their names, extra columns their values. Text cells that a
     spreadsheet would run as formulas are written as ``'=...``, which the loader reads back as written.
     """
     ev = timeline.events.iloc[rows]
-    themes = [";".join(local_theme(t) for t in timeline.theme_names(int(m))) for m in ev["theme_mask"].to_numpy()]
+    masks, which = np.unique(ev["theme_mask"].to_numpy(), return_inverse=True)  # each set of themes once
+    named = np.asarray([";".join(local_theme(t) for t in timeline.theme_names(int(m))) for m in masks], dtype=object)
+    themes = list(named[which.reshape(-1)])
     out = _file_rows(ev, themes, "event")
     if timeline.topics:
         out.insert(0, "topic", row_topics(timeline, rows))
@@ -98,9 +108,7 @@ def events_csv(timeline: Timeline, rows: np.ndarray) -> bytes:
     for col in out.columns:
         if col not in NOT_TEXT:
             out[col] = neutralise_formulas(out[col].astype(str))
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, lineterminator="\n")
-    return buf.getvalue().encode("utf-8")
+    return out
 
 
 def _write_lives(out: pd.DataFrame, timeline: Timeline, rows: np.ndarray) -> None:

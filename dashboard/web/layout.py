@@ -151,7 +151,7 @@ def column_choices(t: Translator) -> html.Div:
     )
 
 
-UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,text/*,application/json"
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,.parquet,text/*,application/json"
 """What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
 none of these is shown refused (className_reject) as it is dragged."""
 

@@ -117,3 +117,32 @@ def test_the_theme_filter_is_grouped_by_topic(datasets):
     ]
     assert [o.get("disabled", False) for o in opts] == [True, False, True, False, False]
     assert str(opts[0]["label"].children) == "Monarchs"
+
+
+def test_a_parquet_upload_opens_and_adds_like_a_csv(client, tmp_path):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(
+        pa.table({"date": pa.array([1066, 1087]), "title": ["William", "William II"], "themes": ["kings"] * 2}), buf
+    )
+    out = post(client, upload(sent(buf.getvalue(), "kings.parquet"), mode="open"))
+    assert "Opened kings.parquet: 2 events, 1 theme" in str(out["upload-status"]["children"])
+    out = post(client, upload(sent(buf.getvalue(), "kings.parquet"), mode="add"))
+    assert "Added kings.parquet: 5 events in 2 topics" in str(out["upload-status"]["children"])
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"date": pa.array([1066, 1087]), "title": ["William", ""], "themes": ["kings"] * 2}), buf)
+    resp = client.post(
+        "/_dash-update-component", json=registered(client, upload(sent(buf.getvalue(), "bad.parquet"), mode="open"))
+    )
+    said = str(resp.get_json()["response"])
+    assert "bad.parquet was not opened" in said and "row 2, column 'title'" in said
+
+
+def test_the_page_offers_parquet_files():
+    from dashboard.web.layout import UPLOAD_ACCEPT
+
+    assert ".parquet" in UPLOAD_ACCEPT.split(",")

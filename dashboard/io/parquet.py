@@ -1,0 +1,382 @@
+"""Parquet files read like our CSV, and our CSV's columns written as Parquet.
+
+A Parquet file holds the CSV format's columns under any name the CSV may use. Text columns hold
+what the CSV would (``1854-03-31``, ``-490``, ``c. 1600``); typed columns become that text once,
+a whole column at a time, and are then validated like any CSV:
+
+- integers as their digits (an importance 3), in a date column as a year of at least four digits
+  (1853, -490 -> ``-0490``, 55 -> ``0055``: a number is not a two-digit year); floats holding whole
+  numbers too (``3.0`` -> ``3``), other floats as written (``2.5``, which an importance refuses);
+  NaN and null are empty cells;
+- ``date32``/``date64`` as ``YYYY-MM-DD``; Arrow counts years astronomically (year 0 is 1 BCE),
+  so a date before year 1 is written as a historian would (``-0001-03-15`` for 0000-03-15);
+- timestamps in ``date``/``end_date`` keep only their day (a timeline's finest step is the day;
+  a time zone's own day when the timestamp has one); elsewhere ``YYYY-MM-DD HH:MM:SS`` when they
+  have a time of day;
+- ``list<string>`` in ``themes`` joined with ``;``; dictionary-encoded columns as their values;
+- booleans, other lists, structs, binary that is not UTF-8 and other types are refused, a
+  problem naming the column.
+
+A folder (or a glob) of Parquet files is one dataset split in parts, as Spark and DuckDB write
+them: the parts' rows in the order of their names, ``key=value`` folders (Hive partitions) giving
+a column of that name. Problems name the row as ``row 7`` (the first data row is row 1), with the
+part's name for a dataset of several. The timeline's title, cover and rich-text flag, which our
+CSV cannot hold, are kept in the file's key-value metadata under ``timeline``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path, PurePath
+from typing import Any
+from urllib.parse import unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..core.columns import plan_columns
+from ..core.lives import LIFE_END, LIFE_START
+from ..core.model import Problem, Timeline, ValidationError, locating
+from .files import atomic_file
+
+MAGIC = b"PAR1"
+SUFFIX = ".parquet"
+META_KEY = b"timeline"
+DAY_COLUMNS = ("date", "end_date")
+YEAR_COLUMNS = (*DAY_COLUMNS, LIFE_START, LIFE_END)
+"""Columns where a whole number is a year."""
+ROW_GROUP = 128 * 1024
+"""Rows per row group written: large enough to compress well, small enough to read in parts."""
+COMPRESSION = "zstd"
+GLOB_SIGNS = re.compile(r"[*?\[]")
+LINE_IN_TEXT = re.compile(r"\bon line (\d+)\b")
+"""Where a problem's text names another row (an id already used): said as a row too."""
+PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+"""The column pandas writes for an index that is not 0, 1, 2...: not the file's data."""
+
+
+def detect(data: bytes, name: str) -> bool:
+    """True for a Parquet file (it starts with ``PAR1``); ValidationError for a file named .parquet
+    that is not one."""
+    if data[:4] == MAGIC:
+        return True
+    if PurePath(name).suffix.lower() == SUFFIX:
+        raise _refuse(
+            name, "a Parquet file, as the file's name says: it does not start with PAR1 (damaged, or renamed?)"
+        )
+    return False
+
+
+@dataclass
+class Part:
+    """One Parquet file of a dataset, as read (its columns typed as the file has them)."""
+
+    name: str
+    table: pa.Table
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TextTable:
+    """A dataset's cells as the text a CSV would hold, and where each row came from."""
+
+    header: list[str]
+    table: pa.Table
+    """The columns in order (f0, f1, ...), strings, never null."""
+    problems: list[Problem]
+    """Columns of a type that has no text form (line None: the whole column)."""
+    parts: list[str]
+    starts: np.ndarray
+    """Each part's first row in ``table``."""
+    meta: dict[str, Any]
+
+    def line_numbers(self) -> np.ndarray:
+        """Each row as a CSV's line would be numbered (the header is line 1): what the validator takes."""
+        return np.arange(2, self.table.num_rows + 2, dtype=np.int64)
+
+    def locate(self, problem: Problem) -> Problem:
+        """A validator's problem said as ``row 7`` of its part (``part-1.parquet, row 7`` when there are several),
+        and so is another row its text names."""
+        expected = LINE_IN_TEXT.sub(lambda m: "in " + self._where(int(m.group(1))), problem.expected)
+        if problem.line is None:
+            return replace(problem, expected=expected)
+        if problem.line < 2:  # the header: a Parquet file has none, its columns are named in its schema
+            return replace(problem, line=None, expected=expected)
+        # the line kept is the row in the whole dataset, so problems stay in the dataset's order
+        return replace(problem, line=problem.line - 1, cell=self._where(problem.line), expected=expected)
+
+    def _where(self, line: int) -> str:
+        """A validator's line (the header is line 1) as ``row 7``, or ``part-1.parquet, row 7``."""
+        index = line - 2
+        part = int(np.searchsorted(self.starts, index, side="right")) - 1
+        row = index - int(self.starts[part]) + 1
+        return f"row {row}" if len(self.parts) == 1 else f"{self.parts[part]}, row {row}"
+
+    def locating(self) -> AbstractContextManager[None]:
+        """Problems raised inside name their row (see :meth:`locate`)."""
+        return locating(self.locate)
+
+
+def read_bytes(data: bytes, name: str) -> Part:
+    """A Parquet file's bytes (an upload, or a file read whole)."""
+    return _read(lambda: pq.ParquetFile(pa.BufferReader(data)), name, name)
+
+
+def dataset_files(source: str | Path) -> list[Path]:
+    """The parts of a dataset: a folder's Parquet files (in its sub-folders too, in the order of their
+    paths; names starting with ``_`` or ``.``, such as Spark's ``_SUCCESS``, are not parts), or the
+    files a glob matches. ValidationError when there are none."""
+    text = str(source)
+    path = Path(source)
+    if path.is_dir():
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() == SUFFIX
+            and not any(s.startswith(("_", ".")) for s in p.relative_to(path).parts)
+        )
+        if not found:
+            raise _refuse(path.name or text, "a folder holding .parquet files: it has none")
+        return found
+    matched = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+    if not matched:
+        raise _refuse(text, "files matching this pattern: none do")
+    return matched
+
+
+def is_dataset(source: str | Path) -> bool:
+    """A folder holding Parquet files, or a pattern (``data/*.parquet``) naming no file itself."""
+    path = Path(source)
+    if path.is_dir():
+        return any(p.suffix.lower() == SUFFIX for p in path.rglob("*") if p.is_file())
+    return bool(GLOB_SIGNS.search(str(source))) and not path.exists()
+
+
+def read_dataset(source: str | Path) -> list[Part]:
+    """Every part of a dataset (see :func:`dataset_files`), named relative to the folder or pattern."""
+    files = dataset_files(source)
+    base = Path(source) if Path(source).is_dir() else None
+    name = dataset_name(source)
+    parts = []
+    for path in files:
+        shown = str(path.relative_to(base)) if base is not None else str(path)
+        part = _read(partial(pq.ParquetFile, path), name, shown)
+        if base is not None:
+            part.table = _with_partitions(part.table, path.relative_to(base))
+        parts.append(part)
+    return parts
+
+
+def dataset_name(source: str | Path) -> str:
+    """What problems and the page call a dataset: the folder's name, or the pattern as given."""
+    path = Path(source)
+    return path.name if path.is_dir() and path.name else str(source)
+
+
+def _read(open_file: Callable[[], pq.ParquetFile], name: str, shown: str) -> Part:
+    try:
+        table = open_file().read()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        reason = str(exc).strip() or type(exc).__name__
+        where = "" if shown == name else f" ({shown})"
+        raise _refuse(name, f"a readable Parquet file{where}: {reason} (damaged or cut short?)") from None
+    meta: dict[str, Any] = {}
+    raw = (table.schema.metadata or {}).get(META_KEY)
+    if raw:
+        try:
+            found = json.loads(raw)
+            meta = found if isinstance(found, dict) else {}
+        except ValueError:
+            meta = {}
+    drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
+    return Part(shown, table.drop_columns(drop) if drop else table, meta)
+
+
+def _with_partitions(table: pa.Table, relative: Path) -> pa.Table:
+    """Hive partition folders (``theme=war/part-0.parquet``) as columns the file does not hold itself."""
+    for folder in relative.parts[:-1]:
+        key, sign, value = folder.partition("=")
+        if sign and key and key not in table.column_names:
+            table = table.append_column(key, pa.repeat(pa.scalar(unquote(value), pa.string()), table.num_rows))
+    return table
+
+
+def text_table(parts: list[Part], mapping: dict[str, str] | None = None) -> TextTable:
+    """The parts' cells as one table of text (columns joined by name where the parts differ)."""
+    headers = [p.table.column_names for p in parts]
+    if all(h == headers[0] for h in headers):
+        header = list(headers[0])
+    else:
+        header = list(dict.fromkeys(name for h in headers for name in h))
+    ours = plan_columns(header, mapping).names
+    problems: list[Problem] = []
+    refused: set[str] = set()
+    chunks: list[list[pa.Array]] = [[] for _ in header]
+    for part in parts:
+        index = {name: i for i, name in reversed(list(enumerate(part.table.column_names)))}
+        for j, name in enumerate(header):
+            at = j if part.table.column_names == header else index.get(name)
+            if at is None:
+                chunks[j].append(pa.nulls(part.table.num_rows, pa.string()).fill_null(""))
+                continue
+            column = part.table.column(at)
+            text, why = as_text(column.combine_chunks() if column.num_chunks != 1 else column.chunk(0), ours[j])
+            if why is not None and name not in refused:
+                refused.add(name)
+                problems.append(Problem(None, name, None, why))
+            chunks[j].append(text)
+    table = pa.table({f"f{j}": pa.chunked_array(c, pa.string()) for j, c in enumerate(chunks)})
+    sizes = np.asarray([p.table.num_rows for p in parts], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    meta = next((p.meta for p in parts if p.meta), {})
+    return TextTable(header, table, problems, [p.name for p in parts], starts, meta)
+
+
+def as_text(values: pa.Array, ours: str) -> tuple[pa.Array, str | None]:
+    """A column as the CSV's text (see the module's docstring), and why it was refused (else None).
+    ``ours`` is the column it feeds (``date``, ``themes``, ...) or the file's own name for it."""
+    kind = values.type
+    if pa.types.is_dictionary(kind):
+        return as_text(values.dictionary_decode(), ours)
+    if pa.types.is_null(kind):
+        return _empty(len(values)), None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return _filled(values.cast(pa.string())), None
+    if pa.types.is_boolean(kind):
+        return _empty(len(values)), "text, a number or a date: this column holds true/false values (booleans)"
+    if pa.types.is_integer(kind) or pa.types.is_decimal(kind):
+        text = _filled(pc.cast(values, pa.string()))
+        return (_years(text) if ours in YEAR_COLUMNS else text), None
+    if pa.types.is_floating(kind):
+        text = _floats(values)
+        return (_years(text) if ours in YEAR_COLUMNS else text), None
+    if pa.types.is_date(kind):
+        return _days(values.cast(pa.date32())), None
+    if pa.types.is_timestamp(kind):
+        return _timestamps(values, ours in DAY_COLUMNS), None
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_binary_view(kind):
+        try:
+            return _filled(values.cast(pa.string())), None
+        except pa.ArrowInvalid:
+            return _empty(len(values)), "text: this column holds bytes that are not UTF-8 text"
+    if ours == "themes" and _is_text_list(kind):
+        joined = pc.binary_join(pc.cast(values, pa.list_(pa.string())), ";")
+        return _filled(joined), None
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        held = "lists of values (a list of text is read only as themes, joined with ';')"
+    else:
+        held = f"values of type {kind}"
+    return _empty(len(values)), f"text, a number or a date: this column holds {held}"
+
+
+def _is_text_list(kind: pa.DataType) -> bool:
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    return bool(pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
+
+
+def _empty(n: int) -> pa.Array:
+    return pa.nulls(n, pa.string()).fill_null("")
+
+
+def _filled(values: pa.Array) -> pa.Array:
+    return values.fill_null("") if values.null_count else values
+
+
+def _years(text: pa.Array) -> pa.Array:
+    """Whole numbers in a date column are years: at least four digits (55 is the year 55, ``0055``,
+    which a CSV must write so because ``55`` could mean 1955), the sign kept (-490 -> ``-0490``)."""
+    negative = pc.starts_with(text, "-")
+    digits = pc.utf8_lpad(pc.if_else(negative, pc.utf8_slice_codeunits(text, 1), text), 4, "0")
+    whole = pc.match_substring_regex(text, r"^-?[0-9]+$")
+    padded = pc.if_else(negative, pc.binary_join_element_wise("-", digits, ""), digits)
+    return pc.if_else(whole, padded, text)
+
+
+def _floats(values: pa.Array) -> pa.Array:
+    """Whole numbers as digits (Arrow writes 1853.0 as ``1853``), NaN as empty (pandas' null)."""
+    values = values.cast(pa.float64())
+    text = pc.cast(values, pa.string())
+    return _filled(pc.if_else(pc.is_nan(values), None, text))
+
+
+def _days(days: pa.Array) -> pa.Array:
+    """date32 as ``YYYY-MM-DD``; days before year 1 in historians' years (see the module)."""
+    text = pc.cast(days, pa.string())
+    early = pc.fill_null(pc.less(days.cast(pa.int32()), YEAR_ONE_DAY), False)
+    if pc.any(early).as_py():  # only those days are rewritten, one by one
+        written = pa.array([_historian(t) for t in text.filter(early).to_pylist()], pa.string())
+        text = pc.replace_with_mask(text, early, written)
+    return _filled(text)
+
+
+YEAR_ONE_DAY = -719162
+"""0001-01-01 as days since 1970-01-01 (date32)."""
+
+
+def _historian(astronomical: str | None) -> str | None:
+    """'0000-03-15' -> '-0001-03-15', '-0768-02-04' -> '-0769-02-04': no year 0 for historians."""
+    if astronomical is None:
+        return None
+    sign = -1 if astronomical.startswith("-") else 1
+    year, rest = astronomical.lstrip("-").split("-", 1)
+    return f"-{1 - sign * int(year):04d}-{rest}"
+
+
+def _timestamps(values: pa.Array, day_only: bool) -> pa.Array:
+    """A timestamp's day (its time zone's when it has one), with its time of day unless ``day_only``."""
+    if values.type.tz is not None:
+        values = pc.local_timestamp(values)
+    days = values.cast(pa.date32())
+    text = _days(days)
+    if day_only:
+        return text
+    timed = pc.not_equal(days.cast(values.type), values)
+    if not pc.any(timed).as_py():
+        return text
+    seconds = pc.floor_temporal(values, unit="second").cast(pa.timestamp("s", values.type.tz))
+    clock = pc.strftime(seconds, "%H:%M:%S")
+    return _filled(pc.if_else(timed, pc.binary_join_element_wise(text, clock, " "), text))
+
+
+def events_table(frame: pd.DataFrame) -> pa.Table:
+    """Our CSV's columns (a frame of text, as an export writes them) as a table of strings."""
+    return pa.table({str(c): _filled(pa.array(frame[c].astype("str"), pa.string())) for c in frame.columns})
+
+
+def timeline_meta(timeline: Timeline, title: str | None = None) -> dict[str, Any]:
+    """What a timeline has that our CSV cannot hold: its title, cover and rich-text flag."""
+    return {"title": title or timeline.title, "cover": timeline.cover, "rich_text": timeline.rich_text}
+
+
+def write_table(table: pa.Table, path: str | Path, meta: dict[str, Any] | None = None) -> None:
+    """Write ``table`` (see :func:`events_table`) as Parquet, atomically: zstd, row groups of
+    :data:`ROW_GROUP` rows, ``meta`` (:func:`timeline_meta`) in the file's key-value metadata."""
+    if meta is not None:
+        table = table.replace_schema_metadata({META_KEY: json.dumps(meta).encode()})
+    with atomic_file(path) as fh:
+        pq.write_table(table, pa.PythonFile(fh, mode="w"), compression=COMPRESSION, row_group_size=ROW_GROUP)
+
+
+def apply_meta(timeline: Timeline, meta: dict[str, Any]) -> Timeline:
+    """The title, cover and rich-text flag a Parquet file kept (see :func:`write_table`)."""
+    if isinstance(meta.get("title"), str) and meta["title"]:
+        timeline.title = meta["title"]
+    if isinstance(meta.get("cover"), dict):
+        timeline.cover = {str(k): str(v) for k, v in meta["cover"].items()}
+    timeline.rich_text = bool(meta.get("rich_text")) or timeline.rich_text
+    return timeline
+
+
+def _refuse(name: str, expected: str) -> ValidationError:
+    return ValidationError(name, [Problem(None, None, None, expected)])
