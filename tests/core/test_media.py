@@ -148,3 +148,18 @@ def test_the_column_pattern_never_passes_a_refused_address(tail):
     value = "https://" + tail
     if re.fullmatch(PLAIN_ADDRESS, value):
         assert media_problem(value) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "passes"),
+    [
+        ("https://upload.wikimedia.org/wikipedia/commons/a/ab/Perry.jpg", True),
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", True),
+        ("http://example.org/a.jpg", False),
+        ("javascript:alert(1)", False),
+        ("https://example.org/a b.jpg", False),
+    ],
+)
+def test_the_column_pattern_passes_plain_addresses_at_once(value, passes):
+    """The two properties above hold of something: the pattern does let plain addresses through whole."""
+    assert bool(re.fullmatch(PLAIN_ADDRESS, value)) is passes

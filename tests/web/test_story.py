@@ -98,7 +98,9 @@ def test_the_card_shows_the_step_and_the_bar_where_it_is(services):
 
 
 def test_the_card_speaks_the_pages_language(services):
-    assert "1 / " in str(show_step(services, stored(View(story=1)), None, "ja")[1])
+    progress = show_step(services, stored(View(story=1)), None, "ja")[1]
+    assert progress.children.startswith("1 / ") and "件中" in progress.title
+    assert "件中" not in show_step(services, stored(View(story=1)), None)[1].title
 
 
 @pytest.mark.parametrize("story", ["2", -1, 0, 1.5, 10**9, [1]])
