@@ -25,14 +25,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def with_new_forms(table: pa.Table, share: float, seed: int = 11) -> pa.Table:
-    """``share`` of the point events' dates rewritten in the new forms (the same instants or spans)."""
+def _picked_points(table: pa.Table, share: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(every date, the point events picked to rewrite, a form 0-6 for each): the same picks for a seed."""
     rng = np.random.default_rng(seed)
     date = np.array(table["date"].to_pylist(), dtype=object)
     end = np.array(table["end_date"].to_pylist(), dtype=object)
     rows = np.flatnonzero((end == "") | (end == None))  # noqa: E711
     pick = rng.choice(rows, size=min(len(rows), int(share * len(date))), replace=False)
-    forms = rng.integers(0, 7, len(pick))
+    return date, pick, rng.integers(0, 7, len(pick))
+
+
+def with_new_forms(table: pa.Table, share: float, seed: int = 11) -> pa.Table:
+    """``share`` of the point events' dates rewritten in the new forms (the same instants or spans)."""
+    date, pick, forms = _picked_points(table, share, seed)
     for i, f in zip(pick.tolist(), forms.tolist()):
         d = date[i]
         year = int(d[:5]) if d.startswith("-") else int(d[:4])
@@ -74,12 +79,7 @@ MONTHS = (
 def with_written_forms(table: pa.Table, share: float, seed: int = 11) -> pa.Table:
     """``share`` of the point events' dates written out as people write them (25 Apr 1951, April 29,
     1951, Apr 1951, 490 BC, between 1951 and 1971, after 1951, circa2y 1951)."""
-    rng = np.random.default_rng(seed)
-    date = np.array(table["date"].to_pylist(), dtype=object)
-    end = np.array(table["end_date"].to_pylist(), dtype=object)
-    rows = np.flatnonzero((end == "") | (end == None))  # noqa: E711
-    pick = rng.choice(rows, size=min(len(rows), int(share * len(date))), replace=False)
-    forms = rng.integers(0, 7, len(pick))
+    date, pick, forms = _picked_points(table, share, seed)
     for i, f in zip(pick.tolist(), forms.tolist()):
         d = date[i]
         negative = d.startswith("-")

@@ -845,8 +845,11 @@ def day_of(ms: np.ndarray) -> np.ndarray:
     return out
 
 
-def _label_each(ms: npt.ArrayLike, precision: npt.ArrayLike, label: Callable[[int, int, int, int], str]) -> np.ndarray:
-    """``label(historian year, month, day, precision)`` for each date in epoch ms; "" where ms is NaN."""
+def label_each(
+    ms: npt.ArrayLike, precision: npt.ArrayLike, label: Callable[..., str], *extra: npt.ArrayLike
+) -> np.ndarray:
+    """``label(historian year, month, day, precision, *extra)`` for each date in epoch ms (``extra``:
+    more arrays of the same length, one value each); "" where ms is NaN."""
     ms = np.asarray(ms, dtype=np.float64)
     out = np.full(len(ms), "", dtype=object)
     valid = ~np.isnan(ms)
@@ -855,7 +858,8 @@ def _label_each(ms: npt.ArrayLike, precision: npt.ArrayLike, label: Callable[[in
     y, m, d = civil_from_days(day_of(ms[valid]))
     hy = astronomical_to_historian(y)
     prec = np.asarray(precision)[valid]
-    out[valid] = [label(*parts) for parts in zip(hy.tolist(), m.tolist(), d.tolist(), prec.tolist())]
+    more = [np.asarray(values)[valid].tolist() for values in extra]
+    out[valid] = [label(*parts) for parts in zip(hy.tolist(), m.tolist(), d.tolist(), prec.tolist(), *more)]
     return out
 
 
@@ -877,12 +881,12 @@ def _iso(year: int, month: int, day: int, precision: int) -> str:
 
 def format_dates(ms: npt.ArrayLike, precision: npt.ArrayLike) -> np.ndarray:
     """Display labels ("1951", "Apr 2015", "29 Apr 2015", "490 BCE") for epoch-ms arrays."""
-    return _label_each(ms, precision, _display)
+    return label_each(ms, precision, _display)
 
 
 def to_iso(ms: npt.ArrayLike, precision: npt.ArrayLike) -> np.ndarray:
     """Dates back in the file format at their precision, years padded to 4 digits (-0490 = 490 BCE)."""
-    return _label_each(ms, precision, _iso)
+    return label_each(ms, precision, _iso)
 
 
 AXIS_MIN_MS = float(days_from_civil(np.array([-9999]), np.array([1]), np.array([1]))[0] * MS_PER_DAY)

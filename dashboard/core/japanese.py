@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dates import DAY, MONTH, YEAR, astronomical_to_historian, civil_from_days, day_of
+from .dates import DAY, MONTH, YEAR, label_each
 
 GREGORIAN_IN_JAPAN = (1873, 1, 1)
 """From this day on a Gregorian date has a Japanese era year (明治6年1月1日)."""
@@ -72,17 +72,8 @@ def japanese_date(year: int, month: int, day: int, precision: int, approximate: 
 
 def japanese_dates(ms: np.ndarray, precision: np.ndarray, approximate: np.ndarray | None = None) -> np.ndarray:
     """:func:`japanese_date` of each epoch ms at its precision ('' where ms is NaN)."""
-    ms = np.asarray(ms, dtype=np.float64)
-    out = np.full(len(ms), "", dtype=object)
-    valid = ~np.isnan(ms)
-    if not valid.any():
-        return out
-    y, m, d = civil_from_days(day_of(ms[valid]))
-    years = astronomical_to_historian(y).tolist()
-    precs = np.asarray(precision)[valid].tolist()
-    approx = [False] * len(years) if approximate is None else np.asarray(approximate)[valid].tolist()
-    out[valid] = [japanese_date(*parts) for parts in zip(years, m.tolist(), d.tolist(), precs, approx)]
-    return out
+    approx = np.zeros(len(np.asarray(ms)), dtype=bool) if approximate is None else approximate
+    return label_each(ms, precision, japanese_date, approx)
 
 
 def japanese_year(year: int) -> str:

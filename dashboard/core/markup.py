@@ -376,3 +376,9 @@ def to_plain(text: str) -> str:
 def one_line(text: str) -> str:
     """The fragment as one line of plain text: for titles and labels."""
     return " ".join(to_plain(text).split())
+
+
+def short_text(value: object, rich: bool) -> str:
+    """A short text (a title, a caption, a credit) on one line: imported HTML (``rich``) reduced to
+    its text, plain text with its runs of spaces and line breaks made one space."""
+    return one_line(str(value)) if rich else " ".join(str(value).split())

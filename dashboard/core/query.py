@@ -166,7 +166,9 @@ def _memoised(timeline: Timeline, key: tuple[Hashable, ...], compute: Callable[[
     return memo_of(timeline.memo, "filters", FILTER_MEMO_SIZE).get(key, compute)
 
 
-def _filter_key(view: View) -> tuple[str, str, tuple[str, ...]]:
+def filter_key(view: View) -> tuple[str, str, tuple[str, ...]]:
+    """What of a view decides its matches besides its themes (dates and search words): results
+    derived from the matches are remembered under it."""
     return view.start.strip(), view.end.strip(), search_terms(view.text)
 
 
@@ -207,13 +209,13 @@ def filter_events(timeline: Timeline, view: View) -> np.ndarray:
         rows.setflags(write=False)
         return rows
 
-    return _memoised(timeline, ("rows", view.themes, *_filter_key(view)), compute)
+    return _memoised(timeline, ("rows", view.themes, *filter_key(view)), compute)
 
 
 def facet_counts(timeline: Timeline, view: View) -> dict[str, int]:
     """Per theme, how many events match the view's dates and text (whatever themes are ticked)."""
     return _memoised(
-        timeline, ("facets", *_filter_key(view)), lambda: theme_counts(timeline, match_without_themes(timeline, view))
+        timeline, ("facets", *filter_key(view)), lambda: theme_counts(timeline, match_without_themes(timeline, view))
     )
 
 
@@ -323,7 +325,7 @@ def sorted_rows(timeline: Timeline, view: View, rows: np.ndarray, column: str, d
         out.setflags(write=False)
         return out
 
-    return _memoised(timeline, ("sorted", view.themes, *_filter_key(view), field, descending), compute)
+    return _memoised(timeline, ("sorted", view.themes, *filter_key(view), field, descending), compute)
 
 
 def theme_counts(timeline: Timeline, rows: np.ndarray) -> dict[str, int]:

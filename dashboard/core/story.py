@@ -15,7 +15,7 @@ import numpy as np
 from . import dates
 from .memo import memo_of
 from .model import STORY_COLUMN, Timeline
-from .query import View, filter_events, possible_span
+from .query import View, filter_events, filter_key, possible_span
 
 CONTEXT_SHARE = 0.025
 """Time shown on each side of a step's event, as a share of the whole timeline's span."""
@@ -50,7 +50,7 @@ def story_rows(timeline: Timeline, view: View) -> np.ndarray:
         out.setflags(write=False)
         return out
 
-    key = ("story", view.themes, view.start.strip(), view.end.strip(), view.text.strip())
+    key = ("story", view.themes, *filter_key(view))
     return memo_of(timeline.memo, "stories", 16).get(key, compute)
 
 

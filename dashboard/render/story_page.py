@@ -24,6 +24,7 @@ from plotly.offline import get_plotlyjs
 from ..core import markup
 from ..core.i18n import DEFAULT_LANGUAGE, translator
 from ..core.japanese import japanese_year
+from ..core.markup import short_text
 from ..core.media import classify
 from ..core.model import Timeline, in_language
 from ..core.query import View, filter_events
@@ -156,7 +157,7 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
         "step": view.story or 1,
         "cover": _cover(timeline) if timeline.cover else None,
         "eras": {
-            "title": [one_line(v, timeline.rich_text) for v in in_language(eras, "title", lang)],
+            "title": [short_text(v, timeline.rich_text) for v in in_language(eras, "title", lang)],
             "start": _ms(eras["start"].to_numpy()),
             "last": _ms(eras["last"].to_numpy()),
         },
@@ -179,7 +180,7 @@ def _event_columns(timeline: Timeline, rows: np.ndarray, lang: str) -> dict[str,
     start = timeline.column("start")[rows]
     last = np.where(np.isnan(timeline.column("last")[rows]), start, timeline.column("last")[rows])
     rich = timeline.rich_text
-    titles = [markup.one_line(v) if rich else " ".join(str(v).split()) for v in timeline.text("title", rows, lang)]
+    titles = [short_text(v, rich) for v in timeline.text("title", rows, lang)]
     described = [markup.to_plain(v) if rich else str(v) for v in timeline.text("description", rows, lang)]
     lo, hi = step_windows(timeline, rows) if len(rows) else (start, last)
     out: dict[str, list[Any]] = {
@@ -204,7 +205,7 @@ def _event_columns(timeline: Timeline, rows: np.ndarray, lang: str) -> dict[str,
         out["media_href"] = [m.href if m else "" for m in media]
         for column in ("media_caption", "media_credit"):
             if column in ev:
-                out[column] = [one_line(v, rich) for v in timeline.text(column, rows, lang)]
+                out[column] = [short_text(v, rich) for v in timeline.text(column, rows, lang)]
     return {name: values for name, values in out.items() if any(v != "" for v in values) or name in REQUIRED}
 
 
@@ -212,20 +213,15 @@ REQUIRED = frozenset({"title", "when", "start", "last", "range", "size", "lo", "
 """Columns the page always holds; the others only when some event has a value in them."""
 
 
-def one_line(value: object, rich: bool) -> str:
-    """A short text (a caption, a credit) on one line, imported HTML reduced to its text."""
-    return markup.one_line(str(value)) if rich else " ".join(str(value).split())
-
-
 def _cover(timeline: Timeline) -> dict[str, str]:
     """The cover card: its title and description as text, its media as the page shows it."""
     cover = timeline.cover
     rich = timeline.rich_text
     out = {
-        "title": one_line(cover.get("title", ""), rich),
+        "title": short_text(cover.get("title", ""), rich),
         "description": markup.to_plain(cover.get("description", "")) if rich else cover.get("description", ""),
-        "media_caption": one_line(cover.get("media_caption", ""), rich),
-        "media_credit": one_line(cover.get("media_credit", ""), rich),
+        "media_caption": short_text(cover.get("media_caption", ""), rich),
+        "media_credit": short_text(cover.get("media_credit", ""), rich),
     }
     media = classify(cover.get("media", ""))
     if media is not None:

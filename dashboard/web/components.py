@@ -17,7 +17,7 @@ from dash.development.base_component import Component
 
 from ..core.i18n import DEFAULT_LANGUAGE, translator
 from ..core.lives import life_labels, lives_of
-from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, one_line, parse
+from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse, short_text
 from ..core.media import MEDIA_COLUMNS, classify
 from ..core.model import Timeline, ValidationError
 from ..core.query import SameTime
@@ -118,8 +118,8 @@ def media_view(values: Mapping[str, str], title: str, rich_text: bool = False) -
         media = classify(values.get("media_thumbnail", ""))
         if media is None or media.kind != "image":
             return []
-    plain = one_line if rich_text else str.strip
-    caption, credit = plain(values.get("media_caption", "")), plain(values.get("media_credit", ""))
+    caption = short_text(values.get("media_caption", ""), rich_text)
+    credit = short_text(values.get("media_credit", ""), rich_text)
     shown: Component
     if media.kind == "image":
         shown = _lazy(html.Img(src=media.src, alt=caption or title, referrerPolicy=NO_REFERRER))
