@@ -1,0 +1,100 @@
+"""Engines that answer the core's SQL (:mod:`dashboard.core.sql`) over a table of events.
+
+DuckDB, embedded, is the default: nothing to start, it reads Parquet where it lies, runs on every
+core and keeps within a memory limit, spilling to disk past it. Each engine exposes the table as
+``events`` (one row per event, with ``row``, the event's row number) and runs a query with its
+parameters through :meth:`Engine.run`, which is what ``core.sql`` calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from ..core.model import Timeline
+
+ENGINES = ("duckdb", "spark")
+
+
+class Engine(Protocol):
+    """Anything that answers a query on the ``events`` table (``core.sql.Run``)."""
+
+    def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
+
+    def close(self) -> None: ...
+
+
+def events_table(timeline: Timeline) -> pa.Table:
+    """A timeline's events as an engine reads them: every column, ``row`` (the row number) and
+    ``theme_mask`` as a signed 64-bit integer (the same bits)."""
+    ev = timeline.events
+    table = pa.Table.from_pandas(ev.drop(columns=["theme_mask"]), preserve_index=False)
+    mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
+    return table.append_column("theme_mask", pa.array(mask)).append_column(
+        "row", pa.array(np.arange(len(ev), dtype=np.int64))
+    )
+
+
+def sql_string(text: str) -> str:
+    """A string literal (for the few places SQL takes no parameter, such as a view's file names)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDB:
+    """An embedded DuckDB answering queries on a table of events, from any number of threads (each
+    gets its own cursor on the one database)."""
+
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+        import duckdb  # imported here: only the processes that query an engine load it
+
+        config: dict[str, Any] = {}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        # No extension may be fetched at run time: everything used here is built in.
+        config["autoinstall_known_extensions"] = False
+        config["autoload_known_extensions"] = False
+        self._con = duckdb.connect(":memory:", config=config)
+        self._local = threading.local()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def of_timeline(cls, timeline: Timeline, **config: Any) -> DuckDB:
+        """The timeline's events, held by DuckDB in memory."""
+        engine = cls(**config)
+        engine._con.register("events_arrow", events_table(timeline))
+        engine._con.execute("CREATE TABLE events AS SELECT * FROM events_arrow")
+        engine._con.unregister("events_arrow")
+        return engine
+
+    @classmethod
+    def of_parquet(cls, paths: Sequence[Path], where: str = "", **config: Any) -> DuckDB:
+        """The events in Parquet files, read where they lie (only the columns and row groups a query
+        needs); ``where`` keeps some rows of them (e.g. not the eras)."""
+        engine = cls(**config)
+        files = "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+        engine._con.execute(
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({files})" + (f" WHERE {where}" if where else "")
+        )
+        return engine
+
+    def _cursor(self) -> Any:
+        cursor = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                cursor = self._con.cursor()
+            self._local.cursor = cursor
+        return cursor
+
+    def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        rows: list[tuple[object, ...]] = self._cursor().execute(sql, list(args)).fetchall()
+        return rows
+
+    def close(self) -> None:
+        self._con.close()
