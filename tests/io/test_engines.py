@@ -1,20 +1,24 @@
 """Every engine gives the same answers as the core in memory: for a table of views, the same
-matches, counts per theme, density per lane and period, label candidates and table pages."""
+matches, counts per theme, density per lane and period, label candidates and table pages. DuckDB
+always; Spark (marked ``spark``) in local mode, one Spark for the whole test session."""
 
 from __future__ import annotations
 
 import io
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from dashboard.core import dates, sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
-from dashboard.io.engines import DuckDB
+from dashboard.io.engines import DuckDB, Engine, EngineError, Spark, events_table, open_engine
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import most_important, x_extent
 from tests.synthetic import generate
@@ -33,15 +37,23 @@ def synthetic() -> Timeline:
     return parse_events(buf.getvalue(), "gen.csv")
 
 
-def duckdb_of(timeline: Timeline) -> Iterator[DuckDB]:
-    engine = DuckDB.of_timeline(timeline)
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def engine_of(kind: str, timeline: Timeline, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    engine: Engine
+    if kind == "spark":
+        request.getfixturevalue("spark")  # the test session's one local Spark
+        engine = Spark.of_timeline(timeline)
+    else:
+        engine = DuckDB.of_timeline(timeline)
     yield engine
     engine.close()
 
 
-@pytest.fixture(scope="module")
-def synthetic_engine(synthetic) -> Iterator[DuckDB]:
-    yield from duckdb_of(synthetic)
+@pytest.fixture(scope="module", params=ENGINES)
+def synthetic_engine(request, synthetic) -> Iterator[Engine]:
+    yield from engine_of(request.param, synthetic, request)
 
 
 VIEWS = [
@@ -67,11 +79,15 @@ WINDOWS = [
 ]
 
 
+def view_id(view: View) -> str:
+    return view.to_query() or "all"
+
+
 def lanes_of(timeline: Timeline, view: View) -> list[str]:
     return [t for t in timeline.themes if view.themes is None or t in view.themes]
 
 
-@pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.to_query() or "all")
+@pytest.mark.parametrize("view", VIEWS, ids=view_id)
 def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     rows = filter_events(synthetic, view)
     where = sql.match_filter(synthetic.themes, view)
@@ -81,8 +97,22 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     assert sorted(everything.tolist()) == rows.tolist()
 
 
-@pytest.mark.parametrize("window", WINDOWS, ids=str)
-@pytest.mark.parametrize("view", [v for v in VIEWS[:7] if v.themes != ()], ids=lambda v: v.to_query() or "all")
+DENSITY_VIEWS = [v for v in VIEWS[:7] if v.themes != ()]
+
+
+def windowed(views: list[View], windows: list[tuple[str, str] | None]) -> list[object]:
+    """Cases of (engine, view, window): on DuckDB every view in every window; on Spark, where each
+    query is a job, every view and every window once (view i in window i), the same SQL shapes."""
+    cases: list[object] = [pytest.param("duckdb", v, w, id=f"duckdb-{view_id(v)}-{w}") for v in views for w in windows]
+    for i in range(max(len(views), len(windows))):
+        v, w = views[i % len(views)], windows[i % len(windows)]
+        cases.append(pytest.param("spark", v, w, id=f"spark-{view_id(v)}-{w}", marks=pytest.mark.spark))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("synthetic_engine", "view", "window"), windowed(DENSITY_VIEWS, WINDOWS), indirect=["synthetic_engine"]
+)
 def test_density_and_labels(synthetic, synthetic_engine, view, window):
     rows = filter_events(synthetic, view)
     x0, x1 = x_extent(synthetic, view, rows) if window is None else (ms(window[0]), ms(window[1], True))
@@ -125,10 +155,11 @@ def test_the_extent_of_the_matches(synthetic, synthetic_engine):
         assert found == (lo, hi)
 
 
+@pytest.mark.parametrize("kind", ENGINES)
 @pytest.mark.parametrize("make", [uncertain_timeline, deep_timeline], ids=["uncertain", "deep"])
-def test_uncertain_and_deep_time(make, tmp_path):
+def test_uncertain_and_deep_time(make, kind, tmp_path, request):
     timeline = make(tmp_path)
-    for engine in duckdb_of(timeline):
+    for engine in engine_of(kind, timeline, request):
         view = View()
         rows = filter_events(timeline, view)
         x0, x1 = x_extent(timeline, view, rows)
@@ -143,14 +174,15 @@ def test_uncertain_and_deep_time(make, tmp_path):
             assert sql.count(engine.run, where) == len(filter_events(timeline, narrowed)), text
 
 
-def test_theme_64_is_a_bit_like_the_others():
+@pytest.mark.parametrize("kind", ENGINES)
+def test_theme_64_is_a_bit_like_the_others(kind, request):
     """Bit 63 is the sign bit of the engine's integer: a 64th theme is filtered, counted and sorted as
     the first."""
     csv = "date,title,themes\n" + "".join(f"{1900 + i},Event {i},t{i};t{(i + 1) % 64}\n" for i in range(64))
     timeline = parse_events(csv.encode(), "wide.csv")
     themes = timeline.themes
     assert len(themes) == 64
-    for engine in duckdb_of(timeline):
+    for engine in engine_of(kind, timeline, request):
         for view in (View(themes=(themes[63],)), View(themes=(themes[0], themes[63])), View()):
             where = sql.match_filter(themes, view)
             assert sql.count(engine.run, where) == len(filter_events(timeline, view))
@@ -169,3 +201,85 @@ def test_values_travel_as_parameters(synthetic, synthetic_engine):
             filter_events(synthetic, view)
         )
     assert sql.count(synthetic_engine.run, sql.EVERYTHING) == len(synthetic.events)
+
+
+@pytest.mark.spark
+def test_spark_connect_gives_the_same_answers(synthetic, spark_connect):
+    """Through a Spark Connect client (gRPC, results as Arrow batches), to the test Spark's own
+    server: the same SQL text, the same answers, for a view with themes, dates and words at once."""
+    engine = Spark.of_timeline(synthetic, remote=spark_connect)
+    try:
+        view = VIEWS[-1]
+        rows = filter_events(synthetic, view)
+        where = sql.match_filter(synthetic.themes, view)
+        assert sql.count(engine.run, where) == len(rows) > 0
+        assert sql.facet_counts(engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
+        x0, x1 = x_extent(synthetic, view, rows)
+        lanes = lanes_of(synthetic, view)
+        ours = sql.density(engine.run, synthetic.themes, where, lanes, x0, x1)
+        np.testing.assert_array_equal(ours.per_lane, density(synthetic, rows, lanes, x0, x1).per_lane)
+        np.testing.assert_array_equal(sql.rows_by_importance(engine.run, where, 5), most_important(synthetic, rows, 5))
+        order = sorted_rows(synthetic, view, rows, "themes", True)
+        np.testing.assert_array_equal(sql.page(engine.run, where, "themes", True, 0, 25), order[:25])
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def parquet_parts(synthetic, tmp_path_factory) -> list[Path]:
+    """The synthetic events as an engine reads them, in two Parquet parts."""
+    folder = tmp_path_factory.mktemp("parts")
+    table = events_table(synthetic)
+    half = len(table) // 2
+    parts = [folder / "part-0.parquet", folder / "part-1.parquet"]
+    pq.write_table(table.slice(0, half), parts[0])
+    pq.write_table(table.slice(half), parts[1])
+    return parts
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_parquet_parts_read_where_they_lie(kind, synthetic, parquet_parts, request):
+    """What ``timeline serve --engine`` will open: Parquet parts as one table, some rows kept."""
+    if kind == "spark":
+        request.getfixturevalue("spark")
+    engine = open_engine(kind, parquet_parts, where="importance >= 3")
+    try:
+        view = View(themes=("trade",), start="1900")
+        rows = filter_events(synthetic, view)
+        kept = rows[synthetic.column("importance")[rows] >= 3]
+        assert 0 < len(kept) < len(rows)
+        where = sql.match_filter(synthetic.themes, view)
+        assert sql.count(engine.run, where) == len(kept)
+        order = sorted_rows(synthetic, view, kept, "title", True)
+        np.testing.assert_array_equal(sql.page(engine.run, where, "title", True, 0, 30), order[:30])
+    finally:
+        engine.close()
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    ("name", "remote", "said"),
+    [
+        ("spark", "sc://127.0.0.1:1", "no Spark Connect server at 127.0.0.1:1"),
+        ("spark", "http://127.0.0.1:15002", "not a Spark Connect address: 'http://127.0.0.1:15002'"),
+        ("duckdb", "sc://127.0.0.1:15002", "--spark-remote is for the Spark engine"),
+        ("postgres", None, "no engine 'postgres': expected one of duckdb, spark"),
+    ],
+)
+def test_an_engine_out_of_reach_is_said_in_one_line(name, remote, said, parquet_parts):
+    with pytest.raises(EngineError) as caught:
+        open_engine(name, parquet_parts, remote=remote)
+    assert str(caught.value).startswith(said)
+    assert "\n" not in str(caught.value)
+
+
+def test_spark_without_pyspark_or_java_is_said_in_one_line(parquet_parts, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(EngineError, match=r"^the Spark engine needs pyspark, which is not installed .*pip install"):
+        open_engine("spark", parquet_parts)
+    monkeypatch.undo()
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(EngineError, match=r"^the Spark engine needs Java 17 or later"):
+        open_engine("spark", parquet_parts)
