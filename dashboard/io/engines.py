@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import warnings
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..core.model import Timeline
 
@@ -117,19 +119,24 @@ SPARK_CONF = {
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
+    "spark.sql.adaptive.enabled": "false",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.driver.host": "127.0.0.1",
 }
 """A local Spark for one machine: two shuffle partitions (the default 200 would make every
-GROUP BY schedule 200 tasks for a few thousand rows), no web UI, no progress bars, every address
-on this machine's loopback (no network needed), Arrow between Python and the JVM."""
+GROUP BY schedule 200 tasks for a few thousand rows) and no adaptive re-planning between a query's
+stages (which pays off for skewed data across a cluster, not for counts here), no web UI, no
+progress bars, every address on this machine's loopback (no network needed), Arrow between Python
+and the JVM."""
 
 LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 """Spark's JVM logs only its errors (its defaults print a page of warnings at every start)."""
 
 LOCAL = "local[2]"
+SPARK_ROW_GROUP = 1 << 17
+"""Rows per row group of a timeline's Parquet copy: Spark splits a file only between row groups."""
 
 
 def _pyspark() -> Any:
@@ -202,9 +209,10 @@ class Spark:
     milliseconds even on a small table; what that buys is a table that may be Parquet far larger
     than this machine, read by a cluster's executors where it lies."""
 
-    def __init__(self, session: Any, frame: Any):
+    def __init__(self, session: Any, frame: Any, scratch: Path | None = None):
         self._session = session
         self._frame = frame
+        self._scratch = scratch
         frame.createOrReplaceTempView("events")
 
     @staticmethod
@@ -214,13 +222,18 @@ class Spark:
 
     @classmethod
     def of_timeline(cls, timeline: Timeline, *, remote: str | None = None, conf: dict[str, str] | None = None) -> Spark:
-        """The timeline's events, sent to Spark and held in its memory."""
+        """The timeline's events. A local Spark reads them from a Parquet copy in a temporary folder
+        (removed by :meth:`close`): each query reads only the columns it needs, the JVM holds no second
+        copy of the table, and the copy's row groups are its tasks, two at a time. A Spark Connect
+        server receives them with the session instead (it cannot see this machine's files)."""
         spark = cls._new_session(remote, conf)
-        frame = spark.createDataFrame(events_table(timeline))
-        if not _is_connect(spark):  # on Connect the table travels as a relation the server keeps
-            frame = frame.cache()
-            frame.count()
-        return cls(spark, frame)
+        table = events_table(timeline)
+        if _is_connect(spark):
+            return cls(spark, spark.createDataFrame(table))
+        scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
+        path = scratch / "events.parquet"
+        pq.write_table(table, path, row_group_size=SPARK_ROW_GROUP)
+        return cls(spark, spark.read.parquet(str(path)), scratch)
 
     @classmethod
     def of_parquet(
@@ -247,7 +260,8 @@ class Spark:
             self._session.stop()  # this client's session; the server goes on
             return
         self._session.catalog.dropTempView("events")
-        self._frame.unpersist()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 def _is_connect(session: Any) -> bool:
