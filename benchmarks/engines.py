@@ -69,9 +69,7 @@ def core_questions(timeline: Timeline, x0: float, x1: float) -> dict[str, Questi
         "facets": fresh(lambda: facet_counts(timeline, VIEW)),
         "density": fresh(lambda: density(timeline, visible(), lanes, x0, x1).per_lane),
         "labels": fresh(lambda: most_important(timeline, visible(), LABELS)),
-        "page 1": fresh(
-            lambda: sorted_rows(timeline, VIEW, filter_events(timeline, VIEW), "when", False)[:PAGE]
-        ),
+        "page 1": fresh(lambda: sorted_rows(timeline, VIEW, filter_events(timeline, VIEW), "when", False)[:PAGE]),
         "search one word": fresh(lambda: len(filter_events(timeline, SEARCH))),
     }
 
