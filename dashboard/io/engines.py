@@ -16,6 +16,7 @@ import socket
 import tempfile
 import threading
 import warnings
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -212,7 +213,8 @@ class Spark:
     def __init__(self, session: Any, frame: Any, scratch: Path | None = None):
         self._session = session
         self._frame = frame
-        self._scratch = scratch
+        # The timeline's Parquet copy goes with the engine: at close, or when the process ends.
+        self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True) if scratch else None
         frame.createOrReplaceTempView("events")
 
     @staticmethod
@@ -261,7 +263,7 @@ class Spark:
             return
         self._session.catalog.dropTempView("events")
         if self._scratch is not None:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch()
 
 
 def _is_connect(session: Any) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,18 @@ def test_spark_without_pyspark_or_java_is_said_in_one_line(parquet_parts, monkey
     monkeypatch.delenv("JAVA_HOME", raising=False)
     with pytest.raises(EngineError, match=r"^the Spark engine needs Java 17 or later"):
         open_engine("spark", parquet_parts)
+
+
+@pytest.mark.spark
+def test_a_timelines_copy_goes_with_its_spark_engine(spark, tmp_path, monkeypatch):
+    """A local Spark reads a timeline from a Parquet copy in a temporary folder, removed at close."""
+    timeline = uncertain_timeline(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    engine = Spark.of_timeline(timeline)
+    (copy,) = scratch.iterdir()
+    assert [p.suffix for p in copy.iterdir()] == [".parquet"]
+    assert sql.count(engine.run, sql.EVERYTHING) == len(timeline.events)
+    engine.close()
+    assert not copy.exists()
