@@ -206,8 +206,8 @@ class Spark:
     Without ``remote`` that is a local Spark in this process, started by the first engine (its JVM
     takes seconds), shared by every later one and ended with the process; with ``remote``
     (``sc://HOST:PORT``) a session on that Spark Connect server, ended by :meth:`close`. Each query is
-    a Spark job: planned, scheduled as tasks and its few result rows sent back, which costs tens of
-    milliseconds even on a small table; what that buys is a table that may be Parquet far larger
+    a Spark job: planned, scheduled as tasks and its few result rows sent back, which costs tens to
+    hundreds of milliseconds even on a small table; what that buys is a table that may be Parquet far larger
     than this machine, read by a cluster's executors where it lies."""
 
     def __init__(self, session: Any, frame: Any, scratch: Path | None = None):
@@ -249,9 +249,12 @@ class Spark:
         """The events in Parquet files (or folders of parts), read where they lie: on a cluster, paths
         its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows."""
         spark = cls._new_session(remote, conf)
-        frame = spark.read.parquet(*[str(p) for p in paths])
-        if where:
-            frame = frame.where(where)
+        try:  # Spark lists the files and reads their schema now: a missing path is said here
+            frame = spark.read.parquet(*[str(p) for p in paths])
+            if where:
+                frame = frame.where(where)
+        except Exception as exc:  # pyspark's AnalysisException, or Connect's error for the same
+            raise EngineError(f"Spark cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
         return cls(spark, frame)
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
@@ -277,7 +280,12 @@ def open_engine(name: str, paths: Sequence[Path | str], *, remote: str | None = 
     if name == "duckdb":
         if remote:
             raise EngineError("--spark-remote is for the Spark engine")
-        return DuckDB.of_parquet([Path(p) for p in paths], where=where)
+        import duckdb
+
+        try:
+            return DuckDB.of_parquet([Path(p) for p in paths], where=where)
+        except duckdb.Error as exc:
+            raise EngineError(f"DuckDB cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
     if name == "spark":
         return Spark.of_parquet(paths, where=where, remote=remote)
     raise EngineError(f"no engine {name!r}: expected one of {', '.join(ENGINES)}")

@@ -286,6 +286,19 @@ def test_an_engine_out_of_reach_is_said_in_one_line(name, remote, said, parquet_
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("kind", ENGINES)
+def test_a_missing_part_is_said_in_one_line(kind, parquet_parts, tmp_path, request):
+    if kind == "spark":
+        request.getfixturevalue("spark")
+    missing = tmp_path / "gone.parquet"
+    with pytest.raises(EngineError) as caught:
+        open_engine(kind, [parquet_parts[0], missing])
+    said = str(caught.value)
+    assert said.startswith(f"{'Spark' if kind == 'spark' else 'DuckDB'} cannot read {parquet_parts[0]}, {missing}: ")
+    assert "gone.parquet" in said.split(": ", 1)[1]
+    assert "\n" not in said
+
+
 def test_spark_without_pyspark_or_java_is_said_in_one_line(parquet_parts, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)
     with pytest.raises(EngineError, match=r"^the Spark engine needs pyspark, which is not installed .*pip install"):
