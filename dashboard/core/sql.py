@@ -17,12 +17,15 @@ never inside the text.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from . import dates
 from .aggregate import TARGET_BUCKETS, Buckets, Density, calendar_buckets
+from .lives import empty_lives
+from .model import Timeline
 from .query import SEARCH_COLUMNS, View, date_bounds, search_terms
 
 Run = Callable[[str, Sequence[object]], list[tuple[object, ...]]]
@@ -113,19 +116,12 @@ def facet_counts(run: Run, themes: list[str], view: View) -> dict[str, int]:
     return theme_counts(themes, per_combination(run, match_filter(themes, view, with_themes=False)))
 
 
-def extent(run: Run, where: Where) -> tuple[float, float] | None:
-    """The earliest and latest possible ms of the matching events; None when none match."""
-    ((lo, hi),) = run(f"SELECT min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text}", where.args)
-    return None if lo is None else (float(str(lo)), float(str(hi)))
-
-
-def rows_by_importance(run: Run, where: Where, limit: int) -> np.ndarray:
-    """The ``limit`` most important matching rows, earliest row first among equals, in row order
-    (``figure.most_important``: the label candidates)."""
-    found = run(
-        f"SELECT row FROM {EVENTS} WHERE {where.text} ORDER BY importance DESC, row LIMIT {int(limit)}", where.args
+def stats(run: Run, where: Where) -> tuple[int, tuple[float, float] | None]:
+    """How many events match, and the earliest and latest ms they may cover (None when none match)."""
+    ((n, lo, hi),) = run(
+        f"SELECT count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text}", where.args
     )
-    return np.sort(np.array([int(str(r)) for (r,) in found], dtype=np.int64))
+    return int(str(n)), None if lo is None else (float(str(lo)), float(str(hi)))
 
 
 SORTS = {"when": "start", "title": "title", "location": "location", "themes": "theme_mask"}
@@ -223,3 +219,36 @@ def density(
             has = np.array([m >> bit & 1 for m in masks], dtype=bool)
             np.add.at(per_lane[j], b[has], n[has])
     return Density(buckets, lanes, per_lane, total)
+
+
+FETCH_ORDERS = {"row": "row", "importance": "importance DESC, row"}
+
+
+def fetch(run: Run, where: Where, columns: Sequence[str], order: str = "row", limit: int = 1) -> pd.DataFrame:
+    """At most ``limit`` matching events, every column asked for and ``row``, chosen in ``order`` (row
+    order, or the most important first: :data:`FETCH_ORDERS`) and given in row order."""
+    names = [c for c in columns if c != "row"] + ["row"]
+    # Named through the table: a column such as "end" is a keyword, which each engine quotes its own way.
+    found = run(
+        f"SELECT {', '.join(f'{EVENTS}.{c}' for c in names)} FROM {EVENTS} WHERE {where.text} "
+        f"ORDER BY {FETCH_ORDERS[order]} LIMIT {int(limit)}",
+        where.args,
+    )
+    frame = pd.DataFrame.from_records(found, columns=names).sort_values("row", kind="stable")
+    if "theme_mask" in frame:
+        frame["theme_mask"] = frame["theme_mask"].to_numpy(dtype=np.int64).view(np.uint64)
+    return frame
+
+
+def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
+    """A timeline of the events ``frame`` holds (fetched from ``timeline``'s engine), with the same
+    themes, eras and titles: what the figure and the panels are drawn from."""
+    events = frame.copy()
+    for column, kind in timeline.events.dtypes.items():
+        if column in events and column != "theme_mask":
+            events[column] = events[column].astype(kind)
+    return replace(timeline, events=events.reset_index(drop=True), lives=empty_lives(), memo={})
+
+
+def row_where(row: int) -> Where:
+    return Where("row = ?", (int(row),))

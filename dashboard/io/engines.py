@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
 
+from ..core.lives import empty_lives
 from ..core.model import Timeline
 
 ENGINES = ("duckdb", "spark")
@@ -37,6 +39,19 @@ def events_table(timeline: Timeline) -> pa.Table:
     mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
     return table.append_column("theme_mask", pa.array(mask)).append_column(
         "row", pa.array(np.arange(len(ev), dtype=np.int64))
+    )
+
+
+def queried(timeline: Timeline, engine: Engine) -> Timeline:
+    """``timeline`` with its events left to ``engine`` (which holds them): its themes, eras, title and
+    cover stay, its events frame keeps only its columns."""
+    return replace(
+        timeline,
+        events=timeline.events.iloc[:0].copy(),
+        lives=empty_lives(),
+        memo={},
+        engine=engine.run,
+        total=timeline.size,
     )
 
 

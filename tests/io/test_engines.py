@@ -4,19 +4,22 @@ matches, counts per theme, density per lane and period, label candidates and tab
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 
 import numpy as np
 import pyarrow.csv as pacsv
 import pytest
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.core import dates, sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
-from dashboard.io.engines import DuckDB
+from dashboard.io.engines import DuckDB, queried
 from dashboard.io.formats import parse_events
-from dashboard.render.figure import most_important, x_extent
+from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
+from dashboard.render.queried import queried_figure, queried_overview
 from tests.synthetic import generate
 from tests.timelines import deep_timeline, uncertain_timeline
 
@@ -97,7 +100,8 @@ def test_density_and_labels(synthetic, synthetic_engine, view, window):
         np.testing.assert_array_equal(ours.buckets.edges, theirs.buckets.edges)
         np.testing.assert_array_equal(ours.total, theirs.total)
         np.testing.assert_array_equal(ours.per_lane, theirs.per_lane)
-    window_rows = sql.rows_by_importance(synthetic_engine.run, where & sql.in_window(x0, x1), 400)
+    candidates = sql.fetch(synthetic_engine.run, where & sql.in_window(x0, x1), ["title"], "importance", 400)
+    window_rows = candidates["row"].to_numpy()
     np.testing.assert_array_equal(window_rows, most_important(synthetic, visible, 400))
 
 
@@ -116,7 +120,8 @@ def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, colu
 def test_the_extent_of_the_matches(synthetic, synthetic_engine):
     for view in VIEWS:
         rows = filter_events(synthetic, view)
-        found = sql.extent(synthetic_engine.run, sql.match_filter(synthetic.themes, view))
+        n, found = sql.stats(synthetic_engine.run, sql.match_filter(synthetic.themes, view))
+        assert n == len(rows)
         if not len(rows):
             assert found is None
             continue
@@ -169,3 +174,33 @@ def test_values_travel_as_parameters(synthetic, synthetic_engine):
             filter_events(synthetic, view)
         )
     assert sql.count(synthetic_engine.run, sql.EVERYTHING) == len(synthetic.events)
+
+
+FIGURE_VIEWS = [
+    View(),
+    View(themes=("trade", "war")),
+    View(start="1500", end="1950"),
+    View(text="summit"),
+    View(text="no such word anywhere"),
+    View(themes=()),
+    View(x_range=(ms("1945"), ms("1950", True))),
+    View(x_range=(ms("1990-01"), ms("1990-02", True))),
+    View(themes=("diplomacy",), x_range=(ms("2020-03-01"), ms("2020-03-20"))),
+    View(start="1800", end="1950", x_range=(ms("1800"), ms("2025", True))),
+]
+
+
+def as_json(figure: object) -> object:
+    return json.loads(json.dumps(figure, cls=PlotlyJSONEncoder, sort_keys=True))
+
+
+@pytest.mark.parametrize("view", FIGURE_VIEWS, ids=lambda v: v.to_query() or "all")
+def test_the_engines_figure_is_the_core_figure(synthetic, synthetic_engine, view):
+    """The figure drawn from what the engine sends (counts, density, the events drawn) is the figure
+    drawn from the whole timeline in memory: same points, bars, labels, axis and subtitle."""
+    options = FigureOptions(title="Same", layout_width=1200)
+    away = queried(synthetic, synthetic_engine)
+    assert away.events.empty and away.size == len(synthetic.events)
+    assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
+    rows = filter_events(synthetic, view)
+    assert as_json(queried_overview(away, view)) == as_json(build_overview(synthetic, view, rows))
