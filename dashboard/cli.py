@@ -150,6 +150,19 @@ def _parser() -> argparse.ArgumentParser:
         help="where uploaded files are kept (default: a folder in the system's temp dir)",
     )
     s.add_argument(
+        "--engine",
+        choices=("memory", "duckdb"),
+        default="memory",
+        help="where the events are queried: in this process's memory (default), or by DuckDB from a Parquet "
+        "store of them (for timelines too large for memory)",
+    )
+    s.add_argument(
+        "--engine-memory",
+        default="1GB",
+        metavar="SIZE",
+        help="most memory the engine may use in each server process, past which it works from disk (default 1GB)",
+    )
+    s.add_argument(
         "--frame-ancestors",
         type=_frame_ancestors,
         default=DEFAULT_FRAME_ANCESTORS,
@@ -219,7 +232,21 @@ def main(argv: list[str] | None = None) -> int:
     timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
+    if args.engine != "memory":
+        timeline = _beyond_memory(timeline, files, options, args)
     return _serve(timeline, args, title, cache_writer)
+
+
+def _beyond_memory(timeline: Timeline, files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
+    """The timeline served by an engine from a Parquet store of its events (kept in the user's cache
+    folder, named after the files and their versions, so a changed file gets a new one)."""
+    from .io.engines import beyond_memory, store_path
+
+    try:
+        return beyond_memory(timeline, store_path(files, options), memory_limit=args.engine_memory)
+    except (OSError, RuntimeError) as exc:
+        print(f"timeline serve: the {args.engine} engine cannot start: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 TOPIC_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm", ".ods")
@@ -397,7 +424,7 @@ def _serve(
         cache_writer.join()  # workers are forked processes: no thread may be cut off mid-write
     warm_up(timeline, background=not forks)
     print(
-        f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
+        f"Serving {timeline.source_name} ({timeline.size:,} events) at http://{args.host}:{args.port}/"
         + (f" with {workers} workers" if workers > 1 else "")
         + ("  [debug mode]" if args.debug else ""),
         flush=True,

@@ -8,17 +8,23 @@ parameters through :meth:`Engine.run`, which is what ``core.sql`` calls.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
+from ..core import sql
 from ..core.lives import empty_lives
 from ..core.model import Timeline
+from .files import atomic_file, user_cache_dir
+from .read_options import ReadOptions
 
 ENGINES = ("duckdb", "spark")
 
@@ -32,14 +38,16 @@ class Engine(Protocol):
 
 
 def events_table(timeline: Timeline) -> pa.Table:
-    """A timeline's events as an engine reads them: every column, ``row`` (the row number) and
-    ``theme_mask`` as a signed 64-bit integer (the same bits)."""
+    """A timeline's events as an engine reads them (``core.sql``): every column, ``row`` (the row
+    number), ``theme_mask`` as a signed 64-bit integer (the same bits) and the derived columns."""
     ev = timeline.events
     table = pa.Table.from_pandas(ev.drop(columns=["theme_mask"]), preserve_index=False)
     mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
-    return table.append_column("theme_mask", pa.array(mask)).append_column(
-        "row", pa.array(np.arange(len(ev), dtype=np.int64))
-    )
+    table = table.append_column("theme_mask", pa.array(mask))
+    table = table.append_column("row", pa.array(np.arange(len(ev), dtype=np.int64)))
+    for name, values in sql.derived_columns(timeline).items():
+        table = table.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
+    return table
 
 
 def queried(timeline: Timeline, engine: Engine) -> Timeline:
@@ -113,3 +121,64 @@ class DuckDB:
 
     def close(self) -> None:
         self._con.close()
+
+
+class PerProcess:
+    """An engine opened on first use in each process: a server's forked workers must not share one
+    (a database connection does not survive a fork), and a process that never asks opens none."""
+
+    def __init__(self, open_engine: Callable[[], Engine]):
+        self._open = open_engine
+        self._engines: dict[int, Engine] = {}
+        self._lock = threading.Lock()
+
+    def engine(self) -> Engine:
+        pid = os.getpid()
+        found = self._engines.get(pid)
+        if found is None:
+            with self._lock:
+                found = self._engines.get(pid)
+                if found is None:
+                    found = self._engines[pid] = self._open()
+        return found
+
+    def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        return self.engine().run(sql, args)
+
+    def close(self) -> None:
+        engine = self._engines.pop(os.getpid(), None)
+        if engine is not None:
+            engine.close()
+
+
+STORE_ROW_GROUP = 128 * 1024
+STORE_VERSION = "2"
+
+
+def write_store(timeline: Timeline, target: Path) -> None:
+    """The timeline's events as an engine reads them (:func:`events_table`), to a Parquet file
+    written atomically (zstd, row groups an engine can skip by their statistics)."""
+    table = events_table(timeline)
+    with atomic_file(target, durable=False) as fh:
+        pq.write_table(table, fh, compression="zstd", row_group_size=STORE_ROW_GROUP)
+
+
+def beyond_memory(timeline: Timeline, store: Path, memory_limit: str | None = None) -> Timeline:
+    """``timeline`` served by DuckDB from ``store`` (written from it when missing): its events leave
+    memory, each process queries the file."""
+    if not store.exists():
+        store.parent.mkdir(parents=True, exist_ok=True)
+        write_store(timeline, store)
+    engine = PerProcess(lambda: DuckDB.of_parquet([store], memory_limit=memory_limit))
+    return queried(timeline, engine)
+
+
+def store_path(files: Sequence[Path], options: ReadOptions) -> Path:
+    """Where the events of ``files`` (read with ``options``) are stored for an engine: the user's cache
+    folder, named after the files' paths, sizes and modification times and the options."""
+    parts = [STORE_VERSION, options.key()]
+    for path in files:
+        stat = path.stat()
+        parts += [str(path.resolve()), str(stat.st_size), str(stat.st_mtime_ns)]
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
+    return user_cache_dir() / f"{digest}.events.parquet"

@@ -27,6 +27,9 @@ from .figure import (
     x_extent,
 )
 
+Span = tuple[float, float]
+"""The earliest and the latest ms some matching events may cover."""
+
 LABEL_CANDIDATES = 400
 """Events fetched for labels past MAX_POINTS in view: the most important (``figure.most_important``)."""
 
@@ -35,6 +38,12 @@ def _run(timeline: Timeline) -> sql.Run:
     if timeline.engine is None:
         raise ValueError("this timeline is in memory: no engine to ask")
     return timeline.engine
+
+
+def queried_view(view: View) -> View:
+    """What of a view a timeline beyond memory draws: its filters and zoom on the time scale (the
+    sequence and log scales, and stories, need every event in memory)."""
+    return View(themes=view.themes, start=view.start, end=view.end, text=view.text, x_range=view.x_range)
 
 
 def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | None]:
@@ -54,7 +63,7 @@ def queried_figure(
     where = sql.match_filter(timeline.themes, view)
     matched, span = matches if matches is not None else sql.stats(run, where)
     columns = list(timeline.events.columns)
-    shown = View(themes=view.themes, start=view.start, end=view.end, text=view.text, x_range=view.x_range)
+    shown = queried_view(view)
     if not matched:
         frame, density = sql.fetch(run, where, columns, limit=0), None
     elif matched <= MAX_POINTS:  # few: all of them, so that panning needs no new figure
@@ -87,3 +96,24 @@ def queried_overview(
         x0, x1 = full_extent(timeline, view, none, span)
         density = sql.density(run, timeline.themes, where, [], x0, x1, target=OVERVIEW_BUCKETS)
     return build_overview(timeline, view, none, Counted(matched, span, density))
+
+
+def figure_of(timeline: Timeline, view: View, options: FigureOptions) -> Figure:
+    """The figure of ``view`` wherever the events are: what every image and page export draws."""
+    if timeline.engine is not None:
+        return queried_figure(timeline, view, options)
+    return build_figure(timeline, view, options)
+
+
+EXPORT_ROWS = 1_000_000
+"""Most events one CSV export of a timeline beyond memory holds (the filters narrow it)."""
+
+
+def matching_events(timeline: Timeline, view: View) -> Timeline:
+    """The events ``view`` matches, fetched from the engine (ValueError past :data:`EXPORT_ROWS`)."""
+    run = _run(timeline)
+    where = sql.match_filter(timeline.themes, view)
+    matched, _ = sql.stats(run, where)
+    if matched > EXPORT_ROWS:
+        raise ValueError(f"{matched:,} events match; narrow the filters to at most {EXPORT_ROWS:,} to export them")
+    return sql.fetched(timeline, sql.fetch(run, where, timeline.events.columns, limit=EXPORT_ROWS))

@@ -80,7 +80,7 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     where = sql.match_filter(synthetic.themes, view)
     assert sql.count(synthetic_engine.run, where) == len(rows)
     assert sql.facet_counts(synthetic_engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
-    everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))
+    everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))["row"]
     assert sorted(everything.tolist()) == rows.tolist()
 
 
@@ -113,8 +113,16 @@ def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, colu
     order = sorted_rows(synthetic, view, rows, column, descending)
     where = sql.match_filter(synthetic.themes, view)
     for offset in (0, 50, len(rows) - 10):
-        page = sql.page(synthetic_engine.run, where, column, descending, offset, 25)
+        page = sql.page(synthetic_engine.run, where, column, descending, offset, 25)["row"]
         np.testing.assert_array_equal(page, order[offset : offset + 25])
+    for row in order[:: max(len(order) // 7, 1)]:
+        assert sql.position(synthetic_engine.run, where, column, descending, int(row)) == int(
+            np.flatnonzero(order == row)[0]
+        )
+    assert (
+        sql.position(synthetic_engine.run, sql.match_filter(synthetic.themes, View(themes=())), column, descending, 0)
+        is None
+    )
 
 
 def test_the_extent_of_the_matches(synthetic, synthetic_engine):
@@ -162,7 +170,7 @@ def test_theme_64_is_a_bit_like_the_others():
             assert sql.facet_counts(engine.run, themes, view) == facet_counts(timeline, view)
         order = sorted_rows(timeline, View(), filter_events(timeline, View()), "themes", False)
         np.testing.assert_array_equal(
-            sql.page(engine.run, sql.match_filter(themes, View()), "themes", False, 0, 64), order
+            sql.page(engine.run, sql.match_filter(themes, View()), "themes", False, 0, 64)["row"], order
         )
 
 
