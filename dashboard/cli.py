@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,11 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
+def progress_printer() -> Callable[[str], None]:
+    """Says what a long load is doing, on stderr."""
+    return lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)
+
+
 def load_or_exit(
     path: Path, background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
@@ -60,7 +66,7 @@ def load_or_exit(
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
         big = False
-    progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
+    progress = progress_printer() if big else None
     options = options or ReadOptions()
     try:
         if parquet.is_dataset(path):  # parts of a dataset: no one file to keep a cache beside
@@ -229,23 +235,41 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(files, options)
     if args.command == "convert":
         return _convert(files, options, args)
+    if args.command == "serve" and args.engine != "memory":
+        return _serve(_stored(files, options, args), args, title, None)
     timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
-    if args.engine != "memory":
-        timeline = _beyond_memory(timeline, files, options, args)
     return _serve(timeline, args, title, cache_writer)
 
 
-def _beyond_memory(timeline: Timeline, files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
-    """The timeline served by an engine from a Parquet store of its events (kept in the user's cache
-    folder, named after the files and their versions, so a changed file gets a new one)."""
-    from .io.engines import beyond_memory, store_path
+def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
+    """The timeline served by an engine from its store (``io.store``, in the user's cache folder, named
+    after the files and their versions): built when missing, a chunk at a time from Parquet, else
+    from the timeline loaded in memory. Problems as ``validate`` lists them, exit status 1."""
+    from .io import store
 
+    say = progress_printer()
     try:
-        return beyond_memory(timeline, store_path(files, options), memory_limit=args.engine_memory)
-    except (OSError, RuntimeError) as exc:
-        print(f"timeline serve: the {args.engine} engine cannot start: {exc}", file=sys.stderr)
+        sources = parquet.dataset_files(files[0]) if len(files) == 1 and parquet.is_dataset(files[0]) else files
+        target = store.store_path(sources, options)
+        if not store.is_store(target):
+            if len(files) == 1 and (parquet.is_dataset(files[0]) or files[0].suffix.lower() == parquet.SUFFIX):
+                parts = parquet.dataset_files(files[0])
+                base = files[0] if files[0].is_dir() else None
+                name = parquet.dataset_name(files[0])
+                say(f"building the store of {name} ({len(parts)} part{'s' if len(parts) != 1 else ''}) in {target}")
+                store.build(parts, name, target, base=base, options=options, progress=say)
+            else:
+                timeline, _ = load_files(files, options=options)
+                say(f"writing the store of {timeline.source_name} in {target}")
+                store.write(timeline, target)
+        return store.open_store(target, memory_limit=args.engine_memory)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        print(f"timeline serve: cannot build the {args.engine} store: {exc.strerror or exc}", file=sys.stderr)
         raise SystemExit(1) from None
 
 

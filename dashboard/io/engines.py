@@ -8,7 +8,6 @@ parameters through :meth:`Engine.run`, which is what ``core.sql`` calls.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -18,13 +17,10 @@ from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ..core import sql
 from ..core.lives import empty_lives
 from ..core.model import Timeline
-from .files import atomic_file, user_cache_dir
-from .read_options import ReadOptions
 
 ENGINES = ("duckdb", "spark")
 
@@ -37,14 +33,15 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def events_table(timeline: Timeline) -> pa.Table:
+def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
     """A timeline's events as an engine reads them (``core.sql``): every column, ``row`` (the row
-    number), ``theme_mask`` as a signed 64-bit integer (the same bits) and the derived columns."""
+    number, from ``first_row`` for a chunk of a larger one), ``theme_mask`` as a signed 64-bit
+    integer (the same bits) and the derived columns."""
     ev = timeline.events
     table = pa.Table.from_pandas(ev.drop(columns=["theme_mask"]), preserve_index=False)
     mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
     table = table.append_column("theme_mask", pa.array(mask))
-    table = table.append_column("row", pa.array(np.arange(len(ev), dtype=np.int64)))
+    table = table.append_column("row", pa.array(np.arange(first_row, first_row + len(ev), dtype=np.int64)))
     for name, values in sql.derived_columns(timeline).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
     return table
@@ -152,33 +149,4 @@ class PerProcess:
 
 
 STORE_ROW_GROUP = 128 * 1024
-STORE_VERSION = "2"
-
-
-def write_store(timeline: Timeline, target: Path) -> None:
-    """The timeline's events as an engine reads them (:func:`events_table`), to a Parquet file
-    written atomically (zstd, row groups an engine can skip by their statistics)."""
-    table = events_table(timeline)
-    with atomic_file(target, durable=False) as fh:
-        pq.write_table(table, fh, compression="zstd", row_group_size=STORE_ROW_GROUP)
-
-
-def beyond_memory(timeline: Timeline, store: Path, memory_limit: str | None = None) -> Timeline:
-    """``timeline`` served by DuckDB from ``store`` (written from it when missing): its events leave
-    memory, each process queries the file."""
-    if not store.exists():
-        store.parent.mkdir(parents=True, exist_ok=True)
-        write_store(timeline, store)
-    engine = PerProcess(lambda: DuckDB.of_parquet([store], memory_limit=memory_limit))
-    return queried(timeline, engine)
-
-
-def store_path(files: Sequence[Path], options: ReadOptions) -> Path:
-    """Where the events of ``files`` (read with ``options``) are stored for an engine: the user's cache
-    folder, named after the files' paths, sizes and modification times and the options."""
-    parts = [STORE_VERSION, options.key()]
-    for path in files:
-        stat = path.stat()
-        parts += [str(path.resolve()), str(stat.st_size), str(stat.st_mtime_ns)]
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
-    return user_cache_dir() / f"{digest}.events.parquet"
+"""Rows per row group of a store: an engine skips a group whose statistics rule it out."""

@@ -14,9 +14,9 @@ from dash import html
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.core.query import View
-from dashboard.io.engines import beyond_memory, store_path
 from dashboard.io.formats import parse_events
 from dashboard.io.read_options import ReadOptions
+from dashboard.io.store import open_store, store_path, write
 from dashboard.web.callbacks.details import show_details
 from dashboard.web.callbacks.downloads import download
 from dashboard.web.callbacks.figure import update_figure
@@ -34,7 +34,8 @@ def pair(tmp_path_factory) -> tuple[Services, Services]:
     pacsv.write_csv(generate(12_000, n_themes=8, seed=9), buf)
     path.write_bytes(buf.getvalue())
     memory = parse_events(path.read_bytes(), "gen.csv")
-    engine = beyond_memory(parse_events(path.read_bytes(), "gen.csv"), folder / "store.parquet")
+    write(parse_events(path.read_bytes(), "gen.csv"), folder / "store")
+    engine = open_store(folder / "store")
     assert engine.events.empty and engine.size == memory.size == 12_000
     return (
         Services(Datasets(memory, upload_dir=folder / "up1"), "Served"),
