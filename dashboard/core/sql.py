@@ -134,6 +134,32 @@ def theme_counts(themes: list[str], combos: dict[int, int]) -> dict[str, int]:
     return {t: sum(n for mask, n in combos.items() if mask >> i & 1) for i, t in enumerate(themes)}
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What one pass over the events tells of a view: its matches and the span they may cover, and
+    per theme how many match its dates and text (whatever themes are ticked)."""
+
+    matched: int
+    span: tuple[float, float] | None
+    facets: dict[str, int]
+
+
+def summary(run: Run, themes: list[str], view: View) -> Summary:
+    """The view's :class:`Summary`, from the events counted per theme combination (one query)."""
+    where = match_filter(themes, view, with_themes=False)
+    rows = run(
+        f"SELECT theme_mask, count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text} "
+        "GROUP BY theme_mask",
+        where.args,
+    )
+    combos = {unsigned(mask): int(str(n)) for mask, n, _, _ in rows}
+    wanted = unsigned(theme_filter(themes, view.themes).args[0])
+    kept = [(int(str(n)), float(str(lo)), float(str(hi))) for mask, n, lo, hi in rows if unsigned(mask) & wanted]
+    matched = sum(n for n, _, _ in kept)
+    span = (min(lo for _, lo, _ in kept), max(hi for _, _, hi in kept)) if kept else None
+    return Summary(matched, span, theme_counts(themes, combos))
+
+
 def facet_counts(run: Run, themes: list[str], view: View) -> dict[str, int]:
     """Per theme, how many events match the view's dates and text (``query.facet_counts``)."""
     return theme_counts(themes, per_combination(run, match_filter(themes, view, with_themes=False)))

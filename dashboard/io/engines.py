@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from ..core import sql
 from ..core.lives import empty_lives
+from ..core.memo import Memo
 from ..core.model import Timeline
 
 ENGINES = ("duckdb", "spark")
@@ -120,13 +121,20 @@ class DuckDB:
         self._con.close()
 
 
+ANSWERS_KEPT = 256
+"""Answers each process remembers (a zoom asks again what the filters' answers were)."""
+
+
 class PerProcess:
     """An engine opened on first use in each process: a server's forked workers must not share one
-    (a database connection does not survive a fork), and a process that never asks opens none."""
+    (a database connection does not survive a fork), and a process that never asks opens none.
+    The events never change, so each answer is remembered (:data:`ANSWERS_KEPT` of them) and
+    computed once however many requests ask at once."""
 
     def __init__(self, open_engine: Callable[[], Engine]):
         self._open = open_engine
         self._engines: dict[int, Engine] = {}
+        self._answers: dict[int, Memo] = {}
         self._lock = threading.Lock()
 
     def engine(self) -> Engine:
@@ -140,9 +148,14 @@ class PerProcess:
         return found
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
-        return self.engine().run(sql, args)
+        pid = os.getpid()
+        with self._lock:
+            answers = self._answers.setdefault(pid, Memo(ANSWERS_KEPT))
+        rows: list[tuple[object, ...]] = answers.get((sql, tuple(args)), lambda: self.engine().run(sql, args))
+        return list(rows)
 
     def close(self) -> None:
+        self._answers.pop(os.getpid(), None)
         engine = self._engines.pop(os.getpid(), None)
         if engine is not None:
             engine.close()

@@ -5,10 +5,13 @@ chunks of :data:`CHUNK_ROWS` rows, each validated like a CSV (every problem name
 row) and written as the engine's table (``io.engines.events_table``: the events, their row
 numbers and derived columns); theme bits are made the same across chunks at the end, when every
 theme is known. Ids must be unique across the whole file: checked by the engine once all is
-written. The store is a folder: ``events.parquet`` (what the engine queries), ``eras.parquet`` and
+written. Each chunk's events are kept in date order, so that a query for a window of time reads
+only the row groups whose dates reach it.
+
+The store is a folder: ``events.parquet`` (what the engine queries), ``eras.parquet``,
 ``head.parquet`` (the events' columns, no rows) and ``timeline.json`` (themes, title, cover, how
-many events): opening it reads only those. A timeline loaded in memory is stored the same way
-(:func:`write`), to be served by an engine.
+many events): opening it reads only the last three. A timeline loaded in memory is stored the
+same way (:func:`write`), to be served by an engine.
 """
 
 from __future__ import annotations
@@ -134,7 +137,7 @@ def _build(
         meta = meta or chunk.meta
         template = template or timeline
         piece = work / f"chunk-{len(pieces):06d}.parquet"
-        table = events_table(timeline, first_row=total)
+        table = events_table(timeline, first_row=total).sort_by("start")
         pq.write_table(table, piece, compression="zstd", row_group_size=STORE_ROW_GROUP)
         pieces.append((piece, timeline.themes))
         if len(timeline.eras):
@@ -165,7 +168,8 @@ def write(timeline: Timeline, target: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        pq.write_table(events_table(timeline), work / EVENTS_FILE, compression="zstd", row_group_size=STORE_ROW_GROUP)
+        table = events_table(timeline).sort_by("start")
+        pq.write_table(table, work / EVENTS_FILE, compression="zstd", row_group_size=STORE_ROW_GROUP)
         _write_about(timeline, timeline.size, work)
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow.csv as pacsv
@@ -16,7 +17,7 @@ from dashboard.core import dates, sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
-from dashboard.io.engines import DuckDB, queried
+from dashboard.io.engines import DuckDB, PerProcess, queried
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
 from dashboard.render.queried import queried_figure, queried_overview
@@ -80,6 +81,9 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     where = sql.match_filter(synthetic.themes, view)
     assert sql.count(synthetic_engine.run, where) == len(rows)
     assert sql.facet_counts(synthetic_engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
+    found = sql.summary(synthetic_engine.run, synthetic.themes, view)
+    assert found.matched == len(rows) and found.facets == facet_counts(synthetic, view)
+    assert found.span == sql.stats(synthetic_engine.run, where)[1]
     everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))["row"]
     assert sorted(everything.tolist()) == rows.tolist()
 
@@ -212,3 +216,32 @@ def test_the_engines_figure_is_the_core_figure(synthetic, synthetic_engine, view
     assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
     rows = filter_events(synthetic, view)
     assert as_json(queried_overview(away, view)) == as_json(build_overview(synthetic, view, rows))
+
+
+def test_answers_are_shared_between_concurrent_requests(synthetic):
+    """Sixteen threads asking twelve views at once, through one remembering engine per process: each
+    gets the answer the core gives, and each distinct question reaches the engine once."""
+    asked: list[str] = []
+    inner = DuckDB.of_timeline(synthetic)
+
+    class Counting:
+        def run(self, text, args):
+            asked.append(text + repr(args))
+            return inner.run(text, args)
+
+        def close(self):
+            inner.close()
+
+    shared = PerProcess(Counting)
+    views = [v for v in VIEWS if v.themes != ()] + [View(text="treaty"), View(start="1000")]
+    expected = {v: len(filter_events(synthetic, v)) for v in views}
+
+    def ask(i: int) -> tuple[View, int]:
+        view = views[i % len(views)]
+        return view, sql.count(shared.run, sql.match_filter(synthetic.themes, view))
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(ask, range(16 * len(views))))
+    assert all(n == expected[v] for v, n in answers)
+    assert len(asked) == len(set(asked)) == len(views)
+    shared.close()

@@ -69,8 +69,8 @@ def update_figure(
     try:
         if timeline.engine is not None:  # beyond memory: the engine counts, and sends what is drawn
             view = queried_view(view)
-            counted = queried.counted(timeline, view)
-            facets = sql.facet_counts(timeline.engine, timeline.themes, view)
+            found = sql.summary(timeline.engine, timeline.themes, view)
+            counted, facets = (found.matched, found.span), found.facets
             options = FigureOptions(title=name, layout_width=layout_width, lang=lang)
             fig = queried.queried_figure(timeline, view, options, counted)
             overview = queried.queried_overview(timeline, view, counted)
