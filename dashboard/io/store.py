@@ -18,10 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +51,9 @@ MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
 
 Progress = Callable[[str], None]
+
+WORKERS = max(1, min(2, os.cpu_count() or 1))
+"""Chunks validated at once, each in a process of its own (validation is mostly single-threaded)."""
 
 
 @dataclass(frozen=True)
@@ -85,19 +92,58 @@ def build(
     options: ReadOptions = DEFAULT_OPTIONS,
     progress: Progress | None = None,
     rows: int = CHUNK_ROWS,
+    workers: int = WORKERS,
 ) -> None:
-    """Validate the Parquet ``files`` chunk by chunk into a store at ``target`` (a folder, replaced
-    only once complete). ValidationError lists the problems of every chunk; nothing is kept then."""
+    """Validate the Parquet ``files`` chunk by chunk (``workers`` at once, each in a process of its
+    own; 1: here) into a store at ``target`` (a folder, replaced only once complete).
+    ValidationError lists the problems of every chunk; nothing is kept then."""
     say = progress or (lambda _msg: None)
     work = target.with_name(target.name + ".building")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        _build(files, name, work, base, options, say, rows)
+        _build(files, name, work, base, options, say, rows, workers)
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+@dataclass
+class Validated:
+    """One chunk validated (in a worker process): its piece of the store, or its problems."""
+
+    rows: int
+    piece: Path | None = None
+    themes: list[str] = field(default_factory=list)
+    eras: pd.DataFrame | None = None
+    head: Timeline | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def validate_chunk(
+    chunk: Chunk, name: str, options: ReadOptions, several: bool, first_row: int, piece: Path
+) -> Validated:
+    """Validate one chunk (its rows numbered from ``first_row`` in the whole dataset) and write its
+    piece of the store; a problem's line is its row in the whole dataset (for their order)."""
+    found = parquet.text_table([parquet.Part(chunk.shown, chunk.table, chunk.meta)], options.mapping)
+    # Problems name the row in the part: the chunk starts ``first`` rows into it.
+    found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=several)
+    rows = chunk.table.num_rows
+    try:
+        with found.locating():
+            table, plan = name_table_of(found, name, options)
+            timeline = validate_table(
+                table, found.problems, name, found.line_numbers, options.date_order, plan, number_from=first_row + 1
+            )
+    except ValidationError as exc:
+        moved = [p if p.line is None else replace(p, line=p.line + first_row) for p in exc.problems]
+        return Validated(rows, problems=moved)
+    table = events_table(timeline, first_row=first_row).sort_by("start")
+    pq.write_table(table, piece, compression="zstd", row_group_size=STORE_ROW_GROUP)
+    head = replace(timeline, events=timeline.events.iloc[:0], memo={})
+    return Validated(rows, piece, timeline.themes, timeline.eras, head, chunk.meta)
 
 
 def _build(
@@ -108,6 +154,7 @@ def _build(
     options: ReadOptions,
     say: Progress,
     rows: int,
+    workers: int,
 ) -> None:
     t0 = time.perf_counter()
     problems: list[Problem] = []
@@ -118,32 +165,39 @@ def _build(
     meta: dict[str, Any] = {}
     total = 0
     several = len(files) > 1
-    for chunk in chunks(files, base, rows):
-        found = parquet.text_table([parquet.Part(chunk.shown, chunk.table, chunk.meta)], options.mapping)
-        # Problems name the row in the part: the chunk starts ``first`` rows into it.
-        found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=several)
-        try:
-            with found.locating():
-                table, plan = name_table_of(found, name, options)
-                timeline = validate_table(
-                    table, found.problems, name, found.line_numbers, options.date_order, plan, number_from=total + 1
-                )
-        except ValidationError as exc:
-            room = MOST_PROBLEMS - len(problems)
-            problems += exc.problems[: max(room, 0)]
-            more += max(len(exc.problems) - max(room, 0), 0)
-            total += chunk.table.num_rows
-            continue
-        meta = meta or chunk.meta
-        template = template or timeline
-        piece = work / f"chunk-{len(pieces):06d}.parquet"
-        table = events_table(timeline, first_row=total).sort_by("start")
-        pq.write_table(table, piece, compression="zstd", row_group_size=STORE_ROW_GROUP)
-        pieces.append((piece, timeline.themes))
-        if len(timeline.eras):
-            eras.append(timeline.eras)
-        total += chunk.table.num_rows
+    pending: deque[Future[Validated]] = deque()
+
+    def collect(done: Validated) -> None:
+        nonlocal total, more, template, meta
+        total += done.rows
+        if done.problems:
+            room = max(MOST_PROBLEMS - len(problems), 0)
+            problems.extend(done.problems[:room])
+            more += max(len(done.problems) - room, 0)
+        elif done.piece is not None:
+            pieces.append((done.piece, done.themes))
+            if done.eras is not None and len(done.eras):
+                eras.append(done.eras)
+            template = template or done.head
+            meta = meta or done.meta
         say(f"validated {total:,} rows ({time.perf_counter() - t0:.1f} s)")
+
+    first = 0
+    if workers == 1:
+        for i, chunk in enumerate(chunks(files, base, rows)):
+            collect(validate_chunk(chunk, name, options, several, first, work / f"chunk-{i:06d}.parquet"))
+            first += chunk.table.num_rows
+    else:
+        # Spawned, not forked: the caller may hold threads (a server), which a fork would copy mid-step.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for i, chunk in enumerate(chunks(files, base, rows)):
+                piece = work / f"chunk-{i:06d}.parquet"
+                pending.append(pool.submit(validate_chunk, chunk, name, options, several, first, piece))
+                first += chunk.table.num_rows
+                while len(pending) > workers:  # at most one chunk waiting per worker: memory stays flat
+                    collect(pending.popleft().result())
+            while pending:
+                collect(pending.popleft().result())
     if more:
         problems.append(Problem(None, None, None, f"the first {MOST_PROBLEMS:,} problems fixed: {more:,} more follow"))
     if problems or template is None:

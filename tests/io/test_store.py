@@ -67,7 +67,7 @@ def test_each_chunk_has_its_own_themes_and_the_bits_agree(tmp_path):
     rows = [("1900", "A", "zebra;apple")] * 5 + [("1950", "B", "apple")] * 5 + [("2000", "C", "mango")] * 5
     table = pa.table({k: [r[i] for r in rows] for i, k in enumerate(("date", "title", "themes"))})
     pq.write_table(table, tmp_path / "one.parquet")
-    store.build([tmp_path / "one.parquet"], "one.parquet", tmp_path / "s", rows=5)
+    store.build([tmp_path / "one.parquet"], "one.parquet", tmp_path / "s", rows=5, workers=1)
     stored = store.open_store(tmp_path / "s")
     assert stored.themes == ["apple", "mango", "zebra"]
     assert sql.facet_counts(stored.engine, stored.themes, View()) == {"apple": 10, "mango": 5, "zebra": 5}
@@ -84,7 +84,7 @@ def test_problems_name_their_part_and_row_in_every_chunk(tmp_path):
     table = table.set_column(table.schema.get_field_index("date"), "date", pa.array(dates))
     write_parts(folder, table, [2_000])
     with pytest.raises(ValidationError) as raised:
-        store.build(parquet.dataset_files(folder), "parts", tmp_path / "s", base=folder, rows=300)
+        store.build(parquet.dataset_files(folder), "parts", tmp_path / "s", base=folder, rows=300, workers=1)
     cells = [p.cell for p in raised.value.problems]
     assert cells == ["part-0.parquet, row 11", "part-1.parquet, row 346"]
     assert [p.value for p in raised.value.problems] == ["not a date", "1999-13-01"]
@@ -99,7 +99,7 @@ def test_ids_repeated_in_two_chunks(tmp_path):
     table = pa.table({"id": [f"e{i}" for i in range(10)] + ["e3"], "date": ["1900"] * 11, "title": ["T"] * 11})
     pq.write_table(table, tmp_path / "ids.parquet")
     with pytest.raises(ValidationError) as raised:
-        store.build([tmp_path / "ids.parquet"], "ids.parquet", tmp_path / "s", rows=4)
+        store.build([tmp_path / "ids.parquet"], "ids.parquet", tmp_path / "s", rows=4, workers=1)
     (problem,) = raised.value.problems
     assert problem.value == "e3" and "row 4" in problem.expected and "row 11" in problem.expected
 
@@ -107,7 +107,7 @@ def test_ids_repeated_in_two_chunks(tmp_path):
 def test_rows_without_an_id_are_numbered_through_the_whole_file(tmp_path):
     table = pa.table({"date": [str(1900 + i) for i in range(12)], "title": [f"T{i}" for i in range(12)]})
     pq.write_table(table, tmp_path / "plain.parquet")
-    store.build([tmp_path / "plain.parquet"], "plain.parquet", tmp_path / "s", rows=5)
+    store.build([tmp_path / "plain.parquet"], "plain.parquet", tmp_path / "s", rows=5, workers=1)
     stored = store.open_store(tmp_path / "s")
     ids = sql.fetch(stored.engine, sql.EVERYTHING, ["id"], limit=20)["id"].tolist()
     assert ids == [f"row-{i}" for i in range(1, 13)]
