@@ -257,9 +257,9 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -
             if len(files) == 1 and (parquet.is_dataset(files[0]) or files[0].suffix.lower() == parquet.SUFFIX):
                 parts = parquet.dataset_files(files[0])
                 base = files[0] if files[0].is_dir() else None
-                name = parquet.dataset_name(files[0])
+                name = parquet.dataset_name(files[0]) if parquet.is_dataset(files[0]) else files[0].name
                 say(f"building the store of {name} ({len(parts)} part{'s' if len(parts) != 1 else ''}) in {target}")
-                store.build(parts, name, target, base=base, options=options, progress=say)
+                store.build_apart(parts, name, target, base=base, options=options)
             else:
                 timeline, _ = load_files(files, options=options)
                 say(f"writing the store of {timeline.source_name} in {target}")

@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -346,3 +347,31 @@ def store_path(files: Sequence[Path], options: ReadOptions) -> Path:
         parts += [str(path.resolve()), str(stat.st_size), str(stat.st_mtime_ns)]
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
     return user_cache_dir() / f"{digest}.store"
+
+
+def build_apart(
+    files: Sequence[Path],
+    name: str,
+    target: Path,
+    base: Path | None = None,
+    options: ReadOptions = DEFAULT_OPTIONS,
+    verbose: bool = True,
+) -> None:
+    """:func:`build` in a process of its own, so that what building takes (chunks, buffers) is given
+    back to the system before the caller serves; progress on stderr with ``verbose``."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        refused = pool.submit(_build_reporting, list(files), name, target, base, options, verbose).result()
+    if refused is not None:
+        raise ValidationError(name, refused)
+
+
+def _build_reporting(
+    files: list[Path], name: str, target: Path, base: Path | None, options: ReadOptions, verbose: bool
+) -> list[Problem] | None:
+    """:func:`build`, its problems returned (an exception of ours does not cross processes whole)."""
+    say = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if verbose else None
+    try:
+        build(files, name, target, base=base, options=options, progress=say)
+    except ValidationError as exc:
+        return exc.problems
+    return None
