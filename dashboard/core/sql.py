@@ -98,19 +98,41 @@ def theme_filter(themes: list[str], wanted: tuple[str, ...] | None) -> Where:
     return Where("(theme_mask & ?) <> 0", (signed(bits),))
 
 
-def match_filter(themes: list[str], view: View, with_themes: bool = True) -> Where:
+Searched = Callable[[tuple[str, ...]], str]
+"""Names a table holding the ``row`` of every event containing all the words given, which an
+engine made once for them: a search then reads the events' text once, however many questions
+the page asks of its matches."""
+
+
+def match_filter(themes: list[str], view: View, with_themes: bool = True, searched: Searched | None = None) -> Where:
     """What ``query.filter_events`` selects (``match_without_themes`` without the themes): the date
-    range over each event's possible span, and every search word in its text, in any case.
-    ValueError as ``query.date_bounds`` and ``query.search_terms`` raise it."""
+    range over each event's possible span, and every search word in its text, in any case (in the
+    table ``searched`` names, when the engine keeps searches). ValueError as
+    ``query.date_bounds`` and ``query.search_terms`` raise it."""
     where = theme_filter(themes, view.themes) if with_themes else EVERYTHING
     lo, hi = date_bounds(view)
     if np.isfinite(lo):
         where &= Where(f"{LATEST} >= ?", (float(lo),))
     if np.isfinite(hi):
         where &= Where(f"{EARLIEST} <= ?", (float(hi),))
-    for term in search_terms(view.text):
+    terms = search_terms(view.text)
+    if terms and searched is not None:
+        return where & Where(f"row IN (SELECT row FROM {searched(terms)})", ())
+    return where & text_filter(terms) if terms else where
+
+
+def text_filter(terms: tuple[str, ...]) -> Where:
+    """Events whose text holds every one of ``terms`` (lower case), in any case."""
+    where = EVERYTHING
+    for term in terms:
         where &= Where(f"instr({HAYSTACK}, ?) > 0", (term,))
     return where
+
+
+def where_of(timeline: Timeline, view: View, with_themes: bool = True) -> Where:
+    """:func:`match_filter` for a timeline beyond memory, through its engine's kept searches if it
+    keeps them."""
+    return match_filter(timeline.themes, view, with_themes, getattr(timeline.engine, "searched", None))
 
 
 def in_window(x0: float, x1: float) -> Where:
@@ -144,9 +166,9 @@ class Summary:
     facets: dict[str, int]
 
 
-def summary(run: Run, themes: list[str], view: View) -> Summary:
+def summary(run: Run, themes: list[str], view: View, searched: Searched | None = None) -> Summary:
     """The view's :class:`Summary`, from the events counted per theme combination (one query)."""
-    where = match_filter(themes, view, with_themes=False)
+    where = match_filter(themes, view, with_themes=False, searched=searched)
     rows = run(
         f"SELECT theme_mask, count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text} "
         "GROUP BY theme_mask",
@@ -328,7 +350,7 @@ def same_time(timeline: Timeline, one: Timeline, limit: int) -> tuple[Timeline, 
     fetched, and which they are (rows of those fetched)."""
     if timeline.engine is None:
         raise ValueError("this timeline is in memory")
-    a, b, start, end = same_time_period(one, 0)
+    a, b, start, end = same_time_period(one, 0)  # no search: the period, whatever matches
     row = int(one.column("row")[0])
     where = Where(f"{EARLIEST} <= ? AND {LATEST} >= ? AND row <> ?", (float(b), float(a), row))
     total, _ = stats(timeline.engine, where)

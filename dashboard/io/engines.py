@@ -8,8 +8,10 @@ parameters through :meth:`Engine.run`, which is what ``core.sql`` calls.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import pyarrow as pa
 
-from ..core import sql
+from ..core import sql as sql_text
 from ..core.lives import empty_lives
 from ..core.memo import Memo
 from ..core.model import Timeline
@@ -30,6 +32,8 @@ class Engine(Protocol):
     """Anything that answers a query on the ``events`` table (``core.sql.Run``)."""
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
+
+    def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
 
     def close(self) -> None: ...
 
@@ -43,7 +47,7 @@ def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
     mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
     table = table.append_column("theme_mask", pa.array(mask))
     table = table.append_column("row", pa.array(np.arange(first_row, first_row + len(ev), dtype=np.int64)))
-    for name, values in sql.derived_columns(timeline).items():
+    for name, values in sql_text.derived_columns(timeline).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
     return table
 
@@ -56,7 +60,7 @@ def queried(timeline: Timeline, engine: Engine) -> Timeline:
         events=timeline.events.iloc[:0].copy(),
         lives=empty_lives(),
         memo={},
-        engine=engine.run,
+        engine=engine,
         total=timeline.size,
     )
 
@@ -117,10 +121,22 @@ class DuckDB:
         rows: list[tuple[object, ...]] = self._cursor().execute(sql, list(args)).fetchall()
         return rows
 
+    __call__ = run
+
+    def keep(self, name: str, query: str, args: Sequence[object]) -> str:
+        """A table ``name`` holding what ``query`` gives (seen by every thread's cursor)."""
+        self._cursor().execute(f"CREATE TABLE IF NOT EXISTS {name} AS {query}", list(args))
+        return name
+
+    def drop(self, name: str) -> None:
+        self._cursor().execute(f"DROP TABLE IF EXISTS {name}")
+
     def close(self) -> None:
         self._con.close()
 
 
+SEARCHES_KEPT = 64
+"""Searches each process keeps as tables of rows (a few MB each at ten million events)."""
 ANSWERS_KEPT = 256
 """Answers each process remembers (a zoom asks again what the filters' answers were)."""
 
@@ -135,7 +151,9 @@ class PerProcess:
         self._open = open_engine
         self._engines: dict[int, Engine] = {}
         self._answers: dict[int, Memo] = {}
+        self._searches: dict[int, OrderedDict[str, None]] = {}
         self._lock = threading.Lock()
+        self._searching = threading.Lock()
 
     def engine(self) -> Engine:
         pid = os.getpid()
@@ -146,6 +164,29 @@ class PerProcess:
                 if found is None:
                     found = self._engines[pid] = self._open()
         return found
+
+    def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        return self.run(sql, args)
+
+    def searched(self, terms: tuple[str, ...]) -> str:
+        """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use
+        by an engine that keeps tables (DuckDB); the :data:`SEARCHES_KEPT` latest are kept."""
+        engine = self.engine()
+        name = "searched_" + hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:20]
+        keep = getattr(engine, "keep", None)
+        if keep is None or not hasattr(engine, "drop"):
+            raise ValueError("this engine keeps no tables")
+        with self._searching:  # one new search at a time: each reads every event's text once
+            kept = self._searches.setdefault(os.getpid(), OrderedDict())
+            if name in kept:
+                kept.move_to_end(name)
+                return name
+            where = sql_text.text_filter(terms)
+            keep(name, f"SELECT row FROM events WHERE {where.text}", where.args)
+            kept[name] = None
+            while len(kept) > SEARCHES_KEPT:
+                engine.drop(kept.popitem(last=False)[0])
+        return name
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         pid = os.getpid()

@@ -48,7 +48,7 @@ def queried_view(view: View) -> View:
 
 def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | None]:
     """How many events match ``view`` and the span they may cover (ValueError for bad dates)."""
-    return sql.stats(_run(timeline), sql.match_filter(timeline.themes, view))
+    return sql.stats(_run(timeline), sql.where_of(timeline, view))
 
 
 def queried_figure(
@@ -60,7 +60,7 @@ def queried_figure(
     """``build_figure`` for a timeline whose engine holds the events (time scale); ``matches`` is
     :func:`counted` when the caller has it already."""
     run = _run(timeline)
-    where = sql.match_filter(timeline.themes, view)
+    where = sql.where_of(timeline, view)
     matched, span = matches if matches is not None else sql.stats(run, where)
     columns = list(timeline.events.columns)
     shown = queried_view(view)
@@ -88,7 +88,7 @@ def queried_overview(
 ) -> Figure:
     """``build_overview`` for a timeline whose engine holds the events."""
     run = _run(timeline)
-    where = sql.match_filter(timeline.themes, view)
+    where = sql.where_of(timeline, view)
     matched, span = matches if matches is not None else sql.stats(run, where)
     none = np.empty(0, dtype=np.int64)
     density = None
@@ -112,7 +112,7 @@ EXPORT_ROWS = 1_000_000
 def matching_events(timeline: Timeline, view: View) -> Timeline:
     """The events ``view`` matches, fetched from the engine (ValueError past :data:`EXPORT_ROWS`)."""
     run = _run(timeline)
-    where = sql.match_filter(timeline.themes, view)
+    where = sql.where_of(timeline, view)
     matched, _ = sql.stats(run, where)
     if matched > EXPORT_ROWS:
         raise ValueError(f"{matched:,} events match; narrow the filters to at most {EXPORT_ROWS:,} to export them")

@@ -114,3 +114,22 @@ def test_the_store_is_named_after_the_file_and_its_version(tmp_path, monkeypatch
     path.write_text("date,title\n1900,One\n1901,Two\n", encoding="utf-8")
     assert store_path([path], ReadOptions()) != first
     assert store_path([Path(path)], ReadOptions(date_order="dmy")) != store_path([path], ReadOptions())
+
+
+def test_searches_are_kept_as_tables_and_the_oldest_dropped(pair, monkeypatch):
+    """A search reads the events' text once (its rows kept as a table the page's other questions
+    use); past the limit the oldest table goes, and asking again makes it anew."""
+    memory, engine = pair
+    timeline = engine.timeline_of(None)
+    shared = timeline.engine
+    monkeypatch.setattr("dashboard.io.engines.SEARCHES_KEPT", 3)
+    words = ["summit", "treaty", "accord", "battle", "summit"]
+    for word in words:
+        view = View(text=word)
+        assert as_json(update_figure(engine, sent(view), 1200, None)) == as_json(
+            update_figure(memory, sent(view), 1200, None)
+        )
+    tables = {name for (name,) in shared("SELECT table_name FROM information_schema.tables", ())}
+    kept = {t for t in tables if t.startswith("searched_")}
+    assert len(kept) == 3
+    assert shared.searched(("summit",)) in kept and shared.searched(("accord",)) in kept

@@ -69,7 +69,7 @@ def update_figure(
     try:
         if timeline.engine is not None:  # beyond memory: the engine counts, and sends what is drawn
             view = queried_view(view)
-            found = sql.summary(timeline.engine, timeline.themes, view)
+            found = sql.summary(timeline.engine, timeline.themes, view, getattr(timeline.engine, "searched", None))
             counted, facets = (found.matched, found.span), found.facets
             options = FigureOptions(title=name, layout_width=layout_width, lang=lang)
             fig = queried.queried_figure(timeline, view, options, counted)
