@@ -390,6 +390,9 @@ def build_layout(
                 children=[
                     html.H1(t(title), id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
+                    # Shown while the match count is on its way (style.css): the server counts and draws, which
+                    # takes seconds for a first search of millions of events.
+                    html.P(t("Searching and counting…"), id="working", className="working"),
                     # On a narrow screen the filters fold away behind this button (see style.css).
                     language_switch(lang),
                     html.Button(
