@@ -263,6 +263,19 @@ def _meta(metadata: dict[bytes, bytes] | None) -> dict[str, Any] | None:
     return meta
 
 
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """Events and eras as the validator makes them: text as ``str`` around the Arrow data as read (no
+    copy, several times faster than ``to_pandas``), numbers as numpy, the theme mask unsigned again."""
+    columns: dict[str, Any] = {}
+    for name, values in zip(table.column_names, table.columns):
+        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            columns[name] = pd.array(values, dtype="str")
+        else:
+            columns[name] = values.to_numpy()
+    columns["theme_mask"] = columns["theme_mask"].view(np.uint64)
+    return pd.DataFrame(columns, copy=False)
+
+
 def _columns(schema: pa.Schema) -> list[list[str]]:
     """Each column's name and type, as the metadata holds them (so a damaged name is seen)."""
     return [[field.name, str(field.type)] for field in schema]
@@ -284,11 +297,7 @@ def _timeline(table: pa.Table, meta: dict[str, Any], name: str) -> Timeline:
         lives = pd.DataFrame({c[len(LIFE_PREFIX) :]: found[c].to_pandas() for c in life_cols})
         for col in ("start_label", "end_label", "start_text", "end_text"):
             lives[col] = lives[col].astype("str")
-    frame = table.drop_columns([ROW_COLUMN, ERA_COLUMN, *extra_cols, *life_cols]).to_pandas()
-    for col in frame.columns:
-        if frame[col].dtype == object:
-            frame[col] = frame[col].astype("str")
-    frame["theme_mask"] = frame["theme_mask"].to_numpy().view(np.uint64)
+    frame = _frame(table.drop_columns([ROW_COLUMN, ERA_COLUMN, *extra_cols, *life_cols]))
     events = frame.iloc[:n]
     eras = frame.iloc[n:].drop(columns=["theme_mask"]).reset_index(drop=True)
     extras = pd.DataFrame(
