@@ -29,7 +29,8 @@ Layout, for any engine: one row per event, then one per era, with these columns:
   row of the event they belong to (``life:row`` is that row), null elsewhere.
 
 The key-value metadata ``timeline`` (JSON) holds the key, the themes in lane order, the title, the
-cover, the rich-text flag and the numbers of events and eras.
+cover, the rich-text flag, the numbers of events and eras and each column's name and type. Spark skips
+files named ``.*``: it reads the cache beside a file with ``option("ignoredPathSegmentRegex", "^_.*")``.
 """
 
 from __future__ import annotations
