@@ -17,6 +17,7 @@ benchmark stops at the first disagreement.
 
     python benchmarks/bench.py --events 1000000            # generates the file if needed
     python benchmarks/bench.py --events 200000 --browser   # also time untick / zoom -> redraw in Chromium
+    python benchmarks/bench.py --events 10000000 --engines # DuckDB against the in-memory core (scale.py)
 """
 
 from __future__ import annotations
@@ -571,12 +572,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--file", type=Path, help="events CSV (default: generated in /tmp)")
     ap.add_argument("--browser", action="store_true", help="also time untick and zoom -> redraw in headless Chromium")
+    ap.add_argument(
+        "--engines",
+        action="store_true",
+        help="instead: DuckDB against the in-memory core on real servers (benchmarks/scale.py)",
+    )
     ap.add_argument("--side", choices=["ours", "naive"], help=argparse.SUPPRESS)
     ap.add_argument("--expect", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--serve-naive", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, default=8071, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    if args.engines:
+        from benchmarks import scale
+
+        return scale.main(["--events", str(args.events), *(["--browser"] if args.browser else [])])
     if args.serve_naive:
         naive_app(naive_load(args.serve_naive)).run(host="127.0.0.1", port=args.port, debug=False)
         return 0
