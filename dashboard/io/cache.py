@@ -54,6 +54,7 @@ from ..core.dates import ONGOING
 from ..core.lives import LIFE_FRAME_COLUMNS, empty_lives
 from ..core.model import Problem, Timeline, ValidationError
 from . import parquet
+from .files import user_cache_dir
 from .formats import load_dataset, parse_events, read_file
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
@@ -89,10 +90,9 @@ def cache_paths(path: Path, options: ReadOptions = DEFAULT_OPTIONS) -> list[Path
     """Beside the file first, then the user's cache folder (only there for a folder or glob of parts);
     a file read with other options (another mapping of its columns, another sheet) is another timeline,
     in a cache of its own."""
-    user = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timeline"
     read_as = options.key()
     digest = hashlib.sha1((str(path.resolve()) + "\0" + read_as).encode()).hexdigest()[:16]
-    in_user = user / f"{digest}.parquet"
+    in_user = user_cache_dir() / f"{digest}.parquet"
     if parquet.is_dataset(path):
         return [in_user]
     suffix = f".{hashlib.sha1(read_as.encode()).hexdigest()[:8]}" if read_as else ""
