@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
+from dashboard.io.cache import cache_paths
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body, page_state
 from tests.synthetic import THEMES as SYNTHETIC_THEMES
@@ -604,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
         )
     n_events = args.events if args.file is None else None
-    for stale in (path.with_name(f".{path.name}.timeline-cache"),):
+    for stale in cache_paths(path):
         stale.unlink(missing_ok=True)  # measure a cold load first
     results = {}
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as tmp:

@@ -21,7 +21,6 @@ from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
 from .io import cache, parquet
-from .io.formats import load_dataset
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
@@ -69,8 +68,6 @@ def load_or_exit(
     progress = progress_printer() if big else None
     options = options or ReadOptions()
     try:
-        if parquet.is_dataset(path):  # parts of a dataset: no one file to keep a cache beside
-            return load_dataset(path, options), None
         if background_cache:
             return cache.load_in_background(path, progress=progress, options=options)
         return cache.load(path, progress=progress, options=options, use_cache=use_cache), None
