@@ -328,9 +328,26 @@ def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
     themes, eras and titles: what the figure and the panels are drawn from."""
     events = frame.copy()
     for column, kind in timeline.events.dtypes.items():
-        if column in events and column != "theme_mask":
+        if column not in events:  # not fetched (a figure shows no descriptions): empty text
+            events[column] = pd.Series([""] * len(events), dtype=kind) if kind != "float64" else np.nan
+        elif column != "theme_mask":
             events[column] = events[column].astype(kind)
+    events = events[[*timeline.events.columns, *(c for c in events.columns if c not in timeline.events.columns)]]
     return replace(timeline, events=events.reset_index(drop=True), lives=empty_lives(), memo={})
+
+
+UNDRAWN = ("description", "actors", "location", "source")
+"""Text a figure never shows (its hover says title, date and themes): not fetched for it, nor their
+language variants; the panels and exports fetch everything."""
+
+
+def drawn_columns(timeline: Timeline) -> list[str]:
+    """The events' columns a figure draws from."""
+    return [
+        c
+        for c in timeline.events.columns
+        if c not in UNDRAWN and not any(c.startswith(u + "_") for u in UNDRAWN) and not c.startswith("media")
+    ]
 
 
 def row_where(row: int) -> Where:

@@ -62,7 +62,7 @@ def queried_figure(
     run = _run(timeline)
     where = sql.where_of(timeline, view)
     matched, span = matches if matches is not None else sql.stats(run, where)
-    columns = list(timeline.events.columns)
+    columns = sql.drawn_columns(timeline)
     shown = queried_view(view)
     if not matched:
         frame, density = sql.fetch(run, where, columns, limit=0), None
