@@ -17,6 +17,7 @@ benchmark stops at the first disagreement.
 
     python benchmarks/bench.py --events 1000000            # generates the file if needed
     python benchmarks/bench.py --events 200000 --browser   # also time untick / zoom -> redraw in Chromium
+    python benchmarks/bench.py --events 10000000 --engines # DuckDB against the in-memory core (scale.py)
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.answers import match_count
 from dashboard.core import dates
 from dashboard.core.query import View
+from dashboard.io.cache import cache_paths
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body, page_state
 from tests.synthetic import THEMES as SYNTHETIC_THEMES
@@ -570,12 +572,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--file", type=Path, help="events CSV (default: generated in /tmp)")
     ap.add_argument("--browser", action="store_true", help="also time untick and zoom -> redraw in headless Chromium")
+    ap.add_argument(
+        "--engines",
+        action="store_true",
+        help="instead: DuckDB against the in-memory core on real servers (benchmarks/scale.py)",
+    )
     ap.add_argument("--side", choices=["ours", "naive"], help=argparse.SUPPRESS)
     ap.add_argument("--expect", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--serve-naive", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, default=8071, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
+    if args.engines:
+        from benchmarks import scale
+
+        return scale.main(["--events", str(args.events), *(["--browser"] if args.browser else [])])
     if args.serve_naive:
         naive_app(naive_load(args.serve_naive)).run(host="127.0.0.1", port=args.port, debug=False)
         return 0
@@ -594,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
             check=True,
         )
     n_events = args.events if args.file is None else None
-    for stale in (path.with_name(f".{path.name}.timeline-cache"),):
+    for stale in cache_paths(path):
         stale.unlink(missing_ok=True)  # measure a cold load first
     results = {}
     with tempfile.TemporaryDirectory(prefix="timeline-bench-") as tmp:

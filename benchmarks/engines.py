@@ -77,12 +77,13 @@ def core_questions(timeline: Timeline, x0: float, x1: float) -> dict[str, Questi
 def sql_questions(run: sql.Run, themes: list[str], x0: float, x1: float) -> dict[str, Question]:
     where = sql.match_filter(themes, VIEW)
     lanes = list(VIEW.themes or ())
+    shown = where & sql.in_window(x0, x1)
     return {
         "count": lambda: sql.count(run, where),
         "facets": lambda: sql.facet_counts(run, themes, VIEW),
         "density": lambda: sql.density(run, themes, where, lanes, x0, x1).per_lane,
-        "labels": lambda: sql.rows_by_importance(run, where & sql.in_window(x0, x1), LABELS),
-        "page 1": lambda: sql.page(run, where, "when", False, 0, PAGE),
+        "labels": lambda: sql.fetch(run, shown, ["title"], "importance", LABELS)["row"].to_numpy(),
+        "page 1": lambda: sql.page(run, where, "when", False, 0, PAGE)["row"].to_numpy(),
         "search one word": lambda: sql.count(run, sql.match_filter(themes, SEARCH)),
     }
 

@@ -14,14 +14,43 @@ import time
 from pathlib import Path
 
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dashboard.io.parquet import write_table
+from dashboard.io.parquet import COMPRESSION, ROW_GROUP, write_table
 from tests.synthetic import THEMES, generate
 
 __all__ = ["THEMES", "generate"]
+
+
+CHUNK = 1_000_000
+"""Events generated at once: a larger file is written a chunk at a time (each its own seed), in
+constant memory."""
+
+
+def write_chunks(n: int, themes: int, seed: int, output: Path, fmt: str) -> None:
+    writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+    tmp = output.with_name(output.name + ".part")
+    try:
+        for i, first in enumerate(range(0, n, CHUNK)):
+            table = generate(min(CHUNK, n - first), themes, seed * 1000 + i, first=first + 1)
+            if writer is None:
+                writer = (
+                    pq.ParquetWriter(tmp, table.schema, compression=COMPRESSION)
+                    if fmt == "parquet"
+                    else pacsv.CSVWriter(tmp, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed"))
+                )
+            if isinstance(writer, pq.ParquetWriter):
+                writer.write_table(table, row_group_size=ROW_GROUP)
+            else:
+                writer.write_table(table)
+            print(f"  {first + len(table):,} events", file=sys.stderr, flush=True)
+    finally:
+        if writer is not None:
+            writer.close()
+    tmp.replace(output)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,11 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     if not 8 <= args.themes <= len(THEMES):
         ap.error(f"--themes must be 8 to {len(THEMES)}")
     t0 = time.perf_counter()
-    table = generate(args.events, args.themes, args.seed)
-    if args.format == "parquet":
-        write_table(table, args.output)
+    if args.events <= CHUNK:
+        table = generate(args.events, args.themes, args.seed)
+        if args.format == "parquet":
+            write_table(table, args.output)
+        else:
+            pacsv.write_csv(table, args.output, pacsv.WriteOptions(quoting_style="needed"))
     else:
-        pacsv.write_csv(table, args.output, pacsv.WriteOptions(quoting_style="needed"))
+        write_chunks(args.events, args.themes, args.seed, args.output, args.format)
     size = args.output.stat().st_size
     print(
         f"wrote {args.output}: {args.events:,} events, {size / 1e6:.1f} MB in {time.perf_counter() - t0:.1f} s",

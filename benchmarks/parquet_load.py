@@ -30,13 +30,27 @@ print(json.dumps({"events": len(timeline.events), "load_s": t2 - t1, "peak_bytes
 """
 
 
-def load_once(path: Path) -> dict[str, float]:
-    """One cold load in a fresh interpreter: seconds to read and validate (imports excluded), peak RSS."""
+def run_json(script: str, *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> dict[str, float]:
+    """``script`` run in a fresh interpreter (importing the package of ``cwd``): the JSON of its last line."""
     out = subprocess.run(
-        [sys.executable, "-c", LOAD, str(path)], check=True, capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-c", script, *args], check=True, capture_output=True, text=True, cwd=cwd, env=env
     ).stdout
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     return result
+
+
+def load_once(path: Path) -> dict[str, float]:
+    """One cold load in a fresh interpreter: seconds to read and validate (imports excluded), peak RSS."""
+    return run_json(LOAD, str(path))
+
+
+def ensure_csv(path: Path, events: int) -> None:
+    """The benchmark CSV of ``events`` events at ``path``, generated when missing."""
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--events", str(events), "-o", str(path)],
+            check=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,18 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--events", type=int, default=1_000_000, help="events to generate when the CSV is missing")
     ap.add_argument("--runs", type=int, default=1, help="cold loads of each (the best is shown)")
     args = ap.parse_args(argv)
-    if not args.csv.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "benchmarks" / "generate.py"),
-                "--events",
-                str(args.events),
-                "-o",
-                str(args.csv),
-            ],
-            check=True,
-        )
+    ensure_csv(args.csv, args.events)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / (args.csv.stem + ".parquet")
         t0 = time.perf_counter()

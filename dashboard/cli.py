@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,6 @@ from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
 from .io import cache, parquet
-from .io.formats import load_dataset
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
@@ -50,6 +50,11 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
+def progress_printer() -> Callable[[str], None]:
+    """Says what a long load is doing, on stderr."""
+    return lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)
+
+
 def load_or_exit(
     path: Path, background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
@@ -60,11 +65,9 @@ def load_or_exit(
         big = path.stat().st_size >= PROGRESS_MIN_BYTES
     except OSError:
         big = False
-    progress = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if big else None
+    progress = progress_printer() if big else None
     options = options or ReadOptions()
     try:
-        if parquet.is_dataset(path):  # parts of a dataset: no one file to keep a cache beside
-            return load_dataset(path, options), None
         if background_cache:
             return cache.load_in_background(path, progress=progress, options=options)
         return cache.load(path, progress=progress, options=options, use_cache=use_cache), None
@@ -150,6 +153,19 @@ def _parser() -> argparse.ArgumentParser:
         help="where uploaded files are kept (default: a folder in the system's temp dir)",
     )
     s.add_argument(
+        "--engine",
+        choices=("memory", "duckdb"),
+        default="memory",
+        help="where the events are queried: in this process's memory (default), or by DuckDB from a Parquet "
+        "store of them (for timelines too large for memory)",
+    )
+    s.add_argument(
+        "--engine-memory",
+        default="1GB",
+        metavar="SIZE",
+        help="most memory the engine may use in each server process, past which it works from disk (default 1GB)",
+    )
+    s.add_argument(
         "--frame-ancestors",
         type=_frame_ancestors,
         default=DEFAULT_FRAME_ANCESTORS,
@@ -216,10 +232,42 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(files, options)
     if args.command == "convert":
         return _convert(files, options, args)
+    if args.command == "serve" and args.engine != "memory":
+        return _serve(_stored(files, options, args), args, title, None)
     timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
     return _serve(timeline, args, title, cache_writer)
+
+
+def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
+    """The timeline served by an engine from its store (``io.store``, in the user's cache folder, named
+    after the files and their versions): built when missing, a chunk at a time from Parquet, else
+    from the timeline loaded in memory. Problems as ``validate`` lists them, exit status 1."""
+    from .io import store
+
+    say = progress_printer()
+    try:
+        sources = parquet.dataset_files(files[0]) if len(files) == 1 and parquet.is_dataset(files[0]) else files
+        target = store.store_path(sources, options)
+        if not store.is_store(target):
+            if len(files) == 1 and (parquet.is_dataset(files[0]) or files[0].suffix.lower() == parquet.SUFFIX):
+                parts = parquet.dataset_files(files[0])
+                base = files[0] if files[0].is_dir() else None
+                name = parquet.dataset_name(files[0]) if parquet.is_dataset(files[0]) else files[0].name
+                say(f"building the store of {name} ({len(parts)} part{'s' if len(parts) != 1 else ''}) in {target}")
+                store.build_apart(parts, name, target, base=base, options=options)
+            else:
+                timeline, _ = load_files(files, options=options)
+                say(f"writing the store of {timeline.source_name} in {target}")
+                store.write(timeline, target)
+        return store.open_store(target, memory_limit=args.engine_memory)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        raise SystemExit(1) from None
+    except OSError as exc:
+        print(f"timeline serve: cannot build the {args.engine} store: {exc.strerror or exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 TOPIC_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm", ".ods")
@@ -397,7 +445,7 @@ def _serve(
         cache_writer.join()  # workers are forked processes: no thread may be cut off mid-write
     warm_up(timeline, background=not forks)
     print(
-        f"Serving {timeline.source_name} ({len(timeline.events):,} events) at http://{args.host}:{args.port}/"
+        f"Serving {timeline.source_name} ({timeline.size:,} events) at http://{args.host}:{args.port}/"
         + (f" with {workers} workers" if workers > 1 else "")
         + ("  [debug mode]" if args.debug else ""),
         flush=True,

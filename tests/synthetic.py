@@ -126,7 +126,8 @@ PEOPLE = [
 ]
 
 
-def generate(n: int, n_themes: int = 12, seed: int = 7) -> pa.Table:
+def generate(n: int, n_themes: int = 12, seed: int = 7, first: int = 1) -> pa.Table:
+    """``n`` events, ids numbered from ``first`` (a chunk of a larger file takes its own seed and first)."""
     rng = np.random.default_rng(seed)
     # Years: 70% modern (1800-2025, denser towards today), 20% 0-1800, 10% BCE (to 3000 BCE).
     kind = rng.choice(3, size=n, p=[0.7, 0.2, 0.1])
@@ -191,7 +192,7 @@ def generate(n: int, n_themes: int = 12, seed: int = 7) -> pa.Table:
     ]
     actors = np.where(rng.random(n) < 0.5, p1, np.char.add(np.char.add(p1, ";"), p2))
     importance = rng.choice([1, 2, 3, 4, 5], size=n, p=[0.2, 0.35, 0.35, 0.09, 0.01])
-    ids = np.char.add("ev-", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
+    ids = np.char.add("ev-", np.char.zfill(np.arange(first, first + n).astype(str), 7))
     return pa.table(
         {
             "id": ids,

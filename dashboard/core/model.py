@@ -211,6 +211,23 @@ class Timeline:
     """Descriptions are HTML (imported from TimelineJS), to be shown sanitised; else plain text."""
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Results derived from this (immutable) table, kept with it: filter results, theme combinations."""
+    engine: Callable[[str, Sequence[object]], list[tuple[object, ...]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Beyond memory: the engine holding the events (``core.sql.Run``), which answers the page's
+    questions; ``events`` is then empty, or holds the few events fetched for one answer (their row
+    numbers in the ``row`` column)."""
+    total: int | None = None
+    """How many events the engine holds (None: those in ``events``, all in memory)."""
+
+    @property
+    def size(self) -> int:
+        """How many events the timeline has, wherever they are."""
+        return len(self.events) if self.total is None else self.total
+
+    def row_numbers(self, rows: np.ndarray) -> np.ndarray:
+        """The timeline's own row numbers of ``rows`` of ``events`` (they differ for fetched events)."""
+        return self.column("row")[rows] if "row" in self.events else rows
 
     def text(self, column: str, rows: Any, lang: str | None = None) -> np.ndarray:
         """A text column's cells for ``rows`` (an array of row numbers) in ``lang`` where the file gives

@@ -357,6 +357,17 @@ def same_time(timeline: Timeline, row: int, limit: int = SAME_TIME_SHOWN) -> Sam
     A period (an event with an end date) is its possible span; a point event is its whole year (and
     more, if its possible span is wider), so that "7 Dec 1941" finds the rest of 1941.
     """
+    a, b, start, end = same_time_period(timeline, row)
+    lo, hi = possible_span(timeline)
+    keep = (lo <= b) & (hi >= a)
+    keep[row] = False
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(timeline.events["start"].to_numpy()[rows], kind="stable")]
+    return SameTime(rows=rows[:limit], total=len(rows), start=start, end=end)
+
+
+def same_time_period(timeline: Timeline, row: int) -> tuple[float, float, str, str]:
+    """(first ms, last ms, From, To) of the period :func:`same_time` looks in for the event at ``row``."""
     lo, hi = possible_span(timeline)
     ev = timeline.events
     a, b = float(lo[row]), float(hi[row])
@@ -371,9 +382,5 @@ def same_time(timeline: Timeline, row: int, limit: int = SAME_TIME_SHOWN) -> Sam
             first_prec = int(ev["start_prec"].iloc[row])
         if b == float(ev["last"].iloc[row]):
             last_prec = int(ev["end_prec"].iloc[row])
-    keep = (lo <= b) & (hi >= a)
-    keep[row] = False
-    rows = np.flatnonzero(keep)
-    rows = rows[np.argsort(ev["start"].to_numpy()[rows], kind="stable")]
     start, end = dates.to_iso([a, b], [first_prec, last_prec])
-    return SameTime(rows=rows[:limit], total=len(rows), start=str(start), end=str(end))
+    return a, b, str(start), str(end)

@@ -8,35 +8,61 @@ into the same answers :mod:`.query` and :mod:`.aggregate` give for a timeline in
 engine is any function running such a query (:data:`Run`).
 
 The table queried is called ``events``: one row per event, with the timeline's columns
-(``core.model.Timeline``) and ``row``, the event's row number in the timeline, so that answers
-name the same rows whichever engine gave them; ``theme_mask`` is a signed 64-bit integer there
-(bit 63 is the sign bit: Spark has no unsigned type). Values only ever travel as parameters,
-never inside the text.
+(``core.model.Timeline``), ``row``, the event's row number in the timeline, so that answers
+name the same rows whichever engine gave them, and the columns of :data:`DERIVED`; ``theme_mask``
+is a signed 64-bit integer there (bit 63 is the sign bit: Spark has no unsigned type). Values
+only ever travel as parameters, never inside the text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import dates
 from .aggregate import TARGET_BUCKETS, Buckets, Density, calendar_buckets
-from .query import SEARCH_COLUMNS, View, date_bounds, search_terms
+from .lives import empty_lives
+from .model import Timeline
+from .query import SameTime, View, date_bounds, haystack, possible_span, same_time_period, search_terms
 
 Run = Callable[[str, Sequence[object]], list[tuple[object, ...]]]
 """Runs one query (text with ``?`` parameters, and their values) and returns its rows."""
 
 EVENTS = "events"
 
-EARLIEST = "(CASE WHEN earliest < start THEN earliest ELSE start END)"
-LATEST = "(CASE WHEN latest > last AND NOT isnan(latest) THEN latest ELSE last END)"
+EARLIEST = "lo"
+LATEST = "hi"
 """An event's possible span (``query.possible_span``): never narrower than start..last."""
 
-HAYSTACK = "lower(concat_ws(chr(31), " + ", ".join(f"coalesce({c}, '')" for c in SEARCH_COLUMNS) + "))"
+HAYSTACK = "hay"
 """The searchable text of an event in one lower-case string, its columns kept apart (a word never
 spans two of them), as ``query.haystack`` holds it."""
+
+DERIVED = ("lo", "hi", "day", "month", "year", "hay")
+"""Columns the table holds besides the timeline's, computed once when it is written
+(:func:`derived_columns`), so that no query computes them per event."""
+
+
+def derived_columns(timeline: Timeline) -> dict[str, np.ndarray | pa.Array]:
+    """Per event: its possible span (``lo``, ``hi``), the day, month and historian year it starts in
+    (``day`` since 1970-01-01, ``month`` = year * 12 + month - 1, ``year`` with no year 0: what
+    density buckets group by) and its searchable text in lower case (``hay``)."""
+    lo, hi = possible_span(timeline)
+    day = np.floor(timeline.column("start") / dates.MS_PER_DAY).astype(np.int64)
+    year, month, _ = dates.civil_from_days(day)
+    return {
+        "lo": lo,
+        "hi": hi,
+        "day": day,
+        "month": year * 12 + month - 1,
+        "year": dates.astronomical_to_historian(year),
+        "hay": pc.utf8_lower(haystack(timeline)),
+    }
 
 
 @dataclass(frozen=True)
@@ -72,19 +98,41 @@ def theme_filter(themes: list[str], wanted: tuple[str, ...] | None) -> Where:
     return Where("(theme_mask & ?) <> 0", (signed(bits),))
 
 
-def match_filter(themes: list[str], view: View, with_themes: bool = True) -> Where:
+Searched = Callable[[tuple[str, ...]], str]
+"""Names a table holding the ``row`` of every event containing all the words given, which an
+engine made once for them: a search then reads the events' text once, however many questions
+the page asks of its matches."""
+
+
+def match_filter(themes: list[str], view: View, with_themes: bool = True, searched: Searched | None = None) -> Where:
     """What ``query.filter_events`` selects (``match_without_themes`` without the themes): the date
-    range over each event's possible span, and every search word in its text, in any case.
-    ValueError as ``query.date_bounds`` and ``query.search_terms`` raise it."""
+    range over each event's possible span, and every search word in its text, in any case (in the
+    table ``searched`` names, when the engine keeps searches). ValueError as
+    ``query.date_bounds`` and ``query.search_terms`` raise it."""
     where = theme_filter(themes, view.themes) if with_themes else EVERYTHING
     lo, hi = date_bounds(view)
     if np.isfinite(lo):
         where &= Where(f"{LATEST} >= ?", (float(lo),))
     if np.isfinite(hi):
         where &= Where(f"{EARLIEST} <= ?", (float(hi),))
-    for term in search_terms(view.text):
+    terms = search_terms(view.text)
+    if terms and searched is not None:
+        return where & Where(f"row IN (SELECT row FROM {searched(terms)})", ())
+    return where & text_filter(terms) if terms else where
+
+
+def text_filter(terms: tuple[str, ...]) -> Where:
+    """Events whose text holds every one of ``terms`` (lower case), in any case."""
+    where = EVERYTHING
+    for term in terms:
         where &= Where(f"instr({HAYSTACK}, ?) > 0", (term,))
     return where
+
+
+def where_of(timeline: Timeline, view: View, with_themes: bool = True) -> Where:
+    """:func:`match_filter` for a timeline beyond memory, through its engine's kept searches if it
+    keeps them."""
+    return match_filter(timeline.themes, view, with_themes, getattr(timeline.engine, "searched", None))
 
 
 def in_window(x0: float, x1: float) -> Where:
@@ -108,75 +156,115 @@ def theme_counts(themes: list[str], combos: dict[int, int]) -> dict[str, int]:
     return {t: sum(n for mask, n in combos.items() if mask >> i & 1) for i, t in enumerate(themes)}
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What one pass over the events tells of a view: its matches and the span they may cover, and
+    per theme how many match its dates and text (whatever themes are ticked)."""
+
+    matched: int
+    span: tuple[float, float] | None
+    facets: dict[str, int]
+
+
+def summary(run: Run, themes: list[str], view: View, searched: Searched | None = None) -> Summary:
+    """The view's :class:`Summary`, from the events counted per theme combination (one query)."""
+    where = match_filter(themes, view, with_themes=False, searched=searched)
+    rows = run(
+        f"SELECT theme_mask, count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text} "
+        "GROUP BY theme_mask",
+        where.args,
+    )
+    combos = {unsigned(mask): int(str(n)) for mask, n, _, _ in rows}
+    wanted = unsigned(theme_filter(themes, view.themes).args[0])
+    kept = [(int(str(n)), float(str(lo)), float(str(hi))) for mask, n, lo, hi in rows if unsigned(mask) & wanted]
+    matched = sum(n for n, _, _ in kept)
+    span = (min(lo for _, lo, _ in kept), max(hi for _, _, hi in kept)) if kept else None
+    return Summary(matched, span, theme_counts(themes, combos))
+
+
 def facet_counts(run: Run, themes: list[str], view: View) -> dict[str, int]:
     """Per theme, how many events match the view's dates and text (``query.facet_counts``)."""
     return theme_counts(themes, per_combination(run, match_filter(themes, view, with_themes=False)))
 
 
-def extent(run: Run, where: Where) -> tuple[float, float] | None:
-    """The earliest and latest possible ms of the matching events; None when none match."""
-    ((lo, hi),) = run(f"SELECT min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text}", where.args)
-    return None if lo is None else (float(str(lo)), float(str(hi)))
-
-
-def rows_by_importance(run: Run, where: Where, limit: int) -> np.ndarray:
-    """The ``limit`` most important matching rows, earliest row first among equals, in row order
-    (``figure.most_important``: the label candidates)."""
-    found = run(
-        f"SELECT row FROM {EVENTS} WHERE {where.text} ORDER BY importance DESC, row LIMIT {int(limit)}", where.args
+def stats(run: Run, where: Where) -> tuple[int, tuple[float, float] | None]:
+    """How many events match, and the earliest and latest ms they may cover (None when none match)."""
+    ((n, lo, hi),) = run(
+        f"SELECT count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text}", where.args
     )
-    return np.sort(np.array([int(str(r)) for (r,) in found], dtype=np.int64))
+    return int(str(n)), None if lo is None else (float(str(lo)), float(str(hi)))
 
 
 SORTS = {"when": "start", "title": "title", "location": "location", "themes": "theme_mask"}
 """The table's sortable columns (``query.SORT_COLUMNS``)."""
 
 
-def page(run: Run, where: Where, column: str, descending: bool, offset: int, limit: int) -> np.ndarray:
-    """One page of the matching rows in the table's order (``query.sorted_rows``: ties in row order,
-    a descending sort the exact reverse)."""
+def table_order(column: str, descending: bool) -> str:
+    """ORDER BY of the table (``query.sorted_rows``: ties in row order, a descending sort the exact
+    reverse; the theme mask ordered as the unsigned number it is, the sign bit (theme 64) last)."""
     field = SORTS.get(column, "start")
     way = "DESC" if descending else "ASC"
-    if field == "theme_mask":  # ordered as the unsigned mask it is: the sign bit (theme 64) last
+    if field == "theme_mask":
         field = f"(CASE WHEN theme_mask < 0 THEN 1 ELSE 0 END) {way}, theme_mask"
+    return f"{field} {way}, row {way}"
+
+
+def page(
+    run: Run, where: Where, column: str, descending: bool, offset: int, limit: int, columns: Sequence[str] = ()
+) -> pd.DataFrame:
+    """One page of the matching events in the table's order (:func:`table_order`): ``row`` and the
+    ``columns`` asked for."""
+    return _select(run, where, columns, table_order(column, descending), limit, offset)
+
+
+def position(run: Run, where: Where, column: str, descending: bool, row: int) -> int | None:
+    """Where the event at ``row`` stands among the matching events in the table's order (None if it
+    does not match)."""
     found = run(
-        f"SELECT row FROM {EVENTS} WHERE {where.text} ORDER BY {field} {way}, row {way} "
-        f"LIMIT {int(limit)} OFFSET {int(offset)}",
-        where.args,
+        f"SELECT place FROM (SELECT row, row_number() OVER (ORDER BY {table_order(column, descending)}) AS place "
+        f"FROM {EVENTS} WHERE {where.text}) AS ranked WHERE row = ?",
+        (*where.args, int(row)),
     )
-    return np.array([int(str(r)) for (r,) in found], dtype=np.int64)
+    return int(str(found[0][0])) - 1 if found else None
 
 
-def _days(column: str) -> str:
-    return f"floor({column} / {float(dates.MS_PER_DAY)})"
+def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: int, offset: int = 0) -> pd.DataFrame:
+    """The matching events' ``columns`` and ``row``, in ``order``, at most ``limit`` from ``offset``."""
+    names = [c for c in columns if c != "row"] + ["row"]
+    # The rows first (a sort over two narrow columns), then their columns: reading every column of
+    # every matching event to keep a few would cost far more.
+    picked = [
+        int(str(r))
+        for (r,) in run(
+            f"SELECT row FROM {EVENTS} WHERE {where.text} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}",
+            where.args,
+        )
+    ]
+    if names == ["row"]:  # the rows alone: the first query gave them
+        return pd.DataFrame({"row": np.array(picked, dtype=np.int64)})
+    found: list[tuple[object, ...]] = []
+    for i in range(0, len(picked), FETCH_BATCH):
+        batch = picked[i : i + FETCH_BATCH]
+        # Named through the table: a column such as "end" is a keyword, which each engine quotes its own way.
+        found += run(
+            f"SELECT {', '.join(f'{EVENTS}.{c}' for c in names)} FROM {EVENTS} "
+            f"WHERE row IN ({', '.join('?' * len(batch))})",
+            batch,
+        )
+    place = {r: i for i, r in enumerate(picked)}
+    found.sort(key=lambda values: place[int(str(values[-1]))])
+    frame = pd.DataFrame.from_records(found, columns=names)
+    frame["row"] = frame["row"].astype(np.int64)
+    if "theme_mask" in frame:
+        frame["theme_mask"] = frame["theme_mask"].to_numpy(dtype=np.int64).view(np.uint64)
+    return frame
 
 
-def _civil(days: str) -> tuple[str, str]:
-    """SQL for the astronomical year and the month (1-12) of a day number: ``dates.civil_from_days``
-    with floor divisions on doubles (exact far beyond any date a timeline holds)."""
-    z = f"({days} + 719468)"
-    era = f"floor({z} / 146097)"
-    doe = f"({z} - {era} * 146097)"
-    yoe = f"floor(({doe} - floor({doe} / 1460) + floor({doe} / 36524) - floor({doe} / 146096)) / 365)"
-    doy = f"({doe} - (365 * {yoe} + floor({yoe} / 4) - floor({yoe} / 100)))"
-    mp = f"floor((5 * {doy} + 2) / 153)"
-    month = f"(CASE WHEN {mp} < 10 THEN {mp} + 3 ELSE {mp} - 9 END)"
-    year = f"({yoe} + {era} * 400 + CASE WHEN {mp} >= 10 THEN 1 ELSE 0 END)"
-    return year, month
-
-
-def bucket_key(buckets: Buckets, column: str = "start") -> str:
-    """SQL for the calendar step an event's ``column`` falls in: its day, month or historian year
-    divided by the step (floor). Every bucket edge starts such a step, so the keys order the events
-    exactly as the edges do."""
-    days = _days(column)
-    if buckets.unit == "day":
-        return f"floor({days} / {buckets.step})"
-    year, month = _civil(days)
-    if buckets.unit == "month":
-        return f"floor(({year} * 12 + {month} - 1) / {buckets.step})"
-    historian = f"(CASE WHEN {year} <= 0 THEN {year} - 1 ELSE {year} END)"
-    return f"floor({historian} / {buckets.step})"
+def bucket_key(buckets: Buckets) -> str:
+    """SQL for the calendar step an event starts in: its day, month or historian year divided by the
+    step (floor). Every bucket edge starts such a step, so the keys order the events exactly as the
+    edges do."""
+    return f"floor({buckets.unit} / {buckets.step})"
 
 
 def edge_keys(buckets: Buckets) -> np.ndarray:
@@ -223,3 +311,67 @@ def density(
             has = np.array([m >> bit & 1 for m in masks], dtype=bool)
             np.add.at(per_lane[j], b[has], n[has])
     return Density(buckets, lanes, per_lane, total)
+
+
+FETCH_BATCH = 1000
+"""Rows fetched by one query (their numbers are its parameters)."""
+
+FETCH_ORDERS = {"row": "row", "importance": "importance DESC, row"}
+
+
+def fetch(run: Run, where: Where, columns: Sequence[str], order: str = "row", limit: int = 1) -> pd.DataFrame:
+    """At most ``limit`` matching events, every column asked for and ``row``, chosen in ``order`` (row
+    order, or the most important first: :data:`FETCH_ORDERS`) and given in row order."""
+    return _select(run, where, columns, FETCH_ORDERS[order], limit).sort_values("row", kind="stable")
+
+
+def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
+    """A timeline of the events ``frame`` holds (fetched from ``timeline``'s engine), with the same
+    themes, eras and titles: what the figure and the panels are drawn from."""
+    events = frame.copy()
+    for column, kind in timeline.events.dtypes.items():
+        if column not in events:  # not fetched (a figure shows no descriptions): empty text
+            events[column] = pd.Series([""] * len(events), dtype=kind) if kind != "float64" else np.nan
+        elif column != "theme_mask":
+            events[column] = events[column].astype(kind)
+    events = events[[*timeline.events.columns, *(c for c in events.columns if c not in timeline.events.columns)]]
+    return replace(timeline, events=events.reset_index(drop=True), lives=empty_lives(), memo={})
+
+
+UNDRAWN = ("description", "actors", "location", "source")
+"""Text a figure never shows (its hover says title, date and themes): not fetched for it, nor their
+language variants; the panels and exports fetch everything."""
+
+
+def drawn_columns(timeline: Timeline) -> list[str]:
+    """The events' columns a figure draws from."""
+    return [
+        c
+        for c in timeline.events.columns
+        if c not in UNDRAWN and not any(c.startswith(u + "_") for u in UNDRAWN) and not c.startswith("media")
+    ]
+
+
+def row_where(row: int) -> Where:
+    return Where("row = ?", (int(row),))
+
+
+def event(timeline: Timeline, row: int) -> Timeline | None:
+    """The event at ``row`` of a timeline beyond memory, fetched alone (None if there is none)."""
+    if timeline.engine is None:
+        raise ValueError("this timeline is in memory")
+    frame = fetch(timeline.engine, row_where(row), timeline.events.columns)
+    return fetched(timeline, frame) if len(frame) else None
+
+
+def same_time(timeline: Timeline, one: Timeline, limit: int) -> tuple[Timeline, SameTime]:
+    """``query.same_time`` for the event ``one`` holds (fetched by :func:`event`): the events listed,
+    fetched, and which they are (rows of those fetched)."""
+    if timeline.engine is None:
+        raise ValueError("this timeline is in memory")
+    a, b, start, end = same_time_period(one, 0)  # no search: the period, whatever matches
+    row = int(one.column("row")[0])
+    where = Where(f"{EARLIEST} <= ? AND {LATEST} >= ? AND row <> ?", (float(b), float(a), row))
+    total, _ = stats(timeline.engine, where)
+    listed = _select(timeline.engine, where, timeline.events.columns, "start, row", limit)
+    return fetched(timeline, listed), SameTime(np.arange(len(listed)), total, start, end)

@@ -96,6 +96,7 @@ def validate_table(
     line_numbers: Callable[[], np.ndarray],
     date_order: str | None = None,
     shown: Mapping[str, str] | None = None,
+    number_from: int = 1,
 ) -> Timeline:
     """Every row of a table of strings (the file's columns, normalised names) checked at once: the
     :class:`Timeline`, or ValidationError listing every problem (``problems`` holds those the reader
@@ -103,7 +104,8 @@ def validate_table(
     problem, as working lines out can mean reading the file again. ``date_order`` ("dmy" or "mdy")
     reads numeric day/month dates such as 25/12/1066 in both date columns (refused without it).
     ``shown`` names the file's own header for our columns it calls otherwise (``{'date': 'Start'}``):
-    problems say 'Start'."""
+    problems say 'Start'. ``number_from``: the number of the table's first row in the whole file, when
+    the table is one chunk of a larger one (rows without an id are named ``row-N`` after it)."""
     shown = shown or {}
     n = table.num_rows
     if n == 0 and not problems:
@@ -254,7 +256,9 @@ def validate_table(
 
     mask = _theme_masks(n, flat, parents, ordered)
     if not has_id.all():
-        generated = pc.binary_join_element_wise("row-", pc.cast(pa.array(np.arange(1, n + 1)), pa.string()), "")
+        generated = pc.binary_join_element_wise(
+            "row-", pc.cast(pa.array(np.arange(number_from, number_from + n)), pa.string()), ""
+        )
         ids = pc.if_else(pa.array(has_id), ids, generated)
 
     is_range = end.present

@@ -10,6 +10,7 @@ row per event, with ``row``, the event's row number) and runs a query with its p
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -17,7 +18,9 @@ import tempfile
 import threading
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -26,6 +29,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..core import sql as sql_text
+from ..core.lives import empty_lives
+from ..core.memo import Memo
 from ..core.model import Timeline
 
 ENGINES = ("duckdb", "spark")
@@ -36,17 +42,35 @@ class Engine(Protocol):
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
 
+    def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
+
     def close(self) -> None: ...
 
 
-def events_table(timeline: Timeline) -> pa.Table:
-    """A timeline's events as an engine reads them: every column, ``row`` (the row number) and
-    ``theme_mask`` as a signed 64-bit integer (the same bits)."""
+def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
+    """A timeline's events as an engine reads them (``core.sql``): every column, ``row`` (the row
+    number, from ``first_row`` for a chunk of a larger one), ``theme_mask`` as a signed 64-bit
+    integer (the same bits) and the derived columns."""
     ev = timeline.events
     table = pa.Table.from_pandas(ev.drop(columns=["theme_mask"]), preserve_index=False)
     mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
-    return table.append_column("theme_mask", pa.array(mask)).append_column(
-        "row", pa.array(np.arange(len(ev), dtype=np.int64))
+    table = table.append_column("theme_mask", pa.array(mask))
+    table = table.append_column("row", pa.array(np.arange(first_row, first_row + len(ev), dtype=np.int64)))
+    for name, values in sql_text.derived_columns(timeline).items():
+        table = table.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
+    return table
+
+
+def queried(timeline: Timeline, engine: Engine) -> Timeline:
+    """``timeline`` with its events left to ``engine`` (which holds them): its themes, eras, title and
+    cover stay, its events frame keeps only its columns."""
+    return replace(
+        timeline,
+        events=timeline.events.iloc[:0].copy(),
+        lives=empty_lives(),
+        memo={},
+        engine=engine,
+        total=timeline.size,
     )
 
 
@@ -106,6 +130,16 @@ class DuckDB:
         rows: list[tuple[object, ...]] = self._cursor().execute(sql, list(args)).fetchall()
         return rows
 
+    __call__ = run
+
+    def keep(self, name: str, query: str, args: Sequence[object]) -> str:
+        """A table ``name`` holding what ``query`` gives (seen by every thread's cursor)."""
+        self._cursor().execute(f"CREATE TABLE IF NOT EXISTS {name} AS {query}", list(args))
+        return name
+
+    def drop(self, name: str) -> None:
+        self._cursor().execute(f"DROP TABLE IF EXISTS {name}")
+
     def close(self) -> None:
         self._con.close()
 
@@ -136,8 +170,6 @@ LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 """Spark's JVM logs only its errors (its defaults print a page of warnings at every start)."""
 
 LOCAL = "local[2]"
-SPARK_ROW_GROUP = 1 << 17
-"""Rows per row group of a timeline's Parquet copy: Spark splits a file only between row groups."""
 
 
 def _pyspark() -> Any:
@@ -215,6 +247,8 @@ class Spark:
         self._frame = frame
         # The timeline's Parquet copy goes with the engine: at close, or when the process ends.
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True) if scratch else None
+        self._kept: dict[str, Any] = {}
+        self._lock = threading.Lock()
         frame.createOrReplaceTempView("events")
 
     @staticmethod
@@ -234,7 +268,7 @@ class Spark:
             return cls(spark, spark.createDataFrame(table))
         scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
         path = scratch / "events.parquet"
-        pq.write_table(table, path, row_group_size=SPARK_ROW_GROUP)
+        pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
         return cls(spark, spark.read.parquet(str(path)), scratch)
 
     @classmethod
@@ -260,7 +294,29 @@ class Spark:
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         return [tuple(r) for r in self._session.sql(sql, args=list(args)).collect()]
 
+    __call__ = run
+
+    def keep(self, name: str, query: str, args: Sequence[object]) -> str:
+        """A temporary view ``name`` holding what ``query`` gives, computed now and cached in Spark's
+        memory (``PerProcess.searched``: a search's rows)."""
+        with self._lock:
+            if name not in self._kept:
+                frame = self._session.sql(query, args=list(args)).cache()
+                frame.count()
+                frame.createOrReplaceTempView(name)
+                self._kept[name] = frame
+        return name
+
+    def drop(self, name: str) -> None:
+        with self._lock:
+            frame = self._kept.pop(name, None)
+        if frame is not None:
+            self._session.catalog.dropTempView(name)
+            frame.unpersist()
+
     def close(self) -> None:
+        for name in list(self._kept):
+            self.drop(name)
         if _is_connect(self._session):
             self._session.stop()  # this client's session; the server goes on
             return
@@ -289,3 +345,74 @@ def open_engine(name: str, paths: Sequence[Path | str], *, remote: str | None = 
     if name == "spark":
         return Spark.of_parquet(paths, where=where, remote=remote)
     raise EngineError(f"no engine {name!r}: expected one of {', '.join(ENGINES)}")
+
+
+SEARCHES_KEPT = 64
+"""Searches each process keeps as tables of rows (a few MB each at ten million events)."""
+ANSWERS_KEPT = 256
+"""Answers each process remembers (a zoom asks again what the filters' answers were)."""
+
+
+class PerProcess:
+    """An engine opened on first use in each process: a server's forked workers must not share one
+    (a database connection does not survive a fork), and a process that never asks opens none.
+    The events never change, so each answer is remembered (:data:`ANSWERS_KEPT` of them) and
+    computed once however many requests ask at once."""
+
+    def __init__(self, open_engine: Callable[[], Engine]):
+        self._open = open_engine
+        self._engines: dict[int, Engine] = {}
+        self._answers: dict[int, Memo] = {}
+        self._searches: dict[int, OrderedDict[str, None]] = {}
+        self._lock = threading.Lock()
+        self._searching = threading.Lock()
+
+    def engine(self) -> Engine:
+        pid = os.getpid()
+        found = self._engines.get(pid)
+        if found is None:
+            with self._lock:
+                found = self._engines.get(pid)
+                if found is None:
+                    found = self._engines[pid] = self._open()
+        return found
+
+    def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        return self.run(sql, args)
+
+    def searched(self, terms: tuple[str, ...]) -> str:
+        """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use
+        by an engine that keeps tables (DuckDB); the :data:`SEARCHES_KEPT` latest are kept."""
+        engine = self.engine()
+        name = "searched_" + hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:20]
+        keep = getattr(engine, "keep", None)
+        if keep is None or not hasattr(engine, "drop"):
+            raise ValueError("this engine keeps no tables")
+        with self._searching:  # one new search at a time: each reads every event's text once
+            kept = self._searches.setdefault(os.getpid(), OrderedDict())
+            if name in kept:
+                kept.move_to_end(name)
+                return name
+            where = sql_text.text_filter(terms)
+            keep(name, f"SELECT row FROM events WHERE {where.text}", where.args)
+            kept[name] = None
+            while len(kept) > SEARCHES_KEPT:
+                engine.drop(kept.popitem(last=False)[0])
+        return name
+
+    def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        pid = os.getpid()
+        with self._lock:
+            answers = self._answers.setdefault(pid, Memo(ANSWERS_KEPT))
+        rows: list[tuple[object, ...]] = answers.get((sql, tuple(args)), lambda: self.engine().run(sql, args))
+        return list(rows)
+
+    def close(self) -> None:
+        self._answers.pop(os.getpid(), None)
+        engine = self._engines.pop(os.getpid(), None)
+        if engine is not None:
+            engine.close()
+
+
+STORE_ROW_GROUP = 128 * 1024
+"""Rows per row group of a store: an engine skips a group whose statistics rule it out."""

@@ -37,3 +37,8 @@ def write_atomic(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically and durably."""
     with atomic_file(path) as fh:
         fh.write(data)
+
+
+def user_cache_dir() -> Path:
+    """The user's cache folder for this program (``$XDG_CACHE_HOME/timeline``, else ``~/.cache/timeline``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "timeline"

@@ -98,6 +98,8 @@ class TextTable:
     starts: np.ndarray
     """Each part's first row in ``table``."""
     meta: dict[str, Any]
+    named: bool = False
+    """Name the part in each problem even when there is one (a chunk of a dataset of several)."""
 
     def line_numbers(self) -> np.ndarray:
         """Each row as a CSV's line would be numbered (the header is line 1): what the validator takes."""
@@ -119,7 +121,7 @@ class TextTable:
         index = line - 2
         part = int(np.searchsorted(self.starts, index, side="right")) - 1
         row = index - int(self.starts[part]) + 1
-        return f"row {row}" if len(self.parts) == 1 else f"{self.parts[part]}, row {row}"
+        return f"row {row}" if len(self.parts) == 1 and not self.named else f"{self.parts[part]}, row {row}"
 
     def locating(self) -> AbstractContextManager[None]:
         """Problems raised inside name their row (see :meth:`locate`)."""
@@ -190,16 +192,21 @@ def _read(open_file: Callable[[], pq.ParquetFile], name: str, shown: str) -> Par
         reason = str(exc).strip() or type(exc).__name__
         where = "" if shown == name else f" ({shown})"
         raise _refuse(name, f"a readable Parquet file{where}: {reason} (damaged or cut short?)") from None
-    meta: dict[str, Any] = {}
-    raw = (table.schema.metadata or {}).get(META_KEY)
-    if raw:
-        try:
-            found = json.loads(raw)
-            meta = found if isinstance(found, dict) else {}
-        except ValueError:
-            meta = {}
+    meta = read_meta(table.schema.metadata)
     drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
     return Part(shown, table.drop_columns(drop) if drop else table, meta)
+
+
+def read_meta(metadata: dict[bytes, bytes] | None) -> dict[str, Any]:
+    """What ``timeline convert`` kept in a file's metadata (title, cover...): empty when none or unreadable."""
+    raw = (metadata or {}).get(META_KEY)
+    if not raw:
+        return {}
+    try:
+        found = json.loads(raw)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _with_partitions(table: pa.Table, relative: Path) -> pa.Table:
@@ -359,13 +366,20 @@ def timeline_meta(timeline: Timeline, title: str | None = None) -> dict[str, Any
     return {"title": title or timeline.title, "cover": timeline.cover, "rich_text": timeline.rich_text}
 
 
-def write_table(table: pa.Table, path: str | Path, meta: dict[str, Any] | None = None) -> None:
+def write_table(table: pa.Table, path: str | Path, meta: dict[str, Any] | None = None, durable: bool = True) -> None:
     """Write ``table`` (see :func:`events_table`) as Parquet, atomically: zstd, row groups of
-    :data:`ROW_GROUP` rows, ``meta`` (:func:`timeline_meta`) in the file's key-value metadata."""
+    :data:`ROW_GROUP` rows, a CRC on every page (a reader may check it), ``meta`` (:func:`timeline_meta`)
+    in the file's key-value metadata. ``durable=False`` skips flushing to disk (a cache, checked when read)."""
     if meta is not None:
         table = table.replace_schema_metadata({META_KEY: json.dumps(meta).encode()})
-    with atomic_file(path) as fh:
-        pq.write_table(table, pa.PythonFile(fh, mode="w"), compression=COMPRESSION, row_group_size=ROW_GROUP)
+    with atomic_file(path, durable=durable) as fh:
+        pq.write_table(
+            table,
+            pa.PythonFile(fh, mode="w"),
+            compression=COMPRESSION,
+            row_group_size=ROW_GROUP,
+            write_page_checksum=True,
+        )
 
 
 def apply_meta(timeline: Timeline, meta: dict[str, Any]) -> Timeline:

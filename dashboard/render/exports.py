@@ -21,8 +21,9 @@ from ..core.model import FORMULA_START, NOT_TEXT, STORY_COLUMN, Timeline, langua
 from ..core.query import View, filter_events
 from ..core.story import shown_view
 from ..core.topics import local_theme, row_topics
-from .figure import FigureOptions, build_figure
+from .figure import FigureOptions
 from .images import EXPORT_WIDTH, FORMATS, render_view
+from .queried import figure_of, matching_events
 from .story_page import story_html
 
 EXPORT_FORMATS = (*FORMATS, "csv", "html", "story")
@@ -62,10 +63,15 @@ def export_view(
     Images and pages speak ``lang``; a CSV is the data, every language's columns included. During a
     story, images show the step as the page does (its window, the event marked)."""
     if fmt == "csv":
+        if timeline.engine is not None:  # beyond memory: the matches fetched, all of them or none
+            found = matching_events(timeline, view)
+            return events_csv(found, np.arange(len(found.events)))
         return events_csv(timeline, filter_events(timeline, view))
     if fmt == "html":
         return standalone_html(timeline, view, title=title, lang=lang)
     if fmt == "story":
+        if timeline.engine is not None:
+            raise ValueError("a story page needs the events in memory (serve without --engine)")
         return story_html(timeline, view, title=title, lang=lang)
     shown, step = shown_view(timeline, view)
     highlight = step.row if step is not None else None
@@ -181,7 +187,7 @@ def neutralise_formulas(values: pd.Series) -> pd.Series:
 
 def standalone_html(timeline: Timeline, view: View, title: str | None = None, lang: str = DEFAULT_LANGUAGE) -> bytes:
     """The current view as one HTML file that works offline: pan, zoom and hover included."""
-    fig = build_figure(timeline, view, FigureOptions(title=title, width=None, lang=lang))
+    fig = figure_of(timeline, view, FigureOptions(title=title, width=None, lang=lang))
     page: str = pio.to_html(
         fig,
         full_html=True,

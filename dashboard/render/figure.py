@@ -218,23 +218,30 @@ def visible_lanes(timeline: Timeline, view: View) -> list[str]:
     return [t for t in timeline.themes if view.themes is None or t in view.themes]
 
 
-def x_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, float]:
-    """The x range to show: the zoom if any, else the matching events (or the date filter) padded."""
+def x_extent(
+    timeline: Timeline, view: View, rows: np.ndarray, span: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """The x range to show: the zoom if any, else the matching events (or the date filter) padded.
+    ``span``: the earliest and latest ms the matches may cover, when an engine counted them."""
     if view.x_range is not None:
         return view.x_range
-    earliest, latest = possible_span(timeline)
-    if 0 < len(rows) < len(earliest):  # else every event (rows are distinct), or none: the whole file
-        earliest, latest = earliest[rows], latest[rows]
-    lo, hi = float(earliest.min()), float(latest.max())
+    if span is not None:
+        lo, hi = span
+    else:
+        earliest, latest = possible_span(timeline)
+        if 0 < len(rows) < len(earliest):  # else every event (rows are distinct), or none: the whole file
+            earliest, latest = earliest[rows], latest[rows]
+        lo, hi = float(earliest.min()), float(latest.max())
     lives = lives_of(timeline.lives, rows) if len(rows) else timeline.lives
     if len(lives):  # a life reaches before and after its event: show all of it
         born, died = life_span(lives, possible=True)
         lo, hi = min(lo, float(born.min())), max(hi, float(died.max()))
     flo, fhi = date_bounds(view)
+    some = len(rows) > 0 or span is not None
     if np.isfinite(flo):
-        lo = max(lo, flo) if len(rows) else flo
+        lo = max(lo, flo) if some else flo
     if np.isfinite(fhi):
-        hi = min(hi, fhi) if len(rows) else fhi
+        hi = min(hi, fhi) if some else fhi
     pad = max((hi - lo) * 0.04, 180 * dates.MS_PER_DAY)
     return lo - pad, hi + pad
 
@@ -354,12 +361,31 @@ def positions(xmap: XMap, timeline: Timeline, rows: np.ndarray) -> tuple[np.ndar
     return xmap(timeline.column("start")[rows]), xmap(last), xmap(earliest), xmap(latest)
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What an engine counted for a figure whose ``timeline`` holds only the events it draws
+    (:func:`queried_figure`): the matches, the span they may cover, and (when more are in view than
+    are drawn) their density in view."""
+
+    matched: int
+    span: tuple[float, float] | None
+    density: Density | None
+
+
 def build_figure(
-    timeline: Timeline, view: View, options: FigureOptions = FigureOptions(), rows: np.ndarray | None = None
+    timeline: Timeline,
+    view: View,
+    options: FigureOptions = FigureOptions(),
+    rows: np.ndarray | None = None,
+    counted: Counted | None = None,
 ) -> Figure:
-    """The figure for ``view``. Raises ValueError when the view's dates are not valid."""
+    """The figure for ``view``. Raises ValueError when the view's dates are not valid.
+
+    With ``counted``, ``rows`` are the events to draw (all in view, or the label candidates past
+    MAX_POINTS in view) and the rest comes from ``counted``."""
     if rows is None:
         rows = filter_events(timeline, view)
+    matched = len(rows) if counted is None else counted.matched
     lanes = visible_lanes(timeline, view)
     t = translator(options.lang)
     narrow = options.narrow
@@ -370,9 +396,14 @@ def build_figure(
     lane_px, labels = LANE_PX, list[Label]()
     scale = view.scale if view.scale in SCALES else "time"
     note = ""
-    if len(rows) and lanes:
-        x0, x1 = (float(v) for v in x_extent(timeline, view, rows))
-        if scale == "time":
+    if matched and lanes:
+        span = None if counted is None else counted.span
+        x0, x1 = (float(v) for v in x_extent(timeline, view, rows, span))
+        if counted is not None:
+            visible, scale = rows, "time"
+            xmap = XMap()
+            ax0, ax1 = x0, x1
+        elif scale == "time":
             # Few matches: draw them all, so that panning needs no new figure. Many: only what is in view,
             # and past MAX_POINTS in view, its density per lane and period instead.
             visible = rows if len(rows) <= MAX_POINTS else in_window(timeline, rows, x0, x1)
@@ -385,6 +416,13 @@ def build_figure(
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
+        dense = (
+            counted.density
+            if counted is not None
+            else None
+            if len(visible) <= MAX_POINTS
+            else density(timeline, visible, lanes, x0, x1)
+        )
         lane_px, labels = label_layout(timeline, options, lanes, candidates, xmap, (ax0, ax1), plot_w, extra)
     height = options.height or figure_height(len(lanes), lane_px) + extra
     given = options.title or timeline.title
@@ -398,7 +436,7 @@ def build_figure(
             yanchor="top",
             yref="container",
             font=dict(size=16 if narrow else 22),
-            subtitle=dict(text=plot_text(describe_view(timeline, view, len(rows), t)), font=dict(size=13)),
+            subtitle=dict(text=plot_text(describe_view(timeline, view, matched, t)), font=dict(size=13)),
         ),
         font=dict(family=FONT_CJK if options.lang == "ja" else FONT, size=12, color="#222"),
         template="plotly_white",
@@ -426,17 +464,17 @@ def build_figure(
     if options.width:
         layout["width"] = options.width
     fig: Figure = {"data": [], "layout": layout}
-    if len(rows) == 0 or not lanes:
+    if matched == 0 or not lanes:
         return _empty(fig, t("No events match these filters") if lanes else t("No themes selected"))
 
     if note:
         layout["title"]["subtitle"]["text"] += plot_text(note)
     era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w, options.lang)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
-    if len(visible) <= MAX_POINTS:
+    if dense is None:
         _draw_events(fig, timeline, lanes, visible, xmap, options.lang)
     else:
-        _draw_density(fig, timeline, density(timeline, visible, lanes, x0, x1), options.lang)
+        _draw_density(fig, timeline, dense, options.lang)
         labelled = np.array(sorted(label.row for label in labels), dtype=np.int64)
         _draw_events(fig, timeline, lanes, labelled, xmap, options.lang)
     layout["annotations"] += [label.annotation() for label in labels]
@@ -728,7 +766,7 @@ def deep_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
 def describe_view(timeline: Timeline, view: View, matched: int, t: Translator | None = None) -> str:
     """Subtitle: what the figure shows, so an exported image explains itself."""
     t = t or translator(DEFAULT_LANGUAGE)
-    total = len(timeline.events)
+    total = timeline.size
     parts = [t("{n:,} of {total:,} events", n=matched, total=total)]
     if view.themes is not None and len(view.themes) < len(timeline.themes):
         parts.append(t("themes: {themes}", themes=", ".join(view.themes) if view.themes else t("none")))
@@ -798,7 +836,8 @@ def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUA
         ],
         dtype=object,
     )
-    return np.stack([rows.astype(object), titles, when, themes], axis=1).reshape(len(rows), 4)
+    ids = timeline.row_numbers(rows).astype(object)
+    return np.stack([ids, titles, when, themes], axis=1).reshape(len(rows), 4)
 
 
 def _draw_events(
@@ -1391,14 +1430,21 @@ def place_labels(
 OVERVIEW_HEIGHT = 110
 
 
-def full_extent(timeline: Timeline, view: View, rows: np.ndarray) -> tuple[float, float]:
+def full_extent(
+    timeline: Timeline, view: View, rows: np.ndarray, span: tuple[float, float] | None = None
+) -> tuple[float, float]:
     """The x range of every matching event, whatever the zoom."""
-    return x_extent(timeline, View(themes=view.themes, start=view.start, end=view.end, text=view.text), rows)
+    return x_extent(timeline, View(themes=view.themes, start=view.start, end=view.end, text=view.text), rows, span)
 
 
-def build_overview(timeline: Timeline, view: View, rows: np.ndarray) -> Figure:
+OVERVIEW_BUCKETS = 120
+
+
+def build_overview(timeline: Timeline, view: View, rows: np.ndarray, counted: Counted | None = None) -> Figure:
     """A strip of how many matching events start in each period over the whole span, with the
-    visible range shaded: it shows where the events are, and dragging across it zooms the timeline."""
+    visible range shaded: it shows where the events are, and dragging across it zooms the timeline.
+    With ``counted`` (an engine's counts over the whole span, :data:`OVERVIEW_BUCKETS` of them), no
+    ``rows`` are needed."""
     fig: Figure = {
         "data": [],
         "layout": dict(
@@ -1416,12 +1462,14 @@ def build_overview(timeline: Timeline, view: View, rows: np.ndarray) -> Figure:
             yaxis=dict(fixedrange=True, showticklabels=False, showgrid=False, zeroline=False, title=None),
         ),
     }
-    if len(rows) == 0:
+    if (len(rows) if counted is None else counted.matched) == 0:
         fig["layout"]["xaxis"] = dict(visible=False)
         fig["layout"]["yaxis"]["visible"] = False
         return fig
-    x0, x1 = (float(v) for v in full_extent(timeline, view, rows))
-    d = density(timeline, rows, [], x0, x1, target=120)
+    x0, x1 = (float(v) for v in full_extent(timeline, view, rows, None if counted is None else counted.span))
+    d = counted.density if counted is not None and counted.density is not None else None
+    if d is None:
+        d = density(timeline, rows, [], x0, x1, target=OVERVIEW_BUCKETS)
     edges = d.buckets.edges
     fig["data"].append(
         dict(

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from ..core.i18n import DEFAULT_LANGUAGE
 from ..core.model import Timeline
 from ..core.query import View
-from .figure import Figure, FigureOptions, build_figure
+from .figure import Figure, FigureOptions
+from .queried import figure_of
 
 if TYPE_CHECKING:
     from kaleido import Kaleido
@@ -172,7 +173,7 @@ def render_view(
     """The view as an image file's bytes, at print size (``highlight``: a story step's event row)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
-    fig = build_figure(
+    fig = figure_of(
         timeline, view, FigureOptions(title=title, width=width, height=height, lang=lang, highlight=highlight)
     )
     if scale is None:

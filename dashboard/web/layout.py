@@ -292,12 +292,14 @@ def details_card(t: Translator) -> html.Div:
     )
 
 
-def story_bar(t: Translator) -> html.Div:
+def story_bar(t: Translator, hidden: bool = False) -> html.Div:
     """The story's controls above the chart: a button that starts it; while it is told, Previous,
-    where it is ("3 / 12"), Next, and a button that ends it (the class ``telling`` shows which)."""
+    where it is ("3 / 12"), Next, and a button that ends it (the class ``telling`` shows which).
+    ``hidden`` for a timeline beyond memory (a story needs its events in memory)."""
     return html.Div(
         id="story-bar",
         className="story-bar",
+        hidden=hidden,
         role="toolbar",
         **aria(label=t("Story")),
         children=[
@@ -371,6 +373,7 @@ def build_layout(
     """The page in ``lang`` (every string through the message catalogue); with ``embed``, for an
     ``<iframe>`` on another site: the chart alone, as wide as the frame."""
     t = translator(lang)
+    beyond = timeline.engine is not None  # an engine holds the events: the time scale, no story
     return html.Div(
         className=f"page {EMBED_CLASS}" if embed else "page",
         lang=lang,
@@ -387,6 +390,9 @@ def build_layout(
                 children=[
                     html.H1(t(title), id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
+                    # Shown while the match count is on its way (style.css): the server counts and draws, which
+                    # takes seconds for a first search of millions of events.
+                    html.P(t("Searching and counting…"), id="working", className="working"),
                     # On a narrow screen the filters fold away behind this button (see style.css).
                     language_switch(lang),
                     html.Button(
@@ -433,8 +439,13 @@ def build_layout(
                                 ],
                             ),
                             html.Div(theme_checklist(timeline, lang), id="themes-box"),
-                            html.Span(t("Scale"), className="label", id="scale-label"),
-                            radio_group("scale", scale_options(t), "time", "scale-list", "scale-label"),
+                            html.Div(
+                                [
+                                    html.Span(t("Scale"), className="label", id="scale-label"),
+                                    radio_group("scale", scale_options(t), "time", "scale-list", "scale-label"),
+                                ],
+                                hidden=beyond,  # an engine draws the time scale only
+                            ),
                             html.Button(t("Reset zoom"), id="reset-zoom", className="button secondary", n_clicks=0),
                             html.Div(
                                 className="downloads",
@@ -475,6 +486,7 @@ def build_layout(
                                         t("Download story (HTML)"),
                                         id="download-story",
                                         className="button secondary",
+                                        hidden=beyond,
                                         n_clicks=0,
                                         title=t("The story, one event at a time, as a page that needs no server"),
                                     ),
@@ -517,7 +529,7 @@ def build_layout(
                     html.Main(
                         className="chart",
                         children=[
-                            story_bar(t),
+                            story_bar(t, hidden=beyond),
                             # The chart, named and summarised in words for screen readers (the table below
                             # is the way to read its events one by one).
                             html.Div(

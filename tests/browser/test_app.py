@@ -272,3 +272,31 @@ def test_at_the_same_time_lists_overlapping_events_and_filters_to_their_period(s
     wait_for_graph(page, "2 of 10 events match")
     assert page.input_value("#date-from") == "1941-12-07" and page.input_value("#date-to") == "1945-09-02"
     assert page.errors == []
+
+
+def test_a_slow_answer_says_it_is_working(server, page):
+    """While the server counts and draws (seconds for a search of millions of events), the page says
+    so; a quick answer never shows it."""
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    assert page.locator("#working").is_hidden()
+    held = []
+
+    def slow(route):
+        if "timeline.figure" in (route.request.post_data or ""):
+            held.append(route)  # answered below, once the page has had time to say it is working
+        else:
+            route.continue_()
+
+    page.route("**/*", slow)
+    page.fill("#search", "treaty")
+    page.press("#search", "Enter")
+    page.wait_for_selector("#match-count[data-dash-is-loading='true']")
+    page.wait_for_timeout(600)  # past the moment it appears
+    assert page.locator("#working").is_visible()
+    assert page.locator("#working").text_content() == "Searching and counting…"
+    for route in held:
+        route.continue_()
+    page.unroute("**/*")
+    wait_for_graph(page, "3 of 10 events match")
+    assert page.locator("#working").is_hidden()

@@ -1,5 +1,5 @@
 """A 200,000-event file in the browser: density first, individual events after zooming in; the table
-pages through all of them on the server."""
+pages through all of them on the server. The same with the events in memory and with DuckDB."""
 
 from __future__ import annotations
 
@@ -12,11 +12,15 @@ from tests.synthetic import generate
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def big_server(tmp_path_factory):
-    path = tmp_path_factory.mktemp("scale") / "big.csv"
+@pytest.fixture(scope="module", params=["memory", "duckdb"])
+def big_server(request, tmp_path_factory):
+    """The app holding the events in memory, and the app asking DuckDB for them: a user sees the same."""
+    folder = tmp_path_factory.mktemp("scale")
+    path = folder / "big.csv"
     pacsv.write_csv(generate(200_000, n_themes=12, seed=11), path)
-    srv = Server(path)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
+        srv = Server(path, "--engine", request.param, timeout=180)
     yield srv
     srv.stop()
 

@@ -1,13 +1,15 @@
 """Every engine gives the same answers as the core in memory: for a table of views, the same
-matches, counts per theme, density per lane and period, label candidates and table pages. DuckDB
-always; Spark (marked ``spark``) in local mode, one Spark for the whole test session."""
+matches, counts per theme, density per lane and period, label candidates, table pages and figures.
+DuckDB always; Spark (marked ``spark``) in local mode, one Spark for the whole test session."""
 
 from __future__ import annotations
 
 import io
+import json
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +17,16 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.core import dates, sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
-from dashboard.io.engines import DuckDB, Engine, EngineError, Spark, events_table, open_engine
+from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark, events_table, open_engine, queried
 from dashboard.io.formats import parse_events
-from dashboard.render.figure import most_important, x_extent
+from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
+from dashboard.render.queried import queried_figure, queried_overview
 from tests.synthetic import generate
 from tests.timelines import deep_timeline, uncertain_timeline
 
@@ -95,7 +99,10 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     where = sql.match_filter(synthetic.themes, view)
     assert sql.count(synthetic_engine.run, where) == len(rows)
     assert sql.facet_counts(synthetic_engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
-    everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))
+    found = sql.summary(synthetic_engine.run, synthetic.themes, view)
+    assert found.matched == len(rows) and found.facets == facet_counts(synthetic, view)
+    assert found.span == sql.stats(synthetic_engine.run, where)[1]
+    everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))["row"]
     assert sorted(everything.tolist()) == rows.tolist()
 
 
@@ -104,7 +111,8 @@ DENSITY_VIEWS = [v for v in VIEWS[:7] if v.themes != ()]
 
 def pairs(first: list[Any], second: list[Any], name: Callable[[Any, Any], str]) -> list[Any]:
     """Cases of (engine, a, b): on DuckDB every a with every b; on Spark, where each query is a job
-    taking tens of milliseconds, every a and every b once (a[i] with b[i]): the same SQL shapes."""
+    taking tens to hundreds of milliseconds, every a and every b once (a[i] with b[i]): the same SQL
+    shapes in fewer queries."""
     cases = [pytest.param("duckdb", a, b, id=f"duckdb-{name(a, b)}") for a in first for b in second]
     for i in range(max(len(first), len(second))):
         a, b = first[i % len(first)], second[i % len(second)]
@@ -131,7 +139,8 @@ def test_density_and_labels(synthetic, synthetic_engine, view, window):
         np.testing.assert_array_equal(ours.buckets.edges, theirs.buckets.edges)
         np.testing.assert_array_equal(ours.total, theirs.total)
         np.testing.assert_array_equal(ours.per_lane, theirs.per_lane)
-    window_rows = sql.rows_by_importance(synthetic_engine.run, where & sql.in_window(x0, x1), 400)
+    candidates = sql.fetch(synthetic_engine.run, where & sql.in_window(x0, x1), ["title"], "importance", 400)
+    window_rows = candidates["row"].to_numpy()
     np.testing.assert_array_equal(window_rows, most_important(synthetic, visible, 400))
 
 
@@ -140,24 +149,33 @@ ORDERS = [(column, descending) for column in ("when", "title", "location", "them
 
 
 @pytest.mark.parametrize(
-    ("synthetic_engine", "view", "order"),
+    ("synthetic_engine", "view", "order_by"),
     pairs(PAGE_VIEWS, ORDERS, lambda v, o: f"{view_id(v)}-{o[0]}-{'desc' if o[1] else 'asc'}"),
     indirect=["synthetic_engine"],
 )
-def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, order):
-    column, descending = order
+def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, order_by):
+    column, descending = order_by
     rows = filter_events(synthetic, view)
-    ordered = sorted_rows(synthetic, view, rows, column, descending)
+    order = sorted_rows(synthetic, view, rows, column, descending)
     where = sql.match_filter(synthetic.themes, view)
     for offset in (0, 50, len(rows) - 10):
-        page = sql.page(synthetic_engine.run, where, column, descending, offset, 25)
-        np.testing.assert_array_equal(page, ordered[offset : offset + 25])
+        page = sql.page(synthetic_engine.run, where, column, descending, offset, 25)["row"]
+        np.testing.assert_array_equal(page, order[offset : offset + 25])
+    for row in order[:: max(len(order) // 7, 1)]:
+        assert sql.position(synthetic_engine.run, where, column, descending, int(row)) == int(
+            np.flatnonzero(order == row)[0]
+        )
+    assert (
+        sql.position(synthetic_engine.run, sql.match_filter(synthetic.themes, View(themes=())), column, descending, 0)
+        is None
+    )
 
 
 def test_the_extent_of_the_matches(synthetic, synthetic_engine):
     for view in VIEWS:
         rows = filter_events(synthetic, view)
-        found = sql.extent(synthetic_engine.run, sql.match_filter(synthetic.themes, view))
+        n, found = sql.stats(synthetic_engine.run, sql.match_filter(synthetic.themes, view))
+        assert n == len(rows)
         if not len(rows):
             assert found is None
             continue
@@ -200,7 +218,7 @@ def test_theme_64_is_a_bit_like_the_others(kind, request):
             assert sql.facet_counts(engine.run, themes, view) == facet_counts(timeline, view)
         order = sorted_rows(timeline, View(), filter_events(timeline, View()), "themes", False)
         np.testing.assert_array_equal(
-            sql.page(engine.run, sql.match_filter(themes, View()), "themes", False, 0, 64), order
+            sql.page(engine.run, sql.match_filter(themes, View()), "themes", False, 0, 64)["row"], order
         )
 
 
@@ -214,6 +232,74 @@ def test_values_travel_as_parameters(synthetic, synthetic_engine):
     assert sql.count(synthetic_engine.run, sql.EVERYTHING) == len(synthetic.events)
 
 
+FIGURE_VIEWS = [
+    View(),
+    View(themes=("trade", "war")),
+    View(start="1500", end="1950"),
+    View(text="summit"),
+    View(text="no such word anywhere"),
+    View(themes=()),
+    View(x_range=(ms("1945"), ms("1950", True))),
+    View(x_range=(ms("1990-01"), ms("1990-02", True))),
+    View(themes=("diplomacy",), x_range=(ms("2020-03-01"), ms("2020-03-20"))),
+    View(start="1800", end="1950", x_range=(ms("1800"), ms("2025", True))),
+]
+
+
+def as_json(figure: object) -> object:
+    return json.loads(json.dumps(figure, cls=PlotlyJSONEncoder, sort_keys=True))
+
+
+@pytest.mark.parametrize(
+    ("synthetic_engine", "view"),
+    [pytest.param("duckdb", v, id=f"duckdb-{view_id(v)}") for v in FIGURE_VIEWS]
+    # On Spark (each figure asks a dozen queries): the whole extent, a search, a zoom to days with a theme.
+    + [
+        pytest.param("spark", FIGURE_VIEWS[i], id=f"spark-{view_id(FIGURE_VIEWS[i])}", marks=pytest.mark.spark)
+        for i in (0, 3, 8)
+    ],
+    indirect=["synthetic_engine"],
+)
+def test_the_engines_figure_is_the_core_figure(synthetic, synthetic_engine, view):
+    """The figure drawn from what the engine sends (counts, density, the events drawn) is the figure
+    drawn from the whole timeline in memory: same points, bars, labels, axis and subtitle."""
+    options = FigureOptions(title="Same", layout_width=1200)
+    away = queried(synthetic, synthetic_engine)
+    assert away.events.empty and away.size == len(synthetic.events)
+    assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
+    rows = filter_events(synthetic, view)
+    assert as_json(queried_overview(away, view)) == as_json(build_overview(synthetic, view, rows))
+
+
+def test_answers_are_shared_between_concurrent_requests(synthetic):
+    """Sixteen threads asking twelve views at once, through one remembering engine per process: each
+    gets the answer the core gives, and each distinct question reaches the engine once."""
+    asked: list[str] = []
+    inner = DuckDB.of_timeline(synthetic)
+
+    class Counting:
+        def run(self, text, args):
+            asked.append(text + repr(args))
+            return inner.run(text, args)
+
+        def close(self):
+            inner.close()
+
+    shared = PerProcess(Counting)
+    views = [v for v in VIEWS if v.themes != ()] + [View(text="treaty"), View(start="1000")]
+    expected = {v: len(filter_events(synthetic, v)) for v in views}
+
+    def ask(i: int) -> tuple[View, int]:
+        view = views[i % len(views)]
+        return view, sql.count(shared.run, sql.match_filter(synthetic.themes, view))
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(ask, range(16 * len(views))))
+    assert all(n == expected[v] for v, n in answers)
+    assert len(asked) == len(set(asked)) == len(views)
+    shared.close()
+
+
 @pytest.mark.spark
 def test_spark_connect_gives_the_same_answers(synthetic, spark_connect):
     """Through a Spark Connect client (gRPC, results as Arrow batches), to the test Spark's own
@@ -222,16 +308,17 @@ def test_spark_connect_gives_the_same_answers(synthetic, spark_connect):
     try:
         view = VIEWS[-1]
         rows = filter_events(synthetic, view)
+        assert len(rows) > 0
+        options = FigureOptions(title="Same", layout_width=1200)
+        away = queried(synthetic, engine)
+        assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
         where = sql.match_filter(synthetic.themes, view)
-        assert sql.count(engine.run, where) == len(rows) > 0
         assert sql.facet_counts(engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
-        x0, x1 = x_extent(synthetic, view, rows)
-        lanes = lanes_of(synthetic, view)
-        ours = sql.density(engine.run, synthetic.themes, where, lanes, x0, x1)
-        np.testing.assert_array_equal(ours.per_lane, density(synthetic, rows, lanes, x0, x1).per_lane)
-        np.testing.assert_array_equal(sql.rows_by_importance(engine.run, where, 5), most_important(synthetic, rows, 5))
         order = sorted_rows(synthetic, view, rows, "themes", True)
-        np.testing.assert_array_equal(sql.page(engine.run, where, "themes", True, 0, 25), order[:25])
+        page = sql.page(engine.run, where, "themes", True, 0, 25, ["title"])
+        np.testing.assert_array_equal(page["row"], order[:25])
+        assert page["title"].tolist() == synthetic.events["title"].to_numpy()[order[:25]].tolist()
+        assert sql.position(engine.run, where, "themes", True, int(order[3])) == 3
     finally:
         engine.close()
 
@@ -263,7 +350,7 @@ def test_parquet_parts_read_where_they_lie(kind, synthetic, parquet_parts, reque
         assert sql.count(engine.run, where) == len(kept)
         order = sorted_rows(synthetic, view, rows, "title", True)  # remembered per view: the kept rows in it
         np.testing.assert_array_equal(
-            sql.page(engine.run, where, "title", True, 0, 30), order[np.isin(order, kept)][:30]
+            sql.page(engine.run, where, "title", True, 0, 30)["row"], order[np.isin(order, kept)][:30]
         )
     finally:
         engine.close()

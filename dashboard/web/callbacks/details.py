@@ -6,8 +6,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, html, no_update
 
+from ...core import sql
 from ...core.i18n import N_, translator
-from ...core.query import same_time
+from ...core.query import SAME_TIME_SHOWN, same_time
 from .. import inputs
 from ..components import details_panel, period_text, same_time_list
 from .services import GONE, Services
@@ -48,12 +49,20 @@ def show_details(services: Services, row: Any, key: Any, lang: Any = None) -> tu
         timeline = services.timeline_of(key)
     except KeyError:
         return html.P(t(GONE), className="error"), [], True, no_update
-    if row is None or not 0 <= row < len(timeline.events):
+    if row is None or not 0 <= row < timeline.size:
         return html.P(t(HINT), className="hint"), [], True, no_update
-    found = same_time(timeline, row)
+    if timeline.engine is not None:  # beyond memory: the event and those at its time, fetched
+        one = sql.event(timeline, row)
+        if one is None:
+            return html.P(t(HINT), className="hint"), [], True, no_update
+        listed, found = sql.same_time(timeline, one, SAME_TIME_SHOWN)
+        shown, row = one, 0
+    else:
+        found = same_time(timeline, row)
+        listed = shown = timeline
     return (
-        details_panel(timeline, row, lang),
-        same_time_list(timeline, found, lang),
+        details_panel(shown, row, lang),
+        same_time_list(listed, found, lang),
         False,
         t("Show this period ({period})", period=period_text(found)),
     )

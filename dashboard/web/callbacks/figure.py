@@ -7,13 +7,15 @@ from typing import Any
 import numpy as np
 from dash import Dash, Input, Output, State, no_update
 
-from ...core import dates
+from ...core import dates, sql
 from ...core.i18n import translator
 from ...core.japanese import japanese_dates
 from ...core.model import Timeline
 from ...core.query import View, facet_counts, filter_events, possible_span
 from ...core.story import shown_view
+from ...render import queried
 from ...render.figure import Figure, FigureOptions, build_figure, build_overview, visible_lanes
+from ...render.queried import Span, queried_view
 from .. import inputs
 from ..layout import theme_options
 from .services import GONE, Services, Update
@@ -21,23 +23,29 @@ from .services import GONE, Services, Update
 MIN_LAYOUT_WIDTH, MAX_LAYOUT_WIDTH = 300, 4000
 
 
-def chart_summary(timeline: Timeline, view: View, rows: np.ndarray, lang: str) -> str:
-    """The chart in words, as its filters leave it: '71 events from 1853 to 2026 in 8 themes'."""
+def chart_summary(
+    timeline: Timeline, view: View, rows: np.ndarray, lang: str, counted: tuple[int, Span | None] | None = None
+) -> str:
+    """The chart in words, as its filters leave it: '71 events from 1853 to 2026 in 8 themes'.
+    ``counted``: how many match and their span, when an engine counted them (``rows`` unused)."""
     t = translator(lang)
-    if not len(rows):
+    matched, span = counted if counted is not None else (len(rows), None)
+    if not matched:
         return t("No events match these filters")
-    lo, hi = possible_span(timeline)
-    if len(rows) < len(lo):  # else every event: no need to gather a million values
-        lo, hi = lo[rows], hi[rows]
+    if span is None:
+        lo, hi = possible_span(timeline)
+        if len(rows) < len(lo):  # else every event: no need to gather a million values
+            lo, hi = lo[rows], hi[rows]
+        span = float(np.nanmin(lo)), float(np.nanmax(hi))
     years = dates.YEAR * np.ones(2, dtype=np.int8)
-    ends = np.array([np.nanmin(lo), np.nanmax(hi)])
+    ends = np.array(span)
     first, last = (japanese_dates if lang == "ja" else dates.format_dates)(ends, years)
     shown = len(visible_lanes(timeline, view))
     return t.plural(
         "{events:,} events from {first} to {last} in {n} theme",
         "{events:,} events from {first} to {last} in {n} themes",
         shown,
-        events=len(rows),
+        events=matched,
         first=first,
         last=last,
     )
@@ -56,26 +64,36 @@ def update_figure(
         return no_update, no_update, no_update, no_update, t(GONE), no_update, no_update
     view = inputs.view(stored, timeline.themes)
     width = inputs.integer(width, "layout width", default=1200)
-    try:
-        rows = filter_events(timeline, view)
-        facets = facet_counts(timeline, view)
-    except ValueError as exc:
-        return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
     name = t(services.title_of(timeline))
-    shown, step = shown_view(timeline, view)
-    options = FigureOptions(
-        title=name, layout_width=layout_width, lang=lang, highlight=step.row if step is not None else None
-    )
-    fig = build_figure(timeline, shown, options, rows=rows)
-    total = len(timeline.events)
+    try:
+        if timeline.engine is not None:  # beyond memory: the engine counts, and sends what is drawn
+            view = queried_view(view)
+            found = sql.summary(timeline.engine, timeline.themes, view, getattr(timeline.engine, "searched", None))
+            counted, facets = (found.matched, found.span), found.facets
+            options = FigureOptions(title=name, layout_width=layout_width, lang=lang)
+            fig = queried.queried_figure(timeline, view, options, counted)
+            overview = queried.queried_overview(timeline, view, counted)
+            rows, matched = np.empty(0, dtype=np.int64), counted[0]
+        else:
+            rows = filter_events(timeline, view)
+            facets = facet_counts(timeline, view)
+            shown, step = shown_view(timeline, view)
+            options = FigureOptions(
+                title=name, layout_width=layout_width, lang=lang, highlight=step.row if step is not None else None
+            )
+            fig = build_figure(timeline, shown, options, rows=rows)
+            overview, counted, matched = build_overview(timeline, view, rows), None, len(rows)
+    except ValueError as exc:
+        return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
+    total = timeline.size
     count = (
-        t("{n:,} of {total:,} events match", n=len(rows), total=total)
-        if len(rows)
+        t("{n:,} of {total:,} events match", n=matched, total=total)
+        if matched
         else t("No events match these filters (0 of {total:,}).", total=total)
     )
-    summary = chart_summary(timeline, view, rows, lang)
-    return fig, build_overview(timeline, view, rows), count, theme_options(timeline, facets, lang), "", name, summary
+    summary = chart_summary(timeline, view, rows, lang, counted)
+    return fig, overview, count, theme_options(timeline, facets, lang), "", name, summary
 
 
 OUTPUTS = [

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from dash import Dash, Input, NoUpdate, Output, State, no_update
 
+from ...core import sql
 from ...core.model import Timeline
 from ...core.query import SORT_COLUMNS, View, filter_events, sorted_rows
 from ...render.figure import theme_label, when_labels
@@ -64,10 +65,19 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
     start, end, column, descending = rows_wanted(request)
     lang = inputs.language(lang)
     try:
-        timeline, order = _ordered(services, stored, key, column, descending)
+        timeline = services.timeline_of(key)
+        if timeline.engine is not None:  # beyond memory: the engine sends the page
+            view = inputs.view(stored, timeline.themes)
+            where = sql.where_of(timeline, view)
+            page = sql.page(timeline.engine, where, column, descending, start, end - start, timeline.events.columns)
+            matched, _ = sql.stats(timeline.engine, where)
+            timeline = sql.fetched(timeline, page)
+            shown = np.arange(len(page))
+        else:
+            timeline, order = _ordered(services, stored, key, column, descending)
+            shown, matched = order[start:end], len(order)
     except (KeyError, ValueError):  # an upload that is gone, a date that does not parse: said elsewhere
         return {"rowData": [], "rowCount": 0}
-    shown = order[start:end]
     ev = timeline.events.iloc[shown]
     data = [
         {
@@ -78,14 +88,14 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
             "location": loc,
         }
         for r, w, t, m, loc in zip(
-            shown.tolist(),
+            timeline.row_numbers(shown).tolist(),
             when_labels(timeline, shown, lang),
             timeline.text("title", shown, lang).tolist(),
             ev["theme_mask"].tolist(),
             ev["location"].tolist(),
         )
     ]
-    return {"rowData": data, "rowCount": len(order)}
+    return {"rowData": data, "rowCount": matched}
 
 
 def selected_row_rules(selected: int | None) -> dict[str, str]:
@@ -104,6 +114,11 @@ def follow_selection(
     if selected is None:
         return no_update, rules
     try:
+        timeline = services.timeline_of(key)
+        if timeline.engine is not None:
+            view = inputs.view(stored, timeline.themes)
+            at = sql.position(timeline.engine, sql.where_of(timeline, view), column, descending, selected)
+            return (no_update if at is None else at // TABLE_PAGE_SIZE), rules
         _, order = _ordered(services, stored, key, column, descending)
     except (KeyError, ValueError):
         return no_update, rules

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from ...core import dates
+from ...core import dates, sql
 from ...core.query import View, filter_events, same_time
 from ...core.story import step_of, story_step
 from ...render.figure import axis_to_ms
@@ -113,9 +113,15 @@ def sync_view(
     if trigger == "show-period":
         row = inputs.integer(selected, "selected row", 0)
         timeline = services.timeline_of(key)
-        if row is None or row >= len(timeline.events):
+        if row is None or row >= timeline.size:
             return (no_update,) * VIEW_OUTPUTS
-        found = same_time(timeline, row, limit=0)
+        if timeline.engine is not None:
+            one = sql.event(timeline, row)
+            if one is None:
+                return (no_update,) * VIEW_OUTPUTS
+            found = sql.same_time(timeline, one, 0)[1]
+        else:
+            found = same_time(timeline, row, limit=0)
         view = View(themes=current.themes, start=found.start, end=found.end, text=current.text, scale=current.scale)
         return (
             no_update,

@@ -1,0 +1,119 @@
+"""Figures of a timeline beyond memory: its engine counts, and sends only the events drawn.
+
+The figure and the overview strip are drawn by the same functions as for a timeline in memory
+(``render.figure``): here they get an engine's counts (how many match, the span they cover, their
+density per lane and period) and the few events they draw (every one in view up to
+``MAX_POINTS``, else the label candidates), so that the page, the downloads and the command line
+draw the same figure whatever holds the events.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core import sql
+from ..core.model import Timeline
+from ..core.query import View
+from .figure import (
+    MAX_POINTS,
+    OVERVIEW_BUCKETS,
+    Counted,
+    Figure,
+    FigureOptions,
+    build_figure,
+    build_overview,
+    full_extent,
+    visible_lanes,
+    x_extent,
+)
+
+Span = tuple[float, float]
+"""The earliest and the latest ms some matching events may cover."""
+
+LABEL_CANDIDATES = 400
+"""Events fetched for labels past MAX_POINTS in view: the most important (``figure.most_important``)."""
+
+
+def _run(timeline: Timeline) -> sql.Run:
+    if timeline.engine is None:
+        raise ValueError("this timeline is in memory: no engine to ask")
+    return timeline.engine
+
+
+def queried_view(view: View) -> View:
+    """What of a view a timeline beyond memory draws: its filters and zoom on the time scale (the
+    sequence and log scales, and stories, need every event in memory)."""
+    return View(themes=view.themes, start=view.start, end=view.end, text=view.text, x_range=view.x_range)
+
+
+def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | None]:
+    """How many events match ``view`` and the span they may cover (ValueError for bad dates)."""
+    return sql.stats(_run(timeline), sql.where_of(timeline, view))
+
+
+def queried_figure(
+    timeline: Timeline,
+    view: View,
+    options: FigureOptions | None = None,
+    matches: tuple[int, tuple[float, float] | None] | None = None,
+) -> Figure:
+    """``build_figure`` for a timeline whose engine holds the events (time scale); ``matches`` is
+    :func:`counted` when the caller has it already."""
+    run = _run(timeline)
+    where = sql.where_of(timeline, view)
+    matched, span = matches if matches is not None else sql.stats(run, where)
+    columns = sql.drawn_columns(timeline)
+    shown = queried_view(view)
+    if not matched:
+        frame, density = sql.fetch(run, where, columns, limit=0), None
+    elif matched <= MAX_POINTS:  # few: all of them, so that panning needs no new figure
+        frame, density = sql.fetch(run, where, columns, limit=MAX_POINTS), None
+    else:
+        x0, x1 = x_extent(timeline, shown, np.empty(0, dtype=np.int64), span)
+        lanes = visible_lanes(timeline, view)
+        density = sql.density(run, timeline.themes, where, lanes, x0, x1) if lanes else None
+        in_view = int(density.total.sum()) if density is not None else 0
+        window = where & sql.in_window(x0, x1)
+        if in_view <= MAX_POINTS:
+            frame, density = sql.fetch(run, window, columns, limit=MAX_POINTS), None
+        else:
+            frame = sql.fetch(run, window, columns, "importance", LABEL_CANDIDATES)
+    drawn = sql.fetched(timeline, frame)
+    rows = np.arange(len(drawn.events))
+    return build_figure(drawn, shown, options or FigureOptions(), rows=rows, counted=Counted(matched, span, density))
+
+
+def queried_overview(
+    timeline: Timeline, view: View, matches: tuple[int, tuple[float, float] | None] | None = None
+) -> Figure:
+    """``build_overview`` for a timeline whose engine holds the events."""
+    run = _run(timeline)
+    where = sql.where_of(timeline, view)
+    matched, span = matches if matches is not None else sql.stats(run, where)
+    none = np.empty(0, dtype=np.int64)
+    density = None
+    if matched:
+        x0, x1 = full_extent(timeline, view, none, span)
+        density = sql.density(run, timeline.themes, where, [], x0, x1, target=OVERVIEW_BUCKETS)
+    return build_overview(timeline, view, none, Counted(matched, span, density))
+
+
+def figure_of(timeline: Timeline, view: View, options: FigureOptions) -> Figure:
+    """The figure of ``view`` wherever the events are: what every image and page export draws."""
+    if timeline.engine is not None:
+        return queried_figure(timeline, view, options)
+    return build_figure(timeline, view, options)
+
+
+EXPORT_ROWS = 1_000_000
+"""Most events one CSV export of a timeline beyond memory holds (the filters narrow it)."""
+
+
+def matching_events(timeline: Timeline, view: View) -> Timeline:
+    """The events ``view`` matches, fetched from the engine (ValueError past :data:`EXPORT_ROWS`)."""
+    run = _run(timeline)
+    where = sql.where_of(timeline, view)
+    matched, _ = sql.stats(run, where)
+    if matched > EXPORT_ROWS:
+        raise ValueError(f"{matched:,} events match; narrow the filters to at most {EXPORT_ROWS:,} to export them")
+    return sql.fetched(timeline, sql.fetch(run, where, timeline.events.columns, limit=EXPORT_ROWS))

@@ -1,0 +1,68 @@
+"""`timeline serve --engine duckdb`: a real server answering from its store what a server holding the
+events in memory answers, and a bad file refused with every problem before anything is served."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dashboard.core.query import View
+from tests.servers import ROOT, Client, Server
+from tests.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("engine-server")
+    parts = folder / "events"
+    parts.mkdir()
+    table = generate(6_000, n_themes=6, seed=12)
+    pq.write_table(table.slice(0, 4_000), parts / "part-0.parquet")
+    pq.write_table(table.slice(4_000), parts / "part-1.parquet")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
+        engine = Server(parts, "--engine", "duckdb")
+        memory = Server(parts)
+    yield engine, memory, folder
+    engine.stop()
+    memory.stop()
+
+
+def test_the_engine_server_answers_as_the_memory_server(servers):
+    engine, memory, folder = servers
+    assert "validated 6,000 rows" in engine.log_text() and "store ready" in engine.log_text()
+    assert list((folder / "cache" / "timeline").glob("*.store"))
+    ours, theirs = Client(engine.url).figure(None), Client(memory.url).figure(None)
+    assert ours == theirs
+    assert ours["match-count"]["children"] == "6,000 of 6,000 events match"
+    for view in (View(themes=("trade",)), View(text="summit", start="1800")):
+        assert Client(engine.url).export(view, "csv") == Client(memory.url).export(view, "csv")
+
+
+def test_an_image_export_draws_the_same_figure(servers):
+    engine, memory, _ = servers
+    view = View(start="1900", end="2000")
+    assert Client(engine.url).export(view, "svg") == Client(memory.url).export(view, "svg")
+
+
+def test_a_bad_file_is_refused_with_its_rows(tmp_path):
+    table = generate(1_200, n_themes=3, seed=1)
+    dates = table["date"].to_pylist()
+    dates[7] = "soon"
+    table = table.set_column(table.schema.get_field_index("date"), "date", pa.array(dates))
+    pq.write_table(table, tmp_path / "bad.parquet")
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "serve", str(tmp_path / "bad.parquet"), "--engine", "duckdb"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "row 8" in done.stderr and "'soon'" in done.stderr and "Traceback" not in done.stderr
+    assert not list((tmp_path / "cache").rglob("events.parquet"))
