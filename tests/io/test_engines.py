@@ -23,6 +23,7 @@ from dashboard.core import dates, sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
+from dashboard.io import engines
 from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark, events_table, open_engine, queried
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
@@ -411,3 +412,25 @@ def test_a_timelines_copy_goes_with_its_spark_engine(spark, tmp_path, monkeypatc
     assert sql.count(engine.run, sql.EVERYTHING) == len(timeline.events)
     engine.close()
     assert not copy.exists()
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_a_search_is_kept_as_the_rows_it_matches(kind, synthetic, request, monkeypatch):
+    """``PerProcess.searched``: the engine keeps a search's rows (DuckDB a table, Spark a cached view)
+    for the other questions to join; past the number kept, the oldest goes."""
+    monkeypatch.setattr(engines, "SEARCHES_KEPT", 1)
+    opened = engine_of(kind, synthetic, request)
+    engine = next(opened)
+    shared = PerProcess(lambda: engine)
+    kept = []
+    for view in (View(text="summit"), View(themes=("trade",), start="1900", text="TREATY kyoto")):
+        where = sql.match_filter(synthetic.themes, view, searched=shared.searched)
+        kept.append(where.text.split("FROM ")[-1].rstrip(")"))
+        assert kept[-1].startswith("searched_")
+        assert sql.count(shared.run, where) == len(filter_events(synthetic, view)) > 0
+    assert engine.run(f"SELECT count(*) FROM {kept[1]}", []) == [
+        (len(filter_events(synthetic, View(text="TREATY kyoto"))),)
+    ]
+    with pytest.raises(Exception, match=kept[0]):  # each engine says in its words that there is no such table
+        engine.run(f"SELECT count(*) FROM {kept[0]}", [])
+    next(opened, None)
