@@ -36,5 +36,5 @@ rm -f "$log"
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --silent >/dev/null || { echo "setup: npm ci failed" >&2; exit 1; }
 fi
-.venv/bin/python -c "import dashboard, dash, plotly, kaleido, playwright, pyspark.sql.connect.session"
+.venv/bin/python -W ignore::FutureWarning -c "import dashboard, dash, plotly, kaleido, playwright, pyspark.sql.connect.session"
 echo "setup: ready (.venv, Chromium at /usr/bin/chromium)"
