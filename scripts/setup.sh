@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the app and its tests need; safe to run again.
-# System: Debian's Chromium (kaleido's PNG export and the browser tests drive it) and fonts.
+# System: Debian's Chromium (kaleido's PNG export and the browser tests drive it) and fonts, and a
+# Java runtime for the Spark engine (its tests run a local Spark) when there is none.
 # Python: a virtual environment in .venv with the package and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,9 +12,15 @@ need_apt=()
 dpkg -s fonts-noto-core >/dev/null 2>&1 || need_apt+=(fonts-noto-core)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
-if [ ${#need_apt[@]} -gt 0 ]; then
+need_java=0
+command -v java >/dev/null 2>&1 || need_java=1
+if [ ${#need_apt[@]} -gt 0 ] || [ $need_java -eq 1 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
+  if [ $need_java -eq 1 ]; then  # Java 17 (Debian 12); on a Debian without it, its default runtime (21)
+    if apt-cache show openjdk-17-jre-headless >/dev/null 2>&1; then need_apt+=(openjdk-17-jre-headless)
+    else need_apt+=(default-jre-headless); fi
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
@@ -29,5 +36,5 @@ rm -f "$log"
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --silent >/dev/null || { echo "setup: npm ci failed" >&2; exit 1; }
 fi
-.venv/bin/python -c "import dashboard, dash, plotly, kaleido, playwright"
+.venv/bin/python -W ignore::FutureWarning -c "import dashboard, dash, plotly, kaleido, playwright, pyspark.sql.connect.session"
 echo "setup: ready (.venv, Chromium at /usr/bin/chromium)"

@@ -240,6 +240,8 @@ def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: i
             where.args,
         )
     ]
+    if names == ["row"]:  # the rows alone: the first query gave them
+        return pd.DataFrame({"row": np.array(picked, dtype=np.int64)})
     found: list[tuple[object, ...]] = []
     for i in range(0, len(picked), FETCH_BATCH):
         batch = picked[i : i + FETCH_BATCH]

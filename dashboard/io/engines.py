@@ -1,24 +1,33 @@
 """Engines that answer the core's SQL (:mod:`dashboard.core.sql`) over a table of events.
 
 DuckDB, embedded, is the default: nothing to start, it reads Parquet where it lies, runs on every
-core and keeps within a memory limit, spilling to disk past it. Each engine exposes the table as
-``events`` (one row per event, with ``row``, the event's row number) and runs a query with its
-parameters through :meth:`Engine.run`, which is what ``core.sql`` calls.
+core and keeps within a memory limit, spilling to disk past it. Apache Spark (:class:`Spark`) is
+for data beyond one machine: a local Spark in this process, or a Spark Connect server whose
+cluster reads the Parquet from shared storage. Each engine exposes the table as ``events`` (one
+row per event, with ``row``, the event's row number) and runs a query with its parameters through
+:meth:`Engine.run`, which is what ``core.sql`` calls: the same text on every engine.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import socket
+import tempfile
 import threading
+import warnings
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ..core import sql as sql_text
 from ..core.lives import empty_lives
@@ -133,6 +142,209 @@ class DuckDB:
 
     def close(self) -> None:
         self._con.close()
+
+
+class EngineError(Exception):
+    """An engine that cannot be had (Java or pyspark missing, a Spark Connect server out of reach),
+    said in one line for the command line to print."""
+
+
+SPARK_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+"""A local Spark for one machine: two shuffle partitions (the default 200 would make every
+GROUP BY schedule 200 tasks for a few thousand rows) and no adaptive re-planning between a query's
+stages (which pays off for skewed data across a cluster, not for counts here), no web UI, no
+progress bars, every address on this machine's loopback (no network needed), Arrow between Python
+and the JVM."""
+
+LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
+"""Spark's JVM logs only its errors (its defaults print a page of warnings at every start)."""
+
+LOCAL = "local[2]"
+
+
+def _pyspark() -> Any:
+    try:
+        import pyspark.sql
+    except ImportError as exc:
+        raise EngineError(
+            f"the Spark engine needs pyspark, which is not installed ({exc.name}): pip install 'dashboard[spark]'"
+        ) from None
+    # pyspark 4 warns about pandas 3 on every session; nothing here goes through pandas.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
+    return pyspark.sql
+
+
+def spark_session(remote: str | None = None, master: str = LOCAL, conf: dict[str, str] | None = None) -> Any:
+    """A Spark session: a local Spark started in this process (``master``, :data:`SPARK_CONF` then
+    ``conf``), or one on the Spark Connect server at ``remote`` (``sc://HOST:PORT``, a fresh session
+    of its own each time). EngineError when Java, pyspark or the server is missing."""
+    sql = _pyspark()
+    if remote:
+        _reachable(remote)
+        try:  # the Connect client itself: pyspark's own builder would mark the whole process as Connect's
+            from pyspark.sql.connect.session import SparkSession as ConnectSession
+        except ImportError as exc:
+            raise EngineError(f"Spark Connect needs pyspark[connect], missing here ({exc.name})") from None
+        try:
+            return ConnectSession.builder.remote(remote).create()
+        except Exception as exc:  # gRPC and Spark Connect raise many kinds; all mean the same here
+            raise EngineError(f"Spark Connect at {remote}: {_first_line(exc)}") from None
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        raise EngineError("the Spark engine needs Java 17 or later (java is not on PATH and JAVA_HOME is unset)")
+    settings = {**SPARK_CONF, **(conf or {})}
+    java = settings.get("spark.driver.extraJavaOptions", "")
+    settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile={LOG_CONFIG.as_uri()} {java}".strip()
+    builder = sql.SparkSession.builder.master(master).appName("timeline")
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: pyspark says why in its own words
+        raise EngineError(f"Spark did not start: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _reachable(remote: str, timeout: float = 5.0) -> None:
+    """EngineError unless something listens at a Spark Connect address: the client would otherwise
+    retry for minutes before it says so."""
+    parts = urlsplit(remote)
+    if parts.scheme != "sc" or not parts.hostname:
+        raise EngineError(f"not a Spark Connect address: {remote!r} (expected sc://HOST:PORT)")
+    port = parts.port or 15002
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as exc:
+        raise EngineError(f"no Spark Connect server at {parts.hostname}:{port} ({exc.strerror or exc})") from None
+
+
+class Spark:
+    """Apache Spark answering queries on a table of events, registered as the temporary view
+    ``events`` of a Spark session of its own (engines on one Spark never see each other's view).
+
+    Without ``remote`` that is a local Spark in this process, started by the first engine (its JVM
+    takes seconds), shared by every later one and ended with the process; with ``remote``
+    (``sc://HOST:PORT``) a session on that Spark Connect server, ended by :meth:`close`. Each query is
+    a Spark job: planned, scheduled as tasks and its few result rows sent back, which costs tens to
+    hundreds of milliseconds even on a small table; what that buys is a table that may be Parquet far larger
+    than this machine, read by a cluster's executors where it lies."""
+
+    def __init__(self, session: Any, frame: Any, scratch: Path | None = None):
+        self._session = session
+        self._frame = frame
+        # The timeline's Parquet copy goes with the engine: at close, or when the process ends.
+        self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True) if scratch else None
+        self._kept: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        frame.createOrReplaceTempView("events")
+
+    @staticmethod
+    def _new_session(remote: str | None, conf: dict[str, str] | None) -> Any:
+        spark = spark_session(remote, conf=conf)
+        return spark if _is_connect(spark) else spark.newSession()
+
+    @classmethod
+    def of_timeline(cls, timeline: Timeline, *, remote: str | None = None, conf: dict[str, str] | None = None) -> Spark:
+        """The timeline's events. A local Spark reads them from a Parquet copy in a temporary folder
+        (removed by :meth:`close`): each query reads only the columns it needs, the JVM holds no second
+        copy of the table, and the copy's row groups are its tasks, two at a time. A Spark Connect
+        server receives them with the session instead (it cannot see this machine's files)."""
+        spark = cls._new_session(remote, conf)
+        table = events_table(timeline)
+        if _is_connect(spark):
+            return cls(spark, spark.createDataFrame(table))
+        scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
+        path = scratch / "events.parquet"
+        pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
+        return cls(spark, spark.read.parquet(str(path)), scratch)
+
+    @classmethod
+    def of_parquet(
+        cls,
+        paths: Sequence[Path | str],
+        where: str = "",
+        *,
+        remote: str | None = None,
+        conf: dict[str, str] | None = None,
+    ) -> Spark:
+        """The events in Parquet files (or folders of parts), read where they lie: on a cluster, paths
+        its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows."""
+        spark = cls._new_session(remote, conf)
+        try:  # Spark lists the files and reads their schema now: a missing path is said here
+            frame = spark.read.parquet(*[str(p) for p in paths])
+            if where:
+                frame = frame.where(where)
+        except Exception as exc:  # pyspark's AnalysisException, or Connect's error for the same
+            raise EngineError(f"Spark cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
+        return cls(spark, frame)
+
+    def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        return [tuple(r) for r in self._session.sql(sql, args=list(args)).collect()]
+
+    __call__ = run
+
+    def keep(self, name: str, query: str, args: Sequence[object]) -> str:
+        """A temporary view ``name`` holding what ``query`` gives, computed now and cached in Spark's
+        memory (``PerProcess.searched``: a search's rows)."""
+        with self._lock:
+            if name not in self._kept:
+                frame = self._session.sql(query, args=list(args)).cache()
+                frame.count()
+                frame.createOrReplaceTempView(name)
+                self._kept[name] = frame
+        return name
+
+    def drop(self, name: str) -> None:
+        with self._lock:
+            frame = self._kept.pop(name, None)
+        if frame is not None:
+            self._session.catalog.dropTempView(name)
+            frame.unpersist()
+
+    def close(self) -> None:
+        for name in list(self._kept):
+            self.drop(name)
+        if _is_connect(self._session):
+            self._session.stop()  # this client's session; the server goes on
+            return
+        self._session.catalog.dropTempView("events")
+        if self._scratch is not None:
+            self._scratch()
+
+
+def _is_connect(session: Any) -> bool:
+    return type(session).__module__.startswith("pyspark.sql.connect")
+
+
+def open_engine(name: str, paths: Sequence[Path | str], *, remote: str | None = None, where: str = "") -> Engine:
+    """The engine ``name`` (one of :data:`ENGINES`) over the events in Parquet ``paths``: DuckDB in
+    this process, or Spark (local, or at the Spark Connect address ``remote``). EngineError, in one
+    line, when it cannot be had."""
+    if name == "duckdb":
+        if remote:
+            raise EngineError("--spark-remote is for the Spark engine")
+        import duckdb
+
+        try:
+            return DuckDB.of_parquet([Path(p) for p in paths], where=where)
+        except duckdb.Error as exc:
+            raise EngineError(f"DuckDB cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
+    if name == "spark":
+        return Spark.of_parquet(paths, where=where, remote=remote)
+    raise EngineError(f"no engine {name!r}: expected one of {', '.join(ENGINES)}")
 
 
 SEARCHES_KEPT = 64

@@ -1,15 +1,21 @@
 """Every engine gives the same answers as the core in memory: for a table of views, the same
-matches, counts per theme, density per lane and period, label candidates and table pages."""
+matches, counts per theme, density per lane and period, label candidates, table pages and figures.
+DuckDB always; Spark (marked ``spark``) in local mode, one Spark for the whole test session."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
@@ -17,7 +23,8 @@ from dashboard.core import dates, sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
-from dashboard.io.engines import DuckDB, PerProcess, queried
+from dashboard.io import engines
+from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark, events_table, open_engine, queried
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
 from dashboard.render.queried import queried_figure, queried_overview
@@ -37,15 +44,23 @@ def synthetic() -> Timeline:
     return parse_events(buf.getvalue(), "gen.csv")
 
 
-def duckdb_of(timeline: Timeline) -> Iterator[DuckDB]:
-    engine = DuckDB.of_timeline(timeline)
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def engine_of(kind: str, timeline: Timeline, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    engine: Engine
+    if kind == "spark":
+        request.getfixturevalue("spark")  # the test session's one local Spark
+        engine = Spark.of_timeline(timeline)
+    else:
+        engine = DuckDB.of_timeline(timeline)
     yield engine
     engine.close()
 
 
-@pytest.fixture(scope="module")
-def synthetic_engine(synthetic) -> Iterator[DuckDB]:
-    yield from duckdb_of(synthetic)
+@pytest.fixture(scope="module", params=ENGINES)
+def synthetic_engine(request, synthetic) -> Iterator[Engine]:
+    yield from engine_of(request.param, synthetic, request)
 
 
 VIEWS = [
@@ -71,11 +86,15 @@ WINDOWS = [
 ]
 
 
+def view_id(view: View) -> str:
+    return view.to_query() or "all"
+
+
 def lanes_of(timeline: Timeline, view: View) -> list[str]:
     return [t for t in timeline.themes if view.themes is None or t in view.themes]
 
 
-@pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.to_query() or "all")
+@pytest.mark.parametrize("view", VIEWS, ids=view_id)
 def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     rows = filter_events(synthetic, view)
     where = sql.match_filter(synthetic.themes, view)
@@ -88,8 +107,25 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     assert sorted(everything.tolist()) == rows.tolist()
 
 
-@pytest.mark.parametrize("window", WINDOWS, ids=str)
-@pytest.mark.parametrize("view", [v for v in VIEWS[:7] if v.themes != ()], ids=lambda v: v.to_query() or "all")
+DENSITY_VIEWS = [v for v in VIEWS[:7] if v.themes != ()]
+
+
+def pairs(first: list[Any], second: list[Any], name: Callable[[Any, Any], str]) -> list[Any]:
+    """Cases of (engine, a, b): on DuckDB every a with every b; on Spark, where each query is a job
+    taking tens to hundreds of milliseconds, every a and every b once (a[i] with b[i]): the same SQL
+    shapes in fewer queries."""
+    cases = [pytest.param("duckdb", a, b, id=f"duckdb-{name(a, b)}") for a in first for b in second]
+    for i in range(max(len(first), len(second))):
+        a, b = first[i % len(first)], second[i % len(second)]
+        cases.append(pytest.param("spark", a, b, id=f"spark-{name(a, b)}", marks=pytest.mark.spark))
+    return cases
+
+
+@pytest.mark.parametrize(
+    ("synthetic_engine", "view", "window"),
+    pairs(DENSITY_VIEWS, WINDOWS, lambda v, w: f"{view_id(v)}-{w}"),
+    indirect=["synthetic_engine"],
+)
 def test_density_and_labels(synthetic, synthetic_engine, view, window):
     rows = filter_events(synthetic, view)
     x0, x1 = x_extent(synthetic, view, rows) if window is None else (ms(window[0]), ms(window[1], True))
@@ -109,10 +145,17 @@ def test_density_and_labels(synthetic, synthetic_engine, view, window):
     np.testing.assert_array_equal(window_rows, most_important(synthetic, visible, 400))
 
 
-@pytest.mark.parametrize("column", ["when", "title", "location", "themes"])
-@pytest.mark.parametrize("descending", [False, True])
-@pytest.mark.parametrize("view", [View(), View(themes=("trade",), start="1900")], ids=["all", "trade-1900"])
-def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, column, descending):
+PAGE_VIEWS = [View(), View(themes=("trade",), start="1900")]
+ORDERS = [(column, descending) for column in ("when", "title", "location", "themes") for descending in (False, True)]
+
+
+@pytest.mark.parametrize(
+    ("synthetic_engine", "view", "order_by"),
+    pairs(PAGE_VIEWS, ORDERS, lambda v, o: f"{view_id(v)}-{o[0]}-{'desc' if o[1] else 'asc'}"),
+    indirect=["synthetic_engine"],
+)
+def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, order_by):
+    column, descending = order_by
     rows = filter_events(synthetic, view)
     order = sorted_rows(synthetic, view, rows, column, descending)
     where = sql.match_filter(synthetic.themes, view)
@@ -142,10 +185,11 @@ def test_the_extent_of_the_matches(synthetic, synthetic_engine):
         assert found == (lo, hi)
 
 
+@pytest.mark.parametrize("kind", ENGINES)
 @pytest.mark.parametrize("make", [uncertain_timeline, deep_timeline], ids=["uncertain", "deep"])
-def test_uncertain_and_deep_time(make, tmp_path):
+def test_uncertain_and_deep_time(make, kind, tmp_path, request):
     timeline = make(tmp_path)
-    for engine in duckdb_of(timeline):
+    for engine in engine_of(kind, timeline, request):
         view = View()
         rows = filter_events(timeline, view)
         x0, x1 = x_extent(timeline, view, rows)
@@ -160,14 +204,15 @@ def test_uncertain_and_deep_time(make, tmp_path):
             assert sql.count(engine.run, where) == len(filter_events(timeline, narrowed)), text
 
 
-def test_theme_64_is_a_bit_like_the_others():
+@pytest.mark.parametrize("kind", ENGINES)
+def test_theme_64_is_a_bit_like_the_others(kind, request):
     """Bit 63 is the sign bit of the engine's integer: a 64th theme is filtered, counted and sorted as
     the first."""
     csv = "date,title,themes\n" + "".join(f"{1900 + i},Event {i},t{i};t{(i + 1) % 64}\n" for i in range(64))
     timeline = parse_events(csv.encode(), "wide.csv")
     themes = timeline.themes
     assert len(themes) == 64
-    for engine in duckdb_of(timeline):
+    for engine in engine_of(kind, timeline, request):
         for view in (View(themes=(themes[63],)), View(themes=(themes[0], themes[63])), View()):
             where = sql.match_filter(themes, view)
             assert sql.count(engine.run, where) == len(filter_events(timeline, view))
@@ -206,7 +251,16 @@ def as_json(figure: object) -> object:
     return json.loads(json.dumps(figure, cls=PlotlyJSONEncoder, sort_keys=True))
 
 
-@pytest.mark.parametrize("view", FIGURE_VIEWS, ids=lambda v: v.to_query() or "all")
+@pytest.mark.parametrize(
+    ("synthetic_engine", "view"),
+    [pytest.param("duckdb", v, id=f"duckdb-{view_id(v)}") for v in FIGURE_VIEWS]
+    # On Spark (each figure asks a dozen queries): the whole extent, a search, a zoom to days with a theme.
+    + [
+        pytest.param("spark", FIGURE_VIEWS[i], id=f"spark-{view_id(FIGURE_VIEWS[i])}", marks=pytest.mark.spark)
+        for i in (0, 3, 8)
+    ],
+    indirect=["synthetic_engine"],
+)
 def test_the_engines_figure_is_the_core_figure(synthetic, synthetic_engine, view):
     """The figure drawn from what the engine sends (counts, density, the events drawn) is the figure
     drawn from the whole timeline in memory: same points, bars, labels, axis and subtitle."""
@@ -245,3 +299,138 @@ def test_answers_are_shared_between_concurrent_requests(synthetic):
     assert all(n == expected[v] for v, n in answers)
     assert len(asked) == len(set(asked)) == len(views)
     shared.close()
+
+
+@pytest.mark.spark
+def test_spark_connect_gives_the_same_answers(synthetic, spark_connect):
+    """Through a Spark Connect client (gRPC, results as Arrow batches), to the test Spark's own
+    server: the same SQL text, the same answers, for a view with themes, dates and words at once."""
+    engine = Spark.of_timeline(synthetic, remote=spark_connect)
+    try:
+        view = VIEWS[-1]
+        rows = filter_events(synthetic, view)
+        assert len(rows) > 0
+        options = FigureOptions(title="Same", layout_width=1200)
+        away = queried(synthetic, engine)
+        assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
+        where = sql.match_filter(synthetic.themes, view)
+        assert sql.facet_counts(engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
+        order = sorted_rows(synthetic, view, rows, "themes", True)
+        page = sql.page(engine.run, where, "themes", True, 0, 25, ["title"])
+        np.testing.assert_array_equal(page["row"], order[:25])
+        assert page["title"].tolist() == synthetic.events["title"].to_numpy()[order[:25]].tolist()
+        assert sql.position(engine.run, where, "themes", True, int(order[3])) == 3
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def parquet_parts(synthetic, tmp_path_factory) -> list[Path]:
+    """The synthetic events as an engine reads them, in two Parquet parts."""
+    folder = tmp_path_factory.mktemp("parts")
+    table = events_table(synthetic)
+    half = len(table) // 2
+    parts = [folder / "part-0.parquet", folder / "part-1.parquet"]
+    pq.write_table(table.slice(0, half), parts[0])
+    pq.write_table(table.slice(half), parts[1])
+    return parts
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_parquet_parts_read_where_they_lie(kind, synthetic, parquet_parts, request):
+    """What ``timeline serve --engine`` will open: Parquet parts as one table, some rows kept."""
+    if kind == "spark":
+        request.getfixturevalue("spark")
+    engine = open_engine(kind, parquet_parts, where="importance >= 3")
+    try:
+        view = View(themes=("trade",), start="1900")
+        rows = filter_events(synthetic, view)
+        kept = rows[synthetic.column("importance")[rows] >= 3]
+        assert 0 < len(kept) < len(rows)
+        where = sql.match_filter(synthetic.themes, view)
+        assert sql.count(engine.run, where) == len(kept)
+        order = sorted_rows(synthetic, view, rows, "title", True)  # remembered per view: the kept rows in it
+        np.testing.assert_array_equal(
+            sql.page(engine.run, where, "title", True, 0, 30)["row"], order[np.isin(order, kept)][:30]
+        )
+    finally:
+        engine.close()
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    ("name", "remote", "said"),
+    [
+        ("spark", "sc://127.0.0.1:1", "no Spark Connect server at 127.0.0.1:1"),
+        ("spark", "http://127.0.0.1:15002", "not a Spark Connect address: 'http://127.0.0.1:15002'"),
+        ("duckdb", "sc://127.0.0.1:15002", "--spark-remote is for the Spark engine"),
+        ("postgres", None, "no engine 'postgres': expected one of duckdb, spark"),
+    ],
+)
+def test_an_engine_out_of_reach_is_said_in_one_line(name, remote, said, parquet_parts):
+    with pytest.raises(EngineError) as caught:
+        open_engine(name, parquet_parts, remote=remote)
+    assert str(caught.value).startswith(said)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_a_missing_part_is_said_in_one_line(kind, parquet_parts, tmp_path, request):
+    if kind == "spark":
+        request.getfixturevalue("spark")
+    missing = tmp_path / "gone.parquet"
+    with pytest.raises(EngineError) as caught:
+        open_engine(kind, [parquet_parts[0], missing])
+    said = str(caught.value)
+    assert said.startswith(f"{'Spark' if kind == 'spark' else 'DuckDB'} cannot read {parquet_parts[0]}, {missing}: ")
+    assert "gone.parquet" in said.split(": ", 1)[1]
+    assert "\n" not in said
+
+
+def test_spark_without_pyspark_or_java_is_said_in_one_line(parquet_parts, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    with pytest.raises(EngineError, match=r"^the Spark engine needs pyspark, which is not installed .*pip install"):
+        open_engine("spark", parquet_parts)
+    monkeypatch.undo()
+    pytest.importorskip("pyspark")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    with pytest.raises(EngineError, match=r"^the Spark engine needs Java 17 or later"):
+        open_engine("spark", parquet_parts)
+
+
+@pytest.mark.spark
+def test_a_timelines_copy_goes_with_its_spark_engine(spark, tmp_path, monkeypatch):
+    """A local Spark reads a timeline from a Parquet copy in a temporary folder, removed at close."""
+    timeline = uncertain_timeline(tmp_path)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    engine = Spark.of_timeline(timeline)
+    (copy,) = scratch.iterdir()
+    assert [p.suffix for p in copy.iterdir()] == [".parquet"]
+    assert sql.count(engine.run, sql.EVERYTHING) == len(timeline.events)
+    engine.close()
+    assert not copy.exists()
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_a_search_is_kept_as_the_rows_it_matches(kind, synthetic, request, monkeypatch):
+    """``PerProcess.searched``: the engine keeps a search's rows (DuckDB a table, Spark a cached view)
+    for the other questions to join; past the number kept, the oldest goes."""
+    monkeypatch.setattr(engines, "SEARCHES_KEPT", 1)
+    opened = engine_of(kind, synthetic, request)
+    engine = next(opened)
+    shared = PerProcess(lambda: engine)
+    kept = []
+    for view in (View(text="summit"), View(themes=("trade",), start="1900", text="TREATY kyoto")):
+        where = sql.match_filter(synthetic.themes, view, searched=shared.searched)
+        kept.append(where.text.split("FROM ")[-1].rstrip(")"))
+        assert kept[-1].startswith("searched_")
+        assert sql.count(shared.run, where) == len(filter_events(synthetic, view)) > 0
+    assert engine.run(f"SELECT count(*) FROM {kept[1]}", []) == [
+        (len(filter_events(synthetic, View(text="TREATY kyoto"))),)
+    ]
+    with pytest.raises(Exception, match=kept[0]):  # each engine says in its words that there is no such table
+        engine.run(f"SELECT count(*) FROM {kept[0]}", [])
+    next(opened, None)
