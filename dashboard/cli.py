@@ -154,10 +154,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument(
         "--engine",
-        choices=("memory", "duckdb"),
+        choices=("memory", "duckdb", "spark"),
         default="memory",
-        help="where the events are queried: in this process's memory (default), or by DuckDB from a Parquet "
-        "store of them (for timelines too large for memory)",
+        help="where the events are queried: in this process's memory (default), or from a Parquet store of them "
+        "by DuckDB (embedded) or Apache Spark (local, or a cluster with --spark-remote), for timelines too large "
+        "for memory",
+    )
+    s.add_argument(
+        "--spark-remote",
+        default=None,
+        metavar="URL",
+        help="with --engine spark: a Spark Connect server (sc://HOST:15002) that sees the store's folder",
     )
     s.add_argument(
         "--engine-memory",
@@ -245,7 +252,11 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -
     after the files and their versions): built when missing, a chunk at a time from Parquet, else
     from the timeline loaded in memory. Problems as ``validate`` lists them, exit status 1."""
     from .io import store
+    from .io.engines import EngineError, check_engine
 
+    if args.spark_remote and args.engine != "spark":
+        print("timeline serve: --spark-remote is for --engine spark", file=sys.stderr)
+        raise SystemExit(2)
     say = progress_printer()
     try:
         sources = parquet.dataset_files(files[0]) if len(files) == 1 and parquet.is_dataset(files[0]) else files
@@ -261,7 +272,12 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -
                 timeline, _ = load_files(files, options=options)
                 say(f"writing the store of {timeline.source_name} in {target}")
                 store.write(timeline, target)
-        return store.open_store(target, memory_limit=args.engine_memory)
+        timeline = store.open_store(target, args.engine_memory, args.engine, args.spark_remote)
+        check_engine(timeline)
+        return timeline
+    except EngineError as exc:
+        print(f"timeline serve: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     except ValidationError as exc:
         print(exc.report(), file=sys.stderr)
         raise SystemExit(1) from None

@@ -24,17 +24,40 @@ from dashboard.web.wire import callback_body, page_state
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+PORT_ATTEMPTS = 3
+"""Ports tried before a server that cannot bind is an error."""
+PORT_TAKEN = "Connection in use"
+"""What gunicorn logs when its port is taken."""
+
+
+def reserve_port() -> socket.socket:
+    """A free loopback port, held by a bound (not listening) socket until the server on it answers.
+
+    gunicorn binds with SO_REUSEPORT (dashboard/web/server.py), so two servers told the same port both
+    start and the kernel splits connections between them: a port merely found free and let go could be
+    handed to a server of another test worker (pytest-xdist) or another test run in the meantime. The
+    held socket sets SO_REUSEPORT too, so our server can still bind beside it, while nobody else's
+    ``bind(port 0)`` can be given the port, and a server binding without SO_REUSEPORT cannot take it.
+    """
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
 
 
 class Server:
     """The app serving ``csv_path`` (with any extra ``serve`` arguments) until :meth:`stop`."""
 
     def __init__(self, csv_path: Path, *extra: str, timeout: float = 60):
-        self.port = free_port()
+        for attempt in range(1, PORT_ATTEMPTS + 1):
+            with reserve_port() as held:
+                self.port = held.getsockname()[1]
+                if self._start(csv_path, extra, timeout, last=attempt == PORT_ATTEMPTS):
+                    return
+
+    def _start(self, csv_path: Path, extra: tuple[str, ...], timeout: float, last: bool) -> bool:
+        """Start the server on ``self.port``: True once it answers; False if the port proved taken after
+        all (unless this is the ``last`` attempt); RuntimeError otherwise."""
         self.url = f"http://127.0.0.1:{self.port}/"
         # The server logs every request: to a file, never to a pipe nobody reads (it would fill and block).
         self.log = tempfile.NamedTemporaryFile(prefix="timeline-server-", suffix=".log", delete=False)
@@ -46,11 +69,17 @@ class Server:
         )
         deadline = time.time() + timeout
         while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(Path(self.log.name).read_text())
+            exited = self.proc.poll() is not None
+            # gunicorn's workers say "Connection in use" and are started again and again: it never exits
+            if exited or PORT_TAKEN in self.log_text():
+                text = self.log_text()
+                self.stop()
+                if not last and PORT_TAKEN in text:
+                    return False
+                raise RuntimeError(text)
             try:
                 urllib.request.urlopen(self.url, timeout=2).read()
-                return
+                return True
             except OSError:
                 time.sleep(0.2)
         self.stop()

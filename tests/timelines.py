@@ -13,7 +13,6 @@ import numpy as np
 from dashboard.core import dates
 from dashboard.core.model import Timeline
 from dashboard.io.formats import load_timeline
-from tests.servers import free_port
 
 UNCERTAIN_CSV = """id,date,end_date,title,themes,importance,display_date
 globe,1600,,Globe performance,culture,5,c. 1600
@@ -95,9 +94,9 @@ class InProcessServer:
         from dashboard.web.app import create_app
 
         app = create_app(timeline, title=title)
-        self.port = free_port()
+        self._server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=Quiet)
+        self.port = self._server.server_port  # port 0: the kernel's choice, never another server's
         self.url = f"http://127.0.0.1:{self.port}/"
-        self._server = make_server("127.0.0.1", self.port, app.server, threaded=True, request_handler=Quiet)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="test-server")
         self._thread.start()
         deadline = time.time() + timeout

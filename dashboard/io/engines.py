@@ -416,3 +416,19 @@ class PerProcess:
 
 STORE_ROW_GROUP = 128 * 1024
 """Rows per row group of a store: an engine skips a group whose statistics rule it out."""
+
+
+def check_engine(timeline: Timeline) -> None:
+    """Ask the timeline's engine one question now, in this process, then let it go (each server
+    process opens its own): EngineError, in one line, if it cannot answer."""
+    engine = timeline.engine
+    if not isinstance(engine, PerProcess):
+        return
+    try:
+        engine.engine().run("SELECT count(*) FROM events", ())
+    except EngineError:
+        raise
+    except Exception as exc:  # an engine's own error (DuckDB's, Spark's): said in one line
+        raise EngineError(f"the engine cannot read the store: {_first_line(exc)}") from None
+    finally:
+        engine.close()

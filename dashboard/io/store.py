@@ -41,7 +41,7 @@ from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, THEME_VOCABULARY, Problem, Timeline, ValidationError
 from ..core.validation import validate_table
 from . import parquet
-from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, queried, sql_string
+from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
@@ -309,8 +309,12 @@ def _check_ids(events: Path, name: str, files: Sequence[Path], base: Path | None
         raise ValidationError(name, problems)
 
 
-def open_store(folder: Path, memory_limit: str | None = None) -> Timeline:
-    """The timeline a store holds, its events left to DuckDB (opened per process, on first use)."""
+def open_store(
+    folder: Path, memory_limit: str | None = None, engine: str = "duckdb", remote: str | None = None
+) -> Timeline:
+    """The timeline a store holds, its events left to an engine (opened per process, on first use):
+    DuckDB (within ``memory_limit``), or Spark, local or at the Spark Connect address ``remote``
+    (which must see the store's folder at the same path)."""
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     head = pq.read_table(folder / HEAD_FILE).to_pandas()
     eras = pq.read_table(folder / ERAS_FILE).to_pandas()
@@ -326,8 +330,11 @@ def open_store(folder: Path, memory_limit: str | None = None) -> Timeline:
         total=int(meta["total"]),
     )
     events = folder / EVENTS_FILE
-    engine = PerProcess(lambda: DuckDB.of_parquet([events], memory_limit=memory_limit))
-    return queried(timeline, engine)
+    if engine == "duckdb" and remote is None:
+        shared = PerProcess(lambda: DuckDB.of_parquet([events], memory_limit=memory_limit))
+    else:
+        shared = PerProcess(lambda: open_engine(engine, [events], remote=remote))
+    return queried(timeline, shared)
 
 
 def is_store(folder: Path) -> bool:

@@ -49,21 +49,48 @@ def server(browser_csv):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """A fresh Chromium whose every ``new_context()`` is a first visit: nothing cached, nothing kept."""
+    b = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="session")
+def returning_visitor(playwright, tmp_path_factory):
+    """A Chromium with a profile on disk, for the ``page`` fixture: a returning visitor's browser.
+
+    Chromium keeps the scripts it compiled only in a profile on disk, never in the in-memory contexts
+    ``browser.new_context()`` makes, so there every page load compiles the app's scripts (plotly.js,
+    AG Grid, Dash: some 8 MB) again: about half of a page load's CPU. Here they are compiled on the
+    first loads and then read back. Tests that need a first visit, another window size, language or
+    device make their own context from ``browser``."""
+    context = playwright.chromium.launch_persistent_context(
+        tmp_path_factory.mktemp("profile"),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        viewport={"width": 1440, "height": 1000},
+        accept_downloads=True,
+    )
+    yield context
+    context.close()
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    pg = context.new_page()
+def page(returning_visitor):
+    pg = returning_visitor.new_page()
     pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
     yield pg
-    context.close()
+    pg.close()
+    returning_visitor.clear_cookies()  # the app sets none; a test's page must not see another's if it ever does
 
 
 def plotted(page) -> dict[str, int]:

@@ -13,7 +13,7 @@ import pytest
 from tests.browser.conftest import plotted, wait_for_graph
 from tests.browser.test_every_reader import box, click_event, open_page
 from tests.browser.test_story import ORDER, step_shown
-from tests.servers import Server, free_port
+from tests.servers import Server
 
 pytestmark = pytest.mark.browser
 
@@ -94,9 +94,6 @@ class OuterSite:
     """Another origin (another port of 127.0.0.1): a page whose only content is an iframe of the app."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-
         class Page(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 asked = parse_qs(urlsplit(self.path).query).get("app")
@@ -118,7 +115,9 @@ class OuterSite:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Page)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)  # port 0: the kernel's choice, never shared
+        self.port = self.httpd.server_port
+        self.url = f"http://127.0.0.1:{self.port}/"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
     def page_for(self, app: Server) -> str:

@@ -136,7 +136,8 @@ def test_the_story_opens_on_the_cover_with_its_picture_then_shows_each_events(st
     cover.wait_for()
     assert cover.get_attribute("alt") == "The Wright Flyer leaves the ground at Kill Devil Hills, 17 December 1903."
     assert cover.get_attribute("referrerpolicy") == "no-referrer" and cover.get_attribute("loading") == "lazy"
-    page.click("#story-next")
+    page.click("#story-next")  # each step follows the one shown: a second click sent before it shows is lost
+    page.wait_for_function("() => document.getElementById('story-progress').textContent === '2 / 12'")
     page.click("#story-next")
     page.wait_for_function(
         "() => (document.querySelector('#story-content h2') || {}).textContent === \"The Wright Flyer's first powered flight\""

@@ -30,7 +30,6 @@ STORY_ORDER = [
     "Obama visits Hiroshima",
     "Tariff deal",
 ]
-SHOTS = Path("/tmp/story-page-shots")
 
 
 @pytest.fixture(scope="module")
@@ -206,12 +205,11 @@ def test_the_cover_is_step_one_and_a_step_link_opens_on_its_step(browser, tmp_pa
 
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
-def test_layout_and_accessibility(browser, story_file, width, height):
+def test_layout_and_accessibility(browser, story_file, width, height, tmp_path):
     context, page = open_offline(browser, story_file.as_uri() + "#story=2", width, height, reduced_motion="reduce")
     try:
-        SHOTS.mkdir(exist_ok=True)
         page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / f"story-{width}.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / f"story-{width}.png"), full_page=True)  # kept in pytest's temp folder
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
         chart = page.locator("#chart").bounding_box()
         story = page.locator(".card").bounding_box()

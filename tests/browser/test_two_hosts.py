@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import wait_for_graph
-from tests.servers import Server, free_port
+from tests.servers import Server
 
 pytestmark = pytest.mark.browser
 
@@ -62,7 +62,7 @@ class Balancer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

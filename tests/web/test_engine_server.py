@@ -66,3 +66,39 @@ def test_a_bad_file_is_refused_with_its_rows(tmp_path):
     assert done.returncode == 1
     assert "row 8" in done.stderr and "'soon'" in done.stderr and "Traceback" not in done.stderr
     assert not list((tmp_path / "cache").rglob("events.parquet"))
+
+
+@pytest.mark.spark
+def test_a_spark_server_answers_as_the_memory_server(servers):
+    _, memory, folder = servers
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))  # the store the DuckDB server built
+        spark = Server(folder / "events", "--engine", "spark", timeout=300)
+    try:
+        assert Client(spark.url).figure(None) == Client(memory.url).figure(None)
+        view = View(themes=("trade",), text="summit")
+        assert Client(spark.url).export(view, "csv") == Client(memory.url).export(view, "csv")
+    finally:
+        spark.stop()
+
+
+def test_spark_remote_needs_the_spark_engine(tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "serve",
+            str(ROOT / "data" / "events.csv"),
+            "--engine",
+            "duckdb",
+            "--spark-remote",
+            "sc://localhost:15002",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert done.returncode == 2 and "--spark-remote is for --engine spark" in done.stderr

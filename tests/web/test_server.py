@@ -1,9 +1,11 @@
-"""`timeline serve --workers 2`: gunicorn workers, compressed responses, cached assets, plain errors."""
+"""`timeline serve --workers 2`: gunicorn workers, compressed responses, cached assets, plain errors;
+and the tests' own servers each on a port of their own, however many start at once."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import socket
 import subprocess
 import urllib.error
 import urllib.request
@@ -13,8 +15,9 @@ import pytest
 
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.wire import callback_body, page_state
+from tests import servers
 from tests.conftest import ROOT
-from tests.servers import Server
+from tests.servers import Server, reserve_port
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +77,50 @@ def test_the_default_server_is_gunicorn_without_a_development_warning(small_csv)
         srv.stop()
     assert "development server" not in text.lower()
     assert f"http://127.0.0.1:{srv.port}/" in text
+
+
+def test_a_reserved_port_can_be_bound_by_our_server_alone():
+    """A port reserved for a starting server: a program binding it as usual (and so any ``bind`` to port 0)
+    is refused, while gunicorn, which binds with SO_REUSEPORT, takes it and is the one answering."""
+    with reserve_port() as held:
+        port = held.getsockname()[1]
+        with socket.socket() as other, pytest.raises(OSError):
+            other.bind(("127.0.0.1", port))
+        with socket.socket() as ours:
+            ours.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            ours.bind(("127.0.0.1", port))
+            ours.listen()
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                accepted, _ = ours.accept()
+                accepted.close()
+
+
+class _Taken:
+    """What :func:`reserve_port` returns, for a port someone else already listens on."""
+
+    def __init__(self, port: int):
+        self.port = port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def getsockname(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.port)
+
+
+def test_a_server_whose_port_is_taken_after_all_starts_again_on_another(small_csv, monkeypatch):
+    with socket.socket() as squatter:  # a program that binds without SO_REUSEPORT: gunicorn cannot share
+        squatter.bind(("127.0.0.1", 0))
+        taken = squatter.getsockname()[1]
+        offered = [_Taken(taken)]
+        monkeypatch.setattr(servers, "reserve_port", lambda: offered.pop() if offered else reserve_port())
+        srv = Server(small_csv)
+        try:
+            assert srv.port != taken
+            assert get(srv.url).headers["Server"].startswith("gunicorn")
+            assert f"http://127.0.0.1:{srv.port}/" in srv.log_text()
+        finally:
+            srv.stop()
