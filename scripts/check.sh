@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# Two test processes (pytest-xdist), each taking whole files, so that a module's server starts once;
+# files in the order collected, the browser tests (the slowest) first. Pass -n 0 to run in one process.
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
