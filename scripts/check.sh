@@ -5,6 +5,7 @@ cd "$(dirname "$0")/.."
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-# Two workers (the browser tests mostly wait on a server and Chromium); a module's tests stay together
-# on one worker, so a module's server or Spark session starts once.
-.venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+# Two test processes (pytest-xdist), each taking whole files, so that a module's server or Spark session
+# starts once; files in the order collected, the browser tests (the slowest) first. Pass -n 0 to run in one
+# process.
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
