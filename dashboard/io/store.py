@@ -329,12 +329,17 @@ def open_store(
         rich_text=bool(meta.get("rich_text")),
         total=int(meta["total"]),
     )
-    events = folder / EVENTS_FILE
+    events = event_files(folder)
     if engine == "duckdb" and remote is None:
-        shared = PerProcess(lambda: DuckDB.of_parquet([events], memory_limit=memory_limit))
+        shared = PerProcess(lambda: DuckDB.of_parquet(events, memory_limit=memory_limit))
     else:
-        shared = PerProcess(lambda: open_engine(engine, [events], remote=remote))
+        shared = PerProcess(lambda: open_engine(engine, events, remote=remote))
     return queried(timeline, shared)
+
+
+def event_files(folder: Path) -> list[Path]:
+    """The Parquet files holding a store's events (what the engine's ``events`` reads)."""
+    return [folder / EVENTS_FILE]
 
 
 def is_store(folder: Path) -> bool:
