@@ -43,7 +43,7 @@ HAYSTACK = "hay"
 """The searchable text of an event in one lower-case string, its columns kept apart (a word never
 spans two of them), as ``query.haystack`` holds it."""
 
-DERIVED = ("lo", "hi", "day", "month", "year", "hay")
+DERIVED = ("lo", "hi", "day", "month", "year", "last_day", "last_month", "last_year", "hay")
 """Columns the table holds besides the timeline's, computed once when it is written
 (:func:`derived_columns`), so that no query computes them per event."""
 
@@ -51,18 +51,18 @@ DERIVED = ("lo", "hi", "day", "month", "year", "hay")
 def derived_columns(timeline: Timeline) -> dict[str, np.ndarray | pa.Array]:
     """Per event: its possible span (``lo``, ``hi``), the day, month and historian year it starts in
     (``day`` since 1970-01-01, ``month`` = year * 12 + month - 1, ``year`` with no year 0: what
-    density buckets group by) and its searchable text in lower case (``hay``)."""
+    density buckets group by), the same of the day its last ms falls in (``last_day``...: what
+    ``core.tiles`` counts) and its searchable text in lower case (``hay``)."""
     lo, hi = possible_span(timeline)
-    day = np.floor(timeline.column("start") / dates.MS_PER_DAY).astype(np.int64)
-    year, month, _ = dates.civil_from_days(day)
-    return {
-        "lo": lo,
-        "hi": hi,
-        "day": day,
-        "month": year * 12 + month - 1,
-        "year": dates.astronomical_to_historian(year),
-        "hay": pc.utf8_lower(haystack(timeline)),
-    }
+    columns: dict[str, np.ndarray | pa.Array] = {"lo": lo, "hi": hi}
+    for prefix, ms in (("", timeline.column("start")), ("last_", timeline.column("last"))):
+        day = np.floor(ms / dates.MS_PER_DAY).astype(np.int64)
+        year, month, _ = dates.civil_from_days(day)
+        columns[prefix + "day"] = day
+        columns[prefix + "month"] = year * 12 + month - 1
+        columns[prefix + "year"] = dates.astronomical_to_historian(year)
+    columns["hay"] = pc.utf8_lower(haystack(timeline))
+    return columns
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,6 @@ def position(run: Run, where: Where, column: str, descending: bool, row: int) ->
 
 def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: int, offset: int = 0) -> pd.DataFrame:
     """The matching events' ``columns`` and ``row``, in ``order``, at most ``limit`` from ``offset``."""
-    names = [c for c in columns if c != "row"] + ["row"]
     # The rows first (a sort over two narrow columns), then their columns: reading every column of
     # every matching event to keep a few would cost far more.
     picked = [
@@ -240,6 +239,12 @@ def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: i
             where.args,
         )
     ]
+    return fetch_rows(run, picked, columns)
+
+
+def fetch_rows(run: Run, picked: Sequence[int], columns: Sequence[str]) -> pd.DataFrame:
+    """The events at the rows ``picked``, in that order: ``columns`` and ``row``."""
+    names = [c for c in columns if c != "row"] + ["row"]
     if names == ["row"]:  # the rows alone: the first query gave them
         return pd.DataFrame({"row": np.array(picked, dtype=np.int64)})
     found: list[tuple[object, ...]] = []

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..core import sql as sql_text
+from ..core import tiles
 from ..core.lives import empty_lives
 from ..core.memo import Memo
 from ..core.model import Timeline
@@ -79,9 +80,16 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _file_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+
+
 class DuckDB:
     """An embedded DuckDB answering queries on a table of events, from any number of threads (each
     gets its own cursor on the one database)."""
+
+    precomputed = False
+    """Whether the engine has the ``tiles`` and ``ranked`` tables (``core.tiles``)."""
 
     def __init__(self, memory_limit: str | None = None, threads: int | None = None):
         import duckdb  # imported here: only the processes that query an engine load it
@@ -99,23 +107,33 @@ class DuckDB:
         self._lock = threading.Lock()
 
     @classmethod
-    def of_timeline(cls, timeline: Timeline, **config: Any) -> DuckDB:
-        """The timeline's events, held by DuckDB in memory."""
+    def of_timeline(cls, timeline: Timeline, precompute: bool = True, **config: Any) -> DuckDB:
+        """The timeline's events, held by DuckDB in memory, with the tiles made of them (``precompute``)."""
         engine = cls(**config)
         engine._con.register("events_arrow", events_table(timeline))
         engine._con.execute("CREATE TABLE events AS SELECT * FROM events_arrow")
         engine._con.unregister("events_arrow")
+        if precompute:
+            engine._con.execute(f"CREATE TABLE {tiles.TILES} AS {tiles.tiles_query()}")
+            engine._con.execute(f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query()}")
+            engine.precomputed = True
         return engine
 
     @classmethod
-    def of_parquet(cls, paths: Sequence[Path], where: str = "", **config: Any) -> DuckDB:
+    def of_parquet(
+        cls, paths: Sequence[Path], where: str = "", tables: dict[str, Sequence[Path]] | None = None, **config: Any
+    ) -> DuckDB:
         """The events in Parquet files, read where they lie (only the columns and row groups a query
-        needs); ``where`` keeps some rows of them (e.g. not the eras)."""
+        needs); ``where`` keeps some rows of them (e.g. not the eras). ``tables``: the precomputed
+        ``tiles`` and ``ranked`` tables (``core.tiles``) in Parquet files of their own."""
         engine = cls(**config)
-        files = "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
         engine._con.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet({files})" + (f" WHERE {where}" if where else "")
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)})"
+            + (f" WHERE {where}" if where else "")
         )
+        for name, files in (tables or {}).items():
+            engine._con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_file_list(files)})")
+        engine.precomputed = bool(tables)
         return engine
 
     def _cursor(self) -> Any:
@@ -249,7 +267,22 @@ class Spark:
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True) if scratch else None
         self._kept: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.precomputed = False
         frame.createOrReplaceTempView("events")
+
+    def _precompute(self, tables: dict[str, Sequence[Path]] | None) -> None:
+        """The ``tiles`` and ``ranked`` tables (``core.tiles``): read from Parquet files when given,
+        else made from the events now and cached in Spark's memory."""
+        if tables:
+            for name, files in tables.items():
+                self._session.read.parquet(*[str(p) for p in files]).createOrReplaceTempView(name)
+        else:
+            for name, query in ((tiles.TILES, tiles.tiles_query()), (tiles.RANKED, tiles.ranked_query())):
+                frame = self._session.sql(query).cache()
+                frame.count()
+                frame.createOrReplaceTempView(name)
+                self._kept[name] = frame
+        self.precomputed = True
 
     @staticmethod
     def _new_session(remote: str | None, conf: dict[str, str] | None) -> Any:
@@ -257,7 +290,14 @@ class Spark:
         return spark if _is_connect(spark) else spark.newSession()
 
     @classmethod
-    def of_timeline(cls, timeline: Timeline, *, remote: str | None = None, conf: dict[str, str] | None = None) -> Spark:
+    def of_timeline(
+        cls,
+        timeline: Timeline,
+        *,
+        remote: str | None = None,
+        conf: dict[str, str] | None = None,
+        precompute: bool = False,
+    ) -> Spark:
         """The timeline's events. A local Spark reads them from a Parquet copy in a temporary folder
         (removed by :meth:`close`): each query reads only the columns it needs, the JVM holds no second
         copy of the table, and the copy's row groups are its tasks, two at a time. A Spark Connect
@@ -265,11 +305,17 @@ class Spark:
         spark = cls._new_session(remote, conf)
         table = events_table(timeline)
         if _is_connect(spark):
-            return cls(spark, spark.createDataFrame(table))
+            engine = cls(spark, spark.createDataFrame(table))
+            if precompute:
+                engine._precompute(None)
+            return engine
         scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
         path = scratch / "events.parquet"
         pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
-        return cls(spark, spark.read.parquet(str(path)), scratch)
+        engine = cls(spark, spark.read.parquet(str(path)), scratch)
+        if precompute:
+            engine._precompute(None)
+        return engine
 
     @classmethod
     def of_parquet(
@@ -279,9 +325,11 @@ class Spark:
         *,
         remote: str | None = None,
         conf: dict[str, str] | None = None,
+        tables: dict[str, Sequence[Path]] | None = None,
     ) -> Spark:
         """The events in Parquet files (or folders of parts), read where they lie: on a cluster, paths
-        its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows."""
+        its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows.
+        ``tables``: the precomputed ``tiles`` and ``ranked`` (``core.tiles``) in Parquet files."""
         spark = cls._new_session(remote, conf)
         try:  # Spark lists the files and reads their schema now: a missing path is said here
             frame = spark.read.parquet(*[str(p) for p in paths])
@@ -289,7 +337,10 @@ class Spark:
                 frame = frame.where(where)
         except Exception as exc:  # pyspark's AnalysisException, or Connect's error for the same
             raise EngineError(f"Spark cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
-        return cls(spark, frame)
+        engine = cls(spark, frame)
+        if tables:
+            engine._precompute(tables)
+        return engine
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         return [tuple(r) for r in self._session.sql(sql, args=list(args)).collect()]
@@ -329,21 +380,30 @@ def _is_connect(session: Any) -> bool:
     return type(session).__module__.startswith("pyspark.sql.connect")
 
 
-def open_engine(name: str, paths: Sequence[Path | str], *, remote: str | None = None, where: str = "") -> Engine:
-    """The engine ``name`` (one of :data:`ENGINES`) over the events in Parquet ``paths``: DuckDB in
-    this process, or Spark (local, or at the Spark Connect address ``remote``). EngineError, in one
-    line, when it cannot be had."""
+def open_engine(
+    name: str,
+    paths: Sequence[Path | str],
+    *,
+    remote: str | None = None,
+    where: str = "",
+    tables: dict[str, Sequence[Path]] | None = None,
+    memory_limit: str | None = None,
+) -> Engine:
+    """The engine ``name`` (one of :data:`ENGINES`) over the events in Parquet ``paths`` (and the
+    precomputed ``tables`` of ``core.tiles``, when there are): DuckDB in this process (within
+    ``memory_limit``), or Spark (local, or at the Spark Connect address ``remote``). EngineError, in
+    one line, when it cannot be had."""
     if name == "duckdb":
         if remote:
             raise EngineError("--spark-remote is for the Spark engine")
         import duckdb
 
         try:
-            return DuckDB.of_parquet([Path(p) for p in paths], where=where)
+            return DuckDB.of_parquet([Path(p) for p in paths], where=where, tables=tables, memory_limit=memory_limit)
         except duckdb.Error as exc:
             raise EngineError(f"DuckDB cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
     if name == "spark":
-        return Spark.of_parquet(paths, where=where, remote=remote)
+        return Spark.of_parquet(paths, where=where, remote=remote, tables=tables)
     raise EngineError(f"no engine {name!r}: expected one of {', '.join(ENGINES)}")
 
 
@@ -359,8 +419,10 @@ class PerProcess:
     The events never change, so each answer is remembered (:data:`ANSWERS_KEPT` of them) and
     computed once however many requests ask at once."""
 
-    def __init__(self, open_engine: Callable[[], Engine]):
+    def __init__(self, open_engine: Callable[[], Engine], precomputed: bool = False):
         self._open = open_engine
+        self.precomputed = precomputed
+        """Whether the engines opened have the tables of ``core.tiles``."""
         self._engines: dict[int, Engine] = {}
         self._answers: dict[int, Memo] = {}
         self._searches: dict[int, OrderedDict[str, None]] = {}

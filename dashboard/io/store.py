@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..core import tiles
 from ..core.columns import name_table
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, THEME_VOCABULARY, Problem, Timeline, ValidationError
@@ -47,8 +48,13 @@ from .read_options import DEFAULT_OPTIONS, ReadOptions
 
 CHUNK_ROWS = 500_000
 """Rows validated at once: about 0.7 GB at the peak, whatever the file's size."""
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 EVENTS_FILE, ERAS_FILE, HEAD_FILE, META_FILE = "events.parquet", "eras.parquet", "head.parquet", "timeline.json"
+PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet"}
+"""The tables of ``core.tiles``, made from the events once, read at every click."""
+PRECOMPUTED_ROW_GROUP = 64 * 1024
+"""Rows per row group of those tables: small, so that a query reads only the groups of the keys or
+importance levels it asks for."""
 MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
 
@@ -215,6 +221,7 @@ def _build(
     era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
     whole = parquet.apply_meta(replace(template, themes=themes, eras=era_frame, source_name=name), meta)
     _write_about(whole, total, work)
+    precompute(work, say)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
 
 
@@ -227,10 +234,34 @@ def write(timeline: Timeline, target: Path) -> None:
         table = events_table(timeline)
         pq.write_table(table, work / EVENTS_FILE, compression="zstd", row_group_size=STORE_ROW_GROUP)
         _write_about(timeline, timeline.size, work)
+        precompute(work)
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def precompute(folder: Path, say: Progress | None = None) -> None:
+    """The tables of ``core.tiles`` (counts per period and theme combination, events in label
+    order) made by DuckDB from the store's events, each sorted so that its row groups' statistics
+    lead a query to the few it needs."""
+    t0 = time.perf_counter()
+    engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
+    try:
+        for name, query in (
+            (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
+            (tiles.RANKED, tiles.ranked_query()),
+        ):
+            target = sql_string(str(folder / PRECOMPUTED[name]))
+            engine.run(
+                f"COPY ({query}) TO {target} "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {PRECOMPUTED_ROW_GROUP})",
+                (),
+            )
+            if say is not None:
+                say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
+    finally:
+        engine.close()
 
 
 def _write_about(timeline: Timeline, total: int, folder: Path) -> None:
@@ -330,10 +361,10 @@ def open_store(
         total=int(meta["total"]),
     )
     events = event_files(folder)
-    if engine == "duckdb" and remote is None:
-        shared = PerProcess(lambda: DuckDB.of_parquet(events, memory_limit=memory_limit))
-    else:
-        shared = PerProcess(lambda: open_engine(engine, events, remote=remote))
+    tables: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items()}
+    shared = PerProcess(
+        lambda: open_engine(engine, events, remote=remote, tables=tables, memory_limit=memory_limit), precomputed=True
+    )
     return queried(timeline, shared)
 
 

@@ -4,7 +4,6 @@ DuckDB always; Spark (marked ``spark``) in local mode, one Spark for the whole t
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 import tempfile
@@ -14,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.core import dates, sql
+from dashboard.core import sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
@@ -28,20 +26,14 @@ from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark,
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
 from dashboard.render.queried import queried_figure, queried_overview
-from tests.synthetic import generate
-from tests.timelines import deep_timeline, uncertain_timeline
+from tests.timelines import date_ms, deep_timeline, synthetic_timeline, uncertain_timeline
 
-
-def ms(text: str, end: bool = False) -> float:
-    first, _, last = dates.parse_date(text)
-    return last if end else first
+ms = date_ms
 
 
 @pytest.fixture(scope="module")
 def synthetic() -> Timeline:
-    buf = io.BytesIO()
-    pacsv.write_csv(generate(20_000, n_themes=12, seed=5), buf)
-    return parse_events(buf.getvalue(), "gen.csv")
+    return synthetic_timeline()
 
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]

@@ -1,0 +1,290 @@
+"""Counts made once per calendar period and theme combination (tiles, as maps have them, in time),
+so that the questions asked at every click cost the same at any number of events.
+
+An engine's ``events`` table answers any question by reading every event; past a few million that
+is most of a second a question. Most clicks (a theme ticked, a zoom) ask only how many events of
+some themes start or end in some periods: the ``tiles`` table holds those counts per day, month
+and year, per theme combination, for the day an event starts in (side :data:`STARTS`) and the day
+it ends in (side :data:`LASTS`), with the possible span each combination covers. A window's
+density is then read from a few thousand tiles: its periods' counts where whole periods are in
+view, finer tiles at its edges, and the events begun before it and still running found as those
+begun minus those ended (both prefix sums). The answers equal what the events give
+(``core.sql.density``, ``core.aggregate.density``), as the tests check, because starts fall on
+midnight and ends on the last millisecond of a day: a window's edges are compared as days.
+
+The ``ranked`` table holds the narrow columns of every event in label order (the most important
+first, then by row): the label candidates of a view are its first matching rows there, and an
+engine reads only the row groups of the importance levels it needs.
+
+Views with a search or a date filter, and windows beyond :data:`EXACT_MS`, are answered by the
+events table (``core.sql``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import dates
+from .aggregate import TARGET_BUCKETS, Density, calendar_buckets
+from .query import View, date_bounds
+from .sql import EVENTS, Run, Summary, Where, signed, theme_counts, unsigned
+
+TILES = "tiles"
+RANKED = "ranked"
+
+STARTS, LASTS = 0, 1
+"""The two sides of the tiles: the day an event starts in, the day its last millisecond falls in."""
+DAY, MONTH, YEAR = 0, 1, 2
+UNITS = {"day": DAY, "month": MONTH, "year": YEAR}
+
+KEYS = {STARTS: ("day", "month", "year"), LASTS: ("last_day", "last_month", "last_year")}
+"""The events' columns (``core.sql.DERIVED``) each side's tiles are keyed by, per unit."""
+
+EXACT_MS = float(2**52)
+"""Windows whose edges lie within this many ms of 1970 (about 142,000 years) are read from the
+tiles: within it a day's first and last millisecond are exact float64 numbers."""
+
+RANKED_COLUMNS = ("row", "start", "last", "lo", "hi", "theme_mask", "importance")
+LEVELS = (5, 4, 3, 2, 1)
+"""Importance levels (``core.validation``: a whole number from 1 to 5), the most important first."""
+
+
+def tiles_query() -> str:
+    """SQL making the tiles from ``events``: one row per side, unit, period (``k``, the unit's key)
+    and theme combination, with how many events and the earliest and latest ms they may cover."""
+    parts = [
+        f"SELECT {side} AS side, {unit} AS unit, {key} AS k, theme_mask, count(*) AS n, min(lo) AS lo, "
+        f"max(hi) AS hi FROM {EVENTS} GROUP BY {key}, theme_mask"
+        for side, keys in KEYS.items()
+        for unit, key in enumerate(keys)
+    ]
+    return " UNION ALL ".join(parts)
+
+
+def ranked_query() -> str:
+    """SQL giving the narrow columns of every event, most important first, then in row order."""
+    return f"SELECT {', '.join(RANKED_COLUMNS)} FROM {EVENTS} ORDER BY importance DESC, row"
+
+
+def answerable(view: View) -> bool:
+    """Whether the tiles answer ``view``'s counts: no search and no date filter (which keep events
+    by their text and possible span, which no tile holds). ValueError for a bad date, as
+    ``query.date_bounds`` raises it."""
+    lo, hi = date_bounds(view)
+    return not view.text.strip() and not np.isfinite(lo) and not np.isfinite(hi)
+
+
+def in_reach(x0: float, x1: float) -> bool:
+    """Whether a window's edges are near enough to 1970 for the tiles (:data:`EXACT_MS`)."""
+    return max(abs(x0), abs(x1)) < EXACT_MS
+
+
+def wanted_mask(themes: list[str], wanted: tuple[str, ...] | None) -> int:
+    bits = 0
+    for i, t in enumerate(themes):
+        if wanted is None or t in wanted:
+            bits |= 1 << i
+    return bits
+
+
+def summary(run: Run, themes: list[str], view: View) -> Summary:
+    """``core.sql.summary`` of a view the tiles answer (:func:`answerable`), from the year tiles."""
+    rows = run(
+        f"SELECT theme_mask, sum(n), min(lo), max(hi) FROM {TILES} WHERE side = ? AND unit = ? GROUP BY theme_mask",
+        (STARTS, YEAR),
+    )
+    combos = {unsigned(mask): int(str(n)) for mask, n, _, _ in rows}
+    wanted = wanted_mask(themes, view.themes)
+    kept = [(int(str(n)), float(str(lo)), float(str(hi))) for mask, n, lo, hi in rows if unsigned(mask) & wanted]
+    matched = sum(n for n, _, _ in kept)
+    span = (min(lo for _, lo, _ in kept), max(hi for _, _, hi in kept)) if kept else None
+    return Summary(matched, span, theme_counts(themes, combos))
+
+
+def first_day_starting(x1: float) -> int:
+    """The last day whose first ms is at or before ``x1``: an event starting that day or before
+    starts by ``x1``."""
+    d = math.floor(x1 / dates.MS_PER_DAY)
+    while (d + 1) * dates.MS_PER_DAY <= x1:
+        d += 1
+    while d * dates.MS_PER_DAY > x1:
+        d -= 1
+    return d
+
+
+def first_day_lasting(x0: float) -> int:
+    """The first day whose last ms is at or after ``x0``: an event ending that day or later is
+    still running at ``x0``."""
+    e = math.floor(x0 / dates.MS_PER_DAY)
+    while e * dates.MS_PER_DAY - 1 >= x0:
+        e -= 1
+    while (e + 1) * dates.MS_PER_DAY - 1 < x0:
+        e += 1
+    return e
+
+
+def _civil(day: int) -> tuple[int, int]:
+    """(astronomical year, month 1-12) of a day."""
+    (y,), (m,), _ = dates.civil_from_days(np.array([day], dtype=np.int64))
+    return int(y), int(m)
+
+
+def _first_of(year: int, month: int = 1) -> int:
+    """The day a month (of an astronomical year) begins."""
+    return int(dates.days_from_civil(np.array([year]), np.array([month]), np.array([1]))[0])
+
+
+def _historian(year: int) -> int:
+    return int(dates.astronomical_to_historian(np.array([year]))[0])
+
+
+Range = tuple[int, int | None, int]
+"""Tiles of one unit with keys from the first (None: from the beginning of time) to the last."""
+
+
+def _keys(unit: int, first: int | None, last: int) -> list[Range]:
+    return [] if first is not None and first > last else [(unit, first, last)]
+
+
+def day_range(first: int | None, last: int, finest: int = YEAR) -> list[Range]:
+    """Tiles covering exactly the days ``first``..``last`` (None: from the beginning of time): whole
+    years where they fit (if ``finest`` allows), then whole months, then single days, so that a
+    range of any length is a few hundred tiles per theme combination."""
+    if first is not None and first > last:
+        return []
+    if finest == DAY:
+        return _keys(DAY, first, last)
+    if finest == MONTH:
+        return _months_and_days(first, last)
+    end = _civil(last + 1)[0]  # the year holding the day after the range: not whole
+    if first is None:
+        return _keys(YEAR, None, _historian(end - 1)) + _months_and_days(_first_of(end), last)
+    year = _civil(first)[0]
+    whole = year if _first_of(year) == first else year + 1
+    if whole > end - 1:
+        return _months_and_days(first, last)
+    return (
+        _keys(YEAR, _historian(whole), _historian(end - 1))
+        + _months_and_days(first, _first_of(whole) - 1)
+        + _months_and_days(_first_of(end), last)
+    )
+
+
+def _months_and_days(first: int | None, last: int) -> list[Range]:
+    """Days ``first``..``last`` as whole months and the days left at either end."""
+    if first is not None and first > last:
+        return []
+    end_y, end_m = _civil(last + 1)
+    end = end_y * 12 + end_m - 1  # the month holding the day after the range: not whole
+    if first is None:
+        return _keys(MONTH, None, end - 1) + _keys(DAY, _first_of(end_y, end_m), last)
+    y, m = _civil(first)
+    whole = y * 12 + m - 1 + (0 if _first_of(y, m) == first else 1)
+    if whole > end - 1:
+        return _keys(DAY, first, last)
+    return (
+        _keys(MONTH, whole, end - 1)
+        + _keys(DAY, first, _first_of(whole // 12, whole % 12 + 1) - 1)
+        + _keys(DAY, _first_of(end_y, end_m), last)
+    )
+
+
+def _tiles_in(side: int, ranges: list[Range], themed: Where) -> tuple[str, tuple[object, ...]]:
+    """A subquery of the tiles of ``side`` in ``ranges`` and of the wanted themes: one range per
+    branch, so that each reads only the row groups holding its keys."""
+    branches, args = [], []
+    for unit, first, last in ranges:
+        low = "" if first is None else " AND k >= ?"
+        branches.append(f"SELECT * FROM {TILES} WHERE side = ? AND unit = ?{low} AND k <= ? AND ({themed.text})")
+        args += [side, unit, *([] if first is None else [first]), last, *themed.args]
+    if not branches:
+        return f"SELECT * FROM {TILES} WHERE FALSE", ()
+    return " UNION ALL ".join(branches), tuple(args)
+
+
+def _first_days(units: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The first day of each tile."""
+    days = keys.astype(np.int64).copy()
+    months = units == MONTH
+    if months.any():
+        k = days[months]
+        days[months] = dates.days_from_civil(k // 12, k % 12 + 1, np.ones_like(k))
+    years = units == YEAR
+    if years.any():
+        astro = dates.historian_to_astronomical(days[years])
+        days[years] = dates.days_from_civil(astro, np.ones_like(astro), np.ones_like(astro))
+    return days
+
+
+def _lane_sums(themes: list[str], lanes: list[str]) -> tuple[str, tuple[object, ...]]:
+    """SELECT terms summing ``n`` in all and per lane (an event with two lanes in each)."""
+    terms = ["sum(n)"] + ["sum(CASE WHEN (theme_mask & ?) <> 0 THEN n ELSE 0 END)" for _ in lanes]
+    return ", ".join(terms), tuple(signed(1 << themes.index(lane)) for lane in lanes)
+
+
+def density(
+    run: Run,
+    themes: list[str],
+    view: View,
+    lanes: list[str],
+    x0: float,
+    x1: float,
+    target: int = TARGET_BUCKETS,
+) -> Density:
+    """``core.sql.density`` of a view the tiles answer (:func:`answerable`, :func:`in_reach`): the
+    events of the view's themes running in [x0, x1], per calendar bucket of the day they start in
+    (those begun before the window in its first bucket), in all and per lane."""
+    buckets = calendar_buckets(x0, x1, target)
+    nb = len(buckets.edges) - 1
+    edge_days = np.round(buckets.edges / dates.MS_PER_DAY).astype(np.int64)
+    unit = UNITS[buckets.unit]
+    k0, k1 = first_day_lasting(x0), first_day_starting(x1)
+    sums, lane_args = _lane_sums(themes, lanes)
+    themed = Where("(theme_mask & ?) <> 0", (signed(wanted_mask(themes, view.themes)),))
+    total = np.zeros(nb, dtype=np.int64)
+    per_lane = np.zeros((len(lanes), nb), dtype=np.int64)
+    if k0 > k1 + 1:  # an empty window (x0 past x1)
+        return Density(buckets, lanes, per_lane, total)
+    # The first bucket: every event begun by its end (or by x1) that has not ended before x0.
+    first_end = min(int(edge_days[1]) - 1, k1) if nb > 1 else k1
+    begun, begun_args = _tiles_in(STARTS, day_range(None, first_end), themed)
+    ended, ended_args = _tiles_in(LASTS, day_range(None, k0 - 1), themed)
+    rows = run(
+        f"SELECT side, {sums} FROM ({begun} UNION ALL {ended}) AS t GROUP BY side",
+        lane_args + begun_args + ended_args,
+    )
+    found = {int(str(side)): np.array([int(str(v or 0)) for v in values], dtype=np.int64) for side, *values in rows}
+    zero = np.zeros(len(lanes) + 1, dtype=np.int64)
+    first = found.get(STARTS, zero) - found.get(LASTS, zero)
+    total[0], per_lane[:, 0] = first[0], first[1:]
+    if nb > 1 and int(edge_days[1]) <= k1:
+        # The other buckets: events starting in them by x1, from tiles no coarser than a bucket.
+        inside, inside_args = _tiles_in(STARTS, day_range(int(edge_days[1]), k1, finest=unit), themed)
+        rows = run(f"SELECT unit, k, {sums} FROM ({inside}) AS t GROUP BY unit, k", lane_args + inside_args)
+        if rows:
+            values = np.array([[int(str(v or 0)) for v in r] for r in rows], dtype=np.int64)
+            days = _first_days(values[:, 0], values[:, 1])
+            b = np.clip(np.searchsorted(edge_days, days, side="right") - 1, 0, nb - 1)
+            np.add.at(total, b, values[:, 2])
+            for j in range(len(lanes)):
+                np.add.at(per_lane[j], b, values[:, 3 + j])
+    return Density(buckets, lanes, per_lane, total)
+
+
+def top_rows(run: Run, where: Where, limit: int) -> list[int]:
+    """The first ``limit`` rows matching ``where`` in label order (importance, then row): read from
+    the ranked table one importance level deeper at a time, so that a view with enough important
+    events never reads the rest."""
+    if limit <= 0:
+        return []
+    for level in LEVELS:
+        found = run(
+            f"SELECT row FROM {RANKED} WHERE ({where.text}) AND importance >= ? "
+            f"ORDER BY importance DESC, row LIMIT {int(limit)}",
+            (*where.args, level),
+        )
+        if len(found) >= limit or level == LEVELS[-1]:
+            return [int(str(r)) for (r,) in found]
+    return []
