@@ -258,6 +258,12 @@ def fetch_rows(run: Run, picked: Sequence[int], columns: Sequence[str]) -> pd.Da
         )
     place = {r: i for i, r in enumerate(picked)}
     found.sort(key=lambda values: place[int(str(values[-1]))])
+    return frame_of(found, names)
+
+
+def frame_of(found: list[tuple[object, ...]], names: list[str]) -> pd.DataFrame:
+    """Rows an engine gave (their columns ``names``, ``row`` among them) as the frame
+    :func:`fetched` takes: row numbers as int64, theme masks as the unsigned bits they are."""
     frame = pd.DataFrame.from_records(found, columns=names)
     frame["row"] = frame["row"].astype(np.int64)
     if "theme_mask" in frame:

@@ -23,13 +23,15 @@ events table (``core.sql``).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from . import dates
 from .aggregate import TARGET_BUCKETS, Density, calendar_buckets
 from .query import View, date_bounds
-from .sql import EVENTS, Run, Summary, Where, signed, theme_counts, unsigned
+from .sql import EVENTS, Run, Summary, Where, frame_of, signed, theme_counts, unsigned
 
 TILES = "tiles"
 RANKED = "ranked"
@@ -53,19 +55,28 @@ LEVELS = (5, 4, 3, 2, 1)
 
 def tiles_query() -> str:
     """SQL making the tiles from ``events``: one row per side, unit, period (``k``, the unit's key)
-    and theme combination, with how many events and the earliest and latest ms they may cover."""
-    parts = [
-        f"SELECT {side} AS side, {unit} AS unit, {key} AS k, theme_mask, count(*) AS n, min(lo) AS lo, "
-        f"max(hi) AS hi FROM {EVENTS} GROUP BY {key}, theme_mask"
-        for side, keys in KEYS.items()
-        for unit, key in enumerate(keys)
-    ]
-    return " UNION ALL ".join(parts)
+    and theme combination, with how many events and the earliest and latest ms they may cover.
+    The events are read once per side (counted per day), months and years summed from the days."""
+    ctes, selects = [], []
+    for side, (day, month, year) in KEYS.items():
+        ctes.append(
+            f"days{side} AS (SELECT {day} AS d, {month} AS m, {year} AS y, theme_mask, count(*) AS n, "
+            f"min(lo) AS lo, max(hi) AS hi FROM {EVENTS} GROUP BY {day}, {month}, {year}, theme_mask)"
+        )
+        selects.append(f"SELECT {side} AS side, {DAY} AS unit, d AS k, theme_mask, n, lo, hi FROM days{side}")
+        selects += [
+            f"SELECT {side} AS side, {unit} AS unit, {key} AS k, theme_mask, CAST(sum(n) AS BIGINT) AS n, "
+            f"min(lo) AS lo, max(hi) AS hi FROM days{side} GROUP BY {key}, theme_mask"
+            for unit, key in ((MONTH, "m"), (YEAR, "y"))
+        ]
+    return f"WITH {', '.join(ctes)} " + " UNION ALL ".join(selects)
 
 
-def ranked_query() -> str:
-    """SQL giving the narrow columns of every event, most important first, then in row order."""
-    return f"SELECT {', '.join(RANKED_COLUMNS)} FROM {EVENTS} ORDER BY importance DESC, row"
+def ranked_query(columns: Sequence[str]) -> str:
+    """SQL giving the events' ``columns`` (those a figure draws) and those a label query filters on,
+    most important first, then in row order."""
+    names = list(dict.fromkeys([*columns, *RANKED_COLUMNS]))
+    return f"SELECT {', '.join(f'{EVENTS}.{c}' for c in names)} FROM {EVENTS} ORDER BY importance DESC, row"
 
 
 def answerable(view: View) -> bool:
@@ -273,18 +284,18 @@ def density(
     return Density(buckets, lanes, per_lane, total)
 
 
-def top_rows(run: Run, where: Where, limit: int) -> list[int]:
-    """The first ``limit`` rows matching ``where`` in label order (importance, then row): read from
-    the ranked table one importance level deeper at a time, so that a view with enough important
-    events never reads the rest."""
-    if limit <= 0:
-        return []
-    for level in LEVELS:
+def top_events(run: Run, where: Where, limit: int, columns: Sequence[str]) -> pd.DataFrame:
+    """The first ``limit`` events matching ``where`` in label order (importance, then row), their
+    ``columns`` (among those the ranked table holds) and ``row``, in row order: read one importance
+    level deeper at a time, so that a view with enough important events never reads the rest."""
+    names = [c for c in columns if c != "row"] + ["row"]
+    found: list[tuple[object, ...]] = []
+    for level in LEVELS if limit > 0 else ():
         found = run(
-            f"SELECT row FROM {RANKED} WHERE ({where.text}) AND importance >= ? "
-            f"ORDER BY importance DESC, row LIMIT {int(limit)}",
+            f"SELECT {', '.join(f'{RANKED}.{c}' for c in names)} FROM {RANKED} WHERE ({where.text}) "
+            f"AND importance >= ? ORDER BY importance DESC, row LIMIT {int(limit)}",
             (*where.args, level),
         )
-        if len(found) >= limit or level == LEVELS[-1]:
-            return [int(str(r)) for (r,) in found]
-    return []
+        if len(found) >= limit:
+            break
+    return frame_of(found, names).sort_values("row", kind="stable").reset_index(drop=True)

@@ -115,7 +115,9 @@ class DuckDB:
         engine._con.unregister("events_arrow")
         if precompute:
             engine._con.execute(f"CREATE TABLE {tiles.TILES} AS {tiles.tiles_query()}")
-            engine._con.execute(f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query()}")
+            engine._con.execute(
+                f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query(sql_text.drawn_columns(timeline))}"
+            )
             engine.precomputed = True
         return engine
 
@@ -270,14 +272,14 @@ class Spark:
         self.precomputed = False
         frame.createOrReplaceTempView("events")
 
-    def _precompute(self, tables: dict[str, Sequence[Path]] | None) -> None:
+    def _precompute(self, tables: dict[str, Sequence[Path]] | None, columns: Sequence[str] = ()) -> None:
         """The ``tiles`` and ``ranked`` tables (``core.tiles``): read from Parquet files when given,
-        else made from the events now and cached in Spark's memory."""
+        else made from the events now (ranked with their ``columns``) and cached in Spark's memory."""
         if tables:
             for name, files in tables.items():
                 self._session.read.parquet(*[str(p) for p in files]).createOrReplaceTempView(name)
         else:
-            for name, query in ((tiles.TILES, tiles.tiles_query()), (tiles.RANKED, tiles.ranked_query())):
+            for name, query in ((tiles.TILES, tiles.tiles_query()), (tiles.RANKED, tiles.ranked_query(columns))):
                 frame = self._session.sql(query).cache()
                 frame.count()
                 frame.createOrReplaceTempView(name)
@@ -307,14 +309,14 @@ class Spark:
         if _is_connect(spark):
             engine = cls(spark, spark.createDataFrame(table))
             if precompute:
-                engine._precompute(None)
+                engine._precompute(None, sql_text.drawn_columns(timeline))
             return engine
         scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
         path = scratch / "events.parquet"
         pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
         engine = cls(spark, spark.read.parquet(str(path)), scratch)
         if precompute:
-            engine._precompute(None)
+            engine._precompute(None, sql_text.drawn_columns(timeline))
         return engine
 
     @classmethod

@@ -40,6 +40,7 @@ from ..core import tiles
 from ..core.columns import name_table
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, THEME_VOCABULARY, Problem, Timeline, ValidationError
+from ..core.sql import drawn_columns
 from ..core.validation import validate_table
 from . import parquet
 from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
@@ -221,7 +222,7 @@ def _build(
     era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
     whole = parquet.apply_meta(replace(template, themes=themes, eras=era_frame, source_name=name), meta)
     _write_about(whole, total, work)
-    precompute(work, say)
+    precompute(work, whole, say)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
 
 
@@ -234,24 +235,25 @@ def write(timeline: Timeline, target: Path) -> None:
         table = events_table(timeline)
         pq.write_table(table, work / EVENTS_FILE, compression="zstd", row_group_size=STORE_ROW_GROUP)
         _write_about(timeline, timeline.size, work)
-        precompute(work)
+        precompute(work, timeline)
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def precompute(folder: Path, say: Progress | None = None) -> None:
-    """The tables of ``core.tiles`` (counts per period and theme combination, events in label
-    order) made by DuckDB from the store's events, each sorted so that its row groups' statistics
-    lead a query to the few it needs."""
+def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) -> None:
+    """The tables of ``core.tiles`` (counts per period and theme combination; events in label order,
+    with the columns a figure draws of ``timeline``'s) made by DuckDB from the store's events, each
+    sorted so that its row groups' statistics lead a query to the few it needs."""
     t0 = time.perf_counter()
     engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
+    made = (
+        (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
+        (tiles.RANKED, tiles.ranked_query(drawn_columns(timeline))),
+    )
     try:
-        for name, query in (
-            (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
-            (tiles.RANKED, tiles.ranked_query()),
-        ):
+        for name, query in made:
             target = sql_string(str(folder / PRECOMPUTED[name]))
             engine.run(
                 f"COPY ({query}) TO {target} "

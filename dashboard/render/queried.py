@@ -84,8 +84,7 @@ def label_candidates(timeline: Timeline, view: View, window: sql.Where, columns:
     read from the ranked table where the view has no search (``core.tiles.top_rows``)."""
     run = _run(timeline)
     if precomputed(timeline) and not view.text.strip():
-        picked = sorted(tiles.top_rows(run, window, LABEL_CANDIDATES))  # in row order, as sql.fetch gives them
-        return sql.fetch_rows(run, picked, columns)
+        return tiles.top_events(run, window, LABEL_CANDIDATES, columns)
     return sql.fetch(run, window, columns, "importance", LABEL_CANDIDATES)
 
 

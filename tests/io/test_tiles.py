@@ -94,8 +94,9 @@ def test_density_and_labels_from_the_tiles(synthetic, tiled, view):
         np.testing.assert_array_equal(ours.buckets.edges, theirs.buckets.edges)
         np.testing.assert_array_equal(ours.total, theirs.total, err_msg=f"{x0!r}..{x1!r}")
         np.testing.assert_array_equal(ours.per_lane, theirs.per_lane, err_msg=f"{x0!r}..{x1!r}")
-        labels = tiles.top_rows(tiled.run, where & sql.in_window(x0, x1), 400)
-        np.testing.assert_array_equal(np.sort(labels), most_important(synthetic, visible, 400))
+        labels = tiles.top_events(tiled.run, where & sql.in_window(x0, x1), 400, ["title", "theme_mask"])
+        np.testing.assert_array_equal(labels["row"], most_important(synthetic, visible, 400))
+        np.testing.assert_array_equal(labels["title"], synthetic.events["title"].to_numpy()[labels["row"]])
 
 
 def test_day_ranges_cover_every_day_once():
@@ -173,6 +174,8 @@ def test_spark_reads_the_same_tiles(synthetic, tiled, spark):
             np.testing.assert_array_equal(ours.per_lane, theirs.per_lane)
             np.testing.assert_array_equal(ours.total, theirs.total)
             window = where & sql.in_window(x0, x1)
-            assert tiles.top_rows(engine.run, window, 50) == tiles.top_rows(tiled.run, window, 50) != []
+            ours_top = tiles.top_events(engine.run, window, 50, sql.drawn_columns(synthetic))
+            assert len(ours_top) == min(50, int(ours.total.sum()))
+            assert ours_top.equals(tiles.top_events(tiled.run, window, 50, sql.drawn_columns(synthetic)))
     finally:
         engine.close()
