@@ -17,6 +17,7 @@ from dash import Dash, Input, NoUpdate, Output, State, no_update
 from ...core import sql
 from ...core.model import Timeline
 from ...core.query import SORT_COLUMNS, View, filter_events, sorted_rows
+from ...render import queried
 from ...render.figure import theme_label, when_labels
 from .. import inputs
 from ..layout import SELECTED_ROW_CLASS, TABLE_PAGE_SIZE
@@ -70,7 +71,7 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
             view = inputs.view(stored, timeline.themes)
             where = sql.where_of(timeline, view)
             page = sql.page(timeline.engine, where, column, descending, start, end - start, timeline.events.columns)
-            matched, _ = sql.stats(timeline.engine, where)
+            matched, _ = queried.counted(timeline, view)
             timeline = sql.fetched(timeline, page)
             shown = np.arange(len(page))
         else:
