@@ -299,3 +299,86 @@ def top_events(run: Run, where: Where, limit: int, columns: Sequence[str]) -> pd
         if len(found) >= limit:
             break
     return frame_of(found, names).sort_values("row", kind="stable").reset_index(drop=True)
+
+
+CHRONO = "chrono"
+CHRONO_COLUMNS = ("row", "start", "day", "theme_mask")
+
+
+def chrono_query() -> str:
+    """SQL giving every event's row, start, day and themes in the table's time order (start, then
+    row): a table page is read from the few row groups of its days."""
+    return f"SELECT {', '.join(CHRONO_COLUMNS)} FROM {EVENTS} ORDER BY start, row"
+
+
+def _per_key(run: Run, unit: int, first: int | None, last: int | None, themed: Where) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, matching events) of the start tiles of ``unit`` from ``first`` to ``last``, in order."""
+    bounds = "".join([" AND k >= ?" if first is not None else "", " AND k <= ?" if last is not None else ""])
+    args = [STARTS, unit, *(v for v in (first, last) if v is not None), *themed.args]
+    rows = run(
+        f"SELECT k, sum(n) FROM {TILES} WHERE side = ? AND unit = ?{bounds} AND ({themed.text}) GROUP BY k ORDER BY k",
+        args,
+    )
+    keys = np.array([int(str(k)) for k, _ in rows], dtype=np.int64)
+    return keys, np.array([int(str(n)) for _, n in rows], dtype=np.int64)
+
+
+def day_of_match(run: Run, themed: Where, index: int) -> tuple[int, int]:
+    """The day holding the matching event at ``index`` (from 0) in time order, and how many matching
+    events start before that day: found year, then month, then day, in the tiles."""
+    before = 0
+    keys, counts = _per_key(run, YEAR, None, None, themed)
+    at = int(np.searchsorted(np.cumsum(counts), index, side="right"))
+    before += int(counts[:at].sum())
+    astro = int(dates.historian_to_astronomical(np.array([keys[at]]))[0])
+    keys, counts = _per_key(run, MONTH, astro * 12, astro * 12 + 11, themed)
+    at_month = int(np.searchsorted(before + np.cumsum(counts), index, side="right"))
+    before += int(counts[:at_month].sum())
+    month = int(keys[at_month])
+    first = _first_of(month // 12, month % 12 + 1)
+    keys, counts = _per_key(run, DAY, first, _first_of((month + 1) // 12, (month + 1) % 12 + 1) - 1, themed)
+    at_day = int(np.searchsorted(before + np.cumsum(counts), index, side="right"))
+    before += int(counts[:at_day].sum())
+    return int(keys[at_day]), before
+
+
+def page(run: Run, themes: list[str], view: View, matched: int, descending: bool, offset: int, limit: int) -> list[int]:
+    """The rows of a table page in time order (``core.sql.page`` by "when") of a view the tiles
+    answer, ``matched`` events matching it: the days holding the page's first and last events are
+    found in the tiles, and only those days' events are read (the descending order is the exact
+    reverse)."""
+    if descending:
+        first = max(matched - offset - limit, 0)
+        rows = page(run, themes, view, matched, False, first, matched - offset - first)
+        return rows[::-1]
+    limit = min(limit, matched - offset)
+    if limit <= 0 or offset < 0:
+        return []
+    themed = Where("(theme_mask & ?) <> 0", (signed(wanted_mask(themes, view.themes)),))
+    first_day, before = day_of_match(run, themed, offset)
+    last_day, _ = day_of_match(run, themed, offset + limit - 1)
+    found = run(
+        f"SELECT row FROM {CHRONO} WHERE day >= ? AND day <= ? AND ({themed.text}) "
+        f"ORDER BY start, row LIMIT {int(limit)} OFFSET {int(offset - before)}",
+        (first_day, last_day, *themed.args),
+    )
+    return [int(str(r)) for (r,) in found]
+
+
+def position(run: Run, themes: list[str], view: View, matched: int, descending: bool, row: int) -> int | None:
+    """Where the event at ``row`` stands in time order among a view's matches (``core.sql.position``
+    by "when"), None if it does not match: the matches of the days before its own from the tiles,
+    then those of its day before it."""
+    wanted = signed(wanted_mask(themes, view.themes))
+    found = run(f"SELECT day FROM {EVENTS} WHERE row = ? AND (theme_mask & ?) <> 0", (int(row), wanted))
+    if not found:
+        return None
+    day = int(str(found[0][0]))
+    themed = Where("(theme_mask & ?) <> 0", (wanted,))
+    earlier, args = _tiles_in(STARTS, day_range(None, day - 1), themed)
+    ((n,),) = run(f"SELECT sum(n) FROM ({earlier}) AS t", args)
+    ((same,),) = run(
+        f"SELECT count(*) FROM {CHRONO} WHERE day = ? AND row < ? AND ({themed.text})", (day, int(row), wanted)
+    )
+    place = int(str(n or 0)) + int(str(same))
+    return matched - 1 - place if descending else place

@@ -118,6 +118,7 @@ class DuckDB:
             engine._con.execute(
                 f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query(sql_text.drawn_columns(timeline))}"
             )
+            engine._con.execute(f"CREATE TABLE {tiles.CHRONO} AS {tiles.chrono_query()}")
             engine.precomputed = True
         return engine
 
@@ -279,7 +280,12 @@ class Spark:
             for name, files in tables.items():
                 self._session.read.parquet(*[str(p) for p in files]).createOrReplaceTempView(name)
         else:
-            for name, query in ((tiles.TILES, tiles.tiles_query()), (tiles.RANKED, tiles.ranked_query(columns))):
+            made = (
+                (tiles.TILES, tiles.tiles_query()),
+                (tiles.RANKED, tiles.ranked_query(columns)),
+                (tiles.CHRONO, tiles.chrono_query()),
+            )
+            for name, query in made:
                 frame = self._session.sql(query).cache()
                 frame.count()
                 frame.createOrReplaceTempView(name)

@@ -49,9 +49,9 @@ from .read_options import DEFAULT_OPTIONS, ReadOptions
 
 CHUNK_ROWS = 500_000
 """Rows validated at once: about 0.7 GB at the peak, whatever the file's size."""
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 EVENTS_FILE, ERAS_FILE, HEAD_FILE, META_FILE = "events.parquet", "eras.parquet", "head.parquet", "timeline.json"
-PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet"}
+PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
 """The tables of ``core.tiles``, made from the events once, read at every click."""
 PRECOMPUTED_ROW_GROUP = 64 * 1024
 """Rows per row group of those tables: small, so that a query reads only the groups of the keys or
@@ -251,6 +251,7 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) ->
     made = (
         (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
         (tiles.RANKED, tiles.ranked_query(drawn_columns(timeline))),
+        (tiles.CHRONO, tiles.chrono_query()),
     )
     try:
         for name, query in made:

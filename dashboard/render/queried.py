@@ -9,6 +9,8 @@ draw the same figure whatever holds the events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -66,6 +68,28 @@ def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | 
     """How many events match ``view`` and the span they may cover (ValueError for bad dates)."""
     found = summary(timeline, view)
     return found.matched, found.span
+
+
+def page(
+    timeline: Timeline, view: View, column: str, descending: bool, offset: int, limit: int, columns: Sequence[str]
+) -> tuple[pd.DataFrame, int]:
+    """One table page of ``view``'s matches in the table's order (``core.sql.page``), and how many
+    match in all: in time order from the tiles where they answer the view, else sorted by the engine."""
+    run = _run(timeline)
+    matched, _ = counted(timeline, view)
+    if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
+        picked = tiles.page(run, timeline.themes, view, matched, descending, offset, limit)
+        return sql.fetch_rows(run, picked, columns), matched
+    return sql.page(run, sql.where_of(timeline, view), column, descending, offset, limit, columns), matched
+
+
+def position(timeline: Timeline, view: View, column: str, descending: bool, row: int) -> int | None:
+    """Where the event at ``row`` stands in the table of ``view``'s matches (``core.sql.position``)."""
+    run = _run(timeline)
+    if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
+        matched, _ = counted(timeline, view)
+        return tiles.position(run, timeline.themes, view, matched, descending, row)
+    return sql.position(run, sql.where_of(timeline, view), column, descending, row)
 
 
 def density(

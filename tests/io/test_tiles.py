@@ -12,8 +12,9 @@ import pytest
 from dashboard.core import dates, sql, tiles
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
-from dashboard.core.query import View, facet_counts, filter_events
+from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
 from dashboard.io.engines import DuckDB, Spark
+from dashboard.io.formats import parse_events
 from dashboard.render.figure import most_important, x_extent
 from tests.timelines import date_ms, deep_timeline, synthetic_timeline, uncertain_timeline
 
@@ -177,5 +178,52 @@ def test_spark_reads_the_same_tiles(synthetic, tiled, spark):
             ours_top = tiles.top_events(engine.run, window, 50, sql.drawn_columns(synthetic))
             assert len(ours_top) == min(50, int(ours.total.sum()))
             assert ours_top.equals(tiles.top_events(tiled.run, window, 50, sql.drawn_columns(synthetic)))
+        matched = tiles.summary(tiled.run, synthetic.themes, view).matched
+        for descending, offset in ((False, 0), (True, 1000)):
+            theirs_page = tiles.page(tiled.run, synthetic.themes, view, matched, descending, offset, 25)
+            assert tiles.page(engine.run, synthetic.themes, view, matched, descending, offset, 25) == theirs_page
+            assert tiles.position(engine.run, synthetic.themes, view, matched, descending, theirs_page[3]) == offset + 3
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.to_query() or "all")
+@pytest.mark.parametrize("descending", [False, True], ids=["asc", "desc"])
+def test_table_pages_in_time_order_from_the_tiles(synthetic, tiled, view, descending):
+    rows = filter_events(synthetic, view)
+    order = sorted_rows(synthetic, view, rows, "when", descending)
+    matched = len(order)
+    for offset in (0, 25, 50, matched // 3, matched - 60, matched - 10, matched):
+        if offset < 0:
+            continue
+        got = tiles.page(tiled.run, synthetic.themes, view, matched, descending, offset, 50)
+        assert got == order[offset : offset + 50].tolist(), offset
+    for row in [*order[:: max(matched // 9, 1)].tolist(), *order[-2:].tolist()]:
+        assert tiles.position(tiled.run, synthetic.themes, view, matched, descending, row) == order.tolist().index(row)
+    others = np.setdiff1d(np.arange(len(synthetic.events)), rows)
+    if len(others):
+        assert tiles.position(tiled.run, synthetic.themes, view, matched, descending, int(others[0])) is None
+
+
+def test_pages_of_crowded_days(tmp_path):
+    """Thousands of events on a few days (a day's events in row order), in and across month and year ends."""
+    rng = np.random.default_rng(2)
+    days = ["1999-12-31", "2000-01-01", "2000-01-31", "2000-02-01", "2000-02-29", "-0001-12-31", "0001-01-01"]
+    lines = ["date,title,themes"] + [
+        f"{rng.choice(days)},Event {i},{'a;b' if i % 3 else 'b'}{';c' if i % 7 == 0 else ''}" for i in range(3000)
+    ]
+    timeline = parse_events("\n".join(lines).encode(), "crowded.csv")
+    engine = DuckDB.of_timeline(timeline)
+    try:
+        for view in (View(), View(themes=("c",)), View(themes=("a", "c"))):
+            rows = filter_events(timeline, view)
+            for descending in (False, True):
+                order = sorted_rows(timeline, view, rows, "when", descending)
+                for offset in range(0, len(order), 97):
+                    got = tiles.page(engine.run, timeline.themes, view, len(order), descending, offset, 100)
+                    assert got == order[offset : offset + 100].tolist()
+                for row in order[::37].tolist():
+                    place = tiles.position(engine.run, timeline.themes, view, len(order), descending, row)
+                    assert place == order.tolist().index(row)
     finally:
         engine.close()

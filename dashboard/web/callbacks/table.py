@@ -69,9 +69,9 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
         timeline = services.timeline_of(key)
         if timeline.engine is not None:  # beyond memory: the engine sends the page
             view = inputs.view(stored, timeline.themes)
-            where = sql.where_of(timeline, view)
-            page = sql.page(timeline.engine, where, column, descending, start, end - start, timeline.events.columns)
-            matched, _ = queried.counted(timeline, view)
+            page, matched = queried.page(
+                timeline, view, column, descending, start, end - start, timeline.events.columns
+            )
             timeline = sql.fetched(timeline, page)
             shown = np.arange(len(page))
         else:
@@ -118,7 +118,7 @@ def follow_selection(
         timeline = services.timeline_of(key)
         if timeline.engine is not None:
             view = inputs.view(stored, timeline.themes)
-            at = sql.position(timeline.engine, sql.where_of(timeline, view), column, descending, selected)
+            at = queried.position(timeline, view, column, descending, selected)
             return (no_update if at is None else at // TABLE_PAGE_SIZE), rules
         _, order = _ordered(services, stored, key, column, descending)
     except (KeyError, ValueError):
