@@ -21,6 +21,7 @@ def big_server(request, tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
         srv = Server(path, "--engine", request.param, timeout=180)
+    srv.side = request.param
     yield srv
     srv.stop()
 
@@ -44,6 +45,9 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
     page.goto(big_server.url)
     wait_for_graph(page, "200,000 of 200,000 events match")
     assert "heatmap" in trace_types(page)
+    # an engine draws the time scale only and tells no story: neither is offered then
+    assert page.locator("#story-start").is_visible() == (big_server.side == "memory")
+    assert page.locator("#scale").is_visible() == (big_server.side == "memory")
     # hovering a density cell tells how many events it holds
     for _ in range(8):
         before = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()")
