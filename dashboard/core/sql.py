@@ -336,13 +336,18 @@ def fetch(run: Run, where: Where, columns: Sequence[str], order: str = "row", li
     return _select(run, where, columns, FETCH_ORDERS[order], limit).sort_values("row", kind="stable")
 
 
+_EMPTY: dict[str, object] = {"f": np.nan, "i": 0, "u": 0, "b": False}
+"""What stands for a column not fetched, per kind of its values (text: empty)."""
+
+
 def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
     """A timeline of the events ``frame`` holds (fetched from ``timeline``'s engine), with the same
     themes, eras and titles: what the figure and the panels are drawn from."""
     events = frame.copy()
     for column, kind in timeline.events.dtypes.items():
-        if column not in events:  # not fetched (a figure shows no descriptions): empty text
-            events[column] = pd.Series([""] * len(events), dtype=kind) if kind != "float64" else np.nan
+        if column not in events:  # not fetched (a figure shows no descriptions): empty, of its kind
+            empty = _EMPTY.get(kind.kind, "") if isinstance(kind, np.dtype) else ""
+            events[column] = pd.Series([empty] * len(events), dtype=kind)
         elif column != "theme_mask":
             events[column] = events[column].astype(kind)
     events = events[[*timeline.events.columns, *(c for c in events.columns if c not in timeline.events.columns)]]
@@ -361,6 +366,25 @@ def drawn_columns(timeline: Timeline) -> list[str]:
         for c in timeline.events.columns
         if c not in UNDRAWN and not any(c.startswith(u + "_") for u in UNDRAWN) and not c.startswith("media")
     ]
+
+
+TABLE_SHOWN = (
+    "start",
+    "end",
+    "start_prec",
+    "end_prec",
+    "display_date",
+    "end_display_date",
+    "title",
+    "theme_mask",
+    "location",
+)
+"""What the table shows of an event (its date as written or at its precision, title, themes, place)."""
+
+
+def table_columns(timeline: Timeline) -> list[str]:
+    """The events' columns a table page is drawn from, language variants included."""
+    return [c for c in timeline.events.columns if c in TABLE_SHOWN or c.rsplit("_", 1)[0] in TABLE_SHOWN]
 
 
 def row_where(row: int) -> Where:

@@ -305,10 +305,12 @@ CHRONO = "chrono"
 CHRONO_COLUMNS = ("row", "start", "day", "theme_mask")
 
 
-def chrono_query() -> str:
-    """SQL giving every event's row, start, day and themes in the table's time order (start, then
-    row): a table page is read from the few row groups of its days."""
-    return f"SELECT {', '.join(CHRONO_COLUMNS)} FROM {EVENTS} ORDER BY start, row"
+def chrono_query(columns: Sequence[str]) -> str:
+    """SQL giving the events' ``columns`` (those a table page shows) and those a page query filters
+    on, in the table's time order (start, then row): a page is read from the few row groups of its
+    days."""
+    names = list(dict.fromkeys([*columns, *CHRONO_COLUMNS]))
+    return f"SELECT {', '.join(f'{EVENTS}.{c}' for c in names)} FROM {EVENTS} ORDER BY start, row"
 
 
 def _per_key(run: Run, unit: int, first: int | None, last: int | None, themed: Where) -> tuple[np.ndarray, np.ndarray]:
@@ -342,27 +344,37 @@ def day_of_match(run: Run, themed: Where, index: int) -> tuple[int, int]:
     return int(keys[at_day]), before
 
 
-def page(run: Run, themes: list[str], view: View, matched: int, descending: bool, offset: int, limit: int) -> list[int]:
-    """The rows of a table page in time order (``core.sql.page`` by "when") of a view the tiles
-    answer, ``matched`` events matching it: the days holding the page's first and last events are
-    found in the tiles, and only those days' events are read (the descending order is the exact
-    reverse)."""
+def page(
+    run: Run,
+    themes: list[str],
+    view: View,
+    matched: int,
+    descending: bool,
+    offset: int,
+    limit: int,
+    columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """A table page in time order (``core.sql.page`` by "when") of a view the tiles answer,
+    ``matched`` events matching it: its events' ``columns`` (among those the chronological table
+    holds) and ``row``. The days holding the page's first and last events are found in the tiles,
+    and only those days' events are read (the descending order is the exact reverse)."""
+    names = [c for c in columns if c != "row"] + ["row"]
     if descending:
         first = max(matched - offset - limit, 0)
-        rows = page(run, themes, view, matched, False, first, matched - offset - first)
-        return rows[::-1]
+        ascending = page(run, themes, view, matched, False, first, matched - offset - first, columns)
+        return ascending.iloc[::-1].reset_index(drop=True)
     limit = min(limit, matched - offset)
     if limit <= 0 or offset < 0:
-        return []
+        return frame_of([], names)
     themed = Where("(theme_mask & ?) <> 0", (signed(wanted_mask(themes, view.themes)),))
     first_day, before = day_of_match(run, themed, offset)
     last_day, _ = day_of_match(run, themed, offset + limit - 1)
     found = run(
-        f"SELECT row FROM {CHRONO} WHERE day >= ? AND day <= ? AND ({themed.text}) "
-        f"ORDER BY start, row LIMIT {int(limit)} OFFSET {int(offset - before)}",
+        f"SELECT {', '.join(f'{CHRONO}.{c}' for c in names)} FROM {CHRONO} WHERE day >= ? AND day <= ? "
+        f"AND ({themed.text}) ORDER BY start, row LIMIT {int(limit)} OFFSET {int(offset - before)}",
         (first_day, last_day, *themed.args),
     )
-    return [int(str(r)) for (r,) in found]
+    return frame_of(found, names)
 
 
 def position(run: Run, themes: list[str], view: View, matched: int, descending: bool, row: int) -> int | None:

@@ -118,7 +118,9 @@ class DuckDB:
             engine._con.execute(
                 f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query(sql_text.drawn_columns(timeline))}"
             )
-            engine._con.execute(f"CREATE TABLE {tiles.CHRONO} AS {tiles.chrono_query()}")
+            engine._con.execute(
+                f"CREATE TABLE {tiles.CHRONO} AS {tiles.chrono_query(sql_text.table_columns(timeline))}"
+            )
             engine.precomputed = True
         return engine
 
@@ -273,17 +275,19 @@ class Spark:
         self.precomputed = False
         frame.createOrReplaceTempView("events")
 
-    def _precompute(self, tables: dict[str, Sequence[Path]] | None, columns: Sequence[str] = ()) -> None:
-        """The ``tiles`` and ``ranked`` tables (``core.tiles``): read from Parquet files when given,
-        else made from the events now (ranked with their ``columns``) and cached in Spark's memory."""
+    def _precompute(self, tables: dict[str, Sequence[Path]] | None, timeline: Timeline | None = None) -> None:
+        """The tables of ``core.tiles``: read from Parquet files when given, else made now from the
+        events of ``timeline`` and cached in Spark's memory."""
         if tables:
             for name, files in tables.items():
                 self._session.read.parquet(*[str(p) for p in files]).createOrReplaceTempView(name)
         else:
+            if timeline is None:
+                raise ValueError("the tables are made from a timeline's events")
             made = (
                 (tiles.TILES, tiles.tiles_query()),
-                (tiles.RANKED, tiles.ranked_query(columns)),
-                (tiles.CHRONO, tiles.chrono_query()),
+                (tiles.RANKED, tiles.ranked_query(sql_text.drawn_columns(timeline))),
+                (tiles.CHRONO, tiles.chrono_query(sql_text.table_columns(timeline))),
             )
             for name, query in made:
                 frame = self._session.sql(query).cache()
@@ -315,14 +319,14 @@ class Spark:
         if _is_connect(spark):
             engine = cls(spark, spark.createDataFrame(table))
             if precompute:
-                engine._precompute(None, sql_text.drawn_columns(timeline))
+                engine._precompute(None, timeline)
             return engine
         scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
         path = scratch / "events.parquet"
         pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
         engine = cls(spark, spark.read.parquet(str(path)), scratch)
         if precompute:
-            engine._precompute(None, sql_text.drawn_columns(timeline))
+            engine._precompute(None, timeline)
         return engine
 
     @classmethod

@@ -40,7 +40,7 @@ from ..core import tiles
 from ..core.columns import name_table
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, THEME_VOCABULARY, Problem, Timeline, ValidationError
-from ..core.sql import drawn_columns
+from ..core.sql import drawn_columns, table_columns
 from ..core.validation import validate_table
 from . import parquet
 from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
@@ -49,7 +49,7 @@ from .read_options import DEFAULT_OPTIONS, ReadOptions
 
 CHUNK_ROWS = 500_000
 """Rows validated at once: about 0.7 GB at the peak, whatever the file's size."""
-STORE_FORMAT = 3
+STORE_FORMAT = 4
 EVENTS_FILE, ERAS_FILE, HEAD_FILE, META_FILE = "events.parquet", "eras.parquet", "head.parquet", "timeline.json"
 PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
 """The tables of ``core.tiles``, made from the events once, read at every click."""
@@ -251,7 +251,7 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) ->
     made = (
         (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
         (tiles.RANKED, tiles.ranked_query(drawn_columns(timeline))),
-        (tiles.CHRONO, tiles.chrono_query()),
+        (tiles.CHRONO, tiles.chrono_query(table_columns(timeline))),
     )
     try:
         for name, query in made:

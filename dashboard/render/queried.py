@@ -73,13 +73,13 @@ def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | 
 def page(
     timeline: Timeline, view: View, column: str, descending: bool, offset: int, limit: int, columns: Sequence[str]
 ) -> tuple[pd.DataFrame, int]:
-    """One table page of ``view``'s matches in the table's order (``core.sql.page``), and how many
-    match in all: in time order from the tiles where they answer the view, else sorted by the engine."""
+    """One table page of ``view``'s matches in the table's order (``core.sql.page``; ``columns`` among
+    ``core.sql.table_columns``), and how many match in all: in time order from the tiles where they
+    answer the view, else sorted by the engine."""
     run = _run(timeline)
     matched, _ = counted(timeline, view)
     if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
-        picked = tiles.page(run, timeline.themes, view, matched, descending, offset, limit)
-        return sql.fetch_rows(run, picked, columns), matched
+        return tiles.page(run, timeline.themes, view, matched, descending, offset, limit, columns), matched
     return sql.page(run, sql.where_of(timeline, view), column, descending, offset, limit, columns), matched
 
 

@@ -180,9 +180,12 @@ def test_spark_reads_the_same_tiles(synthetic, tiled, spark):
             assert ours_top.equals(tiles.top_events(tiled.run, window, 50, sql.drawn_columns(synthetic)))
         matched = tiles.summary(tiled.run, synthetic.themes, view).matched
         for descending, offset in ((False, 0), (True, 1000)):
-            theirs_page = tiles.page(tiled.run, synthetic.themes, view, matched, descending, offset, 25)
-            assert tiles.page(engine.run, synthetic.themes, view, matched, descending, offset, 25) == theirs_page
-            assert tiles.position(engine.run, synthetic.themes, view, matched, descending, theirs_page[3]) == offset + 3
+            shown = sql.table_columns(synthetic)
+            theirs_page = tiles.page(tiled.run, synthetic.themes, view, matched, descending, offset, 25, shown)
+            ours_page = tiles.page(engine.run, synthetic.themes, view, matched, descending, offset, 25, shown)
+            assert ours_page.equals(theirs_page)
+            third = int(theirs_page["row"][3])
+            assert tiles.position(engine.run, synthetic.themes, view, matched, descending, third) == offset + 3
     finally:
         engine.close()
 
@@ -196,8 +199,9 @@ def test_table_pages_in_time_order_from_the_tiles(synthetic, tiled, view, descen
     for offset in (0, 25, 50, matched // 3, matched - 60, matched - 10, matched):
         if offset < 0:
             continue
-        got = tiles.page(tiled.run, synthetic.themes, view, matched, descending, offset, 50)
-        assert got == order[offset : offset + 50].tolist(), offset
+        got = tiles.page(tiled.run, synthetic.themes, view, matched, descending, offset, 50, ["title"])
+        assert got["row"].tolist() == order[offset : offset + 50].tolist(), offset
+        assert got["title"].tolist() == synthetic.events["title"].to_numpy()[got["row"]].tolist()
     for row in [*order[:: max(matched // 9, 1)].tolist(), *order[-2:].tolist()]:
         assert tiles.position(tiled.run, synthetic.themes, view, matched, descending, row) == order.tolist().index(row)
     others = np.setdiff1d(np.arange(len(synthetic.events)), rows)
@@ -221,7 +225,7 @@ def test_pages_of_crowded_days(tmp_path):
                 order = sorted_rows(timeline, view, rows, "when", descending)
                 for offset in range(0, len(order), 97):
                     got = tiles.page(engine.run, timeline.themes, view, len(order), descending, offset, 100)
-                    assert got == order[offset : offset + 100].tolist()
+                    assert got["row"].tolist() == order[offset : offset + 100].tolist()
                 for row in order[::37].tolist():
                     place = tiles.position(engine.run, timeline.themes, view, len(order), descending, row)
                     assert place == order.tolist().index(row)

@@ -69,9 +69,8 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
         timeline = services.timeline_of(key)
         if timeline.engine is not None:  # beyond memory: the engine sends the page
             view = inputs.view(stored, timeline.themes)
-            page, matched = queried.page(
-                timeline, view, column, descending, start, end - start, timeline.events.columns
-            )
+            columns = sql.table_columns(timeline)
+            page, matched = queried.page(timeline, view, column, descending, start, end - start, columns)
             timeline = sql.fetched(timeline, page)
             shown = np.arange(len(page))
         else:
