@@ -24,9 +24,8 @@ import os
 import shutil
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,56 +33,87 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..core.columns import name_table
+from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
-from ..core.model import MAX_THEMES, THEME_VOCABULARY, Problem, Timeline, ValidationError
-from ..core.validation import validate_table
+from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
+from ..core.validation import event_themes, lane_order, validate_table
 from . import parquet
-from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
+from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CHUNK_ROWS = 500_000
-"""Rows validated at once: about 0.7 GB at the peak, whatever the file's size."""
-STORE_FORMAT = 1
-EVENTS_FILE, ERAS_FILE, HEAD_FILE, META_FILE = "events.parquet", "eras.parquet", "head.parquet", "timeline.json"
+CHUNK_ROWS = 250_000
+"""Rows validated at once by each process (about 0.35 GB at its peak), whatever the file's size."""
+STORE_FORMAT = 2
+EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
 
 Progress = Callable[[str], None]
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-"""Chunks validated at once, each in a process of its own (validation is mostly single-threaded)."""
+"""Chunks validated at once: one by the building process, the others each in a helper process of its
+own (validation is mostly single-threaded)."""
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Rows ``first``.. of the part ``shown`` (a chunk of it), as read."""
+    """Rows of one part, read by the process that validates them: whole row groups, or one slice
+    (``batch``: its index and size) of a row group too large to be one chunk."""
 
-    shown: str
+    part: parquet.PartFile
     first: int
-    table: pa.Table
-    meta: dict[str, Any]
+    """Its first row in the part (from 0)."""
+    rows: int
+    groups: tuple[int, ...]
+    batch: tuple[int, int] | None = None
+
+    def read(self, threads: bool) -> pa.Table:
+        table = parquet.read_rows(self.part, groups=self.groups, batch=self.batch, threads=threads)
+        if table.num_rows != self.rows:  # the file changed since its footer was read
+            raise parquet_changed(self.part, f"{self.rows:,} rows here, found {table.num_rows:,}")
+        return table
 
 
-def chunks(files: Sequence[Path], base: Path | None, rows: int = CHUNK_ROWS) -> Any:
-    """Each part's rows, ``rows`` at a time, with where they start in it (from 0)."""
-    for path in files:
-        shown = str(path.relative_to(base)) if base is not None else str(path)
-        try:
-            reader = pq.ParquetFile(path)
-            meta = parquet.read_meta(reader.schema_arrow.metadata)
-            first = 0
-            for batch in reader.iter_batches(batch_size=rows):
-                yield Chunk(shown, first, pa.Table.from_batches([batch]), meta)
-                first += batch.num_rows
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            reason = str(exc).strip() or type(exc).__name__
-            raise ValidationError(
-                shown, [Problem(None, None, None, f"a readable Parquet file: {reason} (damaged or cut short?)")]
-            ) from None
+def chunks_of(part: parquet.PartFile, rows: int) -> list[Chunk]:
+    """A part cut between row groups into chunks of about ``rows`` rows (within half a group); a group
+    of more than twice that, in equal slices."""
+    found: list[Chunk] = []
+    first = 0
+    held: list[int] = []
+
+    def cut() -> None:
+        nonlocal first
+        if held:
+            count = sum(part.groups[g] for g in held)
+            found.append(Chunk(part, first, count, tuple(held)))
+            first += count
+            held.clear()
+
+    for g, n in enumerate(part.groups):
+        if n == 0:
+            continue
+        if n > 2 * rows:
+            cut()
+            pieces = -(-n // rows)
+            size = -(-n // pieces)
+            for i in range(pieces):
+                found.append(Chunk(part, first, min(size, n - i * size), (g,), (i, size)))
+                first += found[-1].rows
+            continue
+        if held and sum(part.groups[h] for h in held) + n > rows + n // 2:
+            cut()
+        held.append(g)
+    cut()
+    return found
+
+
+def parquet_changed(part: parquet.PartFile, what: str) -> ValidationError:
+    expected = f"a Parquet file left as it is while its store is built: {part.shown} changed ({what})"
+    return ValidationError(part.name, [Problem(None, None, None, expected)])
 
 
 def build(
@@ -96,8 +126,8 @@ def build(
     rows: int = CHUNK_ROWS,
     workers: int = WORKERS,
 ) -> None:
-    """Validate the Parquet ``files`` chunk by chunk (``workers`` at once, each in a process of its
-    own; 1: here) into a store at ``target`` (a folder, replaced only once complete).
+    """Validate the Parquet ``files`` chunk by chunk (``workers`` at once: this process and helpers,
+    each in a process of its own) into a store at ``target`` (a folder, replaced only once complete).
     ValidationError lists the problems of every chunk; nothing is kept then."""
     say = progress or (lambda _msg: None)
     work = target.with_name(target.name + ".building")
@@ -111,41 +141,111 @@ def build(
         shutil.rmtree(work, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One chunk to validate, and where its piece of the store goes (None: validate only, as when the
+    dataset is already known to be refused)."""
+
+    chunk: Chunk
+    name: str
+    options: ReadOptions
+    several: bool
+    """Problems name the part even when it is the only one (a dataset of several)."""
+    first_row: int
+    """The chunk's first row in the whole dataset (from 0)."""
+    piece: Path | None
+    lanes: tuple[str, ...]
+    """Every theme of the dataset, in lane order: what the bits of each event's ``theme_mask`` mean."""
+    threads: bool
+
+
 @dataclass
 class Validated:
-    """One chunk validated (in a worker process): its piece of the store, or its problems."""
+    """One chunk validated: its piece of the store, or its problems."""
 
     rows: int
     piece: Path | None = None
-    themes: list[str] = field(default_factory=list)
+    hashes: np.ndarray | None = None
+    """A 64-bit hash of each id in the piece, in its order: ids repeated across chunks are looked for
+    among these."""
     eras: pd.DataFrame | None = None
     head: Timeline | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    more: int = 0
+    """Problems beyond :data:`MOST_PROBLEMS`, not sent back."""
 
 
-def validate_chunk(
-    chunk: Chunk, name: str, options: ReadOptions, several: bool, first_row: int, piece: Path
-) -> Validated:
-    """Validate one chunk (its rows numbered from ``first_row`` in the whole dataset) and write its
-    piece of the store; a problem's line is its row in the whole dataset (for their order)."""
-    found = parquet.text_table([parquet.Part(chunk.shown, chunk.table, chunk.meta)], options.mapping)
+def validate_chunk(job: Job) -> Validated:
+    """Read and validate one chunk (its rows numbered from ``job.first_row`` in the whole dataset)
+    and write its piece of the store; a problem's line is its row in the whole dataset (for their
+    order)."""
+    chunk = job.chunk
+    table = chunk.read(job.threads)
+    found = parquet.text_table([parquet.Part(chunk.part.shown, table, chunk.part.meta)], job.options.mapping)
     # Problems name the row in the part: the chunk starts ``first`` rows into it.
-    found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=several)
-    rows = chunk.table.num_rows
+    found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=job.several)
+    first_row = job.first_row
     try:
         with found.locating():
-            table, plan = name_table_of(found, name, options)
+            named, plan = name_table_of(found, job.name, job.options)
             timeline = validate_table(
-                table, found.problems, name, found.line_numbers, options.date_order, plan, number_from=first_row + 1
+                named, found.problems, job.name, found.line_numbers, job.options.date_order, plan, first_row + 1
             )
+        del table, found, named
+        head = replace(timeline, events=timeline.events.iloc[:0], memo={})
+        if job.piece is None:
+            return Validated(chunk.rows, eras=timeline.eras, head=head, meta=chunk.part.meta)
+        timeline.events["theme_mask"] = on_lanes(timeline, job.lanes, chunk.part)
     except ValidationError as exc:
         moved = [p if p.line is None else replace(p, line=p.line + first_row) for p in exc.problems]
-        return Validated(rows, problems=moved)
-    table = events_table(timeline, first_row=first_row)
-    pq.write_table(table, piece, compression="zstd", row_group_size=STORE_ROW_GROUP)
-    head = replace(timeline, events=timeline.events.iloc[:0], memo={})
-    return Validated(rows, piece, timeline.themes, timeline.eras, head, chunk.meta)
+        return Validated(chunk.rows, problems=moved[:MOST_PROBLEMS], more=max(len(moved) - MOST_PROBLEMS, 0))
+    hashes = pd.util.hash_pandas_object(timeline.events["id"], index=False).to_numpy()
+    write_events(events_table(timeline, first_row=first_row), job.piece)
+    return Validated(chunk.rows, job.piece, hashes, timeline.eras, head, chunk.part.meta)
+
+
+def on_lanes(timeline: Timeline, lanes: Sequence[str], part: parquet.PartFile) -> np.ndarray:
+    """The events' theme bits (bit i: the chunk's own ``themes[i]``) as bits of ``lanes``, the whole
+    dataset's themes; ValidationError for a theme not among them (the file changed since they were read)."""
+    index = {t: i for i, t in enumerate(lanes)}
+    missing = [t for t in timeline.themes if t not in index]
+    if missing:
+        raise parquet_changed(part, f"theme {missing[0]!r} was not in it when its themes were read")
+    masks = timeline.events["theme_mask"].to_numpy()
+    combos, inverse = np.unique(masks, return_inverse=True)
+    moved = np.zeros(len(combos), dtype=np.uint64)
+    for bit, theme in enumerate(timeline.themes):
+        moved |= ((combos >> np.uint64(bit)) & np.uint64(1)) << np.uint64(index[theme])
+    return moved[inverse]
+
+
+def file_themes(parts: Sequence[parquet.PartFile], options: ReadOptions) -> list[str]:
+    """Every theme of a dataset's events, in lane order, as validating it whole would find them: a first
+    pass reading only the columns of themes and kinds, a row group at a time. A part whose header is
+    wrong gives none (its chunks say what is wrong)."""
+    found: set[str] = set()
+    for part in parts:
+        header = part.header
+        plan = plan_columns(header, options.mapping)
+        if plan.problems:
+            continue
+        read = {h: ours for h, ours in zip(header, plan.names) if ours in ("themes", "kind")}
+        for g, count in enumerate(part.groups):
+            table = parquet.read_rows(part, list(read), [g]) if read else None
+            columns = [
+                parquet.as_text(table[h].combine_chunks(), read[h])[0]
+                if table is not None and h in read
+                else pa.nulls(count)
+                for h in header
+            ]
+            named, _ = name_table(pa.table(columns, names=header), header, part.name, options.mapping, [])
+            found |= event_themes(named)
+    return lane_order(found)
+
+
+def _ready() -> None:
+    """Nothing: sent to a helper process first, so that it starts (imports) while the themes are read."""
 
 
 def _build(
@@ -159,63 +259,89 @@ def _build(
     workers: int,
 ) -> None:
     t0 = time.perf_counter()
+    parts = [parquet.open_part(path, name, base) for path in files]
+    chunks = [c for part in parts for c in chunks_of(part, rows)]
+    starts = np.concatenate([[0], np.cumsum([c.rows for c in chunks])]).astype(np.int64)
+    helpers = max(0, min(workers - 1, len(chunks) - 1))
+    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) if helpers else None
+    try:
+        if pool is not None:
+            pool.submit(_ready)
+        lanes = file_themes(parts, options)
+        say(f"read the themes of {int(starts[-1]):,} rows: {len(lanes)} ({time.perf_counter() - t0:.1f} s)")
+        done = _validate_all(chunks, starts, name, work, options, lanes, pool, helpers, say, t0)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     problems: list[Problem] = []
     more = 0
-    pieces: list[tuple[Path, list[str]]] = []
-    eras: list[pd.DataFrame] = []
-    template: Timeline | None = None
-    meta: dict[str, Any] = {}
-    total = 0
-    several = len(files) > 1
-    pending: deque[Future[Validated]] = deque()
-
-    def collect(done: Validated) -> None:
-        nonlocal total, more, template, meta
-        total += done.rows
-        if done.problems:
-            room = max(MOST_PROBLEMS - len(problems), 0)
-            problems.extend(done.problems[:room])
-            more += max(len(done.problems) - room, 0)
-        elif done.piece is not None:
-            pieces.append((done.piece, done.themes))
-            if done.eras is not None and len(done.eras):
-                eras.append(done.eras)
-            template = template or done.head
-            meta = meta or done.meta
-        say(f"validated {total:,} rows ({time.perf_counter() - t0:.1f} s)")
-
-    first = 0
-    if workers == 1:
-        for i, chunk in enumerate(chunks(files, base, rows)):
-            collect(validate_chunk(chunk, name, options, several, first, work / f"chunk-{i:06d}.parquet"))
-            first += chunk.table.num_rows
-    else:
-        # Spawned, not forked: the caller may hold threads (a server), which a fork would copy mid-step.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for i, chunk in enumerate(chunks(files, base, rows)):
-                piece = work / f"chunk-{i:06d}.parquet"
-                pending.append(pool.submit(validate_chunk, chunk, name, options, several, first, piece))
-                first += chunk.table.num_rows
-                while len(pending) > workers:  # at most one chunk waiting per worker: memory stays flat
-                    collect(pending.popleft().result())
-            while pending:
-                collect(pending.popleft().result())
+    for result in done:
+        room = max(MOST_PROBLEMS - len(problems), 0)
+        problems.extend(result.problems[:room])
+        more += max(len(result.problems) - room, 0) + result.more
     if more:
         problems.append(Problem(None, None, None, f"the first {MOST_PROBLEMS:,} problems fixed: {more:,} more follow"))
+    template = next((r.head for r in done if r.head is not None), None)
     if problems or template is None:
         raise ValidationError(name, problems or [Problem(None, None, None, "at least one event row")])
-    themes = _ordered({t for _, names in pieces for t in names})
-    if len(themes) > MAX_THEMES:
+    if len(lanes) > MAX_THEMES:
         raise ValidationError(
-            name, [Problem(None, "themes", None, f"at most {MAX_THEMES} different themes, found {len(themes)}")]
+            name, [Problem(None, "themes", None, f"at most {MAX_THEMES} different themes, found {len(lanes)}")]
         )
-    say(f"writing the store ({total:,} events, {len(themes)} themes)")
-    _write_events(pieces, themes, work / EVENTS_FILE)
-    _check_ids(work / EVENTS_FILE, name, files, base)
+    pieces = [r.piece for r in done if r.piece is not None]
+    say(f"checking the ids of {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
+    _check_ids(pieces, [r.hashes for r in done if r.hashes is not None], name)
+    eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
     era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
-    whole = parquet.apply_meta(replace(template, themes=themes, eras=era_frame, source_name=name), meta)
-    _write_about(whole, total, work)
+    meta = next((r.meta for r in done if r.meta), {})
+    whole = parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
+    _write_about(whole, int(starts[-1]), work, pieces)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
+
+
+def _validate_all(
+    chunks: list[Chunk],
+    starts: np.ndarray,
+    name: str,
+    work: Path,
+    options: ReadOptions,
+    lanes: list[str],
+    pool: ProcessPoolExecutor | None,
+    helpers: int,
+    say: Progress,
+    t0: float,
+) -> list[Validated]:
+    """Every chunk validated, in order: by the helpers (two chunks sent ahead to each, so that none
+    waits) and by this process in turn. Once a chunk has problems, the rest are only validated."""
+    several = len({c.part.path for c in chunks}) > 1
+    results: dict[int, Validated] = {}
+    pending: dict[Future[Validated], int] = {}
+    refused = len(lanes) > MAX_THEMES
+    sent = total = 0
+    done: list[Validated] = []
+
+    def job(i: int) -> Job:
+        piece = None if refused else work / EVENTS_PIECE.format(i)
+        return Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), helpers == 0)
+
+    while len(done) < len(chunks):
+        while pool is not None and sent < len(chunks) and len(pending) < 2 * helpers:
+            pending[pool.submit(validate_chunk, job(sent))] = sent
+            sent += 1
+        if sent < len(chunks):
+            results[sent] = validate_chunk(job(sent))
+            sent += 1
+        else:
+            wait(pending, return_when=FIRST_COMPLETED)
+        for future in [f for f in pending if f.done()]:
+            results[pending.pop(future)] = future.result()
+        refused = refused or any(r.problems for r in results.values())
+        while len(done) in results:
+            result = results.pop(len(done))
+            done.append(result)
+            total += result.rows
+            say(f"validated {total:,} rows ({time.perf_counter() - t0:.1f} s)")
+    return done
 
 
 def write(timeline: Timeline, target: Path) -> None:
@@ -224,17 +350,23 @@ def write(timeline: Timeline, target: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        table = events_table(timeline)
-        pq.write_table(table, work / EVENTS_FILE, compression="zstd", row_group_size=STORE_ROW_GROUP)
-        _write_about(timeline, timeline.size, work)
+        piece = work / EVENTS_PIECE.format(0)
+        write_events(events_table(timeline), piece)
+        _write_about(timeline, timeline.size, work, [piece])
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _write_about(timeline: Timeline, total: int, folder: Path) -> None:
-    """Everything but the events: the columns they have, the eras, themes, title and cover."""
+def write_events(table: pa.Table, path: Path) -> None:
+    """A piece of a store's events: zstd, row groups an engine can skip by their statistics."""
+    pq.write_table(table, path, compression="zstd", row_group_size=STORE_ROW_GROUP)
+
+
+def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path]) -> None:
+    """Everything but the events: the columns they have, the eras, themes, title and cover, and the
+    pieces holding the events, in row order."""
     pq.write_table(pa.Table.from_pandas(timeline.events.iloc[:0], preserve_index=False), folder / HEAD_FILE)
     pq.write_table(pa.Table.from_pandas(timeline.eras, preserve_index=False), folder / ERAS_FILE)
     about = {
@@ -245,6 +377,7 @@ def _write_about(timeline: Timeline, total: int, folder: Path) -> None:
         "title": timeline.title,
         "cover": timeline.cover,
         "rich_text": timeline.rich_text,
+        "events": [p.name for p in pieces],
     }
     (folder / META_FILE).write_text(json.dumps(about), encoding="utf-8")
 
@@ -255,56 +388,36 @@ def name_table_of(found: parquet.TextTable, name: str, options: ReadOptions) -> 
     return table, plan.shown
 
 
-def _ordered(names: set[str]) -> list[str]:
-    """Themes in lane order, as the validator orders a whole file's (the shipped vocabulary first)."""
-    return [t for t in THEME_VOCABULARY if t in names] + sorted(names - set(THEME_VOCABULARY))
-
-
-def _write_events(pieces: list[tuple[Path, list[str]]], themes: list[str], target: Path) -> None:
-    """The chunks as one file, each chunk's theme bits moved to the bits of the whole."""
-    index = {t: i for i, t in enumerate(themes)}
-    writer: pq.ParquetWriter | None = None
-    try:
-        for path, local in pieces:
-            table = pq.read_table(path)
-            masks = table["theme_mask"].to_numpy().view(np.uint64)
-            combos, inverse = np.unique(masks, return_inverse=True)
-            moved = np.zeros(len(combos), dtype=np.uint64)
-            for bit, theme in enumerate(local):
-                has = (combos >> np.uint64(bit)) & np.uint64(1)
-                moved |= has << np.uint64(index[theme])
-            mask = pa.array(moved[inverse].view(np.int64))
-            table = table.set_column(table.schema.get_field_index("theme_mask"), "theme_mask", mask)
-            if writer is None:
-                writer = pq.ParquetWriter(target, table.schema, compression="zstd")
-            writer.write_table(table, row_group_size=STORE_ROW_GROUP)
-            path.unlink()
-    finally:
-        if writer is not None:
-            writer.close()
-
-
-def _check_ids(events: Path, name: str, files: Sequence[Path], base: Path | None) -> None:
-    """Ids are unique across the whole file (each chunk checked its own): the engine finds repeats."""
-    engine = DuckDB(memory_limit="1GB")
-    try:
-        found = engine.run(
-            f"SELECT id, min(row), max(row), count(*) FROM read_parquet({sql_string(str(events))}) "
-            "GROUP BY id HAVING count(*) > 1 ORDER BY min(row) LIMIT ?",
-            [MOST_PROBLEMS],
-        )
-    finally:
-        engine.close()
-    if found:
+def _check_ids(pieces: Sequence[Path], hashes: Sequence[np.ndarray], name: str) -> None:
+    """Ids are unique across the whole dataset (each chunk checked its own): ids whose hashes repeat
+    are read again from the pieces holding them, and those really repeated are refused."""
+    every = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    del every
+    if not len(repeated):
+        return
+    held = []
+    for piece, hashed in zip(pieces, hashes):
+        hit = np.isin(hashed, repeated)
+        if hit.any():
+            held.append(pq.read_table(piece, columns=["id", "row"]).filter(pa.array(hit)))
+    counted = (
+        pa.concat_tables(held)
+        .group_by("id")
+        .aggregate([("row", "min"), ("row", "max"), ("row", "count")])
+        .filter(pc.field("row_count") > 1)
+        .sort_by("row_min")
+        .slice(0, MOST_PROBLEMS)
+    )
+    if counted.num_rows:
         problems = [
             Problem(
                 None,
                 "id",
                 str(value),
-                f"a unique id: it is used {int(str(n))} times, first in row {int(str(a)) + 1}, "
-                f"last in row {int(str(b)) + 1} of the whole dataset",
+                f"a unique id: it is used {n} times, first in row {a + 1}, last in row {b + 1} of the whole dataset",
             )
-            for value, a, b, n in found
+            for value, a, b, n in zip(*(counted[c].to_pylist() for c in ("id", "row_min", "row_max", "row_count")))
         ]
         raise ValidationError(name, problems)
 
@@ -338,8 +451,9 @@ def open_store(
 
 
 def event_files(folder: Path) -> list[Path]:
-    """The Parquet files holding a store's events (what the engine's ``events`` reads)."""
-    return [folder / EVENTS_FILE]
+    """The Parquet files holding a store's events (what the engine's ``events`` reads), in row order."""
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    return [folder / str(piece) for piece in meta["events"]]
 
 
 def is_store(folder: Path) -> bool:
