@@ -200,7 +200,7 @@ def validate_chunk(job: Job) -> Validated:
     except ValidationError as exc:
         moved = [p if p.line is None else replace(p, line=p.line + first_row) for p in exc.problems]
         return Validated(chunk.rows, problems=moved[:MOST_PROBLEMS], more=max(len(moved) - MOST_PROBLEMS, 0))
-    hashes = pd.util.hash_pandas_object(timeline.events["id"], index=False).to_numpy()
+    hashes = id_hashes(timeline.events["id"])
     write_events(events_table(timeline, first_row=first_row), job.piece)
     return Validated(chunk.rows, job.piece, hashes, timeline.eras, head, chunk.part.meta)
 
@@ -386,6 +386,11 @@ def name_table_of(found: parquet.TextTable, name: str, options: ReadOptions) -> 
     """The chunk's columns under our names (as ``io.formats`` names a whole file's)."""
     table, plan = name_table(found.table, found.header, name, options.mapping, found.problems)
     return table, plan.shown
+
+
+def id_hashes(ids: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each id (the same in every process)."""
+    return pd.util.hash_pandas_object(ids, index=False).to_numpy()
 
 
 def _check_ids(pieces: Sequence[Path], hashes: Sequence[np.ndarray], name: str) -> None:
