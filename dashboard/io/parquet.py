@@ -29,7 +29,7 @@ from __future__ import annotations
 import glob
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
@@ -215,15 +215,21 @@ def open_part(path: Path, name: str, base: Path | None = None) -> PartFile:
 
 
 def read_rows(
-    part: PartFile,
-    columns: Sequence[str] | None = None,
-    groups: Sequence[int] | None = None,
-    batch: tuple[int, int] | None = None,
-    threads: bool = True,
+    part: PartFile, columns: Sequence[str] | None = None, groups: Sequence[int] | None = None, threads: bool = True
 ) -> pa.Table:
-    """Rows of a part: every row group, or those of ``groups``; with ``batch`` (index, size), only that
-    slice of the one group given (a group too large to read whole). ``columns`` of its header (every
-    one by default), in the header's order. ``threads``: read columns on every core."""
+    """Rows of a part: every row group, or those of ``groups``; ``columns`` of its header (every one by
+    default), in the header's order. ``threads``: read columns on every core."""
+    return next(_read_part(part, columns, groups, None, threads))
+
+
+def read_slices(part: PartFile, group: int, size: int, threads: bool = True) -> Iterator[pa.Table]:
+    """A row group too large to be read whole, ``size`` rows at a time (every column), in one pass."""
+    return _read_part(part, None, [group], size, threads)
+
+
+def _read_part(
+    part: PartFile, columns: Sequence[str] | None, groups: Sequence[int] | None, size: int | None, threads: bool
+) -> Iterator[pa.Table]:
     wanted = part.header if columns is None else [c for c in part.header if c in columns]
     own = [c for c in part.columns if c in wanted]
     chosen = list(range(len(part.groups))) if groups is None else list(groups)
@@ -231,24 +237,20 @@ def read_rows(
         reader = pq.ParquetFile(part.path)
         # Every column when all are wanted: a file may repeat a name (the header's problem, said later).
         picked = None if own == list(reader.schema_arrow.names) else own
-        if batch is None:
-            table = reader.read_row_groups(chosen, columns=picked, use_threads=threads)
+        if size is None:
+            found: Iterator[pa.Table] = iter([reader.read_row_groups(chosen, columns=picked, use_threads=threads)])
         else:
-            index, size = batch
-            found = next(
-                b
-                for i, b in enumerate(reader.iter_batches(size, chosen, columns=picked, use_threads=threads))
-                if i == index
-            )
-            table = pa.Table.from_batches([found])
-    except (pa.ArrowException, OSError, ValueError, StopIteration) as exc:
+            batches = reader.iter_batches(size, chosen, columns=picked, use_threads=threads)
+            found = (pa.Table.from_batches([b]) for b in batches)
+        for table in found:
+            drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
+            table = table.drop_columns(drop) if drop else table
+            for key, value in part.partitions:
+                if key in wanted:
+                    table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+            yield table
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(part.name, part.shown, exc) from None
-    drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
-    table = table.drop_columns(drop) if drop else table
-    for key, value in part.partitions:
-        if key in wanted:
-            table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
-    return table
 
 
 def dataset_name(source: str | Path) -> str:

@@ -25,7 +25,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -46,8 +46,9 @@ from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_eng
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CHUNK_ROWS = 250_000
-"""Rows validated at once by each process (about 0.35 GB at its peak), whatever the file's size."""
+CHUNK_ROWS = 131_072
+"""Rows validated at once by each process, whatever the file's size: about 0.4 GB at its peak (0.55 GB
+at 250,000, 0.85 GB at 500,000, for the same time per row within 10%)."""
 STORE_FORMAT = 2
 EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 MOST_PROBLEMS = 100_000
@@ -72,11 +73,35 @@ class Chunk:
     groups: tuple[int, ...]
     batch: tuple[int, int] | None = None
 
-    def read(self, threads: bool) -> pa.Table:
-        table = parquet.read_rows(self.part, groups=self.groups, batch=self.batch, threads=threads)
-        if table.num_rows != self.rows:  # the file changed since its footer was read
-            raise parquet_changed(self.part, f"{self.rows:,} rows here, found {table.num_rows:,}")
-        return table
+
+def chunk_tables(chunks: Sequence[Chunk], threads: bool) -> Iterator[pa.Table]:
+    """The rows of each chunk of a task: each chunk's row groups, or the slices of one row group, read
+    in one pass. ValidationError when the file is no longer as its footer said."""
+    first = chunks[0]
+    if first.batch is None:
+        found: Iterator[pa.Table] = (parquet.read_rows(c.part, groups=c.groups, threads=threads) for c in chunks)
+    else:
+        found = parquet.read_slices(first.part, first.groups[0], first.batch[1], threads)
+    for chunk in chunks:
+        table = next(found, None)
+        if table is None or table.num_rows != chunk.rows:
+            said = "no more" if table is None else f"{table.num_rows:,}"
+            raise parquet_changed(chunk.part, f"{chunk.rows:,} rows expected at row {chunk.first + 1:,}, found {said}")
+        yield table
+
+
+def tasks_of(chunks: Sequence[Chunk]) -> list[list[int]]:
+    """Chunks validated one after the other by one process: one each, but the slices of a row group
+    together (read in one pass)."""
+    tasks: list[list[int]] = []
+    for i, chunk in enumerate(chunks):
+        before = chunks[i - 1] if i else None
+        sliced = chunk.batch is not None and chunk.batch[0] > 0
+        if sliced and before is not None and before.part == chunk.part and before.groups == chunk.groups:
+            tasks[-1].append(i)
+        else:
+            tasks.append([i])
+    return tasks
 
 
 def chunks_of(part: parquet.PartFile, rows: int) -> list[Chunk]:
@@ -177,14 +202,22 @@ class Validated:
     """Problems beyond :data:`MOST_PROBLEMS`, not sent back."""
 
 
-def validate_chunk(job: Job) -> Validated:
-    """Read and validate one chunk (its rows numbered from ``job.first_row`` in the whole dataset)
-    and write its piece of the store; a problem's line is its row in the whole dataset (for their
-    order)."""
+def validate_task(jobs: Sequence[Job]) -> list[Validated]:
+    """The chunks of one task validated in turn (see :func:`validate_chunk`), read in one pass."""
+    tables = chunk_tables([job.chunk for job in jobs], jobs[0].threads)
+    return [validate_chunk(job, tables) for job in jobs]
+
+
+def validate_chunk(job: Job, tables: Iterator[pa.Table]) -> Validated:
+    """Validate one chunk, its rows the next of ``tables`` (numbered from ``job.first_row`` in the
+    whole dataset), and write its piece of the store; a problem's line is its row in the whole dataset
+    (for their order)."""
     chunk = job.chunk
     first_row = job.first_row
     try:
-        table = chunk.read(job.threads)
+        table = next(tables, None)
+        if table is None:  # an earlier chunk of its task could not be read: said there
+            return Validated(chunk.rows)
         found = parquet.text_table([parquet.Part(chunk.part.shown, table, chunk.part.meta)], job.options.mapping)
         # Problems name the row in the part: the chunk starts ``first`` rows into it.
         found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=job.several)
@@ -316,36 +349,39 @@ def _validate_all(
     say: Progress,
     t0: float,
 ) -> list[Validated]:
-    """Every chunk validated, in order. This process and each helper take the next chunk whenever they
-    are free (a helper once it has ``started``: no chunk waits for one meanwhile); once a chunk has
-    problems, the rest are only validated."""
+    """Every chunk validated, in order. This process and each helper take the next task (a chunk, or
+    the slices of a large row group) whenever they are free (a helper once it has ``started``: no task
+    waits for one meanwhile); once a chunk has problems, the rest are only validated."""
     several = len({c.part.path for c in chunks}) > 1
     results: dict[int, Validated] = {}
     lock = threading.Lock()
-    order = iter(range(len(chunks)))
+    order = iter(tasks_of(chunks))
     refused = len(lanes) > MAX_THEMES
     failed: list[BaseException] = []
 
-    def take() -> tuple[int, Job] | None:
+    def take() -> tuple[list[int], list[Job]] | None:
         with lock:
-            i = None if failed else next(order, None)
-            if i is None:
+            task = None if failed else next(order, None)
+            if task is None:
                 return None
-            piece = None if refused else work / EVENTS_PIECE.format(i)
-            return i, Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started)
+            pieces = [None if refused else work / EVENTS_PIECE.format(i) for i in task]
+            return task, [
+                Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started)
+                for i, piece in zip(task, pieces)
+            ]
 
-    def keep(i: int, result: Validated) -> None:
+    def keep(task: list[int], validated: list[Validated]) -> None:
         nonlocal refused
         with lock:
-            results[i] = result
-            refused = refused or bool(result.problems)
+            results.update(zip(task, validated))
+            refused = refused or any(r.problems for r in validated)
 
     def feed(helper: Future[None]) -> None:
-        """Chunks sent to one helper process, one after the other (a thread of this process each)."""
+        """Tasks sent to one helper process, one after the other (a thread of this process each)."""
         try:
             helper.result()
             while (taken := take()) is not None:
-                keep(taken[0], cast(ProcessPoolExecutor, pool).submit(validate_chunk, taken[1]).result())
+                keep(taken[0], cast(ProcessPoolExecutor, pool).submit(validate_task, taken[1]).result())
         except BaseException as exc:  # given to the main thread, which raises it
             with lock:
                 failed.append(exc)
@@ -364,7 +400,7 @@ def _validate_all(
 
     try:
         while (taken := take()) is not None:
-            keep(taken[0], validate_chunk(taken[1]))
+            keep(taken[0], validate_task(taken[1]))
             report()
     except BaseException as exc:
         with lock:

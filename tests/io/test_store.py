@@ -250,5 +250,10 @@ def part_of(groups):
 def test_a_part_is_cut_between_row_groups(groups, rows, expected):
     """About ``rows`` rows a chunk, cut where row groups end (within half a group); a group of more
     than twice as many rows in equal slices."""
-    found = [(c.first, c.rows, c.groups, c.batch) for c in store.chunks_of(part_of(groups), rows)]
-    assert found == expected
+    chunks = store.chunks_of(part_of(groups), rows)
+    assert [(c.first, c.rows, c.groups, c.batch) for c in chunks] == expected
+    # the slices of one row group are one task, read in one pass
+    tasks = [[chunks[i].groups for i in task] for task in store.tasks_of(chunks)]
+    assert [t[0] for t in tasks] == list(dict.fromkeys(c.groups for c in chunks)) and all(
+        len(set(t)) == 1 for t in tasks
+    )
