@@ -1,18 +1,24 @@
 """A store of a timeline's events for an engine, built from Parquet a chunk at a time.
 
-A timeline larger than memory never exists as one table here: its Parquet parts are read in
-chunks of :data:`CHUNK_ROWS` rows, each validated like a CSV (every problem named by its part and
-row) and written as the engine's table (``io.engines.events_table``: the events, their row
-numbers and derived columns); theme bits are made the same across chunks at the end, when every
-theme is known. Ids must be unique across the whole file: checked by the engine once all is
-written. The events stay in row order: fetching the few a page shows by their row numbers then
-reads only the pages holding them (kept in date order instead, a fetch read every page: ten times
-slower at a million events, for little gain in a window's counts).
+A timeline larger than memory never exists as one table here. A first pass reads only the columns
+of themes and kinds, a row group at a time, and learns every lane of the dataset (as validating it
+whole would find them). Its parts are then cut between row groups into chunks of about
+:data:`CHUNK_ROWS` rows, which the building process and a helper process read and validate like
+a CSV (every problem named by its part and row), each writing its chunk's piece of the engine's
+table (``io.engines.events_table``: the events, their row numbers, theme bits already those of the
+whole dataset, and derived columns). The pieces are the store's events: nothing is written twice.
+A chunk meeting a theme the first pass did not see (the file changed meanwhile) stops the build
+rather than write wrong bits. Ids must be unique across the whole dataset: each chunk checks its
+own and sends back a 64-bit hash of each; only ids whose hashes repeat are read again and compared.
+The events stay in row order: fetching the few a page shows by their row numbers then reads only
+the pages holding them (kept in date order instead, a fetch read every page: ten times slower at a
+million events, for little gain in a window's counts).
 
-The store is a folder: ``events.parquet`` (what the engine queries), ``eras.parquet``,
-``head.parquet`` (the events' columns, no rows) and ``timeline.json`` (themes, title, cover, how
-many events): opening it reads only the last three. A timeline loaded in memory is stored the
-same way (:func:`write`), to be served by an engine.
+The store is a folder: ``events-00000.parquet``... (the pieces of what the engine queries, in row
+order: :func:`event_files`), ``eras.parquet``, ``head.parquet`` (the events' columns, no rows) and
+``timeline.json`` (themes, title, cover, how many events, the pieces): opening it reads only the
+last three. A timeline loaded in memory is stored the same way (:func:`write`, in one piece), to be
+served by an engine.
 """
 
 from __future__ import annotations
@@ -49,7 +55,12 @@ from .read_options import DEFAULT_OPTIONS, ReadOptions
 CHUNK_ROWS = 131_072
 """Rows validated at once by each process, whatever the file's size: about 0.4 GB at its peak (0.55 GB
 at 250,000, 0.85 GB at 500,000, for the same time per row within 10%)."""
+TASKS = 16
+"""At least this many tasks (each written as one piece), as long as each holds a chunk."""
+MOST_A_TASK = 8
+"""Chunks a task holds at most (a piece of about a million rows)."""
 STORE_FORMAT = 2
+COMPRESSION = "zstd"
 EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
@@ -90,18 +101,29 @@ def chunk_tables(chunks: Sequence[Chunk], threads: bool) -> Iterator[pa.Table]:
         yield table
 
 
-def tasks_of(chunks: Sequence[Chunk]) -> list[list[int]]:
-    """Chunks validated one after the other by one process: one each, but the slices of a row group
-    together (read in one pass)."""
+def tasks_of(chunks: Sequence[Chunk], most: int) -> list[list[int]]:
+    """Chunks validated one after the other by one process, their events written as one piece of the
+    store: up to ``most`` consecutive chunks of a part, and the slices of a row group always together
+    (read in one pass)."""
     tasks: list[list[int]] = []
     for i, chunk in enumerate(chunks):
         before = chunks[i - 1] if i else None
-        sliced = chunk.batch is not None and chunk.batch[0] > 0
-        if sliced and before is not None and before.part == chunk.part and before.groups == chunk.groups:
+        if before is None or before.part != chunk.part:
+            tasks.append([i])
+            continue
+        sliced = chunk.batch is not None and chunk.batch[0] > 0 and before.groups == chunk.groups
+        if sliced or (chunk.batch is None and before.batch is None and len(tasks[-1]) < most):
             tasks[-1].append(i)
         else:
             tasks.append([i])
     return tasks
+
+
+def chunks_a_task(chunks: int) -> int:
+    """Chunks written as one piece: the fewer the pieces, the faster an engine reads them (DuckDB's
+    multi-file scan has a cost per file), but a dataset in fewer than :data:`TASKS` tasks would leave
+    a process idle while another works."""
+    return max(1, min(MOST_A_TASK, chunks // TASKS))
 
 
 def chunks_of(part: parquet.PartFile, rows: int) -> list[Chunk]:
@@ -203,15 +225,44 @@ class Validated:
 
 
 def validate_task(jobs: Sequence[Job]) -> list[Validated]:
-    """The chunks of one task validated in turn (see :func:`validate_chunk`), read in one pass."""
+    """The chunks of one task validated in turn (see :func:`validate_chunk`), read in one pass, their
+    events written as one piece of the store (at ``piece``, the same for all; none once one has problems)."""
     tables = chunk_tables([job.chunk for job in jobs], jobs[0].threads)
-    return [validate_chunk(job, tables) for job in jobs]
+    piece = PieceWriter(jobs[0].piece) if jobs[0].piece is not None else None
+    done: list[Validated] = []
+    try:
+        for job in jobs:
+            done.append(validate_chunk(job, tables, None if piece is None or piece.refused else piece))
+            if done[-1].problems and piece is not None:
+                piece.refused = True
+    finally:
+        if piece is not None:
+            piece.close()
+    return done
 
 
-def validate_chunk(job: Job, tables: Iterator[pa.Table]) -> Validated:
+class PieceWriter:
+    """A piece of a store's events, written a chunk at a time."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.refused = False
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression=COMPRESSION)
+        self._writer.write_table(table, row_group_size=STORE_ROW_GROUP)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def validate_chunk(job: Job, tables: Iterator[pa.Table], piece: PieceWriter | None) -> Validated:
     """Validate one chunk, its rows the next of ``tables`` (numbered from ``job.first_row`` in the
-    whole dataset), and write its piece of the store; a problem's line is its row in the whole dataset
-    (for their order)."""
+    whole dataset), and write its events to ``piece`` (None: validate only); a problem's line is its
+    row in the whole dataset (for their order)."""
     chunk = job.chunk
     first_row = job.first_row
     try:
@@ -228,15 +279,15 @@ def validate_chunk(job: Job, tables: Iterator[pa.Table]) -> Validated:
             )
         del table, found, named
         head = replace(timeline, events=no_rows(timeline.events), extras=no_rows(timeline.extras), memo={})
-        if job.piece is None:
+        if piece is None:
             return Validated(chunk.rows, eras=timeline.eras, head=head, meta=chunk.part.meta)
         timeline.events["theme_mask"] = on_lanes(timeline, job.lanes, chunk.part)
     except ValidationError as exc:
         moved = [p if p.line is None else replace(p, line=p.line + first_row) for p in exc.problems]
         return Validated(chunk.rows, problems=moved[:MOST_PROBLEMS], more=max(len(moved) - MOST_PROBLEMS, 0))
     hashes = id_hashes(timeline.events["id"])
-    write_events(events_table(timeline, first_row=first_row), job.piece)
-    return Validated(chunk.rows, job.piece, hashes, timeline.eras, head, chunk.part.meta)
+    piece.write(events_table(timeline, first_row=first_row))
+    return Validated(chunk.rows, piece.path, hashes, timeline.eras, head, chunk.part.meta)
 
 
 def no_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -307,7 +358,8 @@ def _build(
         started = [pool.submit(_ready) for _ in range(helpers)] if pool is not None else []
         lanes = file_themes(parts, options)
         say(f"read the themes of {int(starts[-1]):,} rows: {len(lanes)} ({time.perf_counter() - t0:.1f} s)")
-        done = _validate_all(chunks, starts, name, work, options, lanes, pool, started, say, t0)
+        several = len(parts) > 1
+        done = _validate_all(chunks, starts, several, name, work, options, lanes, pool, started, say, t0)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -326,9 +378,13 @@ def _build(
         raise ValidationError(
             name, [Problem(None, "themes", None, f"at most {MAX_THEMES} different themes, found {len(lanes)}")]
         )
-    pieces = [r.piece for r in done if r.piece is not None]
+    hashes: dict[Path, list[np.ndarray]] = {}
+    for result in done:
+        if result.piece is not None and result.hashes is not None:
+            hashes.setdefault(result.piece, []).append(result.hashes)
+    pieces = list(hashes)
     say(f"checking the ids of {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
-    _check_ids(pieces, [r.hashes for r in done if r.hashes is not None], name)
+    _check_ids({piece: np.concatenate(found) for piece, found in hashes.items()}, name)
     eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
     era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
     meta = next((r.meta for r in done if r.meta), {})
@@ -340,6 +396,7 @@ def _build(
 def _validate_all(
     chunks: list[Chunk],
     starts: np.ndarray,
+    several: bool,
     name: str,
     work: Path,
     options: ReadOptions,
@@ -352,10 +409,9 @@ def _validate_all(
     """Every chunk validated, in order. This process and each helper take the next task (a chunk, or
     the slices of a large row group) whenever they are free (a helper once it has ``started``: no task
     waits for one meanwhile); once a chunk has problems, the rest are only validated."""
-    several = len({c.part.path for c in chunks}) > 1
     results: dict[int, Validated] = {}
     lock = threading.Lock()
-    order = iter(tasks_of(chunks))
+    order = iter(tasks_of(chunks, chunks_a_task(len(chunks))))
     refused = len(lanes) > MAX_THEMES
     failed: list[BaseException] = []
 
@@ -364,10 +420,9 @@ def _validate_all(
             task = None if failed else next(order, None)
             if task is None:
                 return None
-            pieces = [None if refused else work / EVENTS_PIECE.format(i) for i in task]
+            piece = None if refused else work / EVENTS_PIECE.format(task[0])
             return task, [
-                Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started)
-                for i, piece in zip(task, pieces)
+                Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started) for i in task
             ]
 
     def keep(task: list[int], validated: list[Validated]) -> None:
@@ -432,7 +487,11 @@ def write(timeline: Timeline, target: Path) -> None:
 
 def write_events(table: pa.Table, path: Path) -> None:
     """A piece of a store's events: zstd, row groups an engine can skip by their statistics."""
-    pq.write_table(table, path, compression="zstd", row_group_size=STORE_ROW_GROUP)
+    piece = PieceWriter(path)
+    try:
+        piece.write(table)
+    finally:
+        piece.close()
 
 
 def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path]) -> None:
@@ -468,16 +527,17 @@ def id_hashes(ids: pd.Series) -> np.ndarray:
     return np.asarray(found, dtype=np.uint64)
 
 
-def _check_ids(pieces: Sequence[Path], hashes: Sequence[np.ndarray], name: str) -> None:
-    """Ids are unique across the whole dataset (each chunk checked its own): ids whose hashes repeat
-    are read again from the pieces holding them, and those really repeated are refused."""
-    every = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, dtype=np.uint64)
+def _check_ids(hashes: dict[Path, np.ndarray], name: str) -> None:
+    """Ids are unique across the whole dataset (each chunk checked its own): ids whose hashes (one per
+    event of each piece, in its order) repeat are read again from the pieces holding them, and those
+    really repeated are refused."""
+    every = np.sort(np.concatenate(list(hashes.values()))) if hashes else np.zeros(0, dtype=np.uint64)
     repeated = np.unique(every[1:][every[1:] == every[:-1]])
     del every
     if not len(repeated):
         return
     held = []
-    for piece, hashed in zip(pieces, hashes):
+    for piece, hashed in hashes.items():
         hit = np.isin(hashed, repeated)
         if hit.any():
             held.append(pq.read_table(piece, columns=["id", "row"]).filter(pa.array(hit)))

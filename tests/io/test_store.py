@@ -206,7 +206,7 @@ def test_the_pieces_are_the_events_in_row_order(tmp_path):
     pq.write_table(table, tmp_path / "plain.parquet", row_group_size=3)
     store.build([tmp_path / "plain.parquet"], "plain.parquet", tmp_path / "s", rows=3, workers=1)
     files = store.event_files(tmp_path / "s")
-    assert [pq.read_metadata(f).num_rows for f in files] == [3, 3, 3, 1]
+    assert [pq.read_metadata(f).num_rows for f in files] == [3, 3, 3, 1]  # four chunks, fewer than TASKS
     assert pq.read_table(files, columns=["row"])["row"].to_pylist() == list(range(10))
     store.write(load_dataset(tmp_path / "plain.parquet"), tmp_path / "w")
     assert [pq.read_metadata(f).num_rows for f in store.event_files(tmp_path / "w")] == [10]
@@ -252,8 +252,20 @@ def test_a_part_is_cut_between_row_groups(groups, rows, expected):
     than twice as many rows in equal slices."""
     chunks = store.chunks_of(part_of(groups), rows)
     assert [(c.first, c.rows, c.groups, c.batch) for c in chunks] == expected
-    # the slices of one row group are one task, read in one pass
-    tasks = [[chunks[i].groups for i in task] for task in store.tasks_of(chunks)]
-    assert [t[0] for t in tasks] == list(dict.fromkeys(c.groups for c in chunks)) and all(
-        len(set(t)) == 1 for t in tasks
-    )
+
+
+@pytest.mark.parametrize(
+    "groups, most, expected",
+    [
+        ([100] * 5, 2, [[(0,), (1,)], [(2,), (3,)], [(4,)]]),
+        ([100] * 3, 1, [[(0,)], [(1,)], [(2,)]]),
+        ([100, 250, 100, 100], 3, [[(0,)], [(1,), (1,), (1,)], [(2,), (3,)]]),
+        ([250, 250], 8, [[(0,), (0,), (0,)], [(1,), (1,), (1,)]]),
+    ],
+    ids=["two-a-task", "one-a-task", "slices-apart", "slices-of-each-group"],
+)
+def test_tasks_are_consecutive_chunks_or_the_slices_of_one_row_group(groups, most, expected):
+    """Each task is read in one pass and written as one piece: whole row groups, at most ``most``
+    chunks of them, or every slice of one large row group."""
+    chunks = store.chunks_of(part_of(groups), 100)
+    assert [[chunks[i].groups for i in task] for task in store.tasks_of(chunks, most)] == expected
