@@ -41,7 +41,7 @@ from benchmarks.answers import match_count
 from dashboard.core.query import View
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body, page_state
-from tests.servers import free_port
+from tests.servers import reserve_port
 from tests.synthetic import THEMES
 
 SIDES = ("memory", "duckdb")
@@ -107,23 +107,24 @@ def ask(url: str, view: View) -> tuple[float, int, dict]:
 
 def start(side: str, path: Path, cache: Path, log: Path) -> tuple[subprocess.Popen, str, Watch, float]:
     """The server, its address, its memory watch and when it was started."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
-    if side != "memory":
-        cmd += ["--engine", side]
-    t0 = time.perf_counter()
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    watch = Watch(proc.pid)
-    url = f"http://127.0.0.1:{port}/"
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return proc, url, watch, t0
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{side} server exited: see {log}") from None
-            time.sleep(0.2)
+    with reserve_port() as held:  # held until the server answers: no other process is given it meanwhile
+        port = held.getsockname()[1]
+        cmd = [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
+        if side != "memory":
+            cmd += ["--engine", side]
+        t0 = time.perf_counter()
+        env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+        proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        watch = Watch(proc.pid)
+        url = f"http://127.0.0.1:{port}/"
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=5).read()
+                return proc, url, watch, t0
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{side} server exited: see {log}") from None
+                time.sleep(0.2)
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -61,8 +61,17 @@ def derived_columns(timeline: Timeline) -> dict[str, np.ndarray | pa.Array]:
         columns[prefix + "day"] = day
         columns[prefix + "month"] = year * 12 + month - 1
         columns[prefix + "year"] = dates.astronomical_to_historian(year)
-    columns["hay"] = pc.utf8_lower(haystack(timeline))
+    columns["hay"] = lower_case(haystack(timeline))
     return columns
+
+
+def lower_case(text: pa.Array) -> pa.Array:
+    """Text in lower case (Unicode's rules); text all in ASCII, as much is, by the ASCII kernel: the
+    same result, several times faster."""
+    data = text.buffers()[2] if pa.types.is_string(text.type) or pa.types.is_large_string(text.type) else None
+    if data is not None and np.frombuffer(data, dtype=np.uint8).max(initial=0) < 0x80:
+        return pc.ascii_lower(text)
+    return pc.utf8_lower(text)
 
 
 @dataclass(frozen=True)

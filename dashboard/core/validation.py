@@ -145,7 +145,7 @@ def validate_table(
     flag(_np(pc.equal(cols["title"], "")), "title", "a title (it may not be empty)")
 
     kind = pc.utf8_lower(cols["kind"])
-    is_era = _np(pc.equal(kind, "era"))
+    is_era = _is_era(kind)
     flag(~_np(pc.is_in(kind, pa.array(KINDS + ("",)))), "kind", "'event' or 'era' (or empty)")
 
     calendar = pc.utf8_lower(cols["calendar"])
@@ -179,13 +179,7 @@ def validate_table(
         flag(backwards, "end_date", reasons)
     flag(is_era & ~end.present, "end_date", "an end date: an era is a period")
 
-    theme_lists = pc.split_pattern(cols["themes"], ";")
-    flat = pc.utf8_lower(pc.utf8_trim_whitespace(pc.list_flatten(theme_lists)))
-    parents = pc.list_parent_indices(theme_lists).to_numpy()
-    keep = _np(pc.not_equal(flat, ""))
-    if not keep.all():
-        flat = flat.filter(pa.array(keep))
-        parents = parents[keep]
+    flat, parents = _split_themes(cols["themes"])
     has_theme = np.zeros(n, dtype=bool)
     has_theme[parents] = True
     flag(~has_theme & ~is_era, "themes", "one or more themes separated by ';' (e.g. security;trade)")
@@ -232,8 +226,7 @@ def validate_table(
 
     # Themes: vocabulary order first, then the rest alphabetically.
     event_rows = ~is_era
-    uniq = set(pc.unique(flat.filter(pa.array(event_rows[parents]))).to_pylist())
-    ordered = [t for t in THEME_VOCABULARY if t in uniq] + sorted(uniq - set(THEME_VOCABULARY))
+    ordered = lane_order(set(pc.unique(flat.filter(pa.array(event_rows[parents]))).to_pylist()))
     if len(ordered) > MAX_THEMES:
         problems.append(
             Problem(
@@ -335,6 +328,38 @@ def _check_lives(
         flag(backwards, LIFE_END, reasons)
     date_cells, end_cells, only = lives.event_dates(cols["date"], cols["end_date"])
     return lives, date_cells, end_cells, only
+
+
+def _is_era(kind: pa.Array) -> np.ndarray:
+    """Rows of kind 'era' (``kind`` in lower case)."""
+    return _np(pc.equal(kind, "era"))
+
+
+def _split_themes(cells: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(every theme named, in lower case; the cell each comes from): ``a; B`` names 'a' and 'b'."""
+    theme_lists = pc.split_pattern(cells, ";")
+    flat = pc.utf8_lower(pc.utf8_trim_whitespace(pc.list_flatten(theme_lists)))
+    parents = pc.list_parent_indices(theme_lists).to_numpy()
+    keep = _np(pc.not_equal(flat, ""))
+    if not keep.all():
+        flat = flat.filter(pa.array(keep))
+        parents = parents[keep]
+    return flat, parents
+
+
+def lane_order(themes: set[str]) -> list[str]:
+    """Themes in the order of their lanes: the shipped vocabulary's first, then the rest alphabetically."""
+    return [t for t in THEME_VOCABULARY if t in themes] + sorted(themes - set(THEME_VOCABULARY))
+
+
+def event_themes(table: pa.Table) -> set[str]:
+    """The themes :func:`validate_table` finds for the events of a table of strings (our column names;
+    only ``themes`` and ``kind`` are read; eras' own themes give no lane): a first pass over a file
+    validated in chunks learns all its lanes from these. Each distinct cell is read once."""
+    cols = _Columns(table)
+    events = pa.array(~_is_era(pc.utf8_lower(cols["kind"])))
+    flat, _ = _split_themes(pc.unique(cols["themes"].filter(events)))
+    return set(pc.unique(flat).to_pylist())
 
 
 def _theme_masks(n: int, flat: pa.Array, parents: np.ndarray, ordered: list[str]) -> np.ndarray:

@@ -129,11 +129,15 @@ class DuckDB:
         cls, paths: Sequence[Path], where: str = "", tables: dict[str, Sequence[Path]] | None = None, **config: Any
     ) -> DuckDB:
         """The events in Parquet files, read where they lie (only the columns and row groups a query
-        needs); ``where`` keeps some rows of them (e.g. not the eras). ``tables``: the precomputed
-        ``tiles`` and ``ranked`` tables (``core.tiles``) in Parquet files of their own."""
+        needs); ``where`` keeps some rows of them (e.g. not the eras). Several files are joined by
+        their columns' names, which also has DuckDB read every file's statistics when it plans a
+        query: without them, it plans as if it knew nothing of the values (a third more work at ten
+        million events in 80 files than in one). ``tables``: the precomputed tables of
+        ``core.tiles`` in Parquet files of their own."""
         engine = cls(**config)
+        by_name = ", union_by_name = true" if len(paths) > 1 else ""
         engine._con.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)})"
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)}{by_name})"
             + (f" WHERE {where}" if where else "")
         )
         for name, files in (tables or {}).items():

@@ -29,10 +29,9 @@ from __future__ import annotations
 import glob
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import unquote
@@ -166,17 +165,92 @@ def is_dataset(source: str | Path) -> bool:
 
 def read_dataset(source: str | Path) -> list[Part]:
     """Every part of a dataset (see :func:`dataset_files`), named relative to the folder or pattern."""
-    files = dataset_files(source)
     base = Path(source) if Path(source).is_dir() else None
     name = dataset_name(source)
     parts = []
-    for path in files:
-        shown = str(path.relative_to(base)) if base is not None else str(path)
-        part = _read(partial(pq.ParquetFile, path), name, shown)
-        if base is not None:
-            part.table = _with_partitions(part.table, path.relative_to(base))
-        parts.append(part)
+    for path in dataset_files(source):
+        part = open_part(path, name, base)
+        parts.append(Part(part.shown, read_rows(part), part.meta))
     return parts
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """A part of a dataset opened to be read a piece at a time (a chunk, a few columns): its columns
+    as :func:`read_dataset` gives them, and how many rows each of its row groups holds."""
+
+    path: Path
+    name: str
+    """The dataset's name (what a problem is filed under)."""
+    shown: str
+    """The part's name in problems: its path relative to the dataset's folder."""
+    columns: tuple[str, ...]
+    """The file's own columns (not the index pandas may have written)."""
+    partitions: tuple[tuple[str, str], ...]
+    """Columns given by the ``key=value`` folders it sits in (Hive partitions), with their value."""
+    groups: tuple[int, ...]
+    meta: dict[str, Any]
+
+    @property
+    def header(self) -> list[str]:
+        return [*self.columns, *(key for key, _ in self.partitions)]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.groups)
+
+
+def open_part(path: Path, name: str, base: Path | None = None) -> PartFile:
+    """A part's columns and row groups from its footer alone; ``base``: the dataset's folder."""
+    shown = str(path.relative_to(base)) if base is not None else str(path)
+    try:
+        reader = pq.ParquetFile(path)
+        footer, schema = reader.metadata, reader.schema_arrow
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(name, shown, exc) from None
+    columns = tuple(c for c in schema.names if not PANDAS_INDEX.fullmatch(c))
+    partitions = _partitions(path.relative_to(base), columns) if base is not None else ()
+    groups = tuple(footer.row_group(i).num_rows for i in range(footer.num_row_groups))
+    return PartFile(path, name, shown, columns, partitions, groups, read_meta(schema.metadata))
+
+
+def read_rows(
+    part: PartFile, columns: Sequence[str] | None = None, groups: Sequence[int] | None = None, threads: bool = True
+) -> pa.Table:
+    """Rows of a part: every row group, or those of ``groups``; ``columns`` of its header (every one by
+    default), in the header's order. ``threads``: read columns on every core."""
+    return next(_read_part(part, columns, groups, None, threads))
+
+
+def read_slices(part: PartFile, group: int, size: int, threads: bool = True) -> Iterator[pa.Table]:
+    """A row group too large to be read whole, ``size`` rows at a time (every column), in one pass."""
+    return _read_part(part, None, [group], size, threads)
+
+
+def _read_part(
+    part: PartFile, columns: Sequence[str] | None, groups: Sequence[int] | None, size: int | None, threads: bool
+) -> Iterator[pa.Table]:
+    wanted = part.header if columns is None else [c for c in part.header if c in columns]
+    own = [c for c in part.columns if c in wanted]
+    chosen = list(range(len(part.groups))) if groups is None else list(groups)
+    try:
+        reader = pq.ParquetFile(part.path)
+        # Every column when all are wanted: a file may repeat a name (the header's problem, said later).
+        picked = None if own == list(reader.schema_arrow.names) else own
+        if size is None:
+            found: Iterator[pa.Table] = iter([reader.read_row_groups(chosen, columns=picked, use_threads=threads)])
+        else:
+            batches = reader.iter_batches(size, chosen, columns=picked, use_threads=threads)
+            found = (pa.Table.from_batches([b]) for b in batches)
+        for table in found:
+            drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
+            table = table.drop_columns(drop) if drop else table
+            for key, value in part.partitions:
+                if key in wanted:
+                    table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+            yield table
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(part.name, part.shown, exc) from None
 
 
 def dataset_name(source: str | Path) -> str:
@@ -189,9 +263,7 @@ def _read(open_file: Callable[[], pq.ParquetFile], name: str, shown: str) -> Par
     try:
         table = open_file().read()
     except (pa.ArrowException, OSError, ValueError) as exc:
-        reason = str(exc).strip() or type(exc).__name__
-        where = "" if shown == name else f" ({shown})"
-        raise _refuse(name, f"a readable Parquet file{where}: {reason} (damaged or cut short?)") from None
+        raise _unreadable(name, shown, exc) from None
     meta = read_meta(table.schema.metadata)
     drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
     return Part(shown, table.drop_columns(drop) if drop else table, meta)
@@ -209,13 +281,20 @@ def read_meta(metadata: dict[bytes, bytes] | None) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _with_partitions(table: pa.Table, relative: Path) -> pa.Table:
-    """Hive partition folders (``theme=war/part-0.parquet``) as columns the file does not hold itself."""
+def _partitions(relative: Path, columns: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Hive partition folders (``theme=war/part-0.parquet``): columns the file does not hold itself."""
+    found: dict[str, str] = {}
     for folder in relative.parts[:-1]:
         key, sign, value = folder.partition("=")
-        if sign and key and key not in table.column_names:
-            table = table.append_column(key, pa.repeat(pa.scalar(unquote(value), pa.string()), table.num_rows))
-    return table
+        if sign and key and key not in columns and key not in found:
+            found[key] = unquote(value)
+    return tuple(found.items())
+
+
+def _unreadable(name: str, shown: str, exc: BaseException) -> ValidationError:
+    reason = str(exc).strip() or type(exc).__name__
+    where = "" if shown == name else f" ({shown})"
+    return _refuse(name, f"a readable Parquet file{where}: {reason} (damaged or cut short?)")
 
 
 def text_table(parts: list[Part], mapping: dict[str, str] | None = None) -> TextTable:

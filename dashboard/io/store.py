@@ -1,18 +1,24 @@
 """A store of a timeline's events for an engine, built from Parquet a chunk at a time.
 
-A timeline larger than memory never exists as one table here: its Parquet parts are read in
-chunks of :data:`CHUNK_ROWS` rows, each validated like a CSV (every problem named by its part and
-row) and written as the engine's table (``io.engines.events_table``: the events, their row
-numbers and derived columns); theme bits are made the same across chunks at the end, when every
-theme is known. Ids must be unique across the whole file: checked by the engine once all is
-written. The events stay in row order: fetching the few a page shows by their row numbers then
-reads only the pages holding them (kept in date order instead, a fetch read every page: ten times
-slower at a million events, for little gain in a window's counts).
+A timeline larger than memory never exists as one table here. A first pass reads only the columns
+of themes and kinds, a row group at a time, and learns every lane of the dataset (as validating it
+whole would find them). Its parts are then cut between row groups into chunks of about
+:data:`CHUNK_ROWS` rows, which the building process and a helper process read and validate like
+a CSV (every problem named by its part and row), each writing its chunk's piece of the engine's
+table (``io.engines.events_table``: the events, their row numbers, theme bits already those of the
+whole dataset, and derived columns). The pieces are the store's events: nothing is written twice.
+A chunk meeting a theme the first pass did not see (the file changed meanwhile) stops the build
+rather than write wrong bits. Ids must be unique across the whole dataset: each chunk checks its
+own and sends back a 64-bit hash of each; only ids whose hashes repeat are read again and compared.
+The events stay in row order: fetching the few a page shows by their row numbers then reads only
+the pages holding them (kept in date order instead, a fetch read every page: ten times slower at a
+million events, for little gain in a window's counts).
 
-The store is a folder: ``events.parquet`` (what the engine queries), ``eras.parquet``,
-``head.parquet`` (the events' columns, no rows) and ``timeline.json`` (themes, title, cover, how
-many events): opening it reads only the last three. A timeline loaded in memory is stored the
-same way (:func:`write`), to be served by an engine.
+The store is a folder: ``events-00000.parquet``... (the pieces of what the engine queries, in row
+order: :func:`event_files`), ``eras.parquet``, ``head.parquet`` (the events' columns, no rows) and
+``timeline.json`` (themes, title, cover, how many events, the pieces): opening it reads only the
+last three. A timeline loaded in memory is stored the same way (:func:`write`, in one piece), to be
+served by an engine.
 """
 
 from __future__ import annotations
@@ -23,34 +29,41 @@ import multiprocessing
 import os
 import shutil
 import sys
+import threading
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..core import tiles
-from ..core.columns import name_table
+from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
-from ..core.model import MAX_THEMES, THEME_VOCABULARY, Problem, Timeline, ValidationError
+from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
 from ..core.sql import drawn_columns, table_columns
-from ..core.validation import validate_table
+from ..core.validation import event_themes, lane_order, validate_table
 from . import parquet
 from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CHUNK_ROWS = 500_000
-"""Rows validated at once: about 0.7 GB at the peak, whatever the file's size."""
-STORE_FORMAT = 4
-EVENTS_FILE, ERAS_FILE, HEAD_FILE, META_FILE = "events.parquet", "eras.parquet", "head.parquet", "timeline.json"
+CHUNK_ROWS = 131_072
+"""Rows validated at once by each process, whatever the file's size: about 0.4 GB at its peak (0.55 GB
+at 250,000, 0.85 GB at 500,000, for the same time per row within 10%)."""
+TASKS = 16
+"""At least this many tasks (each written as one piece), as long as each holds a chunk."""
+MOST_A_TASK = 8
+"""Chunks a task holds at most (a piece of about a million rows)."""
+STORE_FORMAT = 5
+COMPRESSION = "zstd"
+EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
 """The tables of ``core.tiles``, made from the events once, read at every click."""
 PRECOMPUTED_ROW_GROUP = 64 * 1024
@@ -62,35 +75,100 @@ MOST_PROBLEMS = 100_000
 Progress = Callable[[str], None]
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
-"""Chunks validated at once, each in a process of its own (validation is mostly single-threaded)."""
+"""Chunks validated at once: one by the building process, the others each in a helper process of its
+own (validation is mostly single-threaded)."""
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """Rows ``first``.. of the part ``shown`` (a chunk of it), as read."""
+    """Rows of one part, read by the process that validates them: whole row groups, or one slice
+    (``batch``: its index and size) of a row group too large to be one chunk."""
 
-    shown: str
+    part: parquet.PartFile
     first: int
-    table: pa.Table
-    meta: dict[str, Any]
+    """Its first row in the part (from 0)."""
+    rows: int
+    groups: tuple[int, ...]
+    batch: tuple[int, int] | None = None
 
 
-def chunks(files: Sequence[Path], base: Path | None, rows: int = CHUNK_ROWS) -> Any:
-    """Each part's rows, ``rows`` at a time, with where they start in it (from 0)."""
-    for path in files:
-        shown = str(path.relative_to(base)) if base is not None else str(path)
-        try:
-            reader = pq.ParquetFile(path)
-            meta = parquet.read_meta(reader.schema_arrow.metadata)
-            first = 0
-            for batch in reader.iter_batches(batch_size=rows):
-                yield Chunk(shown, first, pa.Table.from_batches([batch]), meta)
-                first += batch.num_rows
-        except (pa.ArrowException, OSError, ValueError) as exc:
-            reason = str(exc).strip() or type(exc).__name__
-            raise ValidationError(
-                shown, [Problem(None, None, None, f"a readable Parquet file: {reason} (damaged or cut short?)")]
-            ) from None
+def chunk_tables(chunks: Sequence[Chunk], threads: bool) -> Iterator[pa.Table]:
+    """The rows of each chunk of a task: each chunk's row groups, or the slices of one row group, read
+    in one pass. ValidationError when the file is no longer as its footer said."""
+    first = chunks[0]
+    if first.batch is None:
+        found: Iterator[pa.Table] = (parquet.read_rows(c.part, groups=c.groups, threads=threads) for c in chunks)
+    else:
+        found = parquet.read_slices(first.part, first.groups[0], first.batch[1], threads)
+    for chunk in chunks:
+        table = next(found, None)
+        if table is None or table.num_rows != chunk.rows:
+            said = "no more" if table is None else f"{table.num_rows:,}"
+            raise parquet_changed(chunk.part, f"{chunk.rows:,} rows expected at row {chunk.first + 1:,}, found {said}")
+        yield table
+
+
+def tasks_of(chunks: Sequence[Chunk], most: int) -> list[list[int]]:
+    """Chunks validated one after the other by one process, their events written as one piece of the
+    store: up to ``most`` consecutive chunks of a part, and the slices of a row group always together
+    (read in one pass)."""
+    tasks: list[list[int]] = []
+    for i, chunk in enumerate(chunks):
+        before = chunks[i - 1] if i else None
+        if before is None or before.part != chunk.part:
+            tasks.append([i])
+            continue
+        sliced = chunk.batch is not None and chunk.batch[0] > 0 and before.groups == chunk.groups
+        if sliced or (chunk.batch is None and before.batch is None and len(tasks[-1]) < most):
+            tasks[-1].append(i)
+        else:
+            tasks.append([i])
+    return tasks
+
+
+def chunks_a_task(chunks: int) -> int:
+    """Chunks written as one piece: the fewer the pieces, the faster an engine reads them (DuckDB's
+    multi-file scan has a cost per file), but a dataset in fewer than :data:`TASKS` tasks would leave
+    a process idle while another works."""
+    return max(1, min(MOST_A_TASK, chunks // TASKS))
+
+
+def chunks_of(part: parquet.PartFile, rows: int) -> list[Chunk]:
+    """A part cut between row groups into chunks of about ``rows`` rows (within half a group); a group
+    of more than twice that, in equal slices."""
+    found: list[Chunk] = []
+    first = 0
+    held: list[int] = []
+
+    def cut() -> None:
+        nonlocal first
+        if held:
+            count = sum(part.groups[g] for g in held)
+            found.append(Chunk(part, first, count, tuple(held)))
+            first += count
+            held.clear()
+
+    for g, n in enumerate(part.groups):
+        if n == 0:
+            continue
+        if n > 2 * rows:
+            cut()
+            pieces = -(-n // rows)
+            size = -(-n // pieces)
+            for i in range(pieces):
+                found.append(Chunk(part, first, min(size, n - i * size), (g,), (i, size)))
+                first += found[-1].rows
+            continue
+        if held and sum(part.groups[h] for h in held) + n > rows + n // 2:
+            cut()
+        held.append(g)
+    cut()
+    return found
+
+
+def parquet_changed(part: parquet.PartFile, what: str) -> ValidationError:
+    expected = f"a Parquet file left as it is while its store is built: {part.shown} changed ({what})"
+    return ValidationError(part.name, [Problem(None, None, None, expected)])
 
 
 def build(
@@ -103,8 +181,8 @@ def build(
     rows: int = CHUNK_ROWS,
     workers: int = WORKERS,
 ) -> None:
-    """Validate the Parquet ``files`` chunk by chunk (``workers`` at once, each in a process of its
-    own; 1: here) into a store at ``target`` (a folder, replaced only once complete).
+    """Validate the Parquet ``files`` chunk by chunk (``workers`` at once: this process and helpers,
+    each in a process of its own) into a store at ``target`` (a folder, replaced only once complete).
     ValidationError lists the problems of every chunk; nothing is kept then."""
     say = progress or (lambda _msg: None)
     work = target.with_name(target.name + ".building")
@@ -118,41 +196,153 @@ def build(
         shutil.rmtree(work, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class Job:
+    """One chunk to validate, and where its piece of the store goes (None: validate only, as when the
+    dataset is already known to be refused)."""
+
+    chunk: Chunk
+    name: str
+    options: ReadOptions
+    several: bool
+    """Problems name the part even when it is the only one (a dataset of several)."""
+    first_row: int
+    """The chunk's first row in the whole dataset (from 0)."""
+    piece: Path | None
+    lanes: tuple[str, ...]
+    """Every theme of the dataset, in lane order: what the bits of each event's ``theme_mask`` mean."""
+    threads: bool
+
+
 @dataclass
 class Validated:
-    """One chunk validated (in a worker process): its piece of the store, or its problems."""
+    """One chunk validated: its piece of the store, or its problems."""
 
     rows: int
     piece: Path | None = None
-    themes: list[str] = field(default_factory=list)
+    hashes: np.ndarray | None = None
+    """A 64-bit hash of each id in the piece, in its order: ids repeated across chunks are looked for
+    among these."""
     eras: pd.DataFrame | None = None
     head: Timeline | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    more: int = 0
+    """Problems beyond :data:`MOST_PROBLEMS`, not sent back."""
 
 
-def validate_chunk(
-    chunk: Chunk, name: str, options: ReadOptions, several: bool, first_row: int, piece: Path
-) -> Validated:
-    """Validate one chunk (its rows numbered from ``first_row`` in the whole dataset) and write its
-    piece of the store; a problem's line is its row in the whole dataset (for their order)."""
-    found = parquet.text_table([parquet.Part(chunk.shown, chunk.table, chunk.meta)], options.mapping)
-    # Problems name the row in the part: the chunk starts ``first`` rows into it.
-    found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=several)
-    rows = chunk.table.num_rows
+def validate_task(jobs: Sequence[Job]) -> list[Validated]:
+    """The chunks of one task validated in turn (see :func:`validate_chunk`), read in one pass, their
+    events written as one piece of the store (at ``piece``, the same for all; none once one has problems)."""
+    tables = chunk_tables([job.chunk for job in jobs], jobs[0].threads)
+    piece = PieceWriter(jobs[0].piece) if jobs[0].piece is not None else None
+    done: list[Validated] = []
     try:
+        for job in jobs:
+            done.append(validate_chunk(job, tables, None if piece is None or piece.refused else piece))
+            if done[-1].problems and piece is not None:
+                piece.refused = True
+    finally:
+        if piece is not None:
+            piece.close()
+    return done
+
+
+class PieceWriter:
+    """A piece of a store's events, written a chunk at a time."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.refused = False
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression=COMPRESSION)
+        self._writer.write_table(table, row_group_size=STORE_ROW_GROUP)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def validate_chunk(job: Job, tables: Iterator[pa.Table], piece: PieceWriter | None) -> Validated:
+    """Validate one chunk, its rows the next of ``tables`` (numbered from ``job.first_row`` in the
+    whole dataset), and write its events to ``piece`` (None: validate only); a problem's line is its
+    row in the whole dataset (for their order)."""
+    chunk = job.chunk
+    first_row = job.first_row
+    try:
+        table = next(tables, None)
+        if table is None:  # an earlier chunk of its task could not be read: said there
+            return Validated(chunk.rows)
+        found = parquet.text_table([parquet.Part(chunk.part.shown, table, chunk.part.meta)], job.options.mapping)
+        # Problems name the row in the part: the chunk starts ``first`` rows into it.
+        found = replace(found, starts=np.array([-chunk.first], dtype=np.int64), named=job.several)
         with found.locating():
-            table, plan = name_table_of(found, name, options)
+            named, plan = name_table_of(found, job.name, job.options)
             timeline = validate_table(
-                table, found.problems, name, found.line_numbers, options.date_order, plan, number_from=first_row + 1
+                named, found.problems, job.name, found.line_numbers, job.options.date_order, plan, first_row + 1
             )
+        del table, found, named
+        head = replace(timeline, events=no_rows(timeline.events), extras=no_rows(timeline.extras), memo={})
+        if piece is None:
+            return Validated(chunk.rows, eras=timeline.eras, head=head, meta=chunk.part.meta)
+        timeline.events["theme_mask"] = on_lanes(timeline, job.lanes, chunk.part)
     except ValidationError as exc:
         moved = [p if p.line is None else replace(p, line=p.line + first_row) for p in exc.problems]
-        return Validated(rows, problems=moved)
-    table = events_table(timeline, first_row=first_row)
-    pq.write_table(table, piece, compression="zstd", row_group_size=STORE_ROW_GROUP)
-    head = replace(timeline, events=timeline.events.iloc[:0], memo={})
-    return Validated(rows, piece, timeline.themes, timeline.eras, head, chunk.meta)
+        return Validated(chunk.rows, problems=moved[:MOST_PROBLEMS], more=max(len(moved) - MOST_PROBLEMS, 0))
+    hashes = id_hashes(timeline.events["id"])
+    piece.write(events_table(timeline, first_row=first_row))
+    return Validated(chunk.rows, piece.path, hashes, timeline.eras, head, chunk.part.meta)
+
+
+def no_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame's columns without its rows, holding nothing of it (``iloc[:0]`` keeps its buffers alive)."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in frame.dtypes.items()}, index=pd.RangeIndex(0))
+
+
+def on_lanes(timeline: Timeline, lanes: Sequence[str], part: parquet.PartFile) -> np.ndarray:
+    """The events' theme bits (bit i: the chunk's own ``themes[i]``) as bits of ``lanes``, the whole
+    dataset's themes; ValidationError for a theme not among them (the file changed since they were read)."""
+    index = {t: i for i, t in enumerate(lanes)}
+    missing = [t for t in timeline.themes if t not in index]
+    if missing:
+        raise parquet_changed(part, f"theme {missing[0]!r} was not in it when its themes were read")
+    masks = timeline.events["theme_mask"].to_numpy()
+    combos, inverse = np.unique(masks, return_inverse=True)
+    moved = np.zeros(len(combos), dtype=np.uint64)
+    for bit, theme in enumerate(timeline.themes):
+        moved |= ((combos >> np.uint64(bit)) & np.uint64(1)) << np.uint64(index[theme])
+    return moved[inverse]
+
+
+def file_themes(parts: Sequence[parquet.PartFile], options: ReadOptions) -> list[str]:
+    """Every theme of a dataset's events, in lane order, as validating it whole would find them: a first
+    pass reading only the columns of themes and kinds, a row group at a time. A part whose header is
+    wrong gives none (its chunks say what is wrong)."""
+    found: set[str] = set()
+    for part in parts:
+        header = part.header
+        plan = plan_columns(header, options.mapping)
+        if plan.problems:
+            continue
+        read = {h: ours for h, ours in zip(header, plan.names) if ours in ("themes", "kind")}
+        for g, count in enumerate(part.groups):
+            table = parquet.read_rows(part, list(read), [g]) if read else None
+            columns = [
+                parquet.as_text(table[h].combine_chunks(), read[h])[0]
+                if table is not None and h in read
+                else pa.nulls(count)
+                for h in header
+            ]
+            named, _ = name_table(pa.table(columns, names=header), header, part.name, options.mapping, [])
+            found |= event_themes(named)
+    return lane_order(found)
+
+
+def _ready() -> None:
+    """Nothing: sent to a helper process first, so that it starts (imports) while the themes are read."""
 
 
 def _build(
@@ -166,64 +356,126 @@ def _build(
     workers: int,
 ) -> None:
     t0 = time.perf_counter()
+    parts = [parquet.open_part(path, name, base) for path in files]
+    chunks = [c for part in parts for c in chunks_of(part, rows)]
+    starts = np.concatenate([[0], np.cumsum([c.rows for c in chunks])]).astype(np.int64)
+    helpers = max(0, min(workers - 1, len(chunks) - 1))
+    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) if helpers else None
+    try:
+        started = [pool.submit(_ready) for _ in range(helpers)] if pool is not None else []
+        lanes = file_themes(parts, options)
+        say(f"read the themes of {int(starts[-1]):,} rows: {len(lanes)} ({time.perf_counter() - t0:.1f} s)")
+        several = len(parts) > 1
+        done = _validate_all(chunks, starts, several, name, work, options, lanes, pool, started, say, t0)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     problems: list[Problem] = []
     more = 0
-    pieces: list[tuple[Path, list[str]]] = []
-    eras: list[pd.DataFrame] = []
-    template: Timeline | None = None
-    meta: dict[str, Any] = {}
-    total = 0
-    several = len(files) > 1
-    pending: deque[Future[Validated]] = deque()
-
-    def collect(done: Validated) -> None:
-        nonlocal total, more, template, meta
-        total += done.rows
-        if done.problems:
-            room = max(MOST_PROBLEMS - len(problems), 0)
-            problems.extend(done.problems[:room])
-            more += max(len(done.problems) - room, 0)
-        elif done.piece is not None:
-            pieces.append((done.piece, done.themes))
-            if done.eras is not None and len(done.eras):
-                eras.append(done.eras)
-            template = template or done.head
-            meta = meta or done.meta
-        say(f"validated {total:,} rows ({time.perf_counter() - t0:.1f} s)")
-
-    first = 0
-    if workers == 1:
-        for i, chunk in enumerate(chunks(files, base, rows)):
-            collect(validate_chunk(chunk, name, options, several, first, work / f"chunk-{i:06d}.parquet"))
-            first += chunk.table.num_rows
-    else:
-        # Spawned, not forked: the caller may hold threads (a server), which a fork would copy mid-step.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for i, chunk in enumerate(chunks(files, base, rows)):
-                piece = work / f"chunk-{i:06d}.parquet"
-                pending.append(pool.submit(validate_chunk, chunk, name, options, several, first, piece))
-                first += chunk.table.num_rows
-                while len(pending) > workers:  # at most one chunk waiting per worker: memory stays flat
-                    collect(pending.popleft().result())
-            while pending:
-                collect(pending.popleft().result())
+    for result in done:
+        room = max(MOST_PROBLEMS - len(problems), 0)
+        problems.extend(result.problems[:room])
+        more += max(len(result.problems) - room, 0) + result.more
     if more:
         problems.append(Problem(None, None, None, f"the first {MOST_PROBLEMS:,} problems fixed: {more:,} more follow"))
+    template = next((r.head for r in done if r.head is not None), None)
     if problems or template is None:
         raise ValidationError(name, problems or [Problem(None, None, None, "at least one event row")])
-    themes = _ordered({t for _, names in pieces for t in names})
-    if len(themes) > MAX_THEMES:
+    if len(lanes) > MAX_THEMES:
         raise ValidationError(
-            name, [Problem(None, "themes", None, f"at most {MAX_THEMES} different themes, found {len(themes)}")]
+            name, [Problem(None, "themes", None, f"at most {MAX_THEMES} different themes, found {len(lanes)}")]
         )
-    say(f"writing the store ({total:,} events, {len(themes)} themes)")
-    _write_events(pieces, themes, work / EVENTS_FILE)
-    _check_ids(work / EVENTS_FILE, name, files, base)
+    hashes: dict[Path, list[np.ndarray]] = {}
+    for result in done:
+        if result.piece is not None and result.hashes is not None:
+            hashes.setdefault(result.piece, []).append(result.hashes)
+    pieces = list(hashes)
+    say(f"checking the ids of {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
+    _check_ids({piece: np.concatenate(found) for piece, found in hashes.items()}, name)
+    eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
     era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
-    whole = parquet.apply_meta(replace(template, themes=themes, eras=era_frame, source_name=name), meta)
-    _write_about(whole, total, work)
+    meta = next((r.meta for r in done if r.meta), {})
+    whole = parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
+    _write_about(whole, int(starts[-1]), work, pieces)
     precompute(work, whole, say)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
+
+
+def _validate_all(
+    chunks: list[Chunk],
+    starts: np.ndarray,
+    several: bool,
+    name: str,
+    work: Path,
+    options: ReadOptions,
+    lanes: list[str],
+    pool: ProcessPoolExecutor | None,
+    started: list[Future[None]],
+    say: Progress,
+    t0: float,
+) -> list[Validated]:
+    """Every chunk validated, in order. This process and each helper take the next task (a chunk, or
+    the slices of a large row group) whenever they are free (a helper once it has ``started``: no task
+    waits for one meanwhile); once a chunk has problems, the rest are only validated."""
+    results: dict[int, Validated] = {}
+    lock = threading.Lock()
+    order = iter(tasks_of(chunks, chunks_a_task(len(chunks))))
+    refused = len(lanes) > MAX_THEMES
+    failed: list[BaseException] = []
+
+    def take() -> tuple[list[int], list[Job]] | None:
+        with lock:
+            task = None if failed else next(order, None)
+            if task is None:
+                return None
+            piece = None if refused else work / EVENTS_PIECE.format(task[0])
+            return task, [
+                Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started) for i in task
+            ]
+
+    def keep(task: list[int], validated: list[Validated]) -> None:
+        nonlocal refused
+        with lock:
+            results.update(zip(task, validated))
+            refused = refused or any(r.problems for r in validated)
+
+    def feed(helper: Future[None]) -> None:
+        """Tasks sent to one helper process, one after the other (a thread of this process each)."""
+        try:
+            helper.result()
+            while (taken := take()) is not None:
+                keep(taken[0], cast(ProcessPoolExecutor, pool).submit(validate_task, taken[1]).result())
+        except BaseException as exc:  # given to the main thread, which raises it
+            with lock:
+                failed.append(exc)
+
+    feeders = [threading.Thread(target=feed, args=(helper,), daemon=True) for helper in started]
+    for feeder in feeders:
+        feeder.start()
+    done: list[Validated] = []
+
+    def report() -> None:
+        """The chunks validated so far, in order (problems are kept in the dataset's order)."""
+        with lock:
+            while len(done) in results:
+                done.append(results.pop(len(done)))
+                say(f"validated {int(starts[len(done)]):,} rows ({time.perf_counter() - t0:.1f} s)")
+
+    try:
+        while (taken := take()) is not None:
+            keep(taken[0], validate_task(taken[1]))
+            report()
+    except BaseException as exc:
+        with lock:
+            failed.append(exc)
+        raise
+    finally:
+        for feeder in feeders:
+            feeder.join()
+    if failed:
+        raise failed[0]
+    report()
+    return done
 
 
 def write(timeline: Timeline, target: Path) -> None:
@@ -232,9 +484,9 @@ def write(timeline: Timeline, target: Path) -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        table = events_table(timeline)
-        pq.write_table(table, work / EVENTS_FILE, compression="zstd", row_group_size=STORE_ROW_GROUP)
-        _write_about(timeline, timeline.size, work)
+        piece = work / EVENTS_PIECE.format(0)
+        write_events(events_table(timeline), piece)
+        _write_about(timeline, timeline.size, work, [piece])
         precompute(work, timeline)
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)
@@ -267,8 +519,18 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) ->
         engine.close()
 
 
-def _write_about(timeline: Timeline, total: int, folder: Path) -> None:
-    """Everything but the events: the columns they have, the eras, themes, title and cover."""
+def write_events(table: pa.Table, path: Path) -> None:
+    """A piece of a store's events: zstd, row groups an engine can skip by their statistics."""
+    piece = PieceWriter(path)
+    try:
+        piece.write(table)
+    finally:
+        piece.close()
+
+
+def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path]) -> None:
+    """Everything but the events: the columns they have, the eras, themes, title and cover, and the
+    pieces holding the events, in row order."""
     pq.write_table(pa.Table.from_pandas(timeline.events.iloc[:0], preserve_index=False), folder / HEAD_FILE)
     pq.write_table(pa.Table.from_pandas(timeline.eras, preserve_index=False), folder / ERAS_FILE)
     about = {
@@ -279,6 +541,7 @@ def _write_about(timeline: Timeline, total: int, folder: Path) -> None:
         "title": timeline.title,
         "cover": timeline.cover,
         "rich_text": timeline.rich_text,
+        "events": [p.name for p in pieces],
     }
     (folder / META_FILE).write_text(json.dumps(about), encoding="utf-8")
 
@@ -289,56 +552,46 @@ def name_table_of(found: parquet.TextTable, name: str, options: ReadOptions) -> 
     return table, plan.shown
 
 
-def _ordered(names: set[str]) -> list[str]:
-    """Themes in lane order, as the validator orders a whole file's (the shipped vocabulary first)."""
-    return [t for t in THEME_VOCABULARY if t in names] + sorted(names - set(THEME_VOCABULARY))
+def id_hashes(ids: pd.Series) -> np.ndarray:
+    """A 64-bit hash of each id, the same in every process (DuckDB's: ten times pandas' speed)."""
+    import duckdb
+
+    with duckdb.connect() as con:
+        found = con.from_arrow(pa.table({"id": pa.array(ids.array)})).project("hash(id) AS h").fetchnumpy()["h"]
+    return np.asarray(found, dtype=np.uint64)
 
 
-def _write_events(pieces: list[tuple[Path, list[str]]], themes: list[str], target: Path) -> None:
-    """The chunks as one file, each chunk's theme bits moved to the bits of the whole."""
-    index = {t: i for i, t in enumerate(themes)}
-    writer: pq.ParquetWriter | None = None
-    try:
-        for path, local in pieces:
-            table = pq.read_table(path)
-            masks = table["theme_mask"].to_numpy().view(np.uint64)
-            combos, inverse = np.unique(masks, return_inverse=True)
-            moved = np.zeros(len(combos), dtype=np.uint64)
-            for bit, theme in enumerate(local):
-                has = (combos >> np.uint64(bit)) & np.uint64(1)
-                moved |= has << np.uint64(index[theme])
-            mask = pa.array(moved[inverse].view(np.int64))
-            table = table.set_column(table.schema.get_field_index("theme_mask"), "theme_mask", mask)
-            if writer is None:
-                writer = pq.ParquetWriter(target, table.schema, compression="zstd")
-            writer.write_table(table, row_group_size=STORE_ROW_GROUP)
-            path.unlink()
-    finally:
-        if writer is not None:
-            writer.close()
-
-
-def _check_ids(events: Path, name: str, files: Sequence[Path], base: Path | None) -> None:
-    """Ids are unique across the whole file (each chunk checked its own): the engine finds repeats."""
-    engine = DuckDB(memory_limit="1GB")
-    try:
-        found = engine.run(
-            f"SELECT id, min(row), max(row), count(*) FROM read_parquet({sql_string(str(events))}) "
-            "GROUP BY id HAVING count(*) > 1 ORDER BY min(row) LIMIT ?",
-            [MOST_PROBLEMS],
-        )
-    finally:
-        engine.close()
-    if found:
+def _check_ids(hashes: dict[Path, np.ndarray], name: str) -> None:
+    """Ids are unique across the whole dataset (each chunk checked its own): ids whose hashes (one per
+    event of each piece, in its order) repeat are read again from the pieces holding them, and those
+    really repeated are refused."""
+    every = np.sort(np.concatenate(list(hashes.values()))) if hashes else np.zeros(0, dtype=np.uint64)
+    repeated = np.unique(every[1:][every[1:] == every[:-1]])
+    del every
+    if not len(repeated):
+        return
+    held = []
+    for piece, hashed in hashes.items():
+        hit = np.isin(hashed, repeated)
+        if hit.any():
+            held.append(pq.read_table(piece, columns=["id", "row"]).filter(pa.array(hit)))
+    counted = (
+        pa.concat_tables(held)
+        .group_by("id")
+        .aggregate([("row", "min"), ("row", "max"), ("row", "count")])
+        .filter(pc.field("row_count") > 1)
+        .sort_by("row_min")
+        .slice(0, MOST_PROBLEMS)
+    )
+    if counted.num_rows:
         problems = [
             Problem(
                 None,
                 "id",
                 str(value),
-                f"a unique id: it is used {int(str(n))} times, first in row {int(str(a)) + 1}, "
-                f"last in row {int(str(b)) + 1} of the whole dataset",
+                f"a unique id: it is used {n} times, first in row {a + 1}, last in row {b + 1} of the whole dataset",
             )
-            for value, a, b, n in found
+            for value, a, b, n in zip(*(counted[c].to_pylist() for c in ("id", "row_min", "row_max", "row_count")))
         ]
         raise ValidationError(name, problems)
 
@@ -372,8 +625,9 @@ def open_store(
 
 
 def event_files(folder: Path) -> list[Path]:
-    """The Parquet files holding a store's events (what the engine's ``events`` reads)."""
-    return [folder / EVENTS_FILE]
+    """The Parquet files holding a store's events (what the engine's ``events`` reads), in row order."""
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    return [folder / str(piece) for piece in meta["events"]]
 
 
 def is_store(folder: Path) -> bool:

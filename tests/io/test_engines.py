@@ -349,6 +349,23 @@ def test_parquet_parts_read_where_they_lie(kind, synthetic, parquet_parts, reque
         engine.close()
 
 
+def test_parts_are_joined_by_their_columns_names(parquet_parts, tmp_path):
+    """DuckDB joins several files by column name: a part whose columns come in another order (or one
+    a part lacks) still gives each value its column."""
+    first = pq.read_table(parquet_parts[0])
+    second = pq.read_table(parquet_parts[1])
+    reordered = second.select(list(reversed(second.column_names))).drop_columns(["hay"])
+    pq.write_table(reordered, tmp_path / "part-1.parquet")
+    engine = DuckDB.of_parquet([parquet_parts[0], tmp_path / "part-1.parquet"])
+    try:
+        rows = engine.run("SELECT row, id, hay IS NULL FROM events ORDER BY row", ())
+    finally:
+        engine.close()
+    ids = first["id"].to_pylist() + second["id"].to_pylist()
+    assert [(r, i) for r, i, _ in rows] == list(zip(range(len(ids)), ids))
+    assert [gone for _, _, gone in rows] == [False] * len(first) + [True] * len(second)
+
+
 @pytest.mark.spark
 @pytest.mark.parametrize(
     ("name", "remote", "said"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +14,7 @@ import pytest
 from plotly.utils import PlotlyJSONEncoder
 
 from dashboard.core import sql
-from dashboard.core.model import ValidationError
+from dashboard.core.model import MAX_THEMES, ValidationError
 from dashboard.core.query import View, facet_counts, filter_events
 from dashboard.io import parquet, store
 from dashboard.io.formats import load_dataset
@@ -61,13 +62,18 @@ def test_a_store_answers_as_the_whole_file(dataset, view):
     assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
 
 
-def test_each_chunk_has_its_own_themes_and_the_bits_agree(tmp_path):
-    """The first chunk knows only 'zebra' and 'apple', the last only 'mango': the store's bits are the
-    whole file's."""
+def three_chunks(folder):
+    """A file of 15 rows whose first chunk of 5 knows only 'zebra' and 'apple', its last only 'mango'."""
     rows = [("1900", "A", "zebra;apple")] * 5 + [("1950", "B", "apple")] * 5 + [("2000", "C", "mango")] * 5
     table = pa.table({k: [r[i] for r in rows] for i, k in enumerate(("date", "title", "themes"))})
-    pq.write_table(table, tmp_path / "one.parquet")
-    store.build([tmp_path / "one.parquet"], "one.parquet", tmp_path / "s", rows=5, workers=1)
+    pq.write_table(table, folder / "one.parquet")
+    return folder / "one.parquet"
+
+
+@pytest.mark.parametrize("workers", [1, 2], ids=["here", "with-a-helper"])
+def test_each_chunk_has_its_own_themes_and_the_bits_agree(tmp_path, workers):
+    """The store's bits are the whole file's, whichever process validated the chunk."""
+    store.build([three_chunks(tmp_path)], "one.parquet", tmp_path / "s", rows=5, workers=workers)
     stored = store.open_store(tmp_path / "s")
     assert stored.themes == ["apple", "mango", "zebra"]
     assert sql.facet_counts(stored.engine, stored.themes, View()) == {"apple": 10, "mango": 5, "zebra": 5}
@@ -112,3 +118,154 @@ def test_rows_without_an_id_are_numbered_through_the_whole_file(tmp_path):
     ids = sql.fetch(stored.engine, sql.EVERYTHING, ["id"], limit=20)["id"].tolist()
     assert ids == [f"row-{i}" for i in range(1, 13)]
     assert np.array_equal(sql.fetch(stored.engine, sql.EVERYTHING, ["id"], limit=20)["row"].to_numpy(), np.arange(12))
+
+
+def test_a_theme_the_first_pass_missed_is_refused_not_given_wrong_bits(tmp_path, monkeypatch):
+    """The themes are read first (their lanes are the bits every chunk writes): a chunk meeting one
+    that pass did not see (the file changed meanwhile) stops the build."""
+    first_pass = store.file_themes
+    monkeypatch.setattr(store, "file_themes", lambda *a: [t for t in first_pass(*a) if t != "mango"])
+    with pytest.raises(ValidationError) as raised:
+        store.build([three_chunks(tmp_path)], "one.parquet", tmp_path / "s", rows=5, workers=1)
+    (problem,) = raised.value.problems
+    assert "one.parquet changed" in problem.expected and "theme 'mango'" in problem.expected
+    assert not list(tmp_path.glob("s*"))
+
+
+def test_a_dataset_of_too_many_themes_is_refused_though_no_chunk_has_too_many(tmp_path):
+    n = MAX_THEMES + 6
+    table = pa.table({"date": ["1900"] * n, "title": ["T"] * n, "themes": [f"t{i:02d}" for i in range(n)]})
+    pq.write_table(table, tmp_path / "many.parquet")
+    with pytest.raises(ValidationError) as raised:
+        store.build([tmp_path / "many.parquet"], "many.parquet", tmp_path / "s", rows=20, workers=1)
+    (problem,) = raised.value.problems
+    assert problem.expected == f"at most {MAX_THEMES} different themes, found {n}"
+    assert not list(tmp_path.glob("s*"))
+
+
+def test_ids_repeated_across_several_chunks_in_the_order_of_their_first_row(tmp_path):
+    ids = [f"e{i}" for i in range(16)]
+    ids[13], ids[11], ids[10] = "e3", "e7", "e3"  # e3 in rows 4, 11, 14; e7 in rows 8, 12
+    table = pa.table({"id": ids, "date": ["1900"] * 16, "title": ["T"] * 16, "themes": ["w"] * 16})
+    pq.write_table(table, tmp_path / "ids.parquet")
+    with pytest.raises(ValidationError) as raised:
+        store.build([tmp_path / "ids.parquet"], "ids.parquet", tmp_path / "s", rows=4, workers=1)
+    assert [(p.column, p.value, p.expected) for p in raised.value.problems] == [
+        ("id", "e3", "a unique id: it is used 3 times, first in row 4, last in row 14 of the whole dataset"),
+        ("id", "e7", "a unique id: it is used 2 times, first in row 8, last in row 12 of the whole dataset"),
+    ]
+
+
+def test_ids_whose_hashes_collide_are_told_apart(tmp_path, monkeypatch):
+    """A repeated hash only sends the ids to be compared: different ids sharing one are fine."""
+    monkeypatch.setattr(store, "id_hashes", lambda ids: np.zeros(len(ids), dtype=np.uint64))
+    table = pa.table({"id": [f"e{i}" for i in range(12)], "date": ["1900"] * 12, "title": ["T"] * 12})
+    pq.write_table(table, tmp_path / "ids.parquet")
+    store.build([tmp_path / "ids.parquet"], "ids.parquet", tmp_path / "s", rows=4, workers=1)
+    assert store.open_store(tmp_path / "s").size == 12
+    pq.write_table(table.set_column(0, "id", pa.array([f"e{i % 10}" for i in range(12)])), tmp_path / "ids.parquet")
+    with pytest.raises(ValidationError) as raised:
+        store.build([tmp_path / "ids.parquet"], "ids.parquet", tmp_path / "t", rows=4, workers=1)
+    assert [p.value for p in raised.value.problems] == ["e0", "e1"]
+
+
+def test_problems_past_the_most_kept_are_counted_across_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "MOST_PROBLEMS", 7)
+    table = pa.table({"date": ["soon"] * 12, "title": ["T"] * 12, "themes": ["w"] * 12})
+    pq.write_table(table, tmp_path / "bad.parquet")
+    with pytest.raises(ValidationError) as raised:
+        store.build([tmp_path / "bad.parquet"], "bad.parquet", tmp_path / "s", rows=4, workers=1)
+    problems = raised.value.problems
+    assert [p.cell for p in problems if p.line is not None] == [f"row {i}" for i in range(1, 8)]
+    assert [p.expected for p in problems if p.line is None] == ["the first 7 problems fixed: 5 more follow"]
+
+
+def test_themes_from_partition_folders_are_the_whole_datasets(tmp_path):
+    """Hive partitions (``themes=war/``) give a column the files do not hold: read by the first pass
+    and by every chunk, as loading the dataset whole reads them."""
+    folder = tmp_path / "events"
+    for theme, first in (("war", 1900), ("trade", 1950)):
+        (folder / f"themes={theme}").mkdir(parents=True)
+        rows = pa.table({"date": [str(first + i) for i in range(6)], "title": [f"{theme} {i}" for i in range(6)]})
+        pq.write_table(rows, folder / f"themes={theme}" / "part-0.parquet")
+    store.build(parquet.dataset_files(folder), "events", tmp_path / "s", base=folder, rows=4, workers=1)
+    stored, whole = store.open_store(tmp_path / "s"), load_dataset(folder)
+    assert stored.themes == whole.themes == ["trade", "war"]
+    assert (
+        sql.facet_counts(stored.engine, stored.themes, View())
+        == facet_counts(whole, View())
+        == {
+            "trade": 6,
+            "war": 6,
+        }
+    )
+
+
+def test_the_pieces_are_the_events_in_row_order(tmp_path):
+    table = pa.table({"date": [str(1900 + i) for i in range(10)], "title": ["T"] * 10, "themes": ["w"] * 10})
+    pq.write_table(table, tmp_path / "plain.parquet", row_group_size=3)
+    store.build([tmp_path / "plain.parquet"], "plain.parquet", tmp_path / "s", rows=3, workers=1)
+    files = store.event_files(tmp_path / "s")
+    assert [pq.read_metadata(f).num_rows for f in files] == [3, 3, 3, 1]  # four chunks, fewer than TASKS
+    assert pq.read_table(files, columns=["row"])["row"].to_pylist() == list(range(10))
+    store.write(load_dataset(tmp_path / "plain.parquet"), tmp_path / "w")
+    assert [pq.read_metadata(f).num_rows for f in store.event_files(tmp_path / "w")] == [10]
+
+
+def part_of(groups):
+    return parquet.PartFile(Path("p.parquet"), "p", "p.parquet", ("date",), (), tuple(groups), {})
+
+
+@pytest.mark.parametrize(
+    "groups, rows, expected",
+    [
+        ([131_072] * 4, 250_000, [(0, 262_144, (0, 1), None), (262_144, 262_144, (2, 3), None)]),
+        ([100, 100, 100], 150, [(0, 200, (0, 1), None), (200, 100, (2,), None)]),
+        ([100, 100, 100], 100, [(0, 100, (0,), None), (100, 100, (1,), None), (200, 100, (2,), None)]),
+        ([1000], 300, [(250 * i, 250, (0,), (i, 250)) for i in range(4)]),
+        (
+            [10, 700, 10],
+            300,
+            [
+                (0, 10, (0,), None),
+                (10, 234, (1,), (0, 234)),
+                (244, 234, (1,), (1, 234)),
+                (478, 232, (1,), (2, 234)),
+                (710, 10, (2,), None),
+            ],
+        ),
+        ([0, 5, 0], 10, [(0, 5, (1,), None)]),
+        ([], 10, []),
+    ],
+    ids=[
+        "benchmark-groups",
+        "two-groups-a-chunk",
+        "a-group-a-chunk",
+        "one-large-group",
+        "large-between-small",
+        "empty-groups",
+        "no-rows",
+    ],
+)
+def test_a_part_is_cut_between_row_groups(groups, rows, expected):
+    """About ``rows`` rows a chunk, cut where row groups end (within half a group); a group of more
+    than twice as many rows in equal slices."""
+    chunks = store.chunks_of(part_of(groups), rows)
+    assert [(c.first, c.rows, c.groups, c.batch) for c in chunks] == expected
+
+
+@pytest.mark.parametrize(
+    "groups, most, expected",
+    [
+        ([100] * 5, 2, [[(0,), (1,)], [(2,), (3,)], [(4,)]]),
+        ([100] * 3, 1, [[(0,)], [(1,)], [(2,)]]),
+        ([100, 250, 100, 100], 3, [[(0,)], [(1,), (1,), (1,)], [(2,), (3,)]]),
+        ([250, 250], 8, [[(0,), (0,), (0,)], [(1,), (1,), (1,)]]),
+    ],
+    ids=["two-a-task", "one-a-task", "slices-apart", "slices-of-each-group"],
+)
+def test_tasks_are_consecutive_chunks_or_the_slices_of_one_row_group(groups, most, expected):
+    """Each task is read in one pass and written as one piece: whole row groups, at most ``most``
+    chunks of them, or every slice of one large row group."""
+    chunks = store.chunks_of(part_of(groups), 100)
+    assert [[chunks[i].groups for i in task] for task in store.tasks_of(chunks, most)] == expected
