@@ -173,6 +173,14 @@ def _parser() -> argparse.ArgumentParser:
         help="most memory the engine may use in each server process, past which it works from disk (default 1GB)",
     )
     s.add_argument(
+        "--export-browser",
+        choices=("start", "first-download"),
+        default="start",
+        help="when each worker starts the headless browser that draws PNG, SVG and PDF downloads: as it starts "
+        "(default: the first download is as quick as the others) or at its first download (spares the browser's "
+        "memory and the seconds of CPU its start takes, on a server whose users seldom download)",
+    )
+    s.add_argument(
         "--frame-ancestors",
         type=_frame_ancestors,
         default=DEFAULT_FRAME_ANCESTORS,
@@ -466,7 +474,14 @@ def _serve(
         + ("  [debug mode]" if args.debug else ""),
         flush=True,
     )
-    run(app, args.host, args.port, workers=workers, debug=args.debug)
+    run(
+        app,
+        args.host,
+        args.port,
+        workers=workers,
+        debug=args.debug,
+        export_browser_at_start=args.export_browser == "start",
+    )
     return 0
 
 

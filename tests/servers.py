@@ -46,9 +46,16 @@ def reserve_port() -> socket.socket:
 
 
 class Server:
-    """The app serving ``csv_path`` (with any extra ``serve`` arguments) until :meth:`stop`."""
+    """The app serving ``csv_path`` (with any extra ``serve`` arguments) until :meth:`stop`.
 
-    def __init__(self, csv_path: Path, *extra: str, timeout: float = 60):
+    Each worker's export browser (a headless Chromium with plotly.js in two tabs: some 4 CPU-seconds
+    to start) starts at ``export_browser``: by default at the worker's first image download, since
+    most test servers never draw one (those that do start it that way); None leaves ``serve``'s own
+    default, started with the worker (tests/web/test_server.py)."""
+
+    def __init__(self, csv_path: Path, *extra: str, timeout: float = 60, export_browser: str | None = "first-download"):
+        if export_browser is not None:
+            extra = (*extra, "--export-browser", export_browser)
         for attempt in range(1, PORT_ATTEMPTS + 1):
             with reserve_port() as held:
                 self.port = held.getsockname()[1]
