@@ -413,7 +413,7 @@ def _convert(files: list[Path], options: ReadOptions, args: argparse.Namespace) 
 def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
     from .io.files import write_atomic
     from .render.exports import export_format, export_view
-    from .render.images import stop_export_server
+    from .render.images import export_server_running, stop_export_server
 
     themes = None
     if args.themes:
@@ -428,6 +428,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
             return 2
         themes = tuple(lanes)
     view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search, scale=args.axis)
+    kept = export_server_running()  # a program calling main() that renders too keeps its browser
     try:
         fmt = export_format(args.output, story=args.story)
         rows = filter_events(timeline, view)
@@ -437,7 +438,8 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
         print(f"timeline export: {exc}", file=sys.stderr)
         return 2
     finally:
-        stop_export_server()
+        if not kept:
+            stop_export_server()
     kind = "story page" if fmt == "story" else fmt.upper()
     print(f"wrote {args.output} ({kind}, {len(rows):,} of {len(timeline.events):,} events, {len(data):,} bytes)")
     return 0
