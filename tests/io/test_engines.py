@@ -50,9 +50,28 @@ def engine_of(kind: str, timeline: Timeline, request: pytest.FixtureRequest) -> 
     engine.close()
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def synthetic_engine(request, synthetic) -> Iterator[Engine]:
-    yield from engine_of(request.param, synthetic, request)
+@pytest.fixture(scope="module")
+def synthetic_engines(synthetic, request) -> Iterator[Callable[[str], Engine]]:
+    """One engine of each kind over the synthetic events for the whole module, opened when first asked
+    for: the tests below give each case its own parameters, which a module-scoped parametrized
+    fixture would take for a new engine each time (a Spark session and a Parquet copy per case)."""
+    opened: dict[str, Iterator[Engine]] = {}
+    engines: dict[str, Engine] = {}
+
+    def get(kind: str) -> Engine:
+        if kind not in engines:
+            opened[kind] = engine_of(kind, synthetic, request)
+            engines[kind] = next(opened[kind])
+        return engines[kind]
+
+    yield get
+    for closing in opened.values():
+        next(closing, None)
+
+
+@pytest.fixture(params=ENGINES)
+def synthetic_engine(request, synthetic_engines) -> Engine:
+    return synthetic_engines(request.param)
 
 
 VIEWS = [
@@ -94,7 +113,7 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     assert sql.facet_counts(synthetic_engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
     found = sql.summary(synthetic_engine.run, synthetic.themes, view)
     assert found.matched == len(rows) and found.facets == facet_counts(synthetic, view)
-    assert found.span == sql.stats(synthetic_engine.run, where)[1]
+    assert found.span == extent(synthetic, rows)  # as sql.stats gives it (test_the_extent_of_the_matches)
     everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))["row"]
     assert sorted(everything.tolist()) == rows.tolist()
 
@@ -164,17 +183,21 @@ def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, orde
     )
 
 
+def extent(timeline: Timeline, rows: np.ndarray) -> tuple[float, float] | None:
+    """The earliest and latest ms the events at ``rows`` may cover (None for no rows), from the core."""
+    if not len(rows):
+        return None
+    lo = float(np.fmin(timeline.column("earliest"), timeline.column("start"))[rows].min())
+    hi = float(np.fmax(timeline.column("latest"), timeline.column("last"))[rows].max())
+    return lo, hi
+
+
 def test_the_extent_of_the_matches(synthetic, synthetic_engine):
     for view in VIEWS:
         rows = filter_events(synthetic, view)
         n, found = sql.stats(synthetic_engine.run, sql.match_filter(synthetic.themes, view))
         assert n == len(rows)
-        if not len(rows):
-            assert found is None
-            continue
-        lo = float(np.fmin(synthetic.column("earliest"), synthetic.column("start"))[rows].min())
-        hi = float(np.fmax(synthetic.column("latest"), synthetic.column("last"))[rows].max())
-        assert found == (lo, hi)
+        assert found == extent(synthetic, rows)
 
 
 @pytest.mark.parametrize("kind", ENGINES)
