@@ -11,6 +11,7 @@ row per event, with ``row``, the event's row number) and runs a query with its p
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import socket
@@ -74,6 +75,21 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
+def row_slices(first: int, end: int, step: int, groups: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """Rows ``first``..``end`` (one past the last) in slices [lo, hi) of ``step`` rows. Where the rows
+    are stored in row groups beginning at ``groups`` and none is larger than a slice, each slice ends
+    where a group begins instead, past ``step`` rows: it then reads whole groups, none twice."""
+    inner = sorted(g for g in set(groups) if first < g < end)
+    if inner and max(b - a for a, b in itertools.pairwise([first, *inner, end])) <= step:
+        edges = [first]
+        for g in inner:
+            if g - edges[-1] >= step:
+                edges.append(g)
+    else:
+        edges = list(range(first, end, step))
+    return list(itertools.pairwise([*edges, end])) if end > first else []
+
+
 def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
     """A timeline's events as an engine reads them (``core.sql``): every column, ``row`` (the row
     number, from ``first_row`` for a chunk of a larger one), ``theme_mask`` as a signed 64-bit
@@ -132,6 +148,8 @@ class DuckDB:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._rows: tuple[int, int] | None = None
+        self._files: list[Path] = []
+        self._groups: list[int] | None = None
 
     @classmethod
     def of_timeline(cls, timeline: Timeline, precompute: bool = True, **config: Any) -> DuckDB:
@@ -156,6 +174,7 @@ class DuckDB:
         needs); ``where`` keeps some rows of them (e.g. not the eras). ``tables``: the precomputed
         ``tiles`` and ``ranked`` tables (``core.tiles``) in Parquet files of their own."""
         engine = cls(**config)
+        engine._files = list(paths)
         engine._con.execute(
             f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)})"
             + (f" WHERE {where}" if where else "")
@@ -191,13 +210,11 @@ class DuckDB:
         its own row groups, and the whole costs what one query does."""
         cursor = self._cursor()
         first, end = self._row_span()
-        step = search_slice_rows()
         cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT row FROM {sql_text.EVENTS} LIMIT 0")
         try:
             if report is not None:
                 report(0, end - first)
-            for lo in range(first, end, step):
-                hi = min(lo + step, end)
+            for lo, hi in row_slices(first, end, search_slice_rows(), self._row_groups()):
                 cursor.execute(
                     f"INSERT INTO {name} SELECT row FROM {sql_text.EVENTS} "
                     f"WHERE row >= ? AND row < ? AND ({where.text})",
@@ -216,6 +233,20 @@ class DuckDB:
             ((lo, hi),) = self.run(f"SELECT min(row), max(row) FROM {sql_text.EVENTS}", ())
             self._rows = (0, 0) if lo is None else (int(str(lo)), int(str(hi)) + 1)
         return self._rows
+
+    def _row_groups(self) -> list[int]:
+        """The first row number of each row group of the events' Parquet files, from their statistics
+        (read once; none for events held in memory)."""
+        if self._groups is None:
+            self._groups = []
+            if self._files:
+                found = self.run(
+                    "SELECT DISTINCT TRY_CAST(stats_min_value AS BIGINT) "
+                    f"FROM parquet_metadata({_file_list(self._files)}) WHERE path_in_schema = 'row'",
+                    (),
+                )
+                self._groups = sorted(int(str(r)) for (r,) in found if r is not None)
+        return self._groups
 
     def drop(self, name: str) -> None:
         self._cursor().execute(f"DROP TABLE IF EXISTS {name}")

@@ -10,14 +10,15 @@ import pyarrow.csv as pacsv
 import pytest
 
 from dashboard.io.engines import SLICE_ROWS_VARIABLE
-from tests.browser.conftest import Server, wait_for_graph
+from tests.browser.conftest import Server
 from tests.synthetic import generate
 
 pytestmark = pytest.mark.browser
 
 EVENTS = 20_000
-SLICE_ROWS = 100
-"""200 slices, each a query of its own."""
+SLICE_ROWS = 50
+"""400 slices, each a query of its own: a second or two, more on a busy machine."""
+ANSWERED_S = 90
 
 
 @pytest.fixture(scope="module")
@@ -45,18 +46,31 @@ WATCH = """() => {
 }"""
 
 
+def answered(page, count: str) -> None:
+    """Wait for the figure and a match count saying ``count``, nothing left loading: as
+    ``wait_for_graph``, with the time a busy machine may take (two server processes each open their
+    engine on the first page, and a slow search is what is tested)."""
+    page.wait_for_function(
+        "t => document.querySelector('#timeline .js-plotly-plot .main-svg')"
+        " && document.querySelector('#match-count').textContent.includes(t)"
+        " && !document.querySelector('[data-dash-is-loading=\"true\"]')",
+        arg=count,
+        timeout=ANSWERED_S * 1000,
+    )
+
+
 def search_and_watch(page, url: str, words: str, before: str, after: str) -> tuple[list[str], list[str]]:
     """Search for ``words`` (the match count saying ``before``, then ``after``) and wait for the
     answer: what the page showed meanwhile, and what it said to screen readers."""
     page.goto(url)
-    wait_for_graph(page, before)
+    answered(page, before)
     page.evaluate(WATCH)
     page.fill("#search", words)
     page.press("#search", "Enter")
     page.wait_for_selector("#match-count[data-dash-is-loading='true']")
     page.wait_for_selector("#working .working-progress:not([hidden])", timeout=20000)
     assert page.locator("#working").is_visible()
-    wait_for_graph(page, after)
+    answered(page, after)
     assert page.locator("#working").is_hidden()
     assert page.locator("#working .working-progress").text_content() == ""
     assert page.locator("#search-progress").text_content() == ""
@@ -81,8 +95,7 @@ def test_a_slow_search_shows_how_far_it_has_got(slow_server, page):
     # screen readers hear it at the first answer and then once per tenth of the way, no more often
     said_pc = percents(said, rf"Searching… (\d+)% of {EVENTS:,} events")
     tenths = [p // 10 for p in said_pc]
-    assert tenths == sorted(set(tenths)) and 1 <= len(said) <= 11
-    assert len(said) < len(shown)
+    assert tenths == sorted(set(tenths)) and 1 <= len(said) <= 11 and set(said) <= set(shown)
     # once answered, #working holds its words again for the next wait
     assert page.locator("#working .working-idle").text_content() == "Searching and counting…"
     assert page.errors == []

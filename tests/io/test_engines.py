@@ -4,6 +4,7 @@ DuckDB always; Spark (marked ``spark``) in local mode, one Spark for the whole t
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 import tempfile
@@ -428,6 +429,37 @@ def test_a_search_is_kept_as_the_rows_it_matches(kind, synthetic, request, monke
     next(opened, None)
 
 
+ROW_SLICES = [
+    # first, end, step, row groups -> slices
+    (0, 10, 3, [], [(0, 3), (3, 6), (6, 9), (9, 10)]),
+    (0, 9, 3, [], [(0, 3), (3, 6), (6, 9)]),
+    (5, 12, 100, [], [(5, 12)]),
+    (0, 0, 3, [], []),
+    (0, 10, 3, [0, 5], [(0, 3), (3, 6), (6, 9), (9, 10)]),  # groups larger than a slice: cut inside them
+    (0, 10, 5, [0, 4, 8], [(0, 8), (8, 10)]),  # whole groups, each slice past 5 rows
+    (0, 10, 3, [0, 2, 4, 6, 8], [(0, 4), (4, 8), (8, 10)]),
+    (0, 10, 4, [8, 0, 4, 4], [(0, 4), (4, 8), (8, 10)]),  # in any order, repeated
+    (3, 10, 4, [0, 4, 8, 12], [(3, 8), (8, 10)]),  # groups beyond the rows searched count for nothing
+    # a store of ten million events in chunks of 500,000 (four groups each, the last 106,784 rows)
+    # (the slices checked below: whole groups, each past the step but the last)
+    (0, 10_000_000, 1 << 20, [c * 500_000 + g * 131_072 for c in range(20) for g in range(4)], None),
+]
+
+
+@pytest.mark.parametrize(("first", "end", "step", "groups", "expected"), ROW_SLICES)
+def test_rows_are_searched_in_slices_of_whole_row_groups(first, end, step, groups, expected):
+    slices = engines.row_slices(first, end, step, groups)
+    edges = [lo for lo, _ in slices] + [hi for _, hi in slices[-1:]]
+    assert all(hi == lo2 for (_, hi), (lo2, _) in itertools.pairwise(slices))  # no gap, no overlap
+    assert slices == [] if end <= first else (edges[0], edges[-1]) == (first, end)
+    if expected is not None:
+        assert slices == expected
+    else:
+        assert set(edges[1:-1]) <= set(groups)
+        assert all(hi - lo >= step for lo, hi in slices[:-1]) and len(slices) == 9
+        assert slices[0] == (0, 1_131_072) and slices[-1] == (9_000_000, 10_000_000)
+
+
 SEARCHES = [("summit",), ("treaty", "kyoto"), ("a",), ("no such word anywhere",)]
 
 
@@ -449,8 +481,8 @@ def one_query_and_slices(engine: DuckDB, terms: tuple[str, ...], monkeypatch, st
     return found
 
 
-SLICED = [(terms, step) for terms in SEARCHES for step in (7, 1000, 4096, engines.SEARCH_SLICE_ROWS)]
-SLICED.append((("treaty", "kyoto"), 1))  # a row at a time: 20,000 queries, for one search
+SLICED = [(terms, step) for terms in SEARCHES for step in (1000, 4096, engines.SEARCH_SLICE_ROWS)]
+SLICED.append((("treaty", "kyoto"), 7))  # 2,858 queries, for one search
 
 
 @pytest.mark.parametrize(("terms", "step"), SLICED)
@@ -467,18 +499,19 @@ def test_a_search_in_slices_keeps_the_rows_one_query_keeps(synthetic, terms, ste
 
 @pytest.mark.parametrize("terms", SEARCHES)
 def test_a_search_in_slices_of_a_store_reads_its_row_groups(synthetic, terms, tmp_path, monkeypatch):
-    """A store written in row groups of 1,000 events, searched in slices of one and a half groups and
-    of a whole number of them: the same rows as one query."""
+    """A store written in row groups of 1,000 events, searched in slices of half a group (cut inside
+    groups), one and a half (cut where the second group after begins) and three groups: the same rows
+    as one query."""
     from dashboard.io import store
 
     monkeypatch.setattr(store, "STORE_ROW_GROUP", 1000)
     store.write(synthetic, tmp_path / "store")
     assert pq.ParquetFile(tmp_path / "store" / store.EVENTS_FILE).metadata.num_row_groups == 20
     engine = store.open_store(tmp_path / "store").engine.engine()
-    for step in (1500, 3000):
+    for step, ends in ((500, range(0, 20_001, 500)), (1500, range(0, 20_001, 2000)), (3000, range(0, 20_001, 3000))):
         whole, sliced, reported = one_query_and_slices(engine, terms, monkeypatch, step)
         assert sliced == whole
-        assert reported[-1] == (20_000, 20_000) and len(reported) == 1 + -(-20_000 // step)
+        assert reported == [(done, 20_000) for done in sorted({*ends, 20_000})]
     engine.close()
 
 
