@@ -11,6 +11,7 @@ row per event, with ``row``, the event's row number) and runs a query with its p
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import socket
@@ -34,8 +35,34 @@ from ..core import tiles
 from ..core.lives import empty_lives
 from ..core.memo import Memo
 from ..core.model import Timeline
+from .progress import ProgressFolder, progress_key
 
 ENGINES = ("duckdb", "spark")
+
+Reached = Callable[[int, int], None]
+"""Told how far a piece of work has got: (done, total)."""
+
+STORE_ROW_GROUP = 128 * 1024
+"""Rows per row group of a store: an engine skips a group whose statistics rule it out."""
+
+SEARCH_SLICE_ROWS = 8 * STORE_ROW_GROUP
+"""Rows a search reads at a time (``DuckDB.keep_rows``), saying how far it has got after each: whole
+row groups of a store, ten slices at ten million events, which cost no more in total time than one
+query (benchmarks/search_slices.py)."""
+SLICE_ROWS_VARIABLE = "TIMELINE_SEARCH_SLICE_ROWS"
+"""An environment variable that sets another number of rows per slice (tests make a search slow
+with a small one)."""
+
+
+def search_slice_rows() -> int:
+    """Rows a search reads at a time: :data:`SEARCH_SLICE_ROWS`, or what :data:`SLICE_ROWS_VARIABLE`
+    says (EngineError if that is not a whole number of rows)."""
+    given = os.environ.get(SLICE_ROWS_VARIABLE, "").strip()
+    if not given:
+        return SEARCH_SLICE_ROWS
+    if not given.isdigit() or int(given) < 1:
+        raise EngineError(f"{SLICE_ROWS_VARIABLE} is {given[:40]!r}: expected a whole number of rows, 1 or more")
+    return int(given)
 
 
 class Engine(Protocol):
@@ -46,6 +73,21 @@ class Engine(Protocol):
     def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
 
     def close(self) -> None: ...
+
+
+def row_slices(first: int, end: int, step: int, groups: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """Rows ``first``..``end`` (one past the last) in slices [lo, hi) of ``step`` rows. Where the rows
+    are stored in row groups beginning at ``groups`` and none is larger than a slice, each slice ends
+    where a group begins instead, past ``step`` rows: it then reads whole groups, none twice."""
+    inner = sorted(g for g in set(groups) if first < g < end)
+    if inner and max(b - a for a, b in itertools.pairwise([first, *inner, end])) <= step:
+        edges = [first]
+        for g in inner:
+            if g - edges[-1] >= step:
+                edges.append(g)
+    else:
+        edges = list(range(first, end, step))
+    return list(itertools.pairwise([*edges, end])) if end > first else []
 
 
 def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
@@ -105,6 +147,9 @@ class DuckDB:
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._rows: tuple[int, int] | None = None
+        self._files: list[Path] = []
+        self._groups: list[int] | None = None
 
     @classmethod
     def of_timeline(cls, timeline: Timeline, precompute: bool = True, **config: Any) -> DuckDB:
@@ -135,6 +180,7 @@ class DuckDB:
         million events in 80 files than in one). ``tables``: the precomputed tables of
         ``core.tiles`` in Parquet files of their own."""
         engine = cls(**config)
+        engine._files = list(paths)
         by_name = ", union_by_name = true" if len(paths) > 1 else ""
         engine._con.execute(
             f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)}{by_name})"
@@ -163,6 +209,51 @@ class DuckDB:
         """A table ``name`` holding what ``query`` gives (seen by every thread's cursor)."""
         self._cursor().execute(f"CREATE TABLE IF NOT EXISTS {name} AS {query}", list(args))
         return name
+
+    def keep_rows(self, name: str, where: sql_text.Where, report: Reached | None = None) -> str:
+        """A table ``name`` of the ``row`` of every event matching ``where`` (as :meth:`keep` makes it),
+        filled a slice of :func:`search_slice_rows` rows at a time in row order, ``report(rows
+        searched, all rows)`` after each: a store keeps its events in row order, so a slice reads only
+        its own row groups, and the whole costs what one query does."""
+        cursor = self._cursor()
+        first, end = self._row_span()
+        cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT row FROM {sql_text.EVENTS} LIMIT 0")
+        try:
+            if report is not None:
+                report(0, end - first)
+            for lo, hi in row_slices(first, end, search_slice_rows(), self._row_groups()):
+                cursor.execute(
+                    f"INSERT INTO {name} SELECT row FROM {sql_text.EVENTS} "
+                    f"WHERE row >= ? AND row < ? AND ({where.text})",
+                    [lo, hi, *where.args],
+                )
+                if report is not None:
+                    report(hi - first, end - first)
+        except BaseException:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")  # never a search's rows in part
+            raise
+        return name
+
+    def _row_span(self) -> tuple[int, int]:
+        """The first row number of the events and one past the last (read once)."""
+        if self._rows is None:
+            ((lo, hi),) = self.run(f"SELECT min(row), max(row) FROM {sql_text.EVENTS}", ())
+            self._rows = (0, 0) if lo is None else (int(str(lo)), int(str(hi)) + 1)
+        return self._rows
+
+    def _row_groups(self) -> list[int]:
+        """The first row number of each row group of the events' Parquet files, from their statistics
+        (read once; none for events held in memory)."""
+        if self._groups is None:
+            self._groups = []
+            if self._files:
+                found = self.run(
+                    "SELECT DISTINCT TRY_CAST(stats_min_value AS BIGINT) "
+                    f"FROM parquet_metadata({_file_list(self._files)}) WHERE path_in_schema = 'row'",
+                    (),
+                )
+                self._groups = sorted(int(str(r)) for (r,) in found if r is not None)
+        return self._groups
 
     def drop(self, name: str) -> None:
         self._cursor().execute(f"DROP TABLE IF EXISTS {name}")
@@ -435,10 +526,14 @@ class PerProcess:
     The events never change, so each answer is remembered (:data:`ANSWERS_KEPT` of them) and
     computed once however many requests ask at once."""
 
-    def __init__(self, open_engine: Callable[[], Engine], precomputed: bool = False):
+    def __init__(self, open_engine: Callable[[], Engine], precomputed: bool = False, name: str = ""):
         self._open = open_engine
         self.precomputed = precomputed
         """Whether the engines opened have the tables of ``core.tiles``."""
+        self.name = name
+        """What the events are (a store's folder): progress keys tell apart searches of two timelines."""
+        self.progress = ProgressFolder()
+        """How far each search under way in any process has got (made here, before a server forks)."""
         self._engines: dict[int, Engine] = {}
         self._answers: dict[int, Memo] = {}
         self._searches: dict[int, OrderedDict[str, None]] = {}
@@ -460,7 +555,9 @@ class PerProcess:
 
     def searched(self, terms: tuple[str, ...]) -> str:
         """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use
-        by an engine that keeps tables (DuckDB); the :data:`SEARCHES_KEPT` latest are kept."""
+        by an engine that keeps tables (DuckDB); the :data:`SEARCHES_KEPT` latest are kept. An engine
+        that fills it a slice at a time (DuckDB) records how far it has got in :attr:`progress`,
+        under :meth:`progress_key`, while it does."""
         engine = self.engine()
         name = "searched_" + hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:20]
         keep = getattr(engine, "keep", None)
@@ -472,11 +569,23 @@ class PerProcess:
                 kept.move_to_end(name)
                 return name
             where = sql_text.text_filter(terms)
-            keep(name, f"SELECT row FROM events WHERE {where.text}", where.args)
+            keep_rows = getattr(engine, "keep_rows", None)
+            if keep_rows is None:  # Spark: one job, its tasks spread over the cluster
+                keep(name, f"SELECT row FROM {sql_text.EVENTS} WHERE {where.text}", where.args)
+            else:
+                key = self.progress_key(terms)
+                try:
+                    keep_rows(name, where, lambda done, total: self.progress.record(key, done, total))
+                finally:
+                    self.progress.clear(key)
             kept[name] = None
             while len(kept) > SEARCHES_KEPT:
                 engine.drop(kept.popitem(last=False)[0])
         return name
+
+    def progress_key(self, terms: tuple[str, ...]) -> str:
+        """The key under which a search of ``terms`` records its progress, the same in every process."""
+        return progress_key(self.name, *terms)
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         pid = os.getpid()
@@ -492,16 +601,13 @@ class PerProcess:
             engine.close()
 
 
-STORE_ROW_GROUP = 128 * 1024
-"""Rows per row group of a store: an engine skips a group whose statistics rule it out."""
-
-
 def check_engine(timeline: Timeline) -> None:
     """Ask the timeline's engine one question now, in this process, then let it go (each server
     process opens its own): EngineError, in one line, if it cannot answer."""
     engine = timeline.engine
     if not isinstance(engine, PerProcess):
         return
+    search_slice_rows()
     try:
         engine.engine().run("SELECT count(*) FROM events", ())
     except EngineError:

@@ -619,7 +619,9 @@ def open_store(
     events = event_files(folder)
     tables: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items()}
     shared = PerProcess(
-        lambda: open_engine(engine, events, remote=remote, tables=tables, memory_limit=memory_limit), precomputed=True
+        lambda: open_engine(engine, events, remote=remote, tables=tables, memory_limit=memory_limit),
+        precomputed=True,
+        name=str(folder.resolve()),
     )
     return queried(timeline, shared)
 
