@@ -63,7 +63,9 @@
         }
         furthest = found.done / found.total;
         var said = words(p.working.getAttribute("data-progress") || "{percent}%", found.done, found.total);
-        p.progress.textContent = said.text;
+        if (p.progress.textContent !== said.text) {
+            p.progress.textContent = said.text;
+        }
         p.progress.hidden = false;
         p.idle.hidden = true;
         var tenth = Math.floor(said.percent / 10);

@@ -64,11 +64,12 @@ def progress_of(timeline: Timeline, query: bytes, args: Mapping[str, list[str]])
 
 
 def register(app: Dash, services: Services) -> None:
-    app.callback(
-        Output("search-key", "children"),
-        Input("view", "data"),
-        State("dataset", "data"),
-    )(lambda stored, key: search_key(services, stored, key))
+    if getattr(services.datasets.served.engine, "progress_key", None) is not None:  # else no request per view
+        app.callback(
+            Output("search-key", "children"),
+            Input("view", "data"),
+            State("dataset", "data"),
+        )(lambda stored, key: search_key(services, stored, key))
 
     def progress() -> Response:
         # only the served timeline can have an engine: an upload is held in memory
