@@ -546,7 +546,8 @@ def test_a_search_in_slices_of_a_store_reads_its_row_groups(synthetic, terms, tm
 
     monkeypatch.setattr(store, "STORE_ROW_GROUP", 1000)
     store.write(synthetic, tmp_path / "store")
-    assert pq.ParquetFile(tmp_path / "store" / store.EVENTS_FILE).metadata.num_row_groups == 20
+    (events,) = store.event_files(tmp_path / "store")
+    assert pq.ParquetFile(events).metadata.num_row_groups == 20
     engine = store.open_store(tmp_path / "store").engine.engine()
     for step, ends in ((500, range(0, 20_001, 500)), (1500, range(0, 20_001, 2000)), (3000, range(0, 20_001, 3000))):
         whole, sliced, reported = one_query_and_slices(engine, terms, monkeypatch, step)
