@@ -109,18 +109,21 @@ def watch_errors(pg) -> None:
 
 @pytest.fixture
 def window(returning_visitor):
-    """``window(url, width, height)``: ``url`` in a page of the returning visitor's browser (the
-    ``page`` fixture's) at that window size, drawn and settled; the pages are closed after the test.
+    """``window(url, width, height, reduced_motion=None)``: ``url`` in a page of the returning visitor's
+    browser (the ``page`` fixture's) at that window size (and motion preference), drawn and settled;
+    the pages are closed after the test.
 
     For a window size alone a test needs no browser context of its own, whose every load would
     compile the app's scripts again (about half of a first visit's CPU); a first visit, another
     language or device still takes one (``open_page``)."""
     opened = []
 
-    def open_at(url: str, width: int, height: int):
+    def open_at(url: str, width: int, height: int, reduced_motion: str | None = None):
         pg = returning_visitor.new_page()
         opened.append(pg)
         pg.set_viewport_size({"width": width, "height": height})
+        if reduced_motion is not None:
+            pg.emulate_media(reduced_motion=reduced_motion)
         watch_errors(pg)
         pg.goto(url)
         settle(pg)

@@ -174,7 +174,12 @@ def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, orde
     for offset in (0, 50, len(rows) - 10):
         page = sql.page(synthetic_engine.run, where, column, descending, offset, 25)["row"]
         np.testing.assert_array_equal(page, order[offset : offset + 25])
-    for row in order[:: max(len(order) // 7, 1)]:
+    # On DuckDB eight rows spread over the order; on Spark, where each is a job of 0.1 to 0.3 CPU-seconds,
+    # the first, middle and last: the same ranking query, its ends and its middle.
+    probes = (
+        order[:: max(len(order) // 7, 1)] if isinstance(synthetic_engine, DuckDB) else order[[0, len(order) // 2, -1]]
+    )
+    for row in probes:
         assert sql.position(synthetic_engine.run, where, column, descending, int(row)) == int(
             np.flatnonzero(order == row)[0]
         )
