@@ -364,7 +364,7 @@ def _build(
     try:
         started = [pool.submit(_ready) for _ in range(helpers)] if pool is not None else []
         lanes = file_themes(parts, options)
-        say(f"read the themes of {int(starts[-1]):,} rows: {len(lanes)} ({time.perf_counter() - t0:.1f} s)")
+        say(f"{len(lanes)} themes in {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
         several = len(parts) > 1
         done = _validate_all(chunks, starts, several, name, work, options, lanes, pool, started, say, t0)
     finally:

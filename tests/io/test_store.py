@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -62,18 +63,19 @@ def test_a_store_answers_as_the_whole_file(dataset, view):
     assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
 
 
-def three_chunks(folder):
-    """A file of 15 rows whose first chunk of 5 knows only 'zebra' and 'apple', its last only 'mango'."""
+def three_chunks(folder, row_group=None):
+    """A file of 15 rows whose first chunk of 5 knows only 'zebra' and 'apple', its last only 'mango'
+    (one row group, read in three slices, or three row groups of 5)."""
     rows = [("1900", "A", "zebra;apple")] * 5 + [("1950", "B", "apple")] * 5 + [("2000", "C", "mango")] * 5
     table = pa.table({k: [r[i] for r in rows] for i, k in enumerate(("date", "title", "themes"))})
-    pq.write_table(table, folder / "one.parquet")
+    pq.write_table(table, folder / "one.parquet", row_group_size=row_group)
     return folder / "one.parquet"
 
 
-@pytest.mark.parametrize("workers", [1, 2], ids=["here", "with-a-helper"])
-def test_each_chunk_has_its_own_themes_and_the_bits_agree(tmp_path, workers):
+@pytest.mark.parametrize("workers, row_group", [(1, None), (2, 5)], ids=["here-in-slices", "with-a-helper"])
+def test_each_chunk_has_its_own_themes_and_the_bits_agree(tmp_path, workers, row_group):
     """The store's bits are the whole file's, whichever process validated the chunk."""
-    store.build([three_chunks(tmp_path)], "one.parquet", tmp_path / "s", rows=5, workers=workers)
+    store.build([three_chunks(tmp_path, row_group)], "one.parquet", tmp_path / "s", rows=5, workers=workers)
     stored = store.open_store(tmp_path / "s")
     assert stored.themes == ["apple", "mango", "zebra"]
     assert sql.facet_counts(stored.engine, stored.themes, View()) == {"apple": 10, "mango": 5, "zebra": 5}
@@ -118,6 +120,22 @@ def test_rows_without_an_id_are_numbered_through_the_whole_file(tmp_path):
     ids = sql.fetch(stored.engine, sql.EVERYTHING, ["id"], limit=20)["id"].tolist()
     assert ids == [f"row-{i}" for i in range(1, 13)]
     assert np.array_equal(sql.fetch(stored.engine, sql.EVERYTHING, ["id"], limit=20)["row"].to_numpy(), np.arange(12))
+
+
+def test_a_helper_process_writes_its_pieces_with_the_whole_files_bits(tmp_path, monkeypatch):
+    """The building process waits before its first chunk until the helper has written a piece: the
+    helper's pieces, results and theme bits are then part of the store for certain."""
+    read = store.chunk_tables
+
+    def after_the_helper(chunks, threads):  # only here: the helper process imports its own store module
+        deadline = time.monotonic() + 120
+        while not list((tmp_path / "s.building").glob("events-*.parquet")):
+            assert time.monotonic() < deadline, "the helper wrote no piece"
+            time.sleep(0.05)
+        return read(chunks, threads)
+
+    monkeypatch.setattr(store, "chunk_tables", after_the_helper)
+    test_each_chunk_has_its_own_themes_and_the_bits_agree(tmp_path, workers=2, row_group=5)
 
 
 def test_a_theme_the_first_pass_missed_is_refused_not_given_wrong_bits(tmp_path, monkeypatch):
