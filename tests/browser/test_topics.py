@@ -67,6 +67,8 @@ def test_unticking_one_files_war_keeps_the_others(topics_server, page):
     page.goto(topics_server.url)
     wait_for_graph(page, "10 of 10")
     page.locator("#themes label").nth(3).click()  # the Wars file's War lane
+    # the count changed (every "N of 10" contains "of 10", the count before the click too)
+    page.wait_for_function("() => !document.querySelector('#match-count').textContent.startsWith('10 of 10')")
     wait_for_graph(page, "of 10 events match")
     ticks = page.locator("#timeline .ytick text").all_text_contents()
     assert ticks == ["Monarchs", "Europe", "War", "Drama", "Novel"]
