@@ -15,6 +15,33 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+SAME_WORKER = {
+    "tests/io/test_engines.py": "local Spark",
+    "tests/io/test_tiles.py": "local Spark",
+    "tests/browser/test_app.py": "export browser",
+    "tests/render/test_exports.py": "export browser",
+    "tests/test_cli.py": "export browser",
+}
+"""Test files that share a session fixture costly to start (a local Spark: a JVM, some 10 CPU-seconds
+to start and warm; this process's export browser: 4), run by one test process under ``-n 2 --dist
+loadfile`` (scripts/check.sh) so that it starts once."""
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the files of :data:`SAME_WORKER` as one unit of work each."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesSharingAWorker(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SAME_WORKER.get(path, path)
+
+    return FilesSharingAWorker(config, log)
+
+
 DATASET = ROOT / "data" / "events.csv"
 
 SMALL_CSV = """id,date,end_date,title,themes,description,actors,location,source,importance,kind,notes

@@ -31,6 +31,7 @@ def run(
 ) -> None:
     """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode),
     each starting its export browser as it starts, or at its first image download."""
+    _set_up_before_serving(app)
     if debug:
         app.run(host=host, port=port, debug=True)
         return
@@ -63,6 +64,14 @@ def run(
             return server
 
     Gunicorn().run()
+
+
+def _set_up_before_serving(app: Dash) -> None:
+    """Dash sets itself up at a process's first request (the layout checked, the scripts a page may
+    ask for listed, the callbacks gathered), marking it done as it begins: a worker meeting a page's
+    requests at once, as its first, refused those that came while the first was setting up (500:
+    no script listed yet). One request here, before the workers fork, sets up every one of them."""
+    app.server.test_client().get("/")
 
 
 def _post_fork(server: Arbiter, worker: Worker) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import socket
 import subprocess
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -60,6 +62,30 @@ def test_with_first_download_a_worker_starts_its_export_browser_at_the_first_ima
         svg = Client(srv.url.rstrip("/")).export(View(themes=("war",)), "svg")
         assert svg.startswith(b"<svg") and "1 of 7 events · themes: war".encode() in svg
         assert export_browsers(srv.proc.pid) == 1
+    finally:
+        srv.stop()
+
+
+def test_a_new_workers_first_requests_at_once_are_all_answered(small_csv):
+    """A page asks for its scripts at once, over several connections, which the kernel spreads over
+    both workers: one may meet them as its first requests, each in a thread of its own. Every one
+    is answered (Dash's setup at a process's first request is done before the workers fork)."""
+    srv = Server(small_csv, "--workers", "2")  # the start answered one request: a worker has had none
+    try:
+        url = srv.url.rstrip("/")
+        page = get(url + "/").read().decode()
+        scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', page)
+        assert len(scripts) >= 5
+
+        def fetch(script: str) -> int:
+            try:
+                return get(url + script).status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(fetch, scripts * 4))
+        assert answers == [200] * len(answers)
     finally:
         srv.stop()
 
