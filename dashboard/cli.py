@@ -173,6 +173,14 @@ def _parser() -> argparse.ArgumentParser:
         help="most memory the engine may use in each server process, past which it works from disk (default 1GB)",
     )
     s.add_argument(
+        "--export-browser",
+        choices=("start", "first-download"),
+        default="start",
+        help="when each worker starts the headless browser that draws PNG, SVG and PDF downloads: as it starts "
+        "(default: the first download is as quick as the others) or at its first download (spares the browser's "
+        "memory and the seconds of CPU its start takes, on a server whose users seldom download)",
+    )
+    s.add_argument(
         "--frame-ancestors",
         type=_frame_ancestors,
         default=DEFAULT_FRAME_ANCESTORS,
@@ -405,7 +413,7 @@ def _convert(files: list[Path], options: ReadOptions, args: argparse.Namespace) 
 def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> int:
     from .io.files import write_atomic
     from .render.exports import export_format, export_view
-    from .render.images import stop_export_server
+    from .render.images import export_server_running, stop_export_server
 
     themes = None
     if args.themes:
@@ -420,6 +428,7 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
             return 2
         themes = tuple(lanes)
     view = View(themes=themes, start=args.date_from, end=args.date_to, text=args.search, scale=args.axis)
+    kept = export_server_running()  # a program calling main() that renders too keeps its browser
     try:
         fmt = export_format(args.output, story=args.story)
         rows = filter_events(timeline, view)
@@ -429,7 +438,8 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
         print(f"timeline export: {exc}", file=sys.stderr)
         return 2
     finally:
-        stop_export_server()
+        if not kept:
+            stop_export_server()
     kind = "story page" if fmt == "story" else fmt.upper()
     print(f"wrote {args.output} ({kind}, {len(rows):,} of {len(timeline.events):,} events, {len(data):,} bytes)")
     return 0
@@ -466,7 +476,14 @@ def _serve(
         + ("  [debug mode]" if args.debug else ""),
         flush=True,
     )
-    run(app, args.host, args.port, workers=workers, debug=args.debug)
+    run(
+        app,
+        args.host,
+        args.port,
+        workers=workers,
+        debug=args.debug,
+        export_browser_at_start=args.export_browser == "start",
+    )
     return 0
 
 

@@ -30,6 +30,17 @@ coldwar,1947,1991,Cold War,,,,,,,era,
 """
 
 
+@pytest.fixture(scope="session")
+def export_browser():
+    """This process's export browser (kaleido's headless Chromium, some 4 CPU-seconds to start),
+    started once for every test of the session that renders images in process."""
+    from dashboard.render import images
+
+    images.start_export_server()
+    yield
+    images.stop_export_server()
+
+
 @pytest.fixture
 def small_csv(tmp_path: Path) -> Path:
     path = tmp_path / "small.csv"

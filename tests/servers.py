@@ -15,6 +15,8 @@ import urllib.request
 from dataclasses import asdict
 from pathlib import Path
 
+import psutil
+
 from dashboard.core.query import View
 from dashboard.web.callbacks.downloads import DOWNLOADS
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUT
@@ -46,9 +48,16 @@ def reserve_port() -> socket.socket:
 
 
 class Server:
-    """The app serving ``csv_path`` (with any extra ``serve`` arguments) until :meth:`stop`."""
+    """The app serving ``csv_path`` (with any extra ``serve`` arguments) until :meth:`stop`.
 
-    def __init__(self, csv_path: Path, *extra: str, timeout: float = 60):
+    Each worker's export browser (a headless Chromium with plotly.js in two tabs: some 4 CPU-seconds
+    to start) starts at ``export_browser``: by default at the worker's first image download, since
+    most test servers never draw one (those that do start it that way); None leaves ``serve``'s own
+    default, started with the worker (tests/web/test_server.py)."""
+
+    def __init__(self, csv_path: Path, *extra: str, timeout: float = 60, export_browser: str | None = "first-download"):
+        if export_browser is not None:
+            extra = (*extra, "--export-browser", export_browser)
         for attempt in range(1, PORT_ATTEMPTS + 1):
             with reserve_port() as held:
                 self.port = held.getsockname()[1]
@@ -73,7 +82,7 @@ class Server:
             # gunicorn's workers say "Connection in use" and are started again and again: it never exits
             if exited or PORT_TAKEN in self.log_text():
                 text = self.log_text()
-                self.stop()
+                self.stop(kill=not exited)
                 if not last and PORT_TAKEN in text:
                     return False
                 raise RuntimeError(text)
@@ -89,8 +98,17 @@ class Server:
         self.log.flush()
         return Path(self.log.name).read_text(errors="replace")
 
-    def stop(self) -> None:
-        self.proc.terminate()
+    def stop(self, kill: bool = False) -> None:
+        """Stop the server (SIGTERM: gunicorn's graceful shutdown), or with ``kill`` end at once one that
+        never served: its worker, retrying a taken port five times a second apart, heeds no signal
+        until it has bound (its own handlers come after), so a shutdown would wait those seconds."""
+        if kill:
+            workers = psutil.Process(self.proc.pid).children(recursive=True)
+            self.proc.kill()  # first: gunicorn would start a worker again in place of a killed one
+            for worker in workers:
+                worker.kill()
+        else:
+            self.proc.terminate()
         try:
             self.proc.wait(30)
         except subprocess.TimeoutExpired:

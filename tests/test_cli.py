@@ -6,6 +6,7 @@ import pytest
 from dashboard.cli import main
 from dashboard.core.query import View
 from dashboard.io.formats import load_timeline
+from dashboard.render import images
 from dashboard.render.exports import export_view
 from dashboard.render.images import render_view
 from tests.conftest import DATASET, ROOT
@@ -43,7 +44,7 @@ def test_serve_and_export_refuse_an_invalid_file(write_csv, tmp_path, command):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_export_writes_the_same_figure_as_the_app(small_csv, tmp_path):
+def test_export_writes_the_same_figure_as_the_app(small_csv, tmp_path, export_browser):
     out = tmp_path / "chart.png"
     r = run(
         "export",
@@ -66,11 +67,12 @@ def test_export_writes_the_same_figure_as_the_app(small_csv, tmp_path):
     assert out.read_bytes() == same
 
 
-def test_export_svg_and_pdf_by_extension(small_csv, tmp_path):
+def test_export_svg_and_pdf_by_extension(small_csv, tmp_path, export_browser):
     assert main(["export", str(small_csv), "-o", str(tmp_path / "a.svg")]) == 0
     assert (tmp_path / "a.svg").read_text().startswith("<svg")
     assert main(["export", str(small_csv), "-o", str(tmp_path / "a.pdf")]) == 0
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
+    assert images.export_server_running()  # the export browser this process had started is still its own
 
 
 @pytest.mark.parametrize("fmt", ["csv", "html"])

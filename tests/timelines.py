@@ -3,16 +3,18 @@ server for them: the figure is tested on them before files can say "c. 1600" or 
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 import urllib.request
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from dashboard.core import dates
 from dashboard.core.model import Timeline
-from dashboard.io.formats import load_timeline
+from dashboard.io.formats import load_timeline, parse_events
 
 UNCERTAIN_CSV = """id,date,end_date,title,themes,importance,display_date
 globe,1600,,Globe performance,culture,5,c. 1600
@@ -111,3 +113,22 @@ class InProcessServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(10)
+
+
+def date_ms(text: str, end: bool = False) -> float:
+    """The first (or with ``end``, the last) ms of a date as the validator reads it."""
+    first, _, last = dates.parse_date(text)
+    return last if end else first
+
+
+@cache
+def synthetic_timeline(n: int = 20_000, seed: int = 5) -> Timeline:
+    """``n`` generated events in twelve themes, parsed as a CSV of them would be (one per process:
+    tests only read it)."""
+    import pyarrow.csv as pacsv
+
+    from tests.synthetic import generate
+
+    buf = io.BytesIO()
+    pacsv.write_csv(generate(n, n_themes=12, seed=seed), buf)
+    return parse_events(buf.getvalue(), "gen.csv")

@@ -43,7 +43,7 @@ HAYSTACK = "hay"
 """The searchable text of an event in one lower-case string, its columns kept apart (a word never
 spans two of them), as ``query.haystack`` holds it."""
 
-DERIVED = ("lo", "hi", "day", "month", "year", "hay")
+DERIVED = ("lo", "hi", "day", "month", "year", "last_day", "last_month", "last_year", "hay")
 """Columns the table holds besides the timeline's, computed once when it is written
 (:func:`derived_columns`), so that no query computes them per event."""
 
@@ -51,18 +51,18 @@ DERIVED = ("lo", "hi", "day", "month", "year", "hay")
 def derived_columns(timeline: Timeline) -> dict[str, np.ndarray | pa.Array]:
     """Per event: its possible span (``lo``, ``hi``), the day, month and historian year it starts in
     (``day`` since 1970-01-01, ``month`` = year * 12 + month - 1, ``year`` with no year 0: what
-    density buckets group by) and its searchable text in lower case (``hay``)."""
+    density buckets group by), the same of the day its last ms falls in (``last_day``...: what
+    ``core.tiles`` counts) and its searchable text in lower case (``hay``)."""
     lo, hi = possible_span(timeline)
-    day = np.floor(timeline.column("start") / dates.MS_PER_DAY).astype(np.int64)
-    year, month, _ = dates.civil_from_days(day)
-    return {
-        "lo": lo,
-        "hi": hi,
-        "day": day,
-        "month": year * 12 + month - 1,
-        "year": dates.astronomical_to_historian(year),
-        "hay": lower_case(haystack(timeline)),
-    }
+    columns: dict[str, np.ndarray | pa.Array] = {"lo": lo, "hi": hi}
+    for prefix, ms in (("", timeline.column("start")), ("last_", timeline.column("last"))):
+        day = np.floor(ms / dates.MS_PER_DAY).astype(np.int64)
+        year, month, _ = dates.civil_from_days(day)
+        columns[prefix + "day"] = day
+        columns[prefix + "month"] = year * 12 + month - 1
+        columns[prefix + "year"] = dates.astronomical_to_historian(year)
+    columns["hay"] = lower_case(haystack(timeline))
+    return columns
 
 
 def lower_case(text: pa.Array) -> pa.Array:
@@ -239,7 +239,6 @@ def position(run: Run, where: Where, column: str, descending: bool, row: int) ->
 
 def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: int, offset: int = 0) -> pd.DataFrame:
     """The matching events' ``columns`` and ``row``, in ``order``, at most ``limit`` from ``offset``."""
-    names = [c for c in columns if c != "row"] + ["row"]
     # The rows first (a sort over two narrow columns), then their columns: reading every column of
     # every matching event to keep a few would cost far more.
     picked = [
@@ -249,6 +248,12 @@ def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: i
             where.args,
         )
     ]
+    return fetch_rows(run, picked, columns)
+
+
+def fetch_rows(run: Run, picked: Sequence[int], columns: Sequence[str]) -> pd.DataFrame:
+    """The events at the rows ``picked``, in that order: ``columns`` and ``row``."""
+    names = [c for c in columns if c != "row"] + ["row"]
     if names == ["row"]:  # the rows alone: the first query gave them
         return pd.DataFrame({"row": np.array(picked, dtype=np.int64)})
     found: list[tuple[object, ...]] = []
@@ -262,6 +267,12 @@ def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: i
         )
     place = {r: i for i, r in enumerate(picked)}
     found.sort(key=lambda values: place[int(str(values[-1]))])
+    return frame_of(found, names)
+
+
+def frame_of(found: list[tuple[object, ...]], names: list[str]) -> pd.DataFrame:
+    """Rows an engine gave (their columns ``names``, ``row`` among them) as the frame
+    :func:`fetched` takes: row numbers as int64, theme masks as the unsigned bits they are."""
     frame = pd.DataFrame.from_records(found, columns=names)
     frame["row"] = frame["row"].astype(np.int64)
     if "theme_mask" in frame:
@@ -334,13 +345,18 @@ def fetch(run: Run, where: Where, columns: Sequence[str], order: str = "row", li
     return _select(run, where, columns, FETCH_ORDERS[order], limit).sort_values("row", kind="stable")
 
 
+_EMPTY: dict[str, object] = {"f": np.nan, "i": 0, "u": 0, "b": False}
+"""What stands for a column not fetched, per kind of its values (text: empty)."""
+
+
 def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
     """A timeline of the events ``frame`` holds (fetched from ``timeline``'s engine), with the same
     themes, eras and titles: what the figure and the panels are drawn from."""
     events = frame.copy()
     for column, kind in timeline.events.dtypes.items():
-        if column not in events:  # not fetched (a figure shows no descriptions): empty text
-            events[column] = pd.Series([""] * len(events), dtype=kind) if kind != "float64" else np.nan
+        if column not in events:  # not fetched (a figure shows no descriptions): empty, of its kind
+            empty = _EMPTY.get(kind.kind, "") if isinstance(kind, np.dtype) else ""
+            events[column] = pd.Series([empty] * len(events), dtype=kind)
         elif column != "theme_mask":
             events[column] = events[column].astype(kind)
     events = events[[*timeline.events.columns, *(c for c in events.columns if c not in timeline.events.columns)]]
@@ -359,6 +375,25 @@ def drawn_columns(timeline: Timeline) -> list[str]:
         for c in timeline.events.columns
         if c not in UNDRAWN and not any(c.startswith(u + "_") for u in UNDRAWN) and not c.startswith("media")
     ]
+
+
+TABLE_SHOWN = (
+    "start",
+    "end",
+    "start_prec",
+    "end_prec",
+    "display_date",
+    "end_display_date",
+    "title",
+    "theme_mask",
+    "location",
+)
+"""What the table shows of an event (its date as written or at its precision, title, themes, place)."""
+
+
+def table_columns(timeline: Timeline) -> list[str]:
+    """The events' columns a table page is drawn from, language variants included."""
+    return [c for c in timeline.events.columns if c in TABLE_SHOWN or c.rsplit("_", 1)[0] in TABLE_SHOWN]
 
 
 def row_where(row: int) -> Where:

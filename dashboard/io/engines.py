@@ -11,6 +11,7 @@ row per event, with ``row``, the event's row number) and runs a query with its p
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import socket
@@ -30,11 +31,38 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..core import sql as sql_text
+from ..core import tiles
 from ..core.lives import empty_lives
 from ..core.memo import Memo
 from ..core.model import Timeline
+from .progress import ProgressFolder, progress_key
 
 ENGINES = ("duckdb", "spark")
+
+Reached = Callable[[int, int], None]
+"""Told how far a piece of work has got: (done, total)."""
+
+STORE_ROW_GROUP = 128 * 1024
+"""Rows per row group of a store: an engine skips a group whose statistics rule it out."""
+
+SEARCH_SLICE_ROWS = 8 * STORE_ROW_GROUP
+"""Rows a search reads at a time (``DuckDB.keep_rows``), saying how far it has got after each: whole
+row groups of a store, ten slices at ten million events, which cost no more in total time than one
+query (benchmarks/search_slices.py)."""
+SLICE_ROWS_VARIABLE = "TIMELINE_SEARCH_SLICE_ROWS"
+"""An environment variable that sets another number of rows per slice (tests make a search slow
+with a small one)."""
+
+
+def search_slice_rows() -> int:
+    """Rows a search reads at a time: :data:`SEARCH_SLICE_ROWS`, or what :data:`SLICE_ROWS_VARIABLE`
+    says (EngineError if that is not a whole number of rows)."""
+    given = os.environ.get(SLICE_ROWS_VARIABLE, "").strip()
+    if not given:
+        return SEARCH_SLICE_ROWS
+    if not given.isdigit() or int(given) < 1:
+        raise EngineError(f"{SLICE_ROWS_VARIABLE} is {given[:40]!r}: expected a whole number of rows, 1 or more")
+    return int(given)
 
 
 class Engine(Protocol):
@@ -45,6 +73,21 @@ class Engine(Protocol):
     def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]: ...
 
     def close(self) -> None: ...
+
+
+def row_slices(first: int, end: int, step: int, groups: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """Rows ``first``..``end`` (one past the last) in slices [lo, hi) of ``step`` rows. Where the rows
+    are stored in row groups beginning at ``groups`` and none is larger than a slice, each slice ends
+    where a group begins instead, past ``step`` rows: it then reads whole groups, none twice."""
+    inner = sorted(g for g in set(groups) if first < g < end)
+    if inner and max(b - a for a, b in itertools.pairwise([first, *inner, end])) <= step:
+        edges = [first]
+        for g in inner:
+            if g - edges[-1] >= step:
+                edges.append(g)
+    else:
+        edges = list(range(first, end, step))
+    return list(itertools.pairwise([*edges, end])) if end > first else []
 
 
 def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
@@ -79,9 +122,16 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _file_list(paths: Sequence[Path]) -> str:
+    return "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+
+
 class DuckDB:
     """An embedded DuckDB answering queries on a table of events, from any number of threads (each
     gets its own cursor on the one database)."""
+
+    precomputed = False
+    """Whether the engine has the ``tiles`` and ``ranked`` tables (``core.tiles``)."""
 
     def __init__(self, memory_limit: str | None = None, threads: int | None = None):
         import duckdb  # imported here: only the processes that query an engine load it
@@ -97,29 +147,48 @@ class DuckDB:
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._rows: tuple[int, int] | None = None
+        self._files: list[Path] = []
+        self._groups: list[int] | None = None
 
     @classmethod
-    def of_timeline(cls, timeline: Timeline, **config: Any) -> DuckDB:
-        """The timeline's events, held by DuckDB in memory."""
+    def of_timeline(cls, timeline: Timeline, precompute: bool = True, **config: Any) -> DuckDB:
+        """The timeline's events, held by DuckDB in memory, with the tiles made of them (``precompute``)."""
         engine = cls(**config)
         engine._con.register("events_arrow", events_table(timeline))
         engine._con.execute("CREATE TABLE events AS SELECT * FROM events_arrow")
         engine._con.unregister("events_arrow")
+        if precompute:
+            engine._con.execute(f"CREATE TABLE {tiles.TILES} AS {tiles.tiles_query()}")
+            engine._con.execute(
+                f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query(sql_text.drawn_columns(timeline))}"
+            )
+            engine._con.execute(
+                f"CREATE TABLE {tiles.CHRONO} AS {tiles.chrono_query(sql_text.table_columns(timeline))}"
+            )
+            engine.precomputed = True
         return engine
 
     @classmethod
-    def of_parquet(cls, paths: Sequence[Path], where: str = "", **config: Any) -> DuckDB:
+    def of_parquet(
+        cls, paths: Sequence[Path], where: str = "", tables: dict[str, Sequence[Path]] | None = None, **config: Any
+    ) -> DuckDB:
         """The events in Parquet files, read where they lie (only the columns and row groups a query
         needs); ``where`` keeps some rows of them (e.g. not the eras). Several files are joined by
         their columns' names, which also has DuckDB read every file's statistics when it plans a
         query: without them, it plans as if it knew nothing of the values (a third more work at ten
-        million events in 80 files than in one)."""
+        million events in 80 files than in one). ``tables``: the precomputed tables of
+        ``core.tiles`` in Parquet files of their own."""
         engine = cls(**config)
-        files = "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+        engine._files = list(paths)
         by_name = ", union_by_name = true" if len(paths) > 1 else ""
         engine._con.execute(
-            f"CREATE VIEW events AS SELECT * FROM read_parquet({files}{by_name})" + (f" WHERE {where}" if where else "")
+            f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)}{by_name})"
+            + (f" WHERE {where}" if where else "")
         )
+        for name, files in (tables or {}).items():
+            engine._con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_file_list(files)})")
+        engine.precomputed = bool(tables)
         return engine
 
     def _cursor(self) -> Any:
@@ -140,6 +209,51 @@ class DuckDB:
         """A table ``name`` holding what ``query`` gives (seen by every thread's cursor)."""
         self._cursor().execute(f"CREATE TABLE IF NOT EXISTS {name} AS {query}", list(args))
         return name
+
+    def keep_rows(self, name: str, where: sql_text.Where, report: Reached | None = None) -> str:
+        """A table ``name`` of the ``row`` of every event matching ``where`` (as :meth:`keep` makes it),
+        filled a slice of :func:`search_slice_rows` rows at a time in row order, ``report(rows
+        searched, all rows)`` after each: a store keeps its events in row order, so a slice reads only
+        its own row groups, and the whole costs what one query does."""
+        cursor = self._cursor()
+        first, end = self._row_span()
+        cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT row FROM {sql_text.EVENTS} LIMIT 0")
+        try:
+            if report is not None:
+                report(0, end - first)
+            for lo, hi in row_slices(first, end, search_slice_rows(), self._row_groups()):
+                cursor.execute(
+                    f"INSERT INTO {name} SELECT row FROM {sql_text.EVENTS} "
+                    f"WHERE row >= ? AND row < ? AND ({where.text})",
+                    [lo, hi, *where.args],
+                )
+                if report is not None:
+                    report(hi - first, end - first)
+        except BaseException:
+            cursor.execute(f"DROP TABLE IF EXISTS {name}")  # never a search's rows in part
+            raise
+        return name
+
+    def _row_span(self) -> tuple[int, int]:
+        """The first row number of the events and one past the last (read once)."""
+        if self._rows is None:
+            ((lo, hi),) = self.run(f"SELECT min(row), max(row) FROM {sql_text.EVENTS}", ())
+            self._rows = (0, 0) if lo is None else (int(str(lo)), int(str(hi)) + 1)
+        return self._rows
+
+    def _row_groups(self) -> list[int]:
+        """The first row number of each row group of the events' Parquet files, from their statistics
+        (read once; none for events held in memory)."""
+        if self._groups is None:
+            self._groups = []
+            if self._files:
+                found = self.run(
+                    "SELECT DISTINCT TRY_CAST(stats_min_value AS BIGINT) "
+                    f"FROM parquet_metadata({_file_list(self._files)}) WHERE path_in_schema = 'row'",
+                    (),
+                )
+                self._groups = sorted(int(str(r)) for (r,) in found if r is not None)
+        return self._groups
 
     def drop(self, name: str) -> None:
         self._cursor().execute(f"DROP TABLE IF EXISTS {name}")
@@ -253,7 +367,29 @@ class Spark:
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True) if scratch else None
         self._kept: dict[str, Any] = {}
         self._lock = threading.Lock()
+        self.precomputed = False
         frame.createOrReplaceTempView("events")
+
+    def _precompute(self, tables: dict[str, Sequence[Path]] | None, timeline: Timeline | None = None) -> None:
+        """The tables of ``core.tiles``: read from Parquet files when given, else made now from the
+        events of ``timeline`` and cached in Spark's memory."""
+        if tables:
+            for name, files in tables.items():
+                self._session.read.parquet(*[str(p) for p in files]).createOrReplaceTempView(name)
+        else:
+            if timeline is None:
+                raise ValueError("the tables are made from a timeline's events")
+            made = (
+                (tiles.TILES, tiles.tiles_query()),
+                (tiles.RANKED, tiles.ranked_query(sql_text.drawn_columns(timeline))),
+                (tiles.CHRONO, tiles.chrono_query(sql_text.table_columns(timeline))),
+            )
+            for name, query in made:
+                frame = self._session.sql(query).cache()
+                frame.count()
+                frame.createOrReplaceTempView(name)
+                self._kept[name] = frame
+        self.precomputed = True
 
     @staticmethod
     def _new_session(remote: str | None, conf: dict[str, str] | None) -> Any:
@@ -261,7 +397,14 @@ class Spark:
         return spark if _is_connect(spark) else spark.newSession()
 
     @classmethod
-    def of_timeline(cls, timeline: Timeline, *, remote: str | None = None, conf: dict[str, str] | None = None) -> Spark:
+    def of_timeline(
+        cls,
+        timeline: Timeline,
+        *,
+        remote: str | None = None,
+        conf: dict[str, str] | None = None,
+        precompute: bool = False,
+    ) -> Spark:
         """The timeline's events. A local Spark reads them from a Parquet copy in a temporary folder
         (removed by :meth:`close`): each query reads only the columns it needs, the JVM holds no second
         copy of the table, and the copy's row groups are its tasks, two at a time. A Spark Connect
@@ -269,11 +412,17 @@ class Spark:
         spark = cls._new_session(remote, conf)
         table = events_table(timeline)
         if _is_connect(spark):
-            return cls(spark, spark.createDataFrame(table))
+            engine = cls(spark, spark.createDataFrame(table))
+            if precompute:
+                engine._precompute(None, timeline)
+            return engine
         scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
         path = scratch / "events.parquet"
         pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
-        return cls(spark, spark.read.parquet(str(path)), scratch)
+        engine = cls(spark, spark.read.parquet(str(path)), scratch)
+        if precompute:
+            engine._precompute(None, timeline)
+        return engine
 
     @classmethod
     def of_parquet(
@@ -283,9 +432,11 @@ class Spark:
         *,
         remote: str | None = None,
         conf: dict[str, str] | None = None,
+        tables: dict[str, Sequence[Path]] | None = None,
     ) -> Spark:
         """The events in Parquet files (or folders of parts), read where they lie: on a cluster, paths
-        its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows."""
+        its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows.
+        ``tables``: the precomputed ``tiles`` and ``ranked`` (``core.tiles``) in Parquet files."""
         spark = cls._new_session(remote, conf)
         try:  # Spark lists the files and reads their schema now: a missing path is said here
             frame = spark.read.parquet(*[str(p) for p in paths])
@@ -293,7 +444,10 @@ class Spark:
                 frame = frame.where(where)
         except Exception as exc:  # pyspark's AnalysisException, or Connect's error for the same
             raise EngineError(f"Spark cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
-        return cls(spark, frame)
+        engine = cls(spark, frame)
+        if tables:
+            engine._precompute(tables)
+        return engine
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         return [tuple(r) for r in self._session.sql(sql, args=list(args)).collect()]
@@ -333,21 +487,30 @@ def _is_connect(session: Any) -> bool:
     return type(session).__module__.startswith("pyspark.sql.connect")
 
 
-def open_engine(name: str, paths: Sequence[Path | str], *, remote: str | None = None, where: str = "") -> Engine:
-    """The engine ``name`` (one of :data:`ENGINES`) over the events in Parquet ``paths``: DuckDB in
-    this process, or Spark (local, or at the Spark Connect address ``remote``). EngineError, in one
-    line, when it cannot be had."""
+def open_engine(
+    name: str,
+    paths: Sequence[Path | str],
+    *,
+    remote: str | None = None,
+    where: str = "",
+    tables: dict[str, Sequence[Path]] | None = None,
+    memory_limit: str | None = None,
+) -> Engine:
+    """The engine ``name`` (one of :data:`ENGINES`) over the events in Parquet ``paths`` (and the
+    precomputed ``tables`` of ``core.tiles``, when there are): DuckDB in this process (within
+    ``memory_limit``), or Spark (local, or at the Spark Connect address ``remote``). EngineError, in
+    one line, when it cannot be had."""
     if name == "duckdb":
         if remote:
             raise EngineError("--spark-remote is for the Spark engine")
         import duckdb
 
         try:
-            return DuckDB.of_parquet([Path(p) for p in paths], where=where)
+            return DuckDB.of_parquet([Path(p) for p in paths], where=where, tables=tables, memory_limit=memory_limit)
         except duckdb.Error as exc:
             raise EngineError(f"DuckDB cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
     if name == "spark":
-        return Spark.of_parquet(paths, where=where, remote=remote)
+        return Spark.of_parquet(paths, where=where, remote=remote, tables=tables)
     raise EngineError(f"no engine {name!r}: expected one of {', '.join(ENGINES)}")
 
 
@@ -363,8 +526,14 @@ class PerProcess:
     The events never change, so each answer is remembered (:data:`ANSWERS_KEPT` of them) and
     computed once however many requests ask at once."""
 
-    def __init__(self, open_engine: Callable[[], Engine]):
+    def __init__(self, open_engine: Callable[[], Engine], precomputed: bool = False, name: str = ""):
         self._open = open_engine
+        self.precomputed = precomputed
+        """Whether the engines opened have the tables of ``core.tiles``."""
+        self.name = name
+        """What the events are (a store's folder): progress keys tell apart searches of two timelines."""
+        self.progress = ProgressFolder()
+        """How far each search under way in any process has got (made here, before a server forks)."""
         self._engines: dict[int, Engine] = {}
         self._answers: dict[int, Memo] = {}
         self._searches: dict[int, OrderedDict[str, None]] = {}
@@ -386,7 +555,9 @@ class PerProcess:
 
     def searched(self, terms: tuple[str, ...]) -> str:
         """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use
-        by an engine that keeps tables (DuckDB); the :data:`SEARCHES_KEPT` latest are kept."""
+        by an engine that keeps tables (DuckDB); the :data:`SEARCHES_KEPT` latest are kept. An engine
+        that fills it a slice at a time (DuckDB) records how far it has got in :attr:`progress`,
+        under :meth:`progress_key`, while it does."""
         engine = self.engine()
         name = "searched_" + hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:20]
         keep = getattr(engine, "keep", None)
@@ -398,11 +569,23 @@ class PerProcess:
                 kept.move_to_end(name)
                 return name
             where = sql_text.text_filter(terms)
-            keep(name, f"SELECT row FROM events WHERE {where.text}", where.args)
+            keep_rows = getattr(engine, "keep_rows", None)
+            if keep_rows is None:  # Spark: one job, its tasks spread over the cluster
+                keep(name, f"SELECT row FROM {sql_text.EVENTS} WHERE {where.text}", where.args)
+            else:
+                key = self.progress_key(terms)
+                try:
+                    keep_rows(name, where, lambda done, total: self.progress.record(key, done, total))
+                finally:
+                    self.progress.clear(key)
             kept[name] = None
             while len(kept) > SEARCHES_KEPT:
                 engine.drop(kept.popitem(last=False)[0])
         return name
+
+    def progress_key(self, terms: tuple[str, ...]) -> str:
+        """The key under which a search of ``terms`` records its progress, the same in every process."""
+        return progress_key(self.name, *terms)
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         pid = os.getpid()
@@ -418,16 +601,13 @@ class PerProcess:
             engine.close()
 
 
-STORE_ROW_GROUP = 128 * 1024
-"""Rows per row group of a store: an engine skips a group whose statistics rule it out."""
-
-
 def check_engine(timeline: Timeline) -> None:
     """Ask the timeline's engine one question now, in this process, then let it go (each server
     process opens its own): EngineError, in one line, if it cannot answer."""
     engine = timeline.engine
     if not isinstance(engine, PerProcess):
         return
+    search_slice_rows()
     try:
         engine.engine().run("SELECT count(*) FROM events", ())
     except EngineError:

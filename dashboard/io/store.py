@@ -43,12 +43,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..core import tiles
 from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
+from ..core.sql import drawn_columns, table_columns
 from ..core.validation import event_themes, lane_order, validate_table
 from . import parquet
-from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried
+from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
@@ -59,9 +61,14 @@ TASKS = 16
 """At least this many tasks (each written as one piece), as long as each holds a chunk."""
 MOST_A_TASK = 8
 """Chunks a task holds at most (a piece of about a million rows)."""
-STORE_FORMAT = 2
+STORE_FORMAT = 5
 COMPRESSION = "zstd"
 EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
+PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
+"""The tables of ``core.tiles``, made from the events once, read at every click."""
+PRECOMPUTED_ROW_GROUP = 64 * 1024
+"""Rows per row group of those tables: small, so that a query reads only the groups of the keys or
+importance levels it asks for."""
 MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
 
@@ -390,6 +397,7 @@ def _build(
     meta = next((r.meta for r in done if r.meta), {})
     whole = parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
     _write_about(whole, int(starts[-1]), work, pieces)
+    precompute(work, whole, say)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
 
 
@@ -479,10 +487,36 @@ def write(timeline: Timeline, target: Path) -> None:
         piece = work / EVENTS_PIECE.format(0)
         write_events(events_table(timeline), piece)
         _write_about(timeline, timeline.size, work, [piece])
+        precompute(work, timeline)
         shutil.rmtree(target, ignore_errors=True)
         work.rename(target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) -> None:
+    """The tables of ``core.tiles`` (counts per period and theme combination; events in label order,
+    with the columns a figure draws of ``timeline``'s) made by DuckDB from the store's events, each
+    sorted so that its row groups' statistics lead a query to the few it needs."""
+    t0 = time.perf_counter()
+    engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
+    made = (
+        (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
+        (tiles.RANKED, tiles.ranked_query(drawn_columns(timeline))),
+        (tiles.CHRONO, tiles.chrono_query(table_columns(timeline))),
+    )
+    try:
+        for name, query in made:
+            target = sql_string(str(folder / PRECOMPUTED[name]))
+            engine.run(
+                f"COPY ({query}) TO {target} "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {PRECOMPUTED_ROW_GROUP})",
+                (),
+            )
+            if say is not None:
+                say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
+    finally:
+        engine.close()
 
 
 def write_events(table: pa.Table, path: Path) -> None:
@@ -584,10 +618,12 @@ def open_store(
         total=int(meta["total"]),
     )
     events = event_files(folder)
-    if engine == "duckdb" and remote is None:
-        shared = PerProcess(lambda: DuckDB.of_parquet(events, memory_limit=memory_limit))
-    else:
-        shared = PerProcess(lambda: open_engine(engine, events, remote=remote))
+    tables: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items()}
+    shared = PerProcess(
+        lambda: open_engine(engine, events, remote=remote, tables=tables, memory_limit=memory_limit),
+        precomputed=True,
+        name=str(folder.resolve()),
+    )
     return queried(timeline, shared)
 
 

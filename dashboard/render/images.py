@@ -141,6 +141,11 @@ def stop_export_server() -> None:
     _browser.stop()
 
 
+def export_server_running() -> bool:
+    """Whether this process's export browser is started (a program may keep one for its own exports)."""
+    return _browser.running
+
+
 def _lower_priority_of_children() -> None:
     """Let the export browser yield the CPU to interactive requests (best effort).
 

@@ -9,9 +9,13 @@ draw the same figure whatever holds the events.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
 
-from ..core import sql
+import numpy as np
+import pandas as pd
+
+from ..core import sql, tiles
+from ..core.aggregate import TARGET_BUCKETS, Density
 from ..core.model import Timeline
 from ..core.query import View
 from .figure import (
@@ -46,9 +50,66 @@ def queried_view(view: View) -> View:
     return View(themes=view.themes, start=view.start, end=view.end, text=view.text, x_range=view.x_range)
 
 
+def precomputed(timeline: Timeline) -> bool:
+    """Whether the timeline's engine has the tables of ``core.tiles``."""
+    return bool(getattr(timeline.engine, "precomputed", False))
+
+
+def summary(timeline: Timeline, view: View) -> sql.Summary:
+    """How many events match ``view``, the span they may cover and the counts per theme: from the
+    tiles where they answer it (``core.tiles``), else from the events (ValueError for bad dates)."""
+    run = _run(timeline)
+    if precomputed(timeline) and tiles.answerable(view):
+        return tiles.summary(run, timeline.themes, view)
+    return sql.summary(run, timeline.themes, view, getattr(timeline.engine, "searched", None))
+
+
 def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | None]:
     """How many events match ``view`` and the span they may cover (ValueError for bad dates)."""
-    return sql.stats(_run(timeline), sql.where_of(timeline, view))
+    found = summary(timeline, view)
+    return found.matched, found.span
+
+
+def page(
+    timeline: Timeline, view: View, column: str, descending: bool, offset: int, limit: int, columns: Sequence[str]
+) -> tuple[pd.DataFrame, int]:
+    """One table page of ``view``'s matches in the table's order (``core.sql.page``; ``columns`` among
+    ``core.sql.table_columns``), and how many match in all: in time order from the tiles where they
+    answer the view, else sorted by the engine."""
+    run = _run(timeline)
+    matched, _ = counted(timeline, view)
+    if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
+        return tiles.page(run, timeline.themes, view, matched, descending, offset, limit, columns), matched
+    return sql.page(run, sql.where_of(timeline, view), column, descending, offset, limit, columns), matched
+
+
+def position(timeline: Timeline, view: View, column: str, descending: bool, row: int) -> int | None:
+    """Where the event at ``row`` stands in the table of ``view``'s matches (``core.sql.position``)."""
+    run = _run(timeline)
+    if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
+        matched, _ = counted(timeline, view)
+        return tiles.position(run, timeline.themes, view, matched, descending, row)
+    return sql.position(run, sql.where_of(timeline, view), column, descending, row)
+
+
+def density(
+    timeline: Timeline, view: View, lanes: list[str], x0: float, x1: float, target: int = TARGET_BUCKETS
+) -> Density:
+    """The density of ``view``'s matches in [x0, x1]: from the tiles where they answer it, else
+    counted by the engine over the events."""
+    run = _run(timeline)
+    if precomputed(timeline) and tiles.answerable(view) and tiles.in_reach(x0, x1):
+        return tiles.density(run, timeline.themes, view, lanes, x0, x1, target)
+    return sql.density(run, timeline.themes, sql.where_of(timeline, view), lanes, x0, x1, target)
+
+
+def label_candidates(timeline: Timeline, view: View, window: sql.Where, columns: list[str]) -> pd.DataFrame:
+    """The :data:`LABEL_CANDIDATES` most important events matching ``window`` (``figure.most_important``):
+    read from the ranked table where the view has no search (``core.tiles.top_rows``)."""
+    run = _run(timeline)
+    if precomputed(timeline) and not view.text.strip():
+        return tiles.top_events(run, window, LABEL_CANDIDATES, columns)
+    return sql.fetch(run, window, columns, "importance", LABEL_CANDIDATES)
 
 
 def queried_figure(
@@ -61,41 +122,40 @@ def queried_figure(
     :func:`counted` when the caller has it already."""
     run = _run(timeline)
     where = sql.where_of(timeline, view)
-    matched, span = matches if matches is not None else sql.stats(run, where)
+    matched, span = matches if matches is not None else counted(timeline, view)
     columns = sql.drawn_columns(timeline)
     shown = queried_view(view)
+    counts: Density | None = None
     if not matched:
-        frame, density = sql.fetch(run, where, columns, limit=0), None
+        frame = sql.fetch(run, where, columns, limit=0)
     elif matched <= MAX_POINTS:  # few: all of them, so that panning needs no new figure
-        frame, density = sql.fetch(run, where, columns, limit=MAX_POINTS), None
+        frame = sql.fetch(run, where, columns, limit=MAX_POINTS)
     else:
         x0, x1 = x_extent(timeline, shown, np.empty(0, dtype=np.int64), span)
         lanes = visible_lanes(timeline, view)
-        density = sql.density(run, timeline.themes, where, lanes, x0, x1) if lanes else None
-        in_view = int(density.total.sum()) if density is not None else 0
+        counts = density(timeline, view, lanes, x0, x1) if lanes else None
+        in_view = int(counts.total.sum()) if counts is not None else 0
         window = where & sql.in_window(x0, x1)
         if in_view <= MAX_POINTS:
-            frame, density = sql.fetch(run, window, columns, limit=MAX_POINTS), None
+            frame, counts = sql.fetch(run, window, columns, limit=MAX_POINTS), None
         else:
-            frame = sql.fetch(run, window, columns, "importance", LABEL_CANDIDATES)
+            frame = label_candidates(timeline, view, window, columns)
     drawn = sql.fetched(timeline, frame)
     rows = np.arange(len(drawn.events))
-    return build_figure(drawn, shown, options or FigureOptions(), rows=rows, counted=Counted(matched, span, density))
+    return build_figure(drawn, shown, options or FigureOptions(), rows=rows, counted=Counted(matched, span, counts))
 
 
 def queried_overview(
     timeline: Timeline, view: View, matches: tuple[int, tuple[float, float] | None] | None = None
 ) -> Figure:
     """``build_overview`` for a timeline whose engine holds the events."""
-    run = _run(timeline)
-    where = sql.where_of(timeline, view)
-    matched, span = matches if matches is not None else sql.stats(run, where)
+    matched, span = matches if matches is not None else counted(timeline, view)
     none = np.empty(0, dtype=np.int64)
-    density = None
+    counts = None
     if matched:
         x0, x1 = full_extent(timeline, view, none, span)
-        density = sql.density(run, timeline.themes, where, [], x0, x1, target=OVERVIEW_BUCKETS)
-    return build_overview(timeline, view, none, Counted(matched, span, density))
+        counts = density(timeline, view, [], x0, x1, target=OVERVIEW_BUCKETS)
+    return build_overview(timeline, view, none, Counted(matched, span, counts))
 
 
 def figure_of(timeline: Timeline, view: View, options: FigureOptions) -> Figure:

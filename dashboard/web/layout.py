@@ -72,6 +72,12 @@ def aria(**attributes: str) -> dict[str, Any]:
     return {f"aria-{name}": value for name, value in attributes.items()}
 
 
+def data(**attributes: str) -> dict[str, Any]:
+    """Data attributes for a component's keyword arguments, read by the page's scripts:
+    data(progress="...") is data-progress="..."."""
+    return {f"data-{name}": value for name, value in attributes.items()}
+
+
 TOPIC_HEAD = "topic:"
 """The value of a topic's heading among the theme checkboxes (disabled: it is never ticked)."""
 
@@ -391,8 +397,21 @@ def build_layout(
                     html.H1(t(title), id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
                     # Shown while the match count is on its way (style.css): the server counts and draws, which
-                    # takes seconds for a first search of millions of events.
-                    html.P(t("Searching and counting…"), id="working", className="working"),
+                    # takes seconds for a first search of millions of events. How far such a search has got
+                    # replaces the words (assets/progress.js, callbacks/progress.py), and is said to screen
+                    # readers in the status after it, at every tenth of the way.
+                    html.P(
+                        id="working",
+                        className="working",
+                        # i18n: {percent} and {total} (a number of events) are filled in by the page's script.
+                        **data(progress=t("Searching… {percent}% of {total} events")),
+                        children=[
+                            html.Span(t("Searching and counting…"), className="working-idle"),
+                            html.Span(className="working-progress", hidden=True, **aria(hidden="true")),
+                        ],
+                    ),
+                    html.P(id="search-progress", className="sr-only", role="status", **aria(live="polite")),
+                    html.Span(id="search-key", hidden=True),  # under which the search records its progress
                     # On a narrow screen the filters fold away behind this button (see style.css).
                     language_switch(lang),
                     html.Button(

@@ -3,8 +3,10 @@ development server only for ``--debug``.
 
 The data is loaded once, before the workers fork, so they share its memory. Callbacks
 keep nothing about a user in a process (see :mod:`dashboard.datasets`), so any worker
-can answer any request. Each worker starts its own export browser on first use and
-stops it when it exits.
+can answer any request. Each worker has its own export browser, started as it starts (the
+first download is then as quick as the others) or at its first download (``--export-browser
+first-download``: a server whose users seldom download spares the browser's memory and the
+seconds of CPU its start takes), and stopped when it exits.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ WORKER_THREADS = 4
 TIMEOUT_S = 120
 
 
-def run(app: Dash, host: str, port: int, workers: int = 1, debug: bool = False) -> None:
-    """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode)."""
+def run(
+    app: Dash, host: str, port: int, workers: int = 1, debug: bool = False, export_browser_at_start: bool = True
+) -> None:
+    """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode),
+    each starting its export browser as it starts, or at its first image download."""
     if debug:
         app.run(host=host, port=port, debug=True)
         return
@@ -43,7 +48,7 @@ def run(app: Dash, host: str, port: int, workers: int = 1, debug: bool = False) 
                 "control_socket_disable": True,
                 # each worker its own listening socket: the kernel spreads connections evenly
                 "reuse_port": True,
-                "post_fork": _post_fork,
+                "post_fork": _post_fork if export_browser_at_start else _no_export_browser_yet,
                 "worker_exit": _worker_exit,
                 "accesslog": None,
                 "errorlog": "-",
@@ -62,6 +67,10 @@ def run(app: Dash, host: str, port: int, workers: int = 1, debug: bool = False) 
 
 def _post_fork(server: Arbiter, worker: Worker) -> None:
     start_export_server()
+
+
+def _no_export_browser_yet(server: Arbiter, worker: Worker) -> None:
+    """The export browser starts at the worker's first image download (:func:`render_view`)."""
 
 
 def _worker_exit(server: Arbiter, worker: Worker) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.conftest import DATASET
 from tests.servers import Server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,6 +50,14 @@ def server(browser_csv):
 
 
 @pytest.fixture(scope="session")
+def shipped():
+    """The app serving the shipped dataset (71 events), for every test file of this worker that reads it."""
+    srv = Server(DATASET)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
 def playwright():
     with sync_playwright() as p:
         yield p
@@ -86,11 +95,61 @@ def returning_visitor(playwright, tmp_path_factory):
 @pytest.fixture
 def page(returning_visitor):
     pg = returning_visitor.new_page()
-    pg.errors = []
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    watch_errors(pg)
     yield pg
     pg.close()
     returning_visitor.clear_cookies()  # the app sets none; a test's page must not see another's if it ever does
+
+
+def watch_errors(pg) -> None:
+    """Keep the page's uncaught script errors in ``pg.errors`` (a test asserts there are none)."""
+    pg.errors = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+
+
+@pytest.fixture
+def window(returning_visitor):
+    """``window(url, width, height, reduced_motion=None)``: ``url`` in a page of the returning visitor's
+    browser (the ``page`` fixture's) at that window size (and motion preference), drawn and settled;
+    the pages are closed after the test.
+
+    For a window size alone a test needs no browser context of its own, whose every load would
+    compile the app's scripts again (about half of a first visit's CPU); a first visit, another
+    language or device still takes one (``open_page``)."""
+    opened = []
+
+    def open_at(url: str, width: int, height: int, reduced_motion: str | None = None):
+        pg = returning_visitor.new_page()
+        opened.append(pg)
+        pg.set_viewport_size({"width": width, "height": height})
+        if reduced_motion is not None:
+            pg.emulate_media(reduced_motion=reduced_motion)
+        watch_errors(pg)
+        pg.goto(url)
+        settle(pg)
+        return pg
+
+    yield open_at
+    for pg in opened:
+        pg.close()
+    returning_visitor.clear_cookies()
+
+
+def open_page(browser, url: str, width: int, height: int, locale: str = "en-US"):
+    """``url`` on a first visit (a browser context of its own) at that window size and language, drawn
+    and settled: the context (for the test to close) and the page."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    page = context.new_page()
+    watch_errors(page)
+    page.goto(url)
+    settle(page)
+    return context, page
+
+
+def settle(page) -> None:
+    """The graph drawn and the layout at rest (the phone layout's panels move after the first draw)."""
+    wait_for_graph(page)
+    page.wait_for_timeout(800)
 
 
 def plotted(page) -> dict[str, int]:

@@ -153,7 +153,7 @@ def test_all_and_none_buttons(server, page):
     assert page.locator("#themes input:checked").count() == 5
 
 
-def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
+def test_bce_and_modern_dates_plot_on_one_axis(window, write_csv_session):
     from tests.browser.conftest import Server
 
     path = write_csv_session(
@@ -162,8 +162,7 @@ def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
     )
     srv = Server(path)
     try:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(srv.url)
+        page = window(srv.url, 1440, 900)
         wait_for_graph(page, "3 of 3")
         xs = page.evaluate("""() => {
             const gd = document.querySelector('#timeline .js-plotly-plot');
@@ -180,7 +179,6 @@ def test_bce_and_modern_dates_plot_on_one_axis(browser, write_csv_session):
             assert 0 <= px <= width  # drawn inside the plot, not dropped
         ticks = page.locator("#timeline .xtick text").all_text_contents()
         assert "500 BCE" in ticks and "2000" in ticks
-        page.close()
     finally:
         srv.stop()
 
@@ -204,40 +202,31 @@ FEATURED = {
 """The shipped dataset's importance-5 events, and the invitation of Takaichi (issue #10)."""
 
 
-def test_featured_labels_of_the_dataset_are_all_shown_apart(browser):
+def test_featured_labels_of_the_dataset_are_all_shown_apart(window, shipped):
     """The shipped file's default view in a 1440x900 window: every featured event has its whole
     label, no two labels (era names included) meet, and event labels stay inside the plot."""
-    from tests.browser.conftest import Server
-    from tests.conftest import DATASET
-
-    srv = Server(DATASET)
-    try:
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(srv.url)
-        wait_for_graph(page, "71 of 71 events match")
-        found = page.evaluate("""() => {
-            const gd = document.querySelector('#timeline .js-plotly-plot');
-            const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
-            return {plot: [box.left, box.top, box.right, box.bottom], labels: [...gd.querySelectorAll('.annotation')]
-                .map(a => [a.textContent, a.querySelector('.annotation-arrow-g') !== null,
-                           ...(r => [r.left, r.top, r.right, r.bottom])(a.querySelector('.annotation-text-g')
-                               .getBoundingClientRect())])};
-        }""")
-        labels = found["labels"]
-        texts = {t for t, *_ in labels}
-        assert texts >= FEATURED, FEATURED - texts
-        events = [lab for lab in labels if lab[1]]
-        assert len(events) >= 30
-        left, top, right, bottom = found["plot"]
-        for text, _, *a in events:
-            assert left - 1 <= a[0] and a[2] <= right + 1 and top - 1 <= a[1] and a[3] <= bottom + 1, text
-        for i, (ta, _, *a) in enumerate(labels):
-            for tb, _, *b in labels[i + 1 :]:
-                overlap = min(a[2], b[2]) - max(a[0], b[0]) > 0 and min(a[3], b[3]) - max(a[1], b[1]) > 0
-                assert not overlap, (ta, tb, a, b)
-        page.close()
-    finally:
-        srv.stop()
+    page = window(shipped.url, 1440, 900)
+    wait_for_graph(page, "71 of 71 events match")
+    found = page.evaluate("""() => {
+        const gd = document.querySelector('#timeline .js-plotly-plot');
+        const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+        return {plot: [box.left, box.top, box.right, box.bottom], labels: [...gd.querySelectorAll('.annotation')]
+            .map(a => [a.textContent, a.querySelector('.annotation-arrow-g') !== null,
+                       ...(r => [r.left, r.top, r.right, r.bottom])(a.querySelector('.annotation-text-g')
+                           .getBoundingClientRect())])};
+    }""")
+    labels = found["labels"]
+    texts = {t for t, *_ in labels}
+    assert texts >= FEATURED, FEATURED - texts
+    events = [lab for lab in labels if lab[1]]
+    assert len(events) >= 30
+    left, top, right, bottom = found["plot"]
+    for text, _, *a in events:
+        assert left - 1 <= a[0] and a[2] <= right + 1 and top - 1 <= a[1] and a[3] <= bottom + 1, text
+    for i, (ta, _, *a) in enumerate(labels):
+        for tb, _, *b in labels[i + 1 :]:
+            overlap = min(a[2], b[2]) - max(a[0], b[0]) > 0 and min(a[3], b[3]) - max(a[1], b[1]) > 0
+            assert not overlap, (ta, tb, a, b)
 
 
 def test_at_the_same_time_lists_overlapping_events_and_filters_to_their_period(server, page):

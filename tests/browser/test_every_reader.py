@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser.conftest import wait_for_graph
-from tests.servers import Server
+from tests.browser.conftest import open_page, wait_for_graph
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-DATASET = ROOT / "data" / "events.csv"
-
-
-@pytest.fixture(scope="module")
-def shipped():
-    srv = Server(DATASET)
-    yield srv
-    srv.stop()
-
-
-def open_page(browser, url: str, width: int, height: int, locale: str = "en-US"):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
-    page = context.new_page()
-    page.errors = []  # scripts' uncaught errors, which a test may assert there are none of
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(url)
-    wait_for_graph(page)
-    page.wait_for_timeout(800)
-    return context, page
 
 
 def box(page, selector: str) -> dict[str, float]:
@@ -80,38 +58,32 @@ def test_phone_and_tablet_layout(browser, shipped, width, height):
 
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (1280, 720)])
-def test_details_show_without_scrolling_on_a_desktop(browser, shipped, width, height):
-    context, page = open_page(browser, shipped.url, width, height)
-    try:
-        assert page.is_hidden("#details-card")
-        click_event(page)
-        card = box(page, "#details-card")
-        assert card["y"] >= 0 and card["y"] + min(card["h"], 200) <= height
-        page.click("#details-close")
-        page.wait_for_selector("#details-card", state="hidden", timeout=5000)
-    finally:
-        context.close()
+def test_details_show_without_scrolling_on_a_desktop(window, shipped, width, height):
+    page = window(shipped.url, width, height)
+    assert page.is_hidden("#details-card")
+    click_event(page)
+    card = box(page, "#details-card")
+    assert card["y"] >= 0 and card["y"] + min(card["h"], 200) <= height
+    page.click("#details-close")
+    page.wait_for_selector("#details-card", state="hidden", timeout=5000)
 
 
-def test_japanese_page_dates_and_text(browser, shipped):
-    context, page = open_page(browser, shipped.url + "?lang=ja", 1440, 900)
-    try:
-        assert page.get_attribute("html", "lang") == "ja"
-        assert page.inner_text("label[for=search]") == "検索"
-        assert "件中" in page.inner_text("#match-count")
-        ticks = page.eval_on_selector_all("#timeline .xtick text", "els => els.map(e => e.textContent)")
-        assert ticks and all(t.endswith("年") for t in ticks), ticks
-        titles = page.evaluate(
-            "() => document.querySelector('#timeline .js-plotly-plot').layout.annotations.map(a => a.text)"
-        )
-        assert "日米安全保障条約調印" in " ".join(titles) or any("条約" in t for t in titles)
-        click_event(page)
-        when = page.inner_text("#details .when")
-        assert "年" in when and "（" in when  # e.g. 1905年7月27日（明治38年）
-        assert page.inner_text("#same-time h3") == "同じ時期の出来事"
-        assert page.errors == []
-    finally:
-        context.close()
+def test_japanese_page_dates_and_text(window, shipped):
+    page = window(shipped.url + "?lang=ja", 1440, 900)
+    assert page.get_attribute("html", "lang") == "ja"
+    assert page.inner_text("label[for=search]") == "検索"
+    assert "件中" in page.inner_text("#match-count")
+    ticks = page.eval_on_selector_all("#timeline .xtick text", "els => els.map(e => e.textContent)")
+    assert ticks and all(t.endswith("年") for t in ticks), ticks
+    titles = page.evaluate(
+        "() => document.querySelector('#timeline .js-plotly-plot').layout.annotations.map(a => a.text)"
+    )
+    assert "日米安全保障条約調印" in " ".join(titles) or any("条約" in t for t in titles)
+    click_event(page)
+    when = page.inner_text("#details .when")
+    assert "年" in when and "（" in when  # e.g. 1905年7月27日（明治38年）
+    assert page.inner_text("#same-time h3") == "同じ時期の出来事"
+    assert page.errors == []
 
 
 def test_browser_language_is_used_without_a_parameter(browser, shipped):
@@ -137,48 +109,39 @@ def test_browser_language_is_used_without_a_parameter(browser, shipped):
     ],
     ids=["desktop", "phone-filters-open", "details-open", "phone-details-open", "japanese-details"],
 )
-def test_no_serious_accessibility_violations(browser, shipped, query, width, height, action):
-    context, page = open_page(browser, shipped.url + query, width, height)
-    try:
-        if action == "filters":
-            page.click("#filters-toggle")
-        elif action == "details":
-            click_event(page)
-        assert serious_violations(page) == []
-    finally:
-        context.close()
+def test_no_serious_accessibility_violations(window, shipped, query, width, height, action):
+    page = window(shipped.url + query, width, height)
+    if action == "filters":
+        page.click("#filters-toggle")
+    elif action == "details":
+        click_event(page)
+    assert serious_violations(page) == []
 
 
-def test_chart_has_a_name_and_a_summary_that_follows_the_filters(browser, shipped):
-    context, page = open_page(browser, shipped.url, 1440, 900)
-    try:
-        figure = page.locator("[role=figure]")
-        assert figure.get_attribute("aria-label") == "Timeline chart"
-        assert page.inner_text("#chart-summary") == "71 events from 1853 to 2026 in 8 themes"
-        page.goto(shipped.url + "?themes=war&from=1900&to=1950")
-        wait_for_graph(page)
-        page.wait_for_function("document.querySelector('#chart-summary').textContent.includes('1 theme')")
-        assert page.inner_text("#chart-summary").endswith("in 1 theme")
-    finally:
-        context.close()
+def test_chart_has_a_name_and_a_summary_that_follows_the_filters(window, shipped):
+    page = window(shipped.url, 1440, 900)
+    figure = page.locator("[role=figure]")
+    assert figure.get_attribute("aria-label") == "Timeline chart"
+    assert page.inner_text("#chart-summary") == "71 events from 1853 to 2026 in 8 themes"
+    page.goto(shipped.url + "?themes=war&from=1900&to=1950")
+    wait_for_graph(page)
+    page.wait_for_function("document.querySelector('#chart-summary').textContent.includes('1 theme')")
+    assert page.inner_text("#chart-summary").endswith("in 1 theme")
 
 
-def test_keyboard_reaches_the_controls_in_order_with_a_visible_focus(browser, shipped):
-    context, page = open_page(browser, shipped.url, 1440, 900)
-    try:
-        reached = []
-        for _ in range(12):
-            page.keyboard.press("Tab")
-            reached.append(
-                page.evaluate(
-                    """() => { const e = document.activeElement;
-                    const ring = n => { const s = getComputedStyle(n); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; };
-                    // the control itself, or the box drawn around it (Dash draws text inputs' ring on their container)
-                    return [e.id || e.getAttribute('value') || e.tagName, ring(e) || ring(e.parentElement)]; }"""
-                )
+def test_keyboard_reaches_the_controls_in_order_with_a_visible_focus(window, shipped):
+    page = window(shipped.url, 1440, 900)
+    reached = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                """() => { const e = document.activeElement;
+                const ring = n => { const s = getComputedStyle(n); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; };
+                // the control itself, or the box drawn around it (Dash draws text inputs' ring on their container)
+                return [e.id || e.getAttribute('value') || e.tagName, ring(e) || ring(e.parentElement)]; }"""
             )
-        ids = [r[0] for r in reached]
-        assert ids.index("search") < ids.index("date-from") < ids.index("date-to")
-        assert all(visible for _, visible in reached), reached
-    finally:
-        context.close()
+        )
+    ids = [r[0] for r in reached]
+    assert ids.index("search") < ids.index("date-from") < ids.index("date-to")
+    assert all(visible for _, visible in reached), reached

@@ -99,10 +99,9 @@ def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
     assert plotted(page) == before
 
 
-def test_oversize_upload_is_refused_clearly(browser, browser_csv, tmp_path):
+def test_oversize_upload_is_refused_clearly(page, browser_csv, tmp_path):
     srv = Server(browser_csv, "--max-upload-mb", "1")
     try:
-        page = browser.new_page()
         page.goto(srv.url)
         wait_for_graph(page, "10 of 10")
         big = tmp_path / "big.csv"
@@ -112,7 +111,6 @@ def test_oversize_upload_is_refused_clearly(browser, browser_csv, tmp_path):
         text = page.locator("#upload-status").text_content()
         assert "big.csv is 1.8 MB: files up to 1 MB can be opened" in text
         assert page.locator("#match-count").text_content() == "10 of 10 events match"
-        page.close()
     finally:
         srv.stop()
 

@@ -12,15 +12,21 @@ from tests.synthetic import generate
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module", params=["memory", "duckdb"])
-def big_server(request, tmp_path_factory):
-    """The app holding the events in memory, and the app asking DuckDB for them: a user sees the same."""
-    folder = tmp_path_factory.mktemp("scale")
-    path = folder / "big.csv"
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory):
+    """The 200,000 events, written once for both servers."""
+    path = tmp_path_factory.mktemp("scale") / "big.csv"
     pacsv.write_csv(generate(200_000, n_themes=12, seed=11), path)
+    return path
+
+
+@pytest.fixture(scope="module", params=["memory", "duckdb"])
+def big_server(request, big_csv, tmp_path_factory):
+    """The app holding the events in memory, and the app asking DuckDB for them: a user sees the same."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
-        srv = Server(path, "--engine", request.param, timeout=180)
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        srv = Server(big_csv, "--engine", request.param, timeout=180)
+    srv.side = request.param
     yield srv
     srv.stop()
 
@@ -44,6 +50,9 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
     page.goto(big_server.url)
     wait_for_graph(page, "200,000 of 200,000 events match")
     assert "heatmap" in trace_types(page)
+    # an engine draws the time scale only and tells no story: neither is offered then
+    assert page.locator("#story-start").is_visible() == (big_server.side == "memory")
+    assert page.locator("#scale").is_visible() == (big_server.side == "memory")
     # hovering a density cell tells how many events it holds
     for _ in range(8):
         before = page.evaluate("() => document.querySelector('#timeline .js-plotly-plot').layout.xaxis.range.join()")

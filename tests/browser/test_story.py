@@ -122,16 +122,12 @@ def test_a_story_over_the_filtered_events(page, server):
     assert page.inner_text("#story-content h2") == "Plaza Accord"
 
 
-def test_the_cards_motion_follows_the_readers_preference(browser, server):
+def test_the_cards_motion_follows_the_readers_preference(window, server):
     for motion, animated in (("reduce", False), ("no-preference", True)):
-        context = browser.new_context(viewport={"width": 1440, "height": 900}, reduced_motion=motion)
-        page = context.new_page()
-        page.goto(server.url + "?story=1")
-        wait_for_graph(page)
+        page = window(server.url + "?story=1", 1440, 900, reduced_motion=motion)
         page.wait_for_selector("#story-content h2")
         name = page.eval_on_selector("#story-content h2", "e => getComputedStyle(e).animationName")
         assert (name != "none") == animated, motion
-        context.close()
 
 
 def test_a_click_on_a_told_event_in_the_table_goes_to_its_step(page, server):

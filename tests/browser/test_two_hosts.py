@@ -111,20 +111,29 @@ class Balancer:
         self.server.server_close()
 
 
-@pytest.fixture
-def two_hosts(browser_csv, tmp_path):
-    folder = tmp_path / "shared-uploads"
+@pytest.fixture(scope="module")
+def two_servers(browser_csv, tmp_path_factory):
+    """Two servers of one file sharing an upload folder, for the module's tests (each uploads a file of
+    its own name, so that neither server holds another test's upload in memory)."""
+    folder = tmp_path_factory.mktemp("two-hosts") / "shared-uploads"
     with ThreadPoolExecutor(2) as pool:  # started at once: both make the folder, or find it made
         servers = list(
             pool.map(
                 lambda _: Server(browser_csv, "--title", "Browser test timeline", "--upload-dir", str(folder)), range(2)
             )
         )
+    yield servers, folder
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def two_hosts(two_servers):
+    """The two servers behind a balancer of the test's own (its routing and its record of answers)."""
+    servers, folder = two_servers
     balancer = Balancer([s.url for s in servers])
     yield balancer, folder
     balancer.stop()
-    for s in servers:
-        s.stop()
 
 
 def open_upload(page, path: Path) -> None:
@@ -190,7 +199,7 @@ def test_an_upload_removed_from_the_shared_folder_is_said_to_be_gone(two_hosts, 
     balancer.only = 0
     page.goto(balancer.url)
     wait_for_graph(page, "10 of 10")
-    open_upload(page, tmp_path / "voyages.csv")
+    open_upload(page, tmp_path / "sailings.csv")
     for p in folder.glob("*.upload"):
         p.unlink()
     balancer.only = 1  # a server that never had it in memory
@@ -200,8 +209,8 @@ def test_an_upload_removed_from_the_shared_folder_is_said_to_be_gone(two_hosts, 
     page.locator(TITLE_CELLS).filter(has_text=TITLES[0]).click()
     page.wait_for_function("t => document.querySelector('#details').textContent.includes(t)", arg=gone)
     page.evaluate("() => { document.querySelector('#upload-status').textContent = ''; }")
-    open_upload(page, tmp_path / "voyages.csv")  # the same file opened again, on this server: all is well
-    page.wait_for_function("() => document.querySelector('#upload-status').textContent.includes('Opened voyages')")
+    open_upload(page, tmp_path / "sailings.csv")  # the same file opened again, on this server: all is well
+    page.wait_for_function("() => document.querySelector('#upload-status').textContent.includes('Opened sailings')")
     page.locator(TITLE_CELLS).filter(has_text=TITLES[1]).click()
     page.wait_for_function("t => (document.querySelector('#details h2') || {}).textContent === t", arg=TITLES[1])
     with page.expect_download(timeout=60000) as info:

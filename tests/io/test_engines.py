@@ -4,7 +4,7 @@ DuckDB always; Spark (marked ``spark``) in local mode, one Spark for the whole t
 
 from __future__ import annotations
 
-import io
+import itertools
 import json
 import sys
 import tempfile
@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.core import dates, sql
+from dashboard.core import sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
@@ -28,20 +27,14 @@ from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark,
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
 from dashboard.render.queried import queried_figure, queried_overview
-from tests.synthetic import generate
-from tests.timelines import deep_timeline, uncertain_timeline
+from tests.timelines import date_ms, deep_timeline, synthetic_timeline, uncertain_timeline
 
-
-def ms(text: str, end: bool = False) -> float:
-    first, _, last = dates.parse_date(text)
-    return last if end else first
+ms = date_ms
 
 
 @pytest.fixture(scope="module")
 def synthetic() -> Timeline:
-    buf = io.BytesIO()
-    pacsv.write_csv(generate(20_000, n_themes=12, seed=5), buf)
-    return parse_events(buf.getvalue(), "gen.csv")
+    return synthetic_timeline()
 
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
@@ -58,9 +51,28 @@ def engine_of(kind: str, timeline: Timeline, request: pytest.FixtureRequest) -> 
     engine.close()
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def synthetic_engine(request, synthetic) -> Iterator[Engine]:
-    yield from engine_of(request.param, synthetic, request)
+@pytest.fixture(scope="module")
+def synthetic_engines(synthetic, request) -> Iterator[Callable[[str], Engine]]:
+    """One engine of each kind over the synthetic events for the whole module, opened when first asked
+    for: the tests below give each case its own parameters, which a module-scoped parametrized
+    fixture would take for a new engine each time (a Spark session and a Parquet copy per case)."""
+    opened: dict[str, Iterator[Engine]] = {}
+    engines: dict[str, Engine] = {}
+
+    def get(kind: str) -> Engine:
+        if kind not in engines:
+            opened[kind] = engine_of(kind, synthetic, request)
+            engines[kind] = next(opened[kind])
+        return engines[kind]
+
+    yield get
+    for closing in opened.values():
+        next(closing, None)
+
+
+@pytest.fixture(params=ENGINES)
+def synthetic_engine(request, synthetic_engines) -> Engine:
+    return synthetic_engines(request.param)
 
 
 VIEWS = [
@@ -102,7 +114,7 @@ def test_matches_and_counts_per_theme(synthetic, synthetic_engine, view):
     assert sql.facet_counts(synthetic_engine.run, synthetic.themes, view) == facet_counts(synthetic, view)
     found = sql.summary(synthetic_engine.run, synthetic.themes, view)
     assert found.matched == len(rows) and found.facets == facet_counts(synthetic, view)
-    assert found.span == sql.stats(synthetic_engine.run, where)[1]
+    assert found.span == extent(synthetic, rows)  # as sql.stats gives it (test_the_extent_of_the_matches)
     everything = sql.page(synthetic_engine.run, where, "when", False, 0, len(synthetic.events))["row"]
     assert sorted(everything.tolist()) == rows.tolist()
 
@@ -162,7 +174,12 @@ def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, orde
     for offset in (0, 50, len(rows) - 10):
         page = sql.page(synthetic_engine.run, where, column, descending, offset, 25)["row"]
         np.testing.assert_array_equal(page, order[offset : offset + 25])
-    for row in order[:: max(len(order) // 7, 1)]:
+    # On DuckDB eight rows spread over the order; on Spark, where each is a job of 0.1 to 0.3 CPU-seconds,
+    # the first, middle and last: the same ranking query, its ends and its middle.
+    probes = (
+        order[:: max(len(order) // 7, 1)] if isinstance(synthetic_engine, DuckDB) else order[[0, len(order) // 2, -1]]
+    )
+    for row in probes:
         assert sql.position(synthetic_engine.run, where, column, descending, int(row)) == int(
             np.flatnonzero(order == row)[0]
         )
@@ -172,17 +189,21 @@ def test_table_pages_in_the_tables_order(synthetic, synthetic_engine, view, orde
     )
 
 
+def extent(timeline: Timeline, rows: np.ndarray) -> tuple[float, float] | None:
+    """The earliest and latest ms the events at ``rows`` may cover (None for no rows), from the core."""
+    if not len(rows):
+        return None
+    lo = float(np.fmin(timeline.column("earliest"), timeline.column("start"))[rows].min())
+    hi = float(np.fmax(timeline.column("latest"), timeline.column("last"))[rows].max())
+    return lo, hi
+
+
 def test_the_extent_of_the_matches(synthetic, synthetic_engine):
     for view in VIEWS:
         rows = filter_events(synthetic, view)
         n, found = sql.stats(synthetic_engine.run, sql.match_filter(synthetic.themes, view))
         assert n == len(rows)
-        if not len(rows):
-            assert found is None
-            continue
-        lo = float(np.fmin(synthetic.column("earliest"), synthetic.column("start"))[rows].min())
-        hi = float(np.fmax(synthetic.column("latest"), synthetic.column("last"))[rows].max())
-        assert found == (lo, hi)
+        assert found == extent(synthetic, rows)
 
 
 @pytest.mark.parametrize("kind", ENGINES)
@@ -451,3 +472,170 @@ def test_a_search_is_kept_as_the_rows_it_matches(kind, synthetic, request, monke
     with pytest.raises(Exception, match=kept[0]):  # each engine says in its words that there is no such table
         engine.run(f"SELECT count(*) FROM {kept[0]}", [])
     next(opened, None)
+
+
+ROW_SLICES = [
+    # first, end, step, row groups -> slices
+    (0, 10, 3, [], [(0, 3), (3, 6), (6, 9), (9, 10)]),
+    (0, 9, 3, [], [(0, 3), (3, 6), (6, 9)]),
+    (5, 12, 100, [], [(5, 12)]),
+    (0, 0, 3, [], []),
+    (0, 10, 3, [0, 5], [(0, 3), (3, 6), (6, 9), (9, 10)]),  # groups larger than a slice: cut inside them
+    (0, 10, 5, [0, 4, 8], [(0, 8), (8, 10)]),  # whole groups, each slice past 5 rows
+    (0, 10, 3, [0, 2, 4, 6, 8], [(0, 4), (4, 8), (8, 10)]),
+    (0, 10, 4, [8, 0, 4, 4], [(0, 4), (4, 8), (8, 10)]),  # in any order, repeated
+    (3, 10, 4, [0, 4, 8, 12], [(3, 8), (8, 10)]),  # groups beyond the rows searched count for nothing
+    # a store of ten million events in chunks of 500,000 (four groups each, the last 106,784 rows)
+    # (the slices checked below: whole groups, each past the step but the last)
+    (0, 10_000_000, 1 << 20, [c * 500_000 + g * 131_072 for c in range(20) for g in range(4)], None),
+]
+
+
+@pytest.mark.parametrize(("first", "end", "step", "groups", "expected"), ROW_SLICES)
+def test_rows_are_searched_in_slices_of_whole_row_groups(first, end, step, groups, expected):
+    slices = engines.row_slices(first, end, step, groups)
+    edges = [lo for lo, _ in slices] + [hi for _, hi in slices[-1:]]
+    assert all(hi == lo2 for (_, hi), (lo2, _) in itertools.pairwise(slices))  # no gap, no overlap
+    assert slices == [] if end <= first else (edges[0], edges[-1]) == (first, end)
+    if expected is not None:
+        assert slices == expected
+    else:
+        assert set(edges[1:-1]) <= set(groups)
+        assert all(hi - lo >= step for lo, hi in slices[:-1]) and len(slices) == 9
+        assert slices[0] == (0, 1_131_072) and slices[-1] == (9_000_000, 10_000_000)
+
+
+SEARCHES = [("summit",), ("treaty", "kyoto"), ("a",), ("no such word anywhere",)]
+
+
+def kept_rows(engine: DuckDB, name: str) -> list[int]:
+    return sorted(int(str(r)) for (r,) in engine.run(f"SELECT row FROM {name}", []))
+
+
+def one_query_and_slices(engine: DuckDB, terms: tuple[str, ...], monkeypatch, step: int) -> tuple[list, list, list]:
+    """The rows a search keeps in one query (as before slices), in slices of ``step`` rows, and what
+    the sliced search reported after each slice."""
+    where = sql.text_filter(terms)
+    engine.keep("whole", f"SELECT row FROM events WHERE {where.text}", where.args)
+    monkeypatch.setenv(engines.SLICE_ROWS_VARIABLE, str(step))
+    reported: list[tuple[int, int]] = []
+    engine.keep_rows("sliced", where, lambda done, total: reported.append((done, total)))
+    found = kept_rows(engine, "whole"), kept_rows(engine, "sliced"), reported
+    engine.drop("whole")
+    engine.drop("sliced")
+    return found
+
+
+SLICED = [(terms, step) for terms in SEARCHES for step in (1000, 4096, engines.SEARCH_SLICE_ROWS)]
+SLICED.append((("treaty", "kyoto"), 7))  # 2,858 queries, for one search
+
+
+@pytest.mark.parametrize(("terms", "step"), SLICED)
+def test_a_search_in_slices_keeps_the_rows_one_query_keeps(synthetic, terms, step, monkeypatch):
+    """``DuckDB.keep_rows``: however many rows a slice holds, the same rows as one query over all of
+    them (and as the core in memory), and how far it has got after each slice, up to every row."""
+    engine = DuckDB.of_timeline(synthetic, precompute=False)
+    whole, sliced, reported = one_query_and_slices(engine, terms, monkeypatch, step)
+    n = len(synthetic.events)
+    assert sliced == whole == sorted(filter_events(synthetic, View(text=" ".join(terms))).tolist())
+    assert reported == [(0, n)] + [(min(done, n), n) for done in range(step, n + step, step)]
+    engine.close()
+
+
+@pytest.mark.parametrize("terms", SEARCHES)
+def test_a_search_in_slices_of_a_store_reads_its_row_groups(synthetic, terms, tmp_path, monkeypatch):
+    """A store written in row groups of 1,000 events, searched in slices of half a group (cut inside
+    groups), one and a half (cut where the second group after begins) and three groups: the same rows
+    as one query."""
+    from dashboard.io import store
+
+    monkeypatch.setattr(store, "STORE_ROW_GROUP", 1000)
+    store.write(synthetic, tmp_path / "store")
+    (events,) = store.event_files(tmp_path / "store")
+    assert pq.ParquetFile(events).metadata.num_row_groups == 20
+    engine = store.open_store(tmp_path / "store").engine.engine()
+    for step, ends in ((500, range(0, 20_001, 500)), (1500, range(0, 20_001, 2000)), (3000, range(0, 20_001, 3000))):
+        whole, sliced, reported = one_query_and_slices(engine, terms, monkeypatch, step)
+        assert sliced == whole
+        assert reported == [(done, 20_000) for done in sorted({*ends, 20_000})]
+    engine.close()
+
+
+def test_a_search_cut_short_keeps_nothing(synthetic, monkeypatch):
+    """A search that fails half way (here, what it reports to) leaves no table of part of its rows,
+    and the next asking searches anew."""
+    engine = DuckDB.of_timeline(synthetic, precompute=False)
+    monkeypatch.setenv(engines.SLICE_ROWS_VARIABLE, "5000")
+
+    def fail_half_way(done: int, total: int) -> None:
+        if done >= total // 2:
+            raise RuntimeError("cut short")
+
+    with pytest.raises(RuntimeError, match="cut short"):
+        engine.keep_rows("found", sql.text_filter(("summit",)), fail_half_way)
+    tables = [name for (name,) in engine.run("SELECT table_name FROM information_schema.tables", [])]
+    assert "found" not in tables
+    engine.keep_rows("found", sql.text_filter(("summit",)))
+    assert kept_rows(engine, "found") == sorted(filter_events(synthetic, View(text="summit")).tolist())
+    engine.close()
+
+
+@pytest.mark.parametrize("given", ["0", "-3", "many", "1.5", "1e6", " 0 "])
+def test_a_slice_size_that_is_no_number_of_rows_is_refused(given, monkeypatch):
+    monkeypatch.setenv(engines.SLICE_ROWS_VARIABLE, given)
+    with pytest.raises(EngineError, match=rf"^{engines.SLICE_ROWS_VARIABLE} is .*: expected a whole number of rows"):
+        engines.search_slice_rows()
+
+
+@pytest.mark.parametrize(("given", "rows"), [("", engines.SEARCH_SLICE_ROWS), ("1", 1), (" 250000 ", 250_000)])
+def test_the_slice_size_is_read_from_the_environment(given, rows, monkeypatch):
+    monkeypatch.setenv(engines.SLICE_ROWS_VARIABLE, given)
+    assert engines.search_slice_rows() == rows
+
+
+def test_a_search_says_how_far_it_has_got_while_it_runs(synthetic, monkeypatch):
+    """``PerProcess.searched`` records its progress under its key after each slice (read back here by
+    another process, as a server's other worker would) and clears it once done."""
+    monkeypatch.setenv(engines.SLICE_ROWS_VARIABLE, "5000")
+    shared = PerProcess(lambda: DuckDB.of_timeline(synthetic, precompute=False), name="synthetic")
+    key = shared.progress_key(("treaty",))
+    seen_apart: list[object] = []
+    record = shared.progress.record
+
+    def record_and_read_elsewhere(k: str, done: int, total: int) -> None:
+        record(k, done, total)
+        seen_apart.append(read_in_another_process(shared.progress.folder, k))
+
+    monkeypatch.setattr(shared.progress, "record", record_and_read_elsewhere)
+    shared.searched(("treaty",))
+    assert seen_apart == [{"done": d, "total": 20_000} for d in (0, 5000, 10_000, 15_000, 20_000)]
+    assert shared.progress.read(key) is None and list(shared.progress.folder.iterdir()) == []
+    shared.close()
+
+
+def read_in_another_process(folder: Path, key: str) -> object:
+    import subprocess
+
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys; from pathlib import Path; from dashboard.io.progress import ProgressFolder; "
+            "p = ProgressFolder(Path(sys.argv[1])).read(sys.argv[2]); print(json.dumps(p and p.as_dict()))",
+            str(folder),
+            key,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    return json.loads(found.stdout)
+
+
+def test_progress_keys_tell_stores_and_words_apart():
+    one = PerProcess(lambda: None, name="/stores/a")  # type: ignore[arg-type, return-value]
+    two = PerProcess(lambda: None, name="/stores/b")  # type: ignore[arg-type, return-value]
+    assert one.progress_key(("treaty",)) == one.progress_key(("treaty",))
+    assert len({one.progress_key(("treaty",)), two.progress_key(("treaty",)), one.progress_key(("treat", "y"))}) == 3
+    assert one.progress.folder != two.progress.folder

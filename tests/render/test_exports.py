@@ -25,11 +25,9 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-@pytest.fixture(scope="module")
-def server():
-    images.start_export_server()
-    yield
-    images.stop_export_server()
+@pytest.fixture
+def server(export_browser):
+    """The session's export browser (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -113,22 +113,18 @@ def test_every_file_in_the_folder_counts_against_the_cap(served, tmp_path):
 
 
 def _add_many(args):
-    folder, start = args
-    import tempfile
-
+    """One of several processes, each a server of the same file on the same upload folder."""
+    served_file, folder, start = args
     from dashboard.io.formats import load_timeline as load
-    from tests.conftest import SMALL_CSV as csv_text
 
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fh:
-        fh.write(csv_text)
-    d = Datasets(load(fh.name), upload_dir=folder, max_dir_bytes=20_000)
+    d = Datasets(load(served_file), upload_dir=folder, max_dir_bytes=20_000)
     return [d.add(upload(i), f"{i}.csv")[0] for i in range(start, start + 15)]
 
 
-def test_cleanup_is_safe_with_several_processes_at_once(served, tmp_path):
+def test_cleanup_is_safe_with_several_processes_at_once(served, small_csv, tmp_path):
     folder = tmp_path / "up"
     with multiprocessing.get_context("spawn").Pool(4) as pool:
-        keys = pool.map(_add_many, [(folder, 100 * k) for k in range(4)])
+        keys = pool.map(_add_many, [(small_csv, folder, 100 * k) for k in range(4)])
     assert sum(len(k) for k in keys) == 60  # no process failed
     assert sum(p.stat().st_size for p in folder.iterdir()) <= 20_000
     names = {p.name for p in folder.iterdir()} - {".lock"}

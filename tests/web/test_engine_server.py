@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard.core.query import View
+from tests.io.conftest import QUICK_JVM
 from tests.servers import ROOT, Client, Server
 from tests.synthetic import generate
 
@@ -73,6 +74,7 @@ def test_a_spark_server_answers_as_the_memory_server(servers):
     _, memory, folder = servers
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))  # the store the DuckDB server built
+        mp.setenv("JAVA_TOOL_OPTIONS", QUICK_JVM)
         spark = Server(folder / "events", "--engine", "spark", timeout=300)
     try:
         assert Client(spark.url).figure(None) == Client(memory.url).figure(None)

@@ -11,20 +11,31 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import psutil
 import pytest
 
+from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.wire import callback_body, page_state
 from tests import servers
 from tests.conftest import ROOT
-from tests.servers import Server, reserve_port
+from tests.servers import Client, Server, reserve_port
 
 
 @pytest.fixture(scope="module")
 def workers():
-    srv = Server(ROOT / "data" / "events.csv", "--workers", "2")
+    srv = Server(ROOT / "data" / "events.csv", "--workers", "2", export_browser=None)  # serve's defaults
     yield srv.url.rstrip("/"), srv.proc
     srv.stop()
+
+
+def export_browsers(pid: int) -> int:
+    """Headless Chromiums (kaleido's export browsers) under process ``pid``."""
+    return sum(
+        1
+        for p in psutil.Process(pid).children(recursive=True)
+        if p.name() in ("chromium", "chrome", "headless_shell") and "--type=" not in " ".join(p.cmdline())
+    )
 
 
 def get(url, **headers):
@@ -38,6 +49,19 @@ def test_runs_gunicorn_with_two_workers(workers):
     children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
     python_workers = [c for c in children if b"python" in Path(f"/proc/{c}/cmdline").read_bytes()]
     assert len(python_workers) == 2
+    # by default each worker starts its export browser as it starts: the first download waits for nothing
+    assert [export_browsers(int(c)) for c in python_workers] == [1, 1]
+
+
+def test_with_first_download_a_worker_starts_its_export_browser_at_the_first_image(small_csv):
+    srv = Server(small_csv, export_browser="first-download")
+    try:
+        assert export_browsers(srv.proc.pid) == 0
+        svg = Client(srv.url.rstrip("/")).export(View(themes=("war",)), "svg")
+        assert svg.startswith(b"<svg") and "1 of 7 events · themes: war".encode() in svg
+        assert export_browsers(srv.proc.pid) == 1
+    finally:
+        srv.stop()
 
 
 def test_responses_are_compressed_and_assets_cached(workers):

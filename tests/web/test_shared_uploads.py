@@ -216,15 +216,10 @@ def test_servers_starting_at_once_on_a_new_folder_all_start(served, tmp_path):
 
 def _read_while_cleaning(args) -> list[str]:
     """Another server, reading uploads over and over while the first one's clean-up removes them."""
-    folder, keys, seconds = args
-    import tempfile
-
+    served_file, folder, keys, seconds = args
     from dashboard.io.formats import load_timeline as load
-    from tests.conftest import SMALL_CSV
 
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as fh:
-        fh.write(SMALL_CSV)
-    d = Datasets(load(fh.name), upload_dir=folder, kept=0)
+    d = Datasets(load(served_file), upload_dir=folder, kept=0)
     seen, end = [], time.time() + seconds
     while time.time() < end:
         for key, title in keys:
@@ -237,7 +232,7 @@ def _read_while_cleaning(args) -> list[str]:
     return seen
 
 
-def test_a_reader_racing_the_clean_up_sees_the_whole_upload_or_gone(served, tmp_path):
+def test_a_reader_racing_the_clean_up_sees_the_whole_upload_or_gone(served, small_csv, tmp_path):
     folder = tmp_path / "up"
     a = server(served, folder, max_dir_bytes=40_000)
     keys = [
@@ -248,7 +243,7 @@ def test_a_reader_racing_the_clean_up_sees_the_whole_upload_or_gone(served, tmp_
         for i in range(6)
     ]
     with multiprocessing.get_context("spawn").Pool(1) as pool:
-        reading = pool.map_async(_read_while_cleaning, [(folder, keys, 3.0)])
+        reading = pool.map_async(_read_while_cleaning, [(small_csv, folder, keys, 3.0)])
         end = time.time() + 3.0
         i = 100
         while time.time() < end:

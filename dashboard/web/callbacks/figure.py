@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from dash import Dash, Input, Output, State, no_update
 
-from ...core import dates, sql
+from ...core import dates
 from ...core.i18n import translator
 from ...core.japanese import japanese_dates
 from ...core.model import Timeline
@@ -69,7 +69,7 @@ def update_figure(
     try:
         if timeline.engine is not None:  # beyond memory: the engine counts, and sends what is drawn
             view = queried_view(view)
-            found = sql.summary(timeline.engine, timeline.themes, view, getattr(timeline.engine, "searched", None))
+            found = queried.summary(timeline, view)
             counted, facets = (found.matched, found.span), found.facets
             options = FigureOptions(title=name, layout_width=layout_width, lang=lang)
             fig = queried.queried_figure(timeline, view, options, counted)

@@ -17,6 +17,7 @@ from dash import Dash, Input, NoUpdate, Output, State, no_update
 from ...core import sql
 from ...core.model import Timeline
 from ...core.query import SORT_COLUMNS, View, filter_events, sorted_rows
+from ...render import queried
 from ...render.figure import theme_label, when_labels
 from .. import inputs
 from ..layout import SELECTED_ROW_CLASS, TABLE_PAGE_SIZE
@@ -68,9 +69,8 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
         timeline = services.timeline_of(key)
         if timeline.engine is not None:  # beyond memory: the engine sends the page
             view = inputs.view(stored, timeline.themes)
-            where = sql.where_of(timeline, view)
-            page = sql.page(timeline.engine, where, column, descending, start, end - start, timeline.events.columns)
-            matched, _ = sql.stats(timeline.engine, where)
+            columns = sql.table_columns(timeline)
+            page, matched = queried.page(timeline, view, column, descending, start, end - start, columns)
             timeline = sql.fetched(timeline, page)
             shown = np.arange(len(page))
         else:
@@ -117,7 +117,7 @@ def follow_selection(
         timeline = services.timeline_of(key)
         if timeline.engine is not None:
             view = inputs.view(stored, timeline.themes)
-            at = sql.position(timeline.engine, sql.where_of(timeline, view), column, descending, selected)
+            at = queried.position(timeline, view, column, descending, selected)
             return (no_update if at is None else at // TABLE_PAGE_SIZE), rules
         _, order = _ordered(services, stored, key, column, descending)
     except (KeyError, ValueError):

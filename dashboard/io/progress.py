@@ -1,0 +1,91 @@
+"""How far a long piece of work has got, where every process of one server can read it.
+
+A first search of a timeline beyond memory reads every event's text once: seconds at ten million
+events. The page asks how far it has got while it waits, and that request may reach another of
+the server's worker processes than the one searching; so progress is written to a small file per
+piece of work in a folder of the server's own (made before the workers fork, so they all share
+it), replaced whole at each step (a reader never sees half of one) and removed when the work is
+done. Each piece of work is named by a key: hexadecimal digits of a hash, never a path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+KEY_DIGITS = 32
+KEY = re.compile(f"[0-9a-f]{{{KEY_DIGITS}}}")
+"""A key as :func:`progress_key` makes it (and the only form :meth:`ProgressFolder.read` takes)."""
+
+
+def progress_key(*parts: str) -> str:
+    """The key of the work ``parts`` name (e.g. a store and a search's words)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:KEY_DIGITS]
+
+
+def check_key(key: str) -> str:
+    """``key`` if it is one :func:`progress_key` could make; ValueError saying what a key is otherwise."""
+    if not KEY.fullmatch(key):
+        raise ValueError(f"a progress key is {KEY_DIGITS} hexadecimal digits (0-9, a-f)")
+    return key
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``done`` of ``total`` (e.g. events searched of all of them)."""
+
+    done: int
+    total: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"done": self.done, "total": self.total}
+
+
+class ProgressFolder:
+    """A folder of one progress file per piece of work under way (``<key>.json``), made in the
+    system's temporary folder, or at ``folder``; the one made is removed when the process that made
+    it ends (not when a forked worker does)."""
+
+    def __init__(self, folder: Path | None = None):
+        if folder is None:
+            folder = Path(tempfile.mkdtemp(prefix="timeline-progress-"))
+            weakref.finalize(self, _remove, folder, os.getpid())
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{check_key(key)}.json"
+
+    def record(self, key: str, done: int, total: int) -> None:
+        """``done`` of ``total`` of the work ``key`` names, replacing what was recorded of it."""
+        target = self._path(key)
+        partial = target.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.partial")
+        partial.write_text(json.dumps(Progress(int(done), int(total)).as_dict()), encoding="utf-8")
+        os.replace(partial, target)
+
+    def read(self, key: str) -> Progress | None:
+        """What was last recorded of the work ``key`` names (None: none under way). ValueError for a
+        key :func:`progress_key` could not have made."""
+        try:
+            found = json.loads(self._path(key).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        return Progress(int(found["done"]), int(found["total"]))
+
+    def clear(self, key: str) -> None:
+        """The work ``key`` names is done: nothing more to say of it."""
+        self._path(key).unlink(missing_ok=True)
+
+
+def _remove(folder: Path, owner: int) -> None:
+    if os.getpid() == owner:  # a forked worker that exits leaves the folder to the others
+        shutil.rmtree(folder, ignore_errors=True)

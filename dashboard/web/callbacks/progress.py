@@ -1,0 +1,81 @@
+"""How far a slow search has got, for the page to say while it waits for the figure's answer.
+
+A first search of a timeline beyond memory reads every event's text (seconds at ten million events);
+its engine records how far it has got under a key (``io.engines.PerProcess.searched``). A callback
+gives the page that key as soon as the view changes, and a small JSON endpoint says what was last
+recorded under it, from whichever server process the request reaches: the page's script
+(``assets/progress.js``) asks it a few times a second while the match count is on its way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from dash import Dash, Input, Output, State
+from flask import Response, request
+
+from ...core.model import Timeline
+from ...core.query import search_terms
+from ...io.progress import check_key
+from .. import inputs
+from .services import Services
+
+PROGRESS_PATH = "_timeline/progress"
+"""The endpoint's address, under the app's own prefix (``?key=`` and the key, nothing else)."""
+MAX_QUERY_BYTES = 100
+"""Longest query string the endpoint reads (a key and its name take 36)."""
+
+
+def search_key(services: Services, stored: Any, key: Any) -> str:
+    """The key under which the page's search records its progress: empty when there is none to
+    follow (no search words, a timeline in memory, words the figure will refuse)."""
+    try:
+        timeline = services.timeline_of(key)
+    except KeyError:
+        return ""
+    progress_key = getattr(timeline.engine, "progress_key", None)
+    if progress_key is None:
+        return ""
+    view = inputs.view(stored, timeline.themes)
+    try:
+        terms = search_terms(view.text)
+    except ValueError:  # the figure says why
+        return ""
+    return str(progress_key(terms)) if terms else ""
+
+
+def progress_of(timeline: Timeline, query: bytes, args: Mapping[str, list[str]]) -> dict[str, int]:
+    """What the timeline's engine last recorded of the search a progress request names (``args``,
+    its query string parsed: one ``key``), as {"done", "total"}; {} when no such search is under way.
+    BadInput for any other request."""
+    if len(query) > MAX_QUERY_BYTES:
+        raise inputs.BadInput(f"a progress request's query is at most {MAX_QUERY_BYTES} bytes")
+    if set(args) != {"key"} or len(args["key"]) != 1:
+        raise inputs.BadInput("a progress request names one key (?key=...) and nothing else")
+    try:
+        key = check_key(args["key"][0])
+    except ValueError as exc:
+        raise inputs.BadInput(str(exc)) from None
+    folder = getattr(timeline.engine, "progress", None)
+    found = folder.read(key) if folder is not None else None
+    return found.as_dict() if found is not None else {}
+
+
+def register(app: Dash, services: Services) -> None:
+    if getattr(services.datasets.served.engine, "progress_key", None) is not None:  # else no request per view
+        app.callback(
+            Output("search-key", "children"),
+            Input("view", "data"),
+            State("dataset", "data"),
+        )(lambda stored, key: search_key(services, stored, key))
+
+    def progress() -> Response:
+        # only the served timeline can have an engine: an upload is held in memory
+        found = progress_of(services.datasets.served, request.query_string, request.args.to_dict(flat=False))
+        return Response(json.dumps(found), mimetype="application/json", headers={"Cache-Control": "no-store"})
+
+    app.server.add_url_rule(
+        app.config.routes_pathname_prefix + PROGRESS_PATH, "timeline_progress", progress, methods=["GET"]
+    )

@@ -1,0 +1,110 @@
+"""A slow search's progress for the page: the key the page follows (a callback), and the endpoint
+that says what was recorded under it, refusing any other request."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict
+
+import pyarrow.csv as pacsv
+import pytest
+
+from dashboard.core.query import MAX_WORD_CHARS, View
+from dashboard.io.formats import parse_events
+from dashboard.io.progress import KEY_DIGITS, progress_key
+from dashboard.io.store import open_store, write
+from dashboard.web.app import create_app
+from dashboard.web.callbacks.progress import MAX_QUERY_BYTES, PROGRESS_PATH, search_key
+from dashboard.web.callbacks.services import Services
+from dashboard.web.datasets import Datasets
+from tests.synthetic import generate
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    """A timeline of 3,000 events beyond memory, and the same in memory."""
+    folder = tmp_path_factory.mktemp("progress")
+    buf = io.BytesIO()
+    pacsv.write_csv(generate(3_000, n_themes=6, seed=3), buf)
+    memory = parse_events(buf.getvalue(), "gen.csv")
+    write(memory, folder / "store")
+    return open_store(folder / "store"), memory, folder
+
+
+@pytest.fixture(scope="module")
+def client(stored):
+    engine, _, folder = stored
+    return create_app(engine, upload_dir=folder / "uploads").server.test_client()
+
+
+def sent(view: View) -> object:
+    return json.loads(json.dumps(asdict(view)))
+
+
+def test_the_page_follows_the_key_its_search_records_under(stored):
+    engine, memory, folder = stored
+    services = Services(Datasets(engine, upload_dir=folder / "up1"), "Served")
+    shared = engine.engine
+    assert search_key(services, sent(View(text="Summit  treaty summit")), None) == shared.progress_key(
+        ("summit", "treaty")
+    )
+    assert search_key(services, sent(View(text="treaty summit")), None) == shared.progress_key(("summit", "treaty"))
+    for quiet in (View(), View(text="   "), View(text="x" * (MAX_WORD_CHARS + 1)), View(themes=("war",))):
+        assert search_key(services, sent(quiet), None) == ""  # nothing to follow (or the figure says why)
+    assert search_key(services, sent(View(text="summit")), "no-such-upload") == ""
+    in_memory = Services(Datasets(memory, upload_dir=folder / "up2"), "Served")
+    assert search_key(in_memory, sent(View(text="summit")), None) == ""
+
+
+def test_the_endpoint_says_what_was_recorded_under_a_key(stored, client):
+    engine, _, _ = stored
+    key = engine.engine.progress_key(("summit",))
+    answer = client.get(f"/{PROGRESS_PATH}?key={key}")
+    assert answer.status_code == 200 and answer.get_json() == {}
+    assert answer.headers["Cache-Control"] == "no-store" and answer.mimetype == "application/json"
+    engine.engine.progress.record(key, 1_048_576, 3_000_000)
+    assert client.get(f"/{PROGRESS_PATH}?key={key}").get_json() == {"done": 1_048_576, "total": 3_000_000}
+    engine.engine.progress.clear(key)
+    assert client.get(f"/{PROGRESS_PATH}?key={key}").get_json() == {}
+
+
+KEY = "0123456789abcdef" * 2
+BAD = [
+    ("", "one key"),
+    ("?key=", "hexadecimal digits"),
+    ("?key=../../etc/passwd", "hexadecimal digits"),
+    ("?key=%2Fetc%2Fpasswd", "hexadecimal digits"),
+    (f"?key={KEY.upper()}", "hexadecimal digits"),
+    (f"?key={KEY[:-1]}", "hexadecimal digits"),
+    (f"?key={KEY}0", "hexadecimal digits"),
+    (f"?key={KEY}%00", "hexadecimal digits"),
+    (f"?key={KEY}&key={KEY}", "one key"),
+    (f"?key={KEY}&lang=en", "one key"),
+    (f"?id={KEY}", "one key"),
+    ("?key=" + "a" * 200, f"at most {MAX_QUERY_BYTES} bytes"),
+    (f"?key={KEY}&pad=" + "x" * MAX_QUERY_BYTES, f"at most {MAX_QUERY_BYTES} bytes"),
+]
+
+
+@pytest.mark.parametrize(("query", "said"), BAD)
+def test_the_endpoint_refuses_anything_but_one_key(client, query, said):
+    answer = client.get(f"/{PROGRESS_PATH}{query}")
+    assert answer.status_code == 400 and answer.mimetype == "text/plain"
+    text = answer.get_data(as_text=True)
+    assert text.startswith("Bad request: ") and said in text and "Traceback" not in text
+
+
+def test_the_endpoint_takes_no_key_in_its_path_nor_a_post(client):
+    assert client.post(f"/{PROGRESS_PATH}?key={KEY}").status_code == 405
+    beyond = client.get(f"/{PROGRESS_PATH}/{KEY}")  # Dash's page, as for any other address
+    assert beyond.mimetype == "text/html"
+
+
+def test_a_timeline_in_memory_has_no_progress_to_tell(tmp_path):
+    from tests.timelines import synthetic_timeline
+
+    memory = create_app(synthetic_timeline(), upload_dir=tmp_path).server.test_client()
+    assert memory.get(f"/{PROGRESS_PATH}?key={progress_key('x')}").get_json() == {}
+    assert memory.get(f"/{PROGRESS_PATH}?key=nope").status_code == 400
+    assert len(progress_key("x")) == KEY_DIGITS
