@@ -488,7 +488,7 @@ def build_figure(
         ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w)
         title = t("events in date order, evenly spaced")
     else:
-        ticks, title = time_axis(x0, x1, options.lang), ""
+        ticks, title = time_axis(x0, x1, options.lang, plot_w), ""
     layout["xaxis"] = dict(
         range=[ax0, ax1],
         showgrid=True,
@@ -716,13 +716,19 @@ JAPANESE_DATE_TICKS = [
 """Date tick labels as Japanese readers write them, at every zoom (in the figure, so exports have them)."""
 
 
-def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+TICK_PX = 80
+"""Room for one year tick of our own ('12000 BCE', '紀元前500年' at 11-12 px, and a gap): no more ticks
+than fit side by side, or plotly turns them on end and cuts them."""
+
+
+def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE, plot_w: float | None = None) -> dict[str, Any]:
     """The time scale's axis from x0 to x1 (epoch ms): plotly's date axis, which adapts its ticks to the
     zoom down to days, where it can draw the range (years -9999 to 9999); else a numeric axis of the
     same epoch ms with year labels ('4.5 Ga', '66 Ma', '12000 BCE'), so a zoom moves between the two
-    without a jump."""
+    without a jump. Year ticks of our own are as many as fit ``plot_w`` px (a phone's, up to 8)."""
+    target = 8 if plot_w is None else min(max(int(plot_w // TICK_PX), 2), 8)
     if x0 >= dates.AXIS_MIN_MS and x1 <= dates.AXIS_MAX_MS:
-        ticks = year_ticks(x0, x1)
+        ticks = year_ticks(x0, x1, target)
         if lang == "ja":
             if ticks:
                 ticks["ticktext"] = [japanese_year(y) for y in ticks.pop("years")]
@@ -730,7 +736,7 @@ def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE) -> dict[str, A
                 ticks["tickformatstops"] = JAPANESE_DATE_TICKS
         ticks.pop("years", None)
         return dict(type="date", **ticks)
-    return dict(type="linear", **deep_ticks(x0, x1))
+    return dict(type="linear", **deep_ticks(x0, x1, target))
 
 
 def _nice_step(raw: float) -> float:
@@ -1440,16 +1446,25 @@ def full_extent(
 OVERVIEW_BUCKETS = 120
 
 
-def build_overview(timeline: Timeline, view: View, rows: np.ndarray, counted: Counted | None = None) -> Figure:
+def build_overview(
+    timeline: Timeline,
+    view: View,
+    rows: np.ndarray,
+    counted: Counted | None = None,
+    options: FigureOptions = FigureOptions(),
+) -> Figure:
     """A strip of how many matching events start in each period over the whole span, with the
     visible range shaded: it shows where the events are, and dragging across it zooms the timeline.
     With ``counted`` (an engine's counts over the whole span, :data:`OVERVIEW_BUCKETS` of them), no
-    ``rows`` are needed."""
+    ``rows`` are needed. Its plot lines up with the timeline's (the same side margins), its ticks
+    fit ``options``' width and speak its language."""
+    margin = NARROW_MARGIN if options.narrow else MARGIN
+    plot_w = (options.width or options.layout_width) - margin["l"] - margin["r"]
     fig: Figure = {
         "data": [],
         "layout": dict(
             height=OVERVIEW_HEIGHT,
-            margin=dict(l=MARGIN["l"], r=MARGIN["r"], t=8, b=28),
+            margin=dict(l=margin["l"], r=margin["r"], t=8, b=28),
             template="plotly_white",
             font=dict(family=FONT, size=11, color="#444"),
             showlegend=False,
@@ -1490,7 +1505,7 @@ def build_overview(timeline: Timeline, view: View, rows: np.ndarray, counted: Co
         showline=True,
         linecolor="#888",
         ticks="outside",
-        **time_axis(x0, x1),
+        **time_axis(x0, x1, options.lang, plot_w),
     )
     if view.x_range is not None:
         a, b = view.x_range

@@ -146,7 +146,10 @@ def queried_figure(
 
 
 def queried_overview(
-    timeline: Timeline, view: View, matches: tuple[int, tuple[float, float] | None] | None = None
+    timeline: Timeline,
+    view: View,
+    matches: tuple[int, tuple[float, float] | None] | None = None,
+    options: FigureOptions | None = None,
 ) -> Figure:
     """``build_overview`` for a timeline whose engine holds the events."""
     matched, span = matches if matches is not None else counted(timeline, view)
@@ -155,7 +158,7 @@ def queried_overview(
     if matched:
         x0, x1 = full_extent(timeline, view, none, span)
         counts = density(timeline, view, [], x0, x1, target=OVERVIEW_BUCKETS)
-    return build_overview(timeline, view, none, Counted(matched, span, counts))
+    return build_overview(timeline, view, none, Counted(matched, span, counts), options or FigureOptions())
 
 
 def figure_of(timeline: Timeline, view: View, options: FigureOptions) -> Figure:

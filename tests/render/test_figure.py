@@ -463,3 +463,34 @@ def _story(timeline):
     from dashboard.core.story import story_rows
 
     return story_rows(timeline, View())
+
+
+# The overview strip on a phone and in Japanese: its year ticks fit its width, unrotated, in the reader's language.
+
+from dashboard.render.figure import NARROW_MARGIN, build_overview  # noqa: E402
+
+
+@pytest.mark.parametrize("first", ["-3000", "-490", "500"])
+@pytest.mark.parametrize("width", [360, 390, 800, 1440])
+def test_overview_year_ticks_fit_the_strip_side_by_side(tmp_path, first, width):
+    path = tmp_path / "span.csv"
+    path.write_text(f"id,date,title,themes\n1,{first},First,war\n2,2020,Last,war\n", encoding="utf-8")
+    tl = load_timeline(path)
+    fig = build_overview(tl, View(), np.arange(2), options=FigureOptions(layout_width=width))
+    layout = fig["layout"]
+    plot_w = width - layout["margin"]["l"] - layout["margin"]["r"]
+    if width < 640:
+        assert layout["margin"]["l"] == NARROW_MARGIN["l"]  # no lane names beside a strip: no margin for them
+    text = layout["xaxis"]["ticktext"]
+    assert len(text) >= 2
+    widest = max(text_width(t, 11) for t in text)
+    assert len(text) * (widest + 12) <= plot_w  # each label has its own room: plotly draws them level
+
+
+def test_overview_ticks_speak_the_readers_language(tmp_path):
+    path = tmp_path / "span.csv"
+    path.write_text("id,date,title,themes\n1,-490,First,war\n2,2020,Last,war\n", encoding="utf-8")
+    tl = load_timeline(path)
+    fig = build_overview(tl, View(), np.arange(2), options=FigureOptions(lang="ja"))
+    assert all(t.endswith("年") for t in fig["layout"]["xaxis"]["ticktext"])
+    assert "紀元前500年" in fig["layout"]["xaxis"]["ticktext"]

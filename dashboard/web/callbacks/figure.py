@@ -73,7 +73,7 @@ def update_figure(
             counted, facets = (found.matched, found.span), found.facets
             options = FigureOptions(title=name, layout_width=layout_width, lang=lang)
             fig = queried.queried_figure(timeline, view, options, counted)
-            overview = queried.queried_overview(timeline, view, counted)
+            overview = queried.queried_overview(timeline, view, counted, options)
             rows, matched = np.empty(0, dtype=np.int64), counted[0]
         else:
             rows = filter_events(timeline, view)
@@ -83,7 +83,7 @@ def update_figure(
                 title=name, layout_width=layout_width, lang=lang, highlight=step.row if step is not None else None
             )
             fig = build_figure(timeline, shown, options, rows=rows)
-            overview, counted, matched = build_overview(timeline, view, rows), None, len(rows)
+            overview, counted, matched = build_overview(timeline, view, rows, None, options), None, len(rows)
     except ValueError as exc:
         return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
     total = timeline.size
