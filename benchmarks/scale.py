@@ -53,6 +53,8 @@ ZOOMS = [
     View(x_range=(-5_364_662_400_000.0, 1_767_225_599_999.0)),  # 1800-2025
 ]
 SEARCH = View(text="summit")
+ANSWER_WITHIN_S = 4 * 3600
+"""How long an answer is waited for: a cold start at 100M builds its store first (many minutes here)."""
 
 
 class Watch:
@@ -96,7 +98,7 @@ def ask(url: str, view: View) -> tuple[float, int, dict]:
         url + "_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
     )
     t0 = time.perf_counter()
-    data = urllib.request.urlopen(req, timeout=600).read()
+    data = urllib.request.urlopen(req, timeout=ANSWER_WITHIN_S).read()
     seconds = time.perf_counter() - t0
     answer = json.loads(data)["response"]
     error = answer.get("filter-error", {}).get("children")

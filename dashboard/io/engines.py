@@ -17,6 +17,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import uuid
 import warnings
 import weakref
 from collections import OrderedDict
@@ -144,6 +145,10 @@ class DuckDB:
         # No extension may be fetched at run time: everything used here is built in.
         config["autoinstall_known_extensions"] = False
         config["autoload_known_extensions"] = False
+        # What outgrows memory_limit spills here (made only then), not to DuckDB's ``.tmp`` in the
+        # working directory: a user's folder, shared by every server started from it.
+        self._spill = Path(tempfile.gettempdir()) / f"timeline-duckdb-{uuid.uuid4().hex}"
+        config["temp_directory"] = str(self._spill)
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -260,6 +265,7 @@ class DuckDB:
 
     def close(self) -> None:
         self._con.close()
+        shutil.rmtree(self._spill, ignore_errors=True)
 
 
 class EngineError(Exception):

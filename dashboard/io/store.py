@@ -566,7 +566,8 @@ def _check_ids(hashes: dict[Path, np.ndarray], name: str) -> None:
     """Ids are unique across the whole dataset (each chunk checked its own): ids whose hashes (one per
     event of each piece, in its order) repeat are read again from the pieces holding them, and those
     really repeated are refused."""
-    every = np.sort(np.concatenate(list(hashes.values()))) if hashes else np.zeros(0, dtype=np.uint64)
+    every = np.concatenate(list(hashes.values())) if hashes else np.zeros(0, dtype=np.uint64)
+    every.sort()  # in place: 0.8 GB at 100M events, not twice that
     repeated = np.unique(every[1:][every[1:] == every[:-1]])
     del every
     if not len(repeated):

@@ -639,3 +639,21 @@ def test_progress_keys_tell_stores_and_words_apart():
     assert one.progress_key(("treaty",)) == one.progress_key(("treaty",))
     assert len({one.progress_key(("treaty",)), two.progress_key(("treaty",)), one.progress_key(("treat", "y"))}) == 3
     assert one.progress.folder != two.progress.folder
+
+
+def test_a_query_beyond_its_memory_spills_to_a_folder_of_its_own_not_the_working_directory(tmp_path, monkeypatch):
+    """DuckDB's default spill folder is ``.tmp`` in the working directory: a server started from a
+    user's folder would litter it (and two servers started there would share it)."""
+    monkeypatch.chdir(tmp_path)
+    engine = DuckDB(memory_limit="30MB", threads=1)
+    spill = Path(engine.run("SELECT current_setting('temp_directory')", ())[0][0])
+    try:
+        [(n,)] = engine.run(
+            "SELECT count(*) FROM (SELECT i, md5(i::VARCHAR) AS h FROM range(3000000) t(i) ORDER BY h)", ()
+        )
+        assert n == 3_000_000
+        assert list(tmp_path.iterdir()) == []
+        assert spill.is_absolute() and spill.parent == Path(tempfile.gettempdir())
+    finally:
+        engine.close()
+    assert not spill.exists()  # removed with the engine
