@@ -287,3 +287,21 @@ def test_tasks_are_consecutive_chunks_or_the_slices_of_one_row_group(groups, mos
     chunks of them, or every slice of one large row group."""
     chunks = store.chunks_of(part_of(groups), 100)
     assert [[chunks[i].groups for i in task] for task in store.tasks_of(chunks, most)] == expected
+
+
+@pytest.mark.parametrize("odd", ["[1]", "*", "?"])
+def test_a_store_in_a_folder_named_like_a_glob_reads_its_own_events(odd, tmp_path):
+    """DuckDB takes every path it reads as a glob: a store whose folder holds ``[``, ``*`` or ``?``
+    (a cache folder under such a home) reads its own events, not those of a folder the pattern matches."""
+    from tests.timelines import deep_timeline, uncertain_timeline
+
+    ours, other = uncertain_timeline(tmp_path), deep_timeline(tmp_path)
+    store.write(ours, tmp_path / f"cache{odd}" / "x.store")
+    store.write(other, tmp_path / "cache1" / "x.store")  # what "cache[1]" and "cache?" match as globs
+    store.write(other, tmp_path / "cachezzz" / "x.store")  # what "cache*" matches too
+    opened = store.open_store(tmp_path / f"cache{odd}" / "x.store")
+    engine = opened.engine.engine()
+    assert sql.count(engine.run, sql.EVERYTHING) == len(ours.events)
+    assert sorted(str(t) for (t,) in engine.run("SELECT title FROM events", [])) == sorted(ours.events["title"])
+    assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
+    opened.engine.close()
