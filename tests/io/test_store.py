@@ -305,3 +305,49 @@ def test_a_store_in_a_folder_named_like_a_glob_reads_its_own_events(odd, tmp_pat
     assert sorted(str(t) for (t,) in engine.run("SELECT title FROM events", [])) == sorted(ours.events["title"])
     assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
     opened.engine.close()
+
+
+WRITE_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from dashboard.io import store
+from tests.timelines import synthetic_timeline
+timeline = synthetic_timeline()
+go = Path(sys.argv[2])
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.005)
+store.write(timeline, Path(sys.argv[1]))
+print("written", flush=True)
+"""
+
+
+def test_two_processes_writing_one_store_at_once_both_leave_it_whole(tmp_path):
+    """Two servers started together on one file (sharing a cache folder) both write its store, at
+    the same moment (real processes): each finishes, and the store holds every event once."""
+    import subprocess
+    import sys
+
+    from tests.timelines import synthetic_timeline
+
+    root = Path(__file__).resolve().parents[2]
+    target, go = tmp_path / "x.store", tmp_path / "go"
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITE_WHEN_TOLD, str(target), str(go)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for w in writers:
+        assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+    go.touch()
+    ends = [w.communicate(timeout=300) for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], [err[-2000:] for _, err in ends]
+    opened = store.open_store(target)
+    assert sql.count(opened.engine.run, sql.EVERYTHING) == len(synthetic_timeline().events)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["go", "x.store"]  # no work folder left
+    opened.engine.close()
