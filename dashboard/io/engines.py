@@ -122,8 +122,14 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+GLOB_CHARACTERS = "[*?"
+"""What DuckDB's file readers take for a glob in a path, each matched literally as a class of one."""
+
+
 def _file_list(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+    """The files ``paths`` as DuckDB's readers take them: each path a glob, matching only itself."""
+    literal = ("".join(f"[{c}]" if c in GLOB_CHARACTERS else c for c in str(p)) for p in paths)
+    return "[" + ", ".join(sql_string(p) for p in literal) + "]"
 
 
 class DuckDB:
