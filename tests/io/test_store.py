@@ -129,7 +129,7 @@ def test_a_helper_process_writes_its_pieces_with_the_whole_files_bits(tmp_path, 
 
     def after_the_helper(chunks, threads):  # only here: the helper process imports its own store module
         deadline = time.monotonic() + 120
-        while not list((tmp_path / "s.building").glob("events-*.parquet")):
+        while not list(tmp_path.glob("s.building-*/events-*.parquet")):
             assert time.monotonic() < deadline, "the helper wrote no piece"
             time.sleep(0.05)
         return read(chunks, threads)
