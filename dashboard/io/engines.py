@@ -123,8 +123,14 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+GLOB_CHARACTERS = "[*?"
+"""What DuckDB's file readers take for a glob in a path, each matched literally as a class of one."""
+
+
 def _file_list(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join(sql_string(str(p)) for p in paths) + "]"
+    """The files ``paths`` as DuckDB's readers take them: each path a glob, matching only itself."""
+    literal = ("".join(f"[{c}]" if c in GLOB_CHARACTERS else c for c in str(p)) for p in paths)
+    return "[" + ", ".join(sql_string(p) for p in literal) + "]"
 
 
 class DuckDB:
@@ -569,10 +575,10 @@ class PerProcess:
         keep = getattr(engine, "keep", None)
         if keep is None or not hasattr(engine, "drop"):
             raise ValueError("this engine keeps no tables")
+        if self._kept(name):  # a search already kept waits for no other being made
+            return name
         with self._searching:  # one new search at a time: each reads every event's text once
-            kept = self._searches.setdefault(os.getpid(), OrderedDict())
-            if name in kept:
-                kept.move_to_end(name)
+            if self._kept(name):  # made by the request this one waited for
                 return name
             where = sql_text.text_filter(terms)
             keep_rows = getattr(engine, "keep_rows", None)
@@ -584,10 +590,21 @@ class PerProcess:
                     keep_rows(name, where, lambda done, total: self.progress.record(key, done, total))
                 finally:
                     self.progress.clear(key)
-            kept[name] = None
-            while len(kept) > SEARCHES_KEPT:
-                engine.drop(kept.popitem(last=False)[0])
+            with self._lock:
+                kept = self._searches.setdefault(os.getpid(), OrderedDict())
+                kept[name] = None
+                gone = [kept.popitem(last=False)[0] for _ in range(len(kept) - SEARCHES_KEPT)]
+            for old in gone:
+                engine.drop(old)
         return name
+
+    def _kept(self, name: str) -> bool:
+        """Whether this process keeps the search table ``name`` (then the latest used)."""
+        with self._lock:
+            kept = self._searches.setdefault(os.getpid(), OrderedDict())
+            if name in kept:
+                kept.move_to_end(name)
+            return name in kept
 
     def progress_key(self, terms: tuple[str, ...]) -> str:
         """The key under which a search of ``terms`` records its progress, the same in every process."""

@@ -29,10 +29,12 @@ import multiprocessing
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -185,13 +187,26 @@ def build(
     each in a process of its own) into a store at ``target`` (a folder, replaced only once complete).
     ValidationError lists the problems of every chunk; nothing is kept then."""
     say = progress or (lambda _msg: None)
-    work = target.with_name(target.name + ".building")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
+    with _building(target) as work:
         _build(files, name, work, base, options, say, rows, workers)
+
+
+@contextmanager
+def _building(target: Path) -> Iterator[Path]:
+    """A work folder of this process's own beside ``target``, put in its place once the work in it is
+    complete (nothing is kept if it fails). Two processes making one store at once (two servers
+    started together on one cache) each make their own; whichever comes second replaces the
+    first's, or, when it cannot, keeps it: both hold the same events."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"{target.name}.building-", dir=target.parent))
+    try:
+        yield work
         shutil.rmtree(target, ignore_errors=True)
-        work.rename(target)
+        try:
+            work.rename(target)
+        except OSError:
+            if not is_store(target):  # not another process's store put there meanwhile
+                raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -480,18 +495,11 @@ def _validate_all(
 
 def write(timeline: Timeline, target: Path) -> None:
     """A timeline in memory as a store at ``target`` (a folder, replaced only once complete)."""
-    work = target.with_name(target.name + ".building")
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    try:
+    with _building(target) as work:
         piece = work / EVENTS_PIECE.format(0)
         write_events(events_table(timeline), piece)
         _write_about(timeline, timeline.size, work, [piece])
         precompute(work, timeline)
-        shutil.rmtree(target, ignore_errors=True)
-        work.rename(target)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) -> None:

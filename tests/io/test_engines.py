@@ -8,6 +8,7 @@ import itertools
 import json
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -657,3 +658,31 @@ def test_a_query_beyond_its_memory_spills_to_a_folder_of_its_own_not_the_working
     finally:
         engine.close()
     assert not spill.exists()  # removed with the engine
+
+
+def test_a_kept_search_is_not_held_up_by_another_search_under_way(synthetic, monkeypatch):
+    """One new search at a time reads the events' text, but a search already kept is answered at once,
+    while another request's new search is still running in the same process (with real threads)."""
+    monkeypatch.setenv(engines.SLICE_ROWS_VARIABLE, "5000")
+    shared = PerProcess(lambda: DuckDB.of_timeline(synthetic, precompute=False), name="synthetic")
+    kept = shared.searched(("summit",))
+    record = shared.progress.record
+    begun, release = threading.Event(), threading.Event()
+
+    def slow_record(key: str, done: int, total: int) -> None:
+        record(key, done, total)
+        if 0 < done < total:
+            begun.set()
+            release.wait(30)
+
+    monkeypatch.setattr(shared.progress, "record", slow_record)
+    with ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(shared.searched, ("treaty",))
+        assert begun.wait(30)
+        again = pool.submit(shared.searched, ("summit",))
+        try:
+            assert again.result(timeout=5) == kept  # not after the other search
+        finally:
+            release.set()
+        assert slow.result(timeout=30).startswith("searched_")
+    shared.close()

@@ -129,7 +129,7 @@ def test_a_helper_process_writes_its_pieces_with_the_whole_files_bits(tmp_path, 
 
     def after_the_helper(chunks, threads):  # only here: the helper process imports its own store module
         deadline = time.monotonic() + 120
-        while not list((tmp_path / "s.building").glob("events-*.parquet")):
+        while not list(tmp_path.glob("s.building-*/events-*.parquet")):
             assert time.monotonic() < deadline, "the helper wrote no piece"
             time.sleep(0.05)
         return read(chunks, threads)
@@ -287,3 +287,67 @@ def test_tasks_are_consecutive_chunks_or_the_slices_of_one_row_group(groups, mos
     chunks of them, or every slice of one large row group."""
     chunks = store.chunks_of(part_of(groups), 100)
     assert [[chunks[i].groups for i in task] for task in store.tasks_of(chunks, most)] == expected
+
+
+@pytest.mark.parametrize("odd", ["[1]", "*", "?"])
+def test_a_store_in_a_folder_named_like_a_glob_reads_its_own_events(odd, tmp_path):
+    """DuckDB takes every path it reads as a glob: a store whose folder holds ``[``, ``*`` or ``?``
+    (a cache folder under such a home) reads its own events, not those of a folder the pattern matches."""
+    from tests.timelines import deep_timeline, uncertain_timeline
+
+    ours, other = uncertain_timeline(tmp_path), deep_timeline(tmp_path)
+    store.write(ours, tmp_path / f"cache{odd}" / "x.store")
+    store.write(other, tmp_path / "cache1" / "x.store")  # what "cache[1]" and "cache?" match as globs
+    store.write(other, tmp_path / "cachezzz" / "x.store")  # what "cache*" matches too
+    opened = store.open_store(tmp_path / f"cache{odd}" / "x.store")
+    engine = opened.engine.engine()
+    assert sql.count(engine.run, sql.EVERYTHING) == len(ours.events)
+    assert sorted(str(t) for (t,) in engine.run("SELECT title FROM events", [])) == sorted(ours.events["title"])
+    assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
+    opened.engine.close()
+
+
+WRITE_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from dashboard.io import store
+from tests.timelines import synthetic_timeline
+timeline = synthetic_timeline()
+go = Path(sys.argv[2])
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.005)
+store.write(timeline, Path(sys.argv[1]))
+print("written", flush=True)
+"""
+
+
+def test_two_processes_writing_one_store_at_once_both_leave_it_whole(tmp_path):
+    """Two servers started together on one file (sharing a cache folder) both write its store, at
+    the same moment (real processes): each finishes, and the store holds every event once."""
+    import subprocess
+    import sys
+
+    from tests.timelines import synthetic_timeline
+
+    root = Path(__file__).resolve().parents[2]
+    target, go = tmp_path / "x.store", tmp_path / "go"
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITE_WHEN_TOLD, str(target), str(go)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for w in writers:
+        assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+    go.touch()
+    ends = [w.communicate(timeout=300) for w in writers]
+    assert [w.returncode for w in writers] == [0, 0], [err[-2000:] for _, err in ends]
+    opened = store.open_store(target)
+    assert sql.count(opened.engine.run, sql.EVERYTHING) == len(synthetic_timeline().events)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["go", "x.store"]  # no work folder left
+    opened.engine.close()
