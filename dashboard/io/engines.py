@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -24,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -527,7 +528,11 @@ def open_engine(
 
 
 SEARCHES_KEPT = 64
-"""Searches each process keeps as tables of rows (a few MB each at ten million events)."""
+"""Searches each process keeps as tables of rows (a few MB each at ten million events)..."""
+SEARCH_ROWS_KEPT = 20_000_000
+"""... and the rows they hold together at most (8 bytes each): searches for common letters at 100M
+events would otherwise fill memory and the spill folder. The latest search is kept whatever its size."""
+SEARCH_NAME = re.compile(r"searched_[0-9a-f]{20}")
 ANSWERS_KEPT = 256
 """Answers each process remembers (a zoom asks again what the filters' answers were)."""
 
@@ -548,7 +553,11 @@ class PerProcess:
         """How far each search under way in any process has got (made here, before a server forks)."""
         self._engines: dict[int, Engine] = {}
         self._answers: dict[int, Memo] = {}
-        self._searches: dict[int, OrderedDict[str, None]] = {}
+        self._searches: dict[int, OrderedDict[str, int]] = {}
+        """Per process, the searches it keeps (their tables' names), the latest used last, and their rows."""
+        self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        """What each search table of late was made of: one dropped while a query naming it was on its
+        way is made again (see :meth:`run`)."""
         self._lock = threading.Lock()
         self._searching = threading.Lock()
 
@@ -572,6 +581,11 @@ class PerProcess:
         under :meth:`progress_key`, while it does."""
         engine = self.engine()
         name = "searched_" + hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:20]
+        with self._lock:
+            self._terms[name] = terms
+            self._terms.move_to_end(name)
+            while len(self._terms) > 4 * SEARCHES_KEPT:
+                self._terms.popitem(last=False)
         keep = getattr(engine, "keep", None)
         if keep is None or not hasattr(engine, "drop"):
             raise ValueError("this engine keeps no tables")
@@ -590,10 +604,13 @@ class PerProcess:
                     keep_rows(name, where, lambda done, total: self.progress.record(key, done, total))
                 finally:
                     self.progress.clear(key)
+            [(found,)] = engine.run(f"SELECT count(*) FROM {name}", ())
             with self._lock:
                 kept = self._searches.setdefault(os.getpid(), OrderedDict())
-                kept[name] = None
-                gone = [kept.popitem(last=False)[0] for _ in range(len(kept) - SEARCHES_KEPT)]
+                kept[name] = int(cast(int, found))
+                gone = []
+                while len(kept) > 1 and (len(kept) > SEARCHES_KEPT or sum(kept.values()) > SEARCH_ROWS_KEPT):
+                    gone.append(kept.popitem(last=False)[0])
             for old in gone:
                 engine.drop(old)
         return name
@@ -614,8 +631,23 @@ class PerProcess:
         pid = os.getpid()
         with self._lock:
             answers = self._answers.setdefault(pid, Memo(ANSWERS_KEPT))
-        rows: list[tuple[object, ...]] = answers.get((sql, tuple(args)), lambda: self.engine().run(sql, args))
+        rows: list[tuple[object, ...]] = answers.get((sql, tuple(args)), lambda: self._answer(sql, args))
         return list(rows)
+
+    def _answer(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
+        """The engine's answer; a search table the query names that was dropped meanwhile (another
+        request's searches pushed it out) is made again, and the query asked once more."""
+        try:
+            return self.engine().run(sql, args)
+        except Exception:
+            dropped = [n for n in SEARCH_NAME.findall(sql) if not self._kept(n)]
+            with self._lock:
+                again = [self._terms[n] for n in dropped if n in self._terms]
+            if not again:
+                raise
+        for terms in again:
+            self.searched(terms)
+        return self.engine().run(sql, args)
 
     def close(self) -> None:
         self._answers.pop(os.getpid(), None)

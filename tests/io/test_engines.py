@@ -686,3 +686,37 @@ def test_a_kept_search_is_not_held_up_by_another_search_under_way(synthetic, mon
             release.set()
         assert slow.result(timeout=30).startswith("searched_")
     shared.close()
+
+
+def test_searches_kept_are_bounded_by_their_rows_not_only_their_number(synthetic, monkeypatch):
+    """Searches for common letters hold most events each: past :data:`SEARCH_ROWS_KEPT` rows the
+    oldest go, whatever their number; the latest is kept however large."""
+    shared = PerProcess(lambda: DuckDB.of_timeline(synthetic, precompute=False), name="synthetic")
+    common = len(filter_events(synthetic, View(text="a")))
+    rare = len(filter_events(synthetic, View(text="summit")))
+    monkeypatch.setattr(engines, "SEARCH_ROWS_KEPT", common + rare)
+    first = shared.searched(("summit",))
+    big = shared.searched(("a",))
+    tables = lambda: {n for (n,) in shared.engine().run("SELECT table_name FROM information_schema.tables", ())}
+    assert {first, big} <= tables()  # together within the rows allowed
+    bigger = shared.searched(("e",))
+    assert bigger in tables() and first not in tables() and big not in tables()
+    monkeypatch.setattr(engines, "SEARCH_ROWS_KEPT", 1)
+    assert shared.searched(("o",)) in tables()  # the latest, alone past the bound
+    shared.close()
+
+
+def test_a_search_dropped_while_a_query_named_it_is_made_again(synthetic, monkeypatch):
+    """A request gets a search's table, then other requests' searches push it out before its query
+    runs: the query is still answered, the search made anew."""
+    shared = PerProcess(lambda: DuckDB.of_timeline(synthetic, precompute=False), name="synthetic")
+    monkeypatch.setattr(engines, "SEARCHES_KEPT", 1)
+    view = View(text="summit")
+    where = sql.match_filter(synthetic.themes, view, searched=shared.searched)
+    shared.searched(("treaty",))  # another request's search: the first is dropped
+    name = where.text.split("FROM ")[-1].rstrip(")")
+    assert name not in {n for (n,) in shared.engine().run("SELECT table_name FROM information_schema.tables", ())}
+    assert sql.count(shared.run, where) == len(filter_events(synthetic, view)) > 0
+    with pytest.raises(Exception, match=r"no_such_table|does not exist"):  # other failures still fail
+        shared.run("SELECT count(*) FROM no_such_table", ())
+    shared.close()
