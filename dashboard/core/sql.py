@@ -98,13 +98,18 @@ def unsigned(mask: object) -> int:
     return int(str(mask)) & ((1 << 64) - 1)
 
 
-def theme_filter(themes: list[str], wanted: tuple[str, ...] | None) -> Where:
-    """Events carrying any of ``wanted`` (None: every theme)."""
+def wanted_mask(themes: list[str], wanted: tuple[str, ...] | None) -> int:
+    """The bits of ``wanted`` among ``themes`` (None: every theme)."""
     bits = 0
     for i, t in enumerate(themes):
         if wanted is None or t in wanted:
             bits |= 1 << i
-    return Where("(theme_mask & ?) <> 0", (signed(bits),))
+    return bits
+
+
+def theme_filter(themes: list[str], wanted: tuple[str, ...] | None) -> Where:
+    """Events carrying any of ``wanted`` (None: every theme)."""
+    return Where("(theme_mask & ?) <> 0", (signed(wanted_mask(themes, wanted)),))
 
 
 Searched = Callable[[tuple[str, ...]], str]
@@ -183,8 +188,14 @@ def summary(run: Run, themes: list[str], view: View, searched: Searched | None =
         "GROUP BY theme_mask",
         where.args,
     )
+    return summary_of(rows, themes, view)
+
+
+def summary_of(rows: list[tuple[object, ...]], themes: list[str], view: View) -> Summary:
+    """The view's :class:`Summary` from (theme_mask, events, earliest, latest) per theme combination
+    of the events matching all but its themes."""
     combos = {unsigned(mask): int(str(n)) for mask, n, _, _ in rows}
-    wanted = unsigned(theme_filter(themes, view.themes).args[0])
+    wanted = wanted_mask(themes, view.themes)
     kept = [(int(str(n)), float(str(lo)), float(str(hi))) for mask, n, lo, hi in rows if unsigned(mask) & wanted]
     matched = sum(n for n, _, _ in kept)
     span = (min(lo for _, lo, _ in kept), max(hi for _, _, hi in kept)) if kept else None

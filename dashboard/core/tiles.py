@@ -30,8 +30,20 @@ import pandas as pd
 
 from . import dates
 from .aggregate import TARGET_BUCKETS, Density, calendar_buckets
+from .model import Timeline
 from .query import View, date_bounds
-from .sql import EVENTS, Run, Summary, Where, frame_of, signed, theme_counts, unsigned
+from .sql import (
+    EVENTS,
+    Run,
+    Summary,
+    Where,
+    drawn_columns,
+    frame_of,
+    signed,
+    summary_of,
+    table_columns,
+    theme_filter,
+)
 
 TILES = "tiles"
 RANKED = "ranked"
@@ -92,26 +104,13 @@ def in_reach(x0: float, x1: float) -> bool:
     return max(abs(x0), abs(x1)) < EXACT_MS
 
 
-def wanted_mask(themes: list[str], wanted: tuple[str, ...] | None) -> int:
-    bits = 0
-    for i, t in enumerate(themes):
-        if wanted is None or t in wanted:
-            bits |= 1 << i
-    return bits
-
-
 def summary(run: Run, themes: list[str], view: View) -> Summary:
     """``core.sql.summary`` of a view the tiles answer (:func:`answerable`), from the year tiles."""
     rows = run(
         f"SELECT theme_mask, sum(n), min(lo), max(hi) FROM {TILES} WHERE side = ? AND unit = ? GROUP BY theme_mask",
         (STARTS, YEAR),
     )
-    combos = {unsigned(mask): int(str(n)) for mask, n, _, _ in rows}
-    wanted = wanted_mask(themes, view.themes)
-    kept = [(int(str(n)), float(str(lo)), float(str(hi))) for mask, n, lo, hi in rows if unsigned(mask) & wanted]
-    matched = sum(n for n, _, _ in kept)
-    span = (min(lo for _, lo, _ in kept), max(hi for _, _, hi in kept)) if kept else None
-    return Summary(matched, span, theme_counts(themes, combos))
+    return summary_of(rows, themes, view)
 
 
 def first_day_starting(x1: float) -> int:
@@ -253,7 +252,7 @@ def density(
     unit = UNITS[buckets.unit]
     k0, k1 = first_day_lasting(x0), first_day_starting(x1)
     sums, lane_args = _lane_sums(themes, lanes)
-    themed = Where("(theme_mask & ?) <> 0", (signed(wanted_mask(themes, view.themes)),))
+    themed = theme_filter(themes, view.themes)
     total = np.zeros(nb, dtype=np.int64)
     per_lane = np.zeros((len(lanes), nb), dtype=np.int64)
     if k0 > k1 + 1:  # an empty window (x0 past x1)
@@ -313,6 +312,16 @@ def chrono_query(columns: Sequence[str]) -> str:
     return f"SELECT {', '.join(f'{EVENTS}.{c}' for c in names)} FROM {EVENTS} ORDER BY start, row"
 
 
+def made_of_events(timeline: Timeline) -> list[tuple[str, str]]:
+    """Each table of this module, and the SQL making it from ``timeline``'s events (with the columns
+    its figure draws and its table shows), in the order a store keeps it: the tiles by their keys."""
+    return [
+        (TILES, tiles_query() + " ORDER BY side, unit, k"),
+        (RANKED, ranked_query(drawn_columns(timeline))),
+        (CHRONO, chrono_query(table_columns(timeline))),
+    ]
+
+
 def _per_key(run: Run, unit: int, first: int | None, last: int | None, themed: Where) -> tuple[np.ndarray, np.ndarray]:
     """(keys, matching events) of the start tiles of ``unit`` from ``first`` to ``last``, in order."""
     bounds = "".join([" AND k >= ?" if first is not None else "", " AND k <= ?" if last is not None else ""])
@@ -366,7 +375,7 @@ def page(
     limit = min(limit, matched - offset)
     if limit <= 0 or offset < 0:
         return frame_of([], names)
-    themed = Where("(theme_mask & ?) <> 0", (signed(wanted_mask(themes, view.themes)),))
+    themed = theme_filter(themes, view.themes)
     first_day, before = day_of_match(run, themed, offset)
     last_day, _ = day_of_match(run, themed, offset + limit - 1)
     found = run(
@@ -381,16 +390,15 @@ def position(run: Run, themes: list[str], view: View, matched: int, descending: 
     """Where the event at ``row`` stands in time order among a view's matches (``core.sql.position``
     by "when"), None if it does not match: the matches of the days before its own from the tiles,
     then those of its day before it."""
-    wanted = signed(wanted_mask(themes, view.themes))
-    found = run(f"SELECT day FROM {EVENTS} WHERE row = ? AND (theme_mask & ?) <> 0", (int(row), wanted))
+    themed = theme_filter(themes, view.themes)
+    found = run(f"SELECT day FROM {EVENTS} WHERE row = ? AND ({themed.text})", (int(row), *themed.args))
     if not found:
         return None
     day = int(str(found[0][0]))
-    themed = Where("(theme_mask & ?) <> 0", (wanted,))
     earlier, args = _tiles_in(STARTS, day_range(None, day - 1), themed)
     ((n,),) = run(f"SELECT sum(n) FROM ({earlier}) AS t", args)
     ((same,),) = run(
-        f"SELECT count(*) FROM {CHRONO} WHERE day = ? AND row < ? AND ({themed.text})", (day, int(row), wanted)
+        f"SELECT count(*) FROM {CHRONO} WHERE day = ? AND row < ? AND ({themed.text})", (day, int(row), *themed.args)
     )
     place = int(str(n or 0)) + int(str(same))
     return matched - 1 - place if descending else place

@@ -171,13 +171,8 @@ class DuckDB:
         engine._con.execute("CREATE TABLE events AS SELECT * FROM events_arrow")
         engine._con.unregister("events_arrow")
         if precompute:
-            engine._con.execute(f"CREATE TABLE {tiles.TILES} AS {tiles.tiles_query()}")
-            engine._con.execute(
-                f"CREATE TABLE {tiles.RANKED} AS {tiles.ranked_query(sql_text.drawn_columns(timeline))}"
-            )
-            engine._con.execute(
-                f"CREATE TABLE {tiles.CHRONO} AS {tiles.chrono_query(sql_text.table_columns(timeline))}"
-            )
+            for name, query in tiles.made_of_events(timeline):
+                engine._con.execute(f"CREATE TABLE {name} AS {query}")
             engine.precomputed = True
         return engine
 
@@ -392,12 +387,7 @@ class Spark:
         else:
             if timeline is None:
                 raise ValueError("the tables are made from a timeline's events")
-            made = (
-                (tiles.TILES, tiles.tiles_query()),
-                (tiles.RANKED, tiles.ranked_query(sql_text.drawn_columns(timeline))),
-                (tiles.CHRONO, tiles.chrono_query(sql_text.table_columns(timeline))),
-            )
-            for name, query in made:
+            for name, query in tiles.made_of_events(timeline):
                 frame = self._session.sql(query).cache()
                 frame.count()
                 frame.createOrReplaceTempView(name)

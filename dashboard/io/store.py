@@ -49,7 +49,6 @@ from ..core import tiles
 from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
-from ..core.sql import drawn_columns, table_columns
 from ..core.validation import event_themes, lane_order, validate_table
 from . import parquet
 from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
@@ -508,13 +507,8 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) ->
     sorted so that its row groups' statistics lead a query to the few it needs."""
     t0 = time.perf_counter()
     engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
-    made = (
-        (tiles.TILES, tiles.tiles_query() + " ORDER BY side, unit, k"),
-        (tiles.RANKED, tiles.ranked_query(drawn_columns(timeline))),
-        (tiles.CHRONO, tiles.chrono_query(table_columns(timeline))),
-    )
     try:
-        for name, query in made:
+        for name, query in tiles.made_of_events(timeline):
             target = sql_string(str(folder / PRECOMPUTED[name]))
             engine.run(
                 f"COPY ({query}) TO {target} "

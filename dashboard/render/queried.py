@@ -70,6 +70,11 @@ def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | 
     return found.matched, found.span
 
 
+def _in_chrono_order(timeline: Timeline, view: View, column: str) -> bool:
+    """Whether the table's order and the view let the chronological table answer (``core.tiles``)."""
+    return precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start"
+
+
 def page(
     timeline: Timeline, view: View, column: str, descending: bool, offset: int, limit: int, columns: Sequence[str]
 ) -> tuple[pd.DataFrame, int]:
@@ -78,7 +83,7 @@ def page(
     answer the view, else sorted by the engine."""
     run = _run(timeline)
     matched, _ = counted(timeline, view)
-    if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
+    if _in_chrono_order(timeline, view, column):
         return tiles.page(run, timeline.themes, view, matched, descending, offset, limit, columns), matched
     return sql.page(run, sql.where_of(timeline, view), column, descending, offset, limit, columns), matched
 
@@ -86,7 +91,7 @@ def page(
 def position(timeline: Timeline, view: View, column: str, descending: bool, row: int) -> int | None:
     """Where the event at ``row`` stands in the table of ``view``'s matches (``core.sql.position``)."""
     run = _run(timeline)
-    if precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start":
+    if _in_chrono_order(timeline, view, column):
         matched, _ = counted(timeline, view)
         return tiles.position(run, timeline.themes, view, matched, descending, row)
     return sql.position(run, sql.where_of(timeline, view), column, descending, row)
@@ -105,7 +110,7 @@ def density(
 
 def label_candidates(timeline: Timeline, view: View, window: sql.Where, columns: list[str]) -> pd.DataFrame:
     """The :data:`LABEL_CANDIDATES` most important events matching ``window`` (``figure.most_important``):
-    read from the ranked table where the view has no search (``core.tiles.top_rows``)."""
+    read from the ranked table where the view has no search (``core.tiles.top_events``)."""
     run = _run(timeline)
     if precomputed(timeline) and not view.text.strip():
         return tiles.top_events(run, window, LABEL_CANDIDATES, columns)
