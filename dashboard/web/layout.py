@@ -176,8 +176,8 @@ def table_columns(t: Translator) -> list[dict[str, Any]]:
     return [
         {"headerName": t("Date"), "field": "when", "flex": 2.4, "minWidth": 100},
         {"headerName": t("Title"), "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
-        {"headerName": t("Themes"), "field": "themes", "flex": 3, "minWidth": 96, "tooltipField": "themes"},
-        {"headerName": t("Location"), "field": "location", "flex": 3, "minWidth": 96, "tooltipField": "location"},
+        {"headerName": t("Themes"), "field": "themes", "flex": 3, "minWidth": 120, "tooltipField": "themes"},
+        {"headerName": t("Location"), "field": "location", "flex": 3, "minWidth": 120, "tooltipField": "location"},
     ]
 
 

@@ -43,6 +43,9 @@ def test_phone_and_tablet_layout(browser, shipped, width, height):
             chart = box(page, "#timeline .js-plotly-plot")
             assert chart["y"] < height and chart["h"] >= 300 and chart["w"] >= width - 40
             assert not page.is_visible("#controls")  # the filters wait behind their button
+            for part in ("#overview", "#table"):  # the strip and the table below it as wide as the chart
+                assert box(page, part)["w"] >= width - 60, part
+            assert page.locator("#table .ag-row").count() > 0
             page.click("#filters-toggle")  # the panel opens in the browser alone (a clientside callback)
             page.wait_for_selector("#search", state="visible", timeout=5000)
             page.wait_for_function("document.querySelector('#filters-toggle').getAttribute('aria-expanded') === 'true'")
