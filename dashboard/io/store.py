@@ -471,9 +471,12 @@ def _validate_all(
     def report() -> None:
         """The chunks validated so far, in order (problems are kept in the dataset's order)."""
         with lock:
+            before = len(done)
             while len(done) in results:
                 done.append(results.pop(len(done)))
-                say(f"validated {int(starts[len(done)]):,} rows ({time.perf_counter() - t0:.1f} s)")
+            if len(done) > before:  # one line for the chunks a task brought in
+                rows, total = int(starts[len(done)]), int(starts[-1])
+                say(f"validated {rows:,} of {total:,} rows ({rows / total:.0%}, {time.perf_counter() - t0:.1f} s)")
 
     try:
         while (taken := take()) is not None:

@@ -38,7 +38,7 @@ def dataset(tmp_path_factory):
     target = folder.parent / "store"
     messages: list[str] = []
     store.build(parquet.dataset_files(folder), "events", target, base=folder, rows=1_000, progress=messages.append)
-    assert store.is_store(target) and any("validated 9,000 rows" in m for m in messages)
+    assert store.is_store(target) and any("validated 9,000 of 9,000 rows (100%" in m for m in messages)
     return load_dataset(folder), store.open_store(target)
 
 

@@ -35,7 +35,7 @@ def servers(tmp_path_factory):
 
 def test_the_engine_server_answers_as_the_memory_server(servers):
     engine, memory, folder = servers
-    assert "validated 6,000 rows" in engine.log_text() and "store ready" in engine.log_text()
+    assert "validated 6,000 of 6,000 rows (100%" in engine.log_text() and "store ready" in engine.log_text()
     assert list((folder / "cache" / "timeline").glob("*.store"))
     ours, theirs = Client(engine.url).figure(None), Client(memory.url).figure(None)
     assert ours == theirs
