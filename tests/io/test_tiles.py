@@ -151,12 +151,23 @@ def test_uncertain_and_deep_time_from_the_tiles(make, tmp_path):
             ours = tiles.density(engine.run, timeline.themes, view, lanes, x0, x1)
             theirs = density(timeline, in_window(timeline, rows, x0, x1), lanes, x0, x1)
             np.testing.assert_array_equal(ours.per_lane, theirs.per_lane)
-        for a, b in [("1590", "1610"), ("1852", "1855"), ("1944", "2020")]:
-            x0, x1 = ms(a), ms(b, True)
+        named = [(ms(a), ms(b, True)) for a, b in [("1590", "1610"), ("1852", "1855"), ("1944", "2020")]]
+        where = sql.match_filter(timeline.themes, view)
+        for x0, x1 in [*named, *(w for w in windows(timeline) if tiles.in_reach(*w))]:
+            visible = in_window(timeline, rows, x0, x1)
             ours = tiles.density(engine.run, timeline.themes, view, lanes, x0, x1)
-            theirs = density(timeline, in_window(timeline, rows, x0, x1), lanes, x0, x1)
-            np.testing.assert_array_equal(ours.per_lane, theirs.per_lane)
-            np.testing.assert_array_equal(ours.total, theirs.total)
+            theirs = density(timeline, visible, lanes, x0, x1)
+            np.testing.assert_array_equal(ours.per_lane, theirs.per_lane, err_msg=f"{x0!r}..{x1!r}")
+            np.testing.assert_array_equal(ours.total, theirs.total, err_msg=f"{x0!r}..{x1!r}")
+            labels = tiles.top_events(engine.run, where & sql.in_window(x0, x1), 5, ["title"])
+            np.testing.assert_array_equal(labels["row"], most_important(timeline, visible, 5))
+        for descending in (False, True):  # the table in time order, its pages and each event's place
+            order = sorted_rows(timeline, view, rows, "when", descending)
+            for offset in range(0, len(order), 3):
+                got = tiles.page(engine.run, timeline.themes, view, len(order), descending, offset, 4, ["title"])
+                assert got["row"].tolist() == order[offset : offset + 4].tolist()
+            for place, row in enumerate(order.tolist()):
+                assert tiles.position(engine.run, timeline.themes, view, len(order), descending, row) == place
     finally:
         engine.close()
 
