@@ -128,6 +128,18 @@ GLOB_CHARACTERS = "[*?"
 """What DuckDB's file readers take for a glob in a path, each matched literally as a class of one."""
 
 
+HADOOP_GLOB_CHARACTERS = "\\{}[]*?"
+"""What Spark (Hadoop's file system) takes for a glob in a path; a backslash before one makes it itself."""
+
+
+def spark_path(path: Path | str) -> str:
+    """A path as Spark's readers take it: a local ``Path`` matching only itself (a store under a folder
+    named ``cache[1]``), a string (``s3a://...``, a glob) as the caller wrote it."""
+    if isinstance(path, str):
+        return path
+    return "".join("\\" + c if c in HADOOP_GLOB_CHARACTERS else c for c in str(path))
+
+
 def _file_list(paths: Sequence[Path]) -> str:
     """The files ``paths`` as DuckDB's readers take them: each path a glob, matching only itself."""
     literal = ("".join(f"[{c}]" if c in GLOB_CHARACTERS else c for c in str(p)) for p in paths)
@@ -383,7 +395,7 @@ class Spark:
         events of ``timeline`` and cached in Spark's memory."""
         if tables:
             for name, files in tables.items():
-                self._session.read.parquet(*[str(p) for p in files]).createOrReplaceTempView(name)
+                self._session.read.parquet(*[spark_path(p) for p in files]).createOrReplaceTempView(name)
         else:
             if timeline is None:
                 raise ValueError("the tables are made from a timeline's events")
@@ -422,7 +434,7 @@ class Spark:
         scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
         path = scratch / "events.parquet"
         pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
-        engine = cls(spark, spark.read.parquet(str(path)), scratch)
+        engine = cls(spark, spark.read.parquet(spark_path(path)), scratch)
         if precompute:
             engine._precompute(None, timeline)
         return engine
@@ -442,7 +454,7 @@ class Spark:
         ``tables``: the precomputed ``tiles`` and ``ranked`` (``core.tiles``) in Parquet files."""
         spark = cls._new_session(remote, conf)
         try:  # Spark lists the files and reads their schema now: a missing path is said here
-            frame = spark.read.parquet(*[str(p) for p in paths])
+            frame = spark.read.parquet(*[spark_path(p) for p in paths])
             if where:
                 frame = frame.where(where)
         except Exception as exc:  # pyspark's AnalysisException, or Connect's error for the same

@@ -720,3 +720,23 @@ def test_a_search_dropped_while_a_query_named_it_is_made_again(synthetic, monkey
     with pytest.raises(Exception, match=r"no_such_table|does not exist"):  # other failures still fail
         shared.run("SELECT count(*) FROM no_such_table", ())
     shared.close()
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("odd", ["[1]", "*", "{1,zzz}"])
+def test_spark_reads_a_store_in_a_folder_named_like_a_glob(odd, spark, tmp_path):
+    """Spark (Hadoop's file system) also takes a path for a glob: a store under ``cache[1]`` reads its
+    own events and tables, not those of ``cache1`` which the pattern matches."""
+    from dashboard.io import store
+
+    ours, other = uncertain_timeline(tmp_path), deep_timeline(tmp_path)
+    store.write(ours, tmp_path / f"cache{odd}" / "x.store")
+    for decoy in ("cache1", "cachezzz"):
+        store.write(other, tmp_path / decoy / "x.store")
+    opened = store.open_store(tmp_path / f"cache{odd}" / "x.store", engine="spark")
+    engine = opened.engine.engine()
+    try:
+        assert sql.count(engine.run, sql.EVERYTHING) == len(ours.events)
+        assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
+    finally:
+        opened.engine.close()
