@@ -120,6 +120,15 @@ def test_non_utf8_byte_is_located(write_csv):
     assert p.line == 3
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # pyarrow's own, printed
+def test_a_ragged_row_that_is_not_utf8_is_refused_with_its_line_not_skipped(write_csv):
+    """pyarrow cannot show such a row to the reader's handler of ragged rows: the read fails, and the
+    careful path names the row rather than losing it."""
+    data = HEADER.encode() + b"a,1990,,ok,war,\nb,1991,,Caf\xe9\xff,war,,too,many\nc,1992,,ok,war,\n"
+    [p] = problems(write_csv(data))
+    assert p.line == 3 and "not UTF-8" in p.expected
+
+
 def test_duplicate_column_names(write_csv):
     [p] = problems(write_csv("date,title,themes,Title\n1990,a,war,b\n"))
     assert p.line == 1 and "unique column names" in p.expected

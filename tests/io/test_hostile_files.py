@@ -6,6 +6,7 @@ import csv
 import io
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,6 +38,10 @@ def test_random_bytes(data):
     load_or_refuse(data)
 
 
+# pyarrow cannot hand our invalid-row handler a row that is not UTF-8: it prints its own decoding
+# error (an "unraisable" exception, not raised) and fails the read, and the reader then reads the file
+# on its careful path, which refuses it naming the line: the contract below still holds.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @FUZZ
 @given(st.binary(max_size=300))
 def test_random_bytes_after_a_valid_header(data):
