@@ -23,6 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 CSV = Path("/tmp/timeline-bench-1000000.csv")
 PORT = 8091
 
+FORGET = """
+import sys
+from pathlib import Path
+from dashboard.io.cache import cache_paths
+for stale in cache_paths(Path(sys.argv[1])):
+    stale.unlink(missing_ok=True)
+"""
+"""The file's cache as the build at hand names it, removed: each run starts with a cold load."""
+
 BROWSER = """
 import json, sys
 from pathlib import Path
@@ -39,6 +48,7 @@ finally:
 def measure(root: Path, csv: Path) -> dict[str, float]:
     """One run of the build at ``root``: its callbacks (median and 95th percentile) and Chromium's times."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-c", FORGET, str(csv)], cwd=root, env=env, check=True)  # a cold load
     side = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "bench.py"), "--side", "ours", "--file", str(csv)],
         capture_output=True,
