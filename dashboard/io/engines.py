@@ -559,7 +559,7 @@ class PerProcess:
         """Per process, the searches it keeps (their tables' names), the latest used last, and their rows."""
         self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         """What each search table of late was made of: one dropped while a query naming it was on its
-        way is made again (see :meth:`run`)."""
+        way is made again (see :meth:`_answer`)."""
         self._lock = threading.Lock()
         self._searching = threading.Lock()
 
