@@ -194,13 +194,15 @@ def build(
 def _building(target: Path) -> Iterator[Path]:
     """A work folder of this process's own beside ``target``, put in its place once the work in it is
     complete (nothing is kept if it fails). Two processes making one store at once (two servers
-    started together on one cache) each make their own; whichever comes second replaces the
-    first's, or, when it cannot, keeps it: both hold the same events."""
+    started together on one cache) each make their own; whichever comes second keeps the first's,
+    which holds the same events (a store is named after its files) and may be served already."""
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"{target.name}.building-", dir=target.parent))
     try:
         yield work
-        shutil.rmtree(target, ignore_errors=True)
+        if is_store(target):  # put in place meanwhile: its server reads its files
+            return
+        shutil.rmtree(target, ignore_errors=True)  # anything but a whole store (a store is put whole)
         try:
             work.rename(target)
         except OSError:

@@ -351,3 +351,22 @@ def test_two_processes_writing_one_store_at_once_both_leave_it_whole(tmp_path):
     assert sql.count(opened.engine.run, sql.EVERYTHING) == len(synthetic_timeline().events)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["go", "x.store"]  # no work folder left
     opened.engine.close()
+
+
+def test_a_store_made_meanwhile_is_kept_not_pulled_from_under_its_server(tmp_path):
+    """A second server finishing the same store (same files, so the same events) after the first has
+    put it in place and serves from it keeps the first's files: removing them to put its own there
+    would leave the first's queries a moment with no files at all."""
+    from tests.timelines import synthetic_timeline
+
+    timeline = synthetic_timeline()
+    target = tmp_path / "x.store"
+    store.write(timeline, target)
+    served = store.open_store(target)
+    assert sql.count(served.engine.run, sql.EVERYTHING) == len(timeline.events)
+    before = {p.name: p.stat().st_ino for p in target.iterdir()}
+    store.write(timeline, target)  # the second process, done a moment later
+    assert {p.name: p.stat().st_ino for p in target.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.store"]  # its work folder gone
+    assert sql.count(served.engine.engine().run, sql.EVERYTHING) == len(timeline.events)
+    served.engine.close()
