@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
 CSV = Path("/tmp/timeline-bench-1000000.csv")
 PORT = 8091
 
@@ -45,29 +46,19 @@ finally:
 """
 
 
+def last_json(root: Path, env: dict[str, str], *args: str) -> dict:
+    """What a Python script run at ``root`` prints last, as JSON."""
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=root, env=env, check=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def measure(root: Path, csv: Path) -> dict[str, float]:
     """One run of the build at ``root``: its callbacks (median and 95th percentile) and Chromium's times."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "PYTHONPATH": str(root)}
     subprocess.run([sys.executable, "-c", FORGET, str(csv)], cwd=root, env=env, check=True)  # a cold load
-    side = subprocess.run(
-        [sys.executable, str(root / "benchmarks" / "bench.py"), "--side", "ours", "--file", str(csv)],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=env,
-        check=True,
-    )
-    found = json.loads(side.stdout.strip().splitlines()[-1])
+    found = last_json(root, env, str(root / "benchmarks" / "bench.py"), "--side", "ours", "--file", str(csv))
+    browser = last_json(root, env, "-c", BROWSER, str(csv), str(PORT))
     times = sorted(found["callback_ms"])
-    shown = subprocess.run(
-        [sys.executable, "-c", BROWSER, str(csv), str(PORT)],
-        capture_output=True,
-        text=True,
-        cwd=root,
-        env=env,
-        check=True,
-    )
-    browser = json.loads(shown.stdout.strip().splitlines()[-1])
     return {
         "callback p50 (ms)": statistics.median(times),
         "callback p95 (ms)": times[min(len(times) - 1, round(0.95 * (len(times) - 1)))],
