@@ -535,6 +535,9 @@ SEARCH_ROWS_KEPT = 20_000_000
 """... and the rows they hold together at most (8 bytes each): searches for common letters at 100M
 events would otherwise fill memory and the spill folder. The latest search is kept whatever its size."""
 SEARCH_NAME = re.compile(r"searched_[0-9a-f]{20}")
+TERMS_REMEMBERED = 1024
+"""The words of this many searches of late (a few bytes each): one dropped before a query naming it
+began is made again from them."""
 ANSWERS_KEPT = 256
 """Answers each process remembers (a zoom asks again what the filters' answers were)."""
 
@@ -558,8 +561,12 @@ class PerProcess:
         self._searches: dict[int, OrderedDict[str, int]] = {}
         """Per process, the searches it keeps (their tables' names), the latest used last, and their rows."""
         self._terms: OrderedDict[str, tuple[str, ...]] = OrderedDict()
-        """What each search table of late was made of: one dropped while a query naming it was on its
-        way is made again (see :meth:`_answer`)."""
+        """What each search table of late was made of: one dropped before a query naming it could
+        begin is made again (see :meth:`_answer`)."""
+        self._using: dict[str, int] = {}
+        """Queries under way naming each search table: one pushed out meanwhile is dropped once none is."""
+        self._pushed_out: dict[str, int] = {}
+        """Search tables no longer kept, still read by a query (with their rows): asked again, kept again."""
         self._lock = threading.Lock()
         self._searching = threading.Lock()
 
@@ -586,15 +593,15 @@ class PerProcess:
         with self._lock:
             self._terms[name] = terms
             self._terms.move_to_end(name)
-            while len(self._terms) > 4 * SEARCHES_KEPT:
+            while len(self._terms) > TERMS_REMEMBERED:
                 self._terms.popitem(last=False)
         keep = getattr(engine, "keep", None)
         if keep is None or not hasattr(engine, "drop"):
             raise ValueError("this engine keeps no tables")
-        if self._kept(name):  # a search already kept waits for no other being made
+        if self._kept(name) or self._kept_again(name):  # a search already there waits for no other
             return name
         with self._searching:  # one new search at a time: each reads every event's text once
-            if self._kept(name):  # made by the request this one waited for
+            if self._kept(name) or self._kept_again(name):  # made by the request this one waited for
                 return name
             where = sql_text.text_filter(terms)
             keep_rows = getattr(engine, "keep_rows", None)
@@ -607,15 +614,31 @@ class PerProcess:
                 finally:
                     self.progress.clear(key)
             [(found,)] = engine.run(f"SELECT count(*) FROM {name}", ())
-            with self._lock:
-                kept = self._searches.setdefault(os.getpid(), OrderedDict())
-                kept[name] = int(cast(int, found))
-                gone = []
-                while len(kept) > 1 and (len(kept) > SEARCHES_KEPT or sum(kept.values()) > SEARCH_ROWS_KEPT):
-                    gone.append(kept.popitem(last=False)[0])
-            for old in gone:
-                engine.drop(old)
+            self._keep(name, int(cast(int, found)))
         return name
+
+    def _keep(self, name: str, rows: int) -> None:
+        """The search table ``name`` (of ``rows`` rows) kept as the latest, and the oldest pushed out
+        past the bounds: dropped, or, while a query reads one, once it is done."""
+        drop = self.engine().drop  # type: ignore[attr-defined]  # engines that keep searches drop them
+        with self._lock:  # dropped under the lock too: no query may find a table there and then not
+            kept = self._searches.setdefault(os.getpid(), OrderedDict())
+            kept[name] = rows
+            while len(kept) > 1 and (len(kept) > SEARCHES_KEPT or sum(kept.values()) > SEARCH_ROWS_KEPT):
+                old, held = kept.popitem(last=False)
+                if self._using.get(old):
+                    self._pushed_out[old] = held
+                else:
+                    drop(old)
+
+    def _kept_again(self, name: str) -> bool:
+        """Whether ``name`` was pushed out but is still there (a query reads it): then kept again."""
+        with self._lock:
+            rows = self._pushed_out.pop(name, None)
+        if rows is None:
+            return False
+        self._keep(name, rows)
+        return True
 
     def _kept(self, name: str) -> bool:
         """Whether this process keeps the search table ``name`` (then the latest used)."""
@@ -637,19 +660,30 @@ class PerProcess:
         return list(rows)
 
     def _answer(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
-        """The engine's answer; a search table the query names that was dropped meanwhile (another
-        request's searches pushed it out) is made again, and the query asked once more."""
+        """The engine's answer. The search tables the query names are held for it (none is dropped
+        while it runs); one dropped before it began (other requests' searches pushed it out) is made
+        again first."""
+        names = set(SEARCH_NAME.findall(sql))
+        with self._lock:
+            for name in names:
+                self._using[name] = self._using.get(name, 0) + 1
         try:
+            for name in names:
+                with self._lock:
+                    there = name in self._pushed_out or name in self._searches.get(os.getpid(), {})
+                    terms = self._terms.get(name)
+                if not there and terms is not None:
+                    self.searched(terms)
             return self.engine().run(sql, args)
-        except Exception:
-            dropped = [n for n in SEARCH_NAME.findall(sql) if not self._kept(n)]
+        finally:
+            drop = getattr(self.engine(), "drop", None)
             with self._lock:
-                again = [self._terms[n] for n in dropped if n in self._terms]
-            if not again:
-                raise
-        for terms in again:
-            self.searched(terms)
-        return self.engine().run(sql, args)
+                for name in names:
+                    self._using[name] -= 1
+                    if not self._using[name]:
+                        del self._using[name]
+                        if self._pushed_out.pop(name, None) is not None and drop is not None:
+                            drop(name)
 
     def close(self) -> None:
         self._answers.pop(os.getpid(), None)

@@ -740,3 +740,31 @@ def test_spark_reads_a_store_in_a_folder_named_like_a_glob(odd, spark, tmp_path)
         assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
     finally:
         opened.engine.close()
+
+
+def test_searches_asked_at_once_past_the_bounds_all_get_their_own_answers(synthetic, monkeypatch):
+    """Eight threads at once each ask the counts of a search, many more searches than are kept (by
+    number and by rows): each search's table may be dropped by another's while its query is on its
+    way, and every answer is still that of its own words (real threads, one shared engine)."""
+    monkeypatch.setattr(engines, "SEARCHES_KEPT", 2)
+    monkeypatch.setattr(engines, "SEARCH_ROWS_KEPT", 3000)
+    shared = PerProcess(lambda: DuckDB.of_timeline(synthetic, precompute=False), name="synthetic")
+    words = ["summit", "treaty", "accord", "battle", "embassy", "kyoto", "charter", "census", "visit", "reform"]
+    expected = {w: len(filter_events(synthetic, View(text=w))) for w in words}
+
+    together = threading.Barrier(8)
+
+    def count(word: str) -> tuple[str, int]:
+        where = sql.match_filter(synthetic.themes, View(text=word), searched=shared.searched)
+        together.wait(30)  # every thread holds its table's name before any asks: most were dropped since
+        return word, sql.count(shared.run, where)
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            asked = [w for _ in range(4) for w in words]  # 40: five rounds of eight at the barrier
+            found = list(pool.map(count, asked))
+        assert found == [(w, expected[w]) for w in asked]
+        kept = {n for (n,) in shared.engine().run("SELECT table_name FROM information_schema.tables", ())}
+        assert len([n for n in kept if n.startswith("searched_")]) <= 2
+    finally:
+        shared.close()
