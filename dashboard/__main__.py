@@ -10,15 +10,18 @@ QUICK = ("validate", "convert")
 tearing down Arrow's thread pools at interpreter exit, which now and then aborts a finished process
 (apache/arrow#34314), turning a clean answer into exit status -6."""
 
+quick = len(sys.argv) > 1 and sys.argv[1] in QUICK
 try:
     code = main()
 except SystemExit as exc:
-    if len(sys.argv) < 2 or sys.argv[1] not in QUICK:
+    if not quick:
         raise
-    if not isinstance(exc.code, int) and exc.code is not None:
+    if isinstance(exc.code, int) or exc.code is None:
+        code = exc.code or 0
+    else:  # a message, as sys.exit("...") leaves one
         print(exc.code, file=sys.stderr)
-    code = 1 if not isinstance(exc.code, int) and exc.code is not None else (exc.code or 0)
-if len(sys.argv) > 1 and sys.argv[1] in QUICK:
+        code = 1
+if quick:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
