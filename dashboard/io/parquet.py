@@ -243,8 +243,7 @@ def _read_part(
             batches = reader.iter_batches(size, chosen, columns=picked, use_threads=threads)
             found = (pa.Table.from_batches([b]) for b in batches)
         for table in found:
-            drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
-            table = table.drop_columns(drop) if drop else table
+            table = _without_index(table)
             for key, value in part.partitions:
                 if key in wanted:
                     table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
@@ -264,9 +263,13 @@ def _read(open_file: Callable[[], pq.ParquetFile], name: str, shown: str) -> Par
         table = open_file().read()
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(name, shown, exc) from None
-    meta = read_meta(table.schema.metadata)
+    return Part(shown, _without_index(table), read_meta(table.schema.metadata))
+
+
+def _without_index(table: pa.Table) -> pa.Table:
+    """A table without the index columns pandas may have written with it."""
     drop = [c for c in table.column_names if PANDAS_INDEX.fullmatch(c)]
-    return Part(shown, table.drop_columns(drop) if drop else table, meta)
+    return table.drop_columns(drop) if drop else table
 
 
 def read_meta(metadata: dict[bytes, bytes] | None) -> dict[str, Any]:
