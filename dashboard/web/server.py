@@ -3,10 +3,10 @@ development server only for ``--debug``.
 
 The data is loaded once, before the workers fork, so they share its memory. Callbacks
 keep nothing about a user in a process (see :mod:`dashboard.datasets`), so any worker
-can answer any request. Each worker has its own export browser, started as it starts (the
-first download is then as quick as the others) or at its first download (``--export-browser
-first-download``: a server whose users seldom download spares the browser's memory and the
-seconds of CPU its start takes), and stopped when it exits.
+can answer any request. Each worker has its own export browser, started beside it as it
+starts (the worker answers meanwhile; the first download is then as quick as the others) or at
+its first download (``--export-browser first-download``: a server whose users seldom download
+spares the browser's memory and the seconds of CPU its start takes), and stopped when it exits.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from dash import Dash
 
-from ..render.images import start_export_server, stop_export_server
+from ..render.images import start_export_server_soon, stop_export_server
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -75,7 +75,9 @@ def _set_up_before_serving(app: Dash) -> None:
 
 
 def _post_fork(server: Arbiter, worker: Worker) -> None:
-    start_export_server()
+    """The worker's export browser starts beside it: the worker answers pages meanwhile (waiting for
+    the browser held every page of a fresh server back by some 3 s)."""
+    start_export_server_soon()
 
 
 def _no_export_browser_yet(server: Arbiter, worker: Worker) -> None:

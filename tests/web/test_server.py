@@ -8,6 +8,8 @@ import json
 import re
 import socket
 import subprocess
+import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -48,11 +50,42 @@ def test_runs_gunicorn_with_two_workers(workers):
     url, proc = workers
     resp = get(url + "/")
     assert resp.headers["Server"].startswith("gunicorn")
-    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
-    python_workers = [c for c in children if b"python" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    deadline = time.monotonic() + 60  # the first worker may answer before the second is up
+    while len(python_workers := workers_of(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert len(python_workers) == 2
-    # by default each worker starts its export browser as it starts: the first download waits for nothing
+    # by default each worker starts its export browser as it starts, beside it (it answered meanwhile)
+    while [export_browsers(int(c)) for c in python_workers] != [1, 1] and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert [export_browsers(int(c)) for c in python_workers] == [1, 1]
+
+
+def workers_of(pid: int) -> list[str]:
+    """The Python processes (gunicorn's workers) under the server ``pid``."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [c for c in children if b"python" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
+
+def test_a_worker_answers_while_its_export_browser_starts(monkeypatch):
+    """The export browser takes seconds of CPU to start: a fresh worker does not wait for it."""
+    from dashboard.render import images
+    from dashboard.web import server
+
+    release, started = threading.Event(), threading.Event()
+
+    def slow_start():
+        started.set()
+        release.wait(30)
+
+    monkeypatch.setattr(images._browser, "start", slow_start)
+    t0 = time.monotonic()
+    server._post_fork(None, None)  # type: ignore[arg-type]
+    returned = time.monotonic() - t0
+    try:
+        assert started.wait(5)  # the start is under way...
+        assert returned < 1  # ...and the worker went on without it
+    finally:
+        release.set()
 
 
 def test_with_first_download_a_worker_starts_its_export_browser_at_the_first_image(small_csv):
