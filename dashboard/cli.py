@@ -258,7 +258,10 @@ def main(argv: list[str] | None = None) -> int:
 def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
     """The timeline served by an engine from its store (``io.store``, in the user's cache folder, named
     after the files and their versions): built when missing, a chunk at a time from Parquet, else
-    from the timeline loaded in memory. Problems as ``validate`` lists them, exit status 1."""
+    from the timeline loaded in memory. Served as soon as its events are stored: the tables that make
+    clicks quick (``core.tiles``) are made meanwhile by a process of their own, stopped with the
+    server (made again at its next start if it stopped first). Problems as ``validate`` lists them,
+    exit status 1."""
     from .io import store
     from .io.engines import EngineError, check_engine
 
@@ -275,13 +278,15 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -
                 base = files[0] if files[0].is_dir() else None
                 name = parquet.dataset_name(files[0]) if parquet.is_dataset(files[0]) else files[0].name
                 say(f"building the store of {name} ({len(parts)} part{'s' if len(parts) != 1 else ''}) in {target}")
-                store.build_apart(parts, name, target, base=base, options=options)
+                store.build_apart(parts, name, target, base=base, options=options, tables=False)
             else:
                 timeline, _ = load_files(files, options=options)
                 say(f"writing the store of {timeline.source_name} in {target}")
-                store.write(timeline, target)
+                store.write(timeline, target, tables=False)
         timeline = store.open_store(target, args.engine_memory, args.engine, args.spark_remote)
         check_engine(timeline)
+        if store.ready_tables(target) is None:  # served from the events alone until they are made
+            store.precompute_apart(target)
         return timeline
     except EngineError as exc:
         print(f"timeline serve: {exc}", file=sys.stderr)

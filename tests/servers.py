@@ -157,10 +157,10 @@ class Client:
         body["output"] = output
         return self.post(body)["response"]["dataset"]["data"]
 
-    def figure(self, key: str | None) -> dict:
-        """The figure callback's outputs for the upload ``key`` (None: the served file)."""
+    def figure(self, key: str | None, view: View | None = None) -> dict:
+        """The figure callback's outputs for the upload ``key`` (None: the served file), of ``view``."""
         body = callback_body(
-            FIGURE_OUT, [("view", "data", asdict(View())), ("layout-width", "data", 1200)], page_state(key)
+            FIGURE_OUT, [("view", "data", asdict(view or View())), ("layout-width", "data", 1200)], page_state(key)
         )
         return self.post(body)["response"]
 

@@ -18,6 +18,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import uuid
 import warnings
 import weakref
@@ -171,6 +172,7 @@ class DuckDB:
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._cursors: list[Any] = []
         self._rows: tuple[int, int] | None = None
         self._files: list[Path] = []
         self._groups: list[int] | None = None
@@ -205,16 +207,33 @@ class DuckDB:
             f"CREATE VIEW events AS SELECT * FROM read_parquet({_file_list(paths)}{by_name})"
             + (f" WHERE {where}" if where else "")
         )
-        for name, files in (tables or {}).items():
-            engine._con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_file_list(files)})")
-        engine.precomputed = bool(tables)
+        if tables:
+            engine.attach(tables)
         return engine
+
+    def attach(self, tables: dict[str, Sequence[Path]]) -> None:
+        """The precomputed tables of ``core.tiles``, in Parquet files of their own, read from now on
+        (made after the events were served: queries under way go on without them)."""
+        with self._lock:
+            for name, files in tables.items():
+                self._con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_file_list(files)})")
+            self.precomputed = True
+
+    def interrupt(self) -> None:
+        """Stop the queries under way in every thread (each raises DuckDB's InterruptException)."""
+        with self._lock:
+            for cursor in (self._con, *self._cursors):
+                try:
+                    cursor.interrupt()
+                except Exception:  # a cursor already closed has nothing under way
+                    continue
 
     def _cursor(self) -> Any:
         cursor = getattr(self._local, "cursor", None)
         if cursor is None:
             with self._lock:
                 cursor = self._con.cursor()
+                self._cursors.append(cursor)
             self._local.cursor = cursor
         return cursor
 
@@ -461,8 +480,12 @@ class Spark:
             raise EngineError(f"Spark cannot read {', '.join(map(str, paths))}: {_first_line(exc)}") from None
         engine = cls(spark, frame)
         if tables:
-            engine._precompute(tables)
+            engine.attach(tables)
         return engine
+
+    def attach(self, tables: dict[str, Sequence[Path]]) -> None:
+        """The precomputed tables of ``core.tiles``, in Parquet files, read from now on."""
+        self._precompute(tables)
 
     def run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         return [tuple(r) for r in self._session.sql(sql, args=list(args)).collect()]
@@ -538,6 +561,8 @@ SEARCH_NAME = re.compile(r"searched_[0-9a-f]{20}")
 TERMS_REMEMBERED = 1024
 """The words of this many searches of late (a few bytes each): one dropped before a query naming it
 began is made again from them."""
+TABLES_LOOKED_FOR_S = 1.0
+"""How often a process serving from the events alone looks whether the tables of ``core.tiles`` are made."""
 ANSWERS_KEPT = 256
 """Answers each process remembers (a zoom asks again what the filters' answers were)."""
 
@@ -548,10 +573,20 @@ class PerProcess:
     The events never change, so each answer is remembered (:data:`ANSWERS_KEPT` of them) and
     computed once however many requests ask at once."""
 
-    def __init__(self, open_engine: Callable[[], Engine], precomputed: bool = False, name: str = ""):
+    def __init__(
+        self,
+        open_engine: Callable[[], Engine],
+        precomputed: bool = False,
+        name: str = "",
+        tables: Callable[[], dict[str, Sequence[Path]] | None] | None = None,
+    ):
         self._open = open_engine
-        self.precomputed = precomputed
-        """Whether the engines opened have the tables of ``core.tiles``."""
+        self._precomputed = precomputed
+        """Whether the engines opened have the tables of ``core.tiles`` (an engine may say so itself)."""
+        self._tables = tables
+        """The tables of ``core.tiles`` once they are made (None before), for an engine opened without
+        them: a server serves from the events while they are made apart (``io.store``)."""
+        self._look_again: dict[int, float] = {}
         self.name = name
         """What the events are (a store's folder): progress keys tell apart searches of two timelines."""
         self.progress = ProgressFolder()
@@ -582,6 +617,30 @@ class PerProcess:
 
     def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         return self.run(sql, args)
+
+    @property
+    def precomputed(self) -> bool:
+        """Whether this process's engine has the tables of ``core.tiles``: opened with them, or given
+        them once they are made (looked for at most every :data:`TABLES_LOOKED_FOR_S`)."""
+        engine = self._engines.get(os.getpid())
+        if engine is not None and getattr(engine, "precomputed", False):
+            return True
+        if self._tables is None:
+            return self._precomputed
+        now = time.monotonic()
+        with self._lock:
+            if now < self._look_again.get(os.getpid(), 0.0):
+                return False
+            self._look_again[os.getpid()] = now + TABLES_LOOKED_FOR_S
+        found = self._tables()
+        if found is None:
+            return False
+        if engine is not None:  # else the engine opened next has them
+            attach = getattr(engine, "attach", None)
+            if attach is None:
+                return False
+            attach(found)
+        return True
 
     def searched(self, terms: tuple[str, ...]) -> str:
         """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use

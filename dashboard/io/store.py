@@ -28,6 +28,8 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -67,6 +69,8 @@ COMPRESSION = "zstd"
 EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
 """The tables of ``core.tiles``, made from the events once, read at every click."""
+TABLES_FILE = "tables.json"
+"""Written once every table of :data:`PRECOMPUTED` is in place: until then, queries read the events alone."""
 PRECOMPUTED_ROW_GROUP = 64 * 1024
 """Rows per row group of those tables: small, so that a query reads only the groups of the keys or
 importance levels it asks for."""
@@ -181,13 +185,15 @@ def build(
     progress: Progress | None = None,
     rows: int = CHUNK_ROWS,
     workers: int = WORKERS,
+    tables: bool = True,
 ) -> None:
     """Validate the Parquet ``files`` chunk by chunk (``workers`` at once: this process and helpers,
-    each in a process of its own) into a store at ``target`` (a folder, replaced only once complete).
+    each in a process of its own) into a store at ``target`` (a folder, replaced only once complete),
+    with the tables of ``core.tiles`` (else left to :func:`precompute` once it is served).
     ValidationError lists the problems of every chunk; nothing is kept then."""
     say = progress or (lambda _msg: None)
     with _building(target) as work:
-        _build(files, name, work, base, options, say, rows, workers)
+        _build(files, name, work, base, options, say, rows, workers, tables)
 
 
 @contextmanager
@@ -370,6 +376,7 @@ def _build(
     say: Progress,
     rows: int,
     workers: int,
+    tables: bool,
 ) -> None:
     t0 = time.perf_counter()
     parts = [parquet.open_part(path, name, base) for path in files]
@@ -415,7 +422,8 @@ def _build(
     meta = next((r.meta for r in done if r.meta), {})
     whole = parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
     _write_about(whole, int(starts[-1]), work, pieces)
-    precompute(work, whole, say)
+    if tables:
+        precompute(work, whole, say)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
 
 
@@ -499,24 +507,50 @@ def _validate_all(
     return done
 
 
-def write(timeline: Timeline, target: Path) -> None:
-    """A timeline in memory as a store at ``target`` (a folder, replaced only once complete)."""
+def write(timeline: Timeline, target: Path, tables: bool = True) -> None:
+    """A timeline in memory as a store at ``target`` (a folder, replaced only once complete), with the
+    tables of ``core.tiles`` (else left to :func:`precompute` once it is served)."""
     with _building(target) as work:
         piece = work / EVENTS_PIECE.format(0)
         write_events(events_table(timeline), piece)
         _write_about(timeline, timeline.size, work, [piece])
-        precompute(work, timeline)
+        if tables:
+            precompute(work, timeline)
 
 
-def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) -> None:
+@dataclass
+class Making:
+    """Tables being made, which another thread (a signal's handler) may stop: the query under way is
+    interrupted and nothing is put in place."""
+
+    stopped: threading.Event = field(default_factory=threading.Event)
+    engine: DuckDB | None = None
+
+    def stop(self) -> None:
+        self.stopped.set()
+        engine = self.engine
+        if engine is not None:
+            engine.interrupt()
+
+
+def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, making: Making | None = None) -> bool:
     """The tables of ``core.tiles`` (counts per period and theme combination; events in label order,
     with the columns a figure draws of ``timeline``'s) made by DuckDB from the store's events, each
-    sorted so that its row groups' statistics lead a query to the few it needs."""
+    sorted so that its row groups' statistics lead a query to the few it needs. They are made in a
+    work folder of their own and put in place whole (:data:`TABLES_FILE` last): a store may be served
+    meanwhile, and another process may make them at the same time. Whether they are in place (not
+    when ``making`` was stopped)."""
+    if ready_tables(folder) is not None:
+        return True
+    making = making or Making()
     t0 = time.perf_counter()
-    engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
+    work = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder))
+    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
     try:
         for name, query in tiles.made_of_events(timeline):
-            target = sql_string(str(folder / PRECOMPUTED[name]))
+            if making.stopped.is_set():
+                return False
+            target = sql_string(str(work / PRECOMPUTED[name]))
             engine.run(
                 f"COPY ({query}) TO {target} "
                 f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {PRECOMPUTED_ROW_GROUP})",
@@ -524,8 +558,92 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None) ->
             )
             if say is not None:
                 say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
+        if making.stopped.is_set():
+            return False
+        if ready_tables(folder) is None:  # else made meanwhile by another process: those stay
+            for file in PRECOMPUTED.values():
+                os.replace(work / file, folder / file)
+            (work / TABLES_FILE).write_text(json.dumps({"format": STORE_FORMAT, "tables": PRECOMPUTED}), "utf-8")
+            os.replace(work / TABLES_FILE, folder / TABLES_FILE)
+        return True
+    except Exception:
+        if making.stopped.is_set():  # the query was interrupted: nothing is in place
+            return False
+        raise
     finally:
+        making.engine = None
         engine.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
+    """The files of a store's tables of ``core.tiles`` once every one is in place, else None."""
+    try:
+        made = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
+        return None
+    return {name: [folder / file] for name, file in PRECOMPUTED.items()}
+
+
+def precompute_apart(folder: Path, stderr: int | None = None) -> subprocess.Popen[bytes]:
+    """:func:`precompute` for a store already served, in a process of its own (its progress on
+    ``stderr``, by default this process's), stopped with the calling process (on Linux, should that
+    one die first)."""
+    code = "import sys; from dashboard.io.store import _precompute_here; sys.exit(_precompute_here())"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(folder), str(os.getpid())], stdin=subprocess.DEVNULL, stderr=stderr
+    )
+
+
+def _precompute_here() -> int:
+    """The process of :func:`precompute_apart`: the tables made in a thread, which a SIGTERM or SIGINT
+    (the server stopping) interrupts, leaving nothing behind."""
+    folder, parent = Path(sys.argv[1]), int(sys.argv[2])
+    _stop_with_parent()
+    making = Making()
+    signal.signal(signal.SIGTERM, lambda *_: making.stop())
+    signal.signal(signal.SIGINT, lambda *_: making.stop())
+    if os.getppid() != parent:  # gone before it could be told to stop this one
+        return 1
+    timeline = open_store(folder)
+    say = progress_line
+    say(f"making the tables of quick clicks for {timeline.source_name} (served from its events meanwhile)")
+    done: list[bool] = []
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            done.append(precompute(folder, timeline, say, making))
+        except BaseException as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.5)  # returns to the interpreter, which runs a signal's handler
+    if failed:
+        say(f"the tables of quick clicks could not be made: {failed[0]}")
+        return 1
+    if not done or not done[0]:
+        return 1
+    say("tables of quick clicks in place")
+    return 0
+
+
+def progress_line(msg: str) -> None:
+    print(f"timeline: {msg}", file=sys.stderr, flush=True)
+
+
+def _stop_with_parent() -> None:
+    """Have the kernel send this process SIGTERM when its parent ends (Linux; elsewhere nothing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def write_events(table: pa.Table, path: Path) -> None:
@@ -630,11 +748,10 @@ def open_store(
         total=int(meta["total"]),
     )
     events = event_files(folder)
-    tables: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items()}
     shared = PerProcess(
-        lambda: open_engine(engine, events, remote=remote, tables=tables, memory_limit=memory_limit),
-        precomputed=True,
+        lambda: open_engine(engine, events, remote=remote, tables=ready_tables(folder), memory_limit=memory_limit),
         name=str(folder.resolve()),
+        tables=lambda: ready_tables(folder),
     )
     return queried(timeline, shared)
 
@@ -672,22 +789,23 @@ def build_apart(
     base: Path | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
     verbose: bool = True,
+    tables: bool = True,
 ) -> None:
     """:func:`build` in a process of its own, so that what building takes (chunks, buffers) is given
     back to the system before the caller serves; progress on stderr with ``verbose``."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        refused = pool.submit(_build_reporting, list(files), name, target, base, options, verbose).result()
+        refused = pool.submit(_build_reporting, list(files), name, target, base, options, verbose, tables).result()
     if refused is not None:
         raise ValidationError(name, refused)
 
 
 def _build_reporting(
-    files: list[Path], name: str, target: Path, base: Path | None, options: ReadOptions, verbose: bool
+    files: list[Path], name: str, target: Path, base: Path | None, options: ReadOptions, verbose: bool, tables: bool
 ) -> list[Problem] | None:
     """:func:`build`, its problems returned (an exception of ours does not cross processes whole)."""
-    say = (lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)) if verbose else None
+    say = progress_line if verbose else None
     try:
-        build(files, name, target, base=base, options=options, progress=say)
+        build(files, name, target, base=base, options=options, progress=say, tables=tables)
     except ValidationError as exc:
         return exc.problems
     return None

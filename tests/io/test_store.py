@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboard.core import sql
+from dashboard.core import sql, tiles
 from dashboard.core.model import MAX_THEMES, ValidationError
 from dashboard.core.query import View, facet_counts, filter_events
-from dashboard.io import parquet, store
+from dashboard.io import engines, parquet, store
 from dashboard.io.formats import load_dataset
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
@@ -370,3 +370,113 @@ def test_a_store_made_meanwhile_is_kept_not_pulled_from_under_its_server(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.store"]  # its work folder gone
     assert sql.count(served.engine.engine().run, sql.EVERYTHING) == len(timeline.events)
     served.engine.close()
+
+
+@pytest.fixture
+def untabled(tmp_path):
+    """A store of 9,000 events served before the tables of quick clicks are made, and the whole file."""
+    folder = tmp_path / "events"
+    write_parts(folder, generate(9_000, n_themes=10, seed=4), [4_000])
+    target = tmp_path / "store"
+    store.build(parquet.dataset_files(folder), "events", target, base=folder, rows=1_000, tables=False)
+    return target, load_dataset(folder)
+
+
+def test_a_store_served_before_its_tables_are_made_takes_them_up_once_they_are(untabled, monkeypatch):
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    assert store.ready_tables(target) is None and not (target / "tiles.parquet").exists()
+    served = store.open_store(target)
+    options = FigureOptions(title="Same", layout_width=1200)
+
+    def same_answers() -> None:
+        for view in VIEWS:
+            assert sql.facet_counts(served.engine, served.themes, view) == facet_counts(whole, view)
+            ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+            assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+
+    same_answers()
+    assert not served.engine.precomputed and not served.engine.engine().precomputed
+    assert store.precompute(target, served)
+    assert store.ready_tables(target) is not None
+    assert served.engine.precomputed and served.engine.engine().precomputed  # the open engine took them up
+    [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
+    assert tiles_rows
+    same_answers()
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]  # its work folder gone
+    served.engine.close()
+
+
+def test_tables_already_in_place_are_kept(untabled):
+    target, _ = untabled
+    timeline = store.open_store(target)
+    assert store.precompute(target, timeline)
+    before = {p.name: p.stat().st_ino for p in target.iterdir()}
+    assert store.precompute(target, timeline)  # another server's maker, done later: nothing replaced
+    assert {p.name: p.stat().st_ino for p in target.iterdir()} == before
+
+
+def test_stopping_the_making_of_tables_interrupts_its_query_and_leaves_nothing(untabled, monkeypatch):
+    """The server stops while its tables are made: the query under way is interrupted (not waited
+    for), and neither a table nor its work folder is left."""
+    import threading
+
+    target, _ = untabled
+    timeline = store.open_store(target)
+    endless = "SELECT sum(hash(range)) AS n FROM range(1000000000000)"  # hours of work
+    monkeypatch.setattr(store.tiles, "made_of_events", lambda _t: [(tiles.TILES, endless)])
+    making = store.Making()
+    done: list[bool] = []
+    thread = threading.Thread(target=lambda: done.append(store.precompute(target, timeline, making=making)))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while making.engine is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the query is under way
+    t0 = time.monotonic()
+    making.stop()
+    thread.join(30)
+    assert not thread.is_alive() and time.monotonic() - t0 < 10
+    assert done == [False]
+    assert store.ready_tables(target) is None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-") or p.name == "tiles.parquet"]
+
+
+MAKE_APART_THEN_DIE = """
+import os, subprocess, sys
+from pathlib import Path
+from dashboard.io import store
+log = Path(sys.argv[2])
+with log.open("wb") as out:  # a file, not a pipe: the maker's writes go on once this process is gone
+    maker = store.precompute_apart(Path(sys.argv[1]), stderr=out.fileno())
+print(maker.pid, flush=True)
+while b"making the tables" not in log.read_bytes():
+    pass
+os._exit(0)  # killed outright, while the maker makes its tables
+"""
+
+
+def test_the_maker_of_tables_stops_when_its_server_is_gone(untabled):
+    """A server killed outright (no handler of its own runs) leaves no maker working behind it: the
+    kernel tells the maker (Linux's parent-death signal)."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.run(
+        [sys.executable, "-c", MAKE_APART_THEN_DIE, str(target), str(target.parent / "maker.log")],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    maker = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 20
+    while psutil.pid_exists(maker) and psutil.Process(maker).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the maker of tables outlived its server"
+        time.sleep(0.05)
+    assert store.ready_tables(target) is None  # stopped before it put anything in place
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -42,6 +43,22 @@ def test_the_engine_server_answers_as_the_memory_server(servers):
     assert ours["match-count"]["children"] == "6,000 of 6,000 events match"
     for view in (View(themes=("trade",)), View(text="summit", start="1800")):
         assert Client(engine.url).export(view, "csv") == Client(memory.url).export(view, "csv")
+
+
+def test_the_tables_of_quick_clicks_are_made_beside_the_served_store(servers):
+    """The server answers from the events alone as soon as they are stored; the tables of
+    ``core.tiles`` are made by a process of its own and taken up once in place: the same answers."""
+    engine, memory, folder = servers
+    [made] = (folder / "cache" / "timeline").glob("*.store")
+    deadline = time.monotonic() + 120
+    while not (made / "tables.json").exists():
+        assert time.monotonic() < deadline, engine.log_text()
+        time.sleep(0.2)
+    assert "tables of quick clicks in place" in engine.log_text()
+    assert not [p for p in made.iterdir() if p.name.startswith(".tables-")]
+    time.sleep(1.5)  # each process looks for them once a second
+    for view in (View(), View(themes=("trade",)), View(x_range=(-2e12, 0.0))):
+        assert Client(engine.url).figure(None, view) == Client(memory.url).figure(None, view)
 
 
 def test_an_image_export_draws_the_same_figure(servers):
