@@ -488,6 +488,8 @@ def _serve(
         workers=workers,
         debug=args.debug,
         export_browser_at_start=args.export_browser == "start",
+        # a store served before its tables are made: the browser waits for them (memory and CPU)
+        export_browser_after=lambda: bool(getattr(timeline.engine, "precomputed", True)),
     )
     return 0
 

@@ -69,6 +69,10 @@ COMPRESSION = "zstd"
 EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
 """The tables of ``core.tiles``, made from the events once, read at every click."""
+TABLES_MEMORY = "512MB"
+"""DuckDB's memory limit while it makes the tables, beside a server already serving (past it, the
+sorts work from disk): 0.7 GB of RSS at ten million events, 4% slower than with 1 GB (1.2 GB)."""
+MAKER_NICENESS = 10
 TABLES_FILE = "tables.json"
 """Written once every table of :data:`PRECOMPUTED` is in place: until then, queries read the events alone."""
 PRECOMPUTED_ROW_GROUP = 64 * 1024
@@ -545,7 +549,7 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
     making = making or Making()
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder))
-    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit="1GB")
+    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY)
     try:
         for name, query in tiles.made_of_events(timeline):
             if making.stopped.is_set():
@@ -599,9 +603,11 @@ def precompute_apart(folder: Path, stderr: int | None = None) -> subprocess.Pope
 
 def _precompute_here() -> int:
     """The process of :func:`precompute_apart`: the tables made in a thread, which a SIGTERM or SIGINT
-    (the server stopping) interrupts, leaving nothing behind."""
+    (the server stopping) interrupts, leaving nothing behind; at a lower priority than the server's
+    answers, which it would otherwise slow."""
     folder, parent = Path(sys.argv[1]), int(sys.argv[2])
     _stop_with_parent()
+    os.nice(MAKER_NICENESS)
     making = Making()
     signal.signal(signal.SIGTERM, lambda *_: making.stop())
     signal.signal(signal.SIGINT, lambda *_: making.stop())

@@ -11,6 +11,7 @@ spares the browser's memory and the seconds of CPU its start takes), and stopped
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from dash import Dash
@@ -22,15 +23,26 @@ if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.base import Worker
 
+_browser_after: Callable[[], bool] | None = None
+"""When each worker may start its export browser (see :func:`run`)."""
 WORKER_THREADS = 4
 TIMEOUT_S = 120
 
 
 def run(
-    app: Dash, host: str, port: int, workers: int = 1, debug: bool = False, export_browser_at_start: bool = True
+    app: Dash,
+    host: str,
+    port: int,
+    workers: int = 1,
+    debug: bool = False,
+    export_browser_at_start: bool = True,
+    export_browser_after: Callable[[], bool] | None = None,
 ) -> None:
     """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode),
-    each starting its export browser as it starts, or at its first image download."""
+    each starting its export browser as it starts (once ``export_browser_after()`` is true, when
+    given: the server's heavy work done), or at its first image download."""
+    global _browser_after
+    _browser_after = export_browser_after
     _set_up_before_serving(app)
     if debug:
         app.run(host=host, port=port, debug=True)
@@ -77,7 +89,7 @@ def _set_up_before_serving(app: Dash) -> None:
 def _post_fork(server: Arbiter, worker: Worker) -> None:
     """The worker's export browser starts beside it: the worker answers pages meanwhile (waiting for
     the browser held every page of a fresh server back by some 3 s)."""
-    start_export_server_soon()
+    start_export_server_soon(_browser_after)
 
 
 def _no_export_browser_yet(server: Arbiter, worker: Worker) -> None:

@@ -207,3 +207,16 @@ def test_a_server_whose_port_is_taken_after_all_starts_again_on_another(small_cs
             assert f"http://127.0.0.1:{srv.port}/" in srv.log_text()
         finally:
             srv.stop()
+
+
+def test_a_worker_starts_its_export_browser_once_the_servers_heavy_work_is_done(monkeypatch):
+    """A store served before its tables are made: the browser (0.3 GB, seconds of CPU) waits for them."""
+    from dashboard.render import images
+
+    started, done = threading.Event(), threading.Event()
+    monkeypatch.setattr(images._browser, "start", started.set)
+    monkeypatch.setattr(images, "BROWSER_WAITS_S", 0.05)
+    images.start_export_server_soon(done.is_set)
+    assert not started.wait(1)  # the tables are still being made
+    done.set()
+    assert started.wait(5)
