@@ -613,7 +613,7 @@ def _precompute_here() -> int:
     signal.signal(signal.SIGINT, lambda *_: making.stop())
     if os.getppid() != parent:  # gone before it could be told to stop this one
         return 1
-    timeline = open_store(folder)
+    timeline = stored_head(folder)
     say = progress_line
     say(f"making the tables of quick clicks for {timeline.source_name} (served from its events meanwhile)")
     done: list[bool] = []
@@ -739,10 +739,21 @@ def open_store(
     """The timeline a store holds, its events left to an engine (opened per process, on first use):
     DuckDB (within ``memory_limit``), or Spark, local or at the Spark Connect address ``remote``
     (which must see the store's folder at the same path)."""
+    events = event_files(folder)
+    shared = PerProcess(
+        lambda: open_engine(engine, events, remote=remote, tables=ready_tables(folder), memory_limit=memory_limit),
+        name=str(folder.resolve()),
+        tables=lambda: ready_tables(folder),
+    )
+    return queried(stored_head(folder), shared)
+
+
+def stored_head(folder: Path) -> Timeline:
+    """Everything a store holds but its events: themes, eras, title, how many events and their columns."""
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     head = pq.read_table(folder / HEAD_FILE).to_pandas()
     eras = pq.read_table(folder / ERAS_FILE).to_pandas()
-    timeline = Timeline(
+    return Timeline(
         events=head,
         themes=list(meta["themes"]),
         eras=eras,
@@ -753,13 +764,6 @@ def open_store(
         rich_text=bool(meta.get("rich_text")),
         total=int(meta["total"]),
     )
-    events = event_files(folder)
-    shared = PerProcess(
-        lambda: open_engine(engine, events, remote=remote, tables=ready_tables(folder), memory_limit=memory_limit),
-        name=str(folder.resolve()),
-        tables=lambda: ready_tables(folder),
-    )
-    return queried(timeline, shared)
 
 
 def event_files(folder: Path) -> list[Path]:
