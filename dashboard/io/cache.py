@@ -269,7 +269,7 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     copy, several times faster than ``to_pandas``), numbers as numpy, the theme mask unsigned again."""
     columns: dict[str, Any] = {}
     for name, values in zip(table.column_names, table.columns):
-        if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        if parquet.is_text(values.type):
             columns[name] = pd.array(values, dtype="str")
         else:
             columns[name] = values.to_numpy()

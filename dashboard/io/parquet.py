@@ -369,9 +369,12 @@ def as_text(values: pa.Array, ours: str) -> tuple[pa.Array, str | None]:
 
 
 def _is_text_list(kind: pa.DataType) -> bool:
-    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
-        return False
-    return bool(pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
+    return bool(pa.types.is_list(kind) or pa.types.is_large_list(kind)) and is_text(kind.value_type)
+
+
+def is_text(kind: pa.DataType) -> bool:
+    """Whether Arrow values of ``kind`` are text (UTF-8 strings, of 32- or 64-bit offsets)."""
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
 
 
 def _empty(n: int) -> pa.Array:
