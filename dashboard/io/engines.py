@@ -628,11 +628,12 @@ class PerProcess:
         if self._tables is None:
             return self._precomputed
         now = time.monotonic()
-        with self._lock:
+        with self._lock:  # as the engine is opened: one being opened looked for the tables before this
             if now < self._look_again.get(os.getpid(), 0.0):
                 return False
             self._look_again[os.getpid()] = now + TABLES_LOOKED_FOR_S
-        found = self._tables()
+            engine = self._engines.get(os.getpid())
+            found = self._tables()
         if found is None:
             return False
         if engine is not None:  # else the engine opened next has them

@@ -480,3 +480,66 @@ def test_the_maker_of_tables_stops_when_its_server_is_gone(untabled):
         time.sleep(0.05)
     assert store.ready_tables(target) is None  # stopped before it put anything in place
     assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+def test_tables_put_in_place_while_a_process_opens_its_engine_are_read_only_once_it_has_them(untabled, monkeypatch):
+    """One request opens this process's engine (it looked for the tables before they were in place)
+    while another finds them in place: that one must not send the tables' queries to an engine
+    without them (it waited for the engine being opened, then took the tables as its)."""
+    import threading
+
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    shared = served.engine
+    opened, release = threading.Event(), threading.Event()
+    open_engine = shared._open
+
+    def slow_open():
+        engine = open_engine()  # the tables not made yet: opened without them
+        opened.set()
+        release.wait(30)
+        return engine
+
+    monkeypatch.setattr(shared, "_open", slow_open)
+    first = threading.Thread(target=shared.engine)
+    first.start()
+    assert opened.wait(30)
+    assert store.precompute(target, served)  # in place while the engine is still being opened
+    said: list[bool] = []
+    second = threading.Thread(target=lambda: said.append(shared.precomputed))
+    second.start()
+    second.join(0.5)  # it waits for the engine being opened
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert said == [True]
+    assert shared.engine().precomputed
+    [(tiles_rows,)] = shared.engine().run("SELECT count(*) FROM tiles", ())
+    assert tiles_rows
+    assert sql.facet_counts(shared, served.themes, View()) == facet_counts(whole, View())
+    served.engine.close()
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut short", "emptied"])
+def test_tables_said_in_place_but_missing_or_cut_short_are_made_again(untabled, damage):
+    """A table file gone or cut short under its ``tables.json`` (deleted by hand, a crash before the
+    disk had it): the store is still served, from its events, and the tables are made again."""
+    target, whole = untabled
+    assert store.precompute(target, store.open_store(target))
+    hit = target / "ranked.parquet"
+    if damage == "missing":
+        hit.unlink()
+    else:
+        with hit.open("r+b") as fh:
+            fh.truncate(hit.stat().st_size // 2 if damage == "cut short" else 0)
+    served = store.open_store(target)
+    engines.check_engine(served)  # the server starts
+    assert store.ready_tables(target) is None and not served.engine.precomputed
+    assert store.precompute(target, served)
+    assert store.ready_tables(target) is not None and served.engine.precomputed
+    options = FigureOptions(title="Same", layout_width=1200)
+    for view in VIEWS:
+        ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+        assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+    served.engine.close()
