@@ -579,9 +579,11 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
         if making.stopped.is_set():
             return False
         if ready_tables(folder) is None:  # else made meanwhile by another process: those stay
+            sizes = {file: _on_disk(work / file) for file in PRECOMPUTED.values()}
             for file in PRECOMPUTED.values():
                 os.replace(work / file, folder / file)
-            (work / TABLES_FILE).write_text(json.dumps({"format": STORE_FORMAT, "tables": PRECOMPUTED}), "utf-8")
+            made = {"format": STORE_FORMAT, "tables": PRECOMPUTED, "bytes": sizes}
+            (work / TABLES_FILE).write_text(json.dumps(made), "utf-8")
             os.replace(work / TABLES_FILE, folder / TABLES_FILE)
         return True
     except Exception:
@@ -594,13 +596,26 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _on_disk(path: Path) -> int:
+    """The file's size once its bytes are on the disk (a crash after :data:`TABLES_FILE` is written
+    must not leave a table cut short under it)."""
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+        return os.fstat(fh.fileno()).st_size
+
+
 def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
-    """The files of a store's tables of ``core.tiles`` once every one is in place, else None."""
+    """The files of a store's tables of ``core.tiles`` once every one is in place, whole (of the size
+    :data:`TABLES_FILE` says), else None: one missing or cut short is made again, not read."""
     try:
         made = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+        if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
+            return None
+        sizes = made.get("bytes")
+        for file in PRECOMPUTED.values():
+            if not isinstance(sizes, dict) or (folder / file).stat().st_size != sizes.get(file):
+                return None
     except (OSError, ValueError):
-        return None
-    if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
         return None
     return {name: [folder / file] for name, file in PRECOMPUTED.items()}
 

@@ -522,10 +522,11 @@ def test_tables_put_in_place_while_a_process_opens_its_engine_are_read_only_once
 
 
 @pytest.mark.parametrize("damage", ["missing", "cut short", "emptied"])
-def test_tables_said_in_place_but_missing_or_cut_short_are_made_again(untabled, damage):
+def test_tables_said_in_place_but_missing_or_cut_short_are_made_again(untabled, damage, monkeypatch):
     """A table file gone or cut short under its ``tables.json`` (deleted by hand, a crash before the
     disk had it): the store is still served, from its events, and the tables are made again."""
     target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
     assert store.precompute(target, store.open_store(target))
     hit = target / "ranked.parquet"
     if damage == "missing":
