@@ -23,6 +23,7 @@ served by an engine.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -39,7 +40,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,10 @@ sorts work from disk): 0.7 GB of RSS at ten million events, 4% slower than with 
 MAKER_NICENESS = 10
 TABLES_FILE = "tables.json"
 """Written once every table of :data:`PRECOMPUTED` is in place: until then, queries read the events alone."""
+TABLES_LOCK = ".tables.lock"
+"""Locked (``flock``) by the process making a store's tables, and let go by the kernel if it is killed."""
+TURN_LOOKED_FOR_S = 0.2
+"""How often a maker waiting for another's lock looks again (or whether it was stopped)."""
 PRECOMPUTED_ROW_GROUP = 64 * 1024
 """Rows per row group of those tables: small, so that a query reads only the groups of the keys or
 importance levels it asks for."""
@@ -556,11 +561,34 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
     with the columns a figure draws of ``timeline``'s) made by DuckDB from the store's events, each
     sorted so that its row groups' statistics lead a query to the few it needs. They are made in a
     work folder of their own and put in place whole (:data:`TABLES_FILE` last): a store may be served
-    meanwhile, and another process may make them at the same time. Whether they are in place (not
-    when ``making`` was stopped)."""
+    meanwhile. One process at a time makes them (:data:`TABLES_LOCK`): another waits, then finds them
+    made. Whether they are in place (not when ``making`` was stopped)."""
     if ready_tables(folder) is not None:
         return True
     making = making or Making()
+    with (folder / TABLES_LOCK).open("a") as lock:  # closed, the lock is let go
+        if not _take_turn(lock, making):
+            return False
+        if ready_tables(folder) is not None:  # made by the maker this one waited for
+            return True
+        for left in folder.glob(".tables-*"):  # the work of a maker killed outright (no maker is at work)
+            shutil.rmtree(left, ignore_errors=True)
+        return _make_tables(folder, timeline, say, making)
+
+
+def _take_turn(lock: IO[str], making: Making) -> bool:
+    """Whether this process holds ``lock`` (an open file) alone, waiting while another does; False
+    once ``making`` is stopped meanwhile."""
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if making.stopped.wait(TURN_LOOKED_FOR_S):
+                return False
+
+
+def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making: Making) -> bool:
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder))
     engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY)

@@ -544,3 +544,89 @@ def test_tables_said_in_place_but_missing_or_cut_short_are_made_again(untabled, 
         ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
         assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
     served.engine.close()
+
+
+def test_two_makers_of_one_stores_tables_at_once_make_them_once(untabled):
+    """Two servers started on one cache (or ``--debug``, whose reloader runs the command twice): the
+    second maker waits for the first and finds the tables made, instead of making them again beside
+    it (as much memory and CPU again)."""
+    import threading
+
+    target, whole = untabled
+    timeline = store.open_store(target)
+    said: list[str] = []
+    done: list[bool] = []
+    makers = [
+        threading.Thread(target=lambda: done.append(store.precompute(target, timeline, said.append))) for _ in "ab"
+    ]
+    for maker in makers:
+        maker.start()
+    for maker in makers:
+        maker.join(60)
+    assert done == [True, True]
+    assert sum(m.startswith(f"{tiles.TILES} made") for m in said) == 1, said
+    assert store.ready_tables(target) is not None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+ENDLESS_MAKER = """
+import sys
+from pathlib import Path
+from dashboard.core import tiles
+from dashboard.io import store
+store.tiles.made_of_events = lambda _t: [(tiles.TILES, "SELECT sum(hash(range)) AS n FROM range(1000000000000)")]
+store.precompute(Path(sys.argv[1]), store.stored_head(Path(sys.argv[1])))
+"""
+
+
+def test_the_work_of_a_maker_killed_outright_is_removed_by_the_next(untabled):
+    """A maker killed outright (the kernel's out-of-memory killer, ``kill -9``) runs no handler and
+    leaves its work folder, as large as the tables: the next maker removes it."""
+    import subprocess
+    import sys
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    maker = subprocess.Popen([sys.executable, "-c", ENDLESS_MAKER, str(target)], cwd=root)
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in target.iterdir() if p.name.startswith(".tables-")]:
+            assert maker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)  # its query under way
+    finally:
+        maker.kill()
+        maker.wait(30)
+    assert [p for p in target.iterdir() if p.name.startswith(".tables-")]  # what it leaves
+    assert store.precompute(target, store.open_store(target))
+    assert store.ready_tables(target) is not None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+def test_a_maker_waiting_for_another_stops_when_told(untabled, monkeypatch):
+    """The second maker waits while the first works; its server stopping stops it at once."""
+    import threading
+
+    target, _ = untabled
+    timeline = store.open_store(target)
+    endless = "SELECT sum(hash(range)) AS n FROM range(1000000000000)"
+    monkeypatch.setattr(store.tiles, "made_of_events", lambda _t: [(tiles.TILES, endless)])
+    first, second = store.Making(), store.Making()
+    done: dict[str, bool] = {}
+    working = threading.Thread(target=lambda: done.update(first=store.precompute(target, timeline, making=first)))
+    working.start()
+    deadline = time.monotonic() + 30
+    while first.engine is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waiting = threading.Thread(target=lambda: done.update(second=store.precompute(target, timeline, making=second)))
+    waiting.start()
+    time.sleep(0.5)
+    assert waiting.is_alive() and second.engine is None  # waits, making nothing
+    t0 = time.monotonic()
+    second.stop()
+    waiting.join(10)
+    assert not waiting.is_alive() and time.monotonic() - t0 < 5 and done == {"second": False}
+    first.stop()
+    working.join(30)
+    assert done == {"second": False, "first": False}
+    assert store.ready_tables(target) is None
