@@ -686,6 +686,8 @@ def _precompute_here() -> int:
     thread.start()
     while thread.is_alive():
         thread.join(0.5)  # returns to the interpreter, which runs a signal's handler
+        if making.stopped.is_set():  # again: DuckDB forgets an interrupt come before its query began
+            making.stop()
     if failed:
         say(f"the tables of quick clicks could not be made: {failed[0]}")
         return 1

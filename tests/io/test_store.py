@@ -630,3 +630,43 @@ def test_a_maker_waiting_for_another_stops_when_told(untabled, monkeypatch):
     working.join(30)
     assert done == {"second": False, "first": False}
     assert store.ready_tables(target) is None
+
+
+STOPPED_AS_ITS_QUERY_BEGINS = """
+import os, signal, sys, time
+from pathlib import Path
+from dashboard.core import tiles
+from dashboard.io import engines, store
+store.tiles.made_of_events = lambda _t: [(tiles.TILES, "SELECT sum(hash(range)) AS n FROM range(1000000000000)")]
+run = engines.DuckDB.run
+
+def late(self, sql, args):
+    if sql.startswith("COPY"):
+        os.kill(os.getpid(), signal.SIGTERM)  # the server stops as the maker's query is about to begin
+        time.sleep(1)  # the handler runs meanwhile, in the main thread
+    return run(self, sql, args)
+
+engines.DuckDB.run = late
+sys.argv = ["maker", sys.argv[1], str(os.getppid())]
+sys.exit(store._precompute_here())
+"""
+
+
+def test_a_maker_stopped_just_before_its_query_begins_stops(untabled):
+    """DuckDB forgets an interrupt that comes before a query begins: a maker told to stop just then
+    must not go on with that query (minutes at 100M events) once its server is gone."""
+    import subprocess
+    import sys
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    maker = subprocess.run(
+        [sys.executable, "-c", STOPPED_AS_ITS_QUERY_BEGINS, str(target)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert maker.returncode == 1, maker.stderr
+    assert store.ready_tables(target) is None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
