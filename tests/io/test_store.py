@@ -670,3 +670,38 @@ def test_a_maker_stopped_just_before_its_query_begins_stops(untabled):
     assert maker.returncode == 1, maker.stderr
     assert store.ready_tables(target) is None
     assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+def test_table_pages_and_positions_are_the_same_before_and_after_the_tables_are_taken_up(untabled, monkeypatch):
+    """Each process remembers its answers: those given from the events alone, before the tables of
+    quick clicks were in place, and those read from the tables afterwards must agree (a table page
+    and an event's place in it, as a user paging on meanwhile meets them)."""
+    from dashboard.render import queried
+
+    target, _ = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    columns = sql.table_columns(served)
+    asked = [
+        (view, descending, offset)
+        for view in (View(), View(themes=("trade", "war")), View(x_range=(-2e12, 0.0)))
+        for descending in (False, True)
+        for offset in (0, 4_321)
+    ]
+
+    def answers() -> list[object]:
+        found: list[object] = []
+        for view, descending, offset in asked:
+            page, matched = queried.page(served, view, "when", descending, offset, 50, columns)
+            found.append((matched, page.to_json(orient="split")))  # NaN equal to NaN
+            places = [queried.position(served, view, "when", descending, int(r)) for r in page["row"][::10]]
+            assert None not in places
+            found += places
+        return found
+
+    before = answers()
+    assert sum(isinstance(a, int) for a in before) > 20  # places asked on most pages
+    assert not served.engine.precomputed
+    assert store.precompute(target, served) and served.engine.precomputed
+    assert answers() == before
+    served.engine.close()
