@@ -172,7 +172,9 @@ class DuckDB:
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._cursors: list[Any] = []
+        self._cursors: weakref.WeakSet[Any] = weakref.WeakSet()
+        """Every thread's cursor, to interrupt (each goes with its thread: a development server makes
+        one a request)."""
         self._rows: tuple[int, int] | None = None
         self._files: list[Path] = []
         self._groups: list[int] | None = None
@@ -222,7 +224,7 @@ class DuckDB:
     def interrupt(self) -> None:
         """Stop the queries under way in every thread (each raises DuckDB's InterruptException)."""
         with self._lock:
-            for cursor in (self._con, *self._cursors):
+            for cursor in (self._con, *list(self._cursors)):
                 try:
                     cursor.interrupt()
                 except Exception:  # a cursor already closed has nothing under way
@@ -233,7 +235,7 @@ class DuckDB:
         if cursor is None:
             with self._lock:
                 cursor = self._con.cursor()
-                self._cursors.append(cursor)
+                self._cursors.add(cursor)
             self._local.cursor = cursor
         return cursor
 

@@ -705,3 +705,28 @@ def test_table_pages_and_positions_are_the_same_before_and_after_the_tables_are_
     assert store.precompute(target, served) and served.engine.precomputed
     assert answers() == before
     served.engine.close()
+
+
+@pytest.mark.spark
+def test_spark_serves_a_store_before_its_tables_and_takes_them_up(untabled, spark, monkeypatch):
+    """``--engine spark`` on a store served before its tables are made: answers from the events, then
+    from the tables once attached to the Spark session the engine already has, the same."""
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target, engine="spark")
+    options = FigureOptions(title="Same", layout_width=1200)
+    views = [View(), View(themes=("trade", "war")), View(x_range=(-2e12, 0.0))]
+    expected = [json.dumps(build_figure(whole, v, options), cls=PlotlyJSONEncoder, sort_keys=True) for v in views]
+
+    def figures() -> list[str]:
+        return [json.dumps(queried_figure(served, v, options), cls=PlotlyJSONEncoder, sort_keys=True) for v in views]
+
+    try:
+        assert figures() == expected and not served.engine.precomputed
+        assert store.precompute(target, served)
+        assert served.engine.precomputed and served.engine.engine().precomputed
+        [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
+        assert tiles_rows
+        assert figures() == expected
+    finally:
+        served.engine.close()
