@@ -154,7 +154,7 @@ class DuckDB:
     precomputed = False
     """Whether the engine has the ``tiles`` and ``ranked`` tables (``core.tiles``)."""
 
-    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None, spill: Path | None = None):
         import duckdb  # imported here: only the processes that query an engine load it
 
         config: dict[str, Any] = {}
@@ -166,8 +166,9 @@ class DuckDB:
         config["autoinstall_known_extensions"] = False
         config["autoload_known_extensions"] = False
         # What outgrows memory_limit spills here (made only then), not to DuckDB's ``.tmp`` in the
-        # working directory: a user's folder, shared by every server started from it.
-        self._spill = Path(tempfile.gettempdir()) / f"timeline-duckdb-{uuid.uuid4().hex}"
+        # working directory: a user's folder, shared by every server started from it (or in ``spill``,
+        # a folder of the caller's own).
+        self._spill = (spill or Path(tempfile.gettempdir())) / f"timeline-duckdb-{uuid.uuid4().hex}"
         config["temp_directory"] = str(self._spill)
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()

@@ -591,7 +591,8 @@ def _take_turn(lock: IO[str], making: Making) -> bool:
 def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making: Making) -> bool:
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder))
-    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY)
+    # its spill in its work folder: removed by the next maker should this one be killed outright
+    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY, spill=work)
     try:
         for name, query in tiles.made_of_events(timeline):
             if making.stopped.is_set():

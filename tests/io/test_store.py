@@ -730,3 +730,30 @@ def test_spark_serves_a_store_before_its_tables_and_takes_them_up(untabled, spar
         assert figures() == expected
     finally:
         served.engine.close()
+
+
+def test_a_maker_spills_into_its_work_folder(untabled, monkeypatch):
+    """The maker works within :data:`store.TABLES_MEMORY`, its sorts spilling to disk past it (GBs at
+    100M events): into its work folder, which the next maker removes should it be killed outright,
+    not into the system's temporary folder, where nothing would."""
+    import threading
+
+    target, _ = untabled
+    timeline = store.open_store(target)
+    endless = "SELECT sum(hash(range)) AS n FROM range(1000000000000)"
+    monkeypatch.setattr(store.tiles, "made_of_events", lambda _t: [(tiles.TILES, endless)])
+    making = store.Making()
+    thread = threading.Thread(target=store.precompute, args=(target, timeline), kwargs={"making": making})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while making.engine is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        engine = making.engine
+        assert engine is not None
+        [(spill,)] = engine._con.cursor().execute("SELECT current_setting('temp_directory')").fetchall()
+        [work] = [p for p in target.iterdir() if p.name.startswith(".tables-")]
+        assert Path(spill).parent == work
+    finally:
+        making.stop()
+        thread.join(30)
