@@ -757,3 +757,39 @@ def test_a_maker_spills_into_its_work_folder(untabled, monkeypatch):
     finally:
         making.stop()
         thread.join(30)
+
+
+def test_requests_under_way_while_the_tables_are_taken_up_all_get_the_same_answers(untabled, monkeypatch):
+    """Four request threads ask on while the tables are put in place and attached to the engine they
+    share (each thread its own cursor): none fails, every answer is the events'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashboard.render import queried
+
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    monkeypatch.setattr(engines, "ANSWERS_KEPT", 1)  # answers asked of the engine, not remembered
+    served = store.open_store(target)
+    views = [View(), View(themes=("trade", "war")), View(x_range=(-2e12, 0.0))]
+    expected = {v: sql.facet_counts(served.engine, served.themes, v) for v in views}
+    counted = {v: queried.counted(served, v) for v in views}
+    stop = time.monotonic() + 3
+
+    def ask(i: int) -> tuple[int, bool]:
+        asked, saw_tables = 0, False
+        while time.monotonic() < stop:
+            view = views[(i + asked) % len(views)]
+            saw_tables = saw_tables or served.engine.precomputed
+            assert queried.counted(served, view) == counted[view]
+            assert sql.facet_counts(served.engine, served.themes, view) == expected[view]
+            asked += 1
+        return asked, saw_tables
+
+    with ThreadPoolExecutor(4) as pool:
+        asking = [pool.submit(ask, i) for i in range(4)]
+        time.sleep(0.5)
+        assert store.precompute(target, served)
+        done = [a.result() for a in asking]
+    assert all(n > 5 and saw for n, saw in done)
+    assert sql.facet_counts(served.engine, served.themes, View()) == facet_counts(whole, View())
+    served.engine.close()
