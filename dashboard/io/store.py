@@ -669,6 +669,8 @@ def _precompute_here() -> int:
     making = Making()
     signal.signal(signal.SIGTERM, lambda *_: making.stop())
     signal.signal(signal.SIGINT, lambda *_: making.stop())
+    # The terminal closed: gunicorn's master reloads its workers and serves on, and so does this.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if os.getppid() != parent:  # gone before it could be told to stop this one
         return 1
     timeline = stored_head(folder)

@@ -793,3 +793,48 @@ def test_requests_under_way_while_the_tables_are_taken_up_all_get_the_same_answe
     assert all(n > 5 and saw for n, saw in done)
     assert sql.facet_counts(served.engine, served.themes, View()) == facet_counts(whole, View())
     served.engine.close()
+
+
+SLOW_MAKER_APART = """
+import sys, time
+from pathlib import Path
+from dashboard.io import engines, store
+run = engines.DuckDB.run
+
+def slow(self, sql, args):
+    if sql.startswith("COPY"):
+        time.sleep(2)  # tables that take a while to make
+    return run(self, sql, args)
+
+engines.DuckDB.run = slow
+sys.argv = ["maker", sys.argv[1], sys.argv[2]]
+sys.exit(store._precompute_here())
+"""
+
+
+def test_a_maker_goes_on_through_a_hangup(untabled):
+    """The terminal the server was started from is closed: its process group gets SIGHUP, on which
+    gunicorn's master reloads its workers and serves on. Its maker of tables must go on too, else the
+    server would answer from the events alone until it is started again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    maker = subprocess.Popen(
+        [sys.executable, "-c", SLOW_MAKER_APART, str(target), str(os.getpid())], cwd=root, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in target.iterdir() if p.name.startswith(".tables-")]:
+            assert maker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        maker.send_signal(signal.SIGHUP)
+        _, said = maker.communicate(timeout=60)
+    finally:
+        if maker.poll() is None:
+            maker.kill()
+    assert maker.returncode == 0, said
+    assert store.ready_tables(target) is not None
