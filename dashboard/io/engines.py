@@ -590,6 +590,8 @@ class PerProcess:
         """The tables of ``core.tiles`` once they are made (None before), for an engine opened without
         them: a server serves from the events while they are made apart (``io.store``)."""
         self._look_again: dict[int, float] = {}
+        self._found: set[int] = set()
+        """The processes that found the tables in place (an engine they open has them)."""
         self.name = name
         """What the events are (a store's folder): progress keys tell apart searches of two timelines."""
         self.progress = ProgressFolder()
@@ -630,13 +632,17 @@ class PerProcess:
             return True
         if self._tables is None:
             return self._precomputed
-        now = time.monotonic()
+        now, pid = time.monotonic(), os.getpid()
         with self._lock:  # as the engine is opened: one being opened looked for the tables before this
-            if now < self._look_again.get(os.getpid(), 0.0):
+            engine = self._engines.get(pid)
+            if engine is None and pid in self._found:  # the engine opened next has them
+                return True
+            if now < self._look_again.get(pid, 0.0):
                 return False
-            self._look_again[os.getpid()] = now + TABLES_LOOKED_FOR_S
-            engine = self._engines.get(os.getpid())
+            self._look_again[pid] = now + TABLES_LOOKED_FOR_S
             found = self._tables()
+            if found is not None:
+                self._found.add(pid)
         if found is None:
             return False
         if engine is not None:  # else the engine opened next has them

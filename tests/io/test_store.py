@@ -838,3 +838,18 @@ def test_a_maker_goes_on_through_a_hangup(untabled):
             maker.kill()
     assert maker.returncode == 0, said
     assert store.ready_tables(target) is not None
+
+
+def test_a_process_that_found_the_tables_says_so_until_its_engine_opens_with_them(untabled):
+    """A fresh worker's export browser asks first whether the tables are in place (they are: the
+    store was made before): the requests that follow within the second must read them too, not the
+    events (seconds a page at 100M events), though the engine is not opened yet."""
+    target, _ = untabled
+    assert store.precompute(target, store.open_store(target))
+    served = store.open_store(target)
+    assert served.engine.precomputed  # the browser's question: no engine opened for it
+    assert not served.engine._engines
+    assert served.engine.precomputed  # the first request's, within the second
+    [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
+    assert tiles_rows and served.engine.precomputed
+    served.engine.close()
