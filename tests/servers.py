@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PORT_ATTEMPTS = 3
 """Ports tried before a server that cannot bind is an error."""
-PORT_TAKEN = "Connection in use"
-"""What gunicorn logs when its port is taken."""
+PORT_TAKEN = ("Connection in use", "Address already in use")
+"""What gunicorn, and Flask's development server (``--debug``), log when their port is taken."""
 
 
 def reserve_port() -> socket.socket:
@@ -53,7 +53,8 @@ class Server:
     Each worker's export browser (a headless Chromium with plotly.js in two tabs: some 4 CPU-seconds
     to start) starts at ``export_browser``: by default at the worker's first image download, since
     most test servers never draw one (those that do start it that way); None leaves ``serve``'s own
-    default, started with the worker (tests/web/test_server.py)."""
+    default, started with the worker (tests/web/test_server.py). A ``--debug`` server (Flask's, which
+    binds without SO_REUSEPORT) is given a port found free and let go (:func:`reserve_port`)."""
 
     def __init__(self, csv_path: Path, *extra: str, timeout: float = 60, export_browser: str | None = "first-download"):
         if export_browser is not None:
@@ -61,6 +62,8 @@ class Server:
         for attempt in range(1, PORT_ATTEMPTS + 1):
             with reserve_port() as held:
                 self.port = held.getsockname()[1]
+                if "--debug" in extra:
+                    held.close()
                 if self._start(csv_path, extra, timeout, last=attempt == PORT_ATTEMPTS):
                     return
 
@@ -80,10 +83,10 @@ class Server:
         while time.time() < deadline:
             exited = self.proc.poll() is not None
             # gunicorn's workers say "Connection in use" and are started again and again: it never exits
-            if exited or PORT_TAKEN in self.log_text():
+            if exited or self._port_taken(self.log_text()):
                 text = self.log_text()
                 self.stop(kill=not exited)
-                if not last and PORT_TAKEN in text:
+                if not last and self._port_taken(text):
                     return False
                 raise RuntimeError(text)
             try:
@@ -93,6 +96,10 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("server did not start")
+
+    @staticmethod
+    def _port_taken(log: str) -> bool:
+        return any(said in log for said in PORT_TAKEN)
 
     def log_text(self) -> str:
         self.log.flush()

@@ -154,7 +154,7 @@ class DuckDB:
     precomputed = False
     """Whether the engine has the ``tiles`` and ``ranked`` tables (``core.tiles``)."""
 
-    def __init__(self, memory_limit: str | None = None, threads: int | None = None):
+    def __init__(self, memory_limit: str | None = None, threads: int | None = None, spill: Path | None = None):
         import duckdb  # imported here: only the processes that query an engine load it
 
         config: dict[str, Any] = {}
@@ -166,13 +166,16 @@ class DuckDB:
         config["autoinstall_known_extensions"] = False
         config["autoload_known_extensions"] = False
         # What outgrows memory_limit spills here (made only then), not to DuckDB's ``.tmp`` in the
-        # working directory: a user's folder, shared by every server started from it.
-        self._spill = Path(tempfile.gettempdir()) / f"timeline-duckdb-{uuid.uuid4().hex}"
+        # working directory: a user's folder, shared by every server started from it (or in ``spill``,
+        # a folder of the caller's own).
+        self._spill = (spill or Path(tempfile.gettempdir())) / f"timeline-duckdb-{uuid.uuid4().hex}"
         config["temp_directory"] = str(self._spill)
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._cursors: list[Any] = []
+        self._cursors: weakref.WeakSet[Any] = weakref.WeakSet()
+        """Every thread's cursor, to interrupt (each goes with its thread: a development server makes
+        one a request)."""
         self._rows: tuple[int, int] | None = None
         self._files: list[Path] = []
         self._groups: list[int] | None = None
@@ -222,7 +225,7 @@ class DuckDB:
     def interrupt(self) -> None:
         """Stop the queries under way in every thread (each raises DuckDB's InterruptException)."""
         with self._lock:
-            for cursor in (self._con, *self._cursors):
+            for cursor in (self._con, *list(self._cursors)):
                 try:
                     cursor.interrupt()
                 except Exception:  # a cursor already closed has nothing under way
@@ -233,7 +236,7 @@ class DuckDB:
         if cursor is None:
             with self._lock:
                 cursor = self._con.cursor()
-                self._cursors.append(cursor)
+                self._cursors.add(cursor)
             self._local.cursor = cursor
         return cursor
 
@@ -587,6 +590,8 @@ class PerProcess:
         """The tables of ``core.tiles`` once they are made (None before), for an engine opened without
         them: a server serves from the events while they are made apart (``io.store``)."""
         self._look_again: dict[int, float] = {}
+        self._found: set[int] = set()
+        """The processes that found the tables in place (an engine they open has them)."""
         self.name = name
         """What the events are (a store's folder): progress keys tell apart searches of two timelines."""
         self.progress = ProgressFolder()
@@ -627,12 +632,17 @@ class PerProcess:
             return True
         if self._tables is None:
             return self._precomputed
-        now = time.monotonic()
-        with self._lock:
-            if now < self._look_again.get(os.getpid(), 0.0):
+        now, pid = time.monotonic(), os.getpid()
+        with self._lock:  # as the engine is opened: one being opened looked for the tables before this
+            engine = self._engines.get(pid)
+            if engine is None and pid in self._found:  # the engine opened next has them
+                return True
+            if now < self._look_again.get(pid, 0.0):
                 return False
-            self._look_again[os.getpid()] = now + TABLES_LOOKED_FOR_S
-        found = self._tables()
+            self._look_again[pid] = now + TABLES_LOOKED_FOR_S
+            found = self._tables()
+            if found is not None:
+                self._found.add(pid)
         if found is None:
             return False
         if engine is not None:  # else the engine opened next has them

@@ -23,6 +23,7 @@ served by an engine.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -39,7 +40,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,10 @@ sorts work from disk): 0.7 GB of RSS at ten million events, 4% slower than with 
 MAKER_NICENESS = 10
 TABLES_FILE = "tables.json"
 """Written once every table of :data:`PRECOMPUTED` is in place: until then, queries read the events alone."""
+TABLES_LOCK = ".tables.lock"
+"""Locked (``flock``) by the process making a store's tables, and let go by the kernel if it is killed."""
+TURN_LOOKED_FOR_S = 0.2
+"""How often a maker waiting for another's lock looks again (or whether it was stopped)."""
 PRECOMPUTED_ROW_GROUP = 64 * 1024
 """Rows per row group of those tables: small, so that a query reads only the groups of the keys or
 importance levels it asks for."""
@@ -556,14 +561,38 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
     with the columns a figure draws of ``timeline``'s) made by DuckDB from the store's events, each
     sorted so that its row groups' statistics lead a query to the few it needs. They are made in a
     work folder of their own and put in place whole (:data:`TABLES_FILE` last): a store may be served
-    meanwhile, and another process may make them at the same time. Whether they are in place (not
-    when ``making`` was stopped)."""
+    meanwhile. One process at a time makes them (:data:`TABLES_LOCK`): another waits, then finds them
+    made. Whether they are in place (not when ``making`` was stopped)."""
     if ready_tables(folder) is not None:
         return True
     making = making or Making()
+    with (folder / TABLES_LOCK).open("a") as lock:  # closed, the lock is let go
+        if not _take_turn(lock, making):
+            return False
+        if ready_tables(folder) is not None:  # made by the maker this one waited for
+            return True
+        for left in folder.glob(".tables-*"):  # the work of a maker killed outright (no maker is at work)
+            shutil.rmtree(left, ignore_errors=True)
+        return _make_tables(folder, timeline, say, making)
+
+
+def _take_turn(lock: IO[str], making: Making) -> bool:
+    """Whether this process holds ``lock`` (an open file) alone, waiting while another does; False
+    once ``making`` is stopped meanwhile."""
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if making.stopped.wait(TURN_LOOKED_FOR_S):
+                return False
+
+
+def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making: Making) -> bool:
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder))
-    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY)
+    # its spill in its work folder: removed by the next maker should this one be killed outright
+    engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY, spill=work)
     try:
         for name, query in tiles.made_of_events(timeline):
             if making.stopped.is_set():
@@ -579,9 +608,11 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
         if making.stopped.is_set():
             return False
         if ready_tables(folder) is None:  # else made meanwhile by another process: those stay
+            sizes = {file: _on_disk(work / file) for file in PRECOMPUTED.values()}
             for file in PRECOMPUTED.values():
                 os.replace(work / file, folder / file)
-            (work / TABLES_FILE).write_text(json.dumps({"format": STORE_FORMAT, "tables": PRECOMPUTED}), "utf-8")
+            made = {"format": STORE_FORMAT, "tables": PRECOMPUTED, "bytes": sizes}
+            (work / TABLES_FILE).write_text(json.dumps(made), "utf-8")
             os.replace(work / TABLES_FILE, folder / TABLES_FILE)
         return True
     except Exception:
@@ -594,13 +625,26 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _on_disk(path: Path) -> int:
+    """The file's size once its bytes are on the disk (a crash after :data:`TABLES_FILE` is written
+    must not leave a table cut short under it)."""
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+        return os.fstat(fh.fileno()).st_size
+
+
 def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
-    """The files of a store's tables of ``core.tiles`` once every one is in place, else None."""
+    """The files of a store's tables of ``core.tiles`` once every one is in place, whole (of the size
+    :data:`TABLES_FILE` says), else None: one missing or cut short is made again, not read."""
     try:
         made = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
+        if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
+            return None
+        sizes = made.get("bytes")
+        for file in PRECOMPUTED.values():
+            if not isinstance(sizes, dict) or (folder / file).stat().st_size != sizes.get(file):
+                return None
     except (OSError, ValueError):
-        return None
-    if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
         return None
     return {name: [folder / file] for name, file in PRECOMPUTED.items()}
 
@@ -625,6 +669,8 @@ def _precompute_here() -> int:
     making = Making()
     signal.signal(signal.SIGTERM, lambda *_: making.stop())
     signal.signal(signal.SIGINT, lambda *_: making.stop())
+    # The terminal closed: gunicorn's master reloads its workers and serves on, and so does this.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     if os.getppid() != parent:  # gone before it could be told to stop this one
         return 1
     timeline = stored_head(folder)
@@ -643,6 +689,8 @@ def _precompute_here() -> int:
     thread.start()
     while thread.is_alive():
         thread.join(0.5)  # returns to the interpreter, which runs a signal's handler
+        if making.stopped.is_set():  # again: DuckDB forgets an interrupt come before its query began
+            making.stop()
     if failed:
         say(f"the tables of quick clicks could not be made: {failed[0]}")
         return 1

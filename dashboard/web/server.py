@@ -43,10 +43,10 @@ def run(
     given: the server's heavy work done), or at its first image download."""
     global _browser_after
     _browser_after = export_browser_after
-    _set_up_before_serving(app)
-    if debug:
+    if debug:  # Dash adds its debugging tools as it runs: no request may come before (Flask refuses them)
         app.run(host=host, port=port, debug=True)
         return
+    _set_up_before_serving(app)
     from gunicorn.app.base import BaseApplication
 
     class Gunicorn(BaseApplication):

@@ -9,6 +9,7 @@ import json
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -768,3 +769,43 @@ def test_searches_asked_at_once_past_the_bounds_all_get_their_own_answers(synthe
         assert len([n for n in kept if n.startswith("searched_")]) <= 2
     finally:
         shared.close()
+
+
+def test_the_cursor_of_a_thread_that_ended_is_let_go(synthetic):
+    """Flask's development server (``--debug``) answers each request in a thread of its own: the
+    cursor each opens on the engine goes with its thread, however many requests come (an engine that
+    kept them all, to interrupt them, grew by one connection a request). Those of threads still at
+    work are interrupted."""
+    import gc
+    import weakref
+
+    engine = DuckDB.of_timeline(synthetic, precompute=False)
+    try:
+        let_go: list[weakref.ref[Any]] = []
+
+        def request() -> None:
+            assert engine.run("SELECT count(*) FROM events", ()) == [(len(synthetic.events),)]
+            let_go.append(weakref.ref(engine._cursor()))
+
+        for _ in range(20):
+            thread = threading.Thread(target=request)
+            thread.start()
+            thread.join()
+        gc.collect()
+        assert len(let_go) == 20 and [ref() for ref in let_go] == [None] * 20
+        failed: list[BaseException] = []
+
+        def endless() -> None:
+            try:
+                engine.run("SELECT sum(hash(range)) FROM range(1000000000000)", ())
+            except BaseException as exc:
+                failed.append(exc)
+
+        working = threading.Thread(target=endless)
+        working.start()
+        time.sleep(0.5)
+        engine.interrupt()
+        working.join(10)
+        assert not working.is_alive() and failed and "interrupt" in str(failed[0]).lower()
+    finally:
+        engine.close()

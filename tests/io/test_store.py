@@ -480,3 +480,376 @@ def test_the_maker_of_tables_stops_when_its_server_is_gone(untabled):
         time.sleep(0.05)
     assert store.ready_tables(target) is None  # stopped before it put anything in place
     assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+def test_tables_put_in_place_while_a_process_opens_its_engine_are_read_only_once_it_has_them(untabled, monkeypatch):
+    """One request opens this process's engine (it looked for the tables before they were in place)
+    while another finds them in place: that one must not send the tables' queries to an engine
+    without them (it waited for the engine being opened, then took the tables as its)."""
+    import threading
+
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    shared = served.engine
+    opened, release = threading.Event(), threading.Event()
+    open_engine = shared._open
+
+    def slow_open():
+        engine = open_engine()  # the tables not made yet: opened without them
+        opened.set()
+        release.wait(30)
+        return engine
+
+    monkeypatch.setattr(shared, "_open", slow_open)
+    first = threading.Thread(target=shared.engine)
+    first.start()
+    assert opened.wait(30)
+    assert store.precompute(target, served)  # in place while the engine is still being opened
+    said: list[bool] = []
+    second = threading.Thread(target=lambda: said.append(shared.precomputed))
+    second.start()
+    second.join(0.5)  # it waits for the engine being opened
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert said == [True]
+    assert shared.engine().precomputed
+    [(tiles_rows,)] = shared.engine().run("SELECT count(*) FROM tiles", ())
+    assert tiles_rows
+    assert sql.facet_counts(shared, served.themes, View()) == facet_counts(whole, View())
+    served.engine.close()
+
+
+@pytest.mark.parametrize("damage", ["missing", "cut short", "emptied"])
+def test_tables_said_in_place_but_missing_or_cut_short_are_made_again(untabled, damage, monkeypatch):
+    """A table file gone or cut short under its ``tables.json`` (deleted by hand, a crash before the
+    disk had it): the store is still served, from its events, and the tables are made again."""
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    assert store.precompute(target, store.open_store(target))
+    hit = target / "ranked.parquet"
+    if damage == "missing":
+        hit.unlink()
+    else:
+        with hit.open("r+b") as fh:
+            fh.truncate(hit.stat().st_size // 2 if damage == "cut short" else 0)
+    served = store.open_store(target)
+    engines.check_engine(served)  # the server starts
+    assert store.ready_tables(target) is None and not served.engine.precomputed
+    assert store.precompute(target, served)
+    assert store.ready_tables(target) is not None and served.engine.precomputed
+    options = FigureOptions(title="Same", layout_width=1200)
+    for view in VIEWS:
+        ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+        assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+    served.engine.close()
+
+
+def test_two_makers_of_one_stores_tables_at_once_make_them_once(untabled):
+    """Two servers started on one cache (or ``--debug``, whose reloader runs the command twice): the
+    second maker waits for the first and finds the tables made, instead of making them again beside
+    it (as much memory and CPU again)."""
+    import threading
+
+    target, whole = untabled
+    timeline = store.open_store(target)
+    said: list[str] = []
+    done: list[bool] = []
+    makers = [
+        threading.Thread(target=lambda: done.append(store.precompute(target, timeline, said.append))) for _ in "ab"
+    ]
+    for maker in makers:
+        maker.start()
+    for maker in makers:
+        maker.join(60)
+    assert done == [True, True]
+    assert sum(m.startswith(f"{tiles.TILES} made") for m in said) == 1, said
+    assert store.ready_tables(target) is not None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+ENDLESS_MAKER = """
+import sys
+from pathlib import Path
+from dashboard.core import tiles
+from dashboard.io import store
+store.tiles.made_of_events = lambda _t: [(tiles.TILES, "SELECT sum(hash(range)) AS n FROM range(1000000000000)")]
+store.precompute(Path(sys.argv[1]), store.stored_head(Path(sys.argv[1])))
+"""
+
+
+def test_the_work_of_a_maker_killed_outright_is_removed_by_the_next(untabled):
+    """A maker killed outright (the kernel's out-of-memory killer, ``kill -9``) runs no handler and
+    leaves its work folder, as large as the tables: the next maker removes it."""
+    import subprocess
+    import sys
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    maker = subprocess.Popen([sys.executable, "-c", ENDLESS_MAKER, str(target)], cwd=root)
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in target.iterdir() if p.name.startswith(".tables-")]:
+            assert maker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.3)  # its query under way
+    finally:
+        maker.kill()
+        maker.wait(30)
+    assert [p for p in target.iterdir() if p.name.startswith(".tables-")]  # what it leaves
+    assert store.precompute(target, store.open_store(target))
+    assert store.ready_tables(target) is not None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+def test_a_maker_waiting_for_another_stops_when_told(untabled, monkeypatch):
+    """The second maker waits while the first works; its server stopping stops it at once."""
+    import threading
+
+    target, _ = untabled
+    timeline = store.open_store(target)
+    endless = "SELECT sum(hash(range)) AS n FROM range(1000000000000)"
+    monkeypatch.setattr(store.tiles, "made_of_events", lambda _t: [(tiles.TILES, endless)])
+    first, second = store.Making(), store.Making()
+    done: dict[str, bool] = {}
+    working = threading.Thread(target=lambda: done.update(first=store.precompute(target, timeline, making=first)))
+    working.start()
+    deadline = time.monotonic() + 30
+    while first.engine is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waiting = threading.Thread(target=lambda: done.update(second=store.precompute(target, timeline, making=second)))
+    waiting.start()
+    time.sleep(0.5)
+    assert waiting.is_alive() and second.engine is None  # waits, making nothing
+    t0 = time.monotonic()
+    second.stop()
+    waiting.join(10)
+    assert not waiting.is_alive() and time.monotonic() - t0 < 5 and done == {"second": False}
+    first.stop()
+    working.join(30)
+    assert done == {"second": False, "first": False}
+    assert store.ready_tables(target) is None
+
+
+STOPPED_AS_ITS_QUERY_BEGINS = """
+import os, signal, sys, time
+from pathlib import Path
+from dashboard.core import tiles
+from dashboard.io import engines, store
+store.tiles.made_of_events = lambda _t: [(tiles.TILES, "SELECT sum(hash(range)) AS n FROM range(1000000000000)")]
+run = engines.DuckDB.run
+
+def late(self, sql, args):
+    if sql.startswith("COPY"):
+        os.kill(os.getpid(), signal.SIGTERM)  # the server stops as the maker's query is about to begin
+        time.sleep(1)  # the handler runs meanwhile, in the main thread
+    return run(self, sql, args)
+
+engines.DuckDB.run = late
+sys.argv = ["maker", sys.argv[1], str(os.getppid())]
+sys.exit(store._precompute_here())
+"""
+
+
+def test_a_maker_stopped_just_before_its_query_begins_stops(untabled):
+    """DuckDB forgets an interrupt that comes before a query begins: a maker told to stop just then
+    must not go on with that query (minutes at 100M events) once its server is gone."""
+    import subprocess
+    import sys
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    maker = subprocess.run(
+        [sys.executable, "-c", STOPPED_AS_ITS_QUERY_BEGINS, str(target)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert maker.returncode == 1, maker.stderr
+    assert store.ready_tables(target) is None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+
+
+def test_table_pages_and_positions_are_the_same_before_and_after_the_tables_are_taken_up(untabled, monkeypatch):
+    """Each process remembers its answers: those given from the events alone, before the tables of
+    quick clicks were in place, and those read from the tables afterwards must agree (a table page
+    and an event's place in it, as a user paging on meanwhile meets them)."""
+    from dashboard.render import queried
+
+    target, _ = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    columns = sql.table_columns(served)
+    asked = [
+        (view, descending, offset)
+        for view in (View(), View(themes=("trade", "war")), View(x_range=(-2e12, 0.0)))
+        for descending in (False, True)
+        for offset in (0, 4_321)
+    ]
+
+    def answers() -> list[object]:
+        found: list[object] = []
+        for view, descending, offset in asked:
+            page, matched = queried.page(served, view, "when", descending, offset, 50, columns)
+            found.append((matched, page.to_json(orient="split")))  # NaN equal to NaN
+            places = [queried.position(served, view, "when", descending, int(r)) for r in page["row"][::10]]
+            assert None not in places
+            found += places
+        return found
+
+    before = answers()
+    assert sum(isinstance(a, int) for a in before) > 20  # places asked on most pages
+    assert not served.engine.precomputed
+    assert store.precompute(target, served) and served.engine.precomputed
+    assert answers() == before
+    served.engine.close()
+
+
+@pytest.mark.spark
+def test_spark_serves_a_store_before_its_tables_and_takes_them_up(untabled, spark, monkeypatch):
+    """``--engine spark`` on a store served before its tables are made: answers from the events, then
+    from the tables once attached to the Spark session the engine already has, the same."""
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target, engine="spark")
+    options = FigureOptions(title="Same", layout_width=1200)
+    views = [View(), View(themes=("trade", "war")), View(x_range=(-2e12, 0.0))]
+    expected = [json.dumps(build_figure(whole, v, options), cls=PlotlyJSONEncoder, sort_keys=True) for v in views]
+
+    def figures() -> list[str]:
+        return [json.dumps(queried_figure(served, v, options), cls=PlotlyJSONEncoder, sort_keys=True) for v in views]
+
+    try:
+        assert figures() == expected and not served.engine.precomputed
+        assert store.precompute(target, served)
+        assert served.engine.precomputed and served.engine.engine().precomputed
+        [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
+        assert tiles_rows
+        assert figures() == expected
+    finally:
+        served.engine.close()
+
+
+def test_a_maker_spills_into_its_work_folder(untabled, monkeypatch):
+    """The maker works within :data:`store.TABLES_MEMORY`, its sorts spilling to disk past it (GBs at
+    100M events): into its work folder, which the next maker removes should it be killed outright,
+    not into the system's temporary folder, where nothing would."""
+    import threading
+
+    target, _ = untabled
+    timeline = store.open_store(target)
+    endless = "SELECT sum(hash(range)) AS n FROM range(1000000000000)"
+    monkeypatch.setattr(store.tiles, "made_of_events", lambda _t: [(tiles.TILES, endless)])
+    making = store.Making()
+    thread = threading.Thread(target=store.precompute, args=(target, timeline), kwargs={"making": making})
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while making.engine is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        engine = making.engine
+        assert engine is not None
+        [(spill,)] = engine._con.cursor().execute("SELECT current_setting('temp_directory')").fetchall()
+        [work] = [p for p in target.iterdir() if p.name.startswith(".tables-")]
+        assert Path(spill).parent == work
+    finally:
+        making.stop()
+        thread.join(30)
+
+
+def test_requests_under_way_while_the_tables_are_taken_up_all_get_the_same_answers(untabled, monkeypatch):
+    """Four request threads ask on while the tables are put in place and attached to the engine they
+    share (each thread its own cursor): none fails, every answer is the events'."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashboard.render import queried
+
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    monkeypatch.setattr(engines, "ANSWERS_KEPT", 1)  # answers asked of the engine, not remembered
+    served = store.open_store(target)
+    views = [View(), View(themes=("trade", "war")), View(x_range=(-2e12, 0.0))]
+    expected = {v: sql.facet_counts(served.engine, served.themes, v) for v in views}
+    counted = {v: queried.counted(served, v) for v in views}
+    stop = time.monotonic() + 3
+
+    def ask(i: int) -> tuple[int, bool]:
+        asked, saw_tables = 0, False
+        while time.monotonic() < stop:
+            view = views[(i + asked) % len(views)]
+            saw_tables = saw_tables or served.engine.precomputed
+            assert queried.counted(served, view) == counted[view]
+            assert sql.facet_counts(served.engine, served.themes, view) == expected[view]
+            asked += 1
+        return asked, saw_tables
+
+    with ThreadPoolExecutor(4) as pool:
+        asking = [pool.submit(ask, i) for i in range(4)]
+        time.sleep(0.5)
+        assert store.precompute(target, served)
+        done = [a.result() for a in asking]
+    assert all(n > 5 and saw for n, saw in done)
+    assert sql.facet_counts(served.engine, served.themes, View()) == facet_counts(whole, View())
+    served.engine.close()
+
+
+SLOW_MAKER_APART = """
+import sys, time
+from pathlib import Path
+from dashboard.io import engines, store
+run = engines.DuckDB.run
+
+def slow(self, sql, args):
+    if sql.startswith("COPY"):
+        time.sleep(2)  # tables that take a while to make
+    return run(self, sql, args)
+
+engines.DuckDB.run = slow
+sys.argv = ["maker", sys.argv[1], sys.argv[2]]
+sys.exit(store._precompute_here())
+"""
+
+
+def test_a_maker_goes_on_through_a_hangup(untabled):
+    """The terminal the server was started from is closed: its process group gets SIGHUP, on which
+    gunicorn's master reloads its workers and serves on. Its maker of tables must go on too, else the
+    server would answer from the events alone until it is started again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    target, _ = untabled
+    root = Path(__file__).resolve().parents[2]
+    maker = subprocess.Popen(
+        [sys.executable, "-c", SLOW_MAKER_APART, str(target), str(os.getpid())], cwd=root, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not [p for p in target.iterdir() if p.name.startswith(".tables-")]:
+            assert maker.poll() is None and time.monotonic() < deadline
+            time.sleep(0.05)
+        maker.send_signal(signal.SIGHUP)
+        _, said = maker.communicate(timeout=60)
+    finally:
+        if maker.poll() is None:
+            maker.kill()
+    assert maker.returncode == 0, said
+    assert store.ready_tables(target) is not None
+
+
+def test_a_process_that_found_the_tables_says_so_until_its_engine_opens_with_them(untabled):
+    """A fresh worker's export browser asks first whether the tables are in place (they are: the
+    store was made before): the requests that follow within the second must read them too, not the
+    events (seconds a page at 100M events), though the engine is not opened yet."""
+    target, _ = untabled
+    assert store.precompute(target, store.open_store(target))
+    served = store.open_store(target)
+    assert served.engine.precomputed  # the browser's question: no engine opened for it
+    assert not served.engine._engines
+    assert served.engine.precomputed  # the first request's, within the second
+    [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
+    assert tiles_rows and served.engine.precomputed
+    served.engine.close()

@@ -220,3 +220,32 @@ def test_a_worker_starts_its_export_browser_once_the_servers_heavy_work_is_done(
     assert not started.wait(1)  # the tables are still being made
     done.set()
     assert started.wait(5)
+
+
+@pytest.mark.parametrize("engine", ["memory", "duckdb"])
+def test_debug_serves_with_flasks_development_server(small_csv, tmp_path, monkeypatch, engine):
+    """``--debug``: Dash's development server (its tools and reloader), which must not be set up by a
+    request before it runs (Flask then refuses Dash's error handler: the server never started);
+    with an engine, its store served and its tables made beside it."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    srv = Server(small_csv, "--debug", "--engine", engine)
+    # the reloader serves from a process of its own: it and its maker of tables end with the test
+    tree = psutil.Process(srv.proc.pid).children(recursive=True)
+    try:
+        resp = get(srv.url)
+        assert resp.status == 200 and resp.headers["Server"].startswith("Werkzeug")
+        assert Client(srv.url).figure(None)["match-count"]["children"].endswith("events match")
+        if engine == "duckdb":
+            [made] = (tmp_path / "cache" / "timeline").glob("*.store")
+            deadline = time.monotonic() + 60
+            while not (made / "tables.json").exists():
+                assert time.monotonic() < deadline, srv.log_text()
+                time.sleep(0.2)
+    finally:
+        tree = psutil.Process(srv.proc.pid).children(recursive=True) if srv.proc.poll() is None else tree
+        srv.stop()
+        for process in tree:
+            try:
+                process.kill()
+            except psutil.NoSuchProcess:
+                continue
