@@ -1,7 +1,8 @@
 """Benchmark beyond memory: DuckDB against today's in-memory core, on real servers, at 1M, 10M, 100M.
 
 Each side is `timeline serve FILE.parquet` (the in-memory core) or `timeline serve FILE.parquet
---engine duckdb`, started as a user starts it, with a cache folder of its own:
+--engine duckdb` (or, with ``--sides spark``, ``--engine spark``: a local Spark), started as a user
+starts it, with a cache folder of its own:
 
 - cold ready: from starting the server, with nothing cached (no store, no cache), to the first
   figure answered; tables in place: to the tables of quick clicks made (``core.tiles``: the server
@@ -46,7 +47,8 @@ from dashboard.web.wire import callback_body, page_state
 from tests.servers import reserve_port
 from tests.synthetic import THEMES
 
-SIDES = ("memory", "duckdb")
+SIDES = ("memory", "duckdb", "spark")
+"""``spark``: a local Spark in the server's worker, on the same store (run only when asked)."""
 ALL = View()
 UNTICKS = [View(themes=tuple(t for t in THEMES[:12] if t != gone)) for gone in ("trade", "war", "memory")]
 ZOOMS = [
@@ -244,7 +246,7 @@ def ensure_file(n: int) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, nargs="+", default=[1_000_000])
-    ap.add_argument("--sides", nargs="+", choices=SIDES, default=list(SIDES))
+    ap.add_argument("--sides", nargs="+", choices=SIDES, default=["memory", "duckdb"])
     ap.add_argument("--browser", action="store_true", help="also time untick and zoom in Chromium")
     ap.add_argument("--memory-up-to", type=int, default=10_000_000, help="largest N the in-memory side is run at")
     args = ap.parse_args(argv)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import contextlib
 import os
 import re
 import sys
@@ -156,6 +157,7 @@ def start_export_server_soon(after: Callable[[], bool] | None = None) -> threadi
 def _start_or_say(after: Callable[[], bool] | None) -> None:
     while after is not None and not after():
         time.sleep(BROWSER_WAITS_S)
+    _lower_this_threads_priority()  # the browser's start, seconds of CPU, yields to the worker's answers
     try:
         _browser.start()
     except Exception as exc:  # the first export tries again and says why to its user
@@ -169,6 +171,13 @@ def stop_export_server() -> None:
 def export_server_running() -> bool:
     """Whether this process's export browser is started (a program may keep one for its own exports)."""
     return _browser.running
+
+
+def _lower_this_threads_priority() -> None:
+    """Run this thread, and the threads and processes it starts (the browser's), at
+    :data:`EXPORT_NICENESS` (Linux gives each thread a priority of its own; best effort elsewhere)."""
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), EXPORT_NICENESS)
 
 
 def _lower_priority_of_children() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import socket
 import subprocess
@@ -249,3 +250,22 @@ def test_debug_serves_with_flasks_development_server(small_csv, tmp_path, monkey
                 process.kill()
             except psutil.NoSuchProcess:
                 continue
+
+
+def test_a_workers_export_browser_starts_at_a_low_priority_from_its_first_moment(monkeypatch):
+    """Its start (seconds of CPU) must not slow the worker's first answers: the thread starting it,
+    and so the browser's processes it launches, run at the export niceness; the worker's do not."""
+    from dashboard.render import images
+
+    seen: dict[str, int] = {}
+
+    def start():
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        child = subprocess.run(["cut", "-d", " ", "-f", "19", "/proc/self/stat"], capture_output=True, text=True)
+        seen["child"] = int(child.stdout)
+
+    monkeypatch.setattr(images._browser, "start", start)
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    images.start_export_server_soon().join(10)
+    assert seen == {"thread": images.EXPORT_NICENESS, "child": images.EXPORT_NICENESS}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
