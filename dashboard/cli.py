@@ -20,7 +20,7 @@ from .core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
-from .io import cache, parquet
+from .io import cache, parquet, progress
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
@@ -52,7 +52,7 @@ PROGRESS_MIN_BYTES = 10_000_000
 
 def progress_printer() -> Callable[[str], None]:
     """Says what a long load is doing, on stderr."""
-    return lambda msg: print(f"timeline: {msg}", file=sys.stderr, flush=True)
+    return progress.say
 
 
 def load_or_exit(

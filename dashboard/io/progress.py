@@ -5,7 +5,9 @@ events. The page asks how far it has got while it waits, and that request may re
 the server's worker processes than the one searching; so progress is written to a small file per
 piece of work in a folder of the server's own (made before the workers fork, so they all share
 it), replaced whole at each step (a reader never sees half of one) and removed when the work is
-done. Each piece of work is named by a key: hexadecimal digits of a hash, never a path.
+done. Each piece of work is named by a key: hexadecimal digits of a hash, never a path. Work the
+server does for itself (building a store, making its tables) says how far it has got on stderr
+(:func:`say`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,18 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def say(msg: str) -> None:
+    """Say what a long piece of work is doing, on stderr (a server's terminal)."""
+    print(f"timeline: {msg}", file=sys.stderr, flush=True)
+
 
 KEY_DIGITS = 32
 KEY = re.compile(f"[0-9a-f]{{{KEY_DIGITS}}}")

@@ -53,7 +53,7 @@ from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
 from ..core.validation import event_themes, lane_order, validate_table
-from . import parquet
+from . import parquet, progress
 from .engines import STORE_ROW_GROUP, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
@@ -300,7 +300,7 @@ class PieceWriter:
                 compression=COMPRESSION,
                 # Statistics where a query's filter may skip row groups by them (numbers, not text),
                 # dictionaries where values repeat (small numbers, flags, theme bits; the text is
-                # mostly unique): a fifth less time writing, 5% more bytes, queries as quick.
+                # mostly unique): 10M events stored 6% faster, in 6% more bytes, queries as quick.
                 write_statistics=[f.name for f in table.schema if not parquet.is_text(f.type)],
                 use_dictionary=[f.name for f in table.schema if f.name == "theme_mask" or is_narrow(f.type)],
             )
@@ -607,13 +607,12 @@ def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making:
                 say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
         if making.stopped.is_set():
             return False
-        if ready_tables(folder) is None:  # else made meanwhile by another process: those stay
-            sizes = {file: _on_disk(work / file) for file in PRECOMPUTED.values()}
-            for file in PRECOMPUTED.values():
-                os.replace(work / file, folder / file)
-            made = {"format": STORE_FORMAT, "tables": PRECOMPUTED, "bytes": sizes}
-            (work / TABLES_FILE).write_text(json.dumps(made), "utf-8")
-            os.replace(work / TABLES_FILE, folder / TABLES_FILE)
+        sizes = {file: _on_disk(work / file) for file in PRECOMPUTED.values()}
+        for file in PRECOMPUTED.values():
+            os.replace(work / file, folder / file)
+        made = {"format": STORE_FORMAT, "tables": PRECOMPUTED, "bytes": sizes}
+        (work / TABLES_FILE).write_text(json.dumps(made), "utf-8")
+        os.replace(work / TABLES_FILE, folder / TABLES_FILE)
         return True
     except Exception:
         if making.stopped.is_set():  # the query was interrupted: nothing is in place
@@ -674,7 +673,7 @@ def _precompute_here() -> int:
     if os.getppid() != parent:  # gone before it could be told to stop this one
         return 1
     timeline = stored_head(folder)
-    say = progress_line
+    say = progress.say
     say(f"making the tables of quick clicks for {timeline.source_name} (served from its events meanwhile)")
     done: list[bool] = []
     failed: list[BaseException] = []
@@ -698,10 +697,6 @@ def _precompute_here() -> int:
         return 1
     say("tables of quick clicks in place")
     return 0
-
-
-def progress_line(msg: str) -> None:
-    print(f"timeline: {msg}", file=sys.stderr, flush=True)
 
 
 def _stop_with_parent() -> None:
@@ -875,7 +870,7 @@ def _build_reporting(
     files: list[Path], name: str, target: Path, base: Path | None, options: ReadOptions, verbose: bool, tables: bool
 ) -> list[Problem] | None:
     """:func:`build`, its problems returned (an exception of ours does not cross processes whole)."""
-    say = progress_line if verbose else None
+    say = progress.say if verbose else None
     try:
         build(files, name, target, base=base, options=options, progress=say, tables=tables)
     except ValidationError as exc:

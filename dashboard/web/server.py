@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.base import Worker
 
-_browser_after: Callable[[], bool] | None = None
-"""When each worker may start its export browser (see :func:`run`)."""
 WORKER_THREADS = 4
 TIMEOUT_S = 120
 
@@ -41,8 +39,6 @@ def run(
     """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode),
     each starting its export browser as it starts (once ``export_browser_after()`` is true, when
     given: the server's heavy work done), or at its first image download."""
-    global _browser_after
-    _browser_after = export_browser_after
     if debug:  # Dash adds its debugging tools as it runs: no request may come before (Flask refuses them)
         app.run(host=host, port=port, debug=True)
         return
@@ -61,7 +57,9 @@ def run(
                 "control_socket_disable": True,
                 # each worker its own listening socket: the kernel spreads connections evenly
                 "reuse_port": True,
-                "post_fork": _post_fork if export_browser_at_start else _no_export_browser_yet,
+                "post_fork": _starting_export_browser(export_browser_after)
+                if export_browser_at_start
+                else _no_export_browser_yet,
                 "worker_exit": _worker_exit,
                 "accesslog": None,
                 "errorlog": "-",
@@ -86,10 +84,15 @@ def _set_up_before_serving(app: Dash) -> None:
     app.server.test_client().get("/")
 
 
-def _post_fork(server: Arbiter, worker: Worker) -> None:
-    """The worker's export browser starts beside it: the worker answers pages meanwhile (waiting for
-    the browser held every page of a fresh server back by some 3 s)."""
-    start_export_server_soon(_browser_after)
+def _starting_export_browser(after: Callable[[], bool] | None) -> Callable[[Arbiter, Worker], None]:
+    """gunicorn's hook after a worker forks: its export browser starts beside it (once ``after()``,
+    when given), and the worker answers pages meanwhile (waiting for the browser held every page of a
+    fresh server back by some 3 s)."""
+
+    def post_fork(server: Arbiter, worker: Worker) -> None:
+        start_export_server_soon(after)
+
+    return post_fork
 
 
 def _no_export_browser_yet(server: Arbiter, worker: Worker) -> None:

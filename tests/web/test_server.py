@@ -80,7 +80,7 @@ def test_a_worker_answers_while_its_export_browser_starts(monkeypatch):
 
     monkeypatch.setattr(images._browser, "start", slow_start)
     t0 = time.monotonic()
-    server._post_fork(None, None)  # type: ignore[arg-type]
+    server._starting_export_browser(None)(None, None)  # type: ignore[arg-type]
     returned = time.monotonic() - t0
     try:
         assert started.wait(5)  # the start is under way...
