@@ -113,24 +113,24 @@ def ask(url: str, view: View) -> tuple[float, int, dict]:
 
 def start(side: str, path: Path, cache: Path, log: Path) -> tuple[subprocess.Popen, str, Watch, float]:
     """The server, its address, its memory watch and when it was started."""
-    with reserve_port() as held:  # held until the server answers: no other process is given it meanwhile
+    with reserve_port() as held:  # a free port, let go for the server (which holds it from its start)
         port = held.getsockname()[1]
-        cmd = [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
-        if side != "memory":
-            cmd += ["--engine", side]
-        t0 = time.perf_counter()
-        env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-        proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-        watch = Watch(proc.pid)
-        url = f"http://127.0.0.1:{port}/"
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5).read()
-                return proc, url, watch, t0
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{side} server exited: see {log}") from None
-                time.sleep(0.2)
+    cmd = [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
+    if side != "memory":
+        cmd += ["--engine", side]
+    t0 = time.perf_counter()
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    watch = Watch(proc.pid)
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return proc, url, watch, t0
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{side} server exited: see {log}") from None
+            time.sleep(0.2)
 
 
 def tables_ready(cache: Path, t0: float) -> float:

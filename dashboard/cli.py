@@ -7,6 +7,7 @@ list of problems, never a traceback, when the file is not usable.
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -247,12 +248,28 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(files, options)
     if args.command == "convert":
         return _convert(files, options, args)
+    listening = _listening(args) if args.command == "serve" else None
     if args.command == "serve" and args.engine != "memory":
-        return _serve(_stored(files, options, args), args, title, None)
+        return _serve(_stored(files, options, args), args, title, None, listening)
     timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
         return _export(timeline, args, title)
-    return _serve(timeline, args, title, cache_writer)
+    return _serve(timeline, args, title, cache_writer, listening)
+
+
+def _listening(args: argparse.Namespace) -> socket.socket | None:
+    """The server's port, held from the start (a second server told it is refused before it loads
+    anything); none under ``--debug``, whose development server binds it itself. Exit status 1,
+    saying why, if it cannot be had."""
+    if args.debug:
+        return None
+    from .web.server import CannotListen, listen
+
+    try:
+        return listen(args.host, args.port)
+    except CannotListen as exc:
+        print(f"timeline serve: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
@@ -451,7 +468,11 @@ def _export(timeline: Timeline, args: argparse.Namespace, title: str | None) -> 
 
 
 def _serve(
-    timeline: Timeline, args: argparse.Namespace, title: str | None, cache_writer: threading.Thread | None
+    timeline: Timeline,
+    args: argparse.Namespace,
+    title: str | None,
+    cache_writer: threading.Thread | None,
+    listening: socket.socket | None,
 ) -> int:
     from .web.app import create_app
     from .web.datasets import UnsafeUploadDir
@@ -485,6 +506,7 @@ def _serve(
         app,
         args.host,
         args.port,
+        listening,
         workers=workers,
         debug=args.debug,
         export_browser_at_start=args.export_browser == "start",

@@ -28,21 +28,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PORT_ATTEMPTS = 3
 """Ports tried before a server that cannot bind is an error."""
-PORT_TAKEN = ("Connection in use", "Address already in use")
-"""What gunicorn, and Flask's development server (``--debug``), log when their port is taken."""
+PORT_TAKEN = ("the port is in use", "Address already in use")
+"""What ``serve``, and Flask's development server (``--debug``), say when their port is taken."""
 
 
 def reserve_port() -> socket.socket:
-    """A free loopback port, held by a bound (not listening) socket until the server on it answers.
-
-    gunicorn binds with SO_REUSEPORT (dashboard/web/server.py), so two servers told the same port both
-    start and the kernel splits connections between them: a port merely found free and let go could be
-    handed to a server of another test worker (pytest-xdist) or another test run in the meantime. The
-    held socket sets SO_REUSEPORT too, so our server can still bind beside it, while nobody else's
-    ``bind(port 0)`` can be given the port, and a server binding without SO_REUSEPORT cannot take it.
-    """
+    """A socket bound to a free loopback port: let go just before a server is told that port. Another
+    program may take the port in between (another test worker's server): ours then exits saying the port
+    is in use (it binds alone: dashboard/web/server.py), and :class:`Server` tries another."""
     sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("127.0.0.1", 0))
     return sock
 
@@ -53,8 +47,8 @@ class Server:
     Each worker's export browser (a headless Chromium with plotly.js in two tabs: some 4 CPU-seconds
     to start) starts at ``export_browser``: by default at the worker's first image download, since
     most test servers never draw one (those that do start it that way); None leaves ``serve``'s own
-    default, started with the worker (tests/web/test_server.py). A ``--debug`` server (Flask's, which
-    binds without SO_REUSEPORT) is given a port found free and let go (:func:`reserve_port`)."""
+    default, started with the worker (tests/web/test_server.py). Each is given a port found free
+    (:func:`reserve_port`), and another if it proves taken after all."""
 
     def __init__(self, csv_path: Path, *extra: str, timeout: float = 60, export_browser: str | None = "first-download"):
         if export_browser is not None:
@@ -62,10 +56,8 @@ class Server:
         for attempt in range(1, PORT_ATTEMPTS + 1):
             with reserve_port() as held:
                 self.port = held.getsockname()[1]
-                if "--debug" in extra:
-                    held.close()
-                if self._start(csv_path, extra, timeout, last=attempt == PORT_ATTEMPTS):
-                    return
+            if self._start(csv_path, extra, timeout, last=attempt == PORT_ATTEMPTS):
+                return
 
     def _start(self, csv_path: Path, extra: tuple[str, ...], timeout: float, last: bool) -> bool:
         """Start the server on ``self.port``: True once it answers; False if the port proved taken after
@@ -82,7 +74,7 @@ class Server:
         deadline = time.time() + timeout
         while time.time() < deadline:
             exited = self.proc.poll() is not None
-            # gunicorn's workers say "Connection in use" and are started again and again: it never exits
+            # a server whose port is taken exits saying so (Flask's development server may go on)
             if exited or self._port_taken(self.log_text()):
                 text = self.log_text()
                 self.stop(kill=not exited)

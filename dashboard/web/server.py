@@ -11,6 +11,8 @@ spares the browser's memory and the seconds of CPU its start takes), and stopped
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -25,38 +27,67 @@ if TYPE_CHECKING:
 
 WORKER_THREADS = 4
 TIMEOUT_S = 120
+BACKLOG = 2048
+"""Connections the kernel holds for the server while no process is free to take them (as gunicorn's)."""
+
+
+class CannotListen(Exception):
+    """The server cannot listen where it was told to: the message says where and why, in one line."""
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound at once, by this server alone: with no SO_REUSEPORT, a second
+    server told a port already served is refused (both would be given some of its connections, a
+    reader's page talking to two datasets). Taken over by gunicorn's workers (:func:`run`)."""
+    where = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=BACKLOG)
+    except socket.gaierror as exc:
+        raise CannotListen(f"cannot listen at {where}: no address {host!r} here ({exc.strerror})") from None
+    except OSError as exc:
+        why = {
+            errno.EADDRINUSE: "the port is in use (another server?): stop it, or choose another with --port",
+            errno.EADDRNOTAVAIL: f"{host} is not an address of this machine",
+            errno.EACCES: "permission denied (ports below 1024 need privileges)",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        raise CannotListen(f"cannot listen at {where}: {why}") from None
 
 
 def run(
     app: Dash,
     host: str,
     port: int,
+    listening: socket.socket | None = None,
     workers: int = 1,
     debug: bool = False,
     export_browser_at_start: bool = True,
     export_browser_after: Callable[[], bool] | None = None,
 ) -> None:
-    """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode),
-    each starting its export browser as it starts (once ``export_browser_after()`` is true, when
-    given: the server's heavy work done), or at its first image download."""
+    """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode,
+    which binds its own) on ``listening`` (:func:`listen`; None: bound now), each starting its export
+    browser as it starts (once ``export_browser_after()`` is true, when given: the server's heavy
+    work done), or at its first image download."""
     if debug:  # Dash adds its debugging tools as it runs: no request may come before (Flask refuses them)
         app.run(host=host, port=port, debug=True)
         return
     _set_up_before_serving(app)
     from gunicorn.app.base import BaseApplication
 
+    # gunicorn takes the descriptor over (and closes it once it holds its own copy)
+    bound = (listening or listen(host, port)).detach()
+
     class Gunicorn(BaseApplication):
         def load_config(self) -> None:
             settings = {
-                "bind": f"{host}:{port}",
+                "bind": f"fd://{bound}",
                 "workers": workers,
                 "worker_class": "gthread",
                 "threads": WORKER_THREADS,
                 "timeout": TIMEOUT_S,
                 "graceful_timeout": 20,
                 "control_socket_disable": True,
-                # each worker its own listening socket: the kernel spreads connections evenly
-                "reuse_port": True,
+                "backlog": BACKLOG,
                 "post_fork": _starting_export_browser(export_browser_after)
                 if export_browser_at_start
                 else _no_export_browser_yet,
