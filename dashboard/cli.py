@@ -10,8 +10,8 @@ import argparse
 import socket
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +25,9 @@ from .io import cache, parquet, progress
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
+
+if TYPE_CHECKING:
+    from .web.preparing import PreparingPage
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8050
@@ -51,7 +54,7 @@ PROGRESS_MIN_BYTES = 10_000_000
 """Files this large say what the loader is doing (cold loads take seconds)."""
 
 
-def progress_printer() -> Callable[[str], None]:
+def progress_printer() -> progress.Said:
     """Says what a long load is doing, on stderr."""
     return progress.say
 
@@ -248,13 +251,29 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(files, options)
     if args.command == "convert":
         return _convert(files, options, args)
-    listening = _listening(args) if args.command == "serve" else None
-    if args.command == "serve" and args.engine != "memory":
-        return _serve(_stored(files, options, args), args, title, None, listening)
-    timeline, cache_writer = load_files(files, background_cache=args.command == "serve", options=options)
     if args.command == "export":
-        return _export(timeline, args, title)
-    return _serve(timeline, args, title, cache_writer, listening)
+        return _export(load_files(files, options=options)[0], args, title)
+    listening = _listening(args)
+    if listening is None:  # --debug
+        return _prepare_and_serve(files, options, args, title, None)
+    from .web.preparing import PreparingPage
+
+    name = title or ", ".join(path.name for path in files)
+    with PreparingPage(listening, name, args.frame_ancestors) as page:
+        return _prepare_and_serve(files, options, args, title, page)
+
+
+def _prepare_and_serve(
+    files: list[Path], options: ReadOptions, args: argparse.Namespace, title: str | None, page: PreparingPage | None
+) -> int:
+    """``serve``: the data loaded, or stored for an engine, then served; meanwhile, the ``page`` on the
+    server's port says how far it has got (``web.preparing``)."""
+    if args.engine != "memory":
+        return _serve(_stored(files, options, args, page), args, title, None, page)
+    if page is not None:
+        page.status.record(progress.Step("loading"))
+    timeline, cache_writer = load_files(files, background_cache=True, options=options)
+    return _serve(timeline, args, title, cache_writer, page)
 
 
 def _listening(args: argparse.Namespace) -> socket.socket | None:
@@ -272,7 +291,7 @@ def _listening(args: argparse.Namespace) -> socket.socket | None:
         raise SystemExit(1) from None
 
 
-def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -> Timeline:
+def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace, page: PreparingPage | None) -> Timeline:
     """The timeline served by an engine from its store (``io.store``, in the user's cache folder, named
     after the files and their versions): built when missing, a chunk at a time from Parquet, else
     from the timeline loaded in memory. Served as soon as its events are stored: the tables that make
@@ -285,7 +304,7 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -
     if args.spark_remote and args.engine != "spark":
         print("timeline serve: --spark-remote is for --engine spark", file=sys.stderr)
         raise SystemExit(2)
-    say = progress_printer()
+    say = progress_printer() if page is None else page.status.say
     try:
         sources = parquet.dataset_files(files[0]) if len(files) == 1 and parquet.is_dataset(files[0]) else files
         target = store.store_path(sources, options)
@@ -294,11 +313,17 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace) -
                 parts = parquet.dataset_files(files[0])
                 base = files[0] if files[0].is_dir() else None
                 name = parquet.dataset_name(files[0]) if parquet.is_dataset(files[0]) else files[0].name
-                say(f"building the store of {name} ({len(parts)} part{'s' if len(parts) != 1 else ''}) in {target}")
-                store.build_apart(parts, name, target, base=base, options=options, tables=False)
+                say(
+                    f"building the store of {name} ({len(parts)} part{'s' if len(parts) != 1 else ''}) in {target}",
+                    progress.Step("loading"),
+                )
+                status = page.status.path if page is not None else None
+                store.build_apart(parts, name, target, base=base, options=options, status=status, tables=False)
             else:
+                if page is not None:
+                    page.status.record(progress.Step("loading"))
                 timeline, _ = load_files(files, options=options)
-                say(f"writing the store of {timeline.source_name} in {target}")
+                say(f"writing the store of {timeline.source_name} in {target}", progress.Step("storing"))
                 store.write(timeline, target, tables=False)
         timeline = store.open_store(target, args.engine_memory, args.engine, args.spark_remote)
         check_engine(timeline)
@@ -472,8 +497,12 @@ def _serve(
     args: argparse.Namespace,
     title: str | None,
     cache_writer: threading.Thread | None,
-    listening: socket.socket | None,
+    page: PreparingPage | None,
 ) -> int:
+    """Serve ``timeline``: on the port ``page`` holds and answers until the app takes over (None: under
+    ``--debug``, the development server's own)."""
+    if page is not None:
+        page.status.record(progress.Step("starting"))
     from .web.app import create_app
     from .web.datasets import UnsafeUploadDir
 
@@ -506,7 +535,8 @@ def _serve(
         app,
         args.host,
         args.port,
-        listening,
+        page.listening if page is not None else None,
+        before_serving=page.stop if page is not None else None,
         workers=workers,
         debug=args.debug,
         export_browser_at_start=args.export_browser == "start",

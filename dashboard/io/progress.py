@@ -7,7 +7,8 @@ piece of work in a folder of the server's own (made before the workers fork, so 
 it), replaced whole at each step (a reader never sees half of one) and removed when the work is
 done. Each piece of work is named by a key: hexadecimal digits of a hash, never a path. Work the
 server does for itself (building a store, making its tables) says how far it has got on stderr
-(:func:`say`).
+(:func:`say`); while a server prepares its data, before it serves, the step it is at is also kept in
+a file (:class:`StatusFile`: a store is built by a process of its own) for the page shown meanwhile.
 """
 
 from __future__ import annotations
@@ -21,13 +22,64 @@ import sys
 import tempfile
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
+
+STEPS = ("loading", "themes", "validating", "ids", "storing", "starting")
+"""The steps of a server's preparation before it serves: reading a file into memory, reading a large
+file's themes, validating its rows, checking its ids, writing its store, starting the server."""
 
 
-def say(msg: str) -> None:
+@dataclass(frozen=True)
+class Step:
+    """A step of :data:`STEPS`, and how far it has got (``done`` of ``total`` rows; 0 of 0: unknown)."""
+
+    name: str
+    done: int = 0
+    total: int = 0
+
+    def __post_init__(self) -> None:
+        if self.name not in STEPS:
+            raise ValueError(f"a step is one of {', '.join(STEPS)}")
+
+
+class Said(Protocol):
+    """Told what a long piece of work is doing (a line for the terminal), and which step it is at."""
+
+    def __call__(self, msg: str, step: Step | None = None) -> None: ...
+
+
+def say(msg: str, step: Step | None = None) -> None:
     """Say what a long piece of work is doing, on stderr (a server's terminal)."""
     print(f"timeline: {msg}", file=sys.stderr, flush=True)
+
+
+class StatusFile:
+    """The step a server's preparation is at, in a file any process may write (replaced whole: a reader
+    never sees half of one) and the page shown meanwhile reads."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def say(self, msg: str, step: Step | None = None) -> None:
+        """:func:`say`, and the step recorded."""
+        say(msg)
+        if step is not None:
+            self.record(step)
+
+    def record(self, step: Step) -> None:
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+        partial.write_text(json.dumps(asdict(step)), encoding="utf-8")
+        os.replace(partial, self.path)
+
+    def read(self) -> Step | None:
+        """The step last recorded (None: none yet, or not one this version writes)."""
+        try:
+            found = json.loads(self.path.read_text(encoding="utf-8"))
+            return Step(str(found["name"]), int(found["done"]), int(found["total"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
 
 KEY_DIGITS = 32

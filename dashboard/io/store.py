@@ -35,7 +35,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -86,7 +86,7 @@ importance levels it asks for."""
 MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
 
-Progress = Callable[[str], None]
+Progress = progress.Said
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Chunks validated at once: one by the building process, the others each in a helper process of its
@@ -200,9 +200,13 @@ def build(
     each in a process of its own) into a store at ``target`` (a folder, replaced only once complete),
     with the tables of ``core.tiles`` (else left to :func:`precompute` once it is served).
     ValidationError lists the problems of every chunk; nothing is kept then."""
-    say = progress or (lambda _msg: None)
+    say: Progress = progress or _silent
     with _building(target) as work:
         _build(files, name, work, base, options, say, rows, workers, tables)
+
+
+def _silent(msg: str, step: progress.Step | None = None) -> None:
+    """Says nothing (a build nobody watches)."""
 
 
 @contextmanager
@@ -409,6 +413,7 @@ def _build(
     pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) if helpers else None
     try:
         started = [pool.submit(_ready) for _ in range(helpers)] if pool is not None else []
+        say(f"reading the themes of {int(starts[-1]):,} rows", progress.Step("themes", 0, int(starts[-1])))
         lanes = file_themes(parts, options)
         say(f"{len(lanes)} themes in {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
         several = len(parts) > 1
@@ -437,7 +442,10 @@ def _build(
             hashes.setdefault(result.piece, []).append(result.hashes)
             result.hashes = None  # held once, and let go once checked (0.8 GB at 100M events)
     pieces = list(hashes)
-    say(f"checking the ids of {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
+    say(
+        f"checking the ids of {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)",
+        progress.Step("ids", int(starts[-1]), int(starts[-1])),
+    )
     _check_ids(hashes, name)
     del hashes
     eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
@@ -511,7 +519,10 @@ def _validate_all(
                 done.append(results.pop(len(done)))
             if len(done) > before:  # one line for the chunks a task brought in
                 rows, total = int(starts[len(done)]), int(starts[-1])
-                say(f"validated {rows:,} of {total:,} rows ({rows / total:.0%}, {time.perf_counter() - t0:.1f} s)")
+                say(
+                    f"validated {rows:,} of {total:,} rows ({rows / total:.0%}, {time.perf_counter() - t0:.1f} s)",
+                    progress.Step("validating", rows, total),
+                )
 
     try:
         while (taken := take()) is not None:
@@ -855,22 +866,29 @@ def build_apart(
     target: Path,
     base: Path | None = None,
     options: ReadOptions = DEFAULT_OPTIONS,
-    verbose: bool = True,
+    status: Path | None = None,
     tables: bool = True,
 ) -> None:
     """:func:`build` in a process of its own, so that what building takes (chunks, buffers) is given
-    back to the system before the caller serves; progress on stderr with ``verbose``."""
+    back to the system before the caller serves; progress on stderr, and each step in the
+    ``status`` file when given (``io.progress.StatusFile``)."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        refused = pool.submit(_build_reporting, list(files), name, target, base, options, verbose, tables).result()
+        refused = pool.submit(_build_reporting, list(files), name, target, base, options, status, tables).result()
     if refused is not None:
         raise ValidationError(name, refused)
 
 
 def _build_reporting(
-    files: list[Path], name: str, target: Path, base: Path | None, options: ReadOptions, verbose: bool, tables: bool
+    files: list[Path],
+    name: str,
+    target: Path,
+    base: Path | None,
+    options: ReadOptions,
+    status: Path | None,
+    tables: bool,
 ) -> list[Problem] | None:
     """:func:`build`, its problems returned (an exception of ours does not cross processes whole)."""
-    say = progress.say if verbose else None
+    say = progress.say if status is None else progress.StatusFile(status).say
     try:
         build(files, name, target, base=base, options=options, progress=say, tables=tables)
     except ValidationError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.io.progress import KEY_DIGITS, ProgressFolder, check_key, progress_key
+from dashboard.io.progress import KEY_DIGITS, ProgressFolder, StatusFile, Step, check_key, progress_key
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,3 +116,20 @@ def test_the_folder_made_goes_with_the_process_that_made_it_not_with_a_fork():
     made, after_fork = out.stdout.split()
     assert after_fork == "True"
     assert not os.path.exists(made)
+
+
+def test_a_servers_step_is_recorded_whole_and_read_back(tmp_path):
+    status = StatusFile(tmp_path / "status.json")
+    assert status.read() is None
+    status.say("validated 5 of 10 rows", Step("validating", 5, 10))
+    assert status.read() == Step("validating", 5, 10)
+    status.say("said on the terminal alone")
+    assert status.read() == Step("validating", 5, 10)
+    (tmp_path / "status.json").write_text('{"name": "validating", "done": "many"}', encoding="utf-8")
+    assert status.read() is None  # not one this version writes: no step rather than a wrong one
+    assert [p.name for p in tmp_path.iterdir()] == ["status.json"]  # no partial file left
+
+
+def test_a_step_is_one_of_the_known_steps():
+    with pytest.raises(ValueError, match="a step is one of loading, themes, validating"):
+        Step("guessing")

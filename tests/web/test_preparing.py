@@ -1,0 +1,135 @@
+"""The page a server shows on its port while it prepares its data (``web.preparing``), on a real socket."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from dashboard.io.progress import Step
+from dashboard.web.preparing import SCRIPT_PATH, STATUS_PATH, STYLE_PATH, PreparingPage
+from dashboard.web.server import listen
+
+NAME = 'Perry <script>alert("x")</script> & co.csv'
+
+
+@pytest.fixture
+def preparing():
+    listening = listen("127.0.0.1", 0)
+    page = PreparingPage(listening, NAME, "'self'").start()
+    url = f"http://127.0.0.1:{listening.getsockname()[1]}"
+    yield page, url
+    page.stop()
+    listening.close()
+
+
+def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), refused.read().decode()
+
+
+def test_every_page_is_the_preparing_page_with_the_step_in_words_and_the_name_as_text(preparing):
+    page, url = preparing
+    page.status.record(Step("validating", 2_500_000, 10_000_000))
+    for path in ("/", "/anything?x=1", "/_dash-layout"):
+        code, headers, body = fetch(url + path)
+        assert code == 503
+        assert headers["Retry-After"] == "5"
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+        assert "<script>alert" not in body
+        assert "Perry &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co.csv" in body
+        assert 'role="status">Checking the rows: 2,500,000 of 10,000,000</p>' in body
+        assert f'<script src="{SCRIPT_PATH}">' in body
+    assert fetch(url + SCRIPT_PATH)[0] == 200
+    assert fetch(url + STYLE_PATH)[1]["Content-Type"] == "text/css; charset=utf-8"
+
+
+def test_the_status_says_each_step_and_how_far_it_has_got_in_the_readers_language(preparing):
+    page, url = preparing
+    code, headers, body = fetch(url + STATUS_PATH)
+    assert (code, headers["Content-Type"]) == (200, "application/json")
+    assert json.loads(body)["text"] == "Reading the file"
+    page.status.record(Step("validating", 131_072, 1_000_000))
+    said = json.loads(fetch(url + STATUS_PATH)[2])
+    assert said["text"] == "Checking the rows: 131,072 of 1,000,000"
+    assert (said["done"], said["total"]) == (131_072, 1_000_000)
+    assert said["elapsed"].endswith("s so far")
+    page.status.record(Step("ids", 1_000_000, 1_000_000))
+    assert (
+        json.loads(fetch(url + STATUS_PATH + "?lang=ja")[2])["text"]
+        == "1,000,000件の出来事のIDに重複がないか確かめています"
+    )
+    assert json.loads(fetch(url + STATUS_PATH, **{"Accept-Language": "ja,en;q=0.5"})[2])["text"].startswith(
+        "1,000,000件"
+    )
+    assert '<html lang="ja">' in fetch(url + "/?lang=ja")[2]
+    assert '<html lang="en">' in fetch(url + "/?lang=<b>")[2]
+
+
+def test_a_question_from_a_page_of_an_earlier_run_is_told_to_wait(preparing):
+    _, url = preparing
+    request = urllib.request.Request(url + "/_dash-update-component", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 503
+    assert refused.value.read() == b"The server is preparing its data.\n"
+
+
+def test_concurrent_readers_each_get_a_whole_status_while_the_builder_writes_it(preparing):
+    page, url = preparing
+    stop = threading.Event()
+
+    def builder() -> None:
+        done = 0
+        while not stop.is_set():
+            done += 1
+            page.status.record(Step("validating", done, 10**9))
+
+    writer = threading.Thread(target=builder)
+    writer.start()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: fetch(url + STATUS_PATH), range(80)))
+    finally:
+        stop.set()
+        writer.join()
+    assert all(code == 200 for code, _, _ in answers)
+    texts = [json.loads(body)["text"] for _, _, body in answers]
+    assert all(text.startswith("Checking the rows: ") and text.endswith(" of 1,000,000,000") for text in texts)
+
+
+def test_a_connection_that_sends_nothing_does_not_hold_the_others_up(preparing):
+    _, url = preparing
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10):  # says nothing
+        started = time.monotonic()
+        assert fetch(url + STATUS_PATH)[0] == 200
+        assert time.monotonic() - started < 5
+
+
+def test_once_stopped_the_port_stays_open_and_the_next_requests_wait_for_the_app(preparing):
+    """The app takes the same socket over: a request made between the page's end and the app's start
+    waits in the socket's queue (none is refused), and is answered by whoever accepts next."""
+    page, url = preparing
+    page.stop()
+    page.stop()  # a second stop (a forked worker's) does nothing
+    port = int(url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        page.listening.settimeout(10)
+        accepted, _ = page.listening.accept()  # the app, in the real server
+        with accepted:
+            assert accepted.recv(100).startswith(b"GET / HTTP/1.0")
