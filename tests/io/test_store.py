@@ -19,6 +19,7 @@ from dashboard.core.model import MAX_THEMES, ValidationError
 from dashboard.core.query import View, facet_counts, filter_events
 from dashboard.io import engines, parquet, store
 from dashboard.io.formats import load_dataset
+from dashboard.io.progress import Step
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
 from tests.synthetic import generate
@@ -36,9 +37,20 @@ def dataset(tmp_path_factory):
     folder = tmp_path_factory.mktemp("parts") / "events"
     write_parts(folder, generate(9_000, n_themes=10, seed=4), [2_500, 6_100])
     target = folder.parent / "store"
-    messages: list[str] = []
-    store.build(parquet.dataset_files(folder), "events", target, base=folder, rows=1_000, progress=messages.append)
-    assert store.is_store(target) and any("validated 9,000 of 9,000 rows (100%" in m for m in messages)
+    messages: list[tuple[str, Step | None]] = []
+    store.build(
+        parquet.dataset_files(folder),
+        "events",
+        target,
+        base=folder,
+        rows=1_000,
+        progress=lambda msg, step=None: messages.append((msg, step)),
+    )
+    assert store.is_store(target)
+    assert any("validated 9,000 of 9,000 rows (100%" in m for m, _ in messages)
+    steps = [step for _, step in messages if step is not None]
+    assert steps[0] == Step("themes", 0, 9_000) and steps[-1] == Step("ids", 9_000, 9_000)
+    assert [s.done for s in steps if s.name == "validating"][-1] == 9_000
     return load_dataset(folder), store.open_store(target)
 
 
