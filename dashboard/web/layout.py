@@ -373,6 +373,14 @@ EMBED_CLASS = "embed"
 overview strip and table stay in the page, hidden, since the callbacks read and write them)."""
 
 
+TABLES_POLL_MS = 3000
+
+
+def tables_ready(timeline: Timeline) -> bool:
+    """Whether the tables of quick clicks are in place (a timeline in memory needs none)."""
+    return bool(getattr(timeline.engine, "precomputed", True))
+
+
 def build_layout(
     timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE, embed: bool = False
 ) -> html.Div:
@@ -411,6 +419,15 @@ def build_layout(
                         ],
                     ),
                     html.P(id="search-progress", className="sr-only", role="status", **aria(live="polite")),
+                    # A store served before its tables of quick clicks are made (callbacks/progress.py):
+                    # said until they are, looked for every few seconds.
+                    html.P(
+                        t("Making the tables that speed up clicks: until they are ready, answers take longer."),
+                        id="tables-note",
+                        className="tables-note",
+                        hidden=tables_ready(timeline),
+                    ),
+                    dcc.Interval(id="tables-poll", interval=TABLES_POLL_MS, disabled=tables_ready(timeline)),
                     html.Span(id="search-key", hidden=True),  # under which the search records its progress
                     # On a narrow screen the filters fold away behind this button (see style.css).
                     language_switch(lang),

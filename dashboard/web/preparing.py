@@ -4,14 +4,16 @@ A large file takes a while to validate and store before the first figure (ten mi
 half a minute), and so does starting the app. The port is held from the start (``server.listen``):
 until the app takes it over, every page asked for is this one, saying which step the server is at
 and how far it has got, and turning into the app by itself once the app answers (it asks every
-second: the app answers its address with a page of its own). Nothing the browser sends is used but the path
-and the language asked for; the dataset's name is written as text.
+second: the app answers that address with a page of its own). The page holds its own script and
+style: nothing else is asked for that the app could answer instead. Nothing the browser sends is used
+but the path and the language asked for; the dataset's name is written as text.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import secrets
 import shutil
 import socket
 import tempfile
@@ -26,8 +28,6 @@ from ..core.i18n import N_, Translator, choose_language, translator
 from ..io.progress import StatusFile, Step
 
 STATUS_PATH = "/_timeline/preparing"
-SCRIPT_PATH = "/_timeline/preparing.js"
-STYLE_PATH = "/_timeline/preparing.css"
 RETRY_AFTER_S = 5
 """What a client that is not a page (a script, a monitor) is told to wait before asking again."""
 LOOK_EVERY_MS = 1000
@@ -132,8 +132,8 @@ class PreparingPage:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
-    def page(self, t: Translator, lang: str) -> str:
-        """The page, in ``lang``, every text escaped."""
+    def page(self, t: Translator, lang: str, nonce: str) -> str:
+        """The page, in ``lang``, every text escaped, its script and style allowed by ``nonce``."""
         text = {
             "title": t("Preparing {name}", name=self.name),
             "lead": t("The timeline opens here by itself once its data is ready."),
@@ -144,16 +144,19 @@ class PreparingPage:
             "status": f"{STATUS_PATH}?lang={lang}",
         }
         e = {key: html.escape(value) for key, value in text.items()}
+        # Its script and style in the page itself: a file asked for separately could reach the app once it
+        # has taken over (which answers any address with its own page), leaving this one without its script.
         return (
             f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{e["title"]}</title><link rel="stylesheet" href="{STYLE_PATH}"></head><body>'
+            f'<noscript><meta http-equiv="refresh" content="{RETRY_AFTER_S}"></noscript>'
+            f'<title>{e["title"]}</title><style nonce="{nonce}">{STYLE}</style></head><body>'
             f'<main id="preparing" data-status="{e["status"]}" data-stopped="{e["stopped"]}">'
             f"<h1>{e['title']}</h1><p>{e['lead']}</p>"
             f'<progress id="preparing-bar" aria-label="{e["bar"]}"></progress>'
             f'<p id="preparing-step" role="status">{e["step"]}</p>'
             f'<p id="preparing-elapsed" class="quiet">{e["elapsed"]}</p>'
-            f'</main><script src="{SCRIPT_PATH}"></script></body></html>'
+            f'</main><script nonce="{nonce}">{SCRIPT}</script></body></html>'
         )
 
     def elapsed(self, t: Translator) -> str:
@@ -205,23 +208,21 @@ class _Handler(BaseHTTPRequestHandler):
         page = self.server.page
         if url.path == STATUS_PATH:
             self._reply(200, "application/json", page.status_json(t).encode(), body)
-        elif url.path == SCRIPT_PATH:
-            self._reply(200, "text/javascript; charset=utf-8", SCRIPT.encode(), body)
-        elif url.path == STYLE_PATH:
-            self._reply(200, "text/css; charset=utf-8", STYLE.encode(), body)
         else:
-            self._reply(503, "text/html; charset=utf-8", page.page(t, lang).encode(), body)
+            nonce = secrets.token_urlsafe(18)
+            self._reply(503, "text/html; charset=utf-8", page.page(t, lang, nonce).encode(), body, nonce)
 
-    def _reply(self, code: int, kind: str, data: bytes, body: bool) -> None:
+    def _reply(self, code: int, kind: str, data: bytes, body: bool, nonce: str | None = None) -> None:
         self.send_response(code)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
+        inline = f"'nonce-{nonce}'" if nonce else "'none'"
         self.send_header(
             "Content-Security-Policy",
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; base-uri 'none'; "
+            f"default-src 'none'; script-src {inline}; style-src {inline}; connect-src 'self'; base-uri 'none'; "
             f"form-action 'none'; frame-ancestors {self.server.page.frame_ancestors}",
         )
         if code == 503:

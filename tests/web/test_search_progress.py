@@ -18,6 +18,7 @@ from dashboard.web.app import create_app
 from dashboard.web.callbacks.progress import MAX_QUERY_BYTES, PROGRESS_PATH, search_key
 from dashboard.web.callbacks.services import Services
 from dashboard.web.datasets import Datasets
+from dashboard.web.inputs import BadInput
 from tests.synthetic import generate
 
 
@@ -108,3 +109,43 @@ def test_a_timeline_in_memory_has_no_progress_to_tell(tmp_path):
     assert memory.get(f"/{PROGRESS_PATH}?key={progress_key('x')}").get_json() == {}
     assert memory.get(f"/{PROGRESS_PATH}?key=nope").status_code == 400
     assert len(progress_key("x")) == KEY_DIGITS
+
+
+def test_the_page_says_the_tables_of_quick_clicks_are_being_made_until_they_are(tmp_path, monkeypatch):
+    """A store served before its tables: the page says answers are slower and looks again every few
+    seconds; once the tables are in place it hides the note and stops looking (and a page loaded then
+    never shows it)."""
+    from dashboard.io import engines, store
+    from dashboard.web.callbacks.progress import tables_note
+    from dashboard.web.layout import build_layout
+
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    buf = io.BytesIO()
+    pacsv.write_csv(generate(2_000, n_themes=5, seed=9), buf)
+    write(parse_events(buf.getvalue(), "gen.csv"), tmp_path / "store", tables=False)
+    served = open_store(tmp_path / "store")
+    services = Services(Datasets(served, upload_dir=tmp_path / "up"), "Served")
+
+    def shown(page: object) -> dict[str, object]:
+        found: dict[str, object] = {}
+
+        def walk(node: object) -> None:
+            if getattr(node, "id", None) in ("tables-note", "tables-poll"):
+                found[node.id] = node  # type: ignore[attr-defined]
+            for child in getattr(node, "children", None) or []:
+                walk(child)
+
+        walk(page)
+        return found
+
+    before = shown(build_layout(served, "Served", 10))
+    assert before["tables-note"].hidden is False and before["tables-poll"].disabled is False
+    assert "answers take longer" in before["tables-note"].children
+    assert tables_note(services, 3) == (False, False)
+    with pytest.raises(BadInput):
+        tables_note(services, "3; DROP")
+    assert store.precompute(tmp_path / "store", served)
+    assert tables_note(services, 4) == (True, True)
+    after = shown(build_layout(served, "Served", 10))
+    assert after["tables-note"].hidden is True and after["tables-poll"].disabled is True
+    served.engine.close()

@@ -1,4 +1,5 @@
-"""How far a slow search has got, for the page to say while it waits for the figure's answer.
+"""How far a slow search has got, for the page to say while it waits for the figure's answer; and
+whether the tables of quick clicks of a store served before them are in place yet.
 
 A first search of a timeline beyond memory reads every event's text (seconds at ten million events);
 its engine records how far it has got under a key (``io.engines.PerProcess.searched``). A callback
@@ -20,6 +21,7 @@ from ...core.model import Timeline
 from ...core.query import search_terms
 from ...io.progress import check_key
 from .. import inputs
+from ..layout import tables_ready
 from .services import Services
 
 PROGRESS_PATH = "_timeline/progress"
@@ -63,7 +65,21 @@ def progress_of(timeline: Timeline, query: bytes, args: Mapping[str, list[str]])
     return found.as_dict() if found is not None else {}
 
 
+def tables_note(services: Services, ticks: Any) -> tuple[bool, bool]:
+    """(the note hidden, the page's polling stopped): both once the served timeline's tables of quick
+    clicks are in place (``io.engines.PerProcess.precomputed``), else neither."""
+    inputs.integer(ticks, "ticks", default=0)
+    ready = tables_ready(services.datasets.served)
+    return ready, ready
+
+
 def register(app: Dash, services: Services) -> None:
+    if not tables_ready(services.datasets.served):  # else the page never asks
+        app.callback(
+            Output("tables-note", "hidden"),
+            Output("tables-poll", "disabled"),
+            Input("tables-poll", "n_intervals"),
+        )(lambda ticks: tables_note(services, ticks))
     if getattr(services.datasets.served.engine, "progress_key", None) is not None:  # else no request per view
         app.callback(
             Output("search-key", "children"),
