@@ -14,6 +14,7 @@ import html
 import json
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +24,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from ..core.i18n import N_, Translator, choose_language, translator
-from ..io.progress import StatusFile, Step
+from ..io.progress import StatusFile, Step, say
 
 STATUS_PATH = "/_timeline/preparing"
 SCRIPT_PATH = "/_timeline/preparing.js"
@@ -179,6 +180,13 @@ class _Server(ThreadingHTTPServer):
         self.socket.close()  # the one made for it: it serves on the server's own
         self.socket = listening
         self.page = page
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """Never a traceback on the terminal (it shows the server's steps): a client gone away (a tab
+        closed, the connection reset or timed out) is nothing to report; anything else, one line."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            say(f"the page shown while preparing could not answer {client_address[0]}: {exc!r}")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -133,3 +134,26 @@ def test_once_stopped_the_port_stays_open_and_the_next_requests_wait_for_the_app
         accepted, _ = page.listening.accept()  # the app, in the real server
         with accepted:
             assert accepted.recv(100).startswith(b"GET / HTTP/1.0")
+
+
+def _reset(port: int, request: bytes) -> None:
+    """A client that sends ``request`` and goes away at once, resetting the connection (a tab closed)."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    client.sendall(request)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+
+
+def test_a_client_that_goes_away_leaves_no_traceback_on_the_terminal(preparing, capfd):
+    """The terminal shows the server's steps: a reader who closes the tab (the connection reset before the
+    page is written) is nothing to report, and the page goes on answering the others."""
+    page, url = preparing
+    port = int(url.rsplit(":", 1)[1])
+    for request in (b"GET / HTTP/1.0\r\n\r\n", b"GET " + STATUS_PATH.encode() + b" HTTP/1.0\r\n\r\n", b"GET / HTT"):
+        for _ in range(5):
+            _reset(port, request)
+    assert fetch(url + STATUS_PATH)[0] == 200
+    page.stop()  # every answer under way ended
+    time.sleep(0.2)
+    said = capfd.readouterr().err
+    assert "Traceback" not in said and "Exception" not in said, said
