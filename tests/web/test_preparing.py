@@ -157,3 +157,34 @@ def test_a_client_that_goes_away_leaves_no_traceback_on_the_terminal(preparing, 
     time.sleep(0.2)
     said = capfd.readouterr().err
     assert "Traceback" not in said and "Exception" not in said, said
+
+
+def _answering() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "process_request" in t.name]
+
+
+def test_stopping_ends_the_connections_it_holds_and_leaves_no_thread_behind(preparing):
+    """The page stops just before the app's workers fork: a connection it still holds (a client slow to
+    send its request) must not be answered with this page after the app has taken over, nor its thread
+    left in the server's master process, nor its socket copied into every worker."""
+    page, url = preparing
+    port = int(url.rsplit(":", 1)[1])
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    slow[1].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # headers not finished
+    slow[2].sendall(b"GET /_das")  # request line not finished
+    deadline = time.monotonic() + 5
+    while len(_answering()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(_answering()) == 3
+    started = time.monotonic()
+    page.stop()
+    assert time.monotonic() - started < 3
+    assert _answering() == []
+    for client in slow:
+        with client:
+            client.settimeout(1)
+            try:
+                while client.recv(65536):  # an answer, if any, then the end: nothing more comes
+                    pass
+            except ConnectionResetError:
+                pass
