@@ -42,7 +42,9 @@ def listen(host: str, port: int) -> socket.socket:
     where = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family, backlog=BACKLOG)
+        # IPv6 takes IPv4 too, as the system's default (and so gunicorn) has it: ``--host ::`` is every address
+        dual = family == socket.AF_INET6 and socket.has_dualstack_ipv6()
+        return socket.create_server((host, port), family=family, backlog=BACKLOG, dualstack_ipv6=dual)
     except socket.gaierror as exc:
         raise CannotListen(f"cannot listen at {where}: no address {host!r} here ({exc.strerror})") from None
     except OSError as exc:

@@ -22,6 +22,7 @@ import pytest
 
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
+from dashboard.web.server import listen
 from dashboard.web.wire import callback_body, page_state
 from tests import servers
 from tests.conftest import ROOT
@@ -281,3 +282,15 @@ def test_a_workers_export_browser_starts_at_a_low_priority_from_its_first_moment
     images.start_export_server_soon().join(10)
     assert seen == {"thread": images.EXPORT_NICENESS, "child": images.EXPORT_NICENESS}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+@pytest.mark.skipif(not socket.has_dualstack_ipv6(), reason="no IPv6 here")
+def test_listening_on_every_ipv6_address_takes_ipv4_connections_too_as_gunicorn_did():
+    """``--host ::`` (every address) took connections of both families when gunicorn bound it (the
+    system's default); the port held from the start must too, not IPv6 alone."""
+    with listen("::", 0) as held:
+        port = held.getsockname()[1]
+        for address in ("::1", "127.0.0.1"):
+            with socket.create_connection((address, port), timeout=5):
+                accepted, _ = held.accept()
+                accepted.close()
