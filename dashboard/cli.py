@@ -518,15 +518,16 @@ def _serve(
         print(f"timeline serve: {exc}", file=sys.stderr)
         return 1
     from .web.app import warm_up
-    from .web.server import run
+    from .web.server import address, run
 
     workers = max(1, args.workers)
     forks = not args.debug
     if forks and cache_writer is not None:
         cache_writer.join()  # workers are forked processes: no thread may be cut off mid-write
     warm_up(timeline, background=not forks)
+    port = page.listening.getsockname()[1] if page is not None else args.port  # --port 0: the one chosen
     print(
-        f"Serving {timeline.source_name} ({timeline.size:,} events) at http://{args.host}:{args.port}/"
+        f"Serving {timeline.source_name} ({timeline.size:,} events) at {address(args.host, port)}"
         + (f" with {workers} workers" if workers > 1 else "")
         + ("  [debug mode]" if args.debug else ""),
         flush=True,

@@ -1,5 +1,10 @@
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -114,6 +119,42 @@ def test_serve_defaults_are_safe():
     args = _parser().parse_args(["serve"])
     assert (args.host, args.port, args.debug) == ("127.0.0.1", 8050, False)
     assert args.frame_ancestors == "'self'"  # no other site may frame the app unless told
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", pytest.param("::1", marks=pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 here"))]
+)
+def test_serve_says_the_address_it_answers_at_as_one_to_open(small_csv, tmp_path, host):
+    """``--port 0`` has the system choose a free port: the line saying where the timeline is must name
+    that one (not 0), as an address a browser opens (an IPv6 address in brackets)."""
+    log = tmp_path / "server.log"
+    with log.open("wb") as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "serve", str(small_csv), "--host", host, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            cwd=ROOT,
+        )
+    try:
+        assert proc.stdout is not None
+        said = proc.stdout.readline()
+        found = re.search(r" at (http://\S+/)", said)
+        assert found, (said, log.read_text())
+        shown = f"[{host}]" if ":" in host else host
+        assert re.fullmatch(rf"http://{re.escape(shown)}:[1-9]\d*/", found[1])
+        deadline = time.monotonic() + 60
+        while True:  # the page saying it prepares (503) until the app answers
+            try:
+                with urllib.request.urlopen(found[1], timeout=60) as answer:
+                    assert answer.status == 200 and answer.headers["Server"].startswith("gunicorn")
+                    break
+            except urllib.error.HTTPError as preparing:
+                assert preparing.code == 503 and time.monotonic() < deadline
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
 
 
 def test_serve_refuses_a_bad_frame_ancestors_before_loading(small_csv, tmp_path):

@@ -35,11 +35,16 @@ class CannotListen(Exception):
     """The server cannot listen where it was told to: the message says where and why, in one line."""
 
 
+def address(host: str, port: int) -> str:
+    """The address of a server listening at ``host`` and ``port``, as a browser opens it."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
 def listen(host: str, port: int) -> socket.socket:
     """The server's listening socket, bound at once, by this server alone: with no SO_REUSEPORT, a second
     server told a port already served is refused (both would be given some of its connections, a
     reader's page talking to two datasets). Taken over by gunicorn's workers (:func:`run`)."""
-    where = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    where = address(host, port)
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
         # IPv6 takes IPv4 too, as the system's default (and so gunicorn) has it: ``--host ::`` is every address
