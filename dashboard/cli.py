@@ -7,6 +7,7 @@ list of problems, never a traceback, when the file is not usable.
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 import threading
@@ -253,14 +254,28 @@ def main(argv: list[str] | None = None) -> int:
         return _convert(files, options, args)
     if args.command == "export":
         return _export(load_files(files, options=options)[0], args, title)
-    listening = _listening(args)
-    if listening is None:  # --debug
-        return _prepare_and_serve(files, options, args, title, None)
-    from .web.preparing import PreparingPage
+    for stopping in (signal.SIGTERM, signal.SIGHUP):  # until the server's own handlers replace these
+        signal.signal(stopping, _stop)
+    try:
+        listening = _listening(args)
+        if listening is None:  # --debug
+            return _prepare_and_serve(files, options, args, title, None)
+        from .web.preparing import PreparingPage
 
-    name = title or ", ".join(path.name for path in files)
-    with PreparingPage(listening, name, args.frame_ancestors) as page:
-        return _prepare_and_serve(files, options, args, title, page)
+        name = title or ", ".join(path.name for path in files)
+        with PreparingPage(listening, name, args.frame_ancestors) as page:
+            return _prepare_and_serve(files, options, args, title, page)
+    except KeyboardInterrupt:  # Ctrl-C before the server's own handler: stopped, as asked
+        return 128 + signal.SIGINT
+
+
+def _stop(signum: int, frame: object) -> None:
+    """A server told to stop (SIGTERM; SIGHUP: its terminal closed) while it prepares its data: it ends
+    as at Ctrl-C, what it has started stopped and what it made meanwhile removed (the page's status
+    folder, a store half built), rather than at once, leaving them behind; once (a second signal
+    does not cut that short)."""
+    signal.signal(signum, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
 
 
 def _prepare_and_serve(

@@ -125,11 +125,13 @@ class PreparingPage:
         if self._stopped:
             return
         self._stopped = True
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-            self._server.end_connections()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        try:
+            if self._thread.is_alive():
+                self._server.shutdown()
+                self._thread.join()
+                self._server.end_connections()
+        finally:  # even if a signal stops the server meanwhile
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> PreparingPage:
         return self.start()
