@@ -60,6 +60,11 @@ SCRIPT = """(function () {
     else { bar.removeAttribute("value"); }
     later(%(every)d);
   }
+  function unanswered() {  // no answer, or one cut short: asked again, less often
+    step.textContent = page.getAttribute("data-stopped");
+    bar.removeAttribute("value");
+    later(5 * %(every)d);
+  }
   function look() {
     fetch(page.getAttribute("data-status"), {cache: "no-store"}).then(function (response) {
       var kind = response.headers.get("Content-Type") || "";
@@ -68,11 +73,7 @@ SCRIPT = """(function () {
         return;
       }
       return response.json().then(show);
-    }, function () {
-      step.textContent = page.getAttribute("data-stopped");
-      bar.removeAttribute("value");
-      later(5 * %(every)d);
-    });
+    }).catch(unanswered);
   }
   later(%(every)d);
 })();
