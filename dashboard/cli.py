@@ -89,6 +89,17 @@ def _column_mapping(text: str) -> dict[str, str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _port(text: str) -> int:
+    """``--port 8080`` (0: any free one), or argparse's usage error saying what a port is."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port number from 0 to 65535 (0: any free one)")
+    return port
+
+
 def _frame_ancestors(text: str) -> str:
     """``--frame-ancestors "https://a.example 'self'"``, or argparse's usage error saying what is wrong."""
     try:
@@ -138,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the interactive timeline in the browser")
     file_arg(s)
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free one)")
     s.add_argument(
         "--debug", action="store_true", help="Dash's development server in debug mode (never on a public address)"
     )

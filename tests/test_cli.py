@@ -162,6 +162,15 @@ def test_serve_says_the_address_it_answers_at_as_one_to_open(small_csv, tmp_path
         proc.communicate(timeout=60)
 
 
+@pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])
+def test_serve_refuses_a_port_that_cannot_be_one_saying_so(small_csv, port):
+    """A port is 0 (any free one) to 65535: another number is a usage error saying so, before anything is
+    loaded, not a traceback from the socket nor a word about the host."""
+    r = run("serve", small_csv, "--port", port)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"argument --port: {port!r}: expected a port number from 0 to 65535" in r.stderr
+
+
 def test_serve_refuses_a_bad_frame_ancestors_before_loading(small_csv, tmp_path):
     r = run(
         "serve", small_csv, "--port", "0", "--frame-ancestors", "https://a.example, https://b.example", cwd=tmp_path
