@@ -52,6 +52,9 @@ def listen(host: str, port: int) -> socket.socket:
         return socket.create_server((host, port), family=family, backlog=BACKLOG, dualstack_ipv6=dual)
     except socket.gaierror as exc:
         raise CannotListen(f"cannot listen at {where}: no address {host!r} here ({exc.strerror})") from None
+    except UnicodeError:  # the name cannot be looked up at all
+        why = "expected parts of 1 to 63 letters, digits or hyphens between dots"
+        raise CannotListen(f"cannot listen at {where}: {host!r} is not a host name ({why})") from None
     except OSError as exc:
         why = {
             errno.EADDRINUSE: "the port is in use (another server?): stop it, or choose another with --port",

@@ -22,7 +22,7 @@ import pytest
 
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
-from dashboard.web.server import listen
+from dashboard.web.server import CannotListen, listen
 from dashboard.web.wire import callback_body, page_state
 from tests import servers
 from tests.conftest import ROOT
@@ -294,3 +294,21 @@ def test_listening_on_every_ipv6_address_takes_ipv4_connections_too_as_gunicorn_
             with socket.create_connection((address, port), timeout=5):
                 accepted, _ = held.accept()
                 accepted.close()
+
+
+@pytest.mark.parametrize(
+    "host, why",
+    [
+        ("a" * 64 + ".example", "'" + "a" * 64 + ".example' is not a host name"),  # a label longer than 63
+        ("exa..mple", "'exa..mple' is not a host name"),  # an empty label
+        ("1.2.3.4.5", "no address '1.2.3.4.5' here"),
+        ("192.0.2.1", "192.0.2.1 is not an address of this machine"),  # TEST-NET-1: never ours
+    ],
+)
+def test_a_host_that_cannot_be_listened_at_is_said_in_one_line(host, why):
+    """``--host`` as typed: whatever it is, one line saying where and why (the command line prints it),
+    never an exception of another kind (a traceback)."""
+    with pytest.raises(CannotListen) as refused:
+        listen(host, 0)
+    said = str(refused.value)
+    assert said.startswith(f"cannot listen at http://{host}:0/: ") and why in said and "\n" not in said
