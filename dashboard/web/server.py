@@ -46,7 +46,9 @@ def listen(host: str, port: int) -> socket.socket:
     reader's page talking to two datasets). Taken over by gunicorn's workers (:func:`run`)."""
     where = address(host, port)
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        found = [info[0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        # a name with addresses of both kinds on IPv4, as gunicorn bound it (``localhost`` is often ::1 first)
+        family = socket.AF_INET if socket.AF_INET in found else found[0]
         # IPv6 takes IPv4 too, as the system's default (and so gunicorn) has it: ``--host ::`` is every address
         dual = family == socket.AF_INET6 and socket.has_dualstack_ipv6()
         return socket.create_server((host, port), family=family, backlog=BACKLOG, dualstack_ipv6=dual)

@@ -312,3 +312,22 @@ def test_a_host_that_cannot_be_listened_at_is_said_in_one_line(host, why):
         listen(host, 0)
     said = str(refused.value)
     assert said.startswith(f"cannot listen at http://{host}:0/: ") and why in said and "\n" not in said
+
+
+def test_a_host_name_with_addresses_of_both_kinds_is_listened_at_on_ipv4_as_gunicorn_did(monkeypatch):
+    """Many systems name ``::1`` first for ``localhost`` (/etc/hosts lists both): gunicorn bound a name
+    on IPv4 (IPv6 for an IPv6 address alone), so ``--host localhost`` answered at 127.0.0.1; it still
+    must, not at ::1 alone."""
+    looked_up = socket.getaddrinfo
+
+    def ipv6_first(host, port, *args, **kwargs):
+        found = looked_up(host, port, *args, **kwargs)
+        if host == "localhost":
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)), *found]
+        return found
+
+    monkeypatch.setattr(socket, "getaddrinfo", ipv6_first)
+    with listen("localhost", 0) as held:
+        assert held.family == socket.AF_INET
+        with socket.create_connection(("127.0.0.1", held.getsockname()[1]), timeout=5):
+            held.accept()[0].close()
