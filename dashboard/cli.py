@@ -7,6 +7,7 @@ list of problems, never a traceback, when the file is not usable.
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
 import sys
 import threading
@@ -88,6 +89,17 @@ def _column_mapping(text: str) -> dict[str, str]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _port(text: str) -> int:
+    """``--port 8080`` (0: any free one), or argparse's usage error saying what a port is."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a port number from 0 to 65535 (0: any free one)")
+    return port
+
+
 def _frame_ancestors(text: str) -> str:
     """``--frame-ancestors "https://a.example 'self'"``, or argparse's usage error saying what is wrong."""
     try:
@@ -137,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the interactive timeline in the browser")
     file_arg(s)
     s.add_argument("--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})")
-    s.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    s.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free one)")
     s.add_argument(
         "--debug", action="store_true", help="Dash's development server in debug mode (never on a public address)"
     )
@@ -253,14 +265,28 @@ def main(argv: list[str] | None = None) -> int:
         return _convert(files, options, args)
     if args.command == "export":
         return _export(load_files(files, options=options)[0], args, title)
-    listening = _listening(args)
-    if listening is None:  # --debug
-        return _prepare_and_serve(files, options, args, title, None)
-    from .web.preparing import PreparingPage
+    for stopping in (signal.SIGTERM, signal.SIGHUP):  # until the server's own handlers replace these
+        signal.signal(stopping, _stop)
+    try:
+        listening = _listening(args)
+        if listening is None:  # --debug
+            return _prepare_and_serve(files, options, args, title, None)
+        from .web.preparing import PreparingPage
 
-    name = title or ", ".join(path.name for path in files)
-    with PreparingPage(listening, name, args.frame_ancestors) as page:
-        return _prepare_and_serve(files, options, args, title, page)
+        name = title or ", ".join(path.name for path in files)
+        with PreparingPage(listening, name, args.frame_ancestors) as page:
+            return _prepare_and_serve(files, options, args, title, page)
+    except KeyboardInterrupt:  # Ctrl-C before the server's own handler: stopped, as asked
+        return 128 + signal.SIGINT
+
+
+def _stop(signum: int, frame: object) -> None:
+    """A server told to stop (SIGTERM; SIGHUP: its terminal closed) while it prepares its data: it ends
+    as at Ctrl-C, what it has started stopped and what it made meanwhile removed (the page's status
+    folder, a store half built), rather than at once, leaving them behind; once (a second signal
+    does not cut that short)."""
+    signal.signal(signum, signal.SIG_IGN)
+    raise SystemExit(128 + signum)
 
 
 def _prepare_and_serve(
@@ -518,15 +544,16 @@ def _serve(
         print(f"timeline serve: {exc}", file=sys.stderr)
         return 1
     from .web.app import warm_up
-    from .web.server import run
+    from .web.server import address, run
 
     workers = max(1, args.workers)
     forks = not args.debug
     if forks and cache_writer is not None:
         cache_writer.join()  # workers are forked processes: no thread may be cut off mid-write
     warm_up(timeline, background=not forks)
+    port = page.listening.getsockname()[1] if page is not None else args.port  # --port 0: the one chosen
     print(
-        f"Serving {timeline.source_name} ({timeline.size:,} events) at http://{args.host}:{args.port}/"
+        f"Serving {timeline.source_name} ({timeline.size:,} events) at {address(args.host, port)}"
         + (f" with {workers} workers" if workers > 1 else "")
         + ("  [debug mode]" if args.debug else ""),
         flush=True,

@@ -1,6 +1,15 @@
+import json
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
+import psutil
 import pytest
 
 from dashboard.cli import main
@@ -10,6 +19,7 @@ from dashboard.render import images
 from dashboard.render.exports import export_view
 from dashboard.render.images import render_view
 from tests.conftest import DATASET, ROOT
+from tests.servers import reserve_port
 
 
 def run(*args, cwd=ROOT):
@@ -114,6 +124,51 @@ def test_serve_defaults_are_safe():
     args = _parser().parse_args(["serve"])
     assert (args.host, args.port, args.debug) == ("127.0.0.1", 8050, False)
     assert args.frame_ancestors == "'self'"  # no other site may frame the app unless told
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", pytest.param("::1", marks=pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 here"))]
+)
+def test_serve_says_the_address_it_answers_at_as_one_to_open(small_csv, tmp_path, host):
+    """``--port 0`` has the system choose a free port: the line saying where the timeline is must name
+    that one (not 0), as an address a browser opens (an IPv6 address in brackets)."""
+    log = tmp_path / "server.log"
+    with log.open("wb") as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "serve", str(small_csv), "--host", host, "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            cwd=ROOT,
+        )
+    try:
+        assert proc.stdout is not None
+        said = proc.stdout.readline()
+        found = re.search(r" at (http://\S+/)", said)
+        assert found, (said, log.read_text())
+        shown = f"[{host}]" if ":" in host else host
+        assert re.fullmatch(rf"http://{re.escape(shown)}:[1-9]\d*/", found[1])
+        deadline = time.monotonic() + 60
+        while True:  # the page saying it prepares (503) until the app answers
+            try:
+                with urllib.request.urlopen(found[1], timeout=60) as answer:
+                    assert answer.status == 200 and answer.headers["Server"].startswith("gunicorn")
+                    break
+            except urllib.error.HTTPError as preparing:
+                assert preparing.code == 503 and time.monotonic() < deadline
+                time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=60)
+
+
+@pytest.mark.parametrize("port", ["70000", "-1", "65536", "http"])
+def test_serve_refuses_a_port_that_cannot_be_one_saying_so(small_csv, port):
+    """A port is 0 (any free one) to 65535: another number is a usage error saying so, before anything is
+    loaded, not a traceback from the socket nor a word about the host."""
+    r = run("serve", small_csv, "--port", port)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert f"argument --port: {port!r}: expected a port number from 0 to 65535" in r.stderr
 
 
 def test_serve_refuses_a_bad_frame_ancestors_before_loading(small_csv, tmp_path):
@@ -332,3 +387,76 @@ def test_a_bad_parquet_file_is_reported_by_row(tmp_path):
     r = run("validate", path)
     assert r.returncode == 1 and "Traceback" not in r.stderr
     assert "bad.parquet: 1 problem found\n  expected a readable Parquet file: " in r.stderr
+
+
+@pytest.fixture(scope="module")
+def large_parquet(tmp_path_factory):
+    """Enough events that building their store takes a few seconds here."""
+    import pyarrow.parquet as pq
+
+    from tests.synthetic import generate
+
+    path = tmp_path_factory.mktemp("large") / "large.parquet"
+    pq.write_table(generate(300_000), path)
+    return path
+
+
+def _step(port: int) -> str | None:
+    """The step the preparing page says, None while it does not answer."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_timeline/preparing", timeout=5) as answer:
+            return json.loads(answer.read())["text"]
+    except (OSError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize(
+    "sig, group, code",
+    [
+        (signal.SIGTERM, False, 128 + signal.SIGTERM),  # a service manager stopping it
+        (signal.SIGINT, True, 128 + signal.SIGINT),  # Ctrl-C at its terminal: every process of it
+        (signal.SIGINT, False, 128 + signal.SIGINT),
+        (signal.SIGKILL, False, -signal.SIGKILL),  # nothing of its own runs: what it started must end still
+    ],
+    ids=["SIGTERM", "Ctrl-C", "SIGINT", "SIGKILL"],
+)
+def test_a_server_stopped_while_it_builds_its_store_ends_at_once_leaving_nothing(
+    large_parquet, tmp_path, sig, group, code
+):
+    """Stopped while the page says how far it has got: it exits within seconds, saying no traceback, its
+    store's builder (and the builder's helpers) with it, the page's status folder and the store half
+    built removed (a store is built again at the next start)."""
+    with reserve_port() as held:
+        port = held.getsockname()[1]
+    temp, cache = tmp_path / "tmp", tmp_path / "cache"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "serve", str(large_parquet), "--engine", "duckdb", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(temp), "XDG_CACHE_HOME": str(cache)},
+        start_new_session=True,  # a process group of its own, as at a terminal
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as in a background job
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (_step(port) or "").startswith(("Reading the themes", "Checking the rows")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()[1]
+            time.sleep(0.02)
+        tree = psutil.Process(proc.pid).children(recursive=True)
+        assert tree  # the builder, at least
+        (os.killpg if group else os.kill)(proc.pid, sig)
+        said = proc.communicate(timeout=20)[1]
+        gone, left = psutil.wait_procs(tree, timeout=20)
+        assert left == [], [p.cmdline() for p in left]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    assert proc.returncode == code, said
+    assert "Traceback" not in said, said
+    assert list(cache.glob("timeline/*.building-*")) == []
+    if sig != signal.SIGKILL:
+        assert list(temp.iterdir()) == []

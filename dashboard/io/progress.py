@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -69,9 +70,7 @@ class StatusFile:
             self.record(step)
 
     def record(self, step: Step) -> None:
-        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-        partial.write_text(json.dumps(asdict(step)), encoding="utf-8")
-        os.replace(partial, self.path)
+        _write_whole(self.path, asdict(step))
 
     def read(self) -> Step | None:
         """The step last recorded (None: none yet, or not one this version writes)."""
@@ -128,10 +127,7 @@ class ProgressFolder:
 
     def record(self, key: str, done: int, total: int) -> None:
         """``done`` of ``total`` of the work ``key`` names, replacing what was recorded of it."""
-        target = self._path(key)
-        partial = target.with_name(f".{key}.{os.getpid()}.{threading.get_ident()}.partial")
-        partial.write_text(json.dumps(Progress(int(done), int(total)).as_dict()), encoding="utf-8")
-        os.replace(partial, target)
+        _write_whole(self._path(key), Progress(int(done), int(total)).as_dict())
 
     def read(self, key: str) -> Progress | None:
         """What was last recorded of the work ``key`` names (None: none under way). ValueError for a
@@ -145,6 +141,14 @@ class ProgressFolder:
     def clear(self, key: str) -> None:
         """The work ``key`` names is done: nothing more to say of it."""
         self._path(key).unlink(missing_ok=True)
+
+
+def _write_whole(target: Path, found: Mapping[str, object]) -> None:
+    """``found`` as JSON at ``target``, replacing what was there whole: a reader in another process
+    never sees half of it, nor two writers' (threads, processes) mixed."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    partial.write_text(json.dumps(found), encoding="utf-8")
+    os.replace(partial, target)
 
 
 def _remove(folder: Path, owner: int) -> None:

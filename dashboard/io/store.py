@@ -39,6 +39,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -87,6 +88,9 @@ MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
 
 Progress = progress.Said
+
+STOP_BUILDING_S = 30
+"""How long a build told to stop may take to (its chunks under way finished, its work removed)."""
 
 WORKERS = max(1, min(2, os.cpu_count() or 1))
 """Chunks validated at once: one by the building process, the others each in a helper process of its
@@ -410,7 +414,11 @@ def _build(
     chunks = [c for part in parts for c in chunks_of(part, rows)]
     starts = np.concatenate([[0], np.cumsum([c.rows for c in chunks])]).astype(np.int64)
     helpers = max(0, min(workers - 1, len(chunks) - 1))
-    pool = ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) if helpers else None
+    pool = (
+        ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"), initializer=_stop_with_parent)
+        if helpers
+        else None
+    )
     try:
         started = [pool.submit(_ready) for _ in range(helpers)] if pool is not None else []
         say(f"reading the themes of {int(starts[-1]):,} rows", progress.Step("themes", 0, int(starts[-1])))
@@ -871,14 +879,40 @@ def build_apart(
 ) -> None:
     """:func:`build` in a process of its own, so that what building takes (chunks, buffers) is given
     back to the system before the caller serves; progress on stderr, and each step in the
-    ``status`` file when given (``io.progress.StatusFile``)."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        refused = pool.submit(_build_reporting, list(files), name, target, base, options, status, tables).result()
-    if refused is not None:
-        raise ValidationError(name, refused)
+    ``status`` file when given (``io.progress.StatusFile``). The caller interrupted (Ctrl-C, a
+    signal's handler raising), the builder is stopped, leaving nothing behind, before the exception
+    goes on; should the caller die, the builder stops too."""
+    context = multiprocessing.get_context("spawn")
+    answers, answer = context.Pipe(duplex=False)
+    builder = context.Process(
+        target=_build_reporting,
+        args=(answer, list(files), name, target, base, options, status, tables),
+        name="timeline-store-builder",
+    )
+    builder.start()
+    answer.close()
+    try:
+        said = answers.recv()
+    except EOFError:
+        builder.join()
+        raise OSError(f"the process building the store ended without a word (exit status {builder.exitcode})") from None
+    except BaseException:
+        builder.terminate()  # it stops at its next chunk, removing its work
+        builder.join(STOP_BUILDING_S)
+        if builder.is_alive():
+            builder.kill()
+        raise
+    finally:
+        answers.close()
+    builder.join()
+    if isinstance(said, BaseException):
+        raise said
+    if said is not None:
+        raise ValidationError(name, said)
 
 
 def _build_reporting(
+    answer: Connection,
     files: list[Path],
     name: str,
     target: Path,
@@ -886,11 +920,26 @@ def _build_reporting(
     options: ReadOptions,
     status: Path | None,
     tables: bool,
-) -> list[Problem] | None:
-    """:func:`build`, its problems returned (an exception of ours does not cross processes whole)."""
+) -> None:
+    """The process of :func:`build_apart`: :func:`build`, answering None, its problems (an exception of
+    ours does not cross processes whole) or the error it met. SIGTERM (sent by the caller
+    interrupted, or by the kernel once the caller is gone) stops it, its work removed; Ctrl-C is
+    left to the caller (so are its helpers, which inherit that)."""
+    _stop_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_building)
     say = progress.say if status is None else progress.StatusFile(status).say
     try:
         build(files, name, target, base=base, options=options, progress=say, tables=tables)
     except ValidationError as exc:
-        return exc.problems
-    return None
+        answer.send(exc.problems)
+    except Exception as exc:
+        answer.send(exc)
+    else:
+        answer.send(None)
+
+
+def _stop_building(signum: int, frame: object) -> None:
+    """Stop (once: the kernel says the caller is gone once for each of its threads as they end)."""
+    signal.signal(signum, signal.SIG_IGN)
+    raise SystemExit(128 + signum)

@@ -11,11 +11,13 @@ but the path and the language asked for; the dataset's name is written as text.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import secrets
 import shutil
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -25,7 +27,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from ..core.i18n import N_, Translator, choose_language, translator
-from ..io.progress import StatusFile, Step
+from ..io.progress import StatusFile, Step, say
 
 STATUS_PATH = "/_timeline/preparing"
 RETRY_AFTER_S = 5
@@ -33,6 +35,8 @@ RETRY_AFTER_S = 5
 LOOK_EVERY_MS = 1000
 REQUEST_TIMEOUT_S = 10
 """A connection that sends nothing for this long is closed (none may hold a thread for ever)."""
+FINISH_S = 1.0
+"""At the page's end, how long the answers under way may take to finish before their connections are cut."""
 
 STEP_TEXT = {
     "loading": N_("Reading the file"),
@@ -56,6 +60,11 @@ SCRIPT = """(function () {
     else { bar.removeAttribute("value"); }
     later(%(every)d);
   }
+  function unanswered() {  // no answer, or one cut short: asked again, less often
+    step.textContent = page.getAttribute("data-stopped");
+    bar.removeAttribute("value");
+    later(5 * %(every)d);
+  }
   function look() {
     fetch(page.getAttribute("data-status"), {cache: "no-store"}).then(function (response) {
       var kind = response.headers.get("Content-Type") || "";
@@ -64,11 +73,7 @@ SCRIPT = """(function () {
         return;
       }
       return response.json().then(show);
-    }, function () {
-      step.textContent = page.getAttribute("data-stopped");
-      bar.removeAttribute("value");
-      later(5 * %(every)d);
-    });
+    }).catch(unanswered);
   }
   later(%(every)d);
 })();
@@ -121,10 +126,13 @@ class PreparingPage:
         if self._stopped:
             return
         self._stopped = True
-        if self._thread.is_alive():
-            self._server.shutdown()
-            self._thread.join()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        try:
+            if self._thread.is_alive():
+                self._server.shutdown()
+                self._thread.join()
+                self._server.end_connections()
+        finally:  # even if a signal stops the server meanwhile
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> PreparingPage:
         return self.start()
@@ -182,6 +190,51 @@ class _Server(ThreadingHTTPServer):
         self.socket.close()  # the one made for it: it serves on the server's own
         self.socket = listening
         self.page = page
+        self._lock = threading.Lock()
+        self._open: dict[socket.socket, threading.Thread] = {}
+
+    # a TCP server: its requests are sockets (not the datagrams the base class also allows)
+    def process_request(self, request: socket.socket, client_address: tuple[str, int]) -> None:  # type: ignore[override]
+        """As ``ThreadingMixIn``'s, each connection and its thread kept until it is answered."""
+        thread = threading.Thread(target=self.process_request_thread, args=(request, client_address), daemon=True)
+        with self._lock:
+            self._open[request] = thread
+        thread.start()
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        with self._lock:
+            self._open.pop(request, None)
+        super().shutdown_request(request)
+
+    def end_connections(self) -> None:
+        """Once none is accepted any more, none of the page's connections is left open, and none of its
+        threads: the app's workers, forked next, would each hold a copy of every one of them, and
+        the master, a thread answering with this page after the app has taken over (a client slow to
+        send its request can hold one for ever). Each connection reads what it has been sent and no
+        more (a request half-sent is answered at once, an idle connection closed); an answer not
+        finished within :data:`FINISH_S` is cut."""
+        with self._lock:
+            held = list(self._open.items())
+        for request, _ in held:
+            _shut(request, socket.SHUT_RD)
+        deadline = time.monotonic() + FINISH_S
+        for request, thread in held:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            if thread.is_alive():
+                _shut(request, socket.SHUT_RDWR)
+                thread.join(FINISH_S)
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        """Never a traceback on the terminal (it shows the server's steps): a client gone away (a tab
+        closed, the connection reset or timed out) is nothing to report; anything else, one line."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, OSError):
+            say(f"the page shown while preparing could not answer {client_address[0]}: {exc!r}")
+
+
+def _shut(connection: socket.socket, how: int) -> None:
+    with contextlib.suppress(OSError):  # closed meanwhile
+        connection.shutdown(how)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -35,16 +35,28 @@ class CannotListen(Exception):
     """The server cannot listen where it was told to: the message says where and why, in one line."""
 
 
+def address(host: str, port: int) -> str:
+    """The address of a server listening at ``host`` and ``port``, as a browser opens it."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
 def listen(host: str, port: int) -> socket.socket:
     """The server's listening socket, bound at once, by this server alone: with no SO_REUSEPORT, a second
     server told a port already served is refused (both would be given some of its connections, a
     reader's page talking to two datasets). Taken over by gunicorn's workers (:func:`run`)."""
-    where = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    where = address(host, port)
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-        return socket.create_server((host, port), family=family, backlog=BACKLOG)
+        found = [info[0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+        # a name with addresses of both kinds on IPv4, as gunicorn bound it (``localhost`` is often ::1 first)
+        family = socket.AF_INET if socket.AF_INET in found else found[0]
+        # IPv6 takes IPv4 too, as the system's default (and so gunicorn) has it: ``--host ::`` is every address
+        dual = family == socket.AF_INET6 and socket.has_dualstack_ipv6()
+        return socket.create_server((host, port), family=family, backlog=BACKLOG, dualstack_ipv6=dual)
     except socket.gaierror as exc:
         raise CannotListen(f"cannot listen at {where}: no address {host!r} here ({exc.strerror})") from None
+    except UnicodeError:  # the name cannot be looked up at all
+        why = "expected parts of 1 to 63 letters, digits or hyphens between dots"
+        raise CannotListen(f"cannot listen at {where}: {host!r} is not a host name ({why})") from None
     except OSError as exc:
         why = {
             errno.EADDRINUSE: "the port is in use (another server?): stop it, or choose another with --port",

@@ -17,6 +17,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pyarrow.parquet as pq
 from playwright.sync_api import Error as PlaywrightError
 
+from dashboard.io.progress import Step
+from dashboard.web.preparing import STATUS_PATH, PreparingPage
+from dashboard.web.server import listen
 from tests.browser.conftest import settle, watch_errors
 from tests.conftest import ROOT
 from tests.servers import reserve_port
@@ -106,3 +109,36 @@ def _watch_status(url: str) -> Future[list[str]]:
 def _said(log) -> str:
     log.seek(0)
     return log.read().decode(errors="replace")[-2000:]
+
+
+def test_an_answer_cut_short_does_not_stop_the_page_asking(browser):
+    """The status read whole or not at all (the server stopped mid-answer, a connection cut): the page
+    asks again, as after a request not answered, rather than never again (it would then never turn
+    into the timeline)."""
+    listening = listen("127.0.0.1", 0)
+    preparing = PreparingPage(listening, "large.parquet", "'self'").start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        watch_errors(page)
+        asked: list[str] = []
+
+        def cut_first(route) -> None:
+            asked.append(route.request.url)
+            if len(asked) == 1:  # the headers, then the body cut short
+                route.fulfill(status=200, content_type="application/json", body='{"text": "Check')
+            else:
+                route.continue_()
+
+        page.route(f"**{STATUS_PATH}?*", cut_first)  # the status, not the script or style
+        page.goto(f"http://127.0.0.1:{listening.getsockname()[1]}/")
+        preparing.status.record(Step("validating", 250_000, 1_000_000))
+        page.wait_for_function(
+            "() => document.getElementById('preparing-step').textContent === 'Checking the rows: 250,000 of 1,000,000'",
+            timeout=15_000,
+        )
+        assert len(asked) >= 2 and page.errors == []
+    finally:
+        context.close()
+        preparing.stop()
+        listening.close()

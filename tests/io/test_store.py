@@ -865,3 +865,20 @@ def test_a_process_that_found_the_tables_says_so_until_its_engine_opens_with_the
     [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
     assert tiles_rows and served.engine.precomputed
     served.engine.close()
+
+
+def test_a_store_built_apart_comes_back_with_the_builders_problems_or_error(tmp_path):
+    """The builder is a process of its own: its problems come back as ``build`` raises them, an error it
+    met as itself (the command line says an OSError in one line), and its store is in place."""
+    table = pa.table({"id": ["a", "b", "c"], "date": ["1900", "not a date", "1950"], "title": ["T"] * 3})
+    pq.write_table(table, tmp_path / "bad.parquet")
+    with pytest.raises(ValidationError) as raised:
+        store.build_apart([tmp_path / "bad.parquet"], "bad.parquet", tmp_path / "bad.store")
+    (problem,) = raised.value.problems
+    assert (problem.column, problem.value) == ("date", "not a date") and "row 2" in problem.describe()
+    pq.write_table(table.slice(0, 1), tmp_path / "good.parquet")
+    (tmp_path / "not a folder").write_text("")
+    with pytest.raises(OSError):
+        store.build_apart([tmp_path / "good.parquet"], "good.parquet", tmp_path / "not a folder" / "s")
+    store.build_apart([tmp_path / "good.parquet"], "good.parquet", tmp_path / "good.store")
+    assert store.open_store(tmp_path / "good.store").size == 1

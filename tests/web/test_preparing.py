@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import struct
 import threading
 import time
 import urllib.error
@@ -137,3 +138,57 @@ def test_once_stopped_the_port_stays_open_and_the_next_requests_wait_for_the_app
         accepted, _ = page.listening.accept()  # the app, in the real server
         with accepted:
             assert accepted.recv(100).startswith(b"GET / HTTP/1.0")
+
+
+def _reset(port: int, request: bytes) -> None:
+    """A client that sends ``request`` and goes away at once, resetting the connection (a tab closed)."""
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    client.sendall(request)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+
+
+def test_a_client_that_goes_away_leaves_no_traceback_on_the_terminal(preparing, capfd):
+    """The terminal shows the server's steps: a reader who closes the tab (the connection reset before the
+    page is written) is nothing to report, and the page goes on answering the others."""
+    page, url = preparing
+    port = int(url.rsplit(":", 1)[1])
+    for request in (b"GET / HTTP/1.0\r\n\r\n", b"GET " + STATUS_PATH.encode() + b" HTTP/1.0\r\n\r\n", b"GET / HTT"):
+        for _ in range(5):
+            _reset(port, request)
+    assert fetch(url + STATUS_PATH)[0] == 200
+    page.stop()  # every answer under way ended
+    time.sleep(0.2)
+    said = capfd.readouterr().err
+    assert "Traceback" not in said and "Exception" not in said, said
+
+
+def _answering() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "process_request" in t.name]
+
+
+def test_stopping_ends_the_connections_it_holds_and_leaves_no_thread_behind(preparing):
+    """The page stops just before the app's workers fork: a connection it still holds (a client slow to
+    send its request) must not be answered with this page after the app has taken over, nor its thread
+    left in the server's master process, nor its socket copied into every worker."""
+    page, url = preparing
+    port = int(url.rsplit(":", 1)[1])
+    slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    slow[1].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # headers not finished
+    slow[2].sendall(b"GET /_das")  # request line not finished
+    deadline = time.monotonic() + 5
+    while len(_answering()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(_answering()) == 3
+    started = time.monotonic()
+    page.stop()
+    assert time.monotonic() - started < 3
+    assert _answering() == []
+    for client in slow:
+        with client:
+            client.settimeout(1)
+            try:
+                while client.recv(65536):  # an answer, if any, then the end: nothing more comes
+                    pass
+            except ConnectionResetError:
+                pass

@@ -22,6 +22,7 @@ import pytest
 
 from dashboard.core.query import View
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
+from dashboard.web.server import CannotListen, listen
 from dashboard.web.wire import callback_body, page_state
 from tests import servers
 from tests.conftest import ROOT
@@ -281,3 +282,52 @@ def test_a_workers_export_browser_starts_at_a_low_priority_from_its_first_moment
     images.start_export_server_soon().join(10)
     assert seen == {"thread": images.EXPORT_NICENESS, "child": images.EXPORT_NICENESS}
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+@pytest.mark.skipif(not socket.has_dualstack_ipv6(), reason="no IPv6 here")
+def test_listening_on_every_ipv6_address_takes_ipv4_connections_too_as_gunicorn_did():
+    """``--host ::`` (every address) took connections of both families when gunicorn bound it (the
+    system's default); the port held from the start must too, not IPv6 alone."""
+    with listen("::", 0) as held:
+        port = held.getsockname()[1]
+        for address in ("::1", "127.0.0.1"):
+            with socket.create_connection((address, port), timeout=5):
+                accepted, _ = held.accept()
+                accepted.close()
+
+
+@pytest.mark.parametrize(
+    "host, why",
+    [
+        ("a" * 64 + ".example", "'" + "a" * 64 + ".example' is not a host name"),  # a label longer than 63
+        ("exa..mple", "'exa..mple' is not a host name"),  # an empty label
+        ("1.2.3.4.5", "no address '1.2.3.4.5' here"),
+        ("192.0.2.1", "192.0.2.1 is not an address of this machine"),  # TEST-NET-1: never ours
+    ],
+)
+def test_a_host_that_cannot_be_listened_at_is_said_in_one_line(host, why):
+    """``--host`` as typed: whatever it is, one line saying where and why (the command line prints it),
+    never an exception of another kind (a traceback)."""
+    with pytest.raises(CannotListen) as refused:
+        listen(host, 0)
+    said = str(refused.value)
+    assert said.startswith(f"cannot listen at http://{host}:0/: ") and why in said and "\n" not in said
+
+
+def test_a_host_name_with_addresses_of_both_kinds_is_listened_at_on_ipv4_as_gunicorn_did(monkeypatch):
+    """Many systems name ``::1`` first for ``localhost`` (/etc/hosts lists both): gunicorn bound a name
+    on IPv4 (IPv6 for an IPv6 address alone), so ``--host localhost`` answered at 127.0.0.1; it still
+    must, not at ::1 alone."""
+    looked_up = socket.getaddrinfo
+
+    def ipv6_first(host, port, *args, **kwargs):
+        found = looked_up(host, port, *args, **kwargs)
+        if host == "localhost":
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)), *found]
+        return found
+
+    monkeypatch.setattr(socket, "getaddrinfo", ipv6_first)
+    with listen("localhost", 0) as held:
+        assert held.family == socket.AF_INET
+        with socket.create_connection(("127.0.0.1", held.getsockname()[1]), timeout=5):
+            held.accept()[0].close()
