@@ -163,8 +163,10 @@ def test_a_client_that_goes_away_leaves_no_traceback_on_the_terminal(preparing, 
     assert "Traceback" not in said and "Exception" not in said, said
 
 
-def _answering() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if "process_request" in t.name]
+def _answering(besides: set[threading.Thread] | None = None) -> list[threading.Thread]:
+    """Threads answering a connection of a ``socketserver`` server, but for those in ``besides`` (other
+    servers of this test process: a development server of another test file leaves its own)."""
+    return [t for t in threading.enumerate() if "process_request" in t.name and t not in (besides or set())]
 
 
 def test_stopping_ends_the_connections_it_holds_and_leaves_no_thread_behind(preparing):
@@ -172,18 +174,19 @@ def test_stopping_ends_the_connections_it_holds_and_leaves_no_thread_behind(prep
     send its request) must not be answered with this page after the app has taken over, nor its thread
     left in the server's master process, nor its socket copied into every worker."""
     page, url = preparing
+    others = set(_answering())
     port = int(url.rsplit(":", 1)[1])
     slow = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
     slow[1].sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # headers not finished
     slow[2].sendall(b"GET /_das")  # request line not finished
     deadline = time.monotonic() + 5
-    while len(_answering()) < 3 and time.monotonic() < deadline:
+    while len(_answering(others)) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert len(_answering()) == 3
+    assert len(_answering(others)) == 3
     started = time.monotonic()
     page.stop()
     assert time.monotonic() - started < 3
-    assert _answering() == []
+    assert _answering(others) == []
     for client in slow:
         with client:
             client.settimeout(1)
