@@ -296,10 +296,17 @@ def _prepare_and_serve(
     server's port says how far it has got (``web.preparing``)."""
     if args.engine != "memory":
         return _serve(_stored(files, options, args, page), args, title, None, page)
+    timeline, cache_writer = _loaded(files, options, page, background_cache=True)
+    return _serve(timeline, args, title, cache_writer, page)
+
+
+def _loaded(
+    files: list[Path], options: ReadOptions, page: PreparingPage | None, background_cache: bool = False
+) -> tuple[Timeline, threading.Thread | None]:
+    """:func:`load_files`, the page saying meanwhile that the server reads them."""
     if page is not None:
         page.status.record(progress.Step("loading"))
-    timeline, cache_writer = load_files(files, background_cache=True, options=options)
-    return _serve(timeline, args, title, cache_writer, page)
+    return load_files(files, background_cache=background_cache, options=options)
 
 
 def _listening(args: argparse.Namespace) -> socket.socket | None:
@@ -346,9 +353,7 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace, p
                 status = page.status.path if page is not None else None
                 store.build_apart(parts, name, target, base=base, options=options, status=status, tables=False)
             else:
-                if page is not None:
-                    page.status.record(progress.Step("loading"))
-                timeline, _ = load_files(files, options=options)
+                timeline, _ = _loaded(files, options, page)
                 say(f"writing the store of {timeline.source_name} in {target}", progress.Step("storing"))
                 store.write(timeline, target, tables=False)
         timeline = store.open_store(target, args.engine_memory, args.engine, args.spark_remote)

@@ -77,14 +77,12 @@ def run(
     export_browser_at_start: bool = True,
     export_browser_after: Callable[[], bool] | None = None,
 ) -> None:
-    """Serve ``app`` with gunicorn and ``workers`` processes (Dash's development server in debug mode,
-    which binds its own) on ``listening`` (:func:`listen`; None: bound now), once ``before_serving()``
-    has let it go (the page shown meanwhile: ``web.preparing``), each worker starting its export
+    """Serve ``app`` with gunicorn and ``workers`` processes on ``listening`` (:func:`listen`; None: bound
+    now), once ``before_serving()`` has let it go (the page shown meanwhile: ``web.preparing``), or in
+    debug mode with Dash's development server (which binds its own port), each worker starting its export
     browser as it starts (once ``export_browser_after()`` is true, when given: the server's heavy
     work done), or at its first image download."""
     if debug:  # Dash adds its debugging tools as it runs: no request may come before (Flask refuses them)
-        if before_serving is not None:
-            before_serving()
         app.run(host=host, port=port, debug=True)
         return
     _set_up_before_serving(app)
