@@ -50,6 +50,12 @@ def test_embed_mode_survives_a_change_of_view_and_a_reload(window, server):
     assert query["embed"] == ["1"] and query["themes"] == ["diplomacy"]
     page.reload()
     wait_for_graph(page)
+    # the reloaded page's figure drawn (under load its first callback may not have begun when the graph
+    # is first on the page: CI once found no trace at all here)
+    page.wait_for_function(
+        "() => (document.querySelector('#timeline .js-plotly-plot')._fullData || []).some(t => t._length > 0)",
+        timeout=20000,
+    )
     assert not page.is_visible("#controls") and page.is_visible("#timeline .js-plotly-plot")
     assert "Diplomacy" in plotted(page) and "Trade" not in plotted(page)
 
