@@ -39,6 +39,9 @@ EXPORT_TABS = 2
 EXPORT_TIMEOUT_S = 90
 """Longest an export may wait for a free tab and render, before the user is told to try again."""
 EXPORT_NICENESS = 10
+EXPORT_IDLE_S = 600.0
+"""How long a browser started at a server's first download stays without an export before it stops,
+giving its memory back (the next download starts it again)."""
 KALEIDO_OPTIONS = {"mathjax": False}
 """No MathJax: kaleido would otherwise fetch it from a CDN, and nothing here downloads at run time."""
 
@@ -58,12 +61,17 @@ class ExportBrowser:
 
     def __init__(self, tabs: int = EXPORT_TABS) -> None:
         self.tabs = tabs
+        self.idle_s: float | None = None
+        """Stop once this long without an export (the next one starts it again); None: keep it."""
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._kaleido: Kaleido | None = None
         self._closing: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self._busy = 0
+        self._used = 0.0
+        self._started = 0
 
     @property
     def running(self) -> bool:
@@ -71,21 +79,45 @@ class ExportBrowser:
 
     def start(self) -> None:
         with self._lock:
-            if self.running:
-                return
-            ready = threading.Event()
-            failure: list[BaseException] = []
-            self._thread = threading.Thread(
-                target=self._serve, args=(ready, failure), daemon=True, name="timeline-export-browser"
-            )
-            self._thread.start()
-            ready.wait()
-            if failure:
-                raise failure[0]
-            if not self._pid:
-                atexit.register(self.stop)
-            self._pid = os.getpid()
-            _lower_priority_of_children()
+            self._start()
+
+    def _start(self) -> None:
+        if self.running:
+            return
+        if self._pid != os.getpid():  # a forked process has no browser, nor its parent's exports
+            self._busy = 0
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(
+            target=self._serve, args=(ready, failure), daemon=True, name="timeline-export-browser"
+        )
+        self._thread.start()
+        ready.wait()
+        if failure:
+            raise failure[0]
+        if not self._pid:
+            atexit.register(self.stop)
+        self._pid = os.getpid()
+        _lower_priority_of_children()
+        self._used = time.monotonic()
+        self._started += 1
+        if self.idle_s is not None:
+            threading.Thread(
+                target=self._stop_when_idle, args=(self._started,), daemon=True, name="timeline-export-idle"
+            ).start()
+
+    def _stop_when_idle(self, started: int) -> None:
+        """Stop the browser once it has gone ``idle_s`` without an export (none under way); this
+        watch ends with the browser it was started for (its ``started`` count)."""
+        while True:
+            with self._lock:
+                if not self.running or self.idle_s is None or started != self._started:
+                    return
+                left = self._used + self.idle_s - time.monotonic()
+                if self._busy == 0 and left <= 0:
+                    self._stop()
+                    return
+            time.sleep(max(left, self.idle_s / 10, 0.01))
 
     def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
         import kaleido
@@ -111,26 +143,36 @@ class ExportBrowser:
 
     def render(self, fig: Figure, fmt: str, width: int, height: int, scale: float) -> bytes:
         """The figure as ``fmt`` bytes; ExportBusy if no tab was free in time."""
-        self.start()
-        k, loop = self._kaleido, self._loop
-        assert k is not None and loop is not None
-        opts = {"format": fmt, "width": width, "height": height, "scale": scale}
-        future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
+        with self._lock:  # started, and counted as under way: not stopped for idleness meanwhile
+            self._start()
+            k, loop = self._kaleido, self._loop
+            self._busy += 1
         try:
-            data: bytes = future.result(EXPORT_TIMEOUT_S)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise ExportBusy("the export service is busy: try again in a moment") from None
-        return data
+            assert k is not None and loop is not None
+            opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+            future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
+            try:
+                data: bytes = future.result(EXPORT_TIMEOUT_S)
+            except concurrent.futures.TimeoutError:
+                future.cancel()
+                raise ExportBusy("the export service is busy: try again in a moment") from None
+            return data
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._used = time.monotonic()
 
     def stop(self) -> None:
         with self._lock:
-            if not self.running or self._loop is None or self._closing is None:
-                return
-            self._loop.call_soon_threadsafe(self._closing.set)
-            if self._thread is not None:
-                self._thread.join(30)
-            self._kaleido = None
+            self._stop()
+
+    def _stop(self) -> None:
+        if not self.running or self._loop is None or self._closing is None:
+            return
+        self._loop.call_soon_threadsafe(self._closing.set)
+        if self._thread is not None:
+            self._thread.join(30)
+        self._kaleido = None
 
 
 _browser = ExportBrowser()
@@ -166,6 +208,12 @@ def _start_or_say(after: Callable[[], bool] | None) -> None:
 
 def stop_export_server() -> None:
     _browser.stop()
+
+
+def stop_export_server_when_idle(seconds: float | None = EXPORT_IDLE_S) -> None:
+    """From its next start, this process's export browser stops once ``seconds`` pass without an
+    export (None: it is kept until the process ends)."""
+    _browser.idle_s = seconds
 
 
 def export_server_running() -> bool:

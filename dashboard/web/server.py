@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from dash import Dash
 
-from ..render.images import start_export_server_soon, stop_export_server
+from ..render.images import start_export_server_soon, stop_export_server, stop_export_server_when_idle
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -143,7 +143,9 @@ def _starting_export_browser(after: Callable[[], bool] | None) -> Callable[[Arbi
 
 
 def _no_export_browser_yet(server: Arbiter, worker: Worker) -> None:
-    """The export browser starts at the worker's first image download (:func:`render_view`)."""
+    """The export browser starts at the worker's first image download (:func:`render_view`), and
+    stops again once no image has been asked for in ``EXPORT_IDLE_S``, giving its memory back."""
+    stop_export_server_when_idle()
 
 
 def _worker_exit(server: Arbiter, worker: Worker) -> None:

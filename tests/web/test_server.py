@@ -31,7 +31,7 @@ from tests.servers import Client, Server, reserve_port
 
 @pytest.fixture(scope="module")
 def workers():
-    srv = Server(ROOT / "data" / "events.csv", "--workers", "2", export_browser=None)  # serve's defaults
+    srv = Server(ROOT / "data" / "events.csv", "--workers", "2", export_browser="start")
     yield srv.url.rstrip("/"), srv.proc
     srv.stop()
 
@@ -57,7 +57,7 @@ def test_runs_gunicorn_with_two_workers(workers):
     while len(python_workers := workers_of(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(python_workers) == 2
-    # by default each worker starts its export browser as it starts, beside it (it answered meanwhile)
+    # with `start`, each worker starts its export browser as it starts, beside it (it answered meanwhile)
     while [export_browsers(int(c)) for c in python_workers] != [1, 1] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [export_browsers(int(c)) for c in python_workers] == [1, 1]
@@ -91,15 +91,59 @@ def test_a_worker_answers_while_its_export_browser_starts(monkeypatch):
         release.set()
 
 
-def test_with_first_download_a_worker_starts_its_export_browser_at_the_first_image(small_csv):
-    srv = Server(small_csv, export_browser="first-download")
+def test_by_default_a_worker_starts_its_export_browser_at_the_first_image(small_csv):
+    srv = Server(small_csv, export_browser=None)  # serve's default
     try:
+        assert Client(srv.url.rstrip("/")).figure(None)["match-count"]["children"]
+        time.sleep(1)
         assert export_browsers(srv.proc.pid) == 0
         svg = Client(srv.url.rstrip("/")).export(View(themes=("war",)), "svg")
         assert svg.startswith(b"<svg") and "1 of 7 events · themes: war".encode() in svg
         assert export_browsers(srv.proc.pid) == 1
     finally:
         srv.stop()
+
+
+def test_an_export_browser_started_at_a_download_stops_when_idle_and_starts_again(small_csv):
+    """Its memory is given back once no image has been asked for a while; exports under way meanwhile,
+    from several threads at once, each get their own image, and the next one starts it again."""
+    from dashboard.io.formats import load_timeline
+    from dashboard.render import images
+
+    timeline = load_timeline(small_csv)
+    browser = images.ExportBrowser()
+    browser.idle_s = 1.0
+    views = [View(themes=("war",)), View(themes=("trade",)), View(), View(text="treaty")]
+
+    def draw(view: View) -> bytes:
+        from dashboard.render.figure import FigureOptions
+        from dashboard.render.queried import figure_of
+
+        fig = figure_of(timeline, view, FigureOptions(width=800))
+        return images._fixed_svg_ids(browser.render(fig, "svg", 800, fig["layout"]["height"], 1))
+
+    def chromiums() -> set[psutil.Process]:
+        return {p for p in psutil.Process().children(recursive=True) if "chrom" in p.name()}
+
+    others = chromiums()  # another test's browser in this process, if any, is not this one's
+    try:
+        for round in range(2):
+            with ThreadPoolExecutor(4) as pool:
+                drawn = list(pool.map(draw, views * 3))
+            assert browser.running
+            assert len(set(drawn[:4])) == 4
+            for view, svg in zip(views * 3, drawn):
+                assert svg == draw(view)  # each caller got its own view's image
+            chromium = list(chromiums() - others)
+            assert chromium
+            deadline = time.monotonic() + 10
+            while browser.running and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not browser.running, f"round {round}: still running after {browser.idle_s} s idle"
+            psutil.wait_procs(chromium, timeout=10)
+            assert not [p for p in chromium if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        browser.stop()
 
 
 def test_a_new_workers_first_requests_at_once_are_all_answered(small_csv):
