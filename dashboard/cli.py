@@ -7,6 +7,7 @@ list of problems, never a traceback, when the file is not usable.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import socket
 import sys
@@ -28,6 +29,7 @@ from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
 
 if TYPE_CHECKING:
+    from .io import store as store_module
     from .web.preparing import PreparingPage
 
 DEFAULT_HOST = "127.0.0.1"
@@ -189,6 +191,15 @@ def _parser() -> argparse.ArgumentParser:
         help="most memory the engine may use in each server process, past which it works from disk (default 1GB)",
     )
     s.add_argument(
+        "--preview-rows",
+        type=_rows,
+        default=None,
+        metavar="N",
+        help="with --engine duckdb, a dataset of at least 4 times N rows is served as a preview of its first N rows "
+        "as soon as they are validated, and then whole, restarting on the same port, once every row is (default "
+        "1048576; 0: serve it only once every row is validated)",
+    )
+    s.add_argument(
         "--export-browser",
         choices=("start", "first-download"),
         default="first-download",
@@ -290,13 +301,25 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _rows(text: str) -> int:
+    """A number of rows given on the command line: a whole number from 0."""
+    try:
+        rows = int(text)
+    except ValueError:
+        rows = -1
+    if rows < 0:
+        raise argparse.ArgumentTypeError(f"a number of rows is a whole number from 0, not {text!r}")
+    return rows
+
+
 def _prepare_and_serve(
     files: list[Path], options: ReadOptions, args: argparse.Namespace, title: str | None, page: PreparingPage | None
 ) -> int:
     """``serve``: the data loaded, or stored for an engine, then served; meanwhile, the ``page`` on the
     server's port says how far it has got (``web.preparing``)."""
     if args.engine != "memory":
-        return _serve(_stored(files, options, args, page), args, title, None, page)
+        timeline, building = _stored(files, options, args, page)
+        return _serve(timeline, args, title, None, page, building)
     timeline, cache_writer = _loaded(files, options, page, background_cache=True)
     return _serve(timeline, args, title, cache_writer, page)
 
@@ -316,6 +339,9 @@ def _listening(args: argparse.Namespace) -> socket.socket | None:
     saying why, if it cannot be had."""
     if args.debug:
         return None
+    inherited = os.environ.pop(LISTENING_FD, None)
+    if inherited is not None:  # this server restarted itself: its port is held already
+        return _inherited(inherited)
     from .web.server import CannotListen, listen
 
     try:
@@ -325,13 +351,35 @@ def _listening(args: argparse.Namespace) -> socket.socket | None:
         raise SystemExit(1) from None
 
 
-def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace, page: PreparingPage | None) -> Timeline:
+LISTENING_FD = "TIMELINE_LISTENING_FD"
+"""Set by a server that restarts itself (its preview made way for the whole dataset): the descriptor
+of the port it holds, kept across ``exec`` so that no request is refused meanwhile."""
+
+
+def _inherited(fd: str) -> socket.socket:
+    """The listening socket a server restarting itself left at descriptor ``fd``: exit status 1 if it
+    is not one."""
+    try:
+        held = socket.socket(fileno=int(fd))
+        if not held.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+            raise OSError("not listening")
+    except (ValueError, OSError) as exc:
+        print(f"timeline serve: {LISTENING_FD}={fd!r} is not a port this server held ({exc})", file=sys.stderr)
+        raise SystemExit(1) from None
+    os.set_inheritable(held.fileno(), False)
+    return held
+
+
+def _stored(
+    files: list[Path], options: ReadOptions, args: argparse.Namespace, page: PreparingPage | None
+) -> tuple[Timeline, store_module.Building | None]:
     """The timeline served by an engine from its store (``io.store``, in the user's cache folder, named
     after the files and their versions): built when missing, a chunk at a time from Parquet, else
     from the timeline loaded in memory. Served as soon as its events are stored: the tables that make
     clicks quick (``core.tiles``) are made meanwhile by a process of their own, stopped with the
     server (made again at its next start if it stopped first). Problems as ``validate`` lists them,
-    exit status 1."""
+    exit status 1. A large dataset's preview (its first rows, ``--preview-rows``) may be served
+    first: the store's :class:`~dashboard.io.store.Building` is then returned too."""
     from .io import store
     from .io.engines import EngineError, check_engine
 
@@ -339,6 +387,7 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace, p
         print("timeline serve: --spark-remote is for --engine spark", file=sys.stderr)
         raise SystemExit(2)
     say = progress_printer() if page is None else page.status.say
+    building: store.Building | None = None
     try:
         sources = parquet.dataset_files(files[0]) if len(files) == 1 and parquet.is_dataset(files[0]) else files
         target = store.store_path(sources, options)
@@ -352,16 +401,21 @@ def _stored(files: list[Path], options: ReadOptions, args: argparse.Namespace, p
                     progress.Step("loading"),
                 )
                 status = page.status.path if page is not None else None
-                store.build_apart(parts, name, target, base=base, options=options, status=status, tables=False)
+                rows = store.PREVIEW_ROWS if args.preview_rows is None else args.preview_rows
+                preview = store.preview_path(target) if args.engine == "duckdb" and page is not None and rows else None
+                building = store.build_apart(
+                    parts, name, target, base, options, status, tables=False, preview=preview, preview_rows=rows
+                )
             else:
                 timeline, _ = _loaded(files, options, page)
                 say(f"writing the store of {timeline.source_name} in {target}", progress.Step("storing"))
                 store.write(timeline, target, tables=False)
-        timeline = store.open_store(target, args.engine_memory, args.engine, args.spark_remote)
+        served = building.preview if building is not None and building.preview is not None else target
+        timeline = store.open_store(served, args.engine_memory, args.engine, args.spark_remote)
         check_engine(timeline)
-        if store.ready_tables(target) is None:  # served from the events alone until they are made
+        if building is None and store.ready_tables(target) is None:  # served from the events until they are made
             store.precompute_apart(target)
-        return timeline
+        return timeline, building
     except EngineError as exc:
         print(f"timeline serve: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
@@ -530,9 +584,13 @@ def _serve(
     title: str | None,
     cache_writer: threading.Thread | None,
     page: PreparingPage | None,
+    building: store_module.Building | None = None,
 ) -> int:
     """Serve ``timeline``: on the port ``page`` holds and answers until the app takes over (None: under
-    ``--debug``, the development server's own)."""
+    ``--debug``, the development server's own). ``building``: the store whose preview ``timeline`` is,
+    still being built: once it is complete, the server stops and starts again in this process
+    (``exec``), holding the port meanwhile, to serve it whole; should it be refused, the server stops
+    with its problems (exit status 1)."""
     if page is not None:
         page.status.record(progress.Step("starting"))
     from .web.app import create_app
@@ -564,19 +622,65 @@ def _serve(
         + ("  [debug mode]" if args.debug else ""),
         flush=True,
     )
-    run(
-        app,
-        args.host,
-        args.port,
-        page.listening if page is not None else None,
-        before_serving=page.stop if page is not None else None,
-        workers=workers,
-        debug=args.debug,
-        export_browser_at_start=args.export_browser == "start",
-        # a store served before its tables are made: the browser waits for them (memory and CPU)
-        export_browser_after=lambda: bool(getattr(timeline.engine, "precomputed", True)),
-    )
-    return 0
+    outcome: list[int] = []
+    master = os.getpid()  # gunicorn's workers fork from run(), and leave it by SystemExit too
+    kept = os.dup(page.listening.fileno()) if building is not None and page is not None else None
+    try:
+        run(
+            app,
+            args.host,
+            args.port,
+            page.listening if page is not None else None,
+            before_serving=page.stop if page is not None else None,
+            workers=workers,
+            debug=args.debug,
+            export_browser_at_start=args.export_browser == "start",
+            # a store served before its tables are made: the browser waits for them (memory and CPU)
+            export_browser_after=lambda: bool(getattr(timeline.engine, "precomputed", True)),
+            when_ready=(lambda: _awaiting(building, outcome)) if building is not None else None,
+        )
+    except SystemExit:
+        if not outcome or os.getpid() != master:
+            raise
+    finally:
+        if building is not None:
+            building.stop()  # the server stopped before the store was complete
+    if outcome == [RESTART] and kept is not None:
+        os.environ[LISTENING_FD] = str(kept)
+        os.set_inheritable(kept, True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, sys.orig_argv)
+    if kept is not None:
+        os.close(kept)
+    return outcome[0] if outcome else 0
+
+
+RESTART = -1
+"""The store a preview was served from is complete: serve it whole."""
+
+
+def _awaiting(building: store_module.Building, outcome: list[int]) -> None:
+    """Wait, in a thread, for the store being built, then stop the server (SIGTERM, handled by
+    gunicorn: answers under way are finished), recording in ``outcome`` whether to serve the
+    whole store (:data:`RESTART`) or exit with status 1 (its problems said)."""
+
+    def wait() -> None:
+        try:
+            building.wait()
+            print("timeline: every row is validated: serving them all", file=sys.stderr, flush=True)
+            outcome.append(RESTART)
+        except ValidationError as exc:
+            print(exc.report(), file=sys.stderr, flush=True)
+            outcome.append(1)
+        except Exception as exc:
+            if building.stopped:  # the server is stopping anyway
+                return
+            print(f"timeline serve: cannot build the store: {exc}", file=sys.stderr, flush=True)
+            outcome.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, daemon=True, name="timeline-store-awaited").start()
 
 
 if __name__ == "__main__":

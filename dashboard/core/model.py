@@ -219,6 +219,9 @@ class Timeline:
     numbers in the ``row`` column)."""
     total: int | None = None
     """How many events the engine holds (None: those in ``events``, all in memory)."""
+    preview_of: int = 0
+    """A preview: the first ``total`` rows of a dataset of this many, served while the rest are still
+    being validated (0: the whole dataset)."""
 
     @property
     def size(self) -> int:

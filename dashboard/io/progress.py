@@ -13,6 +13,7 @@ a file (:class:`StatusFile`: a store is built by a process of its own) for the p
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -64,10 +65,12 @@ class StatusFile:
         self.path = path
 
     def say(self, msg: str, step: Step | None = None) -> None:
-        """:func:`say`, and the step recorded."""
+        """:func:`say`, and the step recorded (unless its folder is gone: the page that read it has
+        made way for the server, which may serve a preview while the work goes on)."""
         say(msg)
         if step is not None:
-            self.record(step)
+            with contextlib.suppress(OSError):
+                self.record(step)
 
     def record(self, step: Step) -> None:
         _write_whole(self.path, asdict(step))

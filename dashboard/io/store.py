@@ -28,6 +28,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -35,7 +36,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -86,6 +87,11 @@ PRECOMPUTED_ROW_GROUP = 64 * 1024
 importance levels it asks for."""
 MOST_PROBLEMS = 100_000
 """Problems kept from a large file (a last one says how many more there are)."""
+PREVIEW_ROWS = 1_048_576
+"""Rows validated, from the first, before a large dataset's preview may be served (:func:`build`)."""
+PREVIEW_SHARE = 4
+"""A preview is made of a dataset holding at least this many times :data:`PREVIEW_ROWS`: a smaller
+one is complete soon after."""
 
 Progress = progress.Said
 
@@ -144,6 +150,20 @@ def tasks_of(chunks: Sequence[Chunk], most: int) -> list[list[int]]:
     return tasks
 
 
+def first_alone(tasks: list[list[int]], chunks: Sequence[Chunk], rows: int) -> list[list[int]]:
+    """``tasks`` with the chunks of the first ``rows`` rows each a task of its own (the slices of a row
+    group stay together)."""
+    found: list[list[int]] = []
+    seen = 0
+    for task in tasks:
+        if seen < rows and all(chunks[i].batch is None for i in task):
+            found += [[i] for i in task]
+        else:
+            found.append(task)
+        seen += sum(chunks[i].rows for i in task)
+    return found
+
+
 def chunks_a_task(chunks: int) -> int:
     """Chunks written as one piece: the fewer the pieces, the faster an engine reads them (DuckDB's
     multi-file scan has a cost per file), but a dataset in fewer than :data:`TASKS` tasks would leave
@@ -199,14 +219,41 @@ def build(
     rows: int = CHUNK_ROWS,
     workers: int = WORKERS,
     tables: bool = True,
+    preview: Preview | None = None,
 ) -> None:
     """Validate the Parquet ``files`` chunk by chunk (``workers`` at once: this process and helpers,
     each in a process of its own) into a store at ``target`` (a folder, replaced only once complete),
     with the tables of ``core.tiles`` (else left to :func:`precompute` once it is served).
-    ValidationError lists the problems of every chunk; nothing is kept then."""
+    ValidationError lists the problems of every chunk; nothing is kept then. ``preview``: where a
+    store of the first rows validated is written, once there are enough of them, to be served
+    while the rest are validated."""
     say: Progress = progress or _silent
     with _building(target) as work:
-        _build(files, name, work, base, options, say, rows, workers, tables)
+        _build(files, name, work, base, options, say, rows, workers, tables, preview)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A store of a large dataset's first rows, made once ``rows`` of them are validated and none has a
+    problem (if the dataset holds :data:`PREVIEW_SHARE` times as many): its pieces are those of the
+    store being built (hard links), ``made()`` is called once it is in place."""
+
+    folder: Path
+    made: Callable[[], None]
+    rows: int = PREVIEW_ROWS
+
+    def wanted(self, total: int) -> bool:
+        return self.rows > 0 and total >= PREVIEW_SHARE * self.rows
+
+    def write(self, whole: Timeline, rows: int, total: int, pieces: Sequence[Path]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for piece in pieces:
+            try:
+                os.link(piece, self.folder / piece.name)
+            except OSError:  # another file system (or none allows links)
+                shutil.copyfile(piece, self.folder / piece.name)
+        _write_about(whole, rows, self.folder, pieces, preview_of=total)
+        self.made()
 
 
 def _silent(msg: str, step: progress.Step | None = None) -> None:
@@ -408,6 +455,7 @@ def _build(
     rows: int,
     workers: int,
     tables: bool,
+    preview: Preview | None = None,
 ) -> None:
     t0 = time.perf_counter()
     parts = [parquet.open_part(path, name, base) for path in files]
@@ -425,7 +473,25 @@ def _build(
         lanes = file_themes(parts, options)
         say(f"{len(lanes)} themes in {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
         several = len(parts) > 1
-        done = _validate_all(chunks, starts, several, name, work, options, lanes, pool, started, say, t0)
+        total = int(starts[-1])
+        previewed = preview if preview is not None and preview.wanted(total) else None
+
+        def validated(prefix: list[Validated]) -> None:
+            """The first chunks validated, in order: a preview of them once there are enough."""
+            nonlocal previewed
+            rows = sum(r.rows for r in prefix)
+            if previewed is None or rows < previewed.rows or rows >= total or len(lanes) > MAX_THEMES:
+                return
+            made, previewed = previewed, None
+            if not any(r.problems for r in prefix):
+                pieces = list(dict.fromkeys(r.piece for r in prefix if r.piece is not None))
+                made.write(_whole(prefix, lanes, name), rows, total, pieces)
+                say(f"serving a preview of the first {rows:,} rows while the rest are validated")
+
+        alone = previewed.rows if previewed is not None else 0
+        done = _validate_all(
+            chunks, starts, several, name, work, options, lanes, pool, started, say, t0, validated, alone
+        )
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -437,8 +503,7 @@ def _build(
         more += max(len(result.problems) - room, 0) + result.more
     if more:
         problems.append(Problem(None, None, None, f"the first {MOST_PROBLEMS:,} problems fixed: {more:,} more follow"))
-    template = next((r.head for r in done if r.head is not None), None)
-    if problems or template is None:
+    if problems or not any(r.head is not None for r in done):
         raise ValidationError(name, problems or [Problem(None, None, None, "at least one event row")])
     if len(lanes) > MAX_THEMES:
         raise ValidationError(
@@ -456,14 +521,21 @@ def _build(
     )
     _check_ids(hashes, name)
     del hashes
-    eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
-    era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
-    meta = next((r.meta for r in done if r.meta), {})
-    whole = parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
+    whole = _whole(done, lanes, name)
     _write_about(whole, int(starts[-1]), work, pieces)
     if tables:
         precompute(work, whole, say)
     say(f"store ready in {time.perf_counter() - t0:.1f} s")
+
+
+def _whole(done: Sequence[Validated], lanes: list[str], name: str) -> Timeline:
+    """The timeline of validated chunks but its events: the dataset's lanes, the chunks' eras, the
+    title and cover of the file's metadata."""
+    template = next(r.head for r in done if r.head is not None)
+    eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
+    era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
+    meta = next((r.meta for r in done if r.meta), {})
+    return parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
 
 
 def _validate_all(
@@ -478,15 +550,20 @@ def _validate_all(
     started: list[Future[None]],
     say: Progress,
     t0: float,
+    validated: Callable[[list[Validated]], None] | None = None,
+    alone: int = 0,
 ) -> list[Validated]:
     """Every chunk validated, in order. This process and each helper take the next task (a chunk, or
     the slices of a large row group) whenever they are free (a helper once it has ``started``: no task
-    waits for one meanwhile); once a chunk has problems, the rest are only validated."""
+    waits for one meanwhile); once a chunk has problems, the rest are only validated. ``validated``
+    is told the first chunks validated, in order, each time they are more; the chunks of the first
+    ``alone`` rows are tasks of their own (sooner validated, by every process at once)."""
     results: dict[int, Validated] = {}
     lock = threading.Lock()
-    order = iter(tasks_of(chunks, chunks_a_task(len(chunks))))
+    order = iter(first_alone(tasks_of(chunks, chunks_a_task(len(chunks))), chunks, alone))
     refused = len(lanes) > MAX_THEMES
     failed: list[BaseException] = []
+    telling = threading.Lock()  # one report at a time (each thread reports the tasks it brings in)
 
     def take() -> tuple[list[int], list[Job]] | None:
         with lock:
@@ -510,6 +587,7 @@ def _validate_all(
             helper.result()
             while (taken := take()) is not None:
                 keep(taken[0], cast(ProcessPoolExecutor, pool).submit(validate_task, taken[1]).result())
+                report()
         except BaseException as exc:  # given to the main thread, which raises it
             with lock:
                 failed.append(exc)
@@ -521,16 +599,21 @@ def _validate_all(
 
     def report() -> None:
         """The chunks validated so far, in order (problems are kept in the dataset's order)."""
-        with lock:
-            before = len(done)
-            while len(done) in results:
-                done.append(results.pop(len(done)))
-            if len(done) > before:  # one line for the chunks a task brought in
-                rows, total = int(starts[len(done)]), int(starts[-1])
-                say(
-                    f"validated {rows:,} of {total:,} rows ({rows / total:.0%}, {time.perf_counter() - t0:.1f} s)",
-                    progress.Step("validating", rows, total),
-                )
+        with telling:
+            with lock:
+                before = len(done)
+                while len(done) in results:
+                    done.append(results.pop(len(done)))
+                prefix = list(done) if len(done) > before else None
+            if prefix is None:
+                return
+            rows, total = int(starts[len(prefix)]), int(starts[-1])
+            say(  # one line for the chunks a task brought in
+                f"validated {rows:,} of {total:,} rows ({rows / total:.0%}, {time.perf_counter() - t0:.1f} s)",
+                progress.Step("validating", rows, total),
+            )
+            if validated is not None:
+                validated(prefix)
 
     try:
         while (taken := take()) is not None:
@@ -737,9 +820,9 @@ def write_events(table: pa.Table, path: Path) -> None:
         piece.close()
 
 
-def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path]) -> None:
+def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path], preview_of: int = 0) -> None:
     """Everything but the events: the columns they have, the eras, themes, title and cover, and the
-    pieces holding the events, in row order."""
+    pieces holding the events, in row order (``preview_of``: a preview's whole dataset's rows)."""
     pq.write_table(pa.Table.from_pandas(timeline.events.iloc[:0], preserve_index=False), folder / HEAD_FILE)
     pq.write_table(pa.Table.from_pandas(timeline.eras, preserve_index=False), folder / ERAS_FILE)
     about = {
@@ -751,6 +834,7 @@ def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[
         "cover": timeline.cover,
         "rich_text": timeline.rich_text,
         "events": [p.name for p in pieces],
+        "preview_of": preview_of,
     }
     (folder / META_FILE).write_text(json.dumps(about), encoding="utf-8")
 
@@ -839,6 +923,7 @@ def stored_head(folder: Path) -> Timeline:
         cover={str(k): str(v) for k, v in (meta.get("cover") or {}).items()},
         rich_text=bool(meta.get("rich_text")),
         total=int(meta["total"]),
+        preview_of=int(meta.get("preview_of") or 0),
     )
 
 
@@ -868,6 +953,10 @@ def store_path(files: Sequence[Path], options: ReadOptions) -> Path:
     return user_cache_dir() / f"{digest}.store"
 
 
+PREVIEWED = "previewed"
+"""What the builder of :func:`build_apart` says once its preview is in place."""
+
+
 def build_apart(
     files: Sequence[Path],
     name: str,
@@ -876,61 +965,136 @@ def build_apart(
     options: ReadOptions = DEFAULT_OPTIONS,
     status: Path | None = None,
     tables: bool = True,
-) -> None:
+    preview: Path | None = None,
+    preview_rows: int = PREVIEW_ROWS,
+    rows: int = CHUNK_ROWS,
+) -> Building | None:
     """:func:`build` in a process of its own, so that what building takes (chunks, buffers) is given
     back to the system before the caller serves; progress on stderr, and each step in the
     ``status`` file when given (``io.progress.StatusFile``). The caller interrupted (Ctrl-C, a
     signal's handler raising), the builder is stopped, leaving nothing behind, before the exception
-    goes on; should the caller die, the builder stops too."""
-    context = multiprocessing.get_context("spawn")
-    answers, answer = context.Pipe(duplex=False)
-    builder = context.Process(
-        target=_build_reporting,
-        args=(answer, list(files), name, target, base, options, status, tables),
-        name="timeline-store-builder",
-    )
-    builder.start()
-    answer.close()
+    goes on; should the caller die, the builder stops too. With ``preview`` (a folder), a large
+    dataset's first ``preview_rows`` rows are stored there as soon as they are validated: the
+    :class:`Building` still under way is then returned (None: the store is complete)."""
+    read, write = os.pipe()
+    job = (list(files), name, target, base, options, status, tables, preview, preview_rows, rows)
+    if preview is not None:
+        _remove_stale_previews(target)
     try:
-        said = answers.recv()
-    except EOFError:
-        builder.join()
-        raise OSError(f"the process building the store ended without a word (exit status {builder.exitcode})") from None
-    except BaseException:
-        builder.terminate()  # it stops at its next chunk, removing its work
-        builder.join(STOP_BUILDING_S)
-        if builder.is_alive():
-            builder.kill()
-        raise
+        code = "from dashboard.io.store import _build_here; _build_here()"
+        builder = subprocess.Popen(
+            [sys.executable, "-c", code, str(write), str(os.getpid())], stdin=subprocess.PIPE, pass_fds=(write,)
+        )
     finally:
-        answers.close()
-    builder.join()
-    if isinstance(said, BaseException):
-        raise said
-    if said is not None:
-        raise ValidationError(name, said)
+        os.close(write)
+    answers = Connection(read, writable=False)
+    assert builder.stdin is not None
+    with builder.stdin:
+        builder.stdin.write(pickle.dumps(job))
+    building = Building(builder, answers, name, preview)
+    if building.next() == PREVIEWED:
+        return building
+    return None
 
 
-def _build_reporting(
-    answer: Connection,
-    files: list[Path],
-    name: str,
-    target: Path,
-    base: Path | None,
-    options: ReadOptions,
-    status: Path | None,
-    tables: bool,
-) -> None:
-    """The process of :func:`build_apart`: :func:`build`, answering None, its problems (an exception of
-    ours does not cross processes whole) or the error it met. SIGTERM (sent by the caller
-    interrupted, or by the kernel once the caller is gone) stops it, its work removed; Ctrl-C is
-    left to the caller (so are its helpers, which inherit that)."""
+def preview_path(target: Path) -> Path:
+    """Where this process serves the preview of the store ``target`` being built."""
+    return target.with_name(f"{target.name}.preview-{os.getpid()}")
+
+
+def _remove_stale_previews(target: Path) -> None:
+    """Previews left by servers that did not end as they should (killed): their pieces are links to
+    those of stores half built, which would otherwise keep their space."""
+    for found in target.parent.glob(f"{target.name}.preview-*"):
+        pid = found.name.rpartition("-")[2]
+        try:
+            os.kill(int(pid), 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(found, ignore_errors=True)
+        except PermissionError:  # another user's live process
+            continue
+
+
+class Building:
+    """A store being built by a process of its own (:func:`build_apart`), its ``preview`` (a store of
+    its first rows, or None) served meanwhile."""
+
+    def __init__(self, builder: subprocess.Popen[bytes], answers: Connection, name: str, preview: Path | None):
+        self._builder = builder
+        self._answers = answers
+        self._name = name
+        self.preview = preview
+        self._owner = os.getpid()
+        self.stopped = False
+        """Stopped by :meth:`stop` (the server stopping): what it says then is not worth saying."""
+
+    def next(self) -> str | None:
+        """Wait for the builder's next word: :data:`PREVIEWED`, or None once the store is complete.
+        ValidationError with its problems, or the error it met."""
+        try:
+            said = self._answers.recv()
+        except EOFError:
+            self._answers.close()
+            raise OSError(
+                f"the process building the store ended without a word (exit status {self._builder.wait()})"
+            ) from None
+        except BaseException:
+            self.stop()
+            raise
+        if said == PREVIEWED:
+            return PREVIEWED
+        self._answers.close()
+        self._builder.wait()
+        if isinstance(said, BaseException):
+            raise said
+        if said is not None:
+            raise ValidationError(self._name, said)
+        return None
+
+    def wait(self) -> None:
+        """Wait until the store is complete (see :meth:`next`)."""
+        while self.next() is not None:
+            continue
+
+    def stop(self) -> None:
+        """Stop the builder (it stops at its next chunk, removing its work), if it still works, and
+        remove the preview. Only by the process that started it (not a server's worker forked since)."""
+        if os.getpid() != self._owner:
+            return
+        if self._builder.poll() is None:
+            self._builder.terminate()
+            try:
+                self._builder.wait(STOP_BUILDING_S)
+            except subprocess.TimeoutExpired:
+                self._builder.kill()
+                self._builder.wait()
+        self._answers.close()
+        if self.preview is not None:
+            shutil.rmtree(self.preview, ignore_errors=True)
+        self.stopped = True
+
+
+def _build_here() -> None:
+    """The process of :func:`build_apart` (its job read from stdin): :func:`build`, answering
+    :data:`PREVIEWED` once its preview is in place, then None, its problems (an exception of ours does
+    not cross processes whole) or the error it met. SIGTERM (sent by the caller interrupted, or by
+    the kernel once the caller is gone) stops it, its work removed; Ctrl-C is left to the caller (so
+    are its helpers, which inherit that)."""
     _stop_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_building)
+    answer = Connection(int(sys.argv[1]), readable=False)
+    if os.getppid() != int(sys.argv[2]):  # gone before it could be told to stop this one
+        raise SystemExit(1)
+    files, name, target, base, options, status, tables, preview, preview_rows, rows = pickle.loads(
+        sys.stdin.buffer.read()
+    )
     say = progress.say if status is None else progress.StatusFile(status).say
+    made = Preview(preview, lambda: answer.send(PREVIEWED), preview_rows) if preview is not None else None
     try:
-        build(files, name, target, base=base, options=options, progress=say, tables=tables)
+        build(files, name, target, base, options, say, rows, tables=tables, preview=made)
     except ValidationError as exc:
         answer.send(exc.problems)
     except Exception as exc:

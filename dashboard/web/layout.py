@@ -425,9 +425,30 @@ def build_layout(
                         t("Making the tables that speed up clicks: until they are ready, answers take longer."),
                         id="tables-note",
                         className="tables-note",
-                        hidden=tables_ready(timeline),
+                        hidden=tables_ready(timeline) or bool(timeline.preview_of),
                     ),
-                    dcc.Interval(id="tables-poll", interval=TABLES_POLL_MS, disabled=tables_ready(timeline)),
+                    dcc.Interval(
+                        id="tables-poll",
+                        interval=TABLES_POLL_MS,
+                        disabled=tables_ready(timeline) or bool(timeline.preview_of),
+                    ),
+                    # A preview of a large dataset's first rows, served while the rest are validated:
+                    # said, and the page reloaded once the server serves them all (callbacks/progress.py).
+                    html.P(
+                        t(
+                            "A preview: the first {rows:,} of {total:,} rows, validated so far. "
+                            "The page reloads with all of them once every row is.",
+                            rows=timeline.size,
+                            total=timeline.preview_of,
+                        )
+                        if timeline.preview_of
+                        else "",
+                        id="preview-note",
+                        className="tables-note",
+                        hidden=not timeline.preview_of,
+                    ),
+                    dcc.Interval(id="preview-poll", interval=TABLES_POLL_MS, disabled=not timeline.preview_of),
+                    dcc.Store(id="whole-served", data=None),
                     html.Span(id="search-key", hidden=True),  # under which the search records its progress
                     # On a narrow screen the filters fold away behind this button (see style.css).
                     language_switch(lang),

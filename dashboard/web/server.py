@@ -76,12 +76,14 @@ def run(
     debug: bool = False,
     export_browser_at_start: bool = True,
     export_browser_after: Callable[[], bool] | None = None,
+    when_ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve ``app`` with gunicorn and ``workers`` processes on ``listening`` (:func:`listen`; None: bound
     now), once ``before_serving()`` has let it go (the page shown meanwhile: ``web.preparing``), or in
     debug mode with Dash's development server (which binds its own port), each worker starting its export
     browser as it starts (once ``export_browser_after()`` is true, when given: the server's heavy
-    work done), or at its first image download."""
+    work done), or at its first image download. ``when_ready()``: called once gunicorn serves (and
+    handles signals: SIGTERM then stops it, and this returns by SystemExit)."""
     if debug:  # Dash adds its debugging tools as it runs: no request may come before (Flask refuses them)
         app.run(host=host, port=port, debug=True)
         return
@@ -108,6 +110,7 @@ def run(
                 if export_browser_at_start
                 else _no_export_browser_yet,
                 "worker_exit": _worker_exit,
+                "when_ready": (lambda arbiter: when_ready()) if when_ready is not None else (lambda arbiter: None),
                 "accesslog": None,
                 "errorlog": "-",
                 "loglevel": "warning",

@@ -882,3 +882,63 @@ def test_a_store_built_apart_comes_back_with_the_builders_problems_or_error(tmp_
         store.build_apart([tmp_path / "good.parquet"], "good.parquet", tmp_path / "not a folder" / "s")
     store.build_apart([tmp_path / "good.parquet"], "good.parquet", tmp_path / "good.store")
     assert store.open_store(tmp_path / "good.store").size == 1
+
+
+def preview_file(folder: Path, rows: int = 4_000, bad_row: int | None = None) -> Path:
+    """A dataset of ``rows`` rows in row groups of 250 (``bad_row``: that row's date is not one)."""
+    table = generate(rows, n_themes=4, seed=5)
+    if bad_row is not None:
+        dates = table["date"].to_pylist()
+        dates[bad_row] = "1999-13-01"
+        table = table.set_column(table.schema.get_field_index("date"), "date", pa.array(dates))
+    pq.write_table(table, folder / "big.parquet", row_group_size=250)
+    return folder / "big.parquet"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_large_datasets_first_rows_are_stored_as_a_preview_while_the_rest_are_validated(tmp_path, workers):
+    path = preview_file(tmp_path)
+    made: list[bool] = []  # the whole store was not in place yet when the preview was made
+    preview = store.Preview(tmp_path / "preview", lambda: made.append(store.is_store(tmp_path / "s")), rows=1_000)
+    store.build([path], "big.parquet", tmp_path / "s", rows=250, workers=workers, tables=False, preview=preview)
+    assert made == [False]
+    shown, whole = store.open_store(tmp_path / "preview"), store.open_store(tmp_path / "s")
+    assert shown.preview_of == 4_000 and 1_000 <= shown.size < 4_000
+    assert whole.preview_of == 0 and whole.size == 4_000 and shown.themes == whole.themes
+    columns = ["id", "title", "start", "theme_mask"]
+    first = sql.fetch(shown.engine, sql.EVERYTHING, columns, limit=4_000)
+    assert first["row"].tolist() == list(range(shown.size))
+    assert first.equals(sql.fetch(whole.engine, sql.EVERYTHING, columns, limit=shown.size))
+
+
+def test_no_preview_of_a_dataset_too_small_or_with_a_problem_in_its_first_rows(tmp_path):
+    made: list[bool] = []
+    preview = store.Preview(tmp_path / "preview", lambda: made.append(True), rows=1_500)
+    store.build([preview_file(tmp_path)], "big.parquet", tmp_path / "s", rows=250, workers=1, preview=preview)
+    assert made == [] and not (tmp_path / "preview").exists()  # 4,000 rows: less than 4 x 1,500
+    preview = store.Preview(tmp_path / "preview", lambda: made.append(True), rows=500)
+    with pytest.raises(ValidationError) as raised:
+        store.build([preview_file(tmp_path, bad_row=300)], "big.parquet", tmp_path / "t", rows=250, preview=preview)
+    assert made == [] and [p.value for p in raised.value.problems] == ["1999-13-01"]
+
+
+def test_a_problem_past_the_preview_refuses_the_dataset_all_the_same(tmp_path):
+    made: list[bool] = []
+    preview = store.Preview(tmp_path / "preview", lambda: made.append(True), rows=500)
+    with pytest.raises(ValidationError) as raised:
+        store.build([preview_file(tmp_path, bad_row=3_900)], "big.parquet", tmp_path / "s", rows=250, preview=preview)
+    assert made == [True] and [p.cell for p in raised.value.problems] == ["row 3901"]
+    assert not store.is_store(tmp_path / "s")
+
+
+def test_built_apart_the_preview_is_returned_first_then_the_whole_store(tmp_path):
+    path = preview_file(tmp_path, rows=40_000)
+    building = store.build_apart(
+        [path], "big.parquet", tmp_path / "s", tables=False, preview=tmp_path / "preview", preview_rows=2_000, rows=500
+    )
+    assert building is not None and building.preview == tmp_path / "preview"
+    assert store.open_store(tmp_path / "preview").preview_of == 40_000
+    building.wait()
+    assert store.open_store(tmp_path / "s").size == 40_000
+    building.stop()
+    assert not (tmp_path / "preview").exists()

@@ -36,6 +36,8 @@ def download(
     except KeyError:
         return no_update, t(GONE)
     view = inputs.view(stored, timeline.themes)
+    if timeline.preview_of:  # a file of some rows only would pass for the whole
+        return no_update, t("Downloads wait until every row is validated: the page reloads then.")
     try:
         data = export_view(timeline, view, fmt, title=services.title_of(timeline), lang=lang)
     except ValueError as exc:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from dash import Dash, Input, Output, State
+from dash import Dash, Input, Output, State, no_update
 from flask import Response, request
 
 from ...core.model import Timeline
@@ -69,11 +69,34 @@ def tables_note(services: Services, ticks: Any) -> tuple[bool, bool]:
     """(the note hidden, the page's polling stopped): both once the served timeline's tables of quick
     clicks are in place (``io.engines.PerProcess.precomputed``), else neither."""
     inputs.integer(ticks, "ticks", default=0)
-    ready = tables_ready(services.datasets.served)
+    served = services.datasets.served
+    ready = tables_ready(served) or bool(served.preview_of)  # a preview gets none: its page reloads instead
     return ready, ready
 
 
+def whole_served(services: Services, ticks: Any) -> Any:
+    """True once the server serves a whole dataset where the page showed a preview of its first rows
+    (the server restarted meanwhile), for the page to reload; else nothing."""
+    inputs.integer(ticks, "ticks", default=0)
+    return no_update if services.datasets.served.preview_of else True
+
+
+RELOAD = """function(whole) {
+    if (whole) { window.location.reload(); return true; }
+    return window.dash_clientside.no_update;
+}"""
+"""The page reloaded (its view is in its address), its polling stopped."""
+
+
 def register(app: Dash, services: Services) -> None:
+    app.callback(
+        Output("whole-served", "data"),
+        Input("preview-poll", "n_intervals"),
+        prevent_initial_call=True,
+    )(lambda ticks: whole_served(services, ticks))
+    app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
+        RELOAD, Output("preview-poll", "disabled"), Input("whole-served", "data"), prevent_initial_call=True
+    )
     if not tables_ready(services.datasets.served):  # else the page never asks
         app.callback(
             Output("tables-note", "hidden"),

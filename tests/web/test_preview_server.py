@@ -1,0 +1,118 @@
+"""`timeline serve --engine duckdb` of a large dataset: a preview of its first rows served as soon as
+they are validated, then, once every row is, the whole dataset on the same port, by the same process."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict
+from pathlib import Path
+
+import psutil
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dashboard.core.query import View
+from dashboard.web.callbacks.progress import tables_note, whole_served
+from dashboard.web.wire import callback_body, page_state
+from tests.servers import BUTTONS, Client, Server
+from tests.synthetic import generate
+
+ROWS = 600_000
+"""Five chunks of the store's 131,072 rows: enough for a preview of the first one."""
+PREVIEW = 131_072
+
+
+@pytest.fixture(scope="module")
+def large(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("preview")
+    pq.write_table(generate(ROWS, n_themes=6, seed=11), folder / "large.parquet", row_group_size=65_536)
+    return folder / "large.parquet"
+
+
+def count(client: Client) -> str:
+    return client.figure(None)["match-count"]["children"]
+
+
+def wait_for(check, seconds: float = 120.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+        except (OSError, KeyError, ValueError):
+            found = None  # the server restarting: its port answers "not yet" meanwhile
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("never happened")
+
+
+def test_a_preview_is_served_first_then_the_whole_dataset_by_the_same_process(large, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    srv = Server(large, "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
+    try:
+        client = Client(srv.url.rstrip("/"))
+        first = wait_for(lambda: count(client))
+        shown = int(first.split(" of ")[0].replace(",", ""))
+        assert PREVIEW <= shown < ROWS, first
+        layout = json.loads(urllib.request.urlopen(srv.url + "_dash-layout", timeout=30).read())
+        text = json.dumps(layout)
+        assert f"the first {shown:,} of {ROWS:,} rows" in text
+        refused = client.post(  # no download of a preview: it would pass for the whole dataset
+            callback_body(
+                [("download", "data"), ("download-status", "children")],
+                [(b, "n_clicks", 1 if f == "csv" else 0) for f, b in BUTTONS.items()],
+                [("view", "data", asdict(View())), *page_state(None, None)],
+                changed=[f"{BUTTONS['csv']}.n_clicks"],
+            )
+        )["response"]
+        assert "wait until every row is validated" in refused["download-status"]["children"]
+        whole = wait_for(lambda: (c := count(client)).startswith(f"{ROWS:,} of") and c)
+        assert whole == f"{ROWS:,} of {ROWS:,} events match"
+        assert srv.proc.poll() is None and psutil.Process(srv.proc.pid).is_running()
+        log = srv.log_text()
+        assert "serving a preview of the first" in log and "every row is validated: serving them all" in log
+        assert not list((tmp_path / "cache" / "timeline").glob("*.preview-*"))  # the preview removed
+    finally:
+        srv.stop()
+
+
+def test_a_problem_found_past_the_preview_stops_the_server_with_its_line(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    table = generate(ROWS, n_themes=6, seed=12)
+    dates = table["date"].to_pylist()
+    dates[ROWS - 10] = "1999-13-01"
+    table = table.set_column(table.schema.get_field_index("date"), "date", pa.array(dates))
+    pq.write_table(table, tmp_path / "bad.parquet", row_group_size=65_536)
+    srv = Server(tmp_path / "bad.parquet", "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
+    try:
+        assert int(wait_for(lambda: count(Client(srv.url.rstrip("/")))).split(" of ")[0].replace(",", "")) < ROWS
+        assert srv.proc.wait(120) == 1
+        log = srv.log_text()
+        assert "1999-13-01" in log and any(f"row {n}" in log for n in (ROWS - 9, f"{ROWS - 9:,}"))
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(srv.url, timeout=5)
+        assert not list((tmp_path / "cache" / "timeline").glob("*"))  # nothing kept: no store, no preview
+    finally:
+        srv.stop()
+
+
+def test_a_page_showing_a_preview_is_told_to_reload_once_the_whole_dataset_is_served():
+    class Untabled:
+        precomputed = False  # a store's engine before its tables are made
+
+    class Served:
+        def __init__(self, preview_of: int):
+            self.datasets = type(
+                "D", (), {"served": type("T", (), {"preview_of": preview_of, "engine": Untabled()})()}
+            )()
+
+    from dash import no_update
+
+    assert whole_served(Served(1_000_000), 3) is no_update  # type: ignore[arg-type]
+    assert whole_served(Served(0), 3) is True  # type: ignore[arg-type]
+    # a preview says nothing of tables of quick clicks: none are made for it
+    assert tables_note(Served(1_000_000), 0) == (True, True)  # type: ignore[arg-type]
