@@ -1063,6 +1063,7 @@ class Building:
         remove the preview. Only by the process that started it (not a server's worker forked since)."""
         if os.getpid() != self._owner:
             return
+        self.stopped = True  # first: a thread waiting for its word is told EOF as it ends
         if self._builder.poll() is None:
             self._builder.terminate()
             try:
@@ -1073,7 +1074,6 @@ class Building:
         self._answers.close()
         if self.preview is not None:
             shutil.rmtree(self.preview, ignore_errors=True)
-        self.stopped = True
 
 
 def _build_here() -> None:
