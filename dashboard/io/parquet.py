@@ -26,6 +26,7 @@ CSV cannot hold, are kept in the file's key-value metadata under ``timeline``.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import re
@@ -225,6 +226,33 @@ def read_rows(
 def read_slices(part: PartFile, group: int, size: int, threads: bool = True) -> Iterator[pa.Table]:
     """A row group too large to be read whole, ``size`` rows at a time (every column), in one pass."""
     return _read_part(part, None, [group], size, threads)
+
+
+def distinct_rows(part: PartFile, columns: Sequence[str]) -> Iterator[pa.Table]:
+    """For each row group of a part, the distinct combinations of the values of ``columns`` (of its
+    header), read with the file opened once and text as dictionaries: what a first pass over a large
+    file needs (its themes) without each row's strings. A combination may repeat across groups."""
+    wanted = [c for c in part.header if c in columns]
+    own = [c for c in part.columns if c in wanted]
+    try:
+        schema = pq.read_schema(part.path)
+        text = [
+            c for c in own if pa.types.is_string(schema.field(c).type) or pa.types.is_large_string(schema.field(c).type)
+        ]
+        reader = pq.ParquetFile(part.path, read_dictionary=text)
+        for g in range(len(part.groups)):
+            table = reader.read_row_group(g, columns=own)
+            with contextlib.suppress(pa.ArrowNotImplementedError, pa.ArrowTypeError):  # else every row
+                table = table.group_by(own).aggregate([]) if own else table.slice(0, min(table.num_rows, 1))
+            for i, column in enumerate(table.columns):  # (a table of no columns keeps its one row)
+                if pa.types.is_dictionary(column.type):
+                    table = table.set_column(i, table.field(i).name, column.cast(column.type.value_type))
+            for key, value in part.partitions:
+                if key in wanted:
+                    table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+            yield table
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise _unreadable(part.name, part.shown, exc) from None
 
 
 def _read_part(

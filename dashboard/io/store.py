@@ -419,8 +419,8 @@ def on_lanes(timeline: Timeline, lanes: Sequence[str], part: parquet.PartFile) -
 
 def file_themes(parts: Sequence[parquet.PartFile], options: ReadOptions) -> list[str]:
     """Every theme of a dataset's events, in lane order, as validating it whole would find them: a first
-    pass reading only the columns of themes and kinds, a row group at a time. A part whose header is
-    wrong gives none (its chunks say what is wrong)."""
+    pass reading only the columns of themes and kinds, a row group at a time, and only their distinct
+    pairs. A part whose header is wrong gives none (its chunks say what is wrong)."""
     found: set[str] = set()
     for part in parts:
         header = part.header
@@ -428,12 +428,9 @@ def file_themes(parts: Sequence[parquet.PartFile], options: ReadOptions) -> list
         if plan.problems:
             continue
         read = {h: ours for h, ours in zip(header, plan.names) if ours in ("themes", "kind")}
-        for g, count in enumerate(part.groups):
-            table = parquet.read_rows(part, list(read), [g]) if read else None
+        for table in parquet.distinct_rows(part, list(read)):
             columns = [
-                parquet.as_text(table[h].combine_chunks(), read[h])[0]
-                if table is not None and h in read
-                else pa.nulls(count)
+                parquet.as_text(table[h].combine_chunks(), read[h])[0] if h in read else pa.nulls(table.num_rows)
                 for h in header
             ]
             named, _ = name_table(pa.table(columns, names=header), header, part.name, options.mapping, [])

@@ -942,3 +942,19 @@ def test_built_apart_the_preview_is_returned_first_then_the_whole_store(tmp_path
     assert store.open_store(tmp_path / "s").size == 40_000
     building.stop()
     assert not (tmp_path / "preview").exists()
+
+
+@pytest.mark.parametrize("kind", ["string", "large_string", "dictionary"])
+def test_the_first_pass_finds_the_themes_validation_finds_whatever_the_columns_type(tmp_path, kind):
+    """It reads only the distinct (themes, kind) pairs of each row group, as dictionaries."""
+    themes = ["war;trade", "trade", "science", "Religion", "war;trade", "era-theme", "memory"] * 40
+    kinds = ["event", "", "event", "EVENT", "event", "era", "event"] * 40
+    ends = ["", "", "", "", "", "1950", ""] * 40
+    types = {"string": pa.string(), "large_string": pa.large_string()}
+    column = pa.array(themes).dictionary_encode() if kind == "dictionary" else pa.array(themes, types[kind])
+    table = pa.table({"date": ["1900"] * 280, "end_date": ends, "title": ["T"] * 280, "themes": column, "kind": kinds})
+    pq.write_table(table, tmp_path / "typed.parquet", row_group_size=50)
+    part = parquet.open_part(tmp_path / "typed.parquet", "typed.parquet")
+    found = store.file_themes([part], store.DEFAULT_OPTIONS)
+    assert found == load_dataset(tmp_path / "typed.parquet").themes
+    assert "era-theme" not in found and {"war", "trade", "memory", "science"} <= set(found)
