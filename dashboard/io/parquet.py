@@ -247,12 +247,17 @@ def distinct_rows(part: PartFile, columns: Sequence[str]) -> Iterator[pa.Table]:
             for i, column in enumerate(table.columns):  # (a table of no columns keeps its one row)
                 if pa.types.is_dictionary(column.type):
                     table = table.set_column(i, table.field(i).name, column.cast(column.type.value_type))
-            for key, value in part.partitions:
-                if key in wanted:
-                    table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
-            yield table
+            yield _with_partitions(table, part, wanted)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(part.name, part.shown, exc) from None
+
+
+def _with_partitions(table: pa.Table, part: PartFile, wanted: Sequence[str]) -> pa.Table:
+    """``table`` of a part's own columns with those of its partition folders that are ``wanted``."""
+    for key, value in part.partitions:
+        if key in wanted:
+            table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
+    return table
 
 
 def _read_part(
@@ -271,11 +276,7 @@ def _read_part(
             batches = reader.iter_batches(size, chosen, columns=picked, use_threads=threads)
             found = (pa.Table.from_batches([b]) for b in batches)
         for table in found:
-            table = _without_index(table)
-            for key, value in part.partitions:
-                if key in wanted:
-                    table = table.append_column(key, pa.repeat(pa.scalar(value, pa.string()), table.num_rows))
-            yield table
+            yield _with_partitions(_without_index(table), part, wanted)
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise _unreadable(part.name, part.shown, exc) from None
 
