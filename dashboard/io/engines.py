@@ -582,8 +582,10 @@ class PerProcess:
         precomputed: bool = False,
         name: str = "",
         tables: Callable[[], dict[str, Sequence[Path]] | None] | None = None,
+        given_up: Callable[[], bool] | None = None,
     ):
         self._open = open_engine
+        self._given_up = given_up
         self._precomputed = precomputed
         """Whether the engines opened have the tables of ``core.tiles`` (an engine may say so itself)."""
         self._tables = tables
@@ -651,6 +653,12 @@ class PerProcess:
                 return False
             attach(found)
         return True
+
+    @property
+    def tables_given_up(self) -> bool:
+        """Whether the tables of ``core.tiles``, not in place, will not be made by this server (their
+        maker failed): the events answer every question."""
+        return not self.precomputed and self._given_up is not None and self._given_up()
 
     def searched(self, terms: tuple[str, ...]) -> str:
         """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use

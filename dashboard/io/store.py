@@ -23,6 +23,7 @@ served by an engine.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -78,6 +79,9 @@ sorts work from disk): 0.7 GB of RSS at ten million events, 4% slower than with 
 MAKER_NICENESS = 10
 TABLES_FILE = "tables.json"
 """Written once every table of :data:`PRECOMPUTED` is in place: until then, queries read the events alone."""
+TABLES_FAILED = "tables-failed.json"
+"""Written by a maker of the tables that failed (the disk full...), with why: the page stops saying
+they are being made. The next maker removes it."""
 TABLES_LOCK = ".tables.lock"
 """Locked (``flock``) by the process making a store's tables, and let go by the kernel if it is killed."""
 TURN_LOOKED_FOR_S = 0.2
@@ -672,7 +676,18 @@ def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, ma
             return True
         for left in folder.glob(".tables-*"):  # the work of a maker killed outright (no maker is at work)
             shutil.rmtree(left, ignore_errors=True)
-        return _make_tables(folder, timeline, say, making)
+        (folder / TABLES_FAILED).unlink(missing_ok=True)
+        try:
+            return _make_tables(folder, timeline, say, making)
+        except Exception as exc:
+            with contextlib.suppress(OSError):  # the disk may be what is full
+                (folder / TABLES_FAILED).write_text(json.dumps({"why": str(exc)}), "utf-8")
+            raise
+
+
+def tables_failed(folder: Path) -> bool:
+    """Whether the last maker of a store's tables failed (:data:`TABLES_FAILED`): none is at work."""
+    return (folder / TABLES_FAILED).exists()
 
 
 def _take_turn(lock: IO[str], making: Making) -> bool:
@@ -901,6 +916,7 @@ def open_store(
         lambda: open_engine(engine, events, remote=remote, tables=ready_tables(folder), memory_limit=memory_limit),
         name=str(folder.resolve()),
         tables=lambda: ready_tables(folder),
+        given_up=lambda: tables_failed(folder),
     )
     return queried(stored_head(folder), shared)
 

@@ -381,6 +381,17 @@ def tables_ready(timeline: Timeline) -> bool:
     return bool(getattr(timeline.engine, "precomputed", True))
 
 
+def tables_note(timeline: Timeline, t: Translator) -> tuple[str | None, bool]:
+    """(what the page says of the tables of quick clicks, None: nothing; whether it should look again
+    later): that they are being made, or that they could not be (their maker failed, the disk full...:
+    the server's terminal says why)."""
+    if tables_ready(timeline) or timeline.preview_of:  # a preview gets none: its page reloads instead
+        return None, False
+    if getattr(timeline.engine, "tables_given_up", False):
+        return t("The tables that speed up clicks could not be made: answers take longer."), False
+    return t("Making the tables that speed up clicks: until they are ready, answers take longer."), True
+
+
 def build_layout(
     timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE, embed: bool = False
 ) -> html.Div:
@@ -388,6 +399,7 @@ def build_layout(
     ``<iframe>`` on another site: the chart alone, as wide as the frame."""
     t = translator(lang)
     beyond = timeline.engine is not None  # an engine holds the events: the time scale, no story
+    note, looking = tables_note(timeline, t)
     return html.Div(
         className=f"page {EMBED_CLASS}" if embed else "page",
         lang=lang,
@@ -421,17 +433,8 @@ def build_layout(
                     html.P(id="search-progress", className="sr-only", role="status", **aria(live="polite")),
                     # A store served before its tables of quick clicks are made (callbacks/progress.py):
                     # said until they are, looked for every few seconds.
-                    html.P(
-                        t("Making the tables that speed up clicks: until they are ready, answers take longer."),
-                        id="tables-note",
-                        className="tables-note",
-                        hidden=tables_ready(timeline) or bool(timeline.preview_of),
-                    ),
-                    dcc.Interval(
-                        id="tables-poll",
-                        interval=TABLES_POLL_MS,
-                        disabled=tables_ready(timeline) or bool(timeline.preview_of),
-                    ),
+                    html.P(note or "", id="tables-note", className="tables-note", hidden=note is None),
+                    dcc.Interval(id="tables-poll", interval=TABLES_POLL_MS, disabled=not looking),
                     # A preview of a large dataset's first rows, served while the rest are validated:
                     # said, and the page reloaded once the server serves them all (callbacks/progress.py).
                     html.P(

@@ -115,4 +115,4 @@ def test_a_page_showing_a_preview_is_told_to_reload_once_the_whole_dataset_is_se
     assert whole_served(Served(1_000_000), 3) is no_update  # type: ignore[arg-type]
     assert whole_served(Served(0), 3) is True  # type: ignore[arg-type]
     # a preview says nothing of tables of quick clicks: none are made for it
-    assert tables_note(Served(1_000_000), 0) == (True, True)  # type: ignore[arg-type]
+    assert tables_note(Served(1_000_000), 0) == (True, True, "")  # type: ignore[arg-type]

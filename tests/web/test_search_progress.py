@@ -141,11 +141,46 @@ def test_the_page_says_the_tables_of_quick_clicks_are_being_made_until_they_are(
     before = shown(build_layout(served, "Served", 10))
     assert before["tables-note"].hidden is False and before["tables-poll"].disabled is False
     assert "answers take longer" in before["tables-note"].children
-    assert tables_note(services, 3) == (False, False)
+    assert tables_note(services, 3)[:2] == (False, False)
+    assert "answers take longer" in tables_note(services, 3)[2]
     with pytest.raises(BadInput):
         tables_note(services, "3; DROP")
     assert store.precompute(tmp_path / "store", served)
-    assert tables_note(services, 4) == (True, True)
+    assert tables_note(services, 4) == (True, True, "")
     after = shown(build_layout(served, "Served", 10))
     assert after["tables-note"].hidden is True and after["tables-poll"].disabled is True
+
+
+def test_the_page_says_when_the_tables_of_quick_clicks_could_not_be_made_and_stops_asking(tmp_path, monkeypatch):
+    """Their maker failed (the disk full, as a 100M run met): the note no longer says they are coming;
+    the next maker (the server's next start) tries again, and its success removes that."""
+    from dashboard.io import engines, store
+    from dashboard.io.store import open_store, write
+    from dashboard.web.callbacks.progress import tables_note
+    from dashboard.web.callbacks.services import Services
+    from dashboard.web.datasets import Datasets
+
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    buf = io.BytesIO()
+    pacsv.write_csv(generate(2_000, n_themes=5, seed=9), buf)
+    write(parse_events(buf.getvalue(), "gen.csv"), tmp_path / "store", tables=False)
+    served = open_store(tmp_path / "store")
+    services = Services(Datasets(served, upload_dir=tmp_path / "up"), "Served")
+
+    def full(*args: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_make_tables", full)
+    with pytest.raises(OSError):
+        store.precompute(tmp_path / "store", served)
+    hidden, stopped, said = tables_note(services, 1, "ja")
+    assert (hidden, stopped) == (
+        False,
+        True,
+    ) and said == "操作をすばやくするための表を作成できませんでした。応答に時間がかかります。"
+    assert "No space" not in said  # the terminal says why, not the page
+    monkeypatch.undo()
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    assert store.precompute(tmp_path / "store", served)
+    assert tables_note(services, 2) == (True, True, "")
     served.engine.close()

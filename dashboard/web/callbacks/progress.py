@@ -17,10 +17,12 @@ from typing import Any
 from dash import Dash, Input, Output, State, no_update
 from flask import Response, request
 
+from ...core.i18n import translator
 from ...core.model import Timeline
 from ...core.query import search_terms
 from ...io.progress import check_key
 from .. import inputs
+from ..layout import tables_note as layout_note
 from ..layout import tables_ready
 from .services import Services
 
@@ -65,13 +67,13 @@ def progress_of(timeline: Timeline, query: bytes, args: Mapping[str, list[str]])
     return found.as_dict() if found is not None else {}
 
 
-def tables_note(services: Services, ticks: Any) -> tuple[bool, bool]:
-    """(the note hidden, the page's polling stopped): both once the served timeline's tables of quick
-    clicks are in place (``io.engines.PerProcess.precomputed``), else neither."""
+def tables_note(services: Services, ticks: Any, lang: Any = None) -> tuple[bool, bool, str]:
+    """(the note hidden, the page's polling stopped, its text): hidden and stopped once the served
+    timeline's tables of quick clicks are in place (``io.engines.PerProcess.precomputed``); stopped,
+    saying so, once they will not be (``layout.tables_note``)."""
     inputs.integer(ticks, "ticks", default=0)
-    served = services.datasets.served
-    ready = tables_ready(served) or bool(served.preview_of)  # a preview gets none: its page reloads instead
-    return ready, ready
+    note, looking = layout_note(services.datasets.served, translator(inputs.language(lang)))
+    return note is None, not looking, note or ""
 
 
 def whole_served(services: Services, ticks: Any) -> Any:
@@ -101,8 +103,10 @@ def register(app: Dash, services: Services) -> None:
         app.callback(
             Output("tables-note", "hidden"),
             Output("tables-poll", "disabled"),
+            Output("tables-note", "children"),
             Input("tables-poll", "n_intervals"),
-        )(lambda ticks: tables_note(services, ticks))
+            State("lang", "data"),
+        )(lambda ticks, lang: tables_note(services, ticks, lang))
     if getattr(services.datasets.served.engine, "progress_key", None) is not None:  # else no request per view
         app.callback(
             Output("search-key", "children"),
