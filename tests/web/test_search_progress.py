@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import pyarrow.csv as pacsv
 import pytest
 
+from dashboard.core.model import Timeline
 from dashboard.core.query import MAX_WORD_CHARS, View
 from dashboard.io.formats import parse_events
 from dashboard.io.progress import KEY_DIGITS, progress_key
@@ -111,20 +113,27 @@ def test_a_timeline_in_memory_has_no_progress_to_tell(tmp_path):
     assert len(progress_key("x")) == KEY_DIGITS
 
 
-def test_the_page_says_the_tables_of_quick_clicks_are_being_made_until_they_are(tmp_path, monkeypatch):
-    """A store served before its tables: the page says answers are slower and looks again every few
-    seconds; once the tables are in place it hides the note and stops looking (and a page loaded then
-    never shows it)."""
-    from dashboard.io import engines, store
-    from dashboard.web.callbacks.progress import tables_note
-    from dashboard.web.layout import build_layout
+def untabled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Timeline, Services]:
+    """A store served before its tables of quick clicks are made, looked for at every question."""
+    from dashboard.io import engines
 
     monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
     buf = io.BytesIO()
     pacsv.write_csv(generate(2_000, n_themes=5, seed=9), buf)
     write(parse_events(buf.getvalue(), "gen.csv"), tmp_path / "store", tables=False)
     served = open_store(tmp_path / "store")
-    services = Services(Datasets(served, upload_dir=tmp_path / "up"), "Served")
+    return served, Services(Datasets(served, upload_dir=tmp_path / "up"), "Served")
+
+
+def test_the_page_says_the_tables_of_quick_clicks_are_being_made_until_they_are(tmp_path, monkeypatch):
+    """A store served before its tables: the page says answers are slower and looks again every few
+    seconds; once the tables are in place it hides the note and stops looking (and a page loaded then
+    never shows it)."""
+    from dashboard.io import store
+    from dashboard.web.callbacks.progress import tables_note
+    from dashboard.web.layout import build_layout
+
+    served, services = untabled(tmp_path, monkeypatch)
 
     def shown(page: object) -> dict[str, object]:
         found: dict[str, object] = {}
@@ -155,17 +164,9 @@ def test_the_page_says_when_the_tables_of_quick_clicks_could_not_be_made_and_sto
     """Their maker failed (the disk full, as a 100M run met): the note no longer says they are coming;
     the next maker (the server's next start) tries again, and its success removes that."""
     from dashboard.io import engines, store
-    from dashboard.io.store import open_store, write
     from dashboard.web.callbacks.progress import tables_note
-    from dashboard.web.callbacks.services import Services
-    from dashboard.web.datasets import Datasets
 
-    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
-    buf = io.BytesIO()
-    pacsv.write_csv(generate(2_000, n_themes=5, seed=9), buf)
-    write(parse_events(buf.getvalue(), "gen.csv"), tmp_path / "store", tables=False)
-    served = open_store(tmp_path / "store")
-    services = Services(Datasets(served, upload_dir=tmp_path / "up"), "Served")
+    served, services = untabled(tmp_path, monkeypatch)
 
     def full(*args: object) -> bool:
         raise OSError(28, "No space left on device")
