@@ -289,3 +289,19 @@ def test_a_slow_answer_says_it_is_working(server, page):
     page.unroute("**/*")
     wait_for_graph(page, "3 of 10 events match")
     assert page.locator("#working").is_hidden()
+
+
+def test_a_new_view_before_the_table_is_drawn_raises_no_script_error(server, page):
+    """A page's first view can arrive before AG Grid has drawn the table, whose ``getApi`` then throws
+    (*no grid found*) rather than answering nothing: the reset of the table's pages must not (a
+    console error seen now and then on page loads, and at every reload after a preview)."""
+    from dashboard.web.callbacks.table import RESET_ON_VIEW
+
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10 events match")
+    with pytest.raises(Exception, match="no grid found"):  # the library as it is
+        page.evaluate("() => window.dash_ag_grid.getApi('no-such-grid')")
+    reset = RESET_ON_VIEW.replace("'table'", "'no-such-grid'")
+    assert "'no-such-grid'" in reset
+    answer = page.evaluate(f"() => ({reset})(null) === window.dash_clientside.no_update")
+    assert answer is True

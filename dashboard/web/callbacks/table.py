@@ -127,9 +127,15 @@ def follow_selection(
 
 
 # A new view (filters, zoom, another file) empties the grid's cache and shows page 1, which the grid
-# then asks for; before the grid is ready there is nothing to reset (it asks when it is).
+# then asks for; before the grid is ready there is nothing to reset (it asks when it is), and
+# AG Grid's getApi then throws rather than answering nothing.
 RESET_ON_VIEW = """function(_view) {
-    var api = window.dash_ag_grid && window.dash_ag_grid.getApi('table');
+    var api = null;
+    try {
+        api = window.dash_ag_grid && window.dash_ag_grid.getApi('table');
+    } catch (notYet) {
+        return window.dash_clientside.no_update;
+    }
     if (api && !api.isDestroyed()) {
         api.paginationGoToFirstPage();
         api.purgeInfiniteCache();
