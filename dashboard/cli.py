@@ -12,8 +12,10 @@ import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -623,6 +625,7 @@ def _serve(
         flush=True,
     )
     outcome: list[int] = []
+    told: list[int] = []  # signals telling the server to stop, once the store is awaited
     master = os.getpid()  # gunicorn's workers fork from run(), and leave it by SystemExit too
     kept = os.dup(page.listening.fileno()) if building is not None and page is not None else None
     try:
@@ -637,7 +640,7 @@ def _serve(
             export_browser_at_start=args.export_browser == "start",
             # a store served before its tables are made: the browser waits for them (memory and CPU)
             export_browser_after=lambda: bool(getattr(timeline.engine, "precomputed", True)),
-            when_ready=(lambda: _awaiting(building, outcome)) if building is not None else None,
+            when_ready=(lambda: _awaiting(building, outcome, told)) if building is not None else None,
         )
     except SystemExit:
         if not outcome or os.getpid() != master:
@@ -645,6 +648,8 @@ def _serve(
     finally:
         if building is not None:
             building.stop()  # the server stopped before the store was complete
+    if told and outcome == [RESTART]:  # told to stop as it was about to restart: it stops
+        outcome.clear()
     if outcome == [RESTART] and kept is not None:
         os.environ[LISTENING_FD] = str(kept)
         os.set_inheritable(kept, True)
@@ -660,10 +665,27 @@ RESTART = -1
 """The store a preview was served from is complete: serve it whole."""
 
 
-def _awaiting(building: store_module.Building, outcome: list[int]) -> None:
-    """Wait, in a thread, for the store being built, then stop the server (SIGTERM, handled by
-    gunicorn: answers under way are finished), recording in ``outcome`` whether to serve the
-    whole store (:data:`RESTART`) or exit with status 1 (its problems said)."""
+STOPPING = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+"""The signals that stop gunicorn's master (SIGHUP reloads its workers)."""
+
+
+def _awaiting(building: store_module.Building, outcome: list[int], told: list[int]) -> None:
+    """Wait, in a thread, for the store being built, then stop the server (as at SIGTERM: gunicorn's
+    own handler, answers under way finished), recording in ``outcome`` whether to serve the whole
+    store (:data:`RESTART`) or exit with status 1 (its problems said). A stopping signal the
+    server is sent from now on is recorded in ``told`` before gunicorn handles it: one arriving as it
+    stops to restart (which gunicorn takes for the stop under way) ends it instead."""
+    handlers: dict[int, Any] = {signum: signal.getsignal(signum) for signum in STOPPING}
+
+    def heard(signum: int, frame: FrameType | None) -> None:
+        told.append(signum)
+        handler = handlers[signum]
+        if callable(handler):
+            handler(signum, frame)
+
+    for signum in STOPPING:
+        signal.signal(signum, heard)
+    stop: Callable[[int, FrameType | None], None] = handlers[signal.SIGTERM]  # gunicorn's, set as it started
 
     def wait() -> None:
         try:
@@ -678,7 +700,7 @@ def _awaiting(building: store_module.Building, outcome: list[int]) -> None:
                 return
             print(f"timeline serve: cannot build the store: {exc}", file=sys.stderr, flush=True)
             outcome.append(1)
-        os.kill(os.getpid(), signal.SIGTERM)
+        stop(signal.SIGTERM, None)  # gunicorn's handler, called here: no signal that could pass for the user's
 
     threading.Thread(target=wait, daemon=True, name="timeline-store-awaited").start()
 

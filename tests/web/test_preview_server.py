@@ -4,6 +4,7 @@ they are validated, then, once every row is, the whole dataset on the same port,
 from __future__ import annotations
 
 import json
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -116,3 +117,19 @@ def test_a_page_showing_a_preview_is_told_to_reload_once_the_whole_dataset_is_se
     assert whole_served(Served(0), 3) is True  # type: ignore[arg-type]
     # a preview says nothing of tables of quick clicks: none are made for it
     assert tables_note(Served(1_000_000), 0) == (True, True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stopping", [signal.SIGTERM, signal.SIGINT])
+def test_a_server_told_to_stop_as_it_restarts_stops(large, tmp_path, monkeypatch, stopping):
+    """The signal arrives while gunicorn stops for the restart (which it handles itself): the server
+    ends, rather than starting again and serving on as if it had never been told."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    srv = Server(large, "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
+    try:
+        wait_for(lambda: "every row is validated" in srv.log_text(), seconds=120)
+        srv.proc.send_signal(stopping)
+        srv.proc.wait(60)
+        assert srv.log_text().count("Serving ") == 1, srv.log_text()
+        assert not list((tmp_path / "cache" / "timeline").glob("*.preview-*"))
+    finally:
+        srv.stop()
