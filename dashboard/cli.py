@@ -7,6 +7,7 @@ list of problems, never a traceback, when the file is not usable.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import signal
 import socket
@@ -653,6 +654,7 @@ def _serve(
     if outcome == [RESTART] and kept is not None:
         os.environ[LISTENING_FD] = str(kept)
         os.set_inheritable(kept, True)
+        atexit._run_exitfuncs()  # as at the end of a process (exec runs none): what it made is removed
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, sys.orig_argv)
