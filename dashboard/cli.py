@@ -322,7 +322,11 @@ def _prepare_and_serve(
     server's port says how far it has got (``web.preparing``)."""
     if args.engine != "memory":
         timeline, building = _stored(files, options, args, page)
-        return _serve(timeline, args, title, None, page, building)
+        try:
+            return _serve(timeline, args, title, None, page, building)
+        finally:  # however the server ended (or never began: an upload folder refused)
+            if building is not None:
+                building.stop()
     timeline, cache_writer = _loaded(files, options, page, background_cache=True)
     return _serve(timeline, args, title, cache_writer, page)
 
@@ -414,8 +418,13 @@ def _stored(
                 say(f"writing the store of {timeline.source_name} in {target}", progress.Step("storing"))
                 store.write(timeline, target, tables=False)
         served = building.preview if building is not None and building.preview is not None else target
-        timeline = store.open_store(served, args.engine_memory, args.engine, args.spark_remote)
-        check_engine(timeline)
+        try:
+            timeline = store.open_store(served, args.engine_memory, args.engine, args.spark_remote)
+            check_engine(timeline)
+        except BaseException:
+            if building is not None:  # its preview served by no one
+                building.stop()
+            raise
         if building is None and store.ready_tables(target) is None:  # served from the events until they are made
             store.precompute_apart(target)
         return timeline, building
@@ -646,9 +655,8 @@ def _serve(
     except SystemExit:
         if not outcome or os.getpid() != master:
             raise
-    finally:
-        if building is not None:
-            building.stop()  # the server stopped before the store was complete
+    if building is not None:
+        building.stop()  # its preview removed before the restart (exec)
     if told and outcome == [RESTART]:  # told to stop as it was about to restart: it stops
         outcome.clear()
     if outcome == [RESTART] and kept is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -149,3 +151,18 @@ def test_the_restart_leaves_no_folder_of_the_preview_behind(large, tmp_path, mon
     finally:
         srv.stop()
     assert not list((tmp_path / "tmp").glob("timeline-progress-*"))
+
+
+def test_a_server_that_cannot_serve_its_preview_leaves_nothing_in_the_cache(large, tmp_path, monkeypatch):
+    """Refused once the preview is made (here: an upload folder open to others), the server stops its
+    builder and removes the preview (its pieces, links to those of the store half built, kept their space)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "open").mkdir(mode=0o777)
+    (tmp_path / "open").chmod(0o777)
+    args = ["--engine", "duckdb", "--preview-rows", str(PREVIEW), "--port", "0", "--upload-dir", str(tmp_path / "open")]
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "serve", str(large), *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and "chmod 700" in done.stderr and "Traceback" not in done.stderr
+    assert "serving a preview" in done.stderr  # refused once the preview was made
+    assert not list((tmp_path / "cache" / "timeline").glob("*"))
