@@ -7,13 +7,16 @@ list of problems, never a traceback, when the file is not usable.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import signal
 import socket
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -319,7 +322,11 @@ def _prepare_and_serve(
     server's port says how far it has got (``web.preparing``)."""
     if args.engine != "memory":
         timeline, building = _stored(files, options, args, page)
-        return _serve(timeline, args, title, None, page, building)
+        try:
+            return _serve(timeline, args, title, None, page, building)
+        finally:  # however the server ended (or never began: an upload folder refused)
+            if building is not None:
+                building.stop()
     timeline, cache_writer = _loaded(files, options, page, background_cache=True)
     return _serve(timeline, args, title, cache_writer, page)
 
@@ -411,8 +418,13 @@ def _stored(
                 say(f"writing the store of {timeline.source_name} in {target}", progress.Step("storing"))
                 store.write(timeline, target, tables=False)
         served = building.preview if building is not None and building.preview is not None else target
-        timeline = store.open_store(served, args.engine_memory, args.engine, args.spark_remote)
-        check_engine(timeline)
+        try:
+            timeline = store.open_store(served, args.engine_memory, args.engine, args.spark_remote)
+            check_engine(timeline)
+        except BaseException:
+            if building is not None:  # its preview served by no one
+                building.stop()
+            raise
         if building is None and store.ready_tables(target) is None:  # served from the events until they are made
             store.precompute_apart(target)
         return timeline, building
@@ -623,6 +635,7 @@ def _serve(
         flush=True,
     )
     outcome: list[int] = []
+    told: list[int] = []  # signals telling the server to stop, once the store is awaited
     master = os.getpid()  # gunicorn's workers fork from run(), and leave it by SystemExit too
     kept = os.dup(page.listening.fileno()) if building is not None and page is not None else None
     try:
@@ -637,17 +650,19 @@ def _serve(
             export_browser_at_start=args.export_browser == "start",
             # a store served before its tables are made: the browser waits for them (memory and CPU)
             export_browser_after=lambda: bool(getattr(timeline.engine, "precomputed", True)),
-            when_ready=(lambda: _awaiting(building, outcome)) if building is not None else None,
+            when_ready=(lambda: _awaiting(building, outcome, told)) if building is not None else None,
         )
     except SystemExit:
         if not outcome or os.getpid() != master:
             raise
-    finally:
-        if building is not None:
-            building.stop()  # the server stopped before the store was complete
+    if building is not None:
+        building.stop()  # its preview removed before the restart (exec)
+    if told and outcome == [RESTART]:  # told to stop as it was about to restart: it stops
+        outcome.clear()
     if outcome == [RESTART] and kept is not None:
         os.environ[LISTENING_FD] = str(kept)
         os.set_inheritable(kept, True)
+        atexit._run_exitfuncs()  # as at the end of a process (exec runs none): what it made is removed
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, sys.orig_argv)
@@ -660,10 +675,27 @@ RESTART = -1
 """The store a preview was served from is complete: serve it whole."""
 
 
-def _awaiting(building: store_module.Building, outcome: list[int]) -> None:
-    """Wait, in a thread, for the store being built, then stop the server (SIGTERM, handled by
-    gunicorn: answers under way are finished), recording in ``outcome`` whether to serve the
-    whole store (:data:`RESTART`) or exit with status 1 (its problems said)."""
+STOPPING = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
+"""The signals that stop gunicorn's master (SIGHUP reloads its workers)."""
+
+
+def _awaiting(building: store_module.Building, outcome: list[int], told: list[int]) -> None:
+    """Wait, in a thread, for the store being built, then stop the server (as at SIGTERM: gunicorn's
+    own handler, answers under way finished), recording in ``outcome`` whether to serve the whole
+    store (:data:`RESTART`) or exit with status 1 (its problems said). A stopping signal the
+    server is sent from now on is recorded in ``told`` before gunicorn handles it: one arriving as it
+    stops to restart (which gunicorn takes for the stop under way) ends it instead."""
+    handlers: dict[int, Any] = {signum: signal.getsignal(signum) for signum in STOPPING}
+
+    def heard(signum: int, frame: FrameType | None) -> None:
+        told.append(signum)
+        handler = handlers[signum]
+        if callable(handler):
+            handler(signum, frame)
+
+    for signum in STOPPING:
+        signal.signal(signum, heard)
+    stop: Callable[[int, FrameType | None], None] = handlers[signal.SIGTERM]  # gunicorn's, set as it started
 
     def wait() -> None:
         try:
@@ -678,7 +710,7 @@ def _awaiting(building: store_module.Building, outcome: list[int]) -> None:
                 return
             print(f"timeline serve: cannot build the store: {exc}", file=sys.stderr, flush=True)
             outcome.append(1)
-        os.kill(os.getpid(), signal.SIGTERM)
+        stop(signal.SIGTERM, None)  # gunicorn's handler, called here: no signal that could pass for the user's
 
     threading.Thread(target=wait, daemon=True, name="timeline-store-awaited").start()
 

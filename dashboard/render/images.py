@@ -111,13 +111,14 @@ class ExportBrowser:
         watch ends with the browser it was started for (its ``started`` count)."""
         while True:
             with self._lock:
-                if not self.running or self.idle_s is None or started != self._started:
+                idle = self.idle_s  # once: it may be changed meanwhile (None: the browser kept)
+                if not self.running or idle is None or started != self._started:
                     return
-                left = self._used + self.idle_s - time.monotonic()
+                left = self._used + idle - time.monotonic()
                 if self._busy == 0 and left <= 0:
                     self._stop()
                     return
-            time.sleep(max(left, self.idle_s / 10, 0.01))
+            time.sleep(max(left, idle / 10, 0.01))
 
     def _serve(self, ready: threading.Event, failure: list[BaseException]) -> None:
         import kaleido

@@ -4,6 +4,9 @@ they are validated, then, once every row is, the whole dataset on the same port,
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -116,3 +119,52 @@ def test_a_page_showing_a_preview_is_told_to_reload_once_the_whole_dataset_is_se
     assert whole_served(Served(0), 3) is True  # type: ignore[arg-type]
     # a preview says nothing of tables of quick clicks: none are made for it
     assert tables_note(Served(1_000_000), 0) == (True, True, "")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("stopping", [signal.SIGTERM, signal.SIGINT])
+def test_a_server_told_to_stop_as_it_restarts_stops(large, tmp_path, monkeypatch, stopping):
+    """The signal arrives while gunicorn stops for the restart (which it handles itself): the server
+    ends, rather than starting again and serving on as if it had never been told."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    srv = Server(large, "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
+    try:
+        deadline = time.monotonic() + 120
+        while "every row is validated" not in srv.log_text() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the switch takes about a second: the signal comes during it
+        srv.proc.send_signal(stopping)
+        srv.proc.wait(60)
+        assert srv.log_text().count("Serving ") == 1, srv.log_text()
+        assert not list((tmp_path / "cache" / "timeline").glob("*.preview-*"))
+    finally:
+        srv.stop()
+
+
+def test_the_restart_leaves_no_folder_of_the_preview_behind(large, tmp_path, monkeypatch):
+    """What the server made in the temporary folder for the preview (the progress of its searches) is
+    removed as it restarts, as it is when a server ends: ``exec`` runs no exit handler by itself."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    srv = Server(large, "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
+    try:
+        wait_for(lambda: (c := count(Client(srv.url.rstrip("/")))).startswith(f"{ROWS:,} of") and c)
+        made = sorted(p.name.rpartition("-")[0] for p in (tmp_path / "tmp").glob("timeline-progress-*"))
+        assert made == ["timeline-progress"], made  # the whole dataset's server's only
+    finally:
+        srv.stop()
+    assert not list((tmp_path / "tmp").glob("timeline-progress-*"))
+
+
+def test_a_server_that_cannot_serve_its_preview_leaves_nothing_in_the_cache(large, tmp_path, monkeypatch):
+    """Refused once the preview is made (here: an upload folder open to others), the server stops its
+    builder and removes the preview (its pieces, links to those of the store half built, kept their space)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "open").mkdir(mode=0o777)
+    (tmp_path / "open").chmod(0o777)
+    args = ["--engine", "duckdb", "--preview-rows", str(PREVIEW), "--port", "0", "--upload-dir", str(tmp_path / "open")]
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "serve", str(large), *args], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1 and "chmod 700" in done.stderr and "Traceback" not in done.stderr
+    assert "serving a preview" in done.stderr  # refused once the preview was made
+    assert not list((tmp_path / "cache" / "timeline").glob("*"))

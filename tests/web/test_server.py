@@ -375,3 +375,27 @@ def test_a_host_name_with_addresses_of_both_kinds_is_listened_at_on_ipv4_as_guni
         assert held.family == socket.AF_INET
         with socket.create_connection(("127.0.0.1", held.getsockname()[1]), timeout=5):
             held.accept()[0].close()
+
+
+def test_an_idle_watch_whose_browser_is_then_kept_ends_without_an_error():
+    """``stop_export_server_when_idle(None)`` may come while the watch of a browser started before
+    runs: the watch reads the limit once each time it looks, and ends, rather than failing on None."""
+    from dashboard.render import images
+
+    class Told(images.ExportBrowser):
+        reads = 0
+
+        @property  # type: ignore[override]
+        def idle_s(self) -> float | None:
+            self.reads += 1
+            return 0.2 if self.reads == 1 else None  # told to keep the browser right after its first look
+
+        @idle_s.setter
+        def idle_s(self, value: float | None) -> None:
+            pass
+
+    browser = Told()
+    browser._kaleido, browser._pid, browser._started = object(), os.getpid(), 1  # as if started
+    browser._used = time.monotonic()
+    browser._stop_when_idle(1)  # returns: the browser is kept
+    assert browser.running
