@@ -230,8 +230,9 @@ def read_slices(part: PartFile, group: int, size: int, threads: bool = True) -> 
 
 def distinct_rows(part: PartFile, columns: Sequence[str]) -> Iterator[pa.Table]:
     """For each row group of a part, the distinct combinations of the values of ``columns`` (of its
-    header), read with the file opened once and text as dictionaries: what a first pass over a large
-    file needs (its themes) without each row's strings. A combination may repeat across groups."""
+    header), its rows read with the file opened once and text as dictionaries: what a first pass
+    over a large file needs (its themes) without each row's strings. A combination may repeat
+    across groups."""
     wanted = [c for c in part.header if c in columns]
     own = [c for c in part.columns if c in wanted]
     try:

@@ -613,7 +613,7 @@ def _validate_all(
                 f"validated {rows:,} of {total:,} rows ({rows / total:.0%}, {time.perf_counter() - t0:.1f} s)",
                 progress.Step("validating", rows, total),
             )
-            if validated is not None:
+            if validated is not None and not refused:  # a dataset already refused is not previewed
                 validated(prefix)
 
     try:

@@ -958,3 +958,22 @@ def test_the_first_pass_finds_the_themes_validation_finds_whatever_the_columns_t
     found = store.file_themes([part], store.DEFAULT_OPTIONS)
     assert found == load_dataset(tmp_path / "typed.parquet").themes
     assert "era-theme" not in found and {"war", "trade", "memory", "science"} <= set(found)
+
+
+def test_no_preview_of_a_dataset_already_known_to_be_refused(tmp_path, monkeypatch):
+    """A helper may meet a problem in a later task before the first rows are all validated: the
+    dataset is refused, so its first rows are not served meanwhile."""
+    path = preview_file(tmp_path, bad_row=3_900)
+    alone = store.first_alone
+
+    def later_first(tasks, chunks, rows):  # the task of the bad row validated before the others
+        found = alone(tasks, chunks, rows)
+        bad = next(t for t in found if any(chunks[i].first <= 3_900 < chunks[i].first + chunks[i].rows for i in t))
+        return [bad] + [t for t in found if t is not bad]
+
+    monkeypatch.setattr(store, "first_alone", later_first)
+    made: list[bool] = []
+    preview = store.Preview(tmp_path / "preview", lambda: made.append(True), rows=500)
+    with pytest.raises(ValidationError):
+        store.build([path], "big.parquet", tmp_path / "s", rows=250, workers=1, preview=preview)
+    assert made == [] and not (tmp_path / "preview").exists()
