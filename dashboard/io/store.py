@@ -478,16 +478,16 @@ def _build(
         previewed = preview if preview is not None and preview.wanted(total) else None
 
         def validated(prefix: list[Validated]) -> None:
-            """The first chunks validated, in order: a preview of them once there are enough."""
+            """The first chunks validated, in order, none refused (``_validate_all`` says so only
+            then): a preview of them once there are enough."""
             nonlocal previewed
             rows = sum(r.rows for r in prefix)
-            if previewed is None or rows < previewed.rows or rows >= total or len(lanes) > MAX_THEMES:
+            if previewed is None or rows < previewed.rows or rows >= total:
                 return
             made, previewed = previewed, None
-            if not any(r.problems for r in prefix):
-                pieces = list(dict.fromkeys(r.piece for r in prefix if r.piece is not None))
-                made.write(_whole(prefix, lanes, name), rows, total, pieces)
-                say(f"serving a preview of the first {rows:,} rows while the rest are validated")
+            pieces = list(dict.fromkeys(r.piece for r in prefix if r.piece is not None))
+            made.write(_whole(prefix, lanes, name), rows, total, pieces)
+            say(f"serving a preview of the first {rows:,} rows while the rest are validated")
 
         alone = previewed.rows if previewed is not None else 0
         done = _validate_all(
@@ -557,7 +557,8 @@ def _validate_all(
     """Every chunk validated, in order. This process and each helper take the next task (a chunk, or
     the slices of a large row group) whenever they are free (a helper once it has ``started``: no task
     waits for one meanwhile); once a chunk has problems, the rest are only validated. ``validated``
-    is told the first chunks validated, in order, each time they are more; the chunks of the first
+    is told the first chunks validated, in order, each time they are more, as long as the dataset
+    is not refused (a problem met, or too many themes); the chunks of the first
     ``alone`` rows are tasks of their own (sooner validated, by every process at once)."""
     results: dict[int, Validated] = {}
     lock = threading.Lock()
