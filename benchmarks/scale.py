@@ -4,7 +4,8 @@ Each side is `timeline serve FILE.parquet` (the in-memory core) or `timeline ser
 --engine duckdb` (or, with ``--sides spark``, ``--engine spark``: a local Spark), started as a user
 starts it, with a cache folder of its own:
 
-- cold ready: from starting the server, with nothing cached (no store, no cache), to the first
+- cold ready: from starting the server, with nothing cached (no store, no cache: neither in the
+  server's cache folder nor the in-memory core's cache beside the file, which a run before left), to the first
   figure answered; tables in place: to the tables of quick clicks made (``core.tiles``: the server
   answers from the events alone until then); warm ready: the same with the store or cache left by
   the cold start (the clicks below are timed on it);
@@ -23,6 +24,7 @@ Both sides must agree on every count; the run stops at the first disagreement.
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import statistics
@@ -43,6 +45,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.answers import match_count
 from dashboard.core.query import View
+from dashboard.io.cache import CACHE_SUFFIX
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body, page_state
 from tests.servers import reserve_port
@@ -165,8 +168,28 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+def forget_caches(path: Path) -> list[Path]:
+    """Remove the caches the in-memory core leaves beside ``path`` (``.NAME[.OPTS].timeline-cache.parquet``),
+    so that a cold start is cold; the paths removed."""
+    found = sorted(path.parent.glob(f".{glob.escape(path.name)}*{CACHE_SUFFIX}"))
+    for cached in found:
+        cached.unlink()
+    return found
+
+
+def combined(runs: list[dict]) -> dict:
+    """Runs of one side as one: the median of each time, the largest of each size, the rest of the first."""
+    out = dict(runs[0])
+    for key in out:
+        values = [r[key] for r in runs if isinstance(r.get(key), float)]
+        if len(values) == len(runs) and key != "preview_rows":
+            out[key] = max(values) if key.endswith("_mb") else statistics.median(values)
+    return out
+
+
 def run_side(side: str, path: Path, browser: bool) -> dict:
     out: dict = {"side": side}
+    forget_caches(path)
     rows = pq.ParquetFile(path).metadata.num_rows
     with tempfile.TemporaryDirectory(prefix=f"scale-{side}-", dir="/tmp") as tmp:
         cache, log = Path(tmp) / "cache", Path(tmp) / "server.log"
@@ -272,23 +295,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sides", nargs="+", choices=SIDES, default=["memory", "duckdb"])
     ap.add_argument("--browser", action="store_true", help="also time untick and zoom in Chromium")
     ap.add_argument("--memory-up-to", type=int, default=10_000_000, help="largest N the in-memory side is run at")
+    ap.add_argument("--runs", type=int, default=1, help="runs of each side, alternating: times are their median")
     args = ap.parse_args(argv)
     print(f"python benchmarks/scale.py {' '.join(argv if argv is not None else sys.argv[1:])}")
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB")
     for n in args.events:
         path = ensure_file(n)
-        results: dict[str, dict] = {}
-        for side in args.sides:
-            if side == "memory" and n > args.memory_up_to:
-                continue
-            print(f"{n:,} events: {side} ...", file=sys.stderr, flush=True)
-            results[side] = run_side(side, path, args.browser)
-        counts = {s: r["counts"] for s, r in results.items()}
+        runs: dict[str, list[dict]] = {}
+        for run in range(args.runs):  # sides alternate: a slower spell of the machine hits both
+            for side in args.sides:
+                if side == "memory" and n > args.memory_up_to:
+                    continue
+                print(f"{n:,} events: {side}, run {run + 1} of {args.runs} ...", file=sys.stderr, flush=True)
+                runs.setdefault(side, []).append(run_side(side, path, args.browser))
+        results = {side: combined(done) for side, done in runs.items()}
+        counts = {f"{s}, run {i + 1}": r["counts"] for s, done in runs.items() for i, r in enumerate(done)}
         if len({json.dumps(c) for c in counts.values()}) > 1:
             print(f"the sides disagree on the counts: {counts}", file=sys.stderr)
             return 1
         print()
         print(table(n, results))
+        if args.runs > 1:
+            print(f"\n(times: the median of {args.runs} runs of each side; sizes: the largest)")
         print(f"\n(file {path}, {path.stat().st_size / 1e6:,.0f} MB; counts agree: {next(iter(counts.values()))})")
     return 0
 
