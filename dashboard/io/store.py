@@ -70,6 +70,10 @@ MOST_A_TASK = 8
 """Chunks a task holds at most (a piece of about a million rows)."""
 STORE_FORMAT = 5
 COMPRESSION = "zstd"
+TEXT_COMPRESSION = "lz4"
+"""Text columns (most of a store's bytes) are compressed faster than numbers: at 1M events, pieces
+written 23% faster and searched 29% faster, in 33% more bytes, than all in zstd (its numbers stay so:
+they are small, and zstd keeps them smaller)."""
 EVENTS_PIECE, ERAS_FILE, HEAD_FILE, META_FILE = "events-{:05d}.parquet", "eras.parquet", "head.parquet", "timeline.json"
 PRECOMPUTED = {tiles.TILES: "tiles.parquet", tiles.RANKED: "ranked.parquet", tiles.CHRONO: "chrono.parquet"}
 """The tables of ``core.tiles``, made from the events once, read at every click."""
@@ -356,7 +360,9 @@ class PieceWriter:
             self._writer = pq.ParquetWriter(
                 self.path,
                 table.schema,
-                compression=COMPRESSION,
+                compression={
+                    f.name: TEXT_COMPRESSION if parquet.is_text(f.type) else COMPRESSION for f in table.schema
+                },
                 # Statistics where a query's filter may skip row groups by them (numbers, not text),
                 # dictionaries where values repeat (small numbers, flags, theme bits; the text is
                 # mostly unique): 10M events stored 6% faster, in 6% more bytes, queries as quick.
