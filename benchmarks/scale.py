@@ -11,7 +11,8 @@ starts it, with a cache folder of its own:
   the cold start (the clicks below are timed on it);
 - untick -> answered, zoom -> answered: the figure callback of three unticks and three zooms, as a
   page sends it (with ``--browser``: also timed in Chromium, from the click to the chart redrawn);
-- search: a word over every title, description, actor and place;
+- search: a word over every title, description, actor and place; then the same word in titles alone
+  (``title:summit``);
 - peak memory of the server's process tree (sampled every 50 ms from start to stop: RSS summed, and
   PSS, which counts a page shared by a forked worker and its parent once), largest response.
 
@@ -61,6 +62,7 @@ ZOOMS = [
     View(x_range=(-5_364_662_400_000.0, 1_767_225_599_999.0)),  # 1800-2025
 ]
 SEARCH = View(text="summit")
+TITLE_SEARCH = View(text="title:summit")
 ANSWER_WITHIN_S = 4 * 3600
 """How long an answer is waited for: a cold start at 100M builds its store first (many minutes here)."""
 
@@ -209,7 +211,12 @@ def run_side(side: str, path: Path, browser: bool) -> dict:
                 out["total"] = match_count(answer["match-count"]["children"])
                 if phase == "warm":
                     counts = []
-                    for key, views in (("untick", UNTICKS), ("zoom", ZOOMS), ("search", [SEARCH])):
+                    for key, views in (
+                        ("untick", UNTICKS),
+                        ("zoom", ZOOMS),
+                        ("search", [SEARCH]),
+                        ("title_search", [TITLE_SEARCH]),
+                    ):
                         times = []
                         for view in views:
                             seconds, size, answer = ask(url, view)
@@ -248,6 +255,7 @@ ROWS = [
     ("untick -> answered", "untick_s", "s"),
     ("zoom -> answered", "zoom_s", "s"),
     ("search 'summit'", "search_s", "s"),
+    ("search 'title:summit'", "title_search_s", "s"),
     ("peak RSS, summed over the process tree", "peak_rss_mb", "MB"),
     ("peak PSS of the process tree", "peak_pss_mb", "MB"),
     ("peak PSS, warm start (serving only)", "serving_pss_mb", "MB"),

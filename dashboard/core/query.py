@@ -178,23 +178,46 @@ MAX_SEARCH_WORDS = 12
 """Most distinct words a search may need (after repeated and contained words are dropped)."""
 MAX_WORD_CHARS = 100
 """Longest word searched for."""
+TITLE_SCOPE = "title:"
+"""Written before a search word (``title:summit``): the word is looked for in titles alone (a pass
+over far less text than every column's: at 100M events, the one search that can be quick)."""
 
 
 def search_terms(text: str) -> tuple[str, ...]:
     """The words an event must contain, the fewest that say the same: lower case, no repeats, and no
-    word that is part of another (an event containing 'treaty' contains 'treat'). Longest first, as
-    it is likely the most selective. ValueError past the documented limits."""
+    word that is part of another (an event containing 'treaty' contains 'treat'). A word written
+    ``title:word`` must be in the title (kept so: see :func:`term_scope`); one in any column is part
+    of a word of the title. Longest first, as it is likely the most selective. ValueError past the
+    documented limits."""
     if len(text) > MAX_SEARCH_CHARS:
         raise ValueError(f"Search: at most {MAX_SEARCH_CHARS:,} characters (this one has {len(text):,})")
-    words = {w for w in ("".join(ch for ch in t if ch.isprintable()).lower() for t in text.split()) if w}
-    long = [w for w in words if len(w) > MAX_WORD_CHARS]
+    words: set[str] = set()
+    for token in text.split():
+        word = "".join(ch for ch in token if ch.isprintable()).lower()
+        in_title = word.startswith(TITLE_SCOPE)
+        word = word.removeprefix(TITLE_SCOPE)
+        if word:
+            words.add(TITLE_SCOPE + word if in_title else word)
+    long = [w for w in words if len(term_scope(w)[1]) > MAX_WORD_CHARS]
     if long:
-        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters (one has {len(long[0]):,})")
-    kept = sorted(words, key=lambda w: (-len(w), w))
-    kept = [w for i, w in enumerate(kept) if not any(w in longer for longer in kept[:i])]
+        length = len(term_scope(long[0])[1])
+        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters (one has {length:,})")
+
+    def said_by(term: str, other: str) -> bool:
+        """Whether an event matching ``other`` always matches ``term``."""
+        (title, word), (other_title, other_word) = term_scope(term), term_scope(other)
+        return word in other_word and (other_title or not title)
+
+    ordered = sorted(words, key=lambda w: (-len(term_scope(w)[1]), not term_scope(w)[0], w))
+    kept = [w for i, w in enumerate(ordered) if not any(said_by(w, longer) for longer in ordered[:i])]
     if len(kept) > MAX_SEARCH_WORDS:
         raise ValueError(f"Search: at most {MAX_SEARCH_WORDS} different words (this one has {len(kept)})")
     return tuple(kept)
+
+
+def term_scope(term: str) -> tuple[bool, str]:
+    """A term of :func:`search_terms` as (in the title only, the word)."""
+    return (True, term[len(TITLE_SCOPE) :]) if term.startswith(TITLE_SCOPE) else (False, term)
 
 
 def filter_events(timeline: Timeline, view: View) -> np.ndarray:
@@ -262,6 +285,15 @@ def haystack(timeline: Timeline) -> pa.Array:
     return memo_of(timeline.memo, "haystack", 1).get("haystack", build)
 
 
+def title_haystack(timeline: Timeline) -> pa.Array:
+    """The titles as :func:`haystack` holds them, alone (``title:`` words are looked for in them)."""
+
+    def build() -> pa.Array:
+        return pa.chunked_array(pa.array(_searchable(timeline, "title"))).cast(pa.large_string()).combine_chunks()
+
+    return memo_of(timeline.memo, "title haystack", 1).get("title haystack", build)
+
+
 def _searchable(timeline: Timeline, column: str) -> Sequence[str]:
     """A column's text as readers see it: imported HTML (TimelineJS) without its tags and attributes."""
     values: Sequence[str] = timeline.events[column].array
@@ -290,21 +322,25 @@ def _text_match(timeline: Timeline, rows: np.ndarray, text: str) -> np.ndarray:
     terms = search_terms(text)
     if not terms or len(rows) == 0:
         return rows
-    hay = haystack(timeline)
-    if len(rows) * 4 >= len(hay):  # most rows: the first word over the whole column, no gather
-        ok = np.zeros(len(hay), dtype=bool)
+    n = len(timeline.events)
+    if len(rows) * 4 >= n:  # most rows: the first word over the whole column, no gather
+        in_title, word = term_scope(terms[0])
+        ok = np.zeros(n, dtype=bool)
         ok[rows] = True
-        ok &= _contains(hay, terms[0])
+        ok &= _contains(title_haystack(timeline) if in_title else haystack(timeline), word)
         rows, terms = np.flatnonzero(ok), terms[1:]
         if not terms or len(rows) == 0:
             return rows
-    part = hay.take(pa.array(rows))
+    parts: dict[bool, pa.Array] = {}
     for term in terms:
-        keep = _contains(part, term)
+        in_title, word = term_scope(term)
+        if in_title not in parts:
+            parts[in_title] = (title_haystack(timeline) if in_title else haystack(timeline)).take(pa.array(rows))
+        keep = _contains(parts[in_title], word)
         rows = rows[keep]
         if len(rows) == 0:
             break
-        part = part.filter(pa.array(keep))
+        parts = {scope: part.filter(pa.array(keep)) for scope, part in parts.items()}
     return rows
 
 

@@ -28,7 +28,17 @@ from . import dates
 from .aggregate import TARGET_BUCKETS, Buckets, Density, calendar_buckets
 from .lives import empty_lives
 from .model import Timeline
-from .query import SameTime, View, date_bounds, haystack, possible_span, same_time_period, search_terms
+from .query import (
+    SameTime,
+    View,
+    date_bounds,
+    haystack,
+    possible_span,
+    same_time_period,
+    search_terms,
+    term_scope,
+    title_haystack,
+)
 
 Run = Callable[[str, Sequence[object]], list[tuple[object, ...]]]
 """Runs one query (text with ``?`` parameters, and their values) and returns its rows."""
@@ -43,7 +53,10 @@ HAYSTACK = "hay"
 """The searchable text of an event in one lower-case string, its columns kept apart (a word never
 spans two of them), as ``query.haystack`` holds it."""
 
-DERIVED = ("lo", "hi", "day", "month", "year", "last_day", "last_month", "last_year", "hay")
+TITLE_HAYSTACK = "title_hay"
+"""The title of an event in lower case, as ``query.title_haystack`` holds it (``title:`` words)."""
+
+DERIVED = ("lo", "hi", "day", "month", "year", "last_day", "last_month", "last_year", "hay", "title_hay")
 """Columns the table holds besides the timeline's, computed once when it is written
 (:func:`derived_columns`), so that no query computes them per event."""
 
@@ -52,7 +65,7 @@ def derived_columns(timeline: Timeline) -> dict[str, np.ndarray | pa.Array]:
     """Per event: its possible span (``lo``, ``hi``), the day, month and historian year it starts in
     (``day`` since 1970-01-01, ``month`` = year * 12 + month - 1, ``year`` with no year 0: what
     density buckets group by), the same of the day its last ms falls in (``last_day``...: what
-    ``core.tiles`` counts) and its searchable text in lower case (``hay``)."""
+    ``core.tiles`` counts) and its searchable text in lower case (``hay``; its title alone: ``title_hay``)."""
     lo, hi = possible_span(timeline)
     columns: dict[str, np.ndarray | pa.Array] = {"lo": lo, "hi": hi}
     for prefix, ms in (("", timeline.column("start")), ("last_", timeline.column("last"))):
@@ -61,7 +74,8 @@ def derived_columns(timeline: Timeline) -> dict[str, np.ndarray | pa.Array]:
         columns[prefix + "day"] = day
         columns[prefix + "month"] = year * 12 + month - 1
         columns[prefix + "year"] = dates.astronomical_to_historian(year)
-    columns["hay"] = lower_case(haystack(timeline))
+    columns[HAYSTACK] = lower_case(haystack(timeline))
+    columns[TITLE_HAYSTACK] = lower_case(title_haystack(timeline))
     return columns
 
 
@@ -139,7 +153,8 @@ def text_filter(terms: tuple[str, ...]) -> Where:
     """Events whose text holds every one of ``terms`` (lower case), in any case."""
     where = EVERYTHING
     for term in terms:
-        where &= Where(f"instr({HAYSTACK}, ?) > 0", (term,))
+        in_title, word = term_scope(term)
+        where &= Where(f"instr({TITLE_HAYSTACK if in_title else HAYSTACK}, ?) > 0", (word,))
     return where
 
 

@@ -68,7 +68,7 @@ TASKS = 16
 """At least this many tasks (each written as one piece), as long as each holds a chunk."""
 MOST_A_TASK = 8
 """Chunks a task holds at most (a piece of about a million rows)."""
-STORE_FORMAT = 5
+STORE_FORMAT = 6
 COMPRESSION = "zstd"
 TEXT_COMPRESSION = "lz4"
 """Text columns (most of a store's bytes) are compressed faster than numbers: at 1M events, pieces

@@ -481,6 +481,11 @@ def build_layout(
                                 placeholder=t("Search events"),
                                 className="text-input",
                             ),
+                            html.P(
+                                t("title:word looks in titles alone, and is quicker in a large file."),
+                                id="search-hint",
+                                className="hint",
+                            ),
                             html.Div(
                                 className="dates",
                                 children=[

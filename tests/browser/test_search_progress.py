@@ -9,7 +9,9 @@ import re
 import pyarrow.csv as pacsv
 import pytest
 
+from dashboard.core.query import View, filter_events
 from dashboard.io.engines import SLICE_ROWS_VARIABLE
+from dashboard.io.formats import load_timeline
 from tests.browser.conftest import Server
 from tests.synthetic import generate
 
@@ -106,4 +108,22 @@ def test_progress_in_japanese(slow_server, page):
         page, slow_server.url + "?lang=ja", "treaty", f"{EVENTS:,}件中{EVENTS:,}件", f"{EVENTS:,}件中"
     )
     percents(shown, rf"検索しています… {EVENTS:,}件のうち(\d+)%")
+    assert page.errors == []
+
+
+def test_a_title_search_answers_from_titles_alone_and_shows_its_progress(slow_server, page, tmp_path):
+    path = tmp_path / "events.csv"
+    pacsv.write_csv(generate(EVENTS, n_themes=8, seed=5), path)  # the server's own events
+    timeline = load_timeline(path.read_bytes(), path.name)
+    in_titles = len(filter_events(timeline, View(text="title:kyoto")))
+    anywhere = len(filter_events(timeline, View(text="kyoto")))
+    assert 0 < in_titles < anywhere
+
+    shown, _ = search_and_watch(
+        page, slow_server.url, "title:Kyoto", f"{EVENTS:,} of {EVENTS:,}", f"{in_titles:,} of {EVENTS:,} events match"
+    )
+
+    percents(shown, rf"Searching… (\d+)% of {EVENTS:,} events")
+    assert page.input_value("#search") == "title:Kyoto"
+    assert page.locator("#search-hint").text_content().startswith("title:word looks in titles alone")
     assert page.errors == []

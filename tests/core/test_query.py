@@ -92,6 +92,8 @@ def test_search_ignores_the_markup_of_imported_html():
     }
     tl = load_timeline(json.dumps(doc).encode(), "t.json")
     assert tl.rich_text
+    assert filter_events(tl, View(text="title:kanagawa")).tolist() == [0]
+    assert filter_events(tl, View(text="title:treaty")).tolist() == []
     for word, found in [
         ("href", []),
         ("example", []),
@@ -108,6 +110,7 @@ def test_search_ignores_the_markup_of_imported_html():
 def test_repeated_and_contained_words_are_searched_once():
     assert search_terms("e E e treaty treat  TREATY abc") == ("treaty", "abc")
     assert search_terms("  ") == ()
+    assert search_terms("title:" + "y" * 100) == ("title:" + "y" * 100,)
 
 
 @pytest.mark.parametrize(
@@ -120,6 +123,34 @@ def test_repeated_and_contained_words_are_searched_once():
 )
 def test_search_limits_are_clear(text, message):
     with pytest.raises(ValueError, match=message):
+        search_terms(text)
+
+
+def test_a_title_word_is_kept_apart_from_a_word_of_any_column():
+    assert search_terms("title:Summit summit") == ("title:summit",)  # a title holding it holds it
+    assert search_terms("summit title:sum") == ("summit", "title:sum")  # 'summit' may be elsewhere
+    assert search_terms("title:summit title:sum sum") == ("title:summit",)
+    assert search_terms("title: TITLE:x") == ("title:x",)
+
+
+def test_title_words_match_titles_only():
+    csv = (
+        "date,title,themes,description\n"
+        "1854,Treaty of Kanagawa,trade,Signed at Yokohama\n"
+        "1859,Yokohama opened,trade,A treaty port\n"
+        "1856,Harris arrives,trade,He seeks a treaty\n"
+    )
+    tl = load_timeline(csv.encode(), "t.csv")
+    assert filter_events(tl, View(text="treaty")).tolist() == [0, 1, 2]
+    assert filter_events(tl, View(text="title:treaty")).tolist() == [0]
+    assert filter_events(tl, View(text="title:YOKOHAMA treaty")).tolist() == [1]
+    assert filter_events(tl, View(text="title:yokohama title:treaty")).tolist() == []
+    assert filter_events(tl, View(text="yokohama title:kanagawa")).tolist() == [0]
+
+
+@pytest.mark.parametrize("text", ["title:" + "y" * 101, "title:" + "y" * 101 + " z"])
+def test_a_title_words_length_is_its_own(text):
+    with pytest.raises(ValueError, match=r"words of at most 100 characters \(one has 101\)"):
         search_terms(text)
 
 

@@ -89,6 +89,8 @@ VIEWS = [
     View(text="TREATY kyoto"),
     View(text="no such word anywhere"),
     View(themes=("security", "china"), start="1800", end="1950", text="accord"),
+    View(text="title:kyoto"),
+    View(text="title:Summit kyoto"),
 ]
 WINDOWS = [
     None,  # the whole extent of the matches
