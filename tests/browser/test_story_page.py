@@ -295,3 +295,27 @@ def test_years_before_the_common_era_are_written_as_historians_write_them(return
         assert not any(label.endswith("BCE") for label in page.evaluate(ticks))  # the ticks follow the step
     finally:
         page.close()
+
+
+def test_a_title_word_searches_the_titles_alone_as_the_app_does(returning_visitor, tmp_path, browser_csv):
+    tl = load_timeline(browser_csv)
+    path = tmp_path / "title-search.html"
+    path.write_bytes(story_html(tl, View(text="title:Treaty")))
+    page = open_offline(returning_visitor, path.as_uri())
+    try:
+        # Portsmouth (two lanes) and the Security Treaty: Kanagawa holds 'treaty' in its description alone
+        assert page.input_value("#search") == "title:Treaty"
+        assert drawn(page) == 3
+        assert card(page)[:2] == ("1 / 2", "Treaty of Portsmouth")
+        page.fill("#search", "treaty")
+        page.wait_for_timeout(400)
+        assert drawn(page) == 5
+        page.fill("#search", "title:treaty first")  # a plain word anywhere, the title: word in the title
+        page.wait_for_timeout(400)
+        assert drawn(page) == 1 and card(page)[:2] == ("1 / 1", "Security Treaty signed")
+        page.fill("#search", "title: TITLE:PORTSMOUTH")  # 'title:' alone asks nothing
+        page.wait_for_timeout(400)
+        assert drawn(page) == 2 and card(page)[:2] == ("1 / 1", "Treaty of Portsmouth")
+        assert network_problems(page) == []
+    finally:
+        page.close()

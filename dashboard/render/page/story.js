@@ -22,8 +22,10 @@
   data.lanes.forEach((lane, li) => lane.rows.forEach((i) => lanesOf[i].push(li)));
   const checked = new Set();
   data.lanes.forEach((lane, li) => { if (data.checked.includes(lane.name)) checked.add(li); });
-  let words = [];
+  const TITLE_SCOPE = "title:";
+  let words = [];      // {inTitle, word} (searchWords)
   let hay = null;
+  let titleHay = null;
   let story = [];      // the told events that pass the filters, in story order
   let step = 0;        // 0-based, over the cover (if any) then the story
   let range = data.extent.slice();
@@ -49,8 +51,32 @@
     return hay[i];
   }
 
+  function titleHaystack(i) {
+    if (titleHay === null) {
+      titleHay = [];
+      for (let k = 0; k < held; k++) titleHay.push(text("title", k).toLowerCase());
+    }
+    return titleHay[i];
+  }
+
+  // The words of a search as the app reads them (core.query.search_terms): "title:word" is looked
+  // for in the title alone, any other word in the title, description, actors and location.
+  function searchWords(typed) {
+    const out = [];
+    for (const token of typed.toLowerCase().split(/\s+/)) {
+      const inTitle = token.startsWith(TITLE_SCOPE);
+      const word = inTitle ? token.slice(TITLE_SCOPE.length) : token;
+      if (word) out.push({ inTitle, word });
+    }
+    return out;
+  }
+
+  function matches(i) {
+    return words.every((w) => (w.inTitle ? titleHaystack(i) : haystack(i)).includes(w.word));
+  }
+
   function passes(i) {
-    return lanesOf[i].some((li) => checked.has(li)) && words.every((w) => haystack(i).includes(w));
+    return lanesOf[i].some((li) => checked.has(li)) && matches(i);
   }
 
   // ---- the chart -------------------------------------------------------------------------------
@@ -117,7 +143,7 @@
     const lanes = lanesShown();
     lanes.forEach((li, y) => {
       const lane = data.lanes[li];
-      const rows = lane.rows.filter((i) => words.every((w) => haystack(i).includes(w)));
+      const rows = lane.rows.filter(matches);
       const points = rows.filter((i) => !ev.range[i]);
       const periods = rows.filter((i) => ev.range[i]);
       const hover = (i) => `<b>${escapePlotly(ev.title[i])}</b><br>${escapePlotly(ev.when[i])}`;
@@ -309,7 +335,7 @@
   searchBox.addEventListener("input", () => {
     clearTimeout(typing);
     typing = setTimeout(() => {
-      words = searchBox.value.toLowerCase().split(/\s+/).filter(Boolean);
+      words = searchWords(searchBox.value);
       refilter(true);
       show(step, { redraw: true });
     }, 150);
@@ -328,7 +354,7 @@
     if (asked !== null && asked - 1 !== step) show(asked - 1);
   });
 
-  words = (data.search || "").toLowerCase().split(/\s+/).filter(Boolean);
+  words = searchWords((data.search || ""));
   refilter(false);
   const asked = stepFromHash();
   show((asked !== null ? asked : data.step) - 1, { redraw: true }).then(() => {
