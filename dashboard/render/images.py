@@ -38,6 +38,10 @@ EXPORT_TABS = 2
 """Browser tabs rendering at once in one process (this machine has 2 cores)."""
 EXPORT_TIMEOUT_S = 90
 """Longest an export may wait for a free tab and render, before the user is told to try again."""
+NOT_READY = "kaleido_scopes is not defined"
+"""What kaleido's drawing call says on a tab whose page has not loaded its script (a race of
+kaleido's on a busy machine); the tab is reloaded as it is given back, so the export is tried again."""
+NOT_READY_TRIES = 3
 EXPORT_NICENESS = 10
 EXPORT_IDLE_S = 600.0
 """How long a browser started at a server's first download stays without an export before it stops,
@@ -151,13 +155,19 @@ class ExportBrowser:
         try:
             assert k is not None and loop is not None
             opts = {"format": fmt, "width": width, "height": height, "scale": scale}
-            future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
-            try:
-                data: bytes = future.result(EXPORT_TIMEOUT_S)
-            except concurrent.futures.TimeoutError:
-                future.cancel()
-                raise ExportBusy("the export service is busy: try again in a moment") from None
-            return data
+            tries = NOT_READY_TRIES
+            while True:
+                future = asyncio.run_coroutine_threadsafe(k.calc_fig(fig, opts=opts), loop)
+                try:
+                    data: bytes = future.result(EXPORT_TIMEOUT_S)
+                    return data
+                except concurrent.futures.TimeoutError:
+                    future.cancel()
+                    raise ExportBusy("the export service is busy: try again in a moment") from None
+                except Exception as exc:
+                    tries -= 1
+                    if NOT_READY not in str(exc) or tries == 0:
+                        raise
         finally:
             with self._lock:
                 self._busy -= 1

@@ -399,3 +399,38 @@ def test_an_idle_watch_whose_browser_is_then_kept_ends_without_an_error():
     browser._used = time.monotonic()
     browser._stop_when_idle(1)  # returns: the browser is kept
     assert browser.running
+
+
+def test_an_export_on_a_tab_whose_page_is_not_ready_is_drawn_on_the_next(small_csv):
+    """kaleido may hand out a tab whose page has not loaded its drawing script yet (seen on a busy
+    machine: ``kaleido_scopes is not defined``, a 500 for the download). The tab is reloaded when given
+    back, so the export is tried again rather than failed. Reproduced in the real browser by removing
+    that script's entry point from every tab's page."""
+    import asyncio
+
+    from dashboard.io.formats import load_timeline
+    from dashboard.render import images
+    from dashboard.render.figure import FigureOptions
+    from dashboard.render.queried import figure_of
+
+    timeline = load_timeline(small_csv)
+    fig = figure_of(timeline, View(), FigureOptions(width=800))
+    browser = images.ExportBrowser(tabs=2)
+    try:
+        expected = images._fixed_svg_ids(browser.render(fig, "svg", 800, fig["layout"]["height"], 1))
+
+        async def unready() -> None:
+            assert browser._kaleido is not None
+            queue = browser._kaleido.tabs_ready
+            tabs = [queue.get_nowait() for _ in range(queue.qsize())]
+            for tab in tabs:
+                await tab.tab.send_command("Runtime.evaluate", params={"expression": "delete window.kaleido_scopes"})
+                queue.put_nowait(tab)
+
+        assert browser._loop is not None
+        asyncio.run_coroutine_threadsafe(unready(), browser._loop).result(10)
+        with ThreadPoolExecutor(2) as pool:
+            drawn = list(pool.map(lambda _: browser.render(fig, "svg", 800, fig["layout"]["height"], 1), range(2)))
+        assert [images._fixed_svg_ids(svg) for svg in drawn] == [expected, expected]
+    finally:
+        browser.stop()
