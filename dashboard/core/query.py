@@ -191,25 +191,21 @@ def search_terms(text: str) -> tuple[str, ...]:
     documented limits."""
     if len(text) > MAX_SEARCH_CHARS:
         raise ValueError(f"Search: at most {MAX_SEARCH_CHARS:,} characters (this one has {len(text):,})")
-    words: set[str] = set()
+    words: set[tuple[bool, str]] = set()  # (in the title only, the word)
     for token in text.split():
         word = "".join(ch for ch in token if ch.isprintable()).lower()
-        in_title = word.startswith(TITLE_SCOPE)
-        word = word.removeprefix(TITLE_SCOPE)
-        if word:
-            words.add(TITLE_SCOPE + word if in_title else word)
-    long = [w for w in words if len(term_scope(w)[1]) > MAX_WORD_CHARS]
+        if word.removeprefix(TITLE_SCOPE):
+            words.add(term_scope(word))
+    long = [w for _, w in words if len(w) > MAX_WORD_CHARS]
     if long:
-        length = len(term_scope(long[0])[1])
-        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters (one has {length:,})")
-
-    def said_by(term: str, other: str) -> bool:
-        """Whether an event matching ``other`` always matches ``term``."""
-        (title, word), (other_title, other_word) = term_scope(term), term_scope(other)
-        return word in other_word and (other_title or not title)
-
-    ordered = sorted(words, key=lambda w: (-len(term_scope(w)[1]), not term_scope(w)[0], w))
-    kept = [w for i, w in enumerate(ordered) if not any(said_by(w, longer) for longer in ordered[:i])]
+        raise ValueError(f"Search: words of at most {MAX_WORD_CHARS} characters (one has {len(long[0]):,})")
+    # an event matching a term matches every word part of it, and a title word's anywhere too
+    ordered = sorted(words, key=lambda t: (-len(t[1]), not t[0], t[1]))
+    kept = [
+        (TITLE_SCOPE if title else "") + word
+        for i, (title, word) in enumerate(ordered)
+        if not any(word in longer and (in_title or not title) for in_title, longer in ordered[:i])
+    ]
     if len(kept) > MAX_SEARCH_WORDS:
         raise ValueError(f"Search: at most {MAX_SEARCH_WORDS} different words (this one has {len(kept)})")
     return tuple(kept)

@@ -831,7 +831,8 @@ def _stop_with_parent() -> None:
 
 
 def write_events(table: pa.Table, path: Path) -> None:
-    """A piece of a store's events: zstd, row groups an engine can skip by their statistics."""
+    """A piece of a store's events (as :class:`PieceWriter` writes them: text in LZ4, numbers in zstd),
+    row groups an engine can skip by their statistics."""
     piece = PieceWriter(path)
     try:
         piece.write(table)

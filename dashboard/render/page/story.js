@@ -354,7 +354,7 @@
     if (asked !== null && asked - 1 !== step) show(asked - 1);
   });
 
-  words = searchWords((data.search || ""));
+  words = searchWords(data.search || "");
   refilter(false);
   const asked = stepFromHash();
   show((asked !== null ? asked : data.step) - 1, { redraw: true }).then(() => {
