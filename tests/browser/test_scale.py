@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pyarrow.csv as pacsv
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.browser.conftest import Server, wait_for_graph
 from tests.synthetic import generate
@@ -44,6 +45,27 @@ def drag_zoom(page, a: float, b: float) -> None:
     page.mouse.move(box["x"] + box["width"] * (a + b) / 2, y, steps=4)
     page.mouse.move(box["x"] + box["width"] * b, y, steps=4)
     page.mouse.up()
+
+
+def click_point(page, x: float, y: float, tries: int = 3) -> None:
+    """Hover the point at (x, y), then click it, until plotly reports the click: a busy machine
+    sometimes redraws the chart between the hover and the click, and plotly then drops the click
+    (a user clicks again). A click plotly reported that shows no details still fails the test."""
+    page.evaluate("""() => {
+        const gd = document.querySelector('#timeline .js-plotly-plot');
+        window.__clicks = 0;
+        gd.on('plotly_click', () => { window.__clicks += 1; });
+    }""")
+    for _ in range(tries):
+        page.mouse.move(x, y)
+        page.wait_for_selector("#timeline .hoverlayer .hovertext")
+        page.mouse.click(x, y)
+        try:
+            page.wait_for_function("() => window.__clicks > 0 || document.querySelector('#details h2')", timeout=5000)
+            return
+        except PlaywrightTimeout:
+            page.mouse.move(x - 200, y)  # away, so that the next hover is a new one
+    raise AssertionError(f"plotly took none of {tries} clicks on the point at ({x:.0f}, {y:.0f})")
 
 
 def test_zoom_in_until_events_then_click_one(big_server, page):
@@ -86,9 +108,7 @@ def test_zoom_in_until_events_then_click_one(big_server, page):
         return null;
     }""")
     assert point is not None
-    page.mouse.move(point["x"], point["y"])
-    page.wait_for_selector("#timeline .hoverlayer .hovertext")
-    page.mouse.click(point["x"], point["y"])
+    click_point(page, point["x"], point["y"])
     page.wait_for_selector("#details h2")
     assert page.locator("#details h2").text_content()
     assert "Delegates led by" in page.locator("#details .description").text_content()
