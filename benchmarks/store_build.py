@@ -31,7 +31,7 @@ import sys, time
 from pathlib import Path
 from dashboard.io import store
 t0 = time.perf_counter()
-say = lambda msg: print(f"{time.perf_counter() - t0:7.2f} s  {msg}", flush=True)
+say = lambda msg, step=None: print(f"{time.perf_counter() - t0:7.2f} s  {msg}", flush=True)
 kw = {k: int(v) for k, v in (a.split("=") for a in sys.argv[3:])}
 store.build([Path(sys.argv[1])], Path(sys.argv[1]).name, Path(sys.argv[2]), progress=say, **kw)
 """
@@ -42,8 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("file", type=Path)
     ap.add_argument("--rows", type=int, help="rows per chunk (default: the store's)")
     ap.add_argument("--workers", type=int, help="processes validating chunks (default: the store's)")
+    ap.add_argument("--no-tables", action="store_true", help="the events alone, without the tables of quick clicks")
     args = ap.parse_args(argv)
     extra = [f"{k}={v}" for k, v in (("rows", args.rows), ("workers", args.workers)) if v is not None]
+    if args.no_tables:
+        extra.append("tables=0")
     with tempfile.TemporaryDirectory(prefix="store-build-", dir="/tmp") as tmp:
         target = Path(tmp) / "x.store"
         env = {**os.environ, "PYTHONPATH": str(ROOT)}

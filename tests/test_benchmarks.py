@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
+from benchmarks import store_build
 from benchmarks.scale import combined, forget_caches
 from dashboard.io.cache import cache_paths
 from dashboard.io.read_options import ReadOptions
+from tests.synthetic import generate
 
 
 def test_a_cold_start_finds_no_cache_the_in_memory_core_left_beside_the_file(tmp_path: Path) -> None:
@@ -37,3 +42,17 @@ def test_runs_of_a_side_are_combined_as_median_times_and_largest_sizes() -> None
     assert got["cold_ready_s"] == 6.0
     assert got["peak_rss_mb"] == 1100.0
     assert got["preview_rows"] == 5 and got["counts"] == [1] and got["side"] == "duckdb"
+
+
+def test_the_store_build_benchmark_builds_a_store_and_says_what_it_took(tmp_path: Path, capfd) -> None:
+    data = tmp_path / "events.parquet"
+    pq.write_table(generate(3000, 8, seed=5), data)
+
+    code = store_build.main([str(data), "--no-tables", "--rows", "1000"])
+
+    out = capfd.readouterr().out  # the build's process writes to the same descriptor
+    assert code == 0, out
+    assert "validated 3,000 of 3,000 rows" in out and "store ready" in out, out
+    summary = re.search(r"whole build ([0-9.]+) s .* peak RSS ([0-9,]+) MB, .* store ([0-9,]+) MB", out)
+    assert summary is not None, out
+    assert float(summary[1]) > 0 and int(summary[2].replace(",", "")) > 50
