@@ -88,15 +88,33 @@ def lower_case(text: pa.Array) -> pa.Array:
     return pc.utf8_lower(text)
 
 
+SEARCH_COLUMNS = ("row", "start", "last", "lo", "hi", "theme_mask", "importance", "day", "month", "year")
+"""The columns a search keeps of its matches (``Searched``): those every question but a table sorted
+by title or place filters, counts or orders on. Its questions then read those few rows, not every
+event's (which a search at 100M events would otherwise read once per question)."""
+
+
 @dataclass(frozen=True)
 class Where:
-    """A WHERE clause and its parameters."""
+    """A WHERE clause, its parameters and the table whose rows it selects: the events, or the rows a
+    search kept (:data:`SEARCH_COLUMNS` of them)."""
 
     text: str
     args: tuple[object, ...]
+    table: str = EVENTS
 
     def __and__(self, other: Where) -> Where:
-        return Where(f"({self.text}) AND ({other.text})", self.args + other.args)
+        if EVENTS not in (self.table, other.table) and self.table != other.table:
+            raise ValueError(f"rows of {self.table} and of {other.table} cannot be selected at once")
+        table = other.table if self.table == EVENTS else self.table
+        return Where(f"({self.text}) AND ({other.text})", self.args + other.args, table)
+
+    def source(self, needs: Sequence[str] = ()) -> str:
+        """FROM and WHERE of a query of these rows that reads the columns ``needs`` besides
+        :data:`SEARCH_COLUMNS`: from a search's rows if it kept them all, else from the events."""
+        if self.table == EVENTS or all(c in SEARCH_COLUMNS for c in needs):
+            return f"FROM {self.table} WHERE {self.text}"
+        return f"FROM {EVENTS} WHERE ({self.text}) AND row IN (SELECT row FROM {self.table})"
 
 
 EVERYTHING = Where("TRUE", ())
@@ -127,8 +145,8 @@ def theme_filter(themes: list[str], wanted: tuple[str, ...] | None) -> Where:
 
 
 Searched = Callable[[tuple[str, ...]], str]
-"""Names a table holding the ``row`` of every event containing all the words given, which an
-engine made once for them: a search then reads the events' text once, however many questions
+"""Names a table holding the :data:`SEARCH_COLUMNS` of every event containing all the words given,
+which an engine made once for them: a search then reads the events once, however many questions
 the page asks of its matches."""
 
 
@@ -145,7 +163,7 @@ def match_filter(themes: list[str], view: View, with_themes: bool = True, search
         where &= Where(f"{EARLIEST} <= ?", (float(hi),))
     terms = search_terms(view.text)
     if terms and searched is not None:
-        return where & Where(f"row IN (SELECT row FROM {searched(terms)})", ())
+        return where & Where("TRUE", (), searched(terms))
     return where & text_filter(terms) if terms else where
 
 
@@ -170,13 +188,13 @@ def in_window(x0: float, x1: float) -> Where:
 
 
 def count(run: Run, where: Where) -> int:
-    ((n,),) = run(f"SELECT count(*) FROM {EVENTS} WHERE {where.text}", where.args)
+    ((n,),) = run(f"SELECT count(*) {where.source()}", where.args)
     return int(str(n))
 
 
 def per_combination(run: Run, where: Where) -> dict[int, int]:
     """Matching events per theme combination (bitmask)."""
-    rows = run(f"SELECT theme_mask, count(*) FROM {EVENTS} WHERE {where.text} GROUP BY theme_mask", where.args)
+    rows = run(f"SELECT theme_mask, count(*) {where.source()} GROUP BY theme_mask", where.args)
     return {unsigned(mask): int(str(n)) for mask, n in rows}
 
 
@@ -199,8 +217,7 @@ def summary(run: Run, themes: list[str], view: View, searched: Searched | None =
     """The view's :class:`Summary`, from the events counted per theme combination (one query)."""
     where = match_filter(themes, view, with_themes=False, searched=searched)
     rows = run(
-        f"SELECT theme_mask, count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text} "
-        "GROUP BY theme_mask",
+        f"SELECT theme_mask, count(*), min({EARLIEST}), max({LATEST}) {where.source()} GROUP BY theme_mask",
         where.args,
     )
     return summary_of(rows, themes, view)
@@ -224,9 +241,7 @@ def facet_counts(run: Run, themes: list[str], view: View) -> dict[str, int]:
 
 def stats(run: Run, where: Where) -> tuple[int, tuple[float, float] | None]:
     """How many events match, and the earliest and latest ms they may cover (None when none match)."""
-    ((n, lo, hi),) = run(
-        f"SELECT count(*), min({EARLIEST}), max({LATEST}) FROM {EVENTS} WHERE {where.text}", where.args
-    )
+    ((n, lo, hi),) = run(f"SELECT count(*), min({EARLIEST}), max({LATEST}) {where.source()}", where.args)
     return int(str(n)), None if lo is None else (float(str(lo)), float(str(hi)))
 
 
@@ -249,7 +264,7 @@ def page(
 ) -> pd.DataFrame:
     """One page of the matching events in the table's order (:func:`table_order`): ``row`` and the
     ``columns`` asked for."""
-    return _select(run, where, columns, table_order(column, descending), limit, offset)
+    return _select(run, where, columns, table_order(column, descending), limit, offset, (SORTS.get(column, "start"),))
 
 
 def position(run: Run, where: Where, column: str, descending: bool, row: int) -> int | None:
@@ -257,20 +272,23 @@ def position(run: Run, where: Where, column: str, descending: bool, row: int) ->
     does not match)."""
     found = run(
         f"SELECT place FROM (SELECT row, row_number() OVER (ORDER BY {table_order(column, descending)}) AS place "
-        f"FROM {EVENTS} WHERE {where.text}) AS ranked WHERE row = ?",
+        f"{where.source((SORTS.get(column, 'start'),))}) AS ranked WHERE row = ?",
         (*where.args, int(row)),
     )
     return int(str(found[0][0])) - 1 if found else None
 
 
-def _select(run: Run, where: Where, columns: Sequence[str], order: str, limit: int, offset: int = 0) -> pd.DataFrame:
-    """The matching events' ``columns`` and ``row``, in ``order``, at most ``limit`` from ``offset``."""
+def _select(
+    run: Run, where: Where, columns: Sequence[str], order: str, limit: int, offset: int = 0, needs: Sequence[str] = ()
+) -> pd.DataFrame:
+    """The matching events' ``columns`` and ``row``, in ``order`` (of the columns ``needs``, besides
+    :data:`SEARCH_COLUMNS`), at most ``limit`` from ``offset``."""
     # The rows first (a sort over two narrow columns), then their columns: reading every column of
     # every matching event to keep a few would cost far more.
     picked = [
         int(str(r))
         for (r,) in run(
-            f"SELECT row FROM {EVENTS} WHERE {where.text} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}",
+            f"SELECT row {where.source(needs)} ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}",
             where.args,
         )
     ]
@@ -341,7 +359,7 @@ def density(
     key = bucket_key(buckets)
     window = where & in_window(x0, x1)
     found = run(
-        f"SELECT {key} AS k, theme_mask, count(*) FROM {EVENTS} WHERE {window.text} GROUP BY {key}, theme_mask",
+        f"SELECT {key} AS k, theme_mask, count(*) {window.source()} GROUP BY {key}, theme_mask",
         window.args,
     )
     per_lane = np.zeros((len(lanes), nb), dtype=np.int64)

@@ -252,19 +252,21 @@ class DuckDB:
         return name
 
     def keep_rows(self, name: str, where: sql_text.Where, report: Reached | None = None) -> str:
-        """A table ``name`` of the ``row`` of every event matching ``where`` (as :meth:`keep` makes it),
+        """A table ``name`` of the ``core.sql.SEARCH_COLUMNS`` of every event matching ``where`` (as
+        :meth:`keep` makes it),
         filled a slice of :func:`search_slice_rows` rows at a time in row order, ``report(rows
         searched, all rows)`` after each: a store keeps its events in row order, so a slice reads only
         its own row groups, and the whole costs what one query does."""
         cursor = self._cursor()
         first, end = self._row_span()
-        cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT row FROM {sql_text.EVENTS} LIMIT 0")
+        kept = ", ".join(sql_text.SEARCH_COLUMNS)
+        cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {kept} FROM {sql_text.EVENTS} LIMIT 0")
         try:
             if report is not None:
                 report(0, end - first)
             for lo, hi in row_slices(first, end, search_slice_rows(), self._row_groups()):
                 cursor.execute(
-                    f"INSERT INTO {name} SELECT row FROM {sql_text.EVENTS} "
+                    f"INSERT INTO {name} SELECT {kept} FROM {sql_text.EVENTS} "
                     f"WHERE row >= ? AND row < ? AND ({where.text})",
                     [lo, hi, *where.args],
                 )
@@ -556,10 +558,11 @@ def open_engine(
 
 
 SEARCHES_KEPT = 64
-"""Searches each process keeps as tables of rows (a few MB each at ten million events)..."""
-SEARCH_ROWS_KEPT = 20_000_000
-"""... and the rows they hold together at most (8 bytes each): searches for common letters at 100M
-events would otherwise fill memory and the spill folder. The latest search is kept whatever its size."""
+"""Searches each process keeps as tables of their matches (a few MB each at ten million events)..."""
+SEARCH_ROWS_KEPT = 4_000_000
+"""... and the matches they hold together at most (the 80 bytes of ``core.sql.SEARCH_COLUMNS`` each,
+so about 0.3 GB): searches for common letters at 100M events would otherwise fill memory and the
+spill folder. The latest search is kept whatever its size."""
 SEARCH_NAME = re.compile(r"searched_[0-9a-f]{20}")
 TERMS_REMEMBERED = 1024
 """The words of this many searches of late (a few bytes each): one dropped before a query naming it
@@ -683,7 +686,8 @@ class PerProcess:
             where = sql_text.text_filter(terms)
             keep_rows = getattr(engine, "keep_rows", None)
             if keep_rows is None:  # Spark: one job, its tasks spread over the cluster
-                keep(name, f"SELECT row FROM {sql_text.EVENTS} WHERE {where.text}", where.args)
+                kept = ", ".join(sql_text.SEARCH_COLUMNS)
+                keep(name, f"SELECT {kept} FROM {sql_text.EVENTS} WHERE {where.text}", where.args)
             else:
                 key = self.progress_key(terms)
                 try:

@@ -467,9 +467,17 @@ def test_a_search_is_kept_as_the_rows_it_matches(kind, synthetic, request, monke
     kept = []
     for view in (View(text="summit"), View(themes=("trade",), start="1900", text="TREATY kyoto")):
         where = sql.match_filter(synthetic.themes, view, searched=shared.searched)
-        kept.append(where.text.split("FROM ")[-1].rstrip(")"))
+        kept.append(where.table)
         assert kept[-1].startswith("searched_")
+        # the questions read the search's own rows, but one needing a column it did not keep
+        assert where.source().startswith(f"FROM {kept[-1]} WHERE")
+        assert where.source(("title",)).startswith(f"FROM {sql.EVENTS} WHERE")
         assert sql.count(shared.run, where) == len(filter_events(synthetic, view)) > 0
+        by_title = sql.page(shared.run, where, "title", False, 0, 5, ["title"])
+        expected = sorted_rows(synthetic, view, filter_events(synthetic, view), "title", False)[:5]
+        assert by_title["row"].tolist() == expected.tolist()
+    held = engine.run(f"SELECT * FROM {kept[1]} LIMIT 1", [])
+    assert len(held[0]) == len(sql.SEARCH_COLUMNS)
     assert engine.run(f"SELECT count(*) FROM {kept[1]}", []) == [
         (len(filter_events(synthetic, View(text="TREATY kyoto"))),)
     ]
@@ -717,7 +725,7 @@ def test_a_search_dropped_while_a_query_named_it_is_made_again(synthetic, monkey
     view = View(text="summit")
     where = sql.match_filter(synthetic.themes, view, searched=shared.searched)
     shared.searched(("treaty",))  # another request's search: the first is dropped
-    name = where.text.split("FROM ")[-1].rstrip(")")
+    name = where.table
     assert name not in {n for (n,) in shared.engine().run("SELECT table_name FROM information_schema.tables", ())}
     assert sql.count(shared.run, where) == len(filter_events(synthetic, view)) > 0
     with pytest.raises(Exception, match=r"no_such_table|does not exist"):  # other failures still fail
