@@ -242,13 +242,16 @@ def test_the_pieces_are_the_events_in_row_order(tmp_path):
     assert [pq.read_metadata(f).num_rows for f in store.event_files(tmp_path / "w")] == [10]
 
 
-def test_a_pieces_text_is_compressed_for_speed_and_its_numbers_for_size(tmp_path):
+def test_a_pieces_columns_are_compressed_for_speed(tmp_path):
     pq.write_table(generate(500, n_themes=4, seed=2), tmp_path / "e.parquet")
     store.build([tmp_path / "e.parquet"], "e.parquet", tmp_path / "s", workers=1)
     group = pq.read_metadata(store.event_files(tmp_path / "s")[0]).row_group(0)
     codecs = {group.column(i).path_in_schema: group.column(i).compression for i in range(group.num_columns)}
     assert {codecs[c] for c in ("title", "description", "hay", "source")} == {"LZ4"}  # LZ4_RAW in the file
-    assert {codecs[c] for c in ("start", "theme_mask", "row", "day")} == {"ZSTD"}
+    assert {codecs[c] for c in ("start", "theme_mask", "row", "day", "importance")} == {"LZ4"}
+    # statistics where a filter may skip row groups by them: numbers, not text
+    stats = {group.column(i).path_in_schema: group.column(i).is_stats_set for i in range(group.num_columns)}
+    assert stats["row"] and stats["start"] and not stats["title"]
 
 
 def part_of(groups):
