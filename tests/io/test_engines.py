@@ -573,6 +573,37 @@ def test_a_search_in_slices_of_a_store_reads_its_row_groups(synthetic, terms, tm
     engine.close()
 
 
+@pytest.mark.parametrize("folder", ["store", "cache[1]"])
+def test_a_search_in_slices_of_a_store_in_pieces_reads_only_the_pieces_of_each_slice(
+    synthetic, folder, tmp_path, monkeypatch
+):
+    """A store built in pieces (files) of 2,000 events: each slice of a search reads the pieces holding
+    its rows alone (a query of every piece reads every piece's statistics first), and the search keeps
+    the same rows as one query over all of them, in a folder named like a glob too."""
+    from dashboard.io import store
+    from tests.synthetic import generate
+
+    data = tmp_path / "events.parquet"
+    pq.write_table(
+        generate(20_000, n_themes=12, seed=5), data, row_group_size=2000
+    )  # as synthetic_timeline() parses it
+    store.build([data], data.name, tmp_path / folder / "x.store", rows=2000, workers=1, tables=False)
+    pieces = store.event_files(tmp_path / folder / "x.store")
+    assert len(pieces) == 10
+    engine = store.open_store(tmp_path / folder / "x.store").engine.engine()
+    spans = engine._file_spans()
+    assert [spans[p] for p in pieces] == [(i * 2000, (i + 1) * 2000) for i in range(10)]
+    assert engine._row_span() == (0, 20_000)
+    assert engine._rows_source(2000, 4000).count(".parquet") == 1
+    assert engine._rows_source(3000, 7000).count(".parquet") == 3
+    assert engine._rows_source(0, 20_000) == sql.EVENTS
+    for terms in SEARCHES:
+        whole, sliced, reported = one_query_and_slices(engine, terms, monkeypatch, 3000)
+        assert sliced == whole == sorted(filter_events(synthetic, View(text=" ".join(terms))).tolist())
+        assert reported == [(done, 20_000) for done in range(0, 20_001, 4000)]  # slices end where pieces begin
+    engine.close()
+
+
 def test_a_search_cut_short_keeps_nothing(synthetic, monkeypatch):
     """A search that fails half way (here, what it reports to) leaves no table of part of its rows,
     and the next asking searches anew."""
