@@ -748,6 +748,31 @@ def test_searches_kept_are_bounded_by_their_rows_not_only_their_number(synthetic
     shared.close()
 
 
+def test_a_new_search_is_made_after_the_searches_past_the_bound_are_dropped(synthetic, monkeypatch):
+    """Searches kept holding the rows allowed, a new one first pushes the oldest out (its rows need
+    the engine's memory while it is made), then is kept; one under the bound stays beside it."""
+    shared = PerProcess(lambda: DuckDB.of_timeline(synthetic, precompute=False), name="synthetic")
+    common = len(filter_events(synthetic, View(text="a")))
+    monkeypatch.setattr(engines, "SEARCH_ROWS_KEPT", common)
+    engine = shared.engine()
+    tables = lambda: {n for (n,) in engine.run("SELECT table_name FROM information_schema.tables", ())}
+    there_while_made: list[set[str]] = []
+    keep_rows = engine.keep_rows
+
+    def watched(name, where, report=None):
+        there_while_made.append(tables())
+        return keep_rows(name, where, report)
+
+    monkeypatch.setattr(engine, "keep_rows", watched)
+    big = shared.searched(("a",))  # the bound reached
+    rare = shared.searched(("summit",))
+    assert big not in there_while_made[-1]  # dropped before the new search was made
+    assert tables() >= {rare} and big not in tables()
+    other = shared.searched(("treaty",))  # under the bound together: both stay
+    assert rare in there_while_made[-1] and {rare, other} <= tables()
+    shared.close()
+
+
 def test_a_search_dropped_while_a_query_named_it_is_made_again(synthetic, monkeypatch):
     """A request gets a search's table, then other requests' searches push it out before its query
     runs: the query is still answered, the search made anew."""
