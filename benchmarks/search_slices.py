@@ -43,8 +43,7 @@ def first_search(store: Path, words: str, slice_rows: int, memory: str) -> tuple
         os.environ[SLICE_ROWS_VARIABLE] = str(slice_rows)
         engine.keep_rows("found", where, lambda done, total: said.append(time.perf_counter() - began))
     else:
-        kept = ", ".join(sql.SEARCH_COLUMNS)  # what a sliced search keeps of its matches
-        engine.keep("found", f"SELECT {kept} FROM events WHERE {where.text}", where.args)
+        engine.keep("found", f"SELECT {sql.SEARCH_SELECT} FROM events WHERE {where.text}", where.args)
     took, cpu = time.perf_counter() - began, time.process_time() - cpu
     rows = sorted(int(str(r)) for (r,) in engine.run("SELECT row FROM found", ()))
     engine.close()

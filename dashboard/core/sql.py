@@ -92,6 +92,8 @@ SEARCH_COLUMNS = ("row", "start", "last", "lo", "hi", "theme_mask", "importance"
 """The columns a search keeps of its matches (``Searched``): those every question but a table sorted
 by title or place filters, counts or orders on. Its questions then read those few rows, not every
 event's (which a search at 100M events would otherwise read once per question)."""
+SEARCH_SELECT = ", ".join(SEARCH_COLUMNS)
+"""What a query keeping a search's matches selects."""
 
 
 @dataclass(frozen=True)
