@@ -36,13 +36,22 @@ def workers():
     srv.stop()
 
 
+BROWSER_NAMES = ("chromium", "chrome", "headless_shell")
+
+
 def export_browsers(pid: int) -> int:
-    """Headless Chromiums (kaleido's export browsers) under process ``pid``."""
-    return sum(
-        1
-        for p in psutil.Process(pid).children(recursive=True)
-        if p.name() in ("chromium", "chrome", "headless_shell") and "--type=" not in " ".join(p.cmdline())
-    )
+    """Headless Chromiums (kaleido's export browsers) under process ``pid``: the browser processes
+    whose parent is not one, so that a helper the browser has forked but not yet turned into a
+    renderer or utility (its command line still the browser's) is not counted as a second browser."""
+    count = 0
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            parent = p.parent()
+            if p.name() in BROWSER_NAMES and (parent is None or parent.name() not in BROWSER_NAMES):
+                count += 1
+        except psutil.NoSuchProcess:
+            continue
+    return count
 
 
 def get(url, **headers):
@@ -58,9 +67,9 @@ def test_runs_gunicorn_with_two_workers(workers):
         time.sleep(0.2)
     assert len(python_workers) == 2
     # with `start`, each worker starts its export browser as it starts, beside it (it answered meanwhile)
-    while [export_browsers(int(c)) for c in python_workers] != [1, 1] and time.monotonic() < deadline:
+    while (browsers := [export_browsers(int(c)) for c in python_workers]) != [1, 1] and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert [export_browsers(int(c)) for c in python_workers] == [1, 1]
+    assert browsers == [1, 1]
 
 
 def workers_of(pid: int) -> list[str]:
