@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -19,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAME_WORKER = {
     "tests/io/test_engines.py": "local Spark",
     "tests/io/test_tiles.py": "local Spark",
+    "tests/io/test_store.py": "local Spark",
+    "tests/web/test_engine_server.py": "local Spark",
     "tests/browser/test_app.py": "export browser",
     "tests/render/test_exports.py": "export browser",
     "tests/test_cli.py": "export browser",
@@ -26,6 +30,14 @@ SAME_WORKER = {
 """Test files that share a session fixture costly to start (a local Spark: a JVM, some 10 CPU-seconds
 to start and warm; this process's export browser: 4), run by one test process under ``-n 2 --dist
 loadfile`` (scripts/check.sh) so that it starts once."""
+
+FIRST = "local Spark"
+"""The largest unit of work, handed out first so that the other test process is not left idle at the end."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files of :data:`FIRST` before every other (each file's tests in their own order)."""
+    items.sort(key=lambda item: SAME_WORKER.get(item.nodeid.split("::")[0]) != FIRST)
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -55,6 +67,39 @@ trade-talks,2015-04,,日米貿易協議,trade,Talks in Tokyo,,東京,,3,,
 treaty51,1951,,Security treaty,security,,,,,4,,
 coldwar,1947,1991,Cold War,,,,,,,era,
 """
+
+
+QUICK_JVM = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
+"""The JVM's quick compiler only: a test's Spark is done before the optimising one would pay for the
+CPU it takes (measured: 44 s of JVM CPU for the Spark tests instead of 78 s). With it alone the JVM
+keeps 48 MB for compiled code instead of 240 MB, which the tests' one session filled (Spark compiles
+every query's code): the JVM then failed ("Out of space in CodeCache for adapters")."""
+
+TEST_SPARK = {
+    "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
+    "spark.connect.grpc.binding.address": "127.0.0.1",
+    "spark.connect.grpc.binding.port": "0",
+    "spark.driver.extraJavaOptions": QUICK_JVM,
+}
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark for the whole test session: its JVM takes seconds to start, a session on it none.
+    It serves Spark Connect too, on a free port of this machine's loopback, so that the Connect client
+    (and a server told ``--spark-remote``) is tested against the same Spark without a second JVM."""
+    from dashboard.io.engines import spark_session
+
+    session = spark_session(conf=TEST_SPARK)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_connect(spark) -> str:
+    """The address of the test Spark's Connect server."""
+    service = getattr(spark._jvm, "org.apache.spark.sql.connect.service.SparkConnectService$")
+    return f"sc://127.0.0.1:{getattr(service, 'MODULE$').localPort()}"
 
 
 @pytest.fixture(scope="session")

@@ -36,12 +36,14 @@ def serious_violations(page) -> list[str]:
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (768, 1024)])
 def test_phone_and_tablet_layout(browser, shipped, width, height):
-    for _ in range(3):  # the chart once laid out at zero height in about half of the loads
+    for load in range(3):  # the chart once laid out at zero height in about half of the loads
         context, page = open_page(browser, shipped.url, width, height)
         try:
-            assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
             chart = box(page, "#timeline .js-plotly-plot")
             assert chart["y"] < height and chart["h"] >= 300 and chart["w"] >= width - 40
+            if load > 0:
+                continue  # the rest of the layout, and what a reader does with it, once
+            assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
             assert not page.is_visible("#controls")  # the filters wait behind their button
             for part in ("#overview", "#table"):  # the strip and the table below it as wide as the chart
                 assert box(page, part)["w"] >= width - 60, part

@@ -28,6 +28,7 @@ from dashboard.io import engines
 from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark, events_table, open_engine, queried
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
+from dashboard.render.images import EXPORT_WIDTH
 from dashboard.render.queried import queried_figure, queried_overview
 from tests.timelines import date_ms, deep_timeline, synthetic_timeline, uncertain_timeline
 
@@ -289,10 +290,11 @@ def as_json(figure: object) -> object:
 def test_the_engines_figure_is_the_core_figure(synthetic, synthetic_engine, view):
     """The figure drawn from what the engine sends (counts, density, the events drawn) is the figure
     drawn from the whole timeline in memory: same points, bars, labels, axis and subtitle."""
-    options = FigureOptions(title="Same", layout_width=1200)
     away = queried(synthetic, synthetic_engine)
     assert away.events.empty and away.size == len(synthetic.events)
-    assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
+    # as on the page, and as an image export draws it (its print width: labels are picked for it)
+    for options in (FigureOptions(title="Same", layout_width=1200), FigureOptions(title="Same", width=EXPORT_WIDTH)):
+        assert as_json(queried_figure(away, view, options)) == as_json(build_figure(synthetic, view, options))
     rows = filter_events(synthetic, view)
     assert as_json(queried_overview(away, view)) == as_json(build_overview(synthetic, view, rows))
 

@@ -12,7 +12,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard.core.query import View
-from tests.io.conftest import QUICK_JVM
 from tests.servers import ROOT, Client, Server
 from tests.synthetic import generate
 
@@ -62,10 +61,14 @@ def test_the_tables_of_quick_clicks_are_made_beside_the_served_store(servers):
         assert Client(engine.url).figure(None, view) == Client(memory.url).figure(None, view)
 
 
-def test_an_image_export_draws_the_same_figure(servers):
+def test_an_export_holds_the_same_figure(servers):
+    """The page's HTML download, the figure of the view whole (images draw it at their print width:
+    the same figure at that width in tests/io/test_engines.py), is the same, byte for byte."""
     engine, memory, _ = servers
     view = View(start="1900", end="2000")
-    assert Client(engine.url).export(view, "svg") == Client(memory.url).export(view, "svg")
+    ours = Client(engine.url).export(view, "html")
+    assert b"Plotly.newPlot" in ours and b"1900" in ours
+    assert ours == Client(memory.url).export(view, "html")
 
 
 def test_a_bad_file_is_refused_with_its_rows(tmp_path):
@@ -88,12 +91,13 @@ def test_a_bad_file_is_refused_with_its_rows(tmp_path):
 
 
 @pytest.mark.spark
-def test_a_spark_server_answers_as_the_memory_server(servers):
+def test_a_spark_server_answers_as_the_memory_server(servers, spark_connect):
+    """``--engine spark --spark-remote``: the server is a Spark Connect client of the tests' one Spark
+    (a local Spark of its own is the same session, started by ``spark_session`` as the tests' is)."""
     _, memory, folder = servers
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))  # the store the DuckDB server built
-        mp.setenv("JAVA_TOOL_OPTIONS", QUICK_JVM)
-        spark = Server(folder / "events", "--engine", "spark", timeout=300)
+        spark = Server(folder / "events", "--engine", "spark", "--spark-remote", spark_connect, timeout=300)
     try:
         assert Client(spark.url).figure(None) == Client(memory.url).figure(None)
         view = View(themes=("trade",), text="summit")

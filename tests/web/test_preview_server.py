@@ -54,7 +54,11 @@ def wait_for(check, seconds: float = 120.0):
 
 
 def test_a_preview_is_served_first_then_the_whole_dataset_by_the_same_process(large, tmp_path, monkeypatch):
+    """...and what the server made in the temporary folder for the preview (the progress of its
+    searches) is removed as it restarts, as it is when a server ends: ``exec`` runs no exit handler."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     srv = Server(large, "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
     try:
         client = Client(srv.url.rstrip("/"))
@@ -79,8 +83,11 @@ def test_a_preview_is_served_first_then_the_whole_dataset_by_the_same_process(la
         log = srv.log_text()
         assert "serving a preview of the first" in log and "every row is validated: serving them all" in log
         assert not list((tmp_path / "cache" / "timeline").glob("*.preview-*"))  # the preview removed
+        made = sorted(p.name.rpartition("-")[0] for p in (tmp_path / "tmp").glob("timeline-progress-*"))
+        assert made == ["timeline-progress"], made  # the whole dataset's server's only
     finally:
         srv.stop()
+    assert not list((tmp_path / "tmp").glob("timeline-progress-*"))
 
 
 def test_a_problem_found_past_the_preview_stops_the_server_with_its_line(tmp_path, monkeypatch):
@@ -137,22 +144,6 @@ def test_a_server_told_to_stop_as_it_restarts_stops(large, tmp_path, monkeypatch
         assert not list((tmp_path / "cache" / "timeline").glob("*.preview-*"))
     finally:
         srv.stop()
-
-
-def test_the_restart_leaves_no_folder_of_the_preview_behind(large, tmp_path, monkeypatch):
-    """What the server made in the temporary folder for the preview (the progress of its searches) is
-    removed as it restarts, as it is when a server ends: ``exec`` runs no exit handler by itself."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    (tmp_path / "tmp").mkdir()
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-    srv = Server(large, "--engine", "duckdb", "--preview-rows", str(PREVIEW), timeout=120)
-    try:
-        wait_for(lambda: (c := count(Client(srv.url.rstrip("/")))).startswith(f"{ROWS:,} of") and c)
-        made = sorted(p.name.rpartition("-")[0] for p in (tmp_path / "tmp").glob("timeline-progress-*"))
-        assert made == ["timeline-progress"], made  # the whole dataset's server's only
-    finally:
-        srv.stop()
-    assert not list((tmp_path / "tmp").glob("timeline-progress-*"))
 
 
 def test_a_server_that_cannot_serve_its_preview_leaves_nothing_in_the_cache(large, tmp_path, monkeypatch):
