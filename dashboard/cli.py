@@ -200,7 +200,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --engine duckdb, a dataset of at least 4 times N rows is served as a preview of its first N rows "
         "as soon as they are validated, and then whole, restarting on the same port, once every row is (default "
-        "1048576; 0: serve it only once every row is validated)",
+        "1048576; 0: serve it only once every row is validated; a preview of fewer than 131072 rows is validated in "
+        "chunks of N rows, 16384 at least)",
     )
     s.add_argument(
         "--export-browser",
@@ -411,7 +412,16 @@ def _stored(
                 rows = store.PREVIEW_ROWS if args.preview_rows is None else args.preview_rows
                 preview = store.preview_path(target) if args.engine == "duckdb" and page is not None and rows else None
                 building = store.build_apart(
-                    parts, name, target, base, options, status, tables=False, preview=preview, preview_rows=rows
+                    parts,
+                    name,
+                    target,
+                    base,
+                    options,
+                    status,
+                    tables=False,
+                    preview=preview,
+                    preview_rows=rows,
+                    rows=store.chunk_rows(rows if preview is not None else 0),
                 )
             else:
                 timeline, _ = _loaded(files, options, page)

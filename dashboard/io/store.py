@@ -101,6 +101,18 @@ PREVIEW_ROWS = 1_048_576
 PREVIEW_SHARE = 4
 """A preview is made of a dataset holding at least this many times :data:`PREVIEW_ROWS`: a smaller
 one is complete soon after."""
+SMALLEST_CHUNK = 16_384
+"""Fewest rows validated at once when a preview of fewer than :data:`CHUNK_ROWS` rows is asked for."""
+
+
+def chunk_rows(preview_rows: int) -> int:
+    """Rows validated at once for a build whose preview holds ``preview_rows`` rows (0: none): no more,
+    so that a small preview asked for is not held back until a whole chunk of the usual size is
+    validated, and no fewer than :data:`SMALLEST_CHUNK`, whose overhead per chunk would slow the rest."""
+    if preview_rows <= 0:
+        return CHUNK_ROWS
+    return min(CHUNK_ROWS, max(preview_rows, SMALLEST_CHUNK))
+
 
 Progress = progress.Said
 

@@ -923,6 +923,15 @@ def test_a_large_datasets_first_rows_are_stored_as_a_preview_while_the_rest_are_
     assert first.equals(sql.fetch(whole.engine, sql.EVERYTHING, columns, limit=shown.size))
 
 
+def test_a_small_preview_is_validated_in_chunks_no_larger():
+    """A preview asked of fewer rows than a usual chunk is not held back until a whole chunk is
+    validated (tests/web/test_preview_server.py serves one of 16,384 rows first)."""
+    assert store.chunk_rows(0) == store.CHUNK_ROWS  # no preview: the usual chunks
+    assert store.chunk_rows(store.PREVIEW_ROWS) == store.CHUNK_ROWS
+    assert store.chunk_rows(20_000) == 20_000
+    assert store.chunk_rows(10) == store.SMALLEST_CHUNK  # no chunk so small that its overhead slows the rest
+
+
 def test_no_preview_of_a_dataset_too_small_or_with_a_problem_in_its_first_rows(tmp_path):
     made: list[bool] = []
     preview = store.Preview(tmp_path / "preview", lambda: made.append(True), rows=1_500)
