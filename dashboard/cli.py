@@ -200,8 +200,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="with --engine duckdb, a dataset of at least 4 times N rows is served as a preview of its first N rows "
         "as soon as they are validated, and then whole, restarting on the same port, once every row is (default "
-        "1048576; 0: serve it only once every row is validated; a preview of fewer than 131072 rows is validated in "
-        "chunks of N rows, 16384 at least)",
+        "1048576; 0: serve it only once every row is validated; the first N rows are validated in chunks of at most N "
+        "rows, 16384 at least)",
     )
     s.add_argument(
         "--export-browser",
@@ -421,7 +421,6 @@ def _stored(
                     tables=False,
                     preview=preview,
                     preview_rows=rows,
-                    rows=store.chunk_rows(rows if preview is not None else 0),
                 )
             else:
                 timeline, _ = _loaded(files, options, page)

@@ -22,7 +22,6 @@ SAME_WORKER = {
     "tests/io/test_engines.py": "local Spark",
     "tests/io/test_tiles.py": "local Spark",
     "tests/io/test_store.py": "local Spark",
-    "tests/web/test_engine_server.py": "local Spark",
     "tests/browser/test_app.py": "export browser",
     "tests/render/test_exports.py": "export browser",
     "tests/test_cli.py": "export browser",

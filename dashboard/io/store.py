@@ -105,13 +105,14 @@ SMALLEST_CHUNK = 16_384
 """Fewest rows validated at once when a preview of fewer than :data:`CHUNK_ROWS` rows is asked for."""
 
 
-def chunk_rows(preview_rows: int) -> int:
-    """Rows validated at once for a build whose preview holds ``preview_rows`` rows (0: none): no more,
-    so that a small preview asked for is not held back until a whole chunk of the usual size is
-    validated, and no fewer than :data:`SMALLEST_CHUNK`, whose overhead per chunk would slow the rest."""
+def chunk_rows(preview_rows: int, rows: int = CHUNK_ROWS) -> int:
+    """Rows validated at once among a preview's ``preview_rows`` first rows (0: none): no more, so that
+    a small preview asked for is not held back until a whole chunk of the usual size is validated,
+    and no fewer than :data:`SMALLEST_CHUNK`, whose overhead per chunk would slow it. The rows past
+    the preview are cut into the usual chunks of ``rows`` (:func:`chunks_of`): the store is the same either way."""
     if preview_rows <= 0:
-        return CHUNK_ROWS
-    return min(CHUNK_ROWS, max(preview_rows, SMALLEST_CHUNK))
+        return rows
+    return min(rows, max(preview_rows, SMALLEST_CHUNK))
 
 
 Progress = progress.Said
@@ -192,12 +193,17 @@ def chunks_a_task(chunks: int) -> int:
     return max(1, min(MOST_A_TASK, chunks // TASKS))
 
 
-def chunks_of(part: parquet.PartFile, rows: int) -> list[Chunk]:
+def chunks_of(part: parquet.PartFile, rows: int, start: int = 0, small_until: int = 0, small: int = 0) -> list[Chunk]:
     """A part cut between row groups into chunks of about ``rows`` rows (within half a group); a group
-    of more than twice that, in equal slices."""
+    of more than twice that, in equal slices. The part's rows begin at row ``start`` of its dataset,
+    whose first ``small_until`` rows (a preview's) are cut into chunks of ``small`` rows instead."""
     found: list[Chunk] = []
     first = 0
     held: list[int] = []
+
+    def size() -> int:
+        """The rows of a chunk beginning where the next one does."""
+        return small if start + first < small_until else rows
 
     def cut() -> None:
         nonlocal first
@@ -210,15 +216,15 @@ def chunks_of(part: parquet.PartFile, rows: int) -> list[Chunk]:
     for g, n in enumerate(part.groups):
         if n == 0:
             continue
-        if n > 2 * rows:
+        if n > 2 * size():
             cut()
-            pieces = -(-n // rows)
-            size = -(-n // pieces)
+            pieces = -(-n // size())
+            slice_rows = -(-n // pieces)
             for i in range(pieces):
-                found.append(Chunk(part, first, min(size, n - i * size), (g,), (i, size)))
+                found.append(Chunk(part, first, min(slice_rows, n - i * slice_rows), (g,), (i, slice_rows)))
                 first += found[-1].rows
             continue
-        if held and sum(part.groups[h] for h in held) + n > rows + n // 2:
+        if held and sum(part.groups[h] for h in held) + n > size() + n // 2:
             cut()
         held.append(g)
     cut()
@@ -477,7 +483,11 @@ def _build(
 ) -> None:
     t0 = time.perf_counter()
     parts = [parquet.open_part(path, name, base) for path in files]
-    chunks = [c for part in parts for c in chunks_of(part, rows)]
+    begins = np.concatenate([[0], np.cumsum([sum(part.groups) for part in parts])]).astype(np.int64)
+    first = preview.rows if preview is not None and preview.wanted(int(begins[-1])) else 0
+    chunks = [
+        c for part, at in zip(parts, begins) for c in chunks_of(part, rows, int(at), first, chunk_rows(first, rows))
+    ]
     starts = np.concatenate([[0], np.cumsum([c.rows for c in chunks])]).astype(np.int64)
     helpers = max(0, min(workers - 1, len(chunks) - 1))
     pool = (

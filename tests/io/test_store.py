@@ -925,11 +925,20 @@ def test_a_large_datasets_first_rows_are_stored_as_a_preview_while_the_rest_are_
 
 def test_a_small_preview_is_validated_in_chunks_no_larger():
     """A preview asked of fewer rows than a usual chunk is not held back until a whole chunk is
-    validated (tests/web/test_preview_server.py serves one of 16,384 rows first)."""
+    validated (tests/web/test_preview_server.py serves one of 16,384 rows first); the rows past it
+    are cut into the usual chunks, so that the store is the same."""
     assert store.chunk_rows(0) == store.CHUNK_ROWS  # no preview: the usual chunks
     assert store.chunk_rows(store.PREVIEW_ROWS) == store.CHUNK_ROWS
     assert store.chunk_rows(20_000) == 20_000
     assert store.chunk_rows(10) == store.SMALLEST_CHUNK  # no chunk so small that its overhead slows the rest
+    assert store.chunk_rows(1_000, 250) == 250  # and never larger than the usual ones
+    # two parts of 10 groups of 100 rows; the dataset's first 300 rows in chunks of 100, the rest of 400
+    first, second = part_of([100] * 10), part_of([100] * 10)
+    cut = [c.rows for c in store.chunks_of(first, 400, 0, 300, 100)]
+    assert cut == [100, 100, 100, 400, 300]
+    assert [c.rows for c in store.chunks_of(second, 400, 1000, 300, 100)] == [400, 400, 200]
+    assert [c.rows for c in store.chunks_of(second, 400, 0, 1200, 100)] == [100] * 10  # all of it the preview's
+    assert [c.rows for c in store.chunks_of(part_of([1000]), 400, 0, 300, 100)] == [100] * 10  # slices, too
 
 
 def test_no_preview_of_a_dataset_too_small_or_with_a_problem_in_its_first_rows(tmp_path):
