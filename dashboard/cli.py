@@ -412,15 +412,7 @@ def _stored(
                 rows = store.PREVIEW_ROWS if args.preview_rows is None else args.preview_rows
                 preview = store.preview_path(target) if args.engine == "duckdb" and page is not None and rows else None
                 building = store.build_apart(
-                    parts,
-                    name,
-                    target,
-                    base,
-                    options,
-                    status,
-                    tables=False,
-                    preview=preview,
-                    preview_rows=rows,
+                    parts, name, target, base, options, status, tables=False, preview=preview, preview_rows=rows
                 )
             else:
                 timeline, _ = _loaded(files, options, page)

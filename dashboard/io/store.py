@@ -483,8 +483,10 @@ def _build(
 ) -> None:
     t0 = time.perf_counter()
     parts = [parquet.open_part(path, name, base) for path in files]
-    begins = np.concatenate([[0], np.cumsum([sum(part.groups) for part in parts])]).astype(np.int64)
-    first = preview.rows if preview is not None and preview.wanted(int(begins[-1])) else 0
+    begins = np.concatenate([[0], np.cumsum([part.rows for part in parts])]).astype(np.int64)
+    total = int(begins[-1])
+    previewed = preview if preview is not None and preview.wanted(total) else None
+    first = previewed.rows if previewed is not None else 0  # the preview's rows, cut into chunks of its size
     chunks = [
         c for part, at in zip(parts, begins) for c in chunks_of(part, rows, int(at), first, chunk_rows(first, rows))
     ]
@@ -501,8 +503,6 @@ def _build(
         lanes = file_themes(parts, options)
         say(f"{len(lanes)} themes in {int(starts[-1]):,} rows ({time.perf_counter() - t0:.1f} s)")
         several = len(parts) > 1
-        total = int(starts[-1])
-        previewed = preview if preview is not None and preview.wanted(total) else None
 
         def validated(prefix: list[Validated]) -> None:
             """The first chunks validated, in order, none refused (``_validate_all`` says so only
