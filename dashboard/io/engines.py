@@ -55,6 +55,10 @@ time than one query (benchmarks/search_slices.py)..."""
 SEARCH_SLICES = 12
 """... and at most this many slices: each query has a cost of its own (at 100M events in 114 pieces,
 a title search kept its matches in 12.6 s in slices of 1M rows, 8.9 s in slices of 8M)."""
+TITLES = "titles"
+"""The name under which a store's titles (``io.store.TITLES_FILE``: the events' titles in lower case and
+the columns a search keeps, in DuckDB's own format) come among its tables: DuckDB attaches them and
+reads a search of titles alone there; Spark, which cannot read that format, searches the events."""
 SLICE_ROWS_VARIABLE = "TIMELINE_SEARCH_SLICE_ROWS"
 """An environment variable that sets another number of rows per slice (tests make a search slow
 with a small one)."""
@@ -190,6 +194,8 @@ class DuckDB:
         self._where = ""
         self._groups: list[int] | None = None
         self._spans: dict[Path, tuple[int, int] | None] | None = None
+        self._titles = False
+        """Whether the store's titles are attached (:data:`TITLES`)."""
 
     @classmethod
     def of_timeline(cls, timeline: Timeline, precompute: bool = True, **config: Any) -> DuckDB:
@@ -227,6 +233,11 @@ class DuckDB:
         (made after the events were served: queries under way go on without them)."""
         with self._lock:
             for name, files in tables.items():
+                if name == TITLES:
+                    if not self._titles:
+                        self._con.execute(f"ATTACH {sql_string(str(files[0]))} AS {TITLES} (READ_ONLY)")
+                        self._titles = True
+                    continue
                 self._con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_file_list(files)})")
             self.precomputed = True
 
@@ -264,18 +275,21 @@ class DuckDB:
         :meth:`keep` makes it), filled a slice of :func:`search_slice_rows` rows at a time in row
         order, ``report(rows searched, all rows)`` after each. A store keeps its events in row order,
         so a slice reads only its own row groups, and only the files holding them: a query of all of
-        them would read every file's statistics first (0.08 s a query at 100M events in 114 files)."""
+        them would read every file's statistics first (0.08 s a query at 100M events in 114 files).
+        A search of titles alone reads the store's titles instead once they are attached
+        (:data:`TITLES`: 3.2-3.5 s at 100M events, against 12.3 s from the events)."""
         cursor = self._cursor()
         first, end = self._row_span()
         kept = sql_text.SEARCH_SELECT
+        in_titles = self._titles and not re.search(rf"\b{sql_text.HAYSTACK}\b", where.text)
         cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {kept} FROM {sql_text.EVENTS} LIMIT 0")
         try:
             if report is not None:
                 report(0, end - first)
             for lo, hi in row_slices(first, end, search_slice_rows(end - first), self._row_groups()):
+                source = f"{TITLES}.{TITLES}" if in_titles else self._rows_source(lo, hi)
                 cursor.execute(
-                    f"INSERT INTO {name} SELECT {kept} FROM {self._rows_source(lo, hi)} "
-                    f"WHERE row >= ? AND row < ? AND ({where.text})",
+                    f"INSERT INTO {name} SELECT {kept} FROM {source} WHERE row >= ? AND row < ? AND ({where.text})",
                     [lo, hi, *where.args],
                 )
                 if report is not None:
@@ -468,6 +482,8 @@ class Spark:
         events of ``timeline`` and cached in Spark's memory."""
         if tables:
             for name, files in tables.items():
+                if name == TITLES:  # DuckDB's own format
+                    continue
                 self._session.read.parquet(*[spark_path(p) for p in files]).createOrReplaceTempView(name)
         else:
             if timeline is None:

@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -429,6 +430,42 @@ def test_a_store_served_before_its_tables_are_made_takes_them_up_once_they_are(u
     same_answers()
     assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]  # its work folder gone
     served.engine.close()
+
+
+def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, monkeypatch):
+    """The titles are made with the tables (in row order, with the columns a search keeps), and a
+    title search of the served store then reads them, never the events; a search of every column
+    still reads the events. Each keeps what a search of the events keeps."""
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    word = whole.events["title"].iloc[0].split()[1].lower()  # e.g. "summit" in "Secret summit of Kyoto"
+    searches = [("title:" + word,), ("title:" + word[1:4],), ("title:of", "title:" + word), ("title:zzzq",), (word,)]
+
+    def kept(terms: tuple[str, ...], timeline=served) -> list[tuple[object, ...]]:
+        name = timeline.engine.searched(terms)
+        return timeline.engine.engine().run(f"SELECT * FROM {name} ORDER BY row", ())
+
+    before = {terms: kept(terms) for terms in searches}
+    assert store.precompute(target, served) and served.engine.precomputed
+    made = duckdb.connect(str(target / store.TITLES_FILE), read_only=True)
+    titles = made.execute(f"SELECT {sql.SEARCH_SELECT}, title_hay FROM titles ORDER BY rowid").fetchall()
+    made.close()
+    events = served.engine.engine().run(f"SELECT {sql.SEARCH_SELECT}, title_hay FROM events ORDER BY row", ())
+    assert titles == events and len(titles) == 9_000
+
+    def no_events(self, lo, hi):
+        raise AssertionError("a title search read the events")
+
+    served.engine.close()
+    monkeypatch.setattr(engines.DuckDB, "_rows_source", no_events)
+    again = store.open_store(target)  # a server started on the store since: nothing searched yet
+    for terms in searches[:-1]:
+        assert kept(terms, again) == before[terms], terms
+    assert len(before[searches[0]]) == whole.events["title"].str.lower().str.contains(word).sum() > 0
+    with pytest.raises(AssertionError, match="read the events"):
+        kept(searches[-1], again)  # every column: the events
+    again.engine.close()
 
 
 def test_tables_already_in_place_are_kept(untabled):
