@@ -754,12 +754,19 @@ def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making:
                 say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
         if making.stopped.is_set():
             return False
-        _make_titles(engine, work / TITLES_FILE)
-        if say is not None:
-            say(f"titles made ({time.perf_counter() - t0:.1f} s)")
+        files = [*PRECOMPUTED.values()]
+        try:
+            _make_titles(engine, work / TITLES_FILE, folder)
+            files.append(TITLES_FILE)
+            if say is not None:
+                say(f"titles made ({time.perf_counter() - t0:.1f} s)")
+        except Exception as exc:  # they only make title searches quicker: the tiles are kept
+            if making.stopped.is_set():
+                return False
+            if say is not None:
+                say(f"the titles could not be made ({exc}): title searches read the events")
         if making.stopped.is_set():
             return False
-        files = [*PRECOMPUTED.values(), TITLES_FILE]
         sizes = {file: _on_disk(work / file) for file in files}
         for file in files:
             os.replace(work / file, folder / file)
@@ -777,11 +784,22 @@ def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _make_titles(engine: DuckDB, path: Path) -> None:
-    """:data:`TITLES_FILE` at ``path``, made by ``engine`` from its events (in their order). DuckDB
-    cannot write a database whose path holds a ``?`` (it looks for its log file elsewhere, even
-    through a link): it is then written in a folder of this machine's own and moved."""
-    apart = Path(tempfile.mkdtemp(prefix="timeline-titles-")) if "?" in str(path) else None
+TITLES_APART = "timeline-titles-"
+"""The prefix of a folder of this machine's own in which a store's titles are made when its path holds a
+``?`` (:func:`_make_titles`), followed by a digest of the store's path."""
+
+
+def _make_titles(engine: DuckDB, path: Path, folder: Path) -> None:
+    """:data:`TITLES_FILE` at ``path``, made by ``engine`` from the events of the store ``folder`` (in
+    their order). DuckDB cannot write a database whose path holds a ``?`` (it looks for its log file
+    elsewhere, even through a link): it is then made in the system's temporary folder and moved. Only
+    the maker holding the store's lock does this, so it first removes what a maker killed there left."""
+    apart = None
+    if "?" in str(path):
+        prefix = TITLES_APART + hashlib.sha256(str(folder).encode()).hexdigest()[:16] + "-"
+        for left in Path(tempfile.gettempdir()).glob(prefix + "*"):
+            shutil.rmtree(left, ignore_errors=True)
+        apart = Path(tempfile.mkdtemp(prefix=prefix))
     made = (apart or path.parent) / path.name
     try:
         engine.run(f"ATTACH {sql_string(str(made))} AS made_titles", ())
@@ -810,18 +828,33 @@ def _on_disk(path: Path) -> int:
 
 def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
     """The files of a store's tables of ``core.tiles`` once every one is in place, whole (of the size
-    :data:`TABLES_FILE` says), else None: one missing or cut short is made again, not read."""
+    :data:`TABLES_FILE` says), else None: one missing or cut short is made again, not read. With them,
+    under :data:`engines.TITLES`, the store's titles if they are in place whole."""
     try:
         made = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
         if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
             return None
         sizes = made.get("bytes")
-        for file in [*PRECOMPUTED.values(), TITLES_FILE]:
-            if not isinstance(sizes, dict) or (folder / file).stat().st_size != sizes.get(file):
+        if not isinstance(sizes, dict):
+            return None
+        for file in PRECOMPUTED.values():
+            if (folder / file).stat().st_size != sizes.get(file):
                 return None
     except (OSError, ValueError):
         return None
-    return {name: [folder / file] for name, file in {**PRECOMPUTED, TITLES: TITLES_FILE}.items()}
+    found: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items()}
+    # The titles only make title searches quicker: tiles made without them (in a store made before they
+    # were, or when making them failed) are served as they are, title searches reading the events.
+    if TITLES_FILE in sizes and _is_size(folder / TITLES_FILE, sizes[TITLES_FILE]):
+        found[TITLES] = [folder / TITLES_FILE]
+    return found
+
+
+def _is_size(path: Path, size: object) -> bool:
+    try:
+        return path.stat().st_size == size
+    except OSError:
+        return False
 
 
 def precompute_apart(folder: Path, stderr: int | None = None) -> subprocess.Popen[bytes]:

@@ -761,9 +761,9 @@ def test_a_new_search_is_made_after_the_searches_past_the_bound_are_dropped(synt
     there_while_made: list[set[str]] = []
     keep_rows = engine.keep_rows
 
-    def watched(name, where, report=None):
+    def watched(name, where, report=None, titles_only=False):
         there_while_made.append(tables())
-        return keep_rows(name, where, report)
+        return keep_rows(name, where, report, titles_only)
 
     monkeypatch.setattr(engine, "keep_rows", watched)
     big = shared.searched(("a",))  # the bound reached

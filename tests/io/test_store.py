@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -329,6 +330,8 @@ def test_a_store_in_a_folder_named_like_a_glob_reads_its_own_events(odd, tmp_pat
     assert sql.count(engine.run, sql.EVERYTHING) == len(ours.events)
     assert sorted(str(t) for (t,) in engine.run("SELECT title FROM events", [])) == sorted(ours.events["title"])
     assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
+    assert engine._titles  # made, though DuckDB cannot write a database in a folder named with a "?"
+    assert not list(Path(tempfile.gettempdir()).glob(store.TITLES_APART + "*"))  # nothing left beside
     opened.engine.close()
 
 
@@ -457,15 +460,41 @@ def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, mon
     def no_events(self, lo, hi):
         raise AssertionError("a title search read the events")
 
-    served.engine.close()
     monkeypatch.setattr(engines.DuckDB, "_rows_source", no_events)
+    # the server that took the tables up as it served: a new title search reads the titles
+    titled = whole.events["title"].str.lower()
+    assert len(kept(("title:" + word, "title:of"))) == (titled.str.contains(word) & titled.str.contains("of")).sum()
+    served.engine.close()
     again = store.open_store(target)  # a server started on the store since: nothing searched yet
     for terms in searches[:-1]:
         assert kept(terms, again) == before[terms], terms
-    assert len(before[searches[0]]) == whole.events["title"].str.lower().str.contains(word).sum() > 0
+    assert len(before[searches[0]]) == titled.str.contains(word).sum() > 0
     with pytest.raises(AssertionError, match="read the events"):
         kept(searches[-1], again)  # every column: the events
     again.engine.close()
+    monkeypatch.undo()
+
+    # titles DuckDB cannot open (here zeros, of the size tables.json says): title searches read the events
+    size = (target / store.TITLES_FILE).stat().st_size
+    (target / store.TITLES_FILE).write_bytes(bytes(size))
+    damaged = store.open_store(target)
+    engines.check_engine(damaged)
+    assert damaged.engine.precomputed and not damaged.engine.engine()._titles
+    assert kept(searches[0], damaged) == before[searches[0]]
+    damaged.engine.close()
+
+    # tiles made without titles (a store made before they were): kept as they are, not made again
+    (target / store.TITLES_FILE).unlink()
+    made = json.loads((target / store.TABLES_FILE).read_text())
+    del made["bytes"][store.TITLES_FILE]
+    (target / store.TABLES_FILE).write_text(json.dumps(made))
+    tables = {p.name: p.stat().st_ino for p in target.iterdir()}
+    assert set(store.ready_tables(target)) == set(store.PRECOMPUTED)
+    older = store.open_store(target)
+    assert store.precompute(target, older) and older.engine.precomputed
+    assert {p.name: p.stat().st_ino for p in target.iterdir()} == tables
+    assert kept(searches[0], older) == before[searches[0]]
+    older.engine.close()
 
 
 def test_tables_already_in_place_are_kept(untabled):
