@@ -27,7 +27,7 @@ SAME_WORKER = {
     "tests/test_cli.py": "export browser",
 }
 """Test files that share a session fixture costly to start (a local Spark: a JVM, some 10 CPU-seconds
-to start and warm; this process's export browser: 4), run by one test process under ``-n 3 --dist
+to start and warm; this process's export browser: 4), run by one test process under ``-n 2 --dist
 loadfile`` (scripts/check.sh) so that it starts once."""
 
 FIRST = "local Spark"
