@@ -1,4 +1,5 @@
-"""Every process of ours uses Arrow's jemalloc pool (``dashboard.ARROW_POOL``), unless told another."""
+"""The ``timeline`` command and the processes it starts use Arrow's jemalloc pool (``dashboard.ARROW_POOL``),
+unless told another."""
 
 import os
 import subprocess

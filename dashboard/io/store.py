@@ -837,22 +837,23 @@ def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
         sizes = made.get("bytes")
         if not isinstance(sizes, dict):
             return None
-        for file in PRECOMPUTED.values():
-            if (folder / file).stat().st_size != sizes.get(file):
-                return None
     except (OSError, ValueError):
         return None
-    found: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items()}
+    whole = {name: [folder / file] for name, file in PRECOMPUTED.items() if _as_written(folder / file, sizes)}
+    if len(whole) < len(PRECOMPUTED):
+        return None
     # The titles only make title searches quicker: tiles made without them (in a store made before they
     # were, or when making them failed) are served as they are, title searches reading the events.
-    if TITLES_FILE in sizes and _is_size(folder / TITLES_FILE, sizes[TITLES_FILE]):
+    found: dict[str, Sequence[Path]] = dict(whole)
+    if _as_written(folder / TITLES_FILE, sizes):
         found[TITLES] = [folder / TITLES_FILE]
     return found
 
 
-def _is_size(path: Path, size: object) -> bool:
+def _as_written(path: Path, sizes: dict[str, object]) -> bool:
+    """Whether the file is there, of the size ``sizes`` (:data:`TABLES_FILE`'s) says it was written at."""
     try:
-        return path.stat().st_size == size
+        return path.name in sizes and path.stat().st_size == sizes[path.name]
     except OSError:
         return False
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import subprocess
+import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -24,6 +27,7 @@ from dashboard.io.formats import load_dataset
 from dashboard.io.progress import Step
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
+from tests.conftest import ROOT
 from tests.synthetic import generate
 
 
@@ -495,6 +499,52 @@ def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, mon
     assert {p.name: p.stat().st_ino for p in target.iterdir()} == tables
     assert kept(searches[0], older) == before[searches[0]]
     older.engine.close()
+
+
+SEARCH_IN_ANOTHER_PROCESS = """
+import json, sys
+from pathlib import Path
+from dashboard.io import store
+served = store.open_store(Path(sys.argv[1]))
+engine = served.engine
+print(json.dumps({" ".join(t): engine.engine().run(f"SELECT count(*) FROM {engine.searched(tuple(t))}", ())[0][0]
+                  for t in json.loads(sys.argv[2])} | {"titles": engine.engine()._titles}))
+"""
+
+
+def test_title_searches_at_once_in_threads_and_another_process_read_the_titles_apart(untabled):
+    """The titles file is shared: eight threads of one server process and another process (a second
+    worker) search it at once, each search its own, and each gets what the events give."""
+    target, whole = untabled
+    assert store.precompute(target, store.open_store(target))
+    titled = whole.events["title"].str.lower()
+    words = sorted({w.lower() for t in whole.events["title"].head(50) for w in t.split() if len(w) > 3})[:8]
+    terms = [("title:" + w,) for w in words] + [("title:" + w[:3], "title:of") for w in words]
+    expected = {
+        t: int(np.logical_and.reduce([titled.str.contains(term.removeprefix("title:")) for term in t]).sum())
+        for t in terms
+    }
+    served = store.open_store(target)
+    other = subprocess.Popen(
+        [sys.executable, "-c", SEARCH_IN_ANOTHER_PROCESS, str(target), json.dumps(terms)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+    def search(t: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+        name = served.engine.searched(t)
+        return t, served.engine.run(f"SELECT count(*) FROM {name}", ())[0][0]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(search, terms * 2))
+    assert served.engine.engine()._titles
+    assert all(n == expected[t] for t, n in answers) and any(expected.values())
+    out, _ = other.communicate(timeout=120)
+    theirs = json.loads(out)
+    assert theirs.pop("titles") is True
+    assert theirs == {" ".join(t): expected[t] for t in terms}
+    served.engine.close()
 
 
 def test_tables_already_in_place_are_kept(untabled):
