@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the app and its tests need; safe to run again.
-# System: Debian's Chromium (kaleido's PNG export and the browser tests drive it) and fonts, and a
-# Java runtime for the Spark engine (its tests run a local Spark) when there is none.
+# System: Debian's Chromium (the browser tests drive it), its headless shell (kaleido draws the PNG, SVG
+# and PDF exports in it) and fonts, and a Java runtime for the Spark engine (its tests run a local
+# Spark) when there is none.
 # Python: a virtual environment in .venv with the package and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/chromedriver ] || need_apt+=(chromium-driver)
+[ -x /usr/bin/chromium-headless-shell ] || need_apt+=(chromium-headless-shell)
 dpkg -s fonts-noto-core >/dev/null 2>&1 || need_apt+=(fonts-noto-core)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)

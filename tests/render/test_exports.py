@@ -1,9 +1,12 @@
+import contextlib
 import json
 import os
 import re
+import shutil
 import struct
 from concurrent.futures import ThreadPoolExecutor
 
+import psutil
 import pytest
 
 from dashboard.core.query import View
@@ -84,6 +87,21 @@ def test_markup_in_themes_and_titles_stays_text_in_every_export(server, write_cs
     assert "<script" not in svg and "<b>" not in svg and "<i>" not in svg
     page = export.export_view(tl, View(), "html", title="<i>Title</i>").decode()
     assert "<title>&lt;i&gt;Title&lt;/i&gt;</title>" in page and "<script>x()" not in page
+
+
+def test_exports_are_drawn_in_chromiums_headless_shell_where_installed(server, tl, monkeypatch):
+    """setup.sh installs Debian's chromium-headless-shell; the export browser is that one, not the whole
+    Chromium (whose first export takes twice as long), unless kaleido's BROWSER_PATH names another."""
+    assert render_view(tl, View(), "svg").startswith(b"<svg")
+    drawing = set()
+    for p in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            drawing.add(os.path.basename(p.exe()))
+    assert images.HEADLESS_SHELL in drawing
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    assert images.export_browser_path() == shutil.which(images.HEADLESS_SHELL)
+    monkeypatch.setenv("BROWSER_PATH", "/usr/bin/chromium")
+    assert images.export_browser_path() is None  # kaleido takes it from there
 
 
 def test_export_format_comes_from_the_name():

@@ -36,7 +36,7 @@ def workers():
     srv.stop()
 
 
-BROWSER_NAMES = ("chromium", "chrome", "headless_shell")
+BROWSER_NAMES = ("chromium", "chrome", "headless_shell", "chromium-headless-shell")
 
 
 def export_browsers(pid: int) -> int:
