@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the app and its tests need; safe to run again.
-# System: Debian's Chromium (the browser tests drive it), its headless shell (kaleido draws the PNG, SVG
-# and PDF exports in it) and fonts, and a Java runtime for the Spark engine (its tests run a local
-# Spark) when there is none.
+# System: Debian's Chromium (the browser benchmarks drive it), its headless shell (the browser tests
+# drive it, and kaleido draws the PNG, SVG and PDF exports in it) and fonts, and a Java runtime for the
+# Spark engine (its tests run a local Spark) when there is none.
 # Python: a virtual environment in .venv with the package and its test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,4 +39,4 @@ if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --silent >/dev/null || { echo "setup: npm ci failed" >&2; exit 1; }
 fi
 .venv/bin/python -W ignore::FutureWarning -c "import dashboard, dash, plotly, kaleido, playwright, pyspark.sql.connect.session"
-echo "setup: ready (.venv, Chromium at /usr/bin/chromium)"
+echo "setup: ready (.venv, Chromium at /usr/bin/chromium and its headless shell)"
