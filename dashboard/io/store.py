@@ -1194,6 +1194,7 @@ def _build_here() -> None:
     are its helpers, which inherit that)."""
     _stop_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.unraisablehook = _quiet_stop
     signal.signal(signal.SIGTERM, _stop_building)
     answer = Connection(int(sys.argv[1]), readable=False)
     if os.getppid() != int(sys.argv[2]):  # gone before it could be told to stop this one
@@ -1201,10 +1202,12 @@ def _build_here() -> None:
     files, name, target, base, options, status, tables, preview, preview_rows, rows = pickle.loads(
         sys.stdin.buffer.read()
     )
-    say = progress.say if status is None else progress.StatusFile(status).say
+    say = _unless_stopped(progress.say if status is None else progress.StatusFile(status).say)
     made = Preview(preview, lambda: answer.send(PREVIEWED), preview_rows) if preview is not None else None
     try:
         build(files, name, target, base, options, say, rows, tables=tables, preview=made)
+        if _STOPPED:  # asked to stop after the last report: the caller is told nothing
+            raise SystemExit(_STOPPED[0])
     except ValidationError as exc:
         answer.send(exc.problems)
     except Exception as exc:
@@ -1213,7 +1216,35 @@ def _build_here() -> None:
         answer.send(None)
 
 
+_STOPPED: list[int] = []
+"""The exit status a signal asked a builder to stop with (:func:`_stop_building`), once one came."""
+
+
 def _stop_building(signum: int, frame: object) -> None:
-    """Stop (once: the kernel says the caller is gone once for each of its threads as they end)."""
+    """Stop (once: the kernel says the caller is gone once for each of its threads as they end). The
+    SystemExit is raised wherever the builder is; should that be a finalizer (a weakref's callback, as
+    importlib's module locks have), Python only reports it and the build would go on: the next report
+    raises it again (:func:`_unless_stopped`)."""
     signal.signal(signum, signal.SIG_IGN)
+    _STOPPED.append(128 + signum)
     raise SystemExit(128 + signum)
+
+
+def _unless_stopped(say: Progress) -> Progress:
+    """``say``, raising first the stop a signal asked for, if any (from a helper's feeding thread it
+    reaches the main thread as that thread's failure)."""
+
+    def told(msg: str, step: progress.Step | None = None) -> None:
+        if _STOPPED:
+            raise SystemExit(_STOPPED[0])
+        say(msg, step)
+
+    return told
+
+
+def _quiet_stop(unraisable: Any) -> None:
+    """``sys.unraisablehook`` of a builder: a stop a finalizer swallowed is not printed (the next report
+    raises it again); anything else is, as Python would."""
+    if _STOPPED and unraisable.exc_type is SystemExit:
+        return
+    sys.__unraisablehook__(unraisable)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import subprocess
 import sys
 import tempfile
@@ -1123,3 +1124,38 @@ def test_no_preview_of_a_dataset_already_known_to_be_refused(tmp_path, monkeypat
     with pytest.raises(ValidationError):
         store.build([path], "big.parquet", tmp_path / "s", rows=250, workers=1, preview=preview)
     assert made == [] and not (tmp_path / "preview").exists()
+
+
+def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_at_the_next_report(monkeypatch):
+    """SIGTERM stops a builder by raising SystemExit wherever it lands; landing in a finalizer (a weakref's
+    callback, as importlib's module locks have), it was only printed as ignored and the build went on to
+    the end (seen in tests/test_cli.py's server stopped while it builds). The next report raises it again,
+    and the swallowed one is not printed."""
+    import gc
+    import weakref
+
+    monkeypatch.setattr(store, "_STOPPED", [])
+    monkeypatch.setattr(sys, "unraisablehook", store._quiet_stop)
+    before = signal.getsignal(signal.SIGTERM)
+    said: list[str] = []
+    report = store._unless_stopped(lambda msg, step=None: said.append(msg))
+    report("validated 1 of 2 chunks")
+
+    class Held:
+        pass
+
+    held = Held()
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "__unraisablehook__", unraisable.append)  # what the default hook would print
+    try:
+        watch = weakref.ref(held, lambda ref: store._stop_building(signal.SIGTERM, None))
+        del held  # the callback runs here: its SystemExit goes to sys.unraisablehook, not to this frame
+        gc.collect()
+        assert watch() is None
+        assert unraisable == []  # not printed
+        with pytest.raises(SystemExit) as stopped:
+            report("validated 2 of 2 chunks")
+        assert stopped.value.code == 128 + signal.SIGTERM
+        assert said == ["validated 1 of 2 chunks"]
+    finally:
+        signal.signal(signal.SIGTERM, before)
