@@ -208,9 +208,9 @@ def _parser() -> argparse.ArgumentParser:
         choices=("start", "first-download"),
         default="first-download",
         help="when each worker starts the headless browser that draws PNG, SVG and PDF downloads: at its first "
-        "download (default: a Chromium's memory, about 0.5 GB, and the seconds of CPU its start takes are spared "
-        "until someone downloads an image, and given back after 10 minutes without one; the first download takes "
-        "some 2 s longer) or as the worker starts (every download as quick as the others, the browser kept)",
+        "download (default: a headless Chromium's memory, about 0.3 GB, and the seconds of CPU its start takes are "
+        "spared until someone downloads an image, and given back after 10 minutes without one; the first download "
+        "takes some 2 s longer) or as the worker starts (every download as quick as the others, the browser kept)",
     )
     s.add_argument(
         "--frame-ancestors",

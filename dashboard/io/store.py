@@ -1211,6 +1211,8 @@ def _build_here() -> None:
     except ValidationError as exc:
         answer.send(exc.problems)
     except Exception as exc:
+        if _STOPPED:  # a query the stop interrupted (DuckDB turns it into an error of its own)
+            raise SystemExit(_STOPPED[0]) from None
         answer.send(exc)
     else:
         answer.send(None)
@@ -1230,6 +1232,11 @@ def _stop_building(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def _stop_again(signum: int, frame: object) -> None:
+    """The alarm of :func:`_quiet_stop`: the stop asked before, raised again."""
+    raise SystemExit(_STOPPED[0])
+
+
 def _unless_stopped(say: Progress) -> Progress:
     """``say``, raising first the stop a signal asked for, if any (from a helper's feeding thread it
     reaches the main thread as that thread's failure)."""
@@ -1242,9 +1249,18 @@ def _unless_stopped(say: Progress) -> Progress:
     return told
 
 
+STOP_AGAIN_S = 0.01
+"""How soon a stop a finalizer swallowed is raised again, by an alarm (:func:`_quiet_stop`)."""
+
+
 def _quiet_stop(unraisable: Any) -> None:
-    """``sys.unraisablehook`` of a builder: a stop a finalizer swallowed is not printed (the next report
-    raises it again); anything else is, as Python would."""
+    """``sys.unraisablehook`` of a builder: a stop a finalizer swallowed is not printed but raised again
+    by an alarm :data:`STOP_AGAIN_S` later, once the finalizer is done (asked at once, it would be
+    raised inside this hook, and lost; the next report raises it too, but the tables' queries go
+    minutes without one); anything else is printed, as Python would."""
     if _STOPPED and unraisable.exc_type is SystemExit:
+        if threading.current_thread() is threading.main_thread():  # where signal handlers run
+            signal.signal(signal.SIGALRM, _stop_again)
+            signal.setitimer(signal.ITIMER_REAL, STOP_AGAIN_S)
         return
     sys.__unraisablehook__(unraisable)
