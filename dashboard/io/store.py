@@ -1225,8 +1225,8 @@ _STOPPED: list[int] = []
 def _stop_building(signum: int, frame: object) -> None:
     """Stop (once: the kernel says the caller is gone once for each of its threads as they end). The
     SystemExit is raised wherever the builder is; should that be a finalizer (a weakref's callback, as
-    importlib's module locks have), Python only reports it and the build would go on: the next report
-    raises it again (:func:`_unless_stopped`)."""
+    importlib's module locks have), Python only reports it and the build would go on: it is raised again
+    by an alarm once the finalizer is done (:func:`_quiet_stop`), and at the next report (:func:`_unless_stopped`)."""
     signal.signal(signum, signal.SIG_IGN)
     _STOPPED.append(128 + signum)
     raise SystemExit(128 + signum)

@@ -1126,7 +1126,7 @@ def test_no_preview_of_a_dataset_already_known_to_be_refused(tmp_path, monkeypat
     assert made == [] and not (tmp_path / "preview").exists()
 
 
-def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_at_the_next_report(monkeypatch):
+def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_by_an_alarm_and_at_the_next_report(monkeypatch):
     """SIGTERM stops a builder by raising SystemExit wherever it lands; landing in a finalizer (a weakref's
     callback, as importlib's module locks have), it was only printed as ignored and the build went on to
     the end (seen in tests/test_cli.py's server stopped while it builds). It is raised again by an alarm
