@@ -26,7 +26,7 @@ from .core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
-from .io import cache, parquet, progress
+from .io import cache, parquet, progress, stops
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
 from .web.framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors
@@ -281,8 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         return _convert(files, options, args)
     if args.command == "export":
         return _export(load_files(files, options=options)[0], args, title)
-    for stopping in (signal.SIGTERM, signal.SIGHUP):  # until the server's own handlers replace these
-        signal.signal(stopping, _stop)
+    # Told to stop (SIGTERM; SIGHUP: its terminal closed) while it prepares its data, until the
+    # server's own handlers replace these: the server ends as at Ctrl-C, what it started stopped and
+    # what it made meanwhile removed (the page's status folder, a store half built), not at once,
+    # leaving them behind.
+    stops.stop_at(signal.SIGTERM, signal.SIGHUP)
     try:
         listening = _listening(args)
         if listening is None:  # --debug
@@ -294,15 +297,6 @@ def main(argv: list[str] | None = None) -> int:
             return _prepare_and_serve(files, options, args, title, page)
     except KeyboardInterrupt:  # Ctrl-C before the server's own handler: stopped, as asked
         return 128 + signal.SIGINT
-
-
-def _stop(signum: int, frame: object) -> None:
-    """A server told to stop (SIGTERM; SIGHUP: its terminal closed) while it prepares its data: it ends
-    as at Ctrl-C, what it has started stopped and what it made meanwhile removed (the page's status
-    folder, a store half built), rather than at once, leaving them behind; once (a second signal
-    does not cut that short)."""
-    signal.signal(signum, signal.SIG_IGN)
-    raise SystemExit(128 + signum)
 
 
 def _rows(text: str) -> int:

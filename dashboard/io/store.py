@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import glob
 import hashlib
 import json
 import multiprocessing
@@ -57,7 +58,7 @@ from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
 from ..core.validation import event_themes, lane_order, validate_table
-from . import parquet, progress
+from . import parquet, progress, stops
 from .engines import STORE_ROW_GROUP, TITLES, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
@@ -299,19 +300,53 @@ def _building(target: Path) -> Iterator[Path]:
     started together on one cache) each make their own; whichever comes second keeps the first's,
     which holds the same events (a store is named after its files) and may be served already."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{target.name}.building-", dir=target.parent))
+    _remove_left_building(target)
+    work = Path(tempfile.mkdtemp(prefix=f"{target.name}{BUILDING}", dir=target.parent))
     try:
-        yield work
-        if is_store(target):  # put in place meanwhile: its server reads its files
-            return
-        shutil.rmtree(target, ignore_errors=True)  # anything but a whole store (a store is put whole)
-        try:
-            work.rename(target)
-        except OSError:
-            if not is_store(target):  # not another process's store put there meanwhile
-                raise
+        with (work / f"{BUILDING_LOCK}.new").open("w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)  # while this process lives (see _remove_left_building)
+            (work / f"{BUILDING_LOCK}.new").rename(work / BUILDING_LOCK)  # only ever seen locked
+            yield work
+            if is_store(target):  # put in place meanwhile: its server reads its files
+                return
+            shutil.rmtree(target, ignore_errors=True)  # anything but a whole store (a store is put whole)
+            (work / BUILDING_LOCK).unlink()
+            try:
+                work.rename(target)
+            except OSError:
+                if not is_store(target):  # not another process's store put there meanwhile
+                    raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+BUILDING = ".building-"
+"""Between a store's name and the rest of the name of a work folder in which it is built."""
+BUILDING_LOCK = ".building.lock"
+"""The file in a store's work folder its builder holds locked as long as it lives."""
+UNLOCKED_LEFT_S = 60
+"""A work folder without that file (made by an earlier version, or made a moment ago) is left behind
+by a builder gone once untouched for this long."""
+
+
+def _remove_left_building(target: Path) -> None:
+    """The work folders of ``target`` left by builders that were killed outright (SIGKILL, the kernel
+    short of memory: nothing of theirs could remove them), which would otherwise keep their space:
+    those whose lock no process holds any more (a lock goes with its process, even on another host
+    sharing the folder). A builder at work holds its own."""
+    for found in target.parent.glob(f"{glob.escape(target.name)}{BUILDING}*"):
+        try:
+            with (found / BUILDING_LOCK).open("r") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(found, ignore_errors=True)  # its builder gone: the lock was free
+        except BlockingIOError:  # its builder at work
+            continue
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                if time.time() - found.stat().st_mtime > UNLOCKED_LEFT_S:
+                    shutil.rmtree(found, ignore_errors=True)
+        except OSError:  # not a folder, or not ours to read: left alone
+            continue
 
 
 @dataclass(frozen=True)
@@ -1194,73 +1229,22 @@ def _build_here() -> None:
     are its helpers, which inherit that)."""
     _stop_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sys.unraisablehook = _quiet_stop
-    signal.signal(signal.SIGTERM, _stop_building)
+    stops.stop_at(signal.SIGTERM)
     answer = Connection(int(sys.argv[1]), readable=False)
     if os.getppid() != int(sys.argv[2]):  # gone before it could be told to stop this one
         raise SystemExit(1)
     files, name, target, base, options, status, tables, preview, preview_rows, rows = pickle.loads(
         sys.stdin.buffer.read()
     )
-    say = _unless_stopped(progress.say if status is None else progress.StatusFile(status).say)
+    say = stops.unless_stopped(progress.say if status is None else progress.StatusFile(status).say)
     made = Preview(preview, lambda: answer.send(PREVIEWED), preview_rows) if preview is not None else None
     try:
         build(files, name, target, base, options, say, rows, tables=tables, preview=made)
-        if _STOPPED:  # asked to stop after the last report: the caller is told nothing
-            raise SystemExit(_STOPPED[0])
+        stops.raise_if_stopped()  # asked to stop after the last report: the caller is told nothing
     except ValidationError as exc:
         answer.send(exc.problems)
     except Exception as exc:
-        if _STOPPED:  # a query the stop interrupted (DuckDB turns it into an error of its own)
-            raise SystemExit(_STOPPED[0]) from None
+        stops.raise_if_stopped()  # a query the stop interrupted (DuckDB turns it into an error of its own)
         answer.send(exc)
     else:
         answer.send(None)
-
-
-_STOPPED: list[int] = []
-"""The exit status a signal asked a builder to stop with (:func:`_stop_building`), once one came."""
-
-
-def _stop_building(signum: int, frame: object) -> None:
-    """Stop (once: the kernel says the caller is gone once for each of its threads as they end). The
-    SystemExit is raised wherever the builder is; should that be a finalizer (a weakref's callback, as
-    importlib's module locks have), Python only reports it and the build would go on: it is raised again
-    by an alarm once the finalizer is done (:func:`_quiet_stop`), and at the next report (:func:`_unless_stopped`)."""
-    signal.signal(signum, signal.SIG_IGN)
-    _STOPPED.append(128 + signum)
-    raise SystemExit(128 + signum)
-
-
-def _stop_again(signum: int, frame: object) -> None:
-    """The alarm of :func:`_quiet_stop`: the stop asked before, raised again."""
-    raise SystemExit(_STOPPED[0])
-
-
-def _unless_stopped(say: Progress) -> Progress:
-    """``say``, raising first the stop a signal asked for, if any (from a helper's feeding thread it
-    reaches the main thread as that thread's failure)."""
-
-    def told(msg: str, step: progress.Step | None = None) -> None:
-        if _STOPPED:
-            raise SystemExit(_STOPPED[0])
-        say(msg, step)
-
-    return told
-
-
-STOP_AGAIN_S = 0.01
-"""How soon a stop a finalizer swallowed is raised again, by an alarm (:func:`_quiet_stop`)."""
-
-
-def _quiet_stop(unraisable: Any) -> None:
-    """``sys.unraisablehook`` of a builder: a stop a finalizer swallowed is not printed but raised again
-    by an alarm :data:`STOP_AGAIN_S` later, once the finalizer is done (asked at once, it would be
-    raised inside this hook, and lost; the next report raises it too, but the tables' queries go
-    minutes without one); anything else is printed, as Python would."""
-    if _STOPPED and unraisable.exc_type is SystemExit:
-        if threading.current_thread() is threading.main_thread():  # where signal handlers run
-            signal.signal(signal.SIGALRM, _stop_again)
-            signal.setitimer(signal.ITIMER_REAL, STOP_AGAIN_S)
-        return
-    sys.__unraisablehook__(unraisable)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import signal
+import os
 import subprocess
 import sys
 import tempfile
@@ -1126,42 +1126,57 @@ def test_no_preview_of_a_dataset_already_known_to_be_refused(tmp_path, monkeypat
     assert made == [] and not (tmp_path / "preview").exists()
 
 
-def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_by_an_alarm_and_at_the_next_report(monkeypatch):
-    """SIGTERM stops a builder by raising SystemExit wherever it lands; landing in a finalizer (a weakref's
-    callback, as importlib's module locks have), it was only printed as ignored and the build went on to
-    the end (seen in tests/test_cli.py's server stopped while it builds). It is raised again by an alarm
-    as soon as the finalizer is done (and by the next report, should that be swallowed too), and the
-    swallowed one is not printed."""
-    import weakref
+STALLED_BUILDER = """
+import sys, time
+from pathlib import Path
+from dashboard.io import store
 
-    monkeypatch.setattr(store, "_STOPPED", [])
-    monkeypatch.setattr(sys, "unraisablehook", store._quiet_stop)
-    before = signal.getsignal(signal.SIGTERM)
-    said: list[str] = []
-    report = store._unless_stopped(lambda msg, step=None: said.append(msg))
-    report("validated 1 of 2 chunks")
+def say(msg, step=None):
+    if msg.startswith("validated"):
+        print("at work", flush=True)
+        time.sleep(3600)
 
-    class Held:
-        pass
+store.build([Path(sys.argv[1])], "one.parquet", Path(sys.argv[2]), rows=5, workers=1, progress=say)
+"""
 
-    held = Held()
-    unraisable: list[object] = []
-    monkeypatch.setattr(sys, "__unraisablehook__", unraisable.append)  # what the default hook would print
-    alarm = signal.getsignal(signal.SIGALRM)
+
+def test_the_work_folder_of_a_builder_killed_outright_is_removed_by_the_next_build_not_one_at_work(tmp_path):
+    """A builder killed outright (``kill -9``, the kernel short of memory) runs no handler and leaves its
+    work folder, as large as the store: the next build of that store removes it, but not the folder of
+    a builder still at work (two servers may build one store at once), nor one made a moment ago."""
+    import subprocess
+    import sys
+
+    path, target = three_chunks(tmp_path), tmp_path / "s"
+    root = Path(__file__).resolve().parents[2]
+
+    def stalled() -> subprocess.Popen:
+        builder = subprocess.Popen(
+            [sys.executable, "-c", STALLED_BUILDER, str(path), str(target)], cwd=root, stdout=subprocess.PIPE, text=True
+        )
+        assert builder.stdout is not None and builder.stdout.readline() == "at work\n"
+        return builder
+
+    def left() -> set[str]:
+        return {p.name for p in tmp_path.glob("s.building-*")}
+
+    killed = stalled()
+    (gone,) = left()
+    at_work = stalled()
     try:
-        watch = weakref.ref(held, lambda ref: store._stop_building(signal.SIGTERM, None))
-        with pytest.raises(SystemExit) as stopped:
-            del held  # the callback runs here: its SystemExit goes to sys.unraisablehook, not to this frame
-            for _ in range(1000):  # raised again by the hook's alarm, here, before any report
-                time.sleep(0.001)
-        assert watch() is None
-        assert stopped.value.code == 128 + signal.SIGTERM
-        assert not [u for u in unraisable if getattr(u, "exc_type", None) is SystemExit]  # not printed
-        with pytest.raises(SystemExit) as again:  # should the alarm's be swallowed too: the next report
-            report("validated 2 of 2 chunks")
-        assert again.value.code == 128 + signal.SIGTERM
-        assert said == ["validated 1 of 2 chunks"]
+        (working,) = left() - {gone}
+        killed.kill()
+        killed.wait(30)
+        assert left() == {gone, working}  # what it leaves
+        young, old = tmp_path / "s.building-young", tmp_path / "s.building-old"  # without a lock file
+        young.mkdir()
+        old.mkdir()
+        os.utime(old, (time.time() - 3600, time.time() - 3600))
+        store.build([path], "one.parquet", target, rows=5, workers=1)
+        assert store.is_store(target) and not (target / store.BUILDING_LOCK).exists()
+        assert left() == {working, young.name}
+        assert at_work.poll() is None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, alarm)
-        signal.signal(signal.SIGTERM, before)
+        for builder in (at_work, killed):
+            builder.kill()
+            builder.wait(30)
