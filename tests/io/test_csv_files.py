@@ -120,10 +120,11 @@ def test_non_utf8_byte_is_located(write_csv):
     assert p.line == 3
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # pyarrow's own, printed
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_a_ragged_row_that_is_not_utf8_is_refused_with_its_line_not_skipped(write_csv):
-    """pyarrow cannot show such a row to the reader's handler of ragged rows: the read fails, and the
-    careful path names the row rather than losing it."""
+    """pyarrow cannot show such a row to the reader's handler of ragged rows (it decodes it first), and
+    printed its own error instead, a traceback on the user's terminal: such a file goes to the
+    careful path at once, which names the row rather than losing it."""
     data = HEADER.encode() + b"a,1990,,ok,war,\nb,1991,,Caf\xe9\xff,war,,too,many\nc,1992,,ok,war,\n"
     [p] = problems(write_csv(data))
     assert p.line == 3 and "not UTF-8" in p.expected
@@ -195,3 +196,22 @@ def test_mapping_by_hand(write_csv):
 def test_problems_on_a_line_keep_our_column_order_under_the_files_names(write_csv):
     path = write_csv("Link,Event,Start,Kind\nftp://x,,12x5,sometimes\n")
     assert [p.column for p in problems(path)] == ["Start", "Event", "Link", "Kind"]
+
+
+@pytest.mark.parametrize(
+    "data, offset, utf8",
+    [
+        (b"", 0, True),
+        (b"date,title\n1854,Perry\n", 0, True),
+        (b"\xef\xbb\xbfdate,title\n", 3, True),
+        ("日米和親条約\n".encode() * 3, 0, True),
+        ("日米和親条約\n".encode() * 3, 1, False),  # the middle of a character
+        (("x" * 5 + "é").encode("utf-8"), 0, True),
+        (b"Caf\xe9\n", 0, False),
+        ("日米".encode()[:-1], 0, False),  # cut short at the end
+    ],
+)
+def test_is_utf8(data, offset, utf8):
+    from dashboard.io.decode import is_utf8
+
+    assert is_utf8(data, offset) is utf8
