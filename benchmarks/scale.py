@@ -109,6 +109,15 @@ class Watch:
         return self.rss, self.pss
 
 
+def post(url: str, body: dict) -> bytes:
+    """The answer to a callback request ``body`` (no bytes: nothing to update)."""
+    req = urllib.request.Request(
+        url + "_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=ANSWER_WITHIN_S) as answer:
+        return answer.read()
+
+
 def ask(url: str, view: View) -> tuple[float, int, dict]:
     """(seconds, bytes, outputs) of the figure callback for ``view``, as a page sends it."""
     body = callback_body(
@@ -117,11 +126,8 @@ def ask(url: str, view: View) -> tuple[float, int, dict]:
         page_state(),
         changed=["view.data"],
     )
-    req = urllib.request.Request(
-        url + "_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
     t0 = time.perf_counter()
-    data = urllib.request.urlopen(req, timeout=ANSWER_WITHIN_S).read()
+    data = post(url, body)
     seconds = time.perf_counter() - t0
     answer = json.loads(data)["response"]
     error = answer.get("filter-error", {}).get("children")
@@ -156,8 +162,8 @@ def whole_ready(url: str, rows: int, t0: float) -> float:
     """Seconds from ``t0`` until every one of the ``rows`` rows is served: asked as a page showing the
     preview asks (the light callback of ``whole-served``, here every half second, where a page asks
     every three), then the figure of every row once it says so. Asking for the figure itself all along
-    would take a core from the builder (a preview's figure is 0.3 s of work at 10M), making the wait it
-    measures twice as long. A server that served a preview restarts meanwhile: its port answers "not
+    would take CPU from the builder (a preview's figure is 0.3 s of work at 10M), making the wait it
+    measures longer. A server that served a preview restarts meanwhile: its port answers "not
     yet" for a moment."""
     ticks = 0
     while time.perf_counter() - t0 < ANSWER_WITHIN_S:
@@ -173,12 +179,7 @@ def whole_ready(url: str, rows: int, t0: float) -> float:
 
 def whole_served(url: str, ticks: int) -> bool:
     """Whether the server says it serves the whole dataset, asked as a page showing its preview asks."""
-    body = callback_body([("whole-served", "data")], [("preview-poll", "n_intervals", ticks)])
-    req = urllib.request.Request(
-        url + "_dash-update-component", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(req, timeout=ANSWER_WITHIN_S) as answer:
-        data = answer.read()
+    data = post(url, callback_body([("whole-served", "data")], [("preview-poll", "n_intervals", ticks)]))
     return bool(data) and json.loads(data)["response"].get("whole-served", {}).get("data") is True
 
 

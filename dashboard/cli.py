@@ -502,6 +502,7 @@ def load_files(
         try:
             loaded.append((topic_name(path), load_or_exit(path, options=options, use_cache=use_cache)[0]))
         except SystemExit:
+            stops.raise_if_stopped()  # told to stop (its SystemExit), not a file refused: the rest is not read
             failed = True
     if failed:
         raise SystemExit(1)

@@ -325,16 +325,18 @@ BUILDING = ".building-"
 BUILDING_LOCK = ".building.lock"
 """The file in a store's work folder its builder holds locked as long as it lives."""
 UNLOCKED_LEFT_S = 60
-"""A work folder without that file (made by an earlier version, or made a moment ago) is left behind
-by a builder gone once untouched for this long."""
+"""A work folder of the store being built without that file (made by an earlier version, or made a
+moment ago) is left behind by a builder gone once nothing in it has changed for this long."""
 
 
 def _remove_left_building(target: Path) -> None:
-    """The work folders of ``target`` left by builders that were killed outright (SIGKILL, the kernel
-    short of memory: nothing of theirs could remove them), which would otherwise keep their space:
-    those whose lock no process holds any more (a lock goes with its process, even on another host
-    sharing the folder). A builder at work holds its own."""
-    for found in target.parent.glob(f"{glob.escape(target.name)}{BUILDING}*"):
+    """The work folders beside ``target`` left by builders killed outright (SIGKILL, the kernel short of
+    memory: nothing of theirs could remove them), which would otherwise keep their space: those whose
+    lock no process holds any more (a lock goes with its process, even on another host sharing the
+    folder), whichever store they were building (a store whose file changed since is never built
+    again); a builder at work holds its own. A folder without a lock is only removed if it is one of
+    ``target``'s and nothing in it has changed for :data:`UNLOCKED_LEFT_S`."""
+    for found in target.parent.glob(f"*{BUILDING}*"):
         try:
             with (found / BUILDING_LOCK).open("r") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -342,11 +344,20 @@ def _remove_left_building(target: Path) -> None:
         except BlockingIOError:  # its builder at work
             continue
         except FileNotFoundError:
-            with contextlib.suppress(OSError):
-                if time.time() - found.stat().st_mtime > UNLOCKED_LEFT_S:
-                    shutil.rmtree(found, ignore_errors=True)
+            if found.name.startswith(f"{target.name}{BUILDING}") and _untouched_for(found) > UNLOCKED_LEFT_S:
+                shutil.rmtree(found, ignore_errors=True)
         except OSError:  # not a folder, or not ours to read: left alone
             continue
+
+
+def _untouched_for(folder: Path) -> float:
+    """Seconds since anything in ``folder`` last changed (a file written, added or removed); 0 if that
+    cannot be told."""
+    try:
+        latest = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in folder.iterdir())])
+    except OSError:
+        return 0.0
+    return time.time() - latest
 
 
 @dataclass(frozen=True)
@@ -1150,7 +1161,7 @@ def preview_path(target: Path) -> Path:
 def _remove_stale_previews(target: Path) -> None:
     """Previews left by servers that did not end as they should (killed): their pieces are links to
     those of stores half built, which would otherwise keep their space."""
-    for found in target.parent.glob(f"{target.name}.preview-*"):
+    for found in target.parent.glob(f"{glob.escape(target.name)}.preview-*"):
         pid = found.name.rpartition("-")[2]
         try:
             os.kill(int(pid), 0)

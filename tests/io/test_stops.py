@@ -19,9 +19,10 @@ def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_by_an_alarm_and_
     as soon as the finalizer is done (and by the next report, should that be swallowed too), and the
     swallowed one is not printed."""
     monkeypatch.setattr(stops, "STOPPED", [])
+    monkeypatch.setattr(stops, "_STOPPING", [])
+    monkeypatch.setattr(stops, "_HOOK", [])
     hook = sys.unraisablehook
-    before = signal.getsignal(signal.SIGTERM)
-    alarm = signal.getsignal(signal.SIGALRM)
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)}
     said: list[str] = []
     report = stops.unless_stopped(lambda msg, step=None: said.append(msg))
     report("validated 1 of 2 chunks")
@@ -31,9 +32,9 @@ def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_by_an_alarm_and_
 
     held = Held()
     unraisable: list[object] = []
-    monkeypatch.setattr(sys, "__unraisablehook__", unraisable.append)  # what the default hook would print
+    sys.unraisablehook = unraisable.append  # the hook before: what it is handed would be printed
     try:
-        stops.stop_at(signal.SIGTERM)
+        stops.stop_at(signal.SIGTERM, signal.SIGHUP)
         watch = weakref.ref(held, lambda ref: signal.getsignal(signal.SIGTERM)(signal.SIGTERM, None))
         with pytest.raises(SystemExit) as stopped:
             del held  # the callback runs here: its SystemExit goes to sys.unraisablehook, not to this frame
@@ -46,19 +47,24 @@ def test_a_stop_signal_swallowed_by_a_finalizer_is_raised_again_by_an_alarm_and_
             report("validated 2 of 2 chunks")
         assert again.value.code == 128 + signal.SIGTERM
         assert said == ["validated 1 of 2 chunks"]
-        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN  # once: a second signal cuts nothing short
+        # once: no further signal, nor the alarm, cuts short what the stop unwinds
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        for stopping in (signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
+            assert signal.getsignal(stopping) is signal.SIG_IGN, stopping
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, alarm)
-        signal.signal(signal.SIGTERM, before)
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
         sys.unraisablehook = hook
 
 
-def test_anything_else_a_finalizer_raises_is_printed_as_python_would(monkeypatch):
+def test_anything_else_a_finalizer_raises_goes_to_the_hook_there_was(monkeypatch):
+    """Such as a test runner's, or an error reporter's; Python's own prints it."""
     monkeypatch.setattr(stops, "STOPPED", [])
+    monkeypatch.setattr(stops, "_HOOK", [])
     hook = sys.unraisablehook
     unraisable: list[object] = []
-    monkeypatch.setattr(sys, "__unraisablehook__", unraisable.append)
+    sys.unraisablehook = unraisable.append
 
     class Held:
         pass

@@ -1134,49 +1134,63 @@ from dashboard.io import store
 def say(msg, step=None):
     if msg.startswith("validated"):
         print("at work", flush=True)
-        time.sleep(3600)
+        time.sleep(300)
 
 store.build([Path(sys.argv[1])], "one.parquet", Path(sys.argv[2]), rows=5, workers=1, progress=say)
 """
 
 
-def test_the_work_folder_of_a_builder_killed_outright_is_removed_by_the_next_build_not_one_at_work(tmp_path):
+def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_build_not_one_at_work(tmp_path):
     """A builder killed outright (``kill -9``, the kernel short of memory) runs no handler and leaves its
-    work folder, as large as the store: the next build of that store removes it, but not the folder of
-    a builder still at work (two servers may build one store at once), nor one made a moment ago."""
-    import subprocess
-    import sys
+    work folder, as large as the store: the next build beside it removes it, whichever store it was
+    building (one whose file changed since is never built again), but not the folder of a builder
+    still at work (two servers may build one store at once). A folder without a lock (an earlier
+    version's) is removed only if it is the store's own and nothing in it changed for a minute."""
+    import select
 
     path, target = three_chunks(tmp_path), tmp_path / "s"
     root = Path(__file__).resolve().parents[2]
+    builders: list[subprocess.Popen] = []
 
-    def stalled() -> subprocess.Popen:
+    def stalled(name: str) -> str:
+        """A builder of the store ``name`` at work, and its work folder."""
+        before = left()
         builder = subprocess.Popen(
-            [sys.executable, "-c", STALLED_BUILDER, str(path), str(target)], cwd=root, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", STALLED_BUILDER, str(path), str(tmp_path / name)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-        assert builder.stdout is not None and builder.stdout.readline() == "at work\n"
-        return builder
+        builders.append(builder)
+        assert builder.stdout is not None and select.select([builder.stdout], [], [], 120)[0]
+        assert builder.stdout.readline() == "at work\n"
+        (made,) = left() - before
+        return made
 
     def left() -> set[str]:
-        return {p.name for p in tmp_path.glob("s.building-*")}
+        return {p.name for p in tmp_path.glob("*.building-*")}
 
-    killed = stalled()
-    (gone,) = left()
-    at_work = stalled()
     try:
-        (working,) = left() - {gone}
-        killed.kill()
-        killed.wait(30)
-        assert left() == {gone, working}  # what it leaves
-        young, old = tmp_path / "s.building-young", tmp_path / "s.building-old"  # without a lock file
-        young.mkdir()
-        old.mkdir()
-        os.utime(old, (time.time() - 3600, time.time() - 3600))
+        gone, other_gone, working = stalled("s"), stalled("t"), stalled("s")
+        for killed in builders[:2]:
+            killed.kill()
+            killed.wait(30)
+        assert left() == {gone, other_gone, working}  # what they leave
+        lockless = {
+            n: tmp_path / n for n in ("s.building-young", "s.building-old", "s.building-writing", "t.building-old")
+        }
+        for name, folder in lockless.items():
+            folder.mkdir()
+            (folder / "events-00000.parquet").write_bytes(b"x")
+            if not name.endswith("young"):
+                for made in (folder / "events-00000.parquet", folder):
+                    os.utime(made, (time.time() - 3600, time.time() - 3600))
+        (lockless["s.building-writing"] / "events-00000.parquet").write_bytes(b"xy")  # written to just now
         store.build([path], "one.parquet", target, rows=5, workers=1)
         assert store.is_store(target) and not (target / store.BUILDING_LOCK).exists()
-        assert left() == {working, young.name}
-        assert at_work.poll() is None
+        assert left() == {working, "s.building-young", "s.building-writing", "t.building-old"}
+        assert builders[2].poll() is None
     finally:
-        for builder in (at_work, killed):
+        for builder in builders:
             builder.kill()
             builder.wait(30)
