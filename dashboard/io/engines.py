@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -39,6 +38,7 @@ from ..core.lives import empty_lives
 from ..core.memo import Memo
 from ..core.model import Timeline
 from ..core.query import term_scope
+from .held import HeldFolder
 from .progress import ProgressFolder, progress_key
 
 ENGINES = ("duckdb", "spark")
@@ -179,10 +179,15 @@ class DuckDB:
         # No extension may be fetched at run time: everything used here is built in.
         config["autoinstall_known_extensions"] = False
         config["autoload_known_extensions"] = False
-        # What outgrows memory_limit spills here (made only then), not to DuckDB's ``.tmp`` in the
-        # working directory: a user's folder, shared by every server started from it (or in ``spill``,
-        # a folder of the caller's own).
-        self._spill = (spill or Path(tempfile.gettempdir())) / f"timeline-duckdb-{uuid.uuid4().hex}"
+        # What outgrows memory_limit spills here, not to DuckDB's ``.tmp`` in the working directory (a
+        # user's folder, shared by every server started from it): a folder of the engine's own, held
+        # while its process lives, or in ``spill``, a folder of the caller's own.
+        self._held: HeldFolder | None = None
+        if spill is None:
+            self._held = HeldFolder("timeline-duckdb-")
+            self._spill = self._held.path
+        else:
+            self._spill = spill / f"timeline-duckdb-{uuid.uuid4().hex}"
         config["temp_directory"] = str(self._spill)
         self._con = duckdb.connect(":memory:", config=config)
         self._local = threading.local()
@@ -383,6 +388,8 @@ class DuckDB:
     def close(self) -> None:
         self._con.close()
         shutil.rmtree(self._spill, ignore_errors=True)
+        if self._held is not None:
+            self._held.remove()
 
 
 class EngineError(Exception):
@@ -483,11 +490,11 @@ class Spark:
     hundreds of milliseconds even on a small table; what that buys is a table that may be Parquet far larger
     than this machine, read by a cluster's executors where it lies."""
 
-    def __init__(self, session: Any, frame: Any, scratch: Path | None = None):
+    def __init__(self, session: Any, frame: Any, scratch: HeldFolder | None = None):
         self._session = session
         self._frame = frame
         # The timeline's Parquet copy goes with the engine: at close, or when the process ends.
-        self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True) if scratch else None
+        self._scratch = weakref.finalize(self, scratch.remove) if scratch else None
         self._kept: dict[str, Any] = {}
         self._lock = threading.Lock()
         self.precomputed = False
@@ -536,8 +543,8 @@ class Spark:
             if precompute:
                 engine._precompute(None, timeline)
             return engine
-        scratch = Path(tempfile.mkdtemp(prefix="timeline-spark-"))
-        path = scratch / "events.parquet"
+        scratch = HeldFolder("timeline-spark-")
+        path = scratch.path / "events.parquet"
         pq.write_table(table, path, row_group_size=STORE_ROW_GROUP)  # Spark splits a file between row groups
         engine = cls(spark, spark.read.parquet(spark_path(path)), scratch)
         if precompute:

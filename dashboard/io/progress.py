@@ -18,15 +18,14 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import threading
-import weakref
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
+
+from .held import HeldFolder
 
 STEPS = ("loading", "themes", "validating", "ids", "storing", "starting")
 """The steps of a server's preparation before it serves: reading a file into memory, reading a large
@@ -114,13 +113,14 @@ class Progress:
 
 class ProgressFolder:
     """A folder of one progress file per piece of work under way (``<key>.json``), made in the
-    system's temporary folder, or at ``folder``; the one made is removed when the process that made
-    it ends (not when a forked worker does)."""
+    system's temporary folder (``io.held``: removed when the process that made it ends, not when a
+    forked worker does, or by the next server should it be killed outright), or at ``folder``."""
 
     def __init__(self, folder: Path | None = None):
+        self._held: HeldFolder | None = None
         if folder is None:
-            folder = Path(tempfile.mkdtemp(prefix="timeline-progress-"))
-            weakref.finalize(self, _remove, folder, os.getpid())
+            self._held = HeldFolder("timeline-progress-")
+            folder = self._held.path
         else:
             folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
@@ -152,8 +152,3 @@ def _write_whole(target: Path, found: Mapping[str, object]) -> None:
     partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.partial")
     partial.write_text(json.dumps(found), encoding="utf-8")
     os.replace(partial, target)
-
-
-def _remove(folder: Path, owner: int) -> None:
-    if os.getpid() == owner:  # a forked worker that exits leaves the folder to the others
-        shutil.rmtree(folder, ignore_errors=True)

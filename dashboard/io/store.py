@@ -58,7 +58,7 @@ from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
 from ..core.validation import event_themes, lane_order, validate_table
-from . import parquet, progress, stops
+from . import held, parquet, progress, stops
 from .engines import STORE_ROW_GROUP, TITLES, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
@@ -300,17 +300,18 @@ def _building(target: Path) -> Iterator[Path]:
     started together on one cache) each make their own; whichever comes second keeps the first's,
     which holds the same events (a store is named after its files) and may be served already."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_left_building(target)
-    work = Path(tempfile.mkdtemp(prefix=f"{target.name}{BUILDING}", dir=target.parent))
+    # those of builders killed outright, whichever store they were building (one whose file changed
+    # since is never built again), would keep their space, as large as a store; one without a lock (an
+    # earlier version's) only if it is this store's and nothing in it changed for UNLOCKED_LEFT_S
+    held.remove_left(target.parent, f"*{BUILDING}*", lockless=lambda found: _left_unlocked(found, target))
+    work, holding = held.make_held(f"{target.name}{BUILDING}", target.parent)
     try:
-        with (work / f"{BUILDING_LOCK}.new").open("w") as held:
-            fcntl.flock(held, fcntl.LOCK_EX)  # while this process lives (see _remove_left_building)
-            (work / f"{BUILDING_LOCK}.new").rename(work / BUILDING_LOCK)  # only ever seen locked
+        with holding:
             yield work
             if is_store(target):  # put in place meanwhile: its server reads its files
                 return
             shutil.rmtree(target, ignore_errors=True)  # anything but a whole store (a store is put whole)
-            (work / BUILDING_LOCK).unlink()
+            (work / held.LOCK).unlink()
             try:
                 work.rename(target)
             except OSError:
@@ -322,32 +323,13 @@ def _building(target: Path) -> Iterator[Path]:
 
 BUILDING = ".building-"
 """Between a store's name and the rest of the name of a work folder in which it is built."""
-BUILDING_LOCK = ".building.lock"
-"""The file in a store's work folder its builder holds locked as long as it lives."""
 UNLOCKED_LEFT_S = 60
-"""A work folder of the store being built without that file (made by an earlier version, or made a
-moment ago) is left behind by a builder gone once nothing in it has changed for this long."""
+"""A work folder of the store being built without a lock (made by an earlier version) is left behind
+by a builder gone once nothing in it has changed for this long."""
 
 
-def _remove_left_building(target: Path) -> None:
-    """The work folders beside ``target`` left by builders killed outright (SIGKILL, the kernel short of
-    memory: nothing of theirs could remove them), which would otherwise keep their space: those whose
-    lock no process holds any more (a lock goes with its process, even on another host sharing the
-    folder), whichever store they were building (a store whose file changed since is never built
-    again); a builder at work holds its own. A folder without a lock is only removed if it is one of
-    ``target``'s and nothing in it has changed for :data:`UNLOCKED_LEFT_S`."""
-    for found in target.parent.glob(f"*{BUILDING}*"):
-        try:
-            with (found / BUILDING_LOCK).open("r") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                shutil.rmtree(found, ignore_errors=True)  # its builder gone: the lock was free
-        except BlockingIOError:  # its builder at work
-            continue
-        except FileNotFoundError:
-            if found.name.startswith(f"{target.name}{BUILDING}") and _untouched_for(found) > UNLOCKED_LEFT_S:
-                shutil.rmtree(found, ignore_errors=True)
-        except OSError:  # not a folder, or not ours to read: left alone
-            continue
+def _left_unlocked(found: Path, target: Path) -> bool:
+    return found.name.startswith(f"{target.name}{BUILDING}") and _untouched_for(found) > UNLOCKED_LEFT_S
 
 
 def _untouched_for(folder: Path) -> float:

@@ -15,18 +15,16 @@ import contextlib
 import html
 import json
 import secrets
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from ..core.i18n import N_, Translator, choose_language, translator
+from ..io.held import HeldFolder
 from ..io.progress import StatusFile, Step, say
 
 STATUS_PATH = "/_timeline/preparing"
@@ -109,8 +107,8 @@ class PreparingPage:
         self.listening = listening
         self.name = name
         self.frame_ancestors = frame_ancestors
-        self._folder = Path(tempfile.mkdtemp(prefix="timeline-preparing-"))
-        self.status = StatusFile(self._folder / "status.json")
+        self._folder = HeldFolder("timeline-preparing-")
+        self.status = StatusFile(self._folder.path / "status.json")
         self.began = time.monotonic()
         self._server = _Server(listening, self)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
@@ -132,7 +130,7 @@ class PreparingPage:
                 self._thread.join()
                 self._server.end_connections()
         finally:  # even if a signal stops the server meanwhile
-            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder.remove()
 
     def __enter__(self) -> PreparingPage:
         return self.start()

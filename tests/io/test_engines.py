@@ -24,7 +24,7 @@ from dashboard.core import sql
 from dashboard.core.aggregate import density, in_window
 from dashboard.core.model import Timeline
 from dashboard.core.query import View, facet_counts, filter_events, sorted_rows
-from dashboard.io import engines
+from dashboard.io import engines, held
 from dashboard.io.engines import DuckDB, Engine, EngineError, PerProcess, Spark, events_table, open_engine, queried
 from dashboard.io.formats import parse_events
 from dashboard.render.figure import FigureOptions, build_figure, build_overview, most_important, x_extent
@@ -452,7 +452,7 @@ def test_a_timelines_copy_goes_with_its_spark_engine(spark, tmp_path, monkeypatc
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     engine = Spark.of_timeline(timeline)
     (copy,) = scratch.iterdir()
-    assert [p.suffix for p in copy.iterdir()] == [".parquet"]
+    assert sorted(p.name for p in copy.iterdir()) == [held.LOCK, "events.parquet"]  # held while the engine is open
     assert sql.count(engine.run, sql.EVERYTHING) == len(timeline.events)
     engine.close()
     assert not copy.exists()
@@ -654,7 +654,7 @@ def test_a_search_says_how_far_it_has_got_while_it_runs(synthetic, monkeypatch):
     monkeypatch.setattr(shared.progress, "record", record_and_read_elsewhere)
     shared.searched(("treaty",))
     assert seen_apart == [{"done": d, "total": 20_000} for d in (0, 5000, 10_000, 15_000, 20_000)]
-    assert shared.progress.read(key) is None and list(shared.progress.folder.iterdir()) == []
+    assert shared.progress.read(key) is None and list(shared.progress.folder.glob("*.json")) == []
     shared.close()
 
 

@@ -23,7 +23,7 @@ from plotly.utils import PlotlyJSONEncoder
 from dashboard.core import sql, tiles
 from dashboard.core.model import MAX_THEMES, ValidationError
 from dashboard.core.query import View, facet_counts, filter_events
-from dashboard.io import engines, parquet, store
+from dashboard.io import engines, held, parquet, store
 from dashboard.io.formats import load_dataset
 from dashboard.io.progress import Step
 from dashboard.render.figure import FigureOptions, build_figure
@@ -1187,7 +1187,7 @@ def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_bu
                     os.utime(made, (time.time() - 3600, time.time() - 3600))
         (lockless["s.building-writing"] / "events-00000.parquet").write_bytes(b"xy")  # written to just now
         store.build([path], "one.parquet", target, rows=5, workers=1)
-        assert store.is_store(target) and not (target / store.BUILDING_LOCK).exists()
+        assert store.is_store(target) and not (target / held.LOCK).exists()
         assert left() == {working, "s.building-young", "s.building-writing", "t.building-old"}
         assert builders[2].poll() is None
     finally:
