@@ -31,13 +31,23 @@ def make_held(prefix: str, parent: Path) -> tuple[Path, IO[str]]:
     into place: no process ever sees the lock there and free while this one lives."""
     folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     try:
-        holding = (folder / f"{LOCK}.new").open("w")
-        fcntl.flock(holding, fcntl.LOCK_EX)
-        (folder / f"{LOCK}.new").rename(folder / LOCK)
+        return folder, hold(folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return folder, holding
+
+
+def hold(folder: Path) -> IO[str]:
+    """The open file holding the lock of ``folder`` (a folder of this process's own making), the lock
+    made in it (see :func:`make_held`)."""
+    holding = (folder / f"{LOCK}.new").open("w")
+    try:
+        fcntl.flock(holding, fcntl.LOCK_EX)
+        (folder / f"{LOCK}.new").rename(folder / LOCK)
+    except BaseException:
+        holding.close()
+        raise
+    return holding
 
 
 def remove_left(parent: Path, pattern: str, lockless: Callable[[Path], bool] | None = None) -> None:

@@ -1116,20 +1116,31 @@ def build_apart(
     :class:`Building` still under way is then returned (None: the store is complete)."""
     read, write = os.pipe()
     job = (list(files), name, target, base, options, status, tables, preview, preview_rows, rows)
+    holding = None
     if preview is not None:
-        _remove_stale_previews(target)
+        # those of servers killed outright: their pieces are links to those of stores half built, which
+        # would otherwise keep their space
+        held.remove_left(target.parent, f"{glob.escape(target.name)}{PREVIEW}*", lockless=_left_long_ago)
+        shutil.rmtree(preview, ignore_errors=True)  # named for this process: one of its own, left
+        preview.mkdir(parents=True)
+        holding = held.hold(preview)  # by this process and the workers it forks, while they live
     try:
         code = "from dashboard.io.store import _build_here; _build_here()"
         builder = subprocess.Popen(
             [sys.executable, "-c", code, str(write), str(os.getpid())], stdin=subprocess.PIPE, pass_fds=(write,)
         )
+    except BaseException:
+        if preview is not None and holding is not None:
+            shutil.rmtree(preview, ignore_errors=True)
+            holding.close()
+        raise
     finally:
         os.close(write)
     answers = Connection(read, writable=False)
     assert builder.stdin is not None
     with builder.stdin:
         builder.stdin.write(pickle.dumps(job))
-    building = Building(builder, answers, name, preview)
+    building = Building(builder, answers, name, preview, holding)
     if building.next() == PREVIEWED:
         return building
     return None
@@ -1137,33 +1148,38 @@ def build_apart(
 
 def preview_path(target: Path) -> Path:
     """Where this process serves the preview of the store ``target`` being built."""
-    return target.with_name(f"{target.name}.preview-{os.getpid()}")
+    return target.with_name(f"{target.name}{PREVIEW}{os.getpid()}")
 
 
-def _remove_stale_previews(target: Path) -> None:
-    """Previews left by servers that did not end as they should (killed): their pieces are links to
-    those of stores half built, which would otherwise keep their space."""
-    for found in target.parent.glob(f"{glob.escape(target.name)}.preview-*"):
-        pid = found.name.rpartition("-")[2]
-        try:
-            os.kill(int(pid), 0)
-        except ValueError:
-            continue
-        except ProcessLookupError:
-            shutil.rmtree(found, ignore_errors=True)
-        except PermissionError:  # another user's live process
-            continue
+PREVIEW = ".preview-"
+"""Between a store's name and the number of the server process serving a preview of it."""
+LOCKLESS_PREVIEW_LEFT_S = 86_400
+"""A preview without a lock (made by an earlier version) is left behind by a server gone once nothing in
+it has changed for this long (its store is built long before)."""
+
+
+def _left_long_ago(found: Path) -> bool:
+    return _untouched_for(found) > LOCKLESS_PREVIEW_LEFT_S
 
 
 class Building:
     """A store being built by a process of its own (:func:`build_apart`), its ``preview`` (a store of
     its first rows, or None) served meanwhile."""
 
-    def __init__(self, builder: subprocess.Popen[bytes], answers: Connection, name: str, preview: Path | None):
+    def __init__(
+        self,
+        builder: subprocess.Popen[bytes],
+        answers: Connection,
+        name: str,
+        preview: Path | None,
+        holding: IO[str] | None = None,
+    ):
         self._builder = builder
         self._answers = answers
         self._name = name
         self.preview = preview
+        self._holding = holding
+        """The preview's lock (``io.held``), held while it is served."""
         self._owner = os.getpid()
         self.stopped = False
         """Stopped by :meth:`stop` (the server stopping): what it says then is not worth saying."""
@@ -1212,6 +1228,8 @@ class Building:
         self._answers.close()
         if self.preview is not None:
             shutil.rmtree(self.preview, ignore_errors=True)
+        if self._holding is not None:
+            self._holding.close()
 
 
 def _build_here() -> None:

@@ -3,9 +3,11 @@ every question, the same problems named by part and row, ids unique across chunk
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -1194,3 +1196,74 @@ def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_bu
         for builder in builders:
             builder.kill()
             builder.wait(30)
+
+
+PREVIEWING_SERVER = """
+import sys, time
+from pathlib import Path
+from dashboard.io import store
+target = Path(sys.argv[2])
+building = store.build_apart(
+    [Path(sys.argv[1])], "big.parquet", target, tables=False, preview=store.preview_path(target),
+    preview_rows=2_000, rows=500,
+)
+print(building.preview, flush=True)
+time.sleep(300)
+"""
+
+
+def test_a_preview_left_by_a_server_killed_outright_is_removed_by_the_next_not_one_served(tmp_path):
+    """A server killed outright (no handler of its runs) leaves the preview it served, whose pieces keep
+    the space of a store half built: the next server to preview that store removes it, and leaves the
+    preview another live server still serves (its lock held), and one without a lock made by an earlier
+    version unless nothing in it changed for a day."""
+    import select
+
+    path, target = preview_file(tmp_path, rows=40_000), tmp_path / "s.store"
+    root = Path(__file__).resolve().parents[2]
+    servers: list[subprocess.Popen] = []
+
+    def previewing() -> Path:
+        server = subprocess.Popen(
+            [sys.executable, "-c", PREVIEWING_SERVER, str(path), str(target)],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        servers.append(server)
+        assert server.stdout is not None and select.select([server.stdout], [], [], 120)[0]
+        return Path(server.stdout.readline().strip())
+
+    try:
+        killed, serving = previewing(), previewing()
+        os.killpg(servers[0].pid, signal.SIGKILL)  # the server and its builder
+        servers[0].wait(30)
+        assert store.is_store(killed) and store.is_store(serving)  # nothing of the killed server's ran
+        young, old = target.with_name("s.store.preview-1"), target.with_name("s.store.preview-2")
+        for lockless in (young, old):
+            lockless.mkdir()
+            (lockless / "events-00000.parquet").write_bytes(b"x")
+        for made in (old / "events-00000.parquet", old):
+            os.utime(made, (time.time() - 2 * 86_400, time.time() - 2 * 86_400))
+
+        building = store.build_apart(
+            [path],
+            "big.parquet",
+            target,
+            tables=False,
+            preview=store.preview_path(target),
+            preview_rows=2_000,
+            rows=500,
+        )
+        assert building is not None and building.preview is not None
+        left = {p.name for p in tmp_path.glob("s.store.preview-*")}
+        assert left == {building.preview.name, serving.name, young.name}
+        assert servers[1].poll() is None and store.is_store(serving)
+        building.stop()
+        assert not building.preview.exists()
+    finally:
+        for server in servers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(30)
