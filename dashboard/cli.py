@@ -404,7 +404,7 @@ def _stored(
                 )
                 status = page.status.path if page is not None else None
                 rows = store.PREVIEW_ROWS if args.preview_rows is None else args.preview_rows
-                preview = store.preview_path(target) if args.engine == "duckdb" and page is not None and rows else None
+                preview = args.engine == "duckdb" and page is not None and rows > 0
                 building = store.build_apart(
                     parts, name, target, base, options, status, tables=False, preview=preview, preview_rows=rows
                 )

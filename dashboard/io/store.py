@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import glob
 import hashlib
 import json
 import multiprocessing
@@ -1103,7 +1102,7 @@ def build_apart(
     options: ReadOptions = DEFAULT_OPTIONS,
     status: Path | None = None,
     tables: bool = True,
-    preview: Path | None = None,
+    preview: bool = False,
     preview_rows: int = PREVIEW_ROWS,
     rows: int = CHUNK_ROWS,
 ) -> Building | None:
@@ -1111,55 +1110,55 @@ def build_apart(
     back to the system before the caller serves; progress on stderr, and each step in the
     ``status`` file when given (``io.progress.StatusFile``). The caller interrupted (Ctrl-C, a
     signal's handler raising), the builder is stopped, leaving nothing behind, before the exception
-    goes on; should the caller die, the builder stops too. With ``preview`` (a folder), a large
-    dataset's first ``preview_rows`` rows are stored there as soon as they are validated: the
-    :class:`Building` still under way is then returned (None: the store is complete)."""
+    goes on; should the caller die, the builder stops too. With ``preview``, a large dataset's first
+    ``preview_rows`` rows are stored as soon as they are validated, in a folder beside ``target`` held
+    by this process (``io.held``) and the workers it forks: the :class:`Building` still under way is
+    then returned, its ``preview`` that folder (None: the store is complete, and no preview is left)."""
+    folder, holding = None, None
+    if preview:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # those of servers killed outright, whichever store they previewed: their pieces are links to
+        # those of stores half built, which would otherwise keep their space
+        held.remove_left(target.parent, f"*{PREVIEW}*", lockless=lambda found: _left_long_ago(found, target))
+        folder, holding = held.make_held(f"{target.name}{PREVIEW}", target.parent)
     read, write = os.pipe()
-    job = (list(files), name, target, base, options, status, tables, preview, preview_rows, rows)
-    holding = None
-    if preview is not None:
-        # those of servers killed outright: their pieces are links to those of stores half built, which
-        # would otherwise keep their space
-        held.remove_left(target.parent, f"{glob.escape(target.name)}{PREVIEW}*", lockless=_left_long_ago)
-        shutil.rmtree(preview, ignore_errors=True)  # named for this process: one of its own, left
-        preview.mkdir(parents=True)
-        holding = held.hold(preview)  # by this process and the workers it forks, while they live
+    job = (list(files), name, target, base, options, status, tables, folder, preview_rows, rows)
     try:
         code = "from dashboard.io.store import _build_here; _build_here()"
         builder = subprocess.Popen(
             [sys.executable, "-c", code, str(write), str(os.getpid())], stdin=subprocess.PIPE, pass_fds=(write,)
         )
     except BaseException:
-        if preview is not None and holding is not None:
-            shutil.rmtree(preview, ignore_errors=True)
+        os.close(read)
+        if folder is not None and holding is not None:
+            shutil.rmtree(folder, ignore_errors=True)
             holding.close()
         raise
     finally:
         os.close(write)
-    answers = Connection(read, writable=False)
-    assert builder.stdin is not None
-    with builder.stdin:
-        builder.stdin.write(pickle.dumps(job))
-    building = Building(builder, answers, name, preview, holding)
-    if building.next() == PREVIEWED:
-        return building
+    building = Building(builder, Connection(read, writable=False), name, folder, holding)
+    try:
+        assert builder.stdin is not None
+        with builder.stdin:
+            builder.stdin.write(pickle.dumps(job))
+        if building.next() == PREVIEWED:
+            return building
+    except BaseException:
+        building.stop()
+        raise
+    building.stop()  # complete: its preview folder, made for nothing, removed
     return None
 
 
-def preview_path(target: Path) -> Path:
-    """Where this process serves the preview of the store ``target`` being built."""
-    return target.with_name(f"{target.name}{PREVIEW}{os.getpid()}")
-
-
 PREVIEW = ".preview-"
-"""Between a store's name and the number of the server process serving a preview of it."""
+"""Between a store's name and the rest of the name of the folder of a preview of it."""
 LOCKLESS_PREVIEW_LEFT_S = 86_400
-"""A preview without a lock (made by an earlier version) is left behind by a server gone once nothing in
-it has changed for this long (its store is built long before)."""
+"""A preview of the store being built without a lock (made by an earlier version) is left behind by a
+server gone once nothing in it has changed for this long (its store is built long before)."""
 
 
-def _left_long_ago(found: Path) -> bool:
-    return _untouched_for(found) > LOCKLESS_PREVIEW_LEFT_S
+def _left_long_ago(found: Path, target: Path) -> bool:
+    return found.name.startswith(f"{target.name}{PREVIEW}") and _untouched_for(found) > LOCKLESS_PREVIEW_LEFT_S
 
 
 class Building:

@@ -31,8 +31,11 @@ time.sleep(300)
 """
 
 
-def holder(parent: Path, prefix: str, fork: bool = False) -> tuple[subprocess.Popen[str], Path]:
-    """A process holding a folder of ``prefix`` in ``parent``, and that folder."""
+def holder(
+    procs: list[subprocess.Popen[str]], parent: Path, prefix: str, fork: bool = False
+) -> tuple[subprocess.Popen[str], Path]:
+    """A process holding a folder of ``prefix`` in ``parent`` (added to ``procs`` at once, to be ended
+    whatever happens), and that folder."""
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(parent), prefix, "fork" if fork else "-"],
         cwd=ROOT,
@@ -40,6 +43,7 @@ def holder(parent: Path, prefix: str, fork: bool = False) -> tuple[subprocess.Po
         text=True,
         start_new_session=True,
     )
+    procs.append(proc)
     assert proc.stdout is not None and select.select([proc.stdout], [], [], 60)[0]
     return proc, Path(proc.stdout.readline().strip())
 
@@ -51,10 +55,9 @@ def names(parent: Path) -> set[str]:
 def test_a_folder_left_by_a_process_killed_outright_is_removed_by_the_next_not_one_in_use(tmp_path):
     procs: list[subprocess.Popen[str]] = []
     try:
-        (killed, gone), (alive, kept) = holder(tmp_path, "work-"), holder(tmp_path, "work-")
-        (parent_killed, forked) = holder(tmp_path, "work-", fork=True)
-        (other, other_kind) = holder(tmp_path, "other-")
-        procs += [killed, alive, parent_killed, other]
+        (killed, gone), (alive, kept) = holder(procs, tmp_path, "work-"), holder(procs, tmp_path, "work-")
+        (parent_killed, forked) = holder(procs, tmp_path, "work-", fork=True)
+        (other, other_kind) = holder(procs, tmp_path, "other-")
         (gone / "spill.tmp").write_bytes(b"x" * 1000)
         for proc in (killed, parent_killed, other):
             proc.kill()

@@ -1083,14 +1083,30 @@ def test_a_problem_past_the_preview_refuses_the_dataset_all_the_same(tmp_path):
 def test_built_apart_the_preview_is_returned_first_then_the_whole_store(tmp_path):
     path = preview_file(tmp_path, rows=40_000)
     building = store.build_apart(
-        [path], "big.parquet", tmp_path / "s", tables=False, preview=tmp_path / "preview", preview_rows=2_000, rows=500
+        [path], "big.parquet", tmp_path / "s", tables=False, preview=True, preview_rows=2_000, rows=500
     )
-    assert building is not None and building.preview == tmp_path / "preview"
-    assert store.open_store(tmp_path / "preview").preview_of == 40_000
-    building.wait()
-    assert store.open_store(tmp_path / "s").size == 40_000
-    building.stop()
-    assert not (tmp_path / "preview").exists()
+    try:
+        assert building is not None and building.preview is not None
+        assert building.preview.parent == tmp_path and building.preview.name.startswith("s.preview-")
+        assert store.open_store(building.preview).preview_of == 40_000
+        building.wait()
+        assert store.open_store(tmp_path / "s").size == 40_000
+    finally:
+        if building is not None:
+            building.stop()
+    assert {p.name for p in tmp_path.iterdir()} == {"big.parquet", "s"}  # the preview removed
+
+
+@pytest.mark.parametrize("rows, bad_row", [(4_000, None), (40_000, 300)], ids=["too small", "a problem first"])
+def test_a_preview_asked_but_not_made_leaves_no_folder(tmp_path, rows, bad_row):
+    """A dataset too small for a preview is built whole, one with a problem in its first rows refused:
+    the preview's folder, made as the builder starts, is removed either way, its lock let go."""
+    path = preview_file(tmp_path, rows=rows, bad_row=bad_row)
+    try:
+        assert store.build_apart([path], "big.parquet", tmp_path / "s", preview=True, preview_rows=2_000) is None
+    except ValidationError as exc:
+        assert bad_row is not None and [p.value for p in exc.problems] == ["1999-13-01"]
+    assert {p.name for p in tmp_path.iterdir()} == {"big.parquet"} | ({"s"} if bad_row is None else set())
 
 
 @pytest.mark.parametrize("kind", ["string", "large_string", "dictionary"])
@@ -1204,8 +1220,7 @@ from pathlib import Path
 from dashboard.io import store
 target = Path(sys.argv[2])
 building = store.build_apart(
-    [Path(sys.argv[1])], "big.parquet", target, tables=False, preview=store.preview_path(target),
-    preview_rows=2_000, rows=500,
+    [Path(sys.argv[1])], "big.parquet", target, tables=False, preview=True, preview_rows=2_000, rows=500
 )
 print(building.preview, flush=True)
 time.sleep(300)
@@ -1214,9 +1229,9 @@ time.sleep(300)
 
 def test_a_preview_left_by_a_server_killed_outright_is_removed_by_the_next_not_one_served(tmp_path):
     """A server killed outright (no handler of its runs) leaves the preview it served, whose pieces keep
-    the space of a store half built: the next server to preview that store removes it, and leaves the
-    preview another live server still serves (its lock held), and one without a lock made by an earlier
-    version unless nothing in it changed for a day."""
+    the space of a store half built: the next server to preview a store removes it, whichever store it
+    was of, and leaves the preview another live server still serves (its lock held), and one without a
+    lock made by an earlier version unless it is of the same store and nothing in it changed for a day."""
     import select
 
     path, target = preview_file(tmp_path, rows=40_000), tmp_path / "s.store"
@@ -1240,27 +1255,31 @@ def test_a_preview_left_by_a_server_killed_outright_is_removed_by_the_next_not_o
         os.killpg(servers[0].pid, signal.SIGKILL)  # the server and its builder
         servers[0].wait(30)
         assert store.is_store(killed) and store.is_store(serving)  # nothing of the killed server's ran
+        # one of another store (its file changed since) whose server is gone: removed all the same
+        other, holding = held.make_held(f"t.store{store.PREVIEW}", tmp_path)
+        holding.close()
         young, old = target.with_name("s.store.preview-1"), target.with_name("s.store.preview-2")
-        for lockless in (young, old):
+        other_old = target.with_name("t.store.preview-2")
+        for lockless in (young, old, other_old):
             lockless.mkdir()
             (lockless / "events-00000.parquet").write_bytes(b"x")
-        for made in (old / "events-00000.parquet", old):
+        for made in (old / "events-00000.parquet", old, other_old / "events-00000.parquet", other_old):
             os.utime(made, (time.time() - 2 * 86_400, time.time() - 2 * 86_400))
 
         building = store.build_apart(
-            [path],
-            "big.parquet",
-            target,
-            tables=False,
-            preview=store.preview_path(target),
-            preview_rows=2_000,
-            rows=500,
+            [path], "big.parquet", target, tables=False, preview=True, preview_rows=2_000, rows=500
         )
-        assert building is not None and building.preview is not None
-        left = {p.name for p in tmp_path.glob("s.store.preview-*")}
-        assert left == {building.preview.name, serving.name, young.name}
-        assert servers[1].poll() is None and store.is_store(serving)
-        building.stop()
+        try:
+            assert building is not None and building.preview is not None
+            # the killed server's and the other store's removed (its lock is let go with the file that
+            # held it); the live server's and the lockless young one kept, and the other store's
+            # lockless one: that store's build is to judge it
+            left = {p.name for p in tmp_path.glob("*.store.preview-*")}
+            assert left == {building.preview.name, serving.name, young.name, other_old.name}
+            assert not other.exists() and servers[1].poll() is None and store.is_store(serving)
+        finally:
+            if building is not None:
+                building.stop()
         assert not building.preview.exists()
     finally:
         for server in servers:
