@@ -56,3 +56,26 @@ def test_the_store_build_benchmark_builds_a_store_and_says_what_it_took(tmp_path
     summary = re.search(r"whole build ([0-9.]+) s .* peak RSS ([0-9,]+) MB, .* store ([0-9,]+) MB", out)
     assert summary is not None, out
     assert float(summary[1]) > 0 and int(summary[2].replace(",", "")) > 50
+
+
+def test_clicks_before_the_tables_are_asked_of_a_copy_leaving_the_store_as_it_was(tmp_path, monkeypatch, capfd) -> None:
+    """``before_tables.py`` serves a copy of the store without its tables; the server's maker makes
+    them in the copy, and the user's store keeps its own, untouched."""
+    from benchmarks import before_tables
+    from dashboard.io import store
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = tmp_path / "events.parquet"
+    pq.write_table(generate(3000, 8, seed=5), data)
+    folder = store.store_path([data], ReadOptions())
+    store.build([data], data.name, folder)
+    made = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+    assert before_tables.main([str(data)]) == 0
+
+    out = capfd.readouterr().out
+    for click in ("untick", "zoom", "title_search", "search"):
+        assert re.search(rf"before the tables  {click} +( +[0-9.]+ s)+\n", out), out
+        assert re.search(rf"after  {click} +( +[0-9.]+ s)+\n", out), out
+    assert re.search(r"tables in place at [0-9.]+ s", out) and "peak RSS" in out, out
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == made

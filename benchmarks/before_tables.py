@@ -1,0 +1,76 @@
+"""Clicks on a real server before its store's tables of quick clicks are in place, then after.
+
+A server serves a store as soon as its events are stored and makes those tables meanwhile, in a
+process of its own; until they are there every click asks the events. This starts a server on a
+built store from which the tables were taken away (a copy of hard links, in a cache folder of its
+own, so the store itself is untouched), asks the figure of the clicks ``scale.py`` asks as soon as
+the server answers, waits until the server's own maker has put the tables in place, and asks them
+again.
+
+    python benchmarks/before_tables.py /tmp/timeline-bench-10000000.parquet
+
+The store is the one ``timeline serve FILE --engine duckdb`` uses (in the user's cache folder),
+built first if there is none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import scale
+from dashboard.io import store
+from dashboard.io.read_options import DEFAULT_OPTIONS
+
+CLICKS = (
+    ("untick", scale.UNTICKS),
+    ("zoom", scale.ZOOMS),
+    ("title_search", [scale.TITLE_SEARCH]),
+    ("search", [scale.SEARCH]),
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file", type=Path, help="a Parquet file of events (benchmarks/generate.py --format parquet)")
+    args = ap.parse_args(argv)
+    folder = store.store_path([args.file], DEFAULT_OPTIONS)
+    if not store.is_store(folder):
+        print(f"building the store at {folder} ...", file=sys.stderr, flush=True)
+        store.build_apart([args.file], args.file.name, folder)
+    with tempfile.TemporaryDirectory(prefix="before-tables-") as tmp:
+        cache, log = Path(tmp) / "cache", Path(tmp) / "server.log"
+        (cache / "timeline").mkdir(parents=True)
+        copy = cache / "timeline" / folder.name
+        subprocess.run(["cp", "-al", str(folder), str(copy)], check=True)  # links: nothing written twice
+        for made in [*store.PRECOMPUTED.values(), store.TITLES_FILE, store.TABLES_FILE, store.TABLES_LOCK]:
+            (copy / made).unlink(missing_ok=True)
+        proc, url, watch, t0 = scale.start("duckdb", args.file, cache, log)
+        try:
+            seconds = scale.ask(url, scale.ALL)[0]
+            print(f"first figure at {time.perf_counter() - t0:.2f} s ({seconds:.2f} s to answer)", flush=True)
+            for phase in ("before the tables", "after"):
+                if phase == "after":
+                    print(f"tables in place at {scale.tables_ready(cache, t0):.1f} s", flush=True)
+                for name, views in CLICKS:
+                    times = [scale.ask(url, view)[0] for view in views]
+                    print(f"{phase:>17}  {name:<12} " + "  ".join(f"{s:6.2f} s" for s in times), flush=True)
+                if phase != "after" and (copy / store.TABLES_FILE).exists():
+                    print("(the tables came while these were asked: make the dataset larger)", flush=True)
+        finally:
+            scale.stop(proc)
+            rss, _ = watch.stop()
+            print(f"peak RSS of the server's process tree {rss / 2**20:.0f} MB")
+            print(log.read_text(errors="replace")[-800:])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
