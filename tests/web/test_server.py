@@ -298,6 +298,8 @@ def test_debug_serves_with_flasks_development_server(small_csv, tmp_path, monkey
     request before it runs (Flask then refuses Dash's error handler: the server never started);
     with an engine, its store served and its tables made beside it."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))  # the reloader's child is killed: what it leaves, here
     srv = Server(small_csv, "--debug", "--engine", engine)
     # the reloader serves from a process of its own: it and its maker of tables end with the test
     tree = psutil.Process(srv.proc.pid).children(recursive=True)
