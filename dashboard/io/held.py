@@ -69,6 +69,18 @@ def remove_left(parent: Path, pattern: str, lockless: Callable[[Path], bool] | N
             continue
 
 
+def is_locked(lock: Path) -> bool:
+    """Whether a process holds the lock of the file ``lock`` (False: there is none, or it is free)."""
+    try:
+        with lock.open("r") as probe:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 class HeldFolder:
     """A folder of this process's own in ``parent`` (default: the system's temporary folder), held while
     it lives (see the module), those of the same ``prefix`` left by processes killed outright removed

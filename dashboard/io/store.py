@@ -327,7 +327,14 @@ UNLOCKED_LEFT_S = 60
 by a builder gone once nothing in it has changed for this long."""
 
 
+EARLIER_LOCK = ".building.lock"
+"""The file a builder of a version before ``io.held`` held locked in its work folder: one still at work
+beside a server of this version (a cache shared while they are upgraded) is left to it."""
+
+
 def _left_unlocked(found: Path, target: Path) -> bool:
+    if held.is_locked(found / EARLIER_LOCK):
+        return False
     return found.name.startswith(f"{target.name}{BUILDING}") and _untouched_for(found) > UNLOCKED_LEFT_S
 
 

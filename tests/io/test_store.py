@@ -1158,12 +1158,22 @@ store.build([Path(sys.argv[1])], "one.parquet", Path(sys.argv[2]), rows=5, worke
 """
 
 
+EARLIER_BUILDER = """
+import fcntl, sys, time
+with open(sys.argv[1]) as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    print("held", flush=True)
+    time.sleep(300)
+"""
+
+
 def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_build_not_one_at_work(tmp_path):
     """A builder killed outright (``kill -9``, the kernel short of memory) runs no handler and leaves its
     work folder, as large as the store: the next build beside it removes it, whichever store it was
     building (one whose file changed since is never built again), but not the folder of a builder
     still at work (two servers may build one store at once). A folder without a lock (an earlier
-    version's) is removed only if it is the store's own and nothing in it changed for a minute."""
+    version's) is removed only if it is the store's own and nothing in it changed for a minute, and
+    not while a builder of the version before holds the lock file it kept there."""
     import select
 
     path, target = three_chunks(tmp_path), tmp_path / "s"
@@ -1194,19 +1204,29 @@ def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_bu
             killed.kill()
             killed.wait(30)
         assert left() == {gone, other_gone, working}  # what they leave
-        lockless = {
-            n: tmp_path / n for n in ("s.building-young", "s.building-old", "s.building-writing", "t.building-old")
-        }
+        names = ("s.building-young", "s.building-old", "s.building-writing", "t.building-old")
+        earlier = ("s.building-earlier-at-work", "s.building-earlier-gone")  # an earlier version's lock file
+        lockless = {n: tmp_path / n for n in (*names, *earlier)}
         for name, folder in lockless.items():
             folder.mkdir()
             (folder / "events-00000.parquet").write_bytes(b"x")
+            if name in earlier:
+                (folder / store.EARLIER_LOCK).write_bytes(b"")
             if not name.endswith("young"):
-                for made in (folder / "events-00000.parquet", folder):
+                for made in (*folder.iterdir(), folder):
                     os.utime(made, (time.time() - 3600, time.time() - 3600))
         (lockless["s.building-writing"] / "events-00000.parquet").write_bytes(b"xy")  # written to just now
+        holding = subprocess.Popen(  # a builder of that version, at work
+            [sys.executable, "-c", EARLIER_BUILDER, str(lockless[earlier[0]] / store.EARLIER_LOCK)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        builders.append(holding)
+        assert holding.stdout is not None and select.select([holding.stdout], [], [], 60)[0]
+        assert holding.stdout.readline() == "held\n"
         store.build([path], "one.parquet", target, rows=5, workers=1)
         assert store.is_store(target) and not (target / held.LOCK).exists()
-        assert left() == {working, "s.building-young", "s.building-writing", "t.building-old"}
+        assert left() == {working, "s.building-young", "s.building-writing", "t.building-old", earlier[0]}
         assert builders[2].poll() is None
     finally:
         for builder in builders:
