@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import select
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,3 +136,28 @@ def write_csv(tmp_path: Path):
         return path
 
     return write
+
+
+def started(procs: list[subprocess.Popen[str]], code: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """The first line a Python process running ``code`` with ``args`` prints (saying it is at the point a
+    test needs), the process in a group of its own and added to ``procs`` at once, for
+    :func:`end_all` to end whatever happens."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    procs.append(proc)
+    assert proc.stdout is not None and select.select([proc.stdout], [], [], 120)[0], "it printed nothing"
+    return proc.stdout.readline().rstrip("\n")
+
+
+def end_all(procs: list[subprocess.Popen[str]]) -> None:
+    """Each process of ``procs`` killed with its group (a child it forked outlives it otherwise)."""
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)

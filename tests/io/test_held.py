@@ -3,10 +3,7 @@ one, never a folder in use (real processes, killed with SIGKILL)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
-import select
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +12,7 @@ import pytest
 
 from dashboard.io import held
 from dashboard.io.held import HeldFolder
+from tests.conftest import end_all, started
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,6 +20,7 @@ HOLDER = """
 import os, sys, time
 from pathlib import Path
 from dashboard.io.held import HeldFolder
+from tests.conftest import end_all, started
 folder = HeldFolder(sys.argv[2], Path(sys.argv[1]))
 if sys.argv[3] == "fork" and os.fork() == 0:  # a worker forked after: it holds the folder too
     time.sleep(300)
@@ -31,21 +30,9 @@ time.sleep(300)
 """
 
 
-def holder(
-    procs: list[subprocess.Popen[str]], parent: Path, prefix: str, fork: bool = False
-) -> tuple[subprocess.Popen[str], Path]:
-    """A process holding a folder of ``prefix`` in ``parent`` (added to ``procs`` at once, to be ended
-    whatever happens), and that folder."""
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(parent), prefix, "fork" if fork else "-"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    procs.append(proc)
-    assert proc.stdout is not None and select.select([proc.stdout], [], [], 60)[0]
-    return proc, Path(proc.stdout.readline().strip())
+def holder(procs: list[subprocess.Popen[str]], parent: Path, prefix: str, fork: bool = False) -> Path:
+    """The folder of ``prefix`` in ``parent`` a process holds (added to ``procs``)."""
+    return Path(started(procs, HOLDER, str(parent), prefix, "fork" if fork else "-"))
 
 
 def names(parent: Path) -> set[str]:
@@ -55,9 +42,10 @@ def names(parent: Path) -> set[str]:
 def test_a_folder_left_by_a_process_killed_outright_is_removed_by_the_next_not_one_in_use(tmp_path):
     procs: list[subprocess.Popen[str]] = []
     try:
-        (killed, gone), (alive, kept) = holder(procs, tmp_path, "work-"), holder(procs, tmp_path, "work-")
-        (parent_killed, forked) = holder(procs, tmp_path, "work-", fork=True)
-        (other, other_kind) = holder(procs, tmp_path, "other-")
+        gone, kept = holder(procs, tmp_path, "work-"), holder(procs, tmp_path, "work-")
+        forked = holder(procs, tmp_path, "work-", fork=True)
+        other_kind = holder(procs, tmp_path, "other-")
+        killed, alive, parent_killed, other = procs
         (gone / "spill.tmp").write_bytes(b"x" * 1000)
         for proc in (killed, parent_killed, other):
             proc.kill()
@@ -83,10 +71,7 @@ def test_a_folder_left_by_a_process_killed_outright_is_removed_by_the_next_not_o
         assert not made.path.exists()
         made.remove()  # again: nothing
     finally:
-        for proc in procs:  # each with its group: a forked child outlives its parent killed
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(30)
+        end_all(procs)
 
 
 def test_a_folder_goes_with_its_process_not_with_a_fork(tmp_path):
@@ -128,14 +113,12 @@ def test_the_servers_own_temporary_folders_left_by_a_kill_are_removed_by_the_nex
     }[made_by]
     code = f"import time\n{make}\nprint(path, flush=True)\ntime.sleep(300)\n"
     env = {**os.environ, "TMPDIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env)
+    procs: list[subprocess.Popen[str]] = []
     try:
-        assert proc.stdout is not None and select.select([proc.stdout], [], [], 60)[0]
-        left = Path(proc.stdout.readline().strip())
+        left = Path(started(procs, code, env=env))
         assert left.parent == tmp_path and left.is_dir()
     finally:
-        proc.kill()
-        proc.wait(30)
+        end_all(procs)
     assert left.is_dir()  # nothing of the killed server's ran
     again = subprocess.run(
         [sys.executable, "-c", f"{make}\nprint(path.is_dir())"], cwd=ROOT, capture_output=True, text=True, env=env

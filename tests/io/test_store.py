@@ -3,7 +3,6 @@ every question, the same problems named by part and row, ids unique across chunk
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import os
@@ -30,7 +29,7 @@ from dashboard.io.formats import load_dataset
 from dashboard.io.progress import Step
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
-from tests.conftest import ROOT
+from tests.conftest import ROOT, end_all, started
 from tests.synthetic import generate
 
 
@@ -1174,24 +1173,13 @@ def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_bu
     still at work (two servers may build one store at once). A folder without a lock (an earlier
     version's) is removed only if it is the store's own and nothing in it changed for a minute, and
     not while a builder of the version before holds the lock file it kept there."""
-    import select
-
     path, target = three_chunks(tmp_path), tmp_path / "s"
-    root = Path(__file__).resolve().parents[2]
-    builders: list[subprocess.Popen] = []
+    builders: list[subprocess.Popen[str]] = []
 
     def stalled(name: str) -> str:
         """A builder of the store ``name`` at work, and its work folder."""
         before = left()
-        builder = subprocess.Popen(
-            [sys.executable, "-c", STALLED_BUILDER, str(path), str(tmp_path / name)],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        builders.append(builder)
-        assert builder.stdout is not None and select.select([builder.stdout], [], [], 120)[0]
-        assert builder.stdout.readline() == "at work\n"
+        assert started(builders, STALLED_BUILDER, str(path), str(tmp_path / name)) == "at work"
         (made,) = left() - before
         return made
 
@@ -1216,22 +1204,14 @@ def test_the_work_folders_of_builders_killed_outright_are_removed_by_the_next_bu
                 for made in (*folder.iterdir(), folder):
                     os.utime(made, (time.time() - 3600, time.time() - 3600))
         (lockless["s.building-writing"] / "events-00000.parquet").write_bytes(b"xy")  # written to just now
-        holding = subprocess.Popen(  # a builder of that version, at work
-            [sys.executable, "-c", EARLIER_BUILDER, str(lockless[earlier[0]] / store.EARLIER_LOCK)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        builders.append(holding)
-        assert holding.stdout is not None and select.select([holding.stdout], [], [], 60)[0]
-        assert holding.stdout.readline() == "held\n"
+        # a builder of that version, at work
+        assert started(builders, EARLIER_BUILDER, str(lockless[earlier[0]] / store.EARLIER_LOCK)) == "held"
         store.build([path], "one.parquet", target, rows=5, workers=1)
         assert store.is_store(target) and not (target / held.LOCK).exists()
         assert left() == {working, "s.building-young", "s.building-writing", "t.building-old", earlier[0]}
         assert builders[2].poll() is None
     finally:
-        for builder in builders:
-            builder.kill()
-            builder.wait(30)
+        end_all(builders)
 
 
 PREVIEWING_SERVER = """
@@ -1252,23 +1232,11 @@ def test_a_preview_left_by_a_server_killed_outright_is_removed_by_the_next_not_o
     the space of a store half built: the next server to preview a store removes it, whichever store it
     was of, and leaves the preview another live server still serves (its lock held), and one without a
     lock made by an earlier version unless it is of the same store and nothing in it changed for a day."""
-    import select
-
     path, target = preview_file(tmp_path, rows=40_000), tmp_path / "s.store"
-    root = Path(__file__).resolve().parents[2]
-    servers: list[subprocess.Popen] = []
+    servers: list[subprocess.Popen[str]] = []
 
     def previewing() -> Path:
-        server = subprocess.Popen(
-            [sys.executable, "-c", PREVIEWING_SERVER, str(path), str(target)],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        servers.append(server)
-        assert server.stdout is not None and select.select([server.stdout], [], [], 120)[0]
-        return Path(server.stdout.readline().strip())
+        return Path(started(servers, PREVIEWING_SERVER, str(path), str(target)))
 
     try:
         killed, serving = previewing(), previewing()
@@ -1302,7 +1270,4 @@ def test_a_preview_left_by_a_server_killed_outright_is_removed_by_the_next_not_o
                 building.stop()
         assert not building.preview.exists()
     finally:
-        for server in servers:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait(30)
+        end_all(servers)
