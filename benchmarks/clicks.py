@@ -45,7 +45,7 @@ def sides(folder: Path) -> dict[str, Timeline]:
     """The store's timeline with its tables, and the same without them (the baseline)."""
     tiled = store.open_store(folder)
     events = store.event_files(folder)
-    alone = PerProcess(lambda: open_engine("duckdb", events), precomputed=False, name=str(folder) + " alone")
+    alone = PerProcess(lambda: open_engine("duckdb", events), name=str(folder) + " alone")
     return {"tiles": tiled, "events alone": queried(tiled, alone)}
 
 

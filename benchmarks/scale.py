@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from benchmarks.answers import match_count
 from dashboard.core.query import View
+from dashboard.io import store
 from dashboard.io.cache import CACHE_SUFFIX
 from dashboard.web.callbacks.figure import OUTPUTS as FIGURE_OUTPUTS
 from dashboard.web.wire import callback_body, page_state
@@ -186,7 +187,7 @@ def whole_served(url: str, ticks: int) -> bool:
 def tables_ready(cache: Path, t0: float) -> float:
     """Seconds from ``t0`` until the store's tables of quick clicks are in place (made by a process of
     the server's own once it serves: clicks are answered from the events alone until then)."""
-    while not list((cache / "timeline").glob("*.store/tables.json")):
+    while not any(store.ready_tables(folder) is not None for folder in (cache / "timeline").glob("*.store")):
         if time.perf_counter() - t0 > ANSWER_WITHIN_S:
             raise RuntimeError("the tables of quick clicks were never made")
         time.sleep(0.1)

@@ -302,6 +302,9 @@ def top_events(run: Run, where: Where, limit: int, columns: Sequence[str]) -> pd
 
 CHRONO = "chrono"
 CHRONO_COLUMNS = ("row", "start", "day", "theme_mask")
+TABLES = (TILES, RANKED, CHRONO)
+"""Every table of this module, in the order a store makes them (:func:`made_of_events`): the tiles
+first, which answer most of a click."""
 
 
 def chrono_query(columns: Sequence[str]) -> str:

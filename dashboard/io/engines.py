@@ -161,16 +161,32 @@ def _file_list(paths: Sequence[Path]) -> str:
     return "[" + ", ".join(sql_string(p) for p in literal) + "]"
 
 
-class DuckDB:
+class Tabled:
+    """What an engine knows of the tables of ``core.tiles`` it reads: they come one at a time while a
+    store is served (``io.store.tables_in_place``), each answering its questions from then on."""
+
+    def __init__(self) -> None:
+        self.tables: set[str] = set()
+        """The names of the tables of ``core.tiles`` it reads (and :data:`TITLES`, for DuckDB)."""
+
+    def has(self, name: str) -> bool:
+        """Whether it reads the table ``name`` of ``core.tiles``."""
+        return name in self.tables
+
+    @property
+    def precomputed(self) -> bool:
+        """Whether it reads every table of ``core.tiles``."""
+        return all(name in self.tables for name in tiles.TABLES)
+
+
+class DuckDB(Tabled):
     """An embedded DuckDB answering queries on a table of events, from any number of threads (each
     gets its own cursor on the one database)."""
-
-    precomputed = False
-    """Whether the engine has the ``tiles`` and ``ranked`` tables (``core.tiles``)."""
 
     def __init__(self, memory_limit: str | None = None, threads: int | None = None, spill: Path | None = None):
         import duckdb  # imported here: only the processes that query an engine load it
 
+        super().__init__()
         config: dict[str, Any] = {}
         if memory_limit:
             config["memory_limit"] = memory_limit
@@ -200,8 +216,6 @@ class DuckDB:
         self._where = ""
         self._groups: list[int] | None = None
         self._spans: dict[Path, tuple[int, int] | None] | None = None
-        self._titles = False
-        """Whether the store's titles are attached (:data:`TITLES`)."""
 
     @classmethod
     def of_timeline(cls, timeline: Timeline, precompute: bool = True, **config: Any) -> DuckDB:
@@ -213,7 +227,7 @@ class DuckDB:
         if precompute:
             for name, query in tiles.made_of_events(timeline):
                 engine._con.execute(f"CREATE TABLE {name} AS {query}")
-            engine.precomputed = True
+                engine.tables.add(name)
         return engine
 
     @classmethod
@@ -235,15 +249,17 @@ class DuckDB:
         return engine
 
     def attach(self, tables: dict[str, Sequence[Path]]) -> None:
-        """The precomputed tables of ``core.tiles``, in Parquet files of their own, read from now on
-        (made after the events were served: queries under way go on without them)."""
+        """Precomputed tables of ``core.tiles``, in Parquet files of their own, read from now on
+        (made after the events were served, some may come later: queries under way go on without them)."""
         with self._lock:
             for name, files in tables.items():
+                if name in self.tables:
+                    continue
                 if name == TITLES:
                     self._attach_titles(files[0])
                     continue
                 self._con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({_file_list(files)})")
-            self.precomputed = True
+                self.tables.add(name)
 
     def _attach_titles(self, path: Path) -> None:
         """The store's titles attached, if DuckDB can open them: they only make title searches
@@ -251,13 +267,11 @@ class DuckDB:
         mount) leaves those searches to the events."""
         import duckdb
 
-        if self._titles:
-            return
         try:
             self._con.execute(f"ATTACH {sql_string(str(path))} AS {TITLES} (READ_ONLY)")
         except duckdb.Error:
             return
-        self._titles = True
+        self.tables.add(TITLES)
 
     def interrupt(self) -> None:
         """Stop the queries under way in every thread (each raises DuckDB's InterruptException)."""
@@ -302,7 +316,7 @@ class DuckDB:
         cursor = self._cursor()
         first, end = self._row_span()
         kept = sql_text.SEARCH_SELECT
-        in_titles = self._titles and titles_only
+        in_titles = TITLES in self.tables and titles_only
         cursor.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {kept} FROM {sql_text.EVENTS} LIMIT 0")
         try:
             if report is not None:
@@ -479,7 +493,7 @@ def _reachable(remote: str, timeout: float = 5.0) -> None:
         raise EngineError(f"no Spark Connect server at {parts.hostname}:{port} ({exc.strerror or exc})") from None
 
 
-class Spark:
+class Spark(Tabled):
     """Apache Spark answering queries on a table of events, registered as the temporary view
     ``events`` of a Spark session of its own (engines on one Spark never see each other's view).
 
@@ -491,13 +505,13 @@ class Spark:
     than this machine, read by a cluster's executors where it lies."""
 
     def __init__(self, session: Any, frame: Any, scratch: HeldFolder | None = None):
+        super().__init__()
         self._session = session
         self._frame = frame
         # The timeline's Parquet copy goes with the engine: at close, or when the process ends.
         self._scratch = weakref.finalize(self, scratch.remove) if scratch else None
         self._kept: dict[str, Any] = {}
         self._lock = threading.Lock()
-        self.precomputed = False
         frame.createOrReplaceTempView("events")
 
     def _precompute(self, tables: dict[str, Sequence[Path]] | None, timeline: Timeline | None = None) -> None:
@@ -505,9 +519,10 @@ class Spark:
         events of ``timeline`` and cached in Spark's memory."""
         if tables:
             for name, files in tables.items():
-                if name == TITLES:  # DuckDB's own format
+                if name == TITLES or name in self.tables:  # the titles are in DuckDB's own format
                     continue
                 self._session.read.parquet(*[spark_path(p) for p in files]).createOrReplaceTempView(name)
+                self.tables.add(name)
         else:
             if timeline is None:
                 raise ValueError("the tables are made from a timeline's events")
@@ -516,7 +531,7 @@ class Spark:
                 frame.count()
                 frame.createOrReplaceTempView(name)
                 self._kept[name] = frame
-        self.precomputed = True
+                self.tables.add(name)
 
     @staticmethod
     def _new_session(remote: str | None, conf: dict[str, str] | None) -> Any:
@@ -670,21 +685,21 @@ class PerProcess:
     def __init__(
         self,
         open_engine: Callable[[], Engine],
-        precomputed: bool = False,
         name: str = "",
-        tables: Callable[[], dict[str, Sequence[Path]] | None] | None = None,
+        tables: Callable[[], tuple[dict[str, Sequence[Path]], bool]] | None = None,
         given_up: Callable[[], bool] | None = None,
     ):
         self._open = open_engine
         self._given_up = given_up
-        self._precomputed = precomputed
-        """Whether the engines opened have the tables of ``core.tiles`` (an engine may say so itself)."""
         self._tables = tables
-        """The tables of ``core.tiles`` once they are made (None before), for an engine opened without
-        them: a server serves from the events while they are made apart (``io.store``)."""
+        """The tables of ``core.tiles`` in place, and whether their maker is done (no more will come),
+        for an engine opened without them: a server serves from the events while they are made apart,
+        and takes up each as it comes (``io.store``)."""
         self._look_again: dict[int, float] = {}
-        self._found: set[int] = set()
-        """The processes that found the tables in place (an engine they open has them)."""
+        self._found: dict[int, set[str]] = {}
+        """Per process, the tables it found in place (the engine it opens next has them)."""
+        self._done: set[int] = set()
+        """The processes that found the maker of the tables done: they look no more."""
         self.name = name
         """What the events are (a store's folder): progress keys tell apart searches of two timelines."""
         self.progress = ProgressFolder()
@@ -716,34 +731,37 @@ class PerProcess:
     def __call__(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         return self.run(sql, args)
 
+    def has(self, name: str) -> bool:
+        """Whether this process's engine reads the table ``name`` of ``core.tiles`` (or :data:`TITLES`)."""
+        return name in self._tables_here()
+
     @property
     def precomputed(self) -> bool:
-        """Whether this process's engine has the tables of ``core.tiles``: opened with them, or given
-        them once they are made (looked for at most every :data:`TABLES_LOOKED_FOR_S`)."""
-        engine = self._engines.get(os.getpid())
-        if engine is not None and getattr(engine, "precomputed", False):
-            return True
-        if self._tables is None:
-            return self._precomputed
-        now, pid = time.monotonic(), os.getpid()
+        """Whether this process's engine reads every table of ``core.tiles``."""
+        found = self._tables_here()
+        return all(name in found for name in tiles.TABLES)
+
+    def _tables_here(self) -> set[str]:
+        """The tables this process's engine reads: those it was opened with, and those given it as
+        they are put in place, looked for at most every :data:`TABLES_LOOKED_FOR_S` until their maker
+        is done. Before it is opened, those it will be opened with (found in place: it finds them too)."""
+        pid = os.getpid()
+        found: dict[str, Sequence[Path]] = {}
         with self._lock:  # as the engine is opened: one being opened looked for the tables before this
             engine = self._engines.get(pid)
-            if engine is None and pid in self._found:  # the engine opened next has them
-                return True
-            if now < self._look_again.get(pid, 0.0):
-                return False
-            self._look_again[pid] = now + TABLES_LOOKED_FOR_S
-            found = self._tables()
-            if found is not None:
-                self._found.add(pid)
-        if found is None:
-            return False
-        if engine is not None:  # else the engine opened next has them
-            attach = getattr(engine, "attach", None)
-            if attach is None:
-                return False
+            now = time.monotonic()
+            if self._tables is not None and pid not in self._done and now >= self._look_again.get(pid, 0.0):
+                self._look_again[pid] = now + TABLES_LOOKED_FOR_S
+                found, done = self._tables()
+                self._found[pid] = set(found)
+                if done:
+                    self._done.add(pid)
+        if engine is None:
+            return set(self._found.get(pid, ()))
+        attach = getattr(engine, "attach", None)
+        if found and attach is not None:
             attach(found)
-        return True
+        return set(getattr(engine, "tables", ()))
 
     @property
     def tables_given_up(self) -> bool:
@@ -757,6 +775,7 @@ class PerProcess:
         that fills it a slice at a time (DuckDB) records how far it has got in :attr:`progress`,
         under :meth:`progress_key`, while it does."""
         engine = self.engine()
+        self._tables_here()  # the store's titles, if they have come, answer a search of titles
         name = "searched_" + hashlib.sha256("\x1f".join(terms).encode()).hexdigest()[:20]
         with self._lock:
             self._terms[name] = terms

@@ -88,7 +88,8 @@ TABLES_MEMORY = "512MB"
 sorts work from disk): 0.7 GB of RSS at ten million events, 4% slower than with 1 GB (1.2 GB)."""
 MAKER_NICENESS = 10
 TABLES_FILE = "tables.json"
-"""Written once every table of :data:`PRECOMPUTED` is in place: until then, queries read the events alone."""
+"""Which tables of :data:`PRECOMPUTED` (and the titles) are in place, of which sizes, and whether their
+maker is done: rewritten as each is put in place. Until a table is, the queries it answers read the events."""
 TABLES_FAILED = "tables-failed.json"
 """Written by a maker of the tables that failed (the disk full...), with why: the page stops saying
 they are being made. The next maker removes it."""
@@ -729,10 +730,13 @@ class Making:
 def precompute(folder: Path, timeline: Timeline, say: Progress | None = None, making: Making | None = None) -> bool:
     """The tables of ``core.tiles`` (counts per period and theme combination; events in label order,
     with the columns a figure draws of ``timeline``'s) made by DuckDB from the store's events, each
-    sorted so that its row groups' statistics lead a query to the few it needs. They are made in a
-    work folder of their own and put in place whole (:data:`TABLES_FILE` last): a store may be served
-    meanwhile. One process at a time makes them (:data:`TABLES_LOCK`): another waits, then finds them
-    made. Whether they are in place (not when ``making`` was stopped)."""
+    sorted so that its row groups' statistics lead a query to the few it needs. Each is made in a
+    work folder of its own and put in place whole as soon as it is made, the tiles first
+    (:data:`TABLES_FILE` rewritten each time: :func:`tables_in_place`): a store may be served
+    meanwhile, and takes up each table as it comes. A maker stopped or killed leaves those already in
+    place, and the next makes only the others. One process at a time makes them (:data:`TABLES_LOCK`):
+    another waits, then finds them made. Whether they are all in place (not when ``making`` was
+    stopped)."""
     if ready_tables(folder) is not None:
         return True
     making = making or Making()
@@ -772,10 +776,22 @@ def _take_turn(lock: IO[str], making: Making) -> bool:
 def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making: Making) -> bool:
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix=".tables-", dir=folder))
+    sizes = _recorded(folder).get("bytes", {})
+    # those a maker stopped or killed put in place are kept
+    in_place: dict[str, int] = {file: sizes[file] for file in _whole_files(folder, sizes)}
+
+    def put_in_place(file: str) -> None:
+        """``file``, made in the work folder, put in place whole and said to be (the next maker keeps it)."""
+        in_place[file] = _on_disk(work / file)
+        os.replace(work / file, folder / file)
+        _record(folder, work, in_place, done=False)
+
     # its spill in its work folder: removed by the next maker should this one be killed outright
     engine = making.engine = DuckDB.of_parquet(event_files(folder), memory_limit=TABLES_MEMORY, spill=work)
     try:
         for name, query in tiles.made_of_events(timeline):
+            if PRECOMPUTED[name] in in_place:
+                continue
             if making.stopped.is_set():
                 return False
             target = sql_string(str(work / PRECOMPUTED[name]))
@@ -784,38 +800,44 @@ def _make_tables(folder: Path, timeline: Timeline, say: Progress | None, making:
                 f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {PRECOMPUTED_ROW_GROUP})",
                 (),
             )
-            if say is not None:
-                say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
-        if making.stopped.is_set():
-            return False
-        files = [*PRECOMPUTED.values()]
-        try:
-            _make_titles(engine, work / TITLES_FILE, folder)
-            files.append(TITLES_FILE)
-            if say is not None:
-                say(f"titles made ({time.perf_counter() - t0:.1f} s)")
-        except Exception as exc:  # they only make title searches quicker: the tiles are kept
             if making.stopped.is_set():
                 return False
+            put_in_place(PRECOMPUTED[name])
             if say is not None:
-                say(f"the titles could not be made ({exc}): title searches read the events")
-        if making.stopped.is_set():
-            return False
-        sizes = {file: _on_disk(work / file) for file in files}
-        for file in files:
-            os.replace(work / file, folder / file)
-        made = {"format": STORE_FORMAT, "tables": PRECOMPUTED, "bytes": sizes}
-        (work / TABLES_FILE).write_text(json.dumps(made), "utf-8")
-        os.replace(work / TABLES_FILE, folder / TABLES_FILE)
+                say(f"{name} made ({time.perf_counter() - t0:.1f} s)")
+        if TITLES_FILE not in in_place:
+            if making.stopped.is_set():
+                return False
+            try:
+                _make_titles(engine, work / TITLES_FILE, folder)
+                if making.stopped.is_set():
+                    return False
+                put_in_place(TITLES_FILE)
+                if say is not None:
+                    say(f"titles made ({time.perf_counter() - t0:.1f} s)")
+            except Exception as exc:  # they only make title searches quicker: the tiles are kept
+                if making.stopped.is_set():
+                    return False
+                if say is not None:
+                    say(f"the titles could not be made ({exc}): title searches read the events")
+        _record(folder, work, in_place, done=True)
         return True
     except Exception:
-        if making.stopped.is_set():  # the query was interrupted: nothing is in place
+        if making.stopped.is_set():  # the query was interrupted: nothing more is put in place
             return False
         raise
     finally:
         making.engine = None
         engine.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _record(folder: Path, work: Path, sizes: dict[str, int], done: bool) -> None:
+    """:data:`TABLES_FILE` saying which tables are in place, of which sizes, and whether the maker is
+    done (a later maker makes those missing); written in ``work`` and put in place whole."""
+    made = {"format": STORE_FORMAT, "tables": PRECOMPUTED, "bytes": sizes, "done": done}
+    (work / TABLES_FILE).write_text(json.dumps(made), "utf-8")
+    os.replace(work / TABLES_FILE, folder / TABLES_FILE)
 
 
 TITLES_APART = "timeline-titles-"
@@ -860,31 +882,54 @@ def _on_disk(path: Path) -> int:
         return os.fstat(fh.fileno()).st_size
 
 
-def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
-    """The files of a store's tables of ``core.tiles`` once every one is in place, whole (of the size
-    :data:`TABLES_FILE` says), else None: one missing or cut short is made again, not read. With them,
-    under :data:`engines.TITLES`, the store's titles if they are in place whole."""
+def _recorded(folder: Path) -> dict[str, Any]:
+    """What :data:`TABLES_FILE` says (empty if it is missing, damaged or of another format)."""
     try:
         made = json.loads((folder / TABLES_FILE).read_text(encoding="utf-8"))
-        if not isinstance(made, dict) or made.get("format") != STORE_FORMAT:
-            return None
-        sizes = made.get("bytes")
-        if not isinstance(sizes, dict):
-            return None
     except (OSError, ValueError):
-        return None
-    whole = {name: [folder / file] for name, file in PRECOMPUTED.items() if _as_written(folder / file, sizes)}
-    if len(whole) < len(PRECOMPUTED):
-        return None
-    # The titles only make title searches quicker: tiles made without them (in a store made before they
-    # were, or when making them failed) are served as they are, title searches reading the events.
-    found: dict[str, Sequence[Path]] = dict(whole)
-    if _as_written(folder / TITLES_FILE, sizes):
+        return {}
+    if not isinstance(made, dict) or made.get("format") != STORE_FORMAT or not isinstance(made.get("bytes"), dict):
+        return {}
+    return made
+
+
+def _whole_files(folder: Path, sizes: dict[str, Any]) -> list[str]:
+    """The files of the tables (and titles) in place whole: of the size ``sizes`` says."""
+    return [file for file in [*PRECOMPUTED.values(), TITLES_FILE] if _as_written(folder / file, sizes)]
+
+
+def tables_in_place(folder: Path) -> dict[str, Sequence[Path]]:
+    """The files of those of a store's tables of ``core.tiles`` in place, whole (of the size
+    :data:`TABLES_FILE` says: one missing or cut short is made again, not read), and under
+    :data:`engines.TITLES` its titles if they are: an engine takes up each as it comes."""
+    return _in_place(folder, _recorded(folder))
+
+
+def _in_place(folder: Path, made: dict[str, Any]) -> dict[str, Sequence[Path]]:
+    whole = set(_whole_files(folder, made.get("bytes", {})))
+    found: dict[str, Sequence[Path]] = {name: [folder / file] for name, file in PRECOMPUTED.items() if file in whole}
+    if TITLES_FILE in whole:
         found[TITLES] = [folder / TITLES_FILE]
     return found
 
 
-def _as_written(path: Path, sizes: dict[str, object]) -> bool:
+def tables_made(folder: Path) -> tuple[dict[str, Sequence[Path]], bool]:
+    """(:func:`tables_in_place`, whether their maker is done and every one is in place whole). The
+    titles only make title searches quicker: tables made without them (in a store made before they
+    were, or when making them failed) are served as they are, title searches reading the events. The
+    version before tables were put in place one at a time wrote :data:`TABLES_FILE` once done, saying nothing of it."""
+    made = _recorded(folder)
+    found = _in_place(folder, made)
+    return found, bool(made.get("done", True)) and all(name in found for name in PRECOMPUTED)
+
+
+def ready_tables(folder: Path) -> dict[str, Sequence[Path]] | None:
+    """The files of a store's tables of ``core.tiles`` once every one is made (:func:`tables_made`), else None."""
+    found, done = tables_made(folder)
+    return found if done else None
+
+
+def _as_written(path: Path, sizes: dict[str, Any]) -> bool:
     """Whether the file is there, of the size ``sizes`` (:data:`TABLES_FILE`'s) says it was written at."""
     try:
         return path.name in sizes and path.stat().st_size == sizes[path.name]
@@ -1044,9 +1089,9 @@ def open_store(
     (which must see the store's folder at the same path)."""
     events = event_files(folder)
     shared = PerProcess(
-        lambda: open_engine(engine, events, remote=remote, tables=ready_tables(folder), memory_limit=memory_limit),
+        lambda: open_engine(engine, events, remote=remote, tables=tables_in_place(folder), memory_limit=memory_limit),
         name=str(folder.resolve()),
-        tables=lambda: ready_tables(folder),
+        tables=lambda: tables_made(folder),
         given_up=lambda: tables_failed(folder),
     )
     return queried(stored_head(folder), shared)

@@ -50,16 +50,18 @@ def queried_view(view: View) -> View:
     return View(themes=view.themes, start=view.start, end=view.end, text=view.text, x_range=view.x_range)
 
 
-def precomputed(timeline: Timeline) -> bool:
-    """Whether the timeline's engine has the tables of ``core.tiles``."""
-    return bool(getattr(timeline.engine, "precomputed", False))
+def has(timeline: Timeline, *tables: str) -> bool:
+    """Whether the timeline's engine reads these tables of ``core.tiles`` (they come one at a time
+    while a store is served: ``io.engines.Tabled``)."""
+    has_table = getattr(timeline.engine, "has", None)
+    return has_table is not None and all(has_table(name) for name in tables)
 
 
 def summary(timeline: Timeline, view: View) -> sql.Summary:
     """How many events match ``view``, the span they may cover and the counts per theme: from the
     tiles where they answer it (``core.tiles``), else from the events (ValueError for bad dates)."""
     run = _run(timeline)
-    if precomputed(timeline) and tiles.answerable(view):
+    if has(timeline, tiles.TILES) and tiles.answerable(view):
         return tiles.summary(run, timeline.themes, view)
     return sql.summary(run, timeline.themes, view, getattr(timeline.engine, "searched", None))
 
@@ -72,7 +74,8 @@ def counted(timeline: Timeline, view: View) -> tuple[int, tuple[float, float] | 
 
 def _in_chrono_order(timeline: Timeline, view: View, column: str) -> bool:
     """Whether the table's order and the view let the chronological table answer (``core.tiles``)."""
-    return precomputed(timeline) and tiles.answerable(view) and sql.SORTS.get(column, "start") == "start"
+    chrono = sql.SORTS.get(column, "start") == "start"
+    return chrono and has(timeline, tiles.TILES, tiles.CHRONO) and tiles.answerable(view)
 
 
 def page(
@@ -103,7 +106,7 @@ def density(
     """The density of ``view``'s matches in [x0, x1]: from the tiles where they answer it, else
     counted by the engine over the events."""
     run = _run(timeline)
-    if precomputed(timeline) and tiles.answerable(view) and tiles.in_reach(x0, x1):
+    if has(timeline, tiles.TILES) and tiles.answerable(view) and tiles.in_reach(x0, x1):
         return tiles.density(run, timeline.themes, view, lanes, x0, x1, target)
     return sql.density(run, timeline.themes, sql.where_of(timeline, view), lanes, x0, x1, target)
 
@@ -112,7 +115,7 @@ def label_candidates(timeline: Timeline, view: View, window: sql.Where, columns:
     """The :data:`LABEL_CANDIDATES` most important events matching ``window`` (``figure.most_important``):
     read from the ranked table where the view has no search (``core.tiles.top_events``)."""
     run = _run(timeline)
-    if precomputed(timeline) and not view.text.strip():
+    if has(timeline, tiles.RANKED) and not view.text.strip():
         return tiles.top_events(run, window, LABEL_CANDIDATES, columns)
     return sql.fetch(run, window, columns, "importance", LABEL_CANDIDATES)
 

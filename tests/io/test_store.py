@@ -27,6 +27,7 @@ from dashboard.core.query import View, facet_counts, filter_events
 from dashboard.io import engines, held, parquet, store
 from dashboard.io.formats import load_dataset
 from dashboard.io.progress import Step
+from dashboard.render import queried
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
 from tests.conftest import ROOT, end_all, started
@@ -336,7 +337,7 @@ def test_a_store_in_a_folder_named_like_a_glob_reads_its_own_events(odd, tmp_pat
     assert sql.count(engine.run, sql.EVERYTHING) == len(ours.events)
     assert sorted(str(t) for (t,) in engine.run("SELECT title FROM events", [])) == sorted(ours.events["title"])
     assert engine.run("SELECT sum(n) FROM tiles WHERE side = 0 AND unit = 2", []) == [(len(ours.events),)]
-    assert engine._titles  # made, though DuckDB cannot write a database in a folder named with a "?"
+    assert engine.has(engines.TITLES)  # made, though DuckDB cannot write a database in a folder named with a "?"
     assert not list(Path(tempfile.gettempdir()).glob(store.TITLES_APART + "*"))  # nothing left beside
     opened.engine.close()
 
@@ -441,6 +442,98 @@ def test_a_store_served_before_its_tables_are_made_takes_them_up_once_they_are(u
     served.engine.close()
 
 
+def tables_read(served, view: View, options: FigureOptions) -> set[str]:
+    """The tables of ``core.tiles`` the queries of ``view``'s figure and first table page name."""
+    asked: list[str] = []
+    run = engines.PerProcess.run  # before its answers are remembered
+
+    def recording(self, sql_text, args):
+        asked.append(sql_text)
+        return run(self, sql_text, args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engines.PerProcess, "run", recording)
+        queried_figure(served, view, options)
+        queried.page(served, view, "when", False, 0, 20, ["title"])
+    return {name for name in tiles.TABLES if any(f"FROM {name} " in text for text in asked)}
+
+
+def test_each_table_is_taken_up_as_soon_as_it_is_in_place(untabled, monkeypatch):
+    """The maker puts each table in place as it is made, the tiles first: a served store reads each
+    from then on (the tiles answer a click's counts, the ranked table its labels, the chronological
+    one its table pages), the others' questions asked of the events meanwhile, with the same
+    answers at every step. The titles come last, and only then is the maker done."""
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    options = FigureOptions(title="Same", layout_width=1200)
+    expected = {
+        id(v): json.dumps(build_figure(whole, v, options), cls=PlotlyJSONEncoder, sort_keys=True) for v in VIEWS
+    }
+    assert tables_read(served, View(), options) == set()
+
+    def page_of(view: View, descending: bool):
+        return queried.page(served, view, "when", descending, 3, 50, ["title"])[0]
+
+    pages = {(id(v), d): page_of(v, d) for v in VIEWS for d in (False, True)}  # asked of the events
+    assert all(len(page) for page in pages.values())
+    seen: dict[str, tuple[set[str], bool, bool, bool]] = {}
+
+    def at_each(said: str, step=None) -> None:
+        made = said.split()[0]
+        for view in VIEWS:
+            ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+            assert ours == expected[id(view)], (made, view)
+            for descending in (False, True):
+                assert page_of(view, descending).equals(pages[id(view), descending]), (made, view, descending)
+        seen[made] = (
+            tables_read(served, View(), options),
+            served.engine.precomputed,
+            served.engine.has(engines.TITLES),
+            store.ready_tables(target) is not None,
+        )
+
+    assert store.precompute(target, served, say=at_each)
+    assert seen == {
+        "tiles": ({tiles.TILES}, False, False, False),
+        "ranked": ({tiles.TILES, tiles.RANKED}, False, False, False),
+        "chrono": ({tiles.TILES, tiles.RANKED, tiles.CHRONO}, True, False, False),
+        "titles": ({tiles.TILES, tiles.RANKED, tiles.CHRONO}, True, True, False),
+    }
+    assert store.ready_tables(target) is not None  # done once the titles are in place
+    served.engine.close()
+
+
+def test_a_maker_stopped_keeps_the_tables_it_put_in_place_and_the_next_makes_only_the_others(untabled, monkeypatch):
+    target, whole = untabled
+    monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
+    served = store.open_store(target)
+    making = store.Making()
+    first: list[str] = []
+
+    def stop_after_tiles(said: str, step=None) -> None:
+        first.append(said.split()[0])
+        if said.startswith("tiles made"):
+            making.stop()
+
+    assert not store.precompute(target, served, say=stop_after_tiles, making=making)
+    assert first == ["tiles"]
+    assert set(store.tables_in_place(target)) == {tiles.TILES} and store.ready_tables(target) is None
+    assert not [p for p in target.iterdir() if p.name.startswith(".tables-")]
+    assert served.engine.has(tiles.TILES) and not served.engine.precomputed
+    made = (target / "tiles.parquet").stat().st_ino
+    second: list[str] = []
+    assert store.precompute(target, served, say=lambda said, step=None: second.append(said.split()[0]))
+    assert second == ["ranked", "chrono", "titles"]
+    assert (target / "tiles.parquet").stat().st_ino == made  # kept, not made again
+    assert served.engine.precomputed and served.engine.has(engines.TITLES)
+    options = FigureOptions(title="Same", layout_width=1200)
+    for view in VIEWS:
+        ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+        assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+    served.engine.close()
+
+
 def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, monkeypatch):
     """The titles are made with the tables (in row order, with the columns a search keeps), and a
     title search of the served store then reads them, never the events; a search of every column
@@ -485,7 +578,7 @@ def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, mon
     (target / store.TITLES_FILE).write_bytes(bytes(size))
     damaged = store.open_store(target)
     engines.check_engine(damaged)
-    assert damaged.engine.precomputed and not damaged.engine.engine()._titles
+    assert damaged.engine.precomputed and not damaged.engine.engine().has(engines.TITLES)
     assert kept(searches[0], damaged) == before[searches[0]]
     damaged.engine.close()
 
@@ -493,6 +586,7 @@ def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, mon
     (target / store.TITLES_FILE).unlink()
     made = json.loads((target / store.TABLES_FILE).read_text())
     del made["bytes"][store.TITLES_FILE]
+    del made["done"]  # written once done, that version said nothing of it
     (target / store.TABLES_FILE).write_text(json.dumps(made))
     tables = {p.name: p.stat().st_ino for p in target.iterdir()}
     assert set(store.ready_tables(target)) == set(store.PRECOMPUTED)
@@ -510,7 +604,7 @@ from dashboard.io import store
 served = store.open_store(Path(sys.argv[1]))
 engine = served.engine
 print(json.dumps({" ".join(t): engine.engine().run(f"SELECT count(*) FROM {engine.searched(tuple(t))}", ())[0][0]
-                  for t in json.loads(sys.argv[2])} | {"titles": engine.engine()._titles}))
+                  for t in json.loads(sys.argv[2])} | {"titles": engine.engine().has("titles")}))
 """
 
 
@@ -540,7 +634,7 @@ def test_title_searches_at_once_in_threads_and_another_process_read_the_titles_a
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(search, terms * 2))
-    assert served.engine.engine()._titles
+    assert served.engine.engine().has(engines.TITLES)
     assert all(n == expected[t] for t, n in answers) and any(expected.values())
     out, _ = other.communicate(timeout=120)
     theirs = json.loads(out)
@@ -852,7 +946,8 @@ def test_table_pages_and_positions_are_the_same_before_and_after_the_tables_are_
 @pytest.mark.spark
 def test_spark_serves_a_store_before_its_tables_and_takes_them_up(untabled, spark, monkeypatch):
     """``--engine spark`` on a store served before its tables are made: answers from the events, then
-    from the tables once attached to the Spark session the engine already has, the same."""
+    from the tiles alone once attached to the Spark session the engine already has, then from every
+    table, the same."""
     target, whole = untabled
     monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
     served = store.open_store(target, engine="spark")
@@ -863,9 +958,17 @@ def test_spark_serves_a_store_before_its_tables_and_takes_them_up(untabled, spar
     def figures() -> list[str]:
         return [json.dumps(queried_figure(served, v, options), cls=PlotlyJSONEncoder, sort_keys=True) for v in views]
 
+    with_tiles: list[tuple[bool, bool]] = []
+
+    def at_tiles(said: str, step=None) -> None:
+        if said.startswith("tiles made"):
+            assert figures() == expected
+            with_tiles.append((served.engine.has(tiles.TILES), served.engine.has(tiles.RANKED)))
+
     try:
         assert figures() == expected and not served.engine.precomputed
-        assert store.precompute(target, served)
+        assert store.precompute(target, served, say=at_tiles)
+        assert with_tiles == [(True, False)]
         assert served.engine.precomputed and served.engine.engine().precomputed
         [(tiles_rows,)] = served.engine.engine().run("SELECT count(*) FROM tiles", ())
         assert tiles_rows
