@@ -27,15 +27,30 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import scale
 from dashboard.core import tiles
+from dashboard.core.query import View
 from dashboard.io import store
 from dashboard.io.read_options import DEFAULT_OPTIONS
+from tests.synthetic import THEMES
 
-CLICKS = (
-    ("untick", scale.UNTICKS),
-    ("zoom", scale.ZOOMS),
-    ("title_search", [scale.TITLE_SEARCH]),
-    ("search", [scale.SEARCH]),
-)
+GONE = ("trade", "war", "memory", *(t for t in THEMES[:12] if t not in ("trade", "war", "memory")))
+"""The theme unticked by each untick, three a stage: the first three those of ``scale.py``."""
+WORDS = ("summit", "treaty", "conference", "agreement")
+"""The word searched at each stage: the first that of ``scale.py``."""
+
+
+def clicks(stage: int) -> list[tuple[str, list[View]]]:
+    """The clicks asked at ``stage`` (from 0): those of ``scale.py`` at the first, and as costly but
+    never asked before at each later one (another theme unticked, each window a day later, another
+    word), since the server remembers its answers (``io.engines.PerProcess``) and keeps its searches."""
+    themes = THEMES[:12]
+    day = stage * 86_400_000.0
+    zooms = [View(x_range=(z.x_range[0] + day, z.x_range[1] + day)) for z in scale.ZOOMS if z.x_range is not None]
+    return [
+        ("untick", [View(themes=tuple(t for t in themes if t != gone)) for gone in GONE[3 * stage : 3 * stage + 3]]),
+        ("zoom", zooms),
+        ("title_search", [View(text="title:" + WORDS[stage])]),
+        ("search", [View(text=WORDS[stage])]),
+    ]
 
 
 BEFORE, AFTER = "before the tables", "after"
@@ -96,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                     ),
                     flush=True,
                 )
-                for name, views in CLICKS:
+                for name, views in clicks(len(asked) - 1):
                     times = [scale.ask(url, view)[0] for view in views]
                     print(f"{phase:>17}  {name:<12} " + "  ".join(f"{s:6.2f} s" for s in times), flush=True)
                 if phase != AFTER and _phase(copy) != phase:
