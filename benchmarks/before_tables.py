@@ -39,9 +39,10 @@ WORDS = ("summit", "treaty", "conference", "agreement")
 
 
 def clicks(stage: int) -> list[tuple[str, list[View]]]:
-    """The clicks asked at ``stage`` (from 0): those of ``scale.py`` at the first, and as costly but
-    never asked before at each later one (another theme unticked, each window a day later, another
-    word), since the server remembers its answers (``io.engines.PerProcess``) and keeps its searches."""
+    """The clicks asked at ``stage`` (from 0): those of ``scale.py`` at the first, and at each later
+    one clicks never asked before (another theme unticked, each window a day later, another word),
+    since the server remembers its answers (``io.engines.PerProcess``) and keeps its searches. The
+    unticks and zooms cost as much at every stage; the words match different numbers of rows."""
     themes = THEMES[:12]
     day = stage * 86_400_000.0
     zooms = [View(x_range=(z.x_range[0] + day, z.x_range[1] + day)) for z in scale.ZOOMS if z.x_range is not None]

@@ -616,6 +616,7 @@ def _serve(
         print(f"timeline serve: {exc}", file=sys.stderr)
         return 1
     from .web.app import warm_up
+    from .web.layout import tables_ready
     from .web.server import address, run
 
     workers = max(1, args.workers)
@@ -645,7 +646,7 @@ def _serve(
             debug=args.debug,
             export_browser_at_start=args.export_browser == "start",
             # a store served before its tables are made: the browser waits for them (memory and CPU)
-            export_browser_after=lambda: bool(getattr(timeline.engine, "precomputed", True)),
+            export_browser_after=lambda: tables_ready(timeline),
             when_ready=(lambda: _awaiting(building, outcome, told)) if building is not None else None,
         )
     except SystemExit:

@@ -517,7 +517,7 @@ class Spark(Tabled):
     def _precompute(self, tables: dict[str, Sequence[Path]] | None, timeline: Timeline | None = None) -> None:
         """The tables of ``core.tiles``: read from Parquet files when given, else made now from the
         events of ``timeline`` and cached in Spark's memory."""
-        if tables:
+        if tables is not None:
             for name, files in tables.items():
                 if name == TITLES or name in self.tables:  # the titles are in DuckDB's own format
                     continue
@@ -578,7 +578,7 @@ class Spark(Tabled):
     ) -> Spark:
         """The events in Parquet files (or folders of parts), read where they lie: on a cluster, paths
         its executors reach (``s3a://``, ``hdfs://``, a shared mount). ``where`` keeps some rows.
-        ``tables``: the precomputed ``tiles`` and ``ranked`` (``core.tiles``) in Parquet files."""
+        ``tables``: precomputed tables of ``core.tiles`` in Parquet files."""
         spark = cls._new_session(remote, conf)
         try:  # Spark lists the files and reads their schema now: a missing path is said here
             frame = spark.read.parquet(*[spark_path(p) for p in paths])
@@ -671,7 +671,8 @@ TERMS_REMEMBERED = 1024
 """The words of this many searches of late (a few bytes each): one dropped before a query naming it
 began is made again from them."""
 TABLES_LOOKED_FOR_S = 1.0
-"""How often a process serving from the events alone looks whether the tables of ``core.tiles`` are made."""
+"""How often a process serving a store looks which of its tables of ``core.tiles`` are in place, until
+their maker is done."""
 ANSWERS_KEPT = 256
 """Answers each process remembers (a zoom asks again what the filters' answers were)."""
 
@@ -732,8 +733,18 @@ class PerProcess:
         return self.run(sql, args)
 
     def has(self, name: str) -> bool:
-        """Whether this process's engine reads the table ``name`` of ``core.tiles`` (or :data:`TITLES`)."""
+        """Whether this process's engine reads the table ``name`` of ``core.tiles`` (or :data:`TITLES`);
+        not opened yet, whether that table is in place (the engine is opened with it)."""
         return name in self._tables_here()
+
+    @property
+    def tables_done(self) -> bool:
+        """Whether the maker of the tables of a store is done (every table it makes is in place: no
+        more will come); without a store, whether this process's engine reads them all."""
+        if self._tables is None:
+            return self.precomputed
+        self._tables_here()
+        return os.getpid() in self._done
 
     @property
     def precomputed(self) -> bool:
@@ -767,7 +778,7 @@ class PerProcess:
     def tables_given_up(self) -> bool:
         """Whether the tables of ``core.tiles``, not in place, will not be made by this server (their
         maker failed): the events answer every question."""
-        return not self.precomputed and self._given_up is not None and self._given_up()
+        return not self.tables_done and self._given_up is not None and self._given_up()
 
     def searched(self, terms: tuple[str, ...]) -> str:
         """``core.sql.Searched``: the table of rows holding every word of ``terms``, made on first use

@@ -715,7 +715,7 @@ def write(timeline: Timeline, target: Path, tables: bool = True) -> None:
 @dataclass
 class Making:
     """Tables being made, which another thread (a signal's handler) may stop: the query under way is
-    interrupted and nothing is put in place."""
+    interrupted and nothing more is put in place."""
 
     stopped: threading.Event = field(default_factory=threading.Event)
     engine: DuckDB | None = None
@@ -949,8 +949,8 @@ def precompute_apart(folder: Path, stderr: int | None = None) -> subprocess.Pope
 
 def _precompute_here() -> int:
     """The process of :func:`precompute_apart`: the tables made in a thread, which a SIGTERM or SIGINT
-    (the server stopping) interrupts, leaving nothing behind; at a lower priority than the server's
-    answers, which it would otherwise slow."""
+    (the server stopping) interrupts, leaving only the tables already in place (its work folder
+    removed); at a lower priority than the server's answers, which it would otherwise slow."""
     folder, parent = Path(sys.argv[1]), int(sys.argv[2])
     _stop_with_parent()
     os.nice(MAKER_NICENESS)

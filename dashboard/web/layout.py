@@ -377,8 +377,10 @@ TABLES_POLL_MS = 3000
 
 
 def tables_ready(timeline: Timeline) -> bool:
-    """Whether the tables of quick clicks are in place (a timeline in memory needs none)."""
-    return bool(getattr(timeline.engine, "precomputed", True))
+    """Whether the tables of quick clicks are all in place, their maker done (a timeline in memory
+    needs none)."""
+    engine = timeline.engine
+    return bool(getattr(engine, "tables_done", getattr(engine, "precomputed", True)))
 
 
 def tables_note(timeline: Timeline, t: Translator) -> tuple[str | None, bool]:

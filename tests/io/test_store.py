@@ -30,6 +30,7 @@ from dashboard.io.progress import Step
 from dashboard.render import queried
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
+from dashboard.web.layout import tables_ready
 from tests.conftest import ROOT, end_all, started
 from tests.synthetic import generate
 
@@ -477,7 +478,7 @@ def test_each_table_is_taken_up_as_soon_as_it_is_in_place(untabled, monkeypatch)
 
     pages = {(id(v), d): page_of(v, d) for v in VIEWS for d in (False, True)}  # asked of the events
     assert all(len(page) for page in pages.values())
-    seen: dict[str, tuple[set[str], bool, bool, bool]] = {}
+    seen: dict[str, tuple[set[str], bool, bool, bool, bool]] = {}
 
     def at_each(said: str, step=None) -> None:
         made = said.split()[0]
@@ -491,16 +492,17 @@ def test_each_table_is_taken_up_as_soon_as_it_is_in_place(untabled, monkeypatch)
             served.engine.precomputed,
             served.engine.has(engines.TITLES),
             store.ready_tables(target) is not None,
+            tables_ready(served),  # the page's note, and a worker's export browser, wait for it
         )
 
     assert store.precompute(target, served, say=at_each)
     assert seen == {
-        "tiles": ({tiles.TILES}, False, False, False),
-        "ranked": ({tiles.TILES, tiles.RANKED}, False, False, False),
-        "chrono": ({tiles.TILES, tiles.RANKED, tiles.CHRONO}, True, False, False),
-        "titles": ({tiles.TILES, tiles.RANKED, tiles.CHRONO}, True, True, False),
+        "tiles": ({tiles.TILES}, False, False, False, False),
+        "ranked": ({tiles.TILES, tiles.RANKED}, False, False, False, False),
+        "chrono": ({tiles.TILES, tiles.RANKED, tiles.CHRONO}, True, False, False, False),
+        "titles": ({tiles.TILES, tiles.RANKED, tiles.CHRONO}, True, True, False, False),
     }
-    assert store.ready_tables(target) is not None  # done once the titles are in place
+    assert store.ready_tables(target) is not None and tables_ready(served)  # done once the titles are in place
     served.engine.close()
 
 
@@ -508,6 +510,8 @@ def test_a_maker_stopped_keeps_the_tables_it_put_in_place_and_the_next_makes_onl
     target, whole = untabled
     monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
     served = store.open_store(target)
+    options = FigureOptions(title="Same", layout_width=1200)
+    queried_figure(served, View(), options)  # its engine opened, without tables
     making = store.Making()
     first: list[str] = []
 
@@ -527,11 +531,29 @@ def test_a_maker_stopped_keeps_the_tables_it_put_in_place_and_the_next_makes_onl
     assert second == ["ranked", "chrono", "titles"]
     assert (target / "tiles.parquet").stat().st_ino == made  # kept, not made again
     assert served.engine.precomputed and served.engine.has(engines.TITLES)
-    options = FigureOptions(title="Same", layout_width=1200)
     for view in VIEWS:
         ours = json.dumps(queried_figure(served, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
         assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
     served.engine.close()
+
+
+def test_a_table_put_in_place_but_not_said_to_be_is_made_again(untabled, monkeypatch):
+    """A maker killed between putting a table in place and rewriting ``tables.json``: that table, whose
+    size is not recorded, is not read, and the next maker makes it again."""
+    target, _ = untabled
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise OSError("killed here")
+
+    monkeypatch.setattr(store, "_record", killed)
+    with pytest.raises(OSError, match="killed here"):
+        store.precompute(target, store.open_store(target))
+    assert (target / "tiles.parquet").exists() and store.tables_in_place(target) == {}
+    monkeypatch.undo()
+    said: list[str] = []
+    assert store.precompute(target, store.open_store(target), say=lambda s, step=None: said.append(s.split()[0]))
+    assert said == ["tiles", "ranked", "chrono", "titles"]
+    assert store.ready_tables(target) is not None
 
 
 def test_a_title_search_reads_the_stores_titles_once_they_are_made(untabled, monkeypatch):
@@ -760,7 +782,8 @@ def test_tables_put_in_place_while_a_process_opens_its_engine_are_read_only_once
 @pytest.mark.parametrize("damage", ["missing", "cut short", "emptied"])
 def test_tables_said_in_place_but_missing_or_cut_short_are_made_again(untabled, damage, monkeypatch):
     """A table file gone or cut short under its ``tables.json`` (deleted by hand, a crash before the
-    disk had it): the store is still served, from its events, and the tables are made again."""
+    disk had it): the store is still served, that table's questions asked of the events, and it is
+    made again."""
     target, whole = untabled
     monkeypatch.setattr(engines, "TABLES_LOOKED_FOR_S", 0.0)
     assert store.precompute(target, store.open_store(target))

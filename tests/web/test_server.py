@@ -21,6 +21,7 @@ import psutil
 import pytest
 
 from dashboard.core.query import View
+from dashboard.io import store
 from dashboard.web.callbacks.details import OUTPUTS as DETAILS_OUT
 from dashboard.web.server import CannotListen, listen
 from dashboard.web.wire import callback_body, page_state
@@ -310,7 +311,7 @@ def test_debug_serves_with_flasks_development_server(small_csv, tmp_path, monkey
         if engine == "duckdb":
             [made] = (tmp_path / "cache" / "timeline").glob("*.store")
             deadline = time.monotonic() + 60
-            while not (made / "tables.json").exists():
+            while store.ready_tables(made) is None:
                 assert time.monotonic() < deadline, srv.log_text()
                 time.sleep(0.2)
     finally:
