@@ -216,3 +216,33 @@ def test_zooming_deep_time_reaches_calendar_dates_without_a_jump(deep_server, pa
     assert abs(dated[0] - lo) < 1000 and abs(dated[1] - hi) < 1000
     labels = [t["text"] for t in tick_labels(page)]
     assert "1900" in labels, labels
+
+
+def test_a_scale_ticked_while_the_chart_sends_a_relayout_is_not_lost(deep_server, page):
+    """Dash drops a call of the view's callback still running when the callback is asked again: the
+    scale's call is held back here while the chart reports a relayout, as a slow server or a resize
+    does. The view must still take the scale up, from the radio's value."""
+    page.goto(deep_server.url)
+    wait_for_graph(page, "7 of 7")
+    held = []
+
+    def hold_the_scale(route):
+        if '"changedPropIds":["scale.value"]' in (route.request.post_data or "") and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_the_scale)
+    page.get_by_label("Sequence", exact=True).check()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the scale's call was not sent"
+    page.evaluate(
+        "() => Plotly.relayout(document.querySelector('#timeline .js-plotly-plot'), {'yaxis.title.text': 'x'})"
+    )
+    page.wait_for_timeout(1000)
+    held[0].continue_()
+    page.wait_for_function("() => location.search.includes('scale=sequence')", timeout=10000)
+    page.wait_for_function(f"() => ({AXIS_TITLE}).includes('date order')", timeout=10000)

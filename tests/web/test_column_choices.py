@@ -9,18 +9,11 @@ import pytest
 from dash import no_update
 
 from dashboard.core.columns import MAPPED
-from dashboard.io.formats import load_timeline
-from dashboard.web.callbacks.services import Services
 from dashboard.web.callbacks.upload import receive, reopen
 from dashboard.web.datasets import Datasets
 from dashboard.web.inputs import BadInput
 
 CSV = b"When,What,Kind\n1066,Hastings,war\n1215,Magna Carta,politics\n"
-
-
-@pytest.fixture
-def services(small_csv, tmp_path):
-    return Services(Datasets(load_timeline(small_csv), upload_dir=tmp_path / "up"), "Served")
 
 
 def sent(data: bytes = CSV, name: str = "mine.csv") -> dict:

@@ -456,7 +456,8 @@ def test_an_unknown_scale_in_a_link_is_ignored(client):
 
 def test_show_this_period_sets_the_dates_and_keeps_the_other_filters(big_client):
     stored = {**GOOD_VIEW, "themes": ["war"], "text": "event", "x_range": [0.0, 1e12]}
-    out = answer(big_client, sync(stored=stored, trigger="show-period.n_clicks", selected=30))
+    controls = {"themes": ["war"], "text": "event"}  # the controls show the view held, as on a page
+    out = answer(big_client, sync(stored=stored, trigger="show-period.n_clicks", selected=30, **controls))
     # Event 030 is dated 1930: its period is its year
     assert out["date-from"]["value"] == "1930" and out["date-to"]["value"] == "1930"
     assert out["url"]["search"] == "?themes=war&from=1930&to=1930&q=event"

@@ -3,31 +3,16 @@ the card shows the step and the figure marks it."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import pytest
 from dash import no_update
 
 from dashboard.core.query import View
 from dashboard.core.story import step_window, story_step
-from dashboard.io.formats import load_timeline
 from dashboard.web.callbacks.figure import update_figure
-from dashboard.web.callbacks.services import Services
 from dashboard.web.callbacks.story import show_step
 from dashboard.web.callbacks.view import sync_view
-from dashboard.web.datasets import Datasets
 from dashboard.web.inputs import BadInput
-
-
-@pytest.fixture
-def services(small_csv, tmp_path):
-    return Services(Datasets(load_timeline(small_csv), upload_dir=tmp_path / "up"), "Served")
-
-
-def stored(view: View) -> dict:
-    """The view as a page holds it (lists where the view has tuples)."""
-    data = {**asdict(view), "dataset": None}
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+from tests.web.conftest import stored
 
 
 def press(services, button: str, view: View, url: str = ""):

@@ -11,13 +11,6 @@ from dashboard.core.query import View
 from dashboard.io.formats import load_timeline
 from dashboard.render.exports import export_view
 from dashboard.web.callbacks.downloads import download
-from dashboard.web.callbacks.services import Services
-from dashboard.web.datasets import Datasets
-
-
-@pytest.fixture
-def services(small_csv, tmp_path):
-    return Services(Datasets(load_timeline(small_csv), upload_dir=tmp_path / "up"), "Served")
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final, TypeAlias
 from urllib.parse import parse_qs, parse_qsl, urlencode
 
@@ -66,6 +66,36 @@ def with_kept(query: str, previous: str) -> str:
     return "?" + urlencode(parse_qsl(query.lstrip("?")) + kept, safe=",")
 
 
+@dataclass(frozen=True)
+class Controls:
+    """What the page's controls show (None: a control not yet given a value)."""
+
+    themes: list[str] | None
+    start: str | None
+    end: str | None
+    text: str | None
+    scale: str | None
+
+
+def caught_up(view: View, controls: Controls, all_themes: list[str]) -> View:
+    """The stored ``view`` with the controls' values where they differ from it.
+
+    Dash drops a call of a callback still running when the same callback is asked again (the chart
+    reporting a relayout just after a scale was ticked or a word typed, say), and tells the new call
+    only of its own trigger: the change whose call was dropped is then seen only in the controls.
+    A filter changed this way tells a story from its first step, as a filter changed directly does."""
+    if controls.scale is not None:
+        view = replace(view, scale=controls.scale)
+    filters: dict[str, Any] = {"start": controls.start, "end": controls.end, "text": controls.text}
+    if controls.themes is not None and set(controls.themes) <= set(all_themes):  # not another file's
+        ticked = tuple(t for t in all_themes if t in set(controls.themes))
+        filters["themes"] = None if len(ticked) == len(all_themes) else ticked
+    changed = {k: v for k, v in filters.items() if v is not None and getattr(view, k) != v}
+    if not changed:
+        return view
+    return replace(view, **changed, story=None if view.story is None else 1)
+
+
 def sync_view(
     services: Services,
     trigger: str | None,
@@ -86,11 +116,21 @@ def sync_view(
 
     ``selected`` is the selected event's row: "Show this period" (``show-period``) sets From and To
     to the period of the events at the same time as it."""
+    controls = Controls(
+        themes=None if themes is None else inputs.texts(themes, "themes"),
+        start=None if date_from is None else inputs.text(date_from, "from", 200),
+        end=None if date_to is None else inputs.text(date_to, "to", 200),
+        text=None if text is None else inputs.text(text, "search"),
+        scale=None if scale is None else inputs.scale(scale),
+    )
     search_qs = inputs.text(search_qs, "url search")
-    date_from, date_to = inputs.text(date_from, "from", 200), inputs.text(date_to, "to", 200)
-    text = inputs.text(text, "search")
-    themes = inputs.texts(themes, "themes")
-    scale = inputs.scale(scale)
+    themes, date_from, date_to, text = (
+        controls.themes or [],
+        controls.start or "",
+        controls.end or "",
+        controls.text or "",
+    )
+    scale = controls.scale or "time"
     stored = None if stored is None else inputs.mapping(stored, "view")
     try:
         all_themes = list(services.timeline_of(key).themes)
@@ -109,16 +149,26 @@ def sync_view(
             view = replace(view, story=step.number if step else None)
         shown = list(all_themes if view.themes is None else view.themes)
         return shown, view.start, view.end, view.text, view.scale, no_update, {**asdict(view), "dataset": key}
-    current = inputs.view(stored, all_themes)
+    held = inputs.view(stored, all_themes)
+    current = caught_up(held, controls, all_themes)
+
+    def kept(view: View | None) -> ViewOutputs:
+        """The view stored and put in the link; None (nothing asked changes it) stores the view caught
+        up with the controls if it differs from the one held."""
+        if view is None and current == held:
+            return (no_update,) * VIEW_OUTPUTS
+        view = current if view is None else view
+        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
+
     if trigger == "show-period":
         row = inputs.integer(selected, "selected row", 0)
         timeline = services.timeline_of(key)
         if row is None or row >= timeline.size:
-            return (no_update,) * VIEW_OUTPUTS
+            return kept(None)
         if timeline.engine is not None:
             one = sql.event(timeline, row)
             if one is None:
-                return (no_update,) * VIEW_OUTPUTS
+                return kept(None)
             found = sql.same_time(timeline, one, 0)[1]
         else:
             found = same_time(timeline, row, limit=0)
@@ -135,29 +185,25 @@ def sync_view(
     if trigger in ("timeline", "overview", "reset-zoom"):
         if trigger == "reset-zoom":
             x_range = None
-        elif trigger == "timeline" and current.scale != "time":
+        elif trigger == "timeline" and held.scale != "time":
             # The sequence and log axes are not in epoch ms: their numbers are mapped back to dates.
             timeline = services.timeline_of(key)
             try:
-                rows = filter_events(timeline, current)
+                rows = filter_events(timeline, held)
             except ValueError:
-                return (no_update,) * VIEW_OUTPUTS
-            x_range = zoom_from_relayout(
-                relayout, current.x_range, lambda pair: axis_to_ms(timeline, current, rows, pair)
-            )
+                return kept(None)
+            x_range = zoom_from_relayout(relayout, current.x_range, lambda pair: axis_to_ms(timeline, held, rows, pair))
         else:
             x_range = zoom_from_relayout(relayout if trigger == "timeline" else overview_relayout, current.x_range)
         if x_range == current.x_range and trigger != "reset-zoom":
-            return (no_update,) * VIEW_OUTPUTS
-        view = replace(current, x_range=x_range)
-        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
+            return kept(None)
+        return kept(replace(current, x_range=x_range))
     if trigger in STORY_TRIGGERS:
-        return _step(services, key, current, trigger, all_themes, search_qs)
+        return kept(_step(services, key, current, trigger))
     if trigger == "selected":
-        return _step_to(services, key, current, selected, all_themes, search_qs)
+        return kept(_step_to(services, key, current, selected))
     if trigger == "scale":
-        view = replace(current, scale=scale)
-        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
+        return kept(replace(current, scale=scale))
     if trigger == "themes-all":
         themes = all_themes
     elif trigger == "themes-none":
@@ -187,42 +233,36 @@ STORY_TRIGGERS = ("story-start", "story-prev", "story-next", "story-close")
 """The story bar's buttons (the arrow keys press Previous and Next: assets/story.js)."""
 
 
-def _step(
-    services: Services, key: Any, current: View, trigger: str, all_themes: list[str], previous: str
-) -> ViewOutputs:
+def _step(services: Services, key: Any, current: View, trigger: str) -> View | None:
     """The view after a story button: the first, previous or next step (shown in its own window: a
-    zoom made during the story is dropped), or no story."""
+    zoom made during the story is dropped), or no story. None if it changes nothing."""
     if trigger == "story-close":
-        view = replace(current, story=None)
-    else:
-        at = current.story or 0
-        wanted = {"story-start": 1, "story-prev": at - 1, "story-next": at + 1}[trigger]
-        try:
-            step = story_step(services.timeline_of(key), current, max(wanted, 1))
-        except ValueError:  # the view's dates are not valid: the filter error says so
-            return (no_update,) * VIEW_OUTPUTS
-        if step is None or (step.number == current.story and current.x_range is None):
-            return (no_update,) * VIEW_OUTPUTS
-        view = replace(current, story=step.number, x_range=None)
-    return (no_update,) * 5 + (with_kept(view.to_query(all_themes), previous), {**asdict(view), "dataset": key})
+        return replace(current, story=None)
+    at = current.story or 0
+    wanted = {"story-start": 1, "story-prev": at - 1, "story-next": at + 1}[trigger]
+    try:
+        step = story_step(services.timeline_of(key), current, max(wanted, 1))
+    except ValueError:  # the view's dates are not valid: the filter error says so
+        return None
+    if step is None or (step.number == current.story and current.x_range is None):
+        return None
+    return replace(current, story=step.number, x_range=None)
 
 
-def _step_to(
-    services: Services, key: Any, current: View, selected: Any, all_themes: list[str], previous: str
-) -> ViewOutputs:
-    """During a story, a click on one of its events (chart or table) goes to that event's step."""
+def _step_to(services: Services, key: Any, current: View, selected: Any) -> View | None:
+    """During a story, a click on one of its events (chart or table) goes to that event's step;
+    None if it changes nothing."""
     row = inputs.integer(selected, "selected row", 0)
     if current.story is None or row is None:
-        return (no_update,) * VIEW_OUTPUTS
+        return None
     timeline = services.timeline_of(key)
     try:
         number = step_of(timeline, current, row)
     except ValueError:
-        return (no_update,) * VIEW_OUTPUTS
+        return None
     if number is None or number == current.story:
-        return (no_update,) * VIEW_OUTPUTS
-    view = replace(current, story=number, x_range=None)
-    return (no_update,) * 5 + (with_kept(view.to_query(all_themes), previous), {**asdict(view), "dataset": key})
+        return None
+    return replace(current, story=number, x_range=None)
 
 
 def register(app: Dash, services: Services) -> None:
