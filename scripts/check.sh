@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 # Two test processes (pytest-xdist), each taking whole files, so that a module's server or Spark session
 # starts once; files in the order collected, the browser tests (the slowest) first. Pass -n 0 to run in one
 # process.
-.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder "$@"
+.venv/bin/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=30 "$@"
