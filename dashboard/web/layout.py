@@ -17,7 +17,7 @@ from ..core.columns import MAPPED
 from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from ..core.model import Timeline
 from ..core.topics import lane_groups
-from ..render.figure import lane_style, theme_label
+from ..render.figure import OVERVIEW_HEIGHT, lane_style, theme_label
 
 GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
@@ -625,6 +625,7 @@ def build_layout(
                                         id="overview",
                                         config={"displayModeBar": False, "responsive": True},
                                         className="overview",
+                                        style={"height": f"{OVERVIEW_HEIGHT}px"},  # as the chart's box (chart_box)
                                     ),
                                 ],
                             ),

@@ -62,6 +62,27 @@ def test_phone_and_tablet_layout(browser, shipped, width, height):
             context.close()
 
 
+def test_a_resized_window_keeps_the_chart_whole_and_lays_it_out_again(window, shipped):
+    """The chart once fell to 2 px high at the first resize (the graph is responsive, and its box was
+    as high as its parent, which is as high as the graph), the strip and the table over it."""
+    page = window(shipped.url, 1440, 900)
+    drawn = box(page, "#timeline .js-plotly-plot")
+    for width in (1200, 1600, 900):
+        with page.expect_request(lambda r: "layout-width.data" in (r.post_data or ""), timeout=10000):
+            page.set_viewport_size({"width": width, "height": 900})  # the figure is laid out for the new width
+        wait_for_graph(page)
+        page.wait_for_function(
+            "() => { const g = document.querySelector('#timeline .js-plotly-plot');"
+            " return Math.abs(g._fullLayout.width - g.getBoundingClientRect().width) < 2; }",
+            timeout=10000,
+        )
+        chart, strip, table = box(page, "#timeline"), box(page, "#overview"), box(page, "#table")
+        assert abs(chart["h"] - drawn["h"]) <= 2, (width, chart, drawn)
+        assert strip["y"] >= chart["y"] + chart["h"] and strip["h"] >= 50, (width, chart, strip)
+        assert table["y"] >= strip["y"] + strip["h"], (width, strip, table)
+    assert not page.errors
+
+
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (1280, 720)])
 def test_details_show_without_scrolling_on_a_desktop(window, shipped, width, height):
     page = window(shipped.url, width, height)

@@ -85,6 +85,23 @@ def test_an_upload_with_other_column_names_is_opened_as_chosen(server, page, tmp
     assert page.locator("#column-map").is_hidden()
 
 
+def test_an_uploads_wide_first_rows_scroll_inside_the_panel(server, page, tmp_path):
+    """A file whose header is not read (here, separated by semicolons) shows its first rows as one
+    wide column: they once widened the filter panel and the chart's box fell to a few pixels."""
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    panel, chart = (page.locator(s).bounding_box() for s in ("#controls", "#timeline"))
+    header = "Datum;Titel;Kategorie;Beschreibung;Quelle;Ort;Akteure;Bemerkungen"
+    upload(page, tmp_path / "semi.csv", header + "\n" + ";".join(["1853-07-08", "Perry", "x" * 120]) + "\n")
+    page.wait_for_selector("#upload-status .upload-errors")
+    page.wait_for_selector(".first-rows table")
+    page.wait_for_timeout(500)
+    assert page.locator("#controls").bounding_box()["width"] == panel["width"]
+    after = page.locator("#timeline").bounding_box()
+    assert (after["width"], after["height"]) == (chart["width"], chart["height"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
 def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
     page.goto(server.url + "?q=treaty")
     wait_for_graph(page, "3 of 10")

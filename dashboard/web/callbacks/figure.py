@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from dash import Dash, Input, Output, State, no_update
@@ -51,17 +51,34 @@ def chart_summary(
     )
 
 
-def update_figure(
-    services: Services, stored: Any, width: Any, key: Any, lang: Any = None
-) -> tuple[Update[Figure], Update[Figure], Update[str], Update[list[dict[str, Any]]], str, Update[str], Update[str]]:
+FigureOutputs: TypeAlias = tuple[
+    Update[Figure],  # the timeline
+    Update[Figure],  # the overview strip
+    Update[str],  # the match count
+    Update[list[dict[str, Any]]],  # the theme options (with their counts)
+    str,  # the filter error
+    Update[str],  # the page title
+    Update[str],  # the chart's summary in words
+    Update[dict[str, str]],  # the chart's box: as high as the figure
+]
+
+
+def chart_box(fig: Figure) -> dict[str, str]:
+    """The style of the chart's box. The graph is responsive (its width follows the page), so plotly
+    draws it as high as its box, and the box must be as high as the figure: left to its content, it
+    fell to a few pixels at the first resize of the window."""
+    return {"height": f"{fig['layout']['height']}px"}
+
+
+def update_figure(services: Services, stored: Any, width: Any, key: Any, lang: Any = None) -> FigureOutputs:
     """(timeline figure, overview figure, match count, theme options, filter error, page title, the
-    chart's summary in words)."""
+    chart's summary in words, the chart's box)."""
     lang = inputs.language(lang)
     t = translator(lang)
     try:
         timeline = services.timeline_of(key)
     except KeyError:
-        return no_update, no_update, no_update, no_update, t(GONE), no_update, no_update
+        return no_update, no_update, no_update, no_update, t(GONE), no_update, no_update, no_update
     view = inputs.view(stored, timeline.themes)
     width = inputs.integer(width, "layout width", default=1200)
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
@@ -85,7 +102,7 @@ def update_figure(
             fig = build_figure(timeline, shown, options, rows=rows)
             overview, counted, matched = build_overview(timeline, view, rows, None, options), None, len(rows)
     except ValueError as exc:
-        return no_update, no_update, no_update, no_update, str(exc), no_update, no_update
+        return no_update, no_update, no_update, no_update, str(exc), no_update, no_update, no_update
     total = timeline.size
     count = (
         t("{n:,} of {total:,} events match", n=matched, total=total)
@@ -93,7 +110,7 @@ def update_figure(
         else t("No events match these filters (0 of {total:,}).", total=total)
     )
     summary = chart_summary(timeline, view, rows, lang, counted)
-    return fig, overview, count, theme_options(timeline, facets, lang), "", name, summary
+    return fig, overview, count, theme_options(timeline, facets, lang), "", name, summary, chart_box(fig)
 
 
 OUTPUTS = [
@@ -104,6 +121,7 @@ OUTPUTS = [
     ("filter-error", "children"),
     ("page-title", "children"),
     ("chart-summary", "children"),
+    ("timeline", "style"),
 ]
 """What :func:`update_figure` returns, in order (scripts that talk to the server ask for the same)."""
 
