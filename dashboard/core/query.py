@@ -134,6 +134,18 @@ def date_bounds(view: View) -> tuple[float, float]:
     return lo, hi
 
 
+def applied_dates(view: View) -> tuple[View, str]:
+    """The view with its dates when they can be applied, else without them, and what is wrong with
+    them ("" when nothing is): a page opened on a link with a bad date, or a date half typed, still
+    shows the events the other filters match, the problem said beside them, rather than nothing or
+    the events of the dates typed before."""
+    try:
+        date_bounds(view)
+    except ValueError as exc:
+        return replace(view, start="", end=""), str(exc)
+    return view, ""
+
+
 def theme_bits(timeline: Timeline, themes: tuple[str, ...] | None) -> np.uint64:
     if themes is None:
         themes = tuple(timeline.themes)

@@ -2,7 +2,14 @@ import json
 
 import pytest
 
-from dashboard.core.query import View, filter_events, match_without_themes, search_terms, theme_counts
+from dashboard.core.query import (
+    View,
+    applied_dates,
+    filter_events,
+    match_without_themes,
+    search_terms,
+    theme_counts,
+)
 from dashboard.io.formats import load_timeline
 
 
@@ -37,6 +44,20 @@ def test_bad_dates_in_the_filter_raise_a_clear_error(tl):
         filter_events(tl, View(start="19x5"))
     with pytest.raises(ValueError, match="is after To"):
         filter_events(tl, View(start="2000", end="1990"))
+
+
+def test_dates_that_cannot_be_applied_are_left_out_and_said(tl):
+    for start, end, said in (
+        ("19x5", "1990", "From: '19x5'"),
+        ("1900", "19x5", "To: '19x5'"),
+        ("2000", "1990", "after To"),
+    ):
+        view, problem = applied_dates(View(start=start, end=end, text="treaty", themes=("trade",)))
+        assert said in problem
+        assert view == View(text="treaty", themes=("trade",))  # the other filters kept
+    fine = View(start="1950", end="1951")
+    assert applied_dates(fine) == (fine, "")
+    assert ids(tl, filter_events(tl, applied_dates(View(start="2000", end="1990"))[0])) == set(tl.events["id"])
 
 
 def test_text_search_is_case_insensitive_over_title_description_actors(tl):

@@ -341,7 +341,9 @@ def test_the_table_follows_the_view(client):
     page = table_page(client, view={**GOOD_VIEW, "text": "treaty"})
     assert page["rowCount"] == 2
     assert [r["title"] for r in page["rowData"]] == ["Convention of Kanagawa", "Security treaty"]
-    assert table_page(client, view={**GOOD_VIEW, "start": "51"}) == {"rowData": [], "rowCount": 0}  # said above
+    # a date that cannot be applied is left out, as the chart leaves it out (and says so)
+    assert table_page(client, view={**GOOD_VIEW, "start": "51"}) == table_page(client, view=GOOD_VIEW)
+    assert table_page(client, view={**GOOD_VIEW, "start": "51", "text": "treaty"}) == page
 
 
 def test_markup_in_table_rows_stays_text(client, tmp_path):

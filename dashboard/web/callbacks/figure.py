@@ -11,7 +11,7 @@ from ...core import dates
 from ...core.i18n import translator
 from ...core.japanese import japanese_dates
 from ...core.model import Timeline
-from ...core.query import View, facet_counts, filter_events, possible_span
+from ...core.query import View, applied_dates, facet_counts, filter_events, possible_span
 from ...core.story import shown_view
 from ...render import queried
 from ...render.figure import Figure, FigureOptions, build_figure, build_overview, visible_lanes
@@ -79,7 +79,7 @@ def update_figure(services: Services, stored: Any, width: Any, key: Any, lang: A
         timeline = services.timeline_of(key)
     except KeyError:
         return no_update, no_update, no_update, no_update, t(GONE), no_update, no_update, no_update
-    view = inputs.view(stored, timeline.themes)
+    view, problem = applied_dates(inputs.view(stored, timeline.themes))
     width = inputs.integer(width, "layout width", default=1200)
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
     name = t(services.title_of(timeline))
@@ -110,7 +110,8 @@ def update_figure(services: Services, stored: Any, width: Any, key: Any, lang: A
         else t("No events match these filters (0 of {total:,}).", total=total)
     )
     summary = chart_summary(timeline, view, rows, lang, counted)
-    return fig, overview, count, theme_options(timeline, facets, lang), "", name, summary, chart_box(fig)
+    error = t("{problem}. Until the dates are corrected, they are not applied.", problem=problem) if problem else ""
+    return fig, overview, count, theme_options(timeline, facets, lang), error, name, summary, chart_box(fig)
 
 
 OUTPUTS = [
