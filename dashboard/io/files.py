@@ -11,16 +11,31 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def umask() -> int:
+    """The process's umask, read without changing it (Linux says it in /proc; elsewhere it is set
+    and set back)."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
-def atomic_file(path: str | Path, durable: bool = True) -> Iterator[BinaryIO]:
+def atomic_file(path: str | Path, durable: bool = True, private: bool = False) -> Iterator[BinaryIO]:
     """A binary file to write that replaces ``path`` only once it is complete.
 
     ``durable`` also flushes it to disk before the rename (exports); a cache, which is
-    checked when read, can skip that.
+    checked when read, can skip that. The file gets the modes the user's umask gives a new file
+    (the temporary file's own are 0600), or stays 0600 when ``private`` (a user's upload).
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -33,9 +48,9 @@ def atomic_file(path: str | Path, durable: bool = True) -> Iterator[BinaryIO]:
         raise
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically and durably."""
-    with atomic_file(path) as fh:
+def write_atomic(path: str | Path, data: bytes, private: bool = False) -> None:
+    """Write ``data`` to ``path`` atomically and durably (``private``: readable by its owner alone)."""
+    with atomic_file(path, private=private) as fh:
         fh.write(data)
 
 

@@ -215,7 +215,7 @@ class Datasets:
             except FileNotFoundError:
                 pass
             self._make_room(len(stored))
-            write_atomic(self._path(key), stored)
+            write_atomic(self._path(key), stored, private=True)  # a user's file: its owner alone reads it
 
     def _touch(self, *keys: str) -> None:
         """Mark uploads this server is using as used (their file's time, at most every ``touch_every_s``),

@@ -128,6 +128,22 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
     assert target.read_bytes() == b"new"
 
 
+def test_a_written_file_gets_the_modes_the_users_umask_gives_and_an_upload_stays_private(tmp_path):
+    """An export copied to a web folder must be readable there, as any file the user makes; a
+    temporary file's 0600 was kept once (``atomic_file`` writes one and renames it)."""
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "chart.png", b"png")
+        write_atomic(tmp_path / "upload", b"csv", private=True)
+        os.umask(0o027)
+        write_atomic(tmp_path / "chart2.png", b"png")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "chart.png").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "chart2.png").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "upload").stat().st_mode & 0o777 == 0o600
+
+
 def test_csv_round_trip_keeps_every_event_exactly(write_csv):
     from dashboard.core.query import filter_events
     from dashboard.io.formats import parse_events
