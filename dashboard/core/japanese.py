@@ -9,6 +9,8 @@ year-only or month-only date that holds a change of era names both eras, as Japa
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from .dates import DAY, MONTH, YEAR, label_each
@@ -55,10 +57,10 @@ def era_years(year: int, month: int, day: int, precision: int) -> str:
     return "／".join(dict.fromkeys(names))
 
 
-def japanese_date(year: int, month: int, day: int, precision: int, approximate: bool = False) -> str:
+def japanese_date(year: int, month: int, day: int, precision: int, approximate: bool = False, era: bool = True) -> str:
     """A historian year (negative: BCE), month and day at their precision in Japanese, the era year
-    after it where there is one: '2015年4月29日（平成27年）', '1951年（昭和26年）', '紀元前490年',
-    '1600年頃' (``approximate``)."""
+    after it where there is one (and ``era``: an axis's ticks leave it out): '2015年4月29日（平成27年）',
+    '1951年（昭和26年）', '紀元前490年', '1600年頃' (``approximate``)."""
     shown = japanese_year(year)
     if precision >= MONTH:
         shown += f"{month}月"
@@ -66,14 +68,18 @@ def japanese_date(year: int, month: int, day: int, precision: int, approximate: 
         shown += f"{day}日"
     if approximate:
         shown += "頃"
-    era = era_years(year, month, day, precision) if year > 0 and precision in (YEAR, MONTH, DAY) else ""
-    return f"{shown}（{era}）" if era else shown
+    named = era and year > 0 and precision in (YEAR, MONTH, DAY)
+    years = era_years(year, month, day, precision) if named else ""
+    return f"{shown}（{years}）" if years else shown
 
 
-def japanese_dates(ms: np.ndarray, precision: np.ndarray, approximate: np.ndarray | None = None) -> np.ndarray:
+def japanese_dates(
+    ms: np.ndarray, precision: np.ndarray, approximate: np.ndarray | None = None, era: bool = True
+) -> np.ndarray:
     """:func:`japanese_date` of each epoch ms at its precision ('' where ms is NaN)."""
     approx = np.zeros(len(np.asarray(ms)), dtype=bool) if approximate is None else approximate
-    return label_each(ms, precision, japanese_date, approx)
+    label = japanese_date if era else partial(japanese_date, era=False)
+    return label_each(ms, precision, label, approx)
 
 
 def japanese_year(year: int) -> str:

@@ -482,10 +482,10 @@ def build_figure(
         _draw_highlight(fig, timeline, lanes, options.highlight, xmap)
 
     if scale == "log":
-        ticks = log_ticks(ax1, ax0)
+        ticks = log_ticks(ax1, ax0, lang=options.lang)
         title = t("years before present (logarithmic)")
     elif scale == "sequence":
-        ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w)
+        ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w, options.lang)
         title = t("events in date order, evenly spaced")
     else:
         ticks, title = time_axis(x0, x1, options.lang, plot_w), ""
@@ -652,17 +652,22 @@ def _scale_range(
     return old + pad, new - pad  # older to the left: the axis runs from the far past to the present
 
 
-def age_label(years: float) -> str:
-    """Years before present as geologists write them: '13.8 Ga', '66 Ma', '300 ka', '100 years'."""
+def age_label(years: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Years before present as geologists write them: '13.8 Ga', '66 Ma', '300 ka', '100 years'; in
+    Japanese in 億 and 万 years: '138億年', '6600万年', '100年'."""
+    if lang == "ja":
+        for unit, size in (("億年", 1e8), ("万年", 1e4), ("年", 1.0)):
+            if years >= size * 0.9995 or unit == "年":
+                return f"{float(f'{years / size:.3g}'):g}{unit}"
     for unit, size in (("Ga", 1e9), ("Ma", 1e6), ("ka", 1e3)):
         if years >= size * 0.9995:
             return f"{years / size:.3g} {unit}"
     return f"{years:.3g} year" + ("" if round(years, 3) == 1 else "s")
 
 
-def log_ticks(lo: float, hi: float, target: int = 14) -> dict[str, Any]:
+def log_ticks(lo: float, hi: float, target: int = 14, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Ticks for a log10-of-years axis from ``lo`` to ``hi``: powers of ten (and 2, 5 between them
-    on a short span), labelled '1 Ga', '10 Ma', '100 years'."""
+    on a short span), labelled '1 Ga', '10 Ma', '100 years' (:func:`age_label` in ``lang``)."""
     first, last = math.floor(lo), math.ceil(hi)
     mults = (1, 2, 5) if hi - lo < 3 else (1,)
     every = 1 if len(mults) > 1 else max(1, math.ceil((last - first + 1) / target))
@@ -674,27 +679,31 @@ def log_ticks(lo: float, hi: float, target: int = 14) -> dict[str, Any]:
             v = math.log10(m) + d
             if lo <= v <= hi:
                 vals.append(v)
-                text.append(age_label(m * 10.0**d))
+                text.append(age_label(m * 10.0**d, lang))
     return dict(tickmode="array", tickvals=vals, ticktext=text)
 
 
-def short_dates(timeline: Timeline, rows: np.ndarray) -> list[str]:
+def short_dates(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> list[str]:
     """Each event's date in a few characters, for tick labels: as written where short ("c. 1600"),
-    else at its precision; deep time as an age ("66 Ma")."""
-    start = timeline.column("start")[rows]
-    out = dates.format_dates(start, timeline.column("start_prec")[rows])
+    else at its precision (in ``lang``, without the era year in Japanese); deep time as an age
+    ("66 Ma")."""
+    start, precision = timeline.column("start")[rows], timeline.column("start_prec")[rows]
+    out = japanese_dates(start, precision, era=False) if lang == "ja" else dates.format_dates(start, precision)
     deep = start < dates.AXIS_MIN_MS
     if deep.any():
         ages = (1950 - ms_year(start[deep])).tolist()
-        out[deep] = [age_label(a) for a in ages]
+        out[deep] = [age_label(a, lang) for a in ages]
     if "display_date" in timeline.events:
         shown = timeline.events["display_date"].to_numpy(dtype=object)[rows]
         out = np.where((shown != "") & (np.char.str_len(shown.astype(str)) <= 16), shown, out)
     return [plot_text(t) for t in out]
 
 
-def sequence_ticks(timeline: Timeline, xmap: XMap, ax0: float, ax1: float, plot_w: float) -> dict[str, Any]:
-    """Ticks at evenly spaced events of the sequence, labelled with their dates (as many as fit)."""
+def sequence_ticks(
+    timeline: Timeline, xmap: XMap, ax0: float, ax1: float, plot_w: float, lang: str = DEFAULT_LANGUAGE
+) -> dict[str, Any]:
+    """Ticks at evenly spaced events of the sequence, labelled with their dates in ``lang`` (as many
+    as fit)."""
     n = len(xmap.ranked)
     r0, r1 = max(math.ceil(ax0), 0), min(math.floor(ax1), n - 1)
     if r1 < r0:
@@ -703,7 +712,9 @@ def sequence_ticks(timeline: Timeline, xmap: XMap, ax0: float, ax1: float, plot_
     step = max(math.ceil((r1 - r0 + 1) / fit), 1)
     ranks = np.arange(r0, r1 + 1, step)
     return dict(
-        tickmode="array", tickvals=ranks.astype(float).tolist(), ticktext=short_dates(timeline, xmap.ranked[ranks])
+        tickmode="array",
+        tickvals=ranks.astype(float).tolist(),
+        ticktext=short_dates(timeline, xmap.ranked[ranks], lang),
     )
 
 
@@ -736,7 +747,7 @@ def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE, plot_w: float 
                 ticks["tickformatstops"] = JAPANESE_DATE_TICKS
         ticks.pop("years", None)
         return dict(type="date", **ticks)
-    return dict(type="linear", **deep_ticks(x0, x1, target))
+    return dict(type="linear", **deep_ticks(x0, x1, target, lang))
 
 
 def _nice_step(raw: float) -> float:
@@ -744,9 +755,10 @@ def _nice_step(raw: float) -> float:
     return next((m * 10.0**exp for m in (1, 2, 5) if m * 10.0**exp >= raw), 10.0 ** (exp + 1))
 
 
-def deep_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
+def deep_ticks(x0: float, x1: float, target: int = 8, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Year ticks for a span beyond the date axis: ages before 1950 ('66 Ma', '300 ka') where ticks are
-    ten thousand years apart or more, else historians' years ('12000 BCE', '1853')."""
+    ten thousand years apart or more, else historians' years ('12000 BCE', '1853'), in ``lang``."""
+    year = japanese_year if lang == "ja" else dates.format_year
     y0, y1 = float(ms_year(x0)), float(ms_year(x1))
     step = _nice_step((y1 - y0) / target)
     vals: list[float] = []
@@ -757,14 +769,14 @@ def deep_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
             if age < 0:
                 continue
             vals.append(float(year_ms(np.array([1950 - int(age)]))[0]))
-            text.append(age_label(age) if age else "1950")
+            text.append(age_label(age, lang) if age else year(1950))
     else:
         s = int(step)
         lo, hi = math.ceil(y0), math.floor(y1)
         hist = [k * s for k in range(-(-(lo - 1) // s), hi // s + 1) if k]
         astro = dates.historian_to_astronomical(np.array(hist, dtype=np.int64))
         vals = year_ms(astro).tolist()
-        text = [dates.format_year(h) for h in hist]
+        text = [year(h) for h in hist]
     keep = [i for i, v in enumerate(vals) if x0 <= v <= x1]
     return dict(tickmode="array", tickvals=[vals[i] for i in keep], ticktext=[text[i] for i in keep])
 
@@ -775,7 +787,8 @@ def describe_view(timeline: Timeline, view: View, matched: int, t: Translator | 
     total = timeline.size
     parts = [t("{n:,} of {total:,} events", n=matched, total=total)]
     if view.themes is not None and len(view.themes) < len(timeline.themes):
-        parts.append(t("themes: {themes}", themes=", ".join(view.themes) if view.themes else t("none")))
+        named = [theme_label(th, t.lang) if local_theme(th) == th else th for th in view.themes]
+        parts.append(t("themes: {themes}", themes=", ".join(named) if named else t("none")))
     if view.start.strip() or view.end.strip():
         parts.append(t("{start} to {end}", start=view.start.strip() or "…", end=view.end.strip() or "…"))
     if view.text.strip():

@@ -195,7 +195,7 @@ def test_zoom_range_is_kept(tl):
 def test_subtitle_describes_the_filters(tl):
     fig = build_figure(tl, View(themes=("security",), start="1945", text="treaty"))
     assert (
-        fig["layout"]["title"]["subtitle"]["text"] == "1 of 7 events · themes: security · 1945 to … · matching “treaty”"
+        fig["layout"]["title"]["subtitle"]["text"] == "1 of 7 events · themes: Security · 1945 to … · matching “treaty”"
     )
 
 
@@ -275,6 +275,23 @@ def test_an_uncertain_date_gets_a_faded_tape_over_its_possible_span_behind_its_m
     assert marker["customdata"][globe][2] == "c. 1600"  # hover shows the date as written
     if scale == "time":
         assert (lo, lo + width) == (year_start(1590), year_start(1611) - 1)
+
+
+def test_the_sequence_log_and_deep_time_ticks_speak_japanese(tmp_path):
+    tl = deep_timeline(tmp_path)
+    ja = FigureOptions(lang="ja")
+    log = build_figure(tl, View(scale="log"), ja)["layout"]["xaxis"]["ticktext"]
+    assert log and all(t.endswith("年") for t in log) and "138億年" not in log, log  # ticks: round numbers
+    assert any(t.endswith("億年") for t in log) and any(t.endswith("万年") for t in log), log
+    sequence = build_figure(tl, View(scale="sequence"), ja)["layout"]["xaxis"]["ticktext"]
+    assert "2016年5月27日" in sequence and "紀元前490年" in sequence and "138億年" in sequence, sequence
+    assert not any("（" in t for t in sequence)  # no era year on a tick
+    deep = build_figure(tl, View(), ja)["layout"]["xaxis"]["ticktext"]
+    assert any(t.endswith("億年") for t in deep), deep
+    english = build_figure(tl, View(scale="log"))["layout"]["xaxis"]["ticktext"]
+    assert any(t.endswith(" Ga") for t in english) and not any("年" in t for t in english)
+    subtitle = build_figure(tl, View(themes=("war",)), ja)["layout"]["title"]["subtitle"]["text"]
+    assert "戦争" in subtitle and "war" not in subtitle, subtitle
 
 
 def test_exact_dates_and_files_without_the_span_columns_get_no_tape(tl, tmp_path):

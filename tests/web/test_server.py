@@ -108,7 +108,7 @@ def test_by_default_a_worker_starts_its_export_browser_at_the_first_image(small_
         time.sleep(1)
         assert export_browsers(srv.proc.pid) == 0
         svg = Client(srv.url.rstrip("/")).export(View(themes=("war",)), "svg")
-        assert svg.startswith(b"<svg") and "1 of 7 events · themes: war".encode() in svg
+        assert svg.startswith(b"<svg") and "1 of 7 events · themes: War".encode() in svg
         assert export_browsers(srv.proc.pid) == 1
     finally:
         srv.stop()
