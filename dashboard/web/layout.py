@@ -410,7 +410,9 @@ def build_layout(
             dcc.Store(id="lang", data=lang),
             dcc.Store(id="view"),
             dcc.Store(id="layout-width"),
-            dcc.Store(id="dataset", data=None),  # key of the user's upload; None: the served file
+            # The key of the user's upload (None: the served file), kept by the tab: a reload shows the
+            # upload again (a key the server no longer has is forgotten: callbacks.upload.forget_gone).
+            dcc.Store(id="dataset", data=None, storage_type="session"),
             dcc.Store(id="selected", data=None),  # row of the selected event
             dcc.Store(id="upload-ok", data=None),  # an upload within the size limit, on its way to the server
             html.Header(

@@ -42,6 +42,27 @@ def test_upload_replaces_the_view(server, page, tmp_path):
     assert plotted(page) == {"Science": 2, "Art": 1}
 
 
+def test_a_reload_keeps_the_upload_and_a_key_the_server_lost_is_forgotten(server, page, tmp_path):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    upload(page, tmp_path / "mine.csv", GOOD)
+    wait_for_graph(page, "2 of 2 events match")
+    page.reload()
+    wait_for_graph(page, "2 of 2 events match")
+    assert page.locator("#page-title").text_content() == "Timeline of mine.csv"
+    assert plotted(page) == {"Science": 2, "Art": 1}
+    # a tab whose upload the server no longer has shows the served file again, and says why
+    page.evaluate("sessionStorage.setItem('dataset', JSON.stringify('" + "0" * 64 + "'))")
+    page.reload()
+    wait_for_graph(page, "10 of 10")
+    page.wait_for_function("() => document.querySelector('#upload-status').textContent.includes('no longer')")
+    assert page.evaluate("JSON.parse(sessionStorage.getItem('dataset'))") is None
+    other = page.context.new_page()  # another tab of the same browser starts on the served file
+    other.goto(server.url)
+    wait_for_graph(other, "10 of 10")
+    other.close()
+
+
 def test_a_workbook_upload_opens_and_its_problems_name_cells(server, page, tmp_path):
     from tests.workbooks import xlsx
 

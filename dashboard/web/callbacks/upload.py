@@ -156,7 +156,25 @@ def reopen(
     return receive(services, sent, mode, current, ReadOptions.of(mapping), lang)
 
 
+def forget_gone(services: Services, key: Any, lang: Any) -> tuple[Update[None], Update[html.P]]:
+    """(the page's dataset key, the status under the upload box) once the key is known: a key the
+    server no longer has (a tab reloaded after its upload was removed, or served by another server
+    that does not share the upload folder) is forgotten, and the served file shown, with why."""
+    try:
+        services.timeline_of(key)
+    except KeyError:
+        return None, html.P(translator(inputs.language(lang))(GONE), className="error")
+    return no_update, no_update
+
+
 def register(app: Dash, services: Services) -> None:
+    app.callback(
+        Output("dataset", "data", allow_duplicate=True),
+        Output("upload-status", "children", allow_duplicate=True),
+        Input("dataset", "data"),
+        State("lang", "data"),
+        prevent_initial_call="initial_duplicate",
+    )(lambda key, lang: forget_gone(services, key, lang))
     limit = services.datasets.max_upload_bytes
 
     def upload_words() -> dict[str, dict[str, str]]:
