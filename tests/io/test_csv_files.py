@@ -99,6 +99,30 @@ def test_ragged_rows_are_reported_with_lines_and_other_rows_still_checked(write_
     assert found == {(4, None), (5, "date")}
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_file_separated_by_semicolons_or_tabs_opens_as_one_separated_by_commas(write_csv, sep):
+    """Spreadsheets saved as CSV where the comma is the decimal mark separate by semicolons; a copy
+    from a sheet by tabs. The header says which: it is one field by commas and several by the other."""
+    rows = [
+        ["\ufeffDate", "Title", "Themes", "Notes"],
+        ["1853-07-08", "Perry arrives", "diplomacy", "Black ships, kurofune"],
+        ["1854-03-31", "Kanagawa", "diplomacy;trade" if sep != ";" else "trade", f'"Treaty{sep} signed"'],
+    ]
+    timeline = load_timeline(write_csv("\r\n".join(sep.join(r) for r in rows) + "\r\n"))
+    assert list(timeline.events["title"]) == ["Perry arrives", "Kanagawa"]
+    assert timeline.events["description"].iat[1] == f"Treaty{sep} signed"  # "Notes" is a description
+    assert timeline.events["description"].iat[0] == "Black ships, kurofune"
+    bad = write_csv(
+        sep.join(["date", "title"]) + "\n" + sep.join(["1853", "Perry"]) + "\n" + sep.join(["18x3", "Bad"]) + "\n"
+    )
+    [problem] = problems(bad)
+    assert (problem.line, problem.column, problem.value) == (3, "date", "18x3")
+    ragged = write_csv(sep.join(["date", "title"]) + "\n" + sep.join(["1853", "Perry", "extra"]) + "\n")
+    [problem] = problems(ragged)
+    assert problem.line == 2 and "2 fields as in the header, found 3" in problem.expected
+    assert problem.value == sep.join(["1853", "Perry", "extra"])
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [
