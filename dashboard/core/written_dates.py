@@ -38,7 +38,12 @@ CIRCA_UNITS = {"d": "days", "m": "months", "y": "years"}
 """``circa5d``, ``circa3m``, ``circa2y``: how far "approximately" reaches, written in the cell."""
 
 TWO_DIGITS = "a full year: two-digit years are ambiguous (write 1066, 0043, or add the era: 43 CE, 55 BC)"
-ORDER_NEEDED = "a date order for {text}: write it as YYYY-MM-DD{iso}, or pass --date-order dmy|mdy"
+ORDER_NEEDED = (
+    "a date order for {text}: write it as YYYY-MM-DD{iso}, or say which order the file uses "
+    "(--date-order dmy|mdy, or the choice under an upload)"
+)
+ORDER_ASKED = ORDER_NEEDED.split("{", 1)[0]
+"""How a problem that a date order would solve begins (the page offers the choice under it)."""
 
 _ERA = r"(?:B\.?\s?C\.?(?:\s?E\.?)?|A\.?\s?D\.?|C\.?\s?E\.?)"
 _ERA_RE = re.compile(rf"(?<![A-Za-z]){_ERA}(?![A-Za-z])", re.IGNORECASE)

@@ -157,6 +157,26 @@ def column_choices(t: Translator) -> html.Div:
     )
 
 
+def date_order_choice(t: Translator) -> html.Div:
+    """Shown under an upload whose dates need an order (03/04/1854: March or April?): a button for
+    each, opening the file again so."""
+    return html.Div(
+        id="date-order-choice",
+        className="column-map",
+        hidden=True,
+        children=[
+            html.P(t("The file's dates such as 03/04/1854 are:")),
+            html.Div(
+                className="row",
+                children=[
+                    html.Button(t("month/day/year"), id="order-mdy", className="button secondary", n_clicks=0),
+                    html.Button(t("day/month/year"), id="order-dmy", className="button secondary", n_clicks=0),
+                ],
+            ),
+        ],
+    )
+
+
 UPLOAD_ACCEPT = ".csv,.tsv,.txt,.json,.xlsx,.xlsm,.ods,.parquet,text/*,application/json"
 """What the file chooser offers: text (CSV, TimelineJS JSON) and workbooks. A file dragged in that is
 none of these is shown refused (className_reject) as it is dragged."""
@@ -591,6 +611,7 @@ def build_layout(
                                     ),
                                     dcc.Loading(html.Div(id="upload-status", role="alert"), type="dot"),
                                     column_choices(t),
+                                    date_order_choice(t),
                                 ],
                             ),
                         ],

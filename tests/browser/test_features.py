@@ -123,6 +123,20 @@ def test_an_uploads_wide_first_rows_scroll_inside_the_panel(server, page, tmp_pa
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
 
 
+def test_an_upload_of_us_dates_opens_once_their_order_is_chosen(server, page, tmp_path):
+    page.goto(server.url)
+    wait_for_graph(page, "10 of 10")
+    assert page.locator("#date-order-choice").is_hidden()
+    upload(page, tmp_path / "us.csv", "Date,Title,Themes\n03/31/1854,Kanagawa,diplomacy\n07/08/1853,Perry,security\n")
+    page.wait_for_selector("#date-order-choice", state="visible")
+    assert "a date order for 03/31/1854" in page.locator("#upload-status").text_content()
+    page.get_by_role("button", name="month/day/year").click()
+    wait_for_graph(page, "2 of 2 events match")
+    assert "Opened us.csv: 2 events" in page.locator("#upload-status").text_content()
+    assert page.locator("#date-order-choice").is_hidden()
+    assert plotted(page) == {"Diplomacy": 1, "Security": 1}
+
+
 def test_bad_upload_lists_problems_and_keeps_the_view(server, page, tmp_path):
     page.goto(server.url + "?q=treaty")
     wait_for_graph(page, "3 of 10")

@@ -104,8 +104,14 @@ def test_each_written_form_gives_its_spans_precision_and_reading(text, prec, ear
 
 
 MALFORMED = [
-    ("25/12/1066", "write it as YYYY-MM-DD (1066-12-25), or pass --date-order dmy|mdy"),
-    ("12/25/1066", "(1066-12-25), or pass --date-order dmy|mdy"),
+    (
+        "25/12/1066",
+        "write it as YYYY-MM-DD (1066-12-25), or say which order the file uses (--date-order dmy|mdy, or the choice under an upload)",
+    ),
+    (
+        "12/25/1066",
+        "(1066-12-25), or say which order the file uses (--date-order dmy|mdy, or the choice under an upload)",
+    ),
     ("25.12.1066", "--date-order dmy|mdy"),
     ("01/02/1066", "a date order for 01/02/1066"),
     ("25/12/66", "a year of 3 or 4 digits"),

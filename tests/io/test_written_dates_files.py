@@ -106,7 +106,7 @@ def test_every_bad_written_date_has_its_line_column_and_value(write_csv):
     }
     assert found[(2, "date")] == (
         "25/12/1066",
-        "a date order for 25/12/1066: write it as YYYY-MM-DD (1066-12-25), or pass --date-order dmy|mdy",
+        "a date order for 25/12/1066: write it as YYYY-MM-DD (1066-12-25), or say which order the file uses (--date-order dmy|mdy, or the choice under an upload)",
     )
     assert found[(3, "date")] == ("31 Feb 1066", "a real calendar date: Feb 1066 has 28 days")
     assert found[(4, "date")][0] == "Decembr 1066" and "not 'Decembr'" in found[(4, "date")][1]

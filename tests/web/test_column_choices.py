@@ -9,7 +9,7 @@ import pytest
 from dash import no_update
 
 from dashboard.core.columns import MAPPED
-from dashboard.web.callbacks.upload import receive, reopen
+from dashboard.web.callbacks.upload import OUTPUTS, receive, reopen, reorder
 from dashboard.web.datasets import Datasets
 from dashboard.web.inputs import BadInput
 
@@ -54,6 +54,25 @@ def test_the_file_opens_with_the_columns_chosen_and_is_kept_apart(services, tmp_
     assert other != key and services.datasets.get(other).events["title"].tolist() == ["war", "politics"]
     plain, *_ = receive(services, sent(b"date,title\n1066,Hastings\n"))
     assert len({key, other, plain}) == 3  # the same bytes read another way: another upload
+
+
+def test_dates_that_need_an_order_offer_the_choice_and_open_in_the_order_chosen(services):
+    us = b"date,title\n03/31/1854,Kanagawa\n07/08/1853,Perry\n"
+    out = receive(services, sent(us, "us.csv"))
+    assert out[0] is no_update and out[-1] is False and "the choice under an upload" in str(out[1])
+    assert receive(services, sent(b"date,title\n10x6,Hastings\n"))[-1] is True  # no order would mend it
+    out = reorder(services, "order-mdy", sent(us, "us.csv"), "open", None, "")
+    assert isinstance(out[0], str) and out[-1] is True and "Opened us.csv: 2 events" in str(out[1])
+    assert services.datasets.get(out[0]).events["date_text"].tolist() == ["03/31/1854", "07/08/1853"]
+    assert services.datasets.get(out[0]).events["start"].tolist() == [
+        services.datasets.get(receive(services, sent(b"date,title\n1854-03-31,K\n1853-07-08,P\n"))[0])
+        .events["start"]
+        .iat[i]
+        for i in range(2)
+    ]
+    out = reorder(services, "order-dmy", sent(us, "us.csv"), "open", None, "")  # 31 is no month
+    assert out[0] is no_update and "line 2, column 'date'" in str(out[1])
+    assert reorder(services, "order-ymd", sent(us, "us.csv"), "open", None, "") == (no_update,) * len(OUTPUTS)
 
 
 def test_no_click_does_nothing(services):

@@ -7,16 +7,18 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeAlias
 from urllib.parse import parse_qs
 
-from dash import Dash, Input, Output, State, html, no_update
+from dash import Dash, Input, Output, State, ctx, html, no_update
 from dash.development.base_component import Component
 
 from ...core.columns import MAPPED, plan_columns
 from ...core.i18n import LANGUAGES, translator
 from ...core.model import ValidationError
+from ...core.written_dates import ORDER_ASKED
 from ...io.read_options import DEFAULT_OPTIONS, ReadOptions
 from .. import inputs
 from ..components import problem_list
@@ -32,12 +34,14 @@ OUTPUTS = [
     ("column-map", "hidden"),
     *[(f"map-{ours}", "options") for ours in MAPPED],
     *[(f"map-{ours}", "value") for ours in MAPPED],
+    ("date-order-choice", "hidden"),
 ]
 """What both upload callbacks set, in order (see :data:`Outcome`)."""
 
 Outcome: TypeAlias = tuple[Any, ...]
 """(the new dataset key, the status shown under the upload box, the new theme filter, whether the
-column choices are hidden, then the columns offered and the one chosen for each of MAPPED)."""
+column choices are hidden, then the columns offered and the one chosen for each of MAPPED, and whether
+the choice of a date order is hidden)."""
 
 
 def receive(
@@ -54,9 +58,10 @@ def receive(
     key, status, themes = _open(services, sent, mode, current, options, lang)
     unchanged = [no_update] * (2 * len(MAPPED))
     if not isinstance(status, ValidationError):
-        return (key, status, themes, True, *unchanged)
+        return (key, status, themes, True, *unchanged, True)
+    no_order = not any(p.expected.startswith(ORDER_ASKED) for p in status.problems)
     if status.header is None:
-        return (key, problem_list(status, lang), themes, True, *unchanged)
+        return (key, problem_list(status, lang), themes, True, *unchanged, no_order)
     header = status.header
     offered = list(dict.fromkeys(h for h in header if h))
     recognised = {ours: header[i] for i, ours in enumerate(plan_columns(header).names) if ours in MAPPED}
@@ -67,6 +72,7 @@ def receive(
         False,
         *[offered] * len(MAPPED),
         *[recognised.get(o) for o in MAPPED],
+        no_order,
     )
 
 
@@ -154,6 +160,17 @@ def reopen(
         ours: theirs for ours, v in zip(MAPPED, values) if (theirs := inputs.text(v, f"column for {ours}", 1000))
     }
     return receive(services, sent, mode, current, ReadOptions.of(mapping), lang)
+
+
+def reorder(
+    services: Services, pressed: Any, sent: Any, mode: Any, current: Any, search: Any, lang: Any = None
+) -> Outcome:
+    """The upload again, its dates read in the order its user chose (``pressed``: the button,
+    ``order-dmy`` or ``order-mdy``), with the column choices of the page's link."""
+    order = {"order-dmy": "dmy", "order-mdy": "mdy"}.get(inputs.text(pressed, "button", 20))
+    if order is None:
+        return (no_update,) * len(OUTPUTS)
+    return receive(services, sent, mode, current, replace(link_options(search), date_order=order), lang)
 
 
 def forget_gone(services: Services, key: Any, lang: Any) -> tuple[Update[None], Update[html.P]]:
@@ -255,6 +272,21 @@ def register(app: Dash, services: Services) -> None:
         State("url", "search"),
         *[State(f"map-{ours}", "value") for ours in MAPPED],
         prevent_initial_call=True,
+    )
+    app.callback(
+        *[Output(i, p, allow_duplicate=True) for i, p in OUTPUTS],
+        Input("order-mdy", "n_clicks"),
+        Input("order-dmy", "n_clicks"),
+        State("upload-ok", "data"),
+        State("upload-mode", "value"),
+        State("dataset", "data"),
+        State("url", "search"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )(
+        lambda _mdy, _dmy, sent, mode, current, search, lang: reorder(
+            services, ctx.triggered_id, sent, mode, current, search, lang
+        )
     )
     app.callback(
         *[Output(i, p, allow_duplicate=True) for i, p in OUTPUTS],
