@@ -55,7 +55,9 @@ def test_a_reload_keeps_the_upload_and_a_key_the_server_lost_is_forgotten(server
     page.evaluate("sessionStorage.setItem('dataset', JSON.stringify('" + "0" * 64 + "'))")
     page.reload()
     wait_for_graph(page, "10 of 10")
-    page.wait_for_function("() => document.querySelector('#upload-status').textContent.includes('no longer')")
+    page.wait_for_function(
+        "() => ((document.querySelector('#upload-status') || {}).textContent || '').includes('no longer')"
+    )
     assert page.evaluate("JSON.parse(sessionStorage.getItem('dataset'))") is None
     other = page.context.new_page()  # another tab of the same browser starts on the served file
     other.goto(server.url)

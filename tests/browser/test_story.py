@@ -140,3 +140,31 @@ def test_a_click_on_a_told_event_in_the_table_goes_to_its_step(page, server):
     wait_marked(page, 1941)
     page.wait_for_selector("#details-card", state="hidden", timeout=10000)  # the story's card, not both
     assert page.errors == []
+
+
+def test_presses_quicker_than_the_server_each_count(page, server):
+    """Dash drops a call of the view's callback still running when the callback is asked again, and
+    tells the next call only of its own press: the first Next's request is held here while Next is
+    pressed twice more (as a held-down arrow key does), and the story must go three steps on."""
+    page.goto(server.url + "?story=2")
+    assert step_shown(page, 2)[0] == ORDER[1]
+    held = []
+
+    def hold_the_first_press(route):
+        if '"changedPropIds":["story-next.n_clicks"]' in (route.request.post_data or "") and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_the_first_press)
+    page.locator("body").press("ArrowRight")
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the first press was not sent"
+    page.locator("body").press("ArrowRight")
+    page.click("#story-next")
+    page.wait_for_timeout(500)
+    held[0].continue_()
+    assert step_shown(page, 5)[1] == "?story=5"

@@ -39,6 +39,29 @@ def test_start_next_previous_and_end(services):
     assert url == "?themes=war" and view["story"] is None
 
 
+def test_every_press_counts_even_those_whose_call_was_dropped(services):
+    """A call of the view's callback still running is dropped when it is asked again (tests/browser/
+    test_story.py holds one): the presses are counted from those the stored view has seen."""
+
+    def after(trigger, view, seen, presses, relayout=None):
+        held = {**stored(view), "presses": list(seen)} if seen is not None else stored(view)
+        prop = "timeline.relayoutData" if trigger == "timeline" else f"{trigger}.n_clicks"
+        out = sync_view(
+            services, trigger, {prop}, "", None, None, None, None, relayout, None, None, held, "time", None, presses
+        )
+        return out[6]["story"] if out[6] is not no_update else None
+
+    assert after("story-next", View(story=2), (0, 1), (0, 4)) == 5  # three presses, two calls dropped
+    assert after("story-prev", View(story=6), (1, 4), (3, 4)) == 4
+    assert after("story-next", View(story=2), None, (0, 4)) == 3  # counts unknown: one step
+    assert after("story-next", View(story=2), (0, 9), (0, 4)) == 3  # counts that say nothing: one step
+    # the press whose call was dropped for a relayout's is not lost
+    assert after("timeline", View(story=2), (0, 1), (0, 2), {"autosize": True}) == 3
+    assert after("timeline", View(story=2), (0, 2), (0, 2), {"autosize": True}) is None  # nothing missed
+    with pytest.raises(BadInput):
+        after("story-next", View(story=2), (0, 1), ("x", 2))
+
+
 def test_stepping_drops_a_zoom_made_during_the_story_and_keeps_the_filters(services):
     url, view = press(services, "story-next", View(story=1, x_range=(0.0, 1e12), themes=("diplomacy",)))
     assert view["x_range"] is None and list(view["themes"]) == ["diplomacy"] and "story=2" in url

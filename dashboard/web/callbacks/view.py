@@ -111,11 +111,13 @@ def sync_view(
     stored: Any,
     scale: Any = "time",
     selected: Any = None,
+    presses: tuple[Any, Any] | None = None,
 ) -> ViewOutputs:
     """(themes ticked, from, to, search, scale, URL query, stored view) after what the user did (``trigger``).
 
     ``selected`` is the selected event's row: "Show this period" (``show-period``) sets From and To
-    to the period of the events at the same time as it."""
+    to the period of the events at the same time as it. ``presses``: how many times the story's
+    Previous and Next buttons have been pressed (:func:`story_moves`)."""
     controls = Controls(
         themes=None if themes is None else inputs.texts(themes, "themes"),
         start=None if date_from is None else inputs.text(date_from, "from", 200),
@@ -132,13 +134,19 @@ def sync_view(
     )
     scale = controls.scale or "time"
     stored = None if stored is None else inputs.mapping(stored, "view")
+    pressed = pressed_counts(presses)
+
+    def kept_view(view: View) -> dict[str, Any]:
+        """The view as the page stores it: its fields, the dataset and the story's presses so far."""
+        return {**asdict(view), "dataset": key, "presses": pressed}
+
     try:
         all_themes = list(services.timeline_of(key).themes)
     except KeyError:
         return (no_update,) * VIEW_OUTPUTS
     if stored is not None and "dataset" in fired and stored.get("dataset") != key:
         # Another file was opened: its own themes, no filters.
-        return all_themes, "", "", "", no_update, "", {**asdict(View(scale=scale)), "dataset": key}
+        return all_themes, "", "", "", no_update, "", kept_view(View(scale=scale))
     if stored is None or "url" in fired:
         view = View.from_query(search_qs or "", all_themes)
         if view.story is not None:
@@ -148,17 +156,20 @@ def sync_view(
                 step = None
             view = replace(view, story=step.number if step else None)
         shown = list(all_themes if view.themes is None else view.themes)
-        return shown, view.start, view.end, view.text, view.scale, no_update, {**asdict(view), "dataset": key}
+        return shown, view.start, view.end, view.text, view.scale, no_update, kept_view(view)
     held = inputs.view(stored, all_themes)
     current = caught_up(held, controls, all_themes)
+    if trigger not in STORY_TRIGGERS and current.story is not None:  # presses whose call was dropped
+        missed = story_moves("story-next", pressed, stored, fallback=0)
+        current = (_step(services, key, current, "story-next", missed) if missed else None) or current
 
     def kept(view: View | None) -> ViewOutputs:
         """The view stored and put in the link; None (nothing asked changes it) stores the view caught
         up with the controls if it differs from the one held."""
-        if view is None and current == held:
+        if view is None and current == held and pressed == (stored or {}).get("presses", pressed):
             return (no_update,) * VIEW_OUTPUTS
         view = current if view is None else view
-        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), {**asdict(view), "dataset": key})
+        return (no_update,) * 5 + (with_kept(view.to_query(all_themes), search_qs), kept_view(view))
 
     if trigger == "show-period":
         row = inputs.integer(selected, "selected row", 0)
@@ -180,7 +191,7 @@ def sync_view(
             no_update,
             no_update,
             with_kept(view.to_query(all_themes), search_qs),
-            {**asdict(view), "dataset": key},
+            kept_view(view),
         )
     if trigger in ("timeline", "overview", "reset-zoom"):
         if trigger == "reset-zoom":
@@ -199,7 +210,7 @@ def sync_view(
             return kept(None)
         return kept(replace(current, x_range=x_range))
     if trigger in STORY_TRIGGERS:
-        return kept(_step(services, key, current, trigger))
+        return kept(_step(services, key, current, trigger, story_moves(trigger, pressed, stored)))
     if trigger == "selected":
         return kept(_step_to(services, key, current, selected))
     if trigger == "scale":
@@ -225,7 +236,7 @@ def sync_view(
         no_update,
         no_update,
         with_kept(view.to_query(all_themes), search_qs),
-        {**asdict(view), "dataset": key},
+        kept_view(view),
     )
 
 
@@ -233,13 +244,44 @@ STORY_TRIGGERS = ("story-start", "story-prev", "story-next", "story-close")
 """The story bar's buttons (the arrow keys press Previous and Next: assets/story.js)."""
 
 
-def _step(services: Services, key: Any, current: View, trigger: str) -> View | None:
-    """The view after a story button: the first, previous or next step (shown in its own window: a
-    zoom made during the story is dropped), or no story. None if it changes nothing."""
+def pressed_counts(presses: tuple[Any, Any] | None) -> list[int] | None:
+    """The (Previous, Next) buttons' click counts the page sends, checked; None if not given."""
+    if presses is None:
+        return None
+    return [inputs.integer(n, "story presses", 0, default=0) or 0 for n in presses]
+
+
+def story_moves(trigger: str, pressed: list[int] | None, stored: dict[str, Any], fallback: int | None = None) -> int:
+    """How many steps the story moves (back when negative): the presses of Previous and Next since
+    the view was last stored.
+
+    Dash drops a call of this callback still running when it is asked again and tells the next
+    call only of its own trigger, so each call counts every press the stored view has not seen (an
+    arrow key held down presses Next many times a second). Where the counts are unknown or say
+    nothing, Previous and Next move one step (``fallback``, if given, instead)."""
+    one = {"story-prev": -1, "story-next": 1}.get(trigger, 0)
+    default = one if fallback is None else fallback
+    before = stored.get("presses")
+    if pressed is None or not isinstance(before, list) or len(before) != 2:
+        return default
+    try:
+        seen = [int(n) for n in before]
+    except (TypeError, ValueError):
+        return default
+    moves = (pressed[1] - seen[1]) - (pressed[0] - seen[0])
+    if fallback is not None:
+        return moves
+    return moves if moves * one > 0 else one
+
+
+def _step(services: Services, key: Any, current: View, trigger: str, moves: int = 1) -> View | None:
+    """The view after a story button: the first, previous or next step (``moves`` steps on, or back
+    when negative; shown in its own window: a zoom made during the story is dropped), or no story.
+    None if it changes nothing."""
     if trigger == "story-close":
         return replace(current, story=None)
     at = current.story or 0
-    wanted = {"story-start": 1, "story-prev": at - 1, "story-next": at + 1}[trigger]
+    wanted = 1 if trigger == "story-start" else at + moves
     try:
         step = story_step(services.timeline_of(key), current, max(wanted, 1))
     except ValueError:  # the view's dates are not valid: the filter error says so
@@ -327,4 +369,5 @@ def register(app: Dash, services: Services) -> None:
             stored,
             scale,
             selected,
+            (_prev, _next),
         )
