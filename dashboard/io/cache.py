@@ -217,7 +217,7 @@ def _write(target: Path, timeline: Timeline, key: dict[str, Any]) -> None:
         "eras": m,
         "columns": _columns(table.schema),
     }
-    parquet.write_table(table, target, {**meta, CHECK: _digest(meta)}, durable=False)
+    parquet.write_table(table, target, {**meta, CHECK: _digest(meta)}, durable=False, private=True)
 
 
 def _events_table(frame: pd.DataFrame, schema: pa.Schema | None = None) -> pa.Table:

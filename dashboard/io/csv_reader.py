@@ -25,10 +25,13 @@ mark, spreadsheets save CSV separated by semicolons; a copy of cells is separate
 
 
 def separator(data: bytes, offset: int = 0) -> str:
-    """The file's separator, told by its header: the comma, unless the header is one field by commas
-    and several by a semicolon or a tab (then the one giving the most)."""
-    eol = data.find(b"\n", offset)
-    first = data[offset : eol if eol >= 0 else len(data)].decode("utf-8", "replace")
+    """The file's separator, told by its header (its first line that is not blank): the one of
+    :data:`SEPARATORS` that splits it into the most fields, the comma where they tie."""
+    first = ""
+    for line in data[offset : offset + (1 << 20)].decode("utf-8", "replace").splitlines():
+        if line.strip():
+            first = line
+            break
 
     def fields(sep: str) -> int:
         try:
@@ -36,10 +39,7 @@ def separator(data: bytes, offset: int = 0) -> str:
         except csv.Error:
             return 0
 
-    if fields(",") > 1:
-        return ","
-    best = max((";", "\t"), key=fields)
-    return best if fields(best) > 1 else ","
+    return max(SEPARATORS, key=fields)  # the first of the most: the comma where they tie
 
 
 def records(text: str, sep: str = ",") -> Iterator[tuple[int, list[str] | csv.Error]]:

@@ -11,16 +11,24 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _umask_at_start() -> int:
+    """The umask, set and set back: done once, at import, before any thread may create a file."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK_AT_START = _umask_at_start()
+
+
 def umask() -> int:
-    """The process's umask, read without changing it (Linux says it in /proc; elsewhere it is set
-    and set back)."""
+    """The process's umask, read without changing it (Linux says it in /proc; elsewhere, the one the
+    process had when this module was imported)."""
     with contextlib.suppress(OSError, ValueError):
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
                 return int(line.split()[1], 8)
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    return _UMASK_AT_START
 
 
 @contextmanager

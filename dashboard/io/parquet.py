@@ -481,13 +481,17 @@ def timeline_meta(timeline: Timeline, title: str | None = None) -> dict[str, Any
     return {"title": title or timeline.title, "cover": timeline.cover, "rich_text": timeline.rich_text}
 
 
-def write_table(table: pa.Table, path: str | Path, meta: dict[str, Any] | None = None, durable: bool = True) -> None:
+def write_table(
+    table: pa.Table, path: str | Path, meta: dict[str, Any] | None = None, durable: bool = True, private: bool = False
+) -> None:
     """Write ``table`` (see :func:`events_table`) as Parquet, atomically: zstd, row groups of
     :data:`ROW_GROUP` rows, a CRC on every page (a reader may check it), ``meta`` (:func:`timeline_meta`)
-    in the file's key-value metadata. ``durable=False`` skips flushing to disk (a cache, checked when read)."""
+    in the file's key-value metadata. ``durable=False`` skips flushing to disk (a cache, checked when read);
+    ``private`` keeps it readable by its owner alone (a cache: a copy of a file whose modes it cannot know
+    to keep)."""
     if meta is not None:
         table = table.replace_schema_metadata({META_KEY: json.dumps(meta).encode()})
-    with atomic_file(path, durable=durable) as fh:
+    with atomic_file(path, durable=durable, private=private) as fh:
         pq.write_table(
             table,
             pa.PythonFile(fh, mode="w"),

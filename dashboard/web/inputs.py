@@ -14,7 +14,7 @@ from werkzeug.exceptions import BadRequest
 
 from ..core import dates
 from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from ..core.query import MAX_SEARCH_CHARS, MAX_STORY_STEP, SCALES, View
+from ..core.query import MAX_SEARCH_CHARS, MAX_STORY_STEP, SCALES, View, applied_dates
 
 MAX_TEXT = MAX_SEARCH_CHARS
 """Longest text field (search, dates, a dataset key) a callback accepts."""
@@ -140,3 +140,9 @@ def view(value: Any, all_themes: list[str]) -> View:
         scale=scale(data.get("scale")),
         story=integer(data.get("story"), "story step", 1, MAX_STORY_STEP),
     )
+
+
+def applied_view(value: Any, all_themes: list[str]) -> View:
+    """:func:`view`, its dates left out where they cannot be applied (``query.applied_dates``): the
+    view the chart shows (and says why), which the table, the story and the downloads follow."""
+    return applied_dates(view(value, all_themes))[0]

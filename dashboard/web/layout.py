@@ -99,14 +99,16 @@ def theme_options(
     return opts
 
 
-def theme_checklist(timeline: Timeline, lang: str = DEFAULT_LANGUAGE) -> dcc.Checklist:
-    """The theme filter of a timeline, every lane ticked. Opening another file puts a new one in its
-    place: Dash's renderer fails to update options whose labels are components when their number
-    changes (counts, which keep the number, are updated in place)."""
+def theme_checklist(
+    timeline: Timeline, lang: str = DEFAULT_LANGUAGE, ticked: tuple[str, ...] | None = None
+) -> dcc.Checklist:
+    """The theme filter of a timeline, the ``ticked`` lanes ticked (None: every lane). Opening another
+    file puts a new one in its place: Dash's renderer fails to update options whose labels are
+    components when their number changes (counts, which keep the number, are updated in place)."""
     return dcc.Checklist(
         id="themes",
         options=theme_options(timeline, lang=lang),
-        value=list(timeline.themes),
+        value=list(timeline.themes if ticked is None else ticked),
         className="theme-list",
         labelClassName="theme-item",
     )

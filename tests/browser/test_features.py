@@ -51,6 +51,8 @@ def test_a_reload_keeps_the_upload_and_a_key_the_server_lost_is_forgotten(server
     wait_for_graph(page, "2 of 2 events match")
     assert page.locator("#page-title").text_content() == "Timeline of mine.csv"
     assert plotted(page) == {"Science": 2, "Art": 1}
+    page.wait_for_function("() => document.querySelectorAll('#themes input[type=checkbox]').length === 2")
+    assert sorted(t.split(" (")[0] for t in page.locator("#themes label").all_inner_texts()) == ["Art", "Science"]
     # a tab whose upload the server no longer has shows the served file again, and says why
     page.evaluate("sessionStorage.setItem('dataset', JSON.stringify('" + "0" * 64 + "'))")
     page.reload()

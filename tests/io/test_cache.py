@@ -419,3 +419,11 @@ def test_a_changed_part_rebuilds_the_dataset_cache(parts, parses, change):
     again = cache.load(parts)
     assert parses[0] == 2
     assert_same(again, data.load_dataset(parts))
+
+
+def test_a_cache_is_readable_by_its_owner_alone(small_csv):
+    """A cache is a copy of the events of a file whose own modes it does not know to keep."""
+    small_csv.chmod(0o600)
+    cache.load(small_csv)
+    [written] = [p for p in cache.cache_paths(small_csv) if p.exists()]
+    assert written.stat().st_mode & 0o777 == 0o600

@@ -123,6 +123,16 @@ def test_a_file_separated_by_semicolons_or_tabs_opens_as_one_separated_by_commas
     assert problem.value == sep.join(["1853", "Perry", "extra"])
 
 
+def test_the_separator_is_the_one_that_splits_the_header_most(write_csv):
+    semi = write_csv("\n\nDatum;Titel;Ort, Land\n1853-07-08;Perry;Uraga, Japan\n")  # blank lines first
+    with pytest.raises(ValidationError) as err:  # read by semicolons: its German names are not ours
+        load_timeline(semi)
+    assert "found: Datum, Titel, Ort, Land" in str(err.value)
+    assert list(load_timeline(write_csv("date,title\n1853,Perry; the black ships\n")).events["title"]) == [
+        "Perry; the black ships"
+    ]
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [

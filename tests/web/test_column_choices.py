@@ -9,7 +9,7 @@ import pytest
 from dash import no_update
 
 from dashboard.core.columns import MAPPED
-from dashboard.web.callbacks.upload import OUTPUTS, receive, reopen, reorder
+from dashboard.web.callbacks.upload import OUTPUTS, forget_gone, receive, reopen, reorder
 from dashboard.web.datasets import Datasets
 from dashboard.web.inputs import BadInput
 
@@ -73,6 +73,19 @@ def test_dates_that_need_an_order_offer_the_choice_and_open_in_the_order_chosen(
     out = reorder(services, "order-dmy", sent(us, "us.csv"), "open", None, "")  # 31 is no month
     assert out[0] is no_update and "line 2, column 'date'" in str(out[1])
     assert reorder(services, "order-ymd", sent(us, "us.csv"), "open", None, "") == (no_update,) * len(OUTPUTS)
+
+
+def test_a_key_the_server_lacks_is_forgotten_and_a_reload_gets_its_uploads_theme_filter(services):
+    for junk in ("0" * 64, "not a key", 42):
+        key, status, themes = forget_gone(services, junk, "en")
+        assert key is None and "no longer on the server" in str(status) and themes is no_update
+    assert forget_gone(services, None, "en") == (no_update,) * 3
+    key, *_ = reopen(services, 1, sent(), "open", None, "When", "What", "Kind", None, None)
+    after_upload = forget_gone(services, key, "en", {"themes": None}, "?themes=war")
+    assert after_upload == (no_update,) * 3  # the upload set the filter itself
+    kept, status, themes = forget_gone(services, key, "en", None, "?themes=war")  # a reload: no view yet
+    assert kept is no_update and status is no_update
+    assert [o["value"] for o in themes.options] == ["war", "politics"] and themes.value == ["war"]
 
 
 def test_no_click_does_nothing(services):

@@ -70,3 +70,18 @@ def test_controls_that_show_the_view_held_change_nothing(services):
 def test_themes_of_another_file_left_in_the_checklist_are_not_taken_for_this_ones(services):
     out = call(services, "timeline", View(), themes=["not-a-theme-here"], relayout={"autosize": True})
     assert out == (no_update,) * VIEW_OUTPUTS
+
+
+def test_all_themes_ticked_in_a_dropped_call_are_caught_up(services):
+    some = tuple(services.timeline_of(None).themes[:2])
+    out = call(services, "timeline", View(themes=some), relayout={"autosize": True})  # the checklist: every theme
+    assert out[6]["themes"] is None and "themes" not in parse_qs(out[5].lstrip("?"))
+
+
+def test_another_files_view_is_dropped_even_when_the_call_the_change_fired_was(services):
+    held = {**stored(View(text="perry", start="1850")), "dataset": "0" * 64}  # the view of a file opened before
+    every = list(services.timeline_of(None).themes)
+    out = sync_view(
+        services, "search", {"search.value"}, "?q=perry", every, "1850", "", "perry", None, None, None, held
+    )
+    assert out[0] == every and out[1:4] == ("", "", "") and out[6]["dataset"] is None and out[6]["text"] == ""

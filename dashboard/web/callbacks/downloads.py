@@ -35,7 +35,7 @@ def download(
         timeline = services.timeline_of(key)
     except KeyError:
         return no_update, t(GONE)
-    view = inputs.view(stored, timeline.themes)
+    view = inputs.applied_view(stored, timeline.themes)  # what the chart shows
     if timeline.preview_of:  # a file of some rows only would pass for the whole
         return no_update, t("Downloads wait until every row is validated: the page reloads then.")
     try:

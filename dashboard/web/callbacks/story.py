@@ -29,7 +29,7 @@ def show_step(services: Services, stored: Any, key: Any, lang: Any = None) -> St
         timeline = services.timeline_of(key)
     except KeyError:
         return "story-bar", "", True, True, False, [html.P(t(GONE), className="error")]
-    view = inputs.view(stored, timeline.themes)
+    view = inputs.applied_view(stored, timeline.themes)
     if view.story is None:
         return "story-bar", "", True, True, True, no_update
     try:

@@ -16,7 +16,7 @@ from dash import Dash, Input, NoUpdate, Output, State, no_update
 
 from ...core import sql
 from ...core.model import Timeline
-from ...core.query import SORT_COLUMNS, View, applied_dates, filter_events, sorted_rows
+from ...core.query import SORT_COLUMNS, filter_events, sorted_rows
 from ...render import queried
 from ...render.figure import theme_label, when_labels
 from .. import inputs
@@ -53,16 +53,10 @@ def rows_wanted(request: Any) -> tuple[int, int, str, bool]:
     return start, end, column, descending
 
 
-def _shown_view(stored: Any, timeline: Timeline) -> View:
-    """The page's view as the chart shows it: its dates that cannot be applied left out (the chart
-    says which)."""
-    return applied_dates(inputs.view(stored, timeline.themes))[0]
-
-
 def _ordered(services: Services, stored: Any, key: Any, column: str, descending: bool) -> tuple[Timeline, np.ndarray]:
     """The timeline and the rows of the view, in table order (KeyError, ValueError as the core raises)."""
     timeline = services.timeline_of(key)
-    view = _shown_view(stored, timeline)
+    view = inputs.applied_view(stored, timeline.themes)
     rows = filter_events(timeline, view)
     return timeline, sorted_rows(timeline, view, rows, column, descending)
 
@@ -74,7 +68,7 @@ def table_rows(services: Services, request: Any, stored: Any, key: Any, lang: An
     try:
         timeline = services.timeline_of(key)
         if timeline.engine is not None:  # beyond memory: the engine sends the page
-            view = _shown_view(stored, timeline)
+            view = inputs.applied_view(stored, timeline.themes)
             columns = sql.table_columns(timeline)
             page, matched = queried.page(timeline, view, column, descending, start, end - start, columns)
             timeline = sql.fetched(timeline, page)
@@ -122,7 +116,7 @@ def follow_selection(
     try:
         timeline = services.timeline_of(key)
         if timeline.engine is not None:
-            view = _shown_view(stored, timeline)
+            view = inputs.applied_view(stored, timeline.themes)
             at = queried.position(timeline, view, column, descending, selected)
             return (no_update if at is None else at // TABLE_PAGE_SIZE), rules
         _, order = _ordered(services, stored, key, column, descending)

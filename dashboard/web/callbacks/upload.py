@@ -18,6 +18,7 @@ from dash.development.base_component import Component
 from ...core.columns import MAPPED, plan_columns
 from ...core.i18n import LANGUAGES, translator
 from ...core.model import ValidationError
+from ...core.query import View
 from ...core.written_dates import ORDER_ASKED
 from ...io.read_options import DEFAULT_OPTIONS, ReadOptions
 from .. import inputs
@@ -173,25 +174,37 @@ def reorder(
     return receive(services, sent, mode, current, replace(link_options(search), date_order=order), lang)
 
 
-def forget_gone(services: Services, key: Any, lang: Any) -> tuple[Update[None], Update[html.P]]:
-    """(the page's dataset key, the status under the upload box) once the key is known: a key the
-    server no longer has (a tab reloaded after its upload was removed, or served by another server
-    that does not share the upload folder) is forgotten, and the served file shown, with why."""
+def forget_gone(
+    services: Services, key: Any, lang: Any, view: Any = None, search: Any = ""
+) -> tuple[Update[None], Update[html.P], Update[Component]]:
+    """(the page's dataset key, the status under the upload box, the theme filter) once the key is
+    known: a key the server no longer has (a tab reloaded after its upload was removed, or served by
+    another server that does not share the upload folder), or one that is not a key, is forgotten,
+    and the served file shown, with why. A page just loaded (no ``view`` stored yet: a reload) with
+    an upload's key gets that upload's theme filter, ticked as its link (``search``) says, the page
+    being built with the served file's."""
+    lang = inputs.language(lang)
     try:
-        services.timeline_of(key)
-    except KeyError:
-        return None, html.P(translator(inputs.language(lang))(GONE), className="error")
-    return no_update, no_update
+        timeline = services.timeline_of(key)
+    except (KeyError, inputs.BadInput):
+        return None, html.P(translator(lang)(GONE), className="error"), no_update
+    if view is not None or timeline is services.datasets.served:
+        return no_update, no_update, no_update
+    ticked = View.from_query(inputs.text(search, "url search"), list(timeline.themes)).themes
+    return no_update, no_update, theme_checklist(timeline, lang, ticked)
 
 
 def register(app: Dash, services: Services) -> None:
     app.callback(
         Output("dataset", "data", allow_duplicate=True),
         Output("upload-status", "children", allow_duplicate=True),
+        Output("themes-box", "children", allow_duplicate=True),
         Input("dataset", "data"),
         State("lang", "data"),
+        State("view", "data"),
+        State("url", "search"),
         prevent_initial_call="initial_duplicate",
-    )(lambda key, lang: forget_gone(services, key, lang))
+    )(lambda key, lang, view, search: forget_gone(services, key, lang, view, search))
     limit = services.datasets.max_upload_bytes
 
     def upload_words() -> dict[str, dict[str, str]]:

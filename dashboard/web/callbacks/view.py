@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, parse_qsl, urlencode
 from dash import Dash, Input, Output, State, ctx, no_update
 
 from ...core import dates, sql
-from ...core.query import View, filter_events, same_time
+from ...core.query import View, applied_dates, filter_events, same_time
 from ...core.story import step_of, story_step
 from ...render.figure import axis_to_ms
 from .. import inputs
@@ -86,11 +86,12 @@ def caught_up(view: View, controls: Controls, all_themes: list[str]) -> View:
     A filter changed this way tells a story from its first step, as a filter changed directly does."""
     if controls.scale is not None:
         view = replace(view, scale=controls.scale)
-    filters: dict[str, Any] = {"start": controls.start, "end": controls.end, "text": controls.text}
+    shown: dict[str, Any] = {"start": controls.start, "end": controls.end, "text": controls.text}
+    filters = {k: v for k, v in shown.items() if v is not None}
     if controls.themes is not None and set(controls.themes) <= set(all_themes):  # not another file's
         ticked = tuple(t for t in all_themes if t in set(controls.themes))
-        filters["themes"] = None if len(ticked) == len(all_themes) else ticked
-    changed = {k: v for k, v in filters.items() if v is not None and getattr(view, k) != v}
+        filters["themes"] = None if len(ticked) == len(all_themes) else ticked  # None: every theme
+    changed = {k: v for k, v in filters.items() if getattr(view, k) != v}
     if not changed:
         return view
     return replace(view, **changed, story=None if view.story is None else 1)
@@ -144,14 +145,14 @@ def sync_view(
         all_themes = list(services.timeline_of(key).themes)
     except KeyError:
         return (no_update,) * VIEW_OUTPUTS
-    if stored is not None and "dataset" in fired and stored.get("dataset") != key:
+    if stored is not None and stored.get("dataset") != key:  # also when the call the change fired was dropped
         # Another file was opened: its own themes, no filters.
         return all_themes, "", "", "", no_update, "", kept_view(View(scale=scale))
     if stored is None or "url" in fired:
         view = View.from_query(search_qs or "", all_themes)
         if view.story is not None:
             try:
-                step = story_step(services.timeline_of(key), view, view.story)
+                step = story_step(services.timeline_of(key), applied_dates(view)[0], view.story)
             except ValueError:  # the link's dates are not valid: the filter error says so
                 step = None
             view = replace(view, story=step.number if step else None)
@@ -257,8 +258,9 @@ def story_moves(trigger: str, pressed: list[int] | None, stored: dict[str, Any],
 
     Dash drops a call of this callback still running when it is asked again and tells the next
     call only of its own trigger, so each call counts every press the stored view has not seen (an
-    arrow key held down presses Next many times a second). Where the counts are unknown or say
-    nothing, Previous and Next move one step (``fallback``, if given, instead)."""
+    arrow key held down presses Next many times a second); Next then Previous before an answer move
+    nothing. Where the counts are unknown or went backwards, Previous and Next move one step
+    (``fallback``, if given, instead)."""
     one = {"story-prev": -1, "story-next": 1}.get(trigger, 0)
     default = one if fallback is None else fallback
     before = stored.get("presses")
@@ -268,10 +270,10 @@ def story_moves(trigger: str, pressed: list[int] | None, stored: dict[str, Any],
         seen = [int(n) for n in before]
     except (TypeError, ValueError):
         return default
-    moves = (pressed[1] - seen[1]) - (pressed[0] - seen[0])
-    if fallback is not None:
-        return moves
-    return moves if moves * one > 0 else one
+    back, on = pressed[0] - seen[0], pressed[1] - seen[1]
+    if back < 0 or on < 0:  # counts that went backwards say nothing
+        return default
+    return on - back
 
 
 def _step(services: Services, key: Any, current: View, trigger: str, moves: int = 1) -> View | None:
@@ -283,7 +285,7 @@ def _step(services: Services, key: Any, current: View, trigger: str, moves: int 
     at = current.story or 0
     wanted = 1 if trigger == "story-start" else at + moves
     try:
-        step = story_step(services.timeline_of(key), current, max(wanted, 1))
+        step = story_step(services.timeline_of(key), applied_dates(current)[0], max(wanted, 1))
     except ValueError:  # the view's dates are not valid: the filter error says so
         return None
     if step is None or (step.number == current.story and current.x_range is None):
@@ -299,7 +301,7 @@ def _step_to(services: Services, key: Any, current: View, selected: Any) -> View
         return None
     timeline = services.timeline_of(key)
     try:
-        number = step_of(timeline, current, row)
+        number = step_of(timeline, applied_dates(current)[0], row)
     except ValueError:
         return None
     if number is None or number == current.story:
