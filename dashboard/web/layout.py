@@ -436,6 +436,8 @@ def build_layout(
             # upload again (a key the server no longer has is forgotten: callbacks.upload.forget_gone).
             dcc.Store(id="dataset", data=None, storage_type="session"),
             dcc.Store(id="selected", data=None),  # row of the selected event
+            dcc.Store(id="timeline-zoom"),  # the chart's relayouts that change its x axis (callbacks.view)
+            dcc.Store(id="overview-zoom"),
             dcc.Store(id="upload-ok", data=None),  # an upload within the size limit, on its way to the server
             html.Header(
                 className="top",

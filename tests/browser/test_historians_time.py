@@ -246,3 +246,36 @@ def test_a_scale_ticked_while_the_chart_sends_a_relayout_is_not_lost(deep_server
     held[0].continue_()
     page.wait_for_function("() => location.search.includes('scale=sequence')", timeout=10000)
     page.wait_for_function(f"() => ({AXIS_TITLE}).includes('date order')", timeout=10000)
+
+
+def test_a_zoom_is_kept_when_the_chart_relayouts_while_it_is_sent(deep_server, page):
+    """A relayout that changes no x range (plotly's autosize after a resize or a new figure) no longer
+    asks the view's callback: asking it dropped the zoom's call still running."""
+    page.goto(deep_server.url)
+    wait_for_graph(page, "7 of 7")
+    held = []
+
+    def hold_the_zoom(route):
+        if '"changedPropIds":["timeline-zoom.data"]' in (route.request.post_data or "") and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold_the_zoom)
+    box = page.locator("#timeline .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.05, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
+    page.mouse.up()
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the zoom's call was not sent"
+    page.evaluate(
+        "() => Plotly.relayout(document.querySelector('#timeline .js-plotly-plot'), {'yaxis.title.text': 'x'})"
+    )
+    page.wait_for_timeout(1000)
+    held[0].continue_()
+    page.wait_for_function("() => location.search.includes('x0=')", timeout=10000)

@@ -123,8 +123,8 @@ def sync(
             ("search", "value", text),
             ("themes-all", "n_clicks", 0),
             ("themes-none", "n_clicks", 0),
-            ("timeline", "relayoutData", relayout),
-            ("overview", "relayoutData", None),
+            ("timeline-zoom", "data", relayout),
+            ("overview-zoom", "data", None),
             ("reset-zoom", "n_clicks", 0),
             ("dataset", "data", None),
             ("scale", "value", scale),
@@ -255,7 +255,7 @@ CRAFTED = [
     ("sync with themes as text", sync(themes="security", trigger="themes.value"), {400}),
     ("sync with themes of numbers", sync(themes=[1, 2], trigger="themes.value"), {400}),
     ("sync with a huge search", sync(text="x" * 50_000, trigger="search.value"), {400}),
-    ("sync with a relayout list", sync(relayout=[1], stored=GOOD_VIEW, trigger="timeline.relayoutData"), {400}),
+    ("sync with a relayout list", sync(relayout=[1], stored=GOOD_VIEW, trigger="timeline-zoom.data"), {400}),
     ("sync with a stored view as text", sync(stored="x", trigger="search.value"), {400}),
     ("show a period of a row as text", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected="3"), {400}),
     ("show a period of a negative row", sync(stored=GOOD_VIEW, trigger="show-period.n_clicks", selected=-1), {400}),
@@ -437,7 +437,7 @@ def test_the_scale_is_carried_in_the_url_and_the_view(client, scale):
     relayout = {"xaxis.range[0]": 3.5, "xaxis.range[1]": 1.5}
     zoomed = answer(
         client,
-        sync(relayout=relayout, stored={**GOOD_VIEW, "scale": scale}, scale=scale, trigger="timeline.relayoutData"),
+        sync(relayout=relayout, stored={**GOOD_VIEW, "scale": scale}, scale=scale, trigger="timeline-zoom.data"),
     )
     x0, x1 = zoomed["view"]["data"]["x_range"]
     assert x0 < x1 and "x0=" in zoomed["url"]["search"] and f"scale={scale}" in zoomed["url"]["search"]
@@ -445,9 +445,7 @@ def test_the_scale_is_carried_in_the_url_and_the_view(client, scale):
     if scale == "log":  # 10 to the power 1e308 years is no date
         crafted_zooms.append({"xaxis.range[0]": 1e308, "xaxis.range[1]": 1})
     for crafted in crafted_zooms:
-        body = sync(
-            relayout=crafted, stored={**GOOD_VIEW, "scale": scale}, scale=scale, trigger="timeline.relayoutData"
-        )
+        body = sync(relayout=crafted, stored={**GOOD_VIEW, "scale": scale}, scale=scale, trigger="timeline-zoom.data")
         resp = client.post("/_dash-update-component", json=registered(client, body))
         assert resp.status_code == 204 or "view" not in resp.get_json().get("response", {})
 

@@ -309,7 +309,26 @@ def _step_to(services: Services, key: Any, current: View, selected: Any) -> View
     return replace(current, story=number, x_range=None)
 
 
+ZOOMS = {"timeline-zoom": "timeline", "overview-zoom": "overview"}
+"""The stores a chart's zooms go through (its relayouts that change the x axis), and the chart."""
+
+ZOOM_ONLY = """function(relayout) {
+    // A relayout that changes no x range (plotly's autosize after a resize or a new figure) is not
+    // passed on: it would start a call of the view's callback, and Dash drops a call still running
+    // when another is asked for, so a zoom just made could be lost.
+    if (!relayout || !Object.keys(relayout).some(k => k.startsWith('xaxis.range') || k === 'xaxis.autorange')) {
+        return window.dash_clientside.no_update;
+    }
+    return relayout;
+}"""
+
+
 def register(app: Dash, services: Services) -> None:
+    for store, chart in ZOOMS.items():
+        app.clientside_callback(  # type: ignore[no-untyped-call]  # dash leaves this method unannotated
+            ZOOM_ONLY, Output(store, "data"), Input(chart, "relayoutData"), prevent_initial_call=True
+        )
+
     @app.callback(
         Output("themes", "value"),
         Output("date-from", "value"),
@@ -325,8 +344,8 @@ def register(app: Dash, services: Services) -> None:
         Input("search", "value"),
         Input("themes-all", "n_clicks"),
         Input("themes-none", "n_clicks"),
-        Input("timeline", "relayoutData"),
-        Input("overview", "relayoutData"),
+        Input("timeline-zoom", "data"),
+        Input("overview-zoom", "data"),
         Input("reset-zoom", "n_clicks"),
         Input("dataset", "data"),
         Input("scale", "value"),
@@ -358,7 +377,7 @@ def register(app: Dash, services: Services) -> None:
     ) -> ViewOutputs:
         return sync_view(
             services,
-            ctx.triggered_id,
+            ZOOMS.get(ctx.triggered_id, ctx.triggered_id),
             set(ctx.triggered_prop_ids.values()),
             search_qs,
             themes,
