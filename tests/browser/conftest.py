@@ -182,3 +182,28 @@ def write_csv_session(tmp_path):
         return path
 
     return write
+
+
+def hold_first_call(page, changed: str) -> list:
+    """Hold back the first callback request fired by ``changed`` ('scale.value'), as a slow server
+    would: the list it returns gets the request's route once it is sent (``route.continue_()`` sends
+    it on). Every other request goes through."""
+    held: list = []
+
+    def hold(route) -> None:
+        if f'"changedPropIds":["{changed}"]' in (route.request.post_data or "") and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/_dash-update-component*", hold)
+    return held
+
+
+def wait_held(page, held: list) -> None:
+    """Wait until :func:`hold_first_call` holds its request."""
+    for _ in range(50):
+        if held:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the request to hold was never sent")

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from tests.browser.conftest import wait_for_graph
+from tests.browser.conftest import hold_first_call, wait_for_graph, wait_held
 from tests.timelines import InProcessServer, deep_timeline, uncertain_timeline
 
 pytestmark = pytest.mark.browser
@@ -54,6 +54,26 @@ def tick_labels(page) -> list[dict]:
     for a, b in itertools.pairwise(ordered):
         assert a["right"] <= b["left"], f"tick labels {a['text']!r} and {b['text']!r} overlap"
     return ticks
+
+
+def drag_across(page, start: float, end: float) -> None:
+    """Drag across the chart from ``start`` to ``end`` of its width (fractions), as a reader zooms."""
+    box = page.locator("#timeline .nsewdrag").first.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * start, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+    page.mouse.up()
+
+
+def send_after_a_relayout(page, held: list) -> None:
+    """Have the chart report a relayout that changes no x range while ``held``'s request waits, then
+    send that request on."""
+    page.evaluate(
+        "() => Plotly.relayout(document.querySelector('#timeline .js-plotly-plot'), {'yaxis.title.text': 'x'})"
+    )
+    page.wait_for_timeout(1000)
+    held[0].continue_()
 
 
 def test_an_approximate_event_has_a_tape_over_its_possible_span(uncertain_server, page):
@@ -124,12 +144,7 @@ def test_log_shows_ga_and_ma_labels_with_every_event_visible(deep_server, page):
     assert all(0 < m["px"] < got["width"] for m in got["markers"])
     pxs = sorted(m["px"] for m in got["markers"])
     # a drag across the recent end zooms: the link keeps it as dates, the axis stays logarithmic
-    box = page.locator("#timeline .nsewdrag").first.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.55, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.99, y, steps=5)
-    page.mouse.up()
+    drag_across(page, 0.55, 0.99)
     page.wait_for_function("() => location.search.includes('x0=') && location.search.includes('scale=log')")
     wait_for_graph(page, "7 of 7")
     page.wait_for_function(f"() => ({AXIS_TITLE}).includes('logarithmic')")
@@ -185,12 +200,7 @@ def test_zooming_deep_time_reaches_calendar_dates_without_a_jump(deep_server, pa
     wait_for_graph(page, "7 of 7")
     assert axis_state(page)["type"] == "linear"
     # a drag on the year axis zooms it, and the zoom is part of the link
-    box = page.locator("#timeline .nsewdrag").first.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.05, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
-    page.mouse.up()
+    drag_across(page, 0.05, 0.3)
     page.wait_for_function("() => location.search.includes('x0=')")
     wait_for_graph(page, "7 of 7")
     zoomed = axis_state(page)
@@ -224,26 +234,10 @@ def test_a_scale_ticked_while_the_chart_sends_a_relayout_is_not_lost(deep_server
     does. The view must still take the scale up, from the radio's value."""
     page.goto(deep_server.url)
     wait_for_graph(page, "7 of 7")
-    held = []
-
-    def hold_the_scale(route):
-        if '"changedPropIds":["scale.value"]' in (route.request.post_data or "") and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/_dash-update-component*", hold_the_scale)
+    held = hold_first_call(page, "scale.value")
     page.get_by_label("Sequence", exact=True).check()
-    for _ in range(50):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the scale's call was not sent"
-    page.evaluate(
-        "() => Plotly.relayout(document.querySelector('#timeline .js-plotly-plot'), {'yaxis.title.text': 'x'})"
-    )
-    page.wait_for_timeout(1000)
-    held[0].continue_()
+    wait_held(page, held)
+    send_after_a_relayout(page, held)
     page.wait_for_function("() => location.search.includes('scale=sequence')", timeout=10000)
     page.wait_for_function(f"() => ({AXIS_TITLE}).includes('date order')", timeout=10000)
 
@@ -253,29 +247,8 @@ def test_a_zoom_is_kept_when_the_chart_relayouts_while_it_is_sent(deep_server, p
     asks the view's callback: asking it dropped the zoom's call still running."""
     page.goto(deep_server.url)
     wait_for_graph(page, "7 of 7")
-    held = []
-
-    def hold_the_zoom(route):
-        if '"changedPropIds":["timeline-zoom.data"]' in (route.request.post_data or "") and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/_dash-update-component*", hold_the_zoom)
-    box = page.locator("#timeline .nsewdrag").first.bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.05, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.3, y, steps=5)
-    page.mouse.up()
-    for _ in range(50):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the zoom's call was not sent"
-    page.evaluate(
-        "() => Plotly.relayout(document.querySelector('#timeline .js-plotly-plot'), {'yaxis.title.text': 'x'})"
-    )
-    page.wait_for_timeout(1000)
-    held[0].continue_()
+    held = hold_first_call(page, "timeline-zoom.data")
+    drag_across(page, 0.05, 0.3)
+    wait_held(page, held)
+    send_after_a_relayout(page, held)
     page.wait_for_function("() => location.search.includes('x0=')", timeout=10000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import wait_for_graph
+from tests.browser.conftest import hold_first_call, wait_for_graph, wait_held
 from tests.browser.test_every_reader import serious_violations
 
 pytestmark = pytest.mark.browser
@@ -148,21 +148,9 @@ def test_presses_quicker_than_the_server_each_count(page, server):
     pressed twice more (as a held-down arrow key does), and the story must go three steps on."""
     page.goto(server.url + "?story=2")
     assert step_shown(page, 2)[0] == ORDER[1]
-    held = []
-
-    def hold_the_first_press(route):
-        if '"changedPropIds":["story-next.n_clicks"]' in (route.request.post_data or "") and not held:
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route("**/_dash-update-component*", hold_the_first_press)
+    held = hold_first_call(page, "story-next.n_clicks")
     page.locator("body").press("ArrowRight")
-    for _ in range(50):
-        if held:
-            break
-        page.wait_for_timeout(100)
-    assert held, "the first press was not sent"
+    wait_held(page, held)
     page.locator("body").press("ArrowRight")
     page.click("#story-next")
     page.wait_for_timeout(500)
