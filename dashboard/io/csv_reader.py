@@ -24,6 +24,12 @@ SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 mark, spreadsheets save CSV separated by semicolons; a copy of cells is separated by tabs."""
 
 
+UNCLOSED = (
+    "a closing double quote: a quote opened on this line is never closed, so the rest of the file "
+    'would be one value (a quote inside a value is written twice: "")'
+)
+
+
 def separator(data: bytes, offset: int = 0) -> str:
     """The file's separator, told by its header (its first line that is not blank): the one of
     :data:`SEPARATORS` that splits it into the most fields, the comma where they tie."""
@@ -65,7 +71,9 @@ def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, list[str]
     """(columns of strings in the file's order, the header as written, line numbers when they were
     needed to read it, problems found); naming the columns is :func:`~dashboard.core.columns.name_table`'s."""
     sep = separator(data, offset)
-    if not is_utf8(data, offset):
+    if not is_utf8(data, offset) or data.count(b'"', offset) % 2:
+        # A quote never closed (an odd number of quotes) would make the rest of the file one value,
+        # which pyarrow would read as such where it fits the header: the careful path says where.
         # pyarrow decodes a row it would hand our handler below as UTF-8 first: one that is not, it
         # cannot hand, and prints its own error on the terminal instead ("Exception ignored", a
         # traceback). Such a file is refused anyway: the careful path says at which line.
@@ -112,7 +120,9 @@ def _read_table_slowly(text: str, name: str, sep: str) -> tuple[pa.Table, list[s
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    last = 0  # the line the last record starts on
     for line, fields in records(text, sep):
+        last = line
         if isinstance(fields, csv.Error):
             problems.append(Problem(line, None, None, f"well-formed CSV ({fields})"))
             continue
@@ -132,11 +142,32 @@ def _read_table_slowly(text: str, name: str, sep: str) -> tuple[pa.Table, list[s
             continue
         rows.append(fields)
         lines.append(line)
+    if text.count('"') % 2 and last and _never_closed(text, last, sep):
+        # The last record's quote is never closed: it took the rest of the file.
+        if lines and lines[-1] == last:
+            rows.pop()
+            lines.pop()
+        problems = [p for p in problems if p.line != last]
+        opened = text.splitlines()[last - 1]
+        problems.append(Problem(last, None, opened, UNCLOSED))
+        if last == 1:
+            header = None
     if header is None:
         raise ValidationError(name, problems or [Problem(None, None, None, "a header line")])
     columns = list(zip(*rows)) if rows else [() for _ in header]
     table = pa.table({f"f{i}": pa.array(list(col), type=pa.string()) for i, col in enumerate(columns)})
     return table, header, np.asarray(lines, dtype=np.int64), problems
+
+
+def _never_closed(text: str, line: int, sep: str) -> bool:
+    """Whether the record starting on ``line`` ends inside a quoted value: the file ends before the
+    quote is closed (a lone quote inside a value not quoted, as in 12" gun, is no such thing)."""
+    rest = "".join(text.splitlines(keepends=True)[line - 1 :])
+    try:
+        next(csv.reader(io.StringIO(rest, newline=""), delimiter=sep, strict=True), None)
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def line_numbers(data: bytes, offset: int) -> np.ndarray:

@@ -133,6 +133,25 @@ def test_the_separator_is_the_one_that_splits_the_header_most(write_csv):
     ]
 
 
+@pytest.mark.parametrize("header", ["date,title,themes", "date,title"])
+def test_a_quote_never_closed_is_named_where_it_opens(write_csv, header):
+    """Read by the rules, a quote never closed makes the rest of the file one value: with two columns
+    that row would even fit the header, and the rows after it would be lost without a word."""
+    rows = (
+        '1850,A,war\n1860,"unterminated,trade\n1870,C,war\n1880,D,war\n'
+        if "themes" in header
+        else ('1850,A\n1860,"unterminated\n1870,C\n')
+    )
+    [problem] = problems(write_csv(header + "\n" + rows))
+    assert problem.line == 3 and "a closing double quote" in problem.expected
+    assert problem.value.startswith("1860,") and "1870" not in problem.value  # the line it opens on
+
+
+def test_a_lone_quote_inside_a_value_is_no_quote_left_open(write_csv):
+    timeline = load_timeline(write_csv('date,title,themes\n1850,12" gun salute,war\n1860,"Quoted, closed",war\n'))
+    assert list(timeline.events["title"]) == ['12" gun salute', "Quoted, closed"]
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [
