@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..core.model import Problem, ValidationError
@@ -49,7 +50,8 @@ def separator(data: bytes, offset: int = 0) -> str:
 
 
 def records(text: str, sep: str = ",") -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """(first line, fields) for every non-blank record, as Python's csv module reads it."""
+    """(first line, fields) for every record holding a value, as Python's csv module reads it: a blank
+    line, or one of separators alone (,,,, as a spreadsheet writes rows it had emptied), holds none."""
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     start = 1
@@ -62,7 +64,7 @@ def records(text: str, sep: str = ",") -> Iterator[tuple[int, list[str] | csv.Er
             yield start, exc
             start = reader.line_num + 1
             continue
-        if fields:
+        if any(fields):
             yield start, fields
         start = reader.line_num + 1
 
@@ -97,10 +99,21 @@ def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, list[str]
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         table = None
-    if table is not None and not ragged and table.num_rows >= 1:
+    if table is not None and not ragged and table.num_rows >= 1 and not _any_empty_row(table):
         header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
         return table.slice(1), header, None, []
     return _read_table_slowly(utf8_text(data, offset, name, CSV_FILE), name, sep)
+
+
+def _any_empty_row(table: pa.Table) -> bool:
+    """Whether a row holds no value at all (separators alone), which :func:`records` passes over."""
+    empty: pa.ChunkedArray | None = None
+    for column in table.columns:
+        here = pc.equal(column, "")
+        empty = here if empty is None else pc.and_(empty, here)
+        if not pc.any(empty).as_py():
+            return False
+    return True
 
 
 def _all_strings(data: bytes, offset: int, sep: str) -> dict[str, pa.DataType]:

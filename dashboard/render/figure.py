@@ -184,10 +184,48 @@ def plot_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def plot_text(text: str, limit: int | None = None) -> str:
     """User text made safe for plotly labels: no tags, no entities, optionally shortened."""
+    return html.escape(plot_text_plain(text, limit), quote=False)
+
+
+HOVER_FONT = 13
+"""plotly's hover box font size (px)."""
+
+
+def hover_px(width: int) -> float:
+    """How wide a hover box's lines may be in a figure ``width`` px wide: plotly sets the box beside its
+    point, on the side with more room, so a box wider than half the figure is cut off at the screen's
+    edge on a phone; on a wide screen, lines of a few dozen words are easier to read."""
+    return max(140.0, min(420.0, width / 2 - 40))
+
+
+def wrapped(text: str, px: float, size: int = HOVER_FONT, limit: int | None = None, gap: str = " ") -> str:
+    """User text as :func:`plot_text` makes it, broken into lines (``<br>``) of at most ``px`` at the
+    gaps ``gap`` between words, and inside a word too wide for a line (Japanese has no spaces)."""
+    lines: list[str] = []
+    line = ""
+    for word in plot_text_plain(text, limit).split(gap):
+        joined = f"{line}{gap}{word}" if line else word
+        if text_width(joined + gap.rstrip(), size) <= px:  # room for the comma it may end with
+            line = joined
+            continue
+        if line:
+            lines.append(line + gap.rstrip())  # a list's comma stays at the end of its line
+        line = ""
+        for ch in word:
+            if line and text_width(line + ch, size) > px:
+                lines.append(line)
+                line = ""
+            line += ch
+    lines.append(line)
+    return "<br>".join(html.escape(one, quote=False) for one in lines)
+
+
+def plot_text_plain(text: str, limit: int | None = None) -> str:
+    """User text on one line, optionally shortened (:func:`plot_text` before it is made safe)."""
     text = " ".join(str(text).split())
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
-    return html.escape(text, quote=False)
+    return text
 
 
 def text_width(text: str, size: int = LABEL_FONT) -> float:
@@ -471,12 +509,13 @@ def build_figure(
         layout["title"]["subtitle"]["text"] += plot_text(note)
     era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w, options.lang)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
+    hover = hover_px(options.width or options.layout_width)
     if dense is None:
-        _draw_events(fig, timeline, lanes, visible, xmap, options.lang)
+        _draw_events(fig, timeline, lanes, visible, xmap, options.lang, hover)
     else:
         _draw_density(fig, timeline, dense, options.lang)
         labelled = np.array(sorted(label.row for label in labels), dtype=np.int64)
-        _draw_events(fig, timeline, lanes, labelled, xmap, options.lang)
+        _draw_events(fig, timeline, lanes, labelled, xmap, options.lang, hover)
     layout["annotations"] += [label.annotation() for label in labels]
     if options.highlight is not None and (scale == "time" or bool(np.any(visible == options.highlight))):
         _draw_highlight(fig, timeline, lanes, options.highlight, xmap)
@@ -836,9 +875,9 @@ def _japanese_display(shown: np.ndarray, ms: np.ndarray, precision: np.ndarray) 
     return out
 
 
-def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> np.ndarray:
+def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE, px: float = 420.0) -> np.ndarray:
     """Per event: [row, title, date as shown, themes], the hover and click payload (with a person's
-    life under the date)."""
+    life under the date); the title and themes in lines of at most ``px`` (:func:`hover_px`)."""
     t = translator(lang)
     when = np.array([plot_text(w) for w in when_labels(timeline, rows, lang)], dtype=object)
     lives = lives_of(timeline.lives, rows)
@@ -847,10 +886,10 @@ def event_hover(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUA
         life = np.array([plot_text(t("life: {dates}", dates=w)) for w in life_labels(lives)], dtype=object)
         alone = lives["only"].to_numpy(dtype=bool)
         when[at] = np.where(alone, life, when[at] + "<br>" + life)
-    titles = np.array([plot_text(title, 90) for title in timeline.text("title", rows, lang)], dtype=object)
+    titles = np.array([wrapped(title, px, limit=90) for title in timeline.text("title", rows, lang)], dtype=object)
     themes = np.array(
         [
-            ", ".join(plot_label(theme, lang) for theme in timeline.theme_names(int(m)))
+            wrapped(", ".join(theme_label(theme, lang) for theme in timeline.theme_names(int(m))), px, gap=", ")
             for m in timeline.column("theme_mask")[rows]
         ],
         dtype=object,
@@ -866,16 +905,18 @@ def _draw_events(
     rows: np.ndarray,
     xmap: XMap = XMap(),
     lang: str = DEFAULT_LANGUAGE,
+    px: float = 420.0,
 ) -> None:
     """Markers for events and bars for periods, in every visible lane of their themes; behind them, a
-    faded tape over the whole span an uncertain or approximate date may cover."""
+    faded tape over the whole span an uncertain or approximate date may cover (hover lines at most
+    ``px`` wide)."""
     masks = timeline.column("theme_mask")[rows]
     at, end, low, high = positions(xmap, timeline, rows)
     earliest, latest = span_of(timeline, rows)
     uncertain = (earliest < timeline.column("start")[rows]) | (latest > timeline.column("last")[rows])
     is_range = ~np.isnan(timeline.column("end")[rows])
     imp = timeline.column("importance")[rows].astype(int)
-    custom = event_hover(timeline, rows, lang)
+    custom = event_hover(timeline, rows, lang, px)
     lives = lives_of(timeline.lives, rows)
     alone = life_only(timeline.lives, len(timeline.events))[rows]
     if len(lives):

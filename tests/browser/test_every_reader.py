@@ -176,3 +176,47 @@ def test_keyboard_reaches_the_controls_in_order_with_a_visible_focus(window, shi
     ids = [r[0] for r in reached]
     assert ids.index("search") < ids.index("date-from") < ids.index("date-to")
     assert all(visible for _, visible in reached), reached
+
+
+LONG_TITLES = (
+    "date,title,themes\n1850,Short one,war\n"
+    '1860-05-01,"The Japanese Embassy to the United States of 1860, sent by the Tokugawa shogunate to ratify '
+    'the Treaty of Amity and Commerce",diplomacy;trade;memory;security\n'
+    "1870,Another,war\n"
+    '1875,"A second long title that goes on and on about the treaties and the trade of the period",trade\n'
+    "1890,Tail,diplomacy\n"
+)
+
+
+def test_a_long_titles_hover_box_stays_on_a_phones_screen(window, write_csv_session):
+    """plotly sets a hover box beside its point; one line of a long title made it wider than the
+    phone, and it ran off both edges."""
+    from tests.browser.conftest import Server
+
+    srv = Server(write_csv_session(LONG_TITLES))
+    try:
+        page = window(srv.url, 390, 844)
+        wait_for_graph(page, "5 of 5")
+        for title in ("The Japanese Embassy", "A second long title"):
+            x, y = page.evaluate(
+                """(title) => {
+                const gd = document.querySelector('#timeline .js-plotly-plot');
+                const fl = gd._fullLayout, box = gd.getBoundingClientRect();
+                for (const t of gd._fullData) {
+                    if (t.type !== 'scatter' || !t.customdata) continue;
+                    const i = t.customdata.findIndex(c => String(c[1]).replaceAll('<br>', ' ').startsWith(title));
+                    if (i >= 0) return [box.left + fl._size.l + fl.xaxis.d2p(t.x[i]),
+                                        box.top + fl._size.t + fl.yaxis.d2p(t.y[i])];
+                }
+            }""",
+                title,
+            )
+            page.mouse.move(1, 1)
+            page.mouse.move(x, y)
+            page.wait_for_selector("#timeline .hoverlayer .hovertext")
+            shown = box(page, "#timeline .hoverlayer .hovertext")
+            assert shown["x"] >= 0 and shown["x"] + shown["w"] <= 390, (title, shown)
+            lines = page.locator("#timeline .hoverlayer .hovertext tspan.line").all_text_contents()
+            assert len(lines) > 4 and title in " ".join(lines)
+    finally:
+        srv.stop()

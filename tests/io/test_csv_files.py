@@ -152,6 +152,22 @@ def test_a_lone_quote_inside_a_value_is_no_quote_left_open(write_csv):
     assert list(timeline.events["title"]) == ['12" gun salute', "Quoted, closed"]
 
 
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_a_row_of_only_separators_is_a_blank_line(write_csv, sep):
+    """A spreadsheet saved as CSV after rows were cleared writes them as separators alone (,,,,):
+    no value is in them, so they are passed over as blank lines are (and empty sheet rows), and
+    the lines of the rows after them stay as in the file."""
+    empty = sep * 5
+    rows = ["id,date,end_date,title,themes,source".replace(",", sep), f"a{sep}1850{sep}{sep}A{sep}war{sep}"]
+    rows += [empty, f"b{sep}1860{sep}{sep}B{sep}war{sep}", empty, empty, ""]
+    timeline = load_timeline(write_csv("\n".join(rows) + "\n"))
+    assert list(timeline.events["id"]) == ["a", "b"]
+    bad = rows[:4] + [f"c{sep}18x0{sep}{sep}C{sep}war{sep}", empty, f'd{sep}1870{sep}{sep}"two\nlines"{sep}war{sep}']
+    bad += [empty, f"e{sep}{sep}{sep}E{sep}war{sep}", empty]
+    found = [(p.line, p.column, p.value) for p in problems(write_csv("\n".join(bad) + "\n"))]
+    assert found == [(5, "date", "18x0"), (10, "date", "")]
+
+
 @pytest.mark.parametrize(
     "content, expected",
     [

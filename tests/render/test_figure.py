@@ -1,5 +1,6 @@
 import base64
 import csv
+import html
 import io
 import json
 import re
@@ -82,6 +83,30 @@ def test_hover_carries_title_precise_date_and_themes(tl):
     assert "%{customdata[1]}" in tr["hovertemplate"]
     sec = {c[1]: c[2] for c in points(build_figure(tl, View()), "Security")["customdata"]}
     assert sec["Security treaty"] == "1951"
+
+
+LONG = (
+    "The Japanese Embassy to the United States of 1860, sent by the Tokugawa shogunate to ratify the "
+    "Treaty of Amity & Commerce"
+)
+
+
+@pytest.mark.parametrize(("width", "widest"), [(390, 155), (1440, 420)])
+def test_a_long_title_is_hovered_in_lines_that_fit_beside_its_point(write_csv, width, widest):
+    """plotly sets a hover box beside its point on the side with more room: a box wider than half a
+    phone's screen was cut off at its edge. Titles and themes come in lines, no word lost."""
+    themes = "diplomacy;trade;memory;security;politics;korea;china"
+    rows = f'date,title,themes\n1860-05-01,"{LONG}",{themes}\n1867,明治維新により江戸幕府が終わり新政府が東京に移る長い題名,politics\n'
+    fig = build_figure(load_timeline(write_csv(rows)), View(), FigureOptions(width=width))
+    hovers = {c[0]: c for t in fig["data"] for c in t.get("customdata") or [] if isinstance(c, list)}
+    long_title, japanese = hovers[0][1], hovers[1][1]
+    for text in (long_title, japanese, hovers[0][3]):
+        lines = text.split("<br>")
+        assert len(lines) > 1 or text_width(text, 13) > 300
+        assert all(text_width(html.unescape(line), 13) <= widest for line in lines), lines
+    assert " ".join(long_title.split("<br>")) == html.escape(LONG[:89].rstrip(), quote=False) + "…"
+    assert "".join(japanese.split("<br>")) == "明治維新により江戸幕府が終わり新政府が東京に移る長い題名"
+    assert hovers[0][3].replace("<br>", " ") == "Diplomacy, Security, Trade, China, Korea, Memory, Politics"
 
 
 def test_user_text_cannot_inject_markup(write_csv):
