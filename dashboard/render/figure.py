@@ -452,7 +452,7 @@ def build_figure(
             if (len(visible) < len(rows) and view.x_range is None) or len(visible) == MAX_POINTS:
                 note = " · " + t("the {n:,} most important shown (the time scale shows them all)", n=MAX_POINTS)
             xmap = make_xmap(scale, timeline, visible)
-            ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range)
+            ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range, plot_w)
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
         dense = (
             counted.density
@@ -673,15 +673,24 @@ def year_ticks(x0: float, x1: float, target: int = 8) -> dict[str, Any]:
     )
 
 
+EDGE_PX = 12
+"""Room left at either end of the sequence scale for the marker drawn there (importance 5: 15 px wide)."""
+
+
 def _scale_range(
-    xmap: XMap, timeline: Timeline, rows: np.ndarray, x_range: tuple[float, float] | None
+    xmap: XMap, timeline: Timeline, rows: np.ndarray, x_range: tuple[float, float] | None, plot_w: float
 ) -> tuple[float, float]:
-    """The x axis range on the sequence or log scale: the zoom (epoch ms) mapped, else every drawn event."""
+    """The x axis range on the sequence or log scale (``plot_w`` px wide): the zoom (epoch ms) mapped,
+    else every drawn event."""
     if xmap.scale == "sequence":
         if x_range is not None:
             a, b = (float(v) for v in xmap(np.array(x_range)))
-            return a - 0.7, max(b, a + 1) + 0.7
-        return -0.7, max(len(rows) - 1, 1) + 0.7
+            b = max(b, a + 1)
+        else:
+            a, b = 0.0, float(max(len(rows) - 1, 1))
+        # Room for the largest marker's half at either end, however many events share the width.
+        pad = max(0.7, (b - a) * EDGE_PX / max(plot_w - 2 * EDGE_PX, EDGE_PX))
+        return a - pad, b + pad
     if x_range is not None:
         old, new = (float(v) for v in xmap(np.array(x_range)))
     else:
@@ -748,8 +757,10 @@ def sequence_ticks(
     if r1 < r0:
         return dict(tickmode="array", tickvals=[], ticktext=[])
     fit = max(int(plot_w // 110), 2)
-    step = max(math.ceil((r1 - r0 + 1) / fit), 1)
-    ranks = np.arange(r0, r1 + 1, step)
+    # At the middle of as many equal runs of the events in view as fit: every event when they all fit;
+    # else none at the ends, where half a label would stand past the figure's edge on a phone.
+    runs = min(fit, r1 - r0 + 1)
+    ranks = np.unique(r0 + np.floor((np.arange(runs) + 0.5) * (r1 - r0 + 1) / runs).astype(np.int64))
     return dict(
         tickmode="array",
         tickvals=ranks.astype(float).tolist(),

@@ -357,6 +357,28 @@ def test_sequence_spaces_events_evenly_in_date_order(tmp_path):
     assert axis["title"]["text"] == "events in date order, evenly spaced"
 
 
+@pytest.mark.parametrize(("width", "lang"), [(390, "en"), (390, "ja"), (1440, "en")])
+def test_sequence_ticks_and_markers_stay_inside_the_figure(width, lang):
+    """On a phone the lanes are named inside the plot, so the plot reaches the figure's edges: a tick
+    at the first event was centred on the edge and plotly hid its label, and the first and last
+    markers were cut in half (a fixed margin of 0.7 events is 3 px there)."""
+    fig = build_figure(load_timeline(DATASET), View(scale="sequence"), FigureOptions(width=width, lang=lang))
+    layout = fig["layout"]
+    (a, b), left = layout["xaxis"]["range"], layout["margin"]["l"]
+    plot_w = width - left - layout["margin"]["r"]
+
+    def px(rank: float) -> float:
+        return left + (rank - a) / (b - a) * plot_w
+
+    ticks = list(zip(layout["xaxis"]["tickvals"], layout["xaxis"]["ticktext"]))
+    assert len(ticks) >= 3
+    for rank, text in ticks:
+        half = text_width(text, 12) / 2
+        assert px(rank) - half >= 0 and px(rank) + half <= width, (rank, text, px(rank))
+    drawn = [x for t in fig["data"] if t["type"] == "scatter" and t.get("customdata") for x in values(t["x"])]
+    assert px(min(drawn)) - left >= 9 and left + plot_w - px(max(drawn)) >= 9
+
+
 def test_sequence_periods_run_to_the_events_they_cover(tl):
     fig = build_figure(tl, View(scale="sequence", themes=("security", "diplomacy")))
     [bar] = [t for t in fig["data"] if t["type"] == "bar"]
