@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from ..core.model import Problem, ValidationError
+from ..core.model import Problem, ValidationError, normalise_column
 from .decode import CSV_FILE, is_utf8, utf8_text
 
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
@@ -34,11 +34,12 @@ UNCLOSED = (
 def separator(data: bytes, offset: int = 0) -> str:
     """The file's separator, told by its header (its first line that is not blank): the one of
     :data:`SEPARATORS` that splits it into the most fields, the comma where they tie."""
-    first = ""
-    for line in data[offset : offset + (1 << 20)].decode("utf-8", "replace").splitlines():
-        if line.strip():
-            first = line
-            break
+    return text_separator(data[offset : offset + (1 << 20)].decode("utf-8", "replace"))
+
+
+def text_separator(text: str) -> str:
+    """:func:`separator` of a file's text (or its start)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
 
     def fields(sep: str) -> int:
         try:
@@ -47,6 +48,17 @@ def separator(data: bytes, offset: int = 0) -> str:
             return 0
 
     return max(SEPARATORS, key=fields)  # the first of the most: the comma where they tie
+
+
+def header_names(text: str) -> set[str] | None:
+    """The column names of a file's header (its first line that is not blank) as
+    :func:`~dashboard.core.model.normalise_column` makes them, split by its :func:`separator`; None
+    when it is not CSV. For the formats recognised by their header."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    try:
+        return {normalise_column(f) for f in next(csv.reader([first], delimiter=text_separator(first)), [])}
+    except csv.Error:
+        return None
 
 
 def records(text: str, sep: str = ",") -> Iterator[tuple[int, list[str] | csv.Error]]:

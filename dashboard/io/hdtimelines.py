@@ -12,7 +12,6 @@ Problems name the file's own columns (``hdate``, not ``date``).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -44,11 +43,8 @@ def detect(data: bytes) -> bool:
     """Whether the file's header is hdtimelines': a ``label`` and an ``hdate`` or ``hdate_birth``."""
     head = bytes(data[:SNIFF_BYTES])
     head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-    first = head.decode("utf-8", errors="replace").lstrip("\r\n").split("\n", 1)[0].rstrip("\r")
-    try:
-        names = {normalise_column(f) for f in next(csv.reader([first]), [])}
-    except csv.Error:
-        return False
+    first = head.decode("utf-8", errors="replace").lstrip("\r\n").split("\n", 1)[0]
+    names = csv_reader.header_names(first) or set()
     return "label" in names and bool({"hdate", "hdate_birth"} & names)
 
 

@@ -33,6 +33,7 @@ from ..core import dates
 from ..core.markup import one_line
 from ..core.media import ADDRESS_COLUMNS, media_problem
 from ..core.model import Problem, ValidationError, normalise_column
+from .csv_reader import header_names, text_separator
 from .csv_reader import records as csv_records
 from .decode import TIMELINEJS_FILE, utf8_bytes, utf8_text
 
@@ -122,15 +123,11 @@ def detect(data: bytes) -> str | None:
     body = text.lstrip(" \t\r\n")
     if body.startswith("{"):
         return "json" if _JSON_HINT.search(body) else None
-    first = body.split("\n", 1)[0].rstrip("\r")
+    first = body.split("\n", 1)[0]
     if "\x00" in first or "\ufffd" in first:
         return None  # binary, or not UTF-8
-    try:
-        fields = next(csv.reader([first]), [])
-    except csv.Error:
-        return None
-    names = {normalise_column(f) for f in fields}
-    return "csv" if {"year", "headline"} <= names else None
+    names = header_names(first)
+    return "csv" if names is not None and {"year", "headline"} <= names else None
 
 
 def _sniff_text(head: bytes) -> str:
@@ -377,7 +374,7 @@ def _read_csv(text: str) -> Read:
     title: str | None = None
     cover: dict[str, str] = {}
     seen_title = False
-    records = csv_records(text)
+    records = csv_records(text, text_separator(text[: 1 << 20]))
 
     header: list[str] | None = None
     for line, fields in records:

@@ -35,6 +35,20 @@ def ms(text: str) -> float:
 )
 def test_detected_by_its_header(header, found):
     assert detect((header + "\nx,1600,1601,y\n").encode("utf-8")) is found
+    for sep in (";", "\t"):  # as a spreadsheet saves it where the comma is the decimal mark, or a copy
+        assert detect((header.replace(",", sep) + "\nx;1600;1601;y\n").encode("utf-8")) is found
+
+
+def test_a_file_separated_by_semicolons_reads_as_with_commas():
+    data = FIXTURE.read_bytes().decode("utf-8")
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(csv.reader(io.StringIO(data, newline="")))
+    semi, comma = parse_events(out.getvalue().encode("utf-8"), FIXTURE.name), load_timeline(FIXTURE)
+    assert semi.events[["title", "start", "end"]].equals(comma.events[["title", "start", "end"]])
+    assert len(semi.lives) == len(comma.lives) > 0
 
 
 def test_columns_are_mapped_and_extras_kept():

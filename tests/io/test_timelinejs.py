@@ -128,6 +128,25 @@ def test_detect_reads_only_the_start_of_the_file():
     assert detect(memoryview(JSON_FILE.read_bytes())) == "json"
 
 
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_template_saved_with_semicolons_or_tabs_reads_as_with_commas(sep):
+    """Where the comma is the decimal mark a spreadsheet saves CSV separated by semicolons; a copy of
+    cells is separated by tabs. The template's header tells which, as for our own CSV."""
+    import csv as csv_module
+    import io
+
+    rows = list(csv_module.reader(io.StringIO(CSV_FILE.read_text(encoding="utf-8"), newline="")))
+    out = io.StringIO()
+    csv_module.writer(out, delimiter=sep, lineterminator="\n").writerows(rows)
+    data = out.getvalue().encode("utf-8")
+    assert detect(data) == "csv"
+    assert detect(b"\xef\xbb\xbf" + data) == "csv"
+    table, lines, problems, title, *_ = read_timelinejs(data, "csv", "semi.csv")
+    expected, expected_lines, *_ = read(CSV_FILE)
+    assert problems == [] and title == "Japan & the World: a sampler"
+    assert table.equals(expected) and list(lines) == list(expected_lines)
+
+
 # -- CSV: the spreadsheet template ---------------------------------------------------
 
 
