@@ -201,9 +201,12 @@ def hover_px(width: int) -> float:
 def wrapped(text: str, px: float, size: int = HOVER_FONT, limit: int | None = None, gap: str = " ") -> str:
     """User text as :func:`plot_text` makes it, broken into lines (``<br>``) of at most ``px`` at the
     gaps ``gap`` between words, and inside a word too wide for a line (Japanese has no spaces)."""
+    text = plot_text_plain(text, limit)
+    if text_width(text, size) <= px:  # most titles: one line
+        return html.escape(text, quote=False)
     lines: list[str] = []
     line = ""
-    for word in plot_text_plain(text, limit).split(gap):
+    for word in text.split(gap):
         joined = f"{line}{gap}{word}" if line else word
         if text_width(joined + gap.rstrip(), size) <= px:  # room for the comma it may end with
             line = joined
