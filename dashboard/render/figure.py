@@ -524,13 +524,15 @@ def build_figure(
         _draw_highlight(fig, timeline, lanes, options.highlight, xmap)
 
     if scale == "log":
-        ticks = log_ticks(ax1, ax0, lang=options.lang)
+        ticks = log_ticks(ax1, ax0, min(max(int(plot_w // TICK_PX), 2), 14), options.lang)
         title = t("years before present (logarithmic)")
     elif scale == "sequence":
         ticks = sequence_ticks(timeline, xmap, ax0, ax1, plot_w, options.lang)
         title = t("events in date order, evenly spaced")
     else:
         ticks, title = time_axis(x0, x1, options.lang, plot_w), ""
+    if "ticktext" in ticks:  # ours (plotly's own date ticks keep inside the figure)
+        ticks = within_figure(ticks, ax0, ax1, margin["l"], plot_w, plot_w + margin["l"] + margin["r"])
     layout["xaxis"] = dict(
         range=[ax0, ax1],
         showgrid=True,
@@ -717,21 +719,39 @@ def age_label(years: float, lang: str = DEFAULT_LANGUAGE) -> str:
 
 
 def log_ticks(lo: float, hi: float, target: int = 14, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
-    """Ticks for a log10-of-years axis from ``lo`` to ``hi``: powers of ten (and 2, 5 between them
-    on a short span), labelled '1 Ga', '10 Ma', '100 years' (:func:`age_label` in ``lang``)."""
-    first, last = math.floor(lo), math.ceil(hi)
-    mults = (1, 2, 5) if hi - lo < 3 else (1,)
-    every = 1 if len(mults) > 1 else max(1, math.ceil((last - first + 1) / target))
-    vals, text = [], []
-    for k, d in enumerate(range(first, last + 1)):
-        if k % every:
-            continue
-        for m in mults:
-            v = math.log10(m) + d
-            if lo <= v <= hi:
-                vals.append(v)
-                text.append(age_label(m * 10.0**d, lang))
+    """At most ``target`` ticks for a log10-of-years axis from ``lo`` to ``hi``: powers of ten (and 2,
+    5 between them on a short span, if they fit; else every other power, or fewer), labelled
+    '1 Ga', '10 Ma', '100 years' (:func:`age_label` in ``lang``)."""
+    tried = [(1, 2, 5)] if hi - lo < 3 else []
+    for mults in tried + [(1,)]:
+        # the powers of ten in the range (and the decade begun before it, for its 2 and 5)
+        first, last = (math.floor(lo), math.ceil(hi)) if len(mults) > 1 else (math.ceil(lo), math.floor(hi))
+        every = 1 if len(mults) > 1 else max(1, math.ceil((last - first + 1) / target))
+        vals, text = [], []
+        for k, d in enumerate(range(first, last + 1)):
+            if k % every:
+                continue
+            for m in mults:
+                v = math.log10(m) + d
+                if lo <= v <= hi:
+                    vals.append(v)
+                    text.append(age_label(m * 10.0**d, lang))
+        if len(vals) <= target:
+            break
     return dict(tickmode="array", tickvals=vals, ticktext=text)
+
+
+def within_figure(
+    ticks: dict[str, Any], ax0: float, ax1: float, left: float, plot_w: float, width: float
+) -> dict[str, Any]:
+    """``ticks`` without those whose label would stand past the figure's edge (a phone's plot reaches
+    it: plotly then hides the label, or cuts it), the plot ``plot_w`` px wide from ``left``."""
+    kept = [
+        (v, t)
+        for v, t in zip(ticks["tickvals"], ticks["ticktext"])
+        if text_width(t, 12) / 2 <= left + (v - ax0) / (ax1 - ax0) * plot_w <= width - text_width(t, 12) / 2
+    ]
+    return ticks | dict(tickvals=[v for v, _ in kept], ticktext=[t for _, t in kept])
 
 
 def short_dates(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUAGE) -> list[str]:

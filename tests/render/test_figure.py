@@ -2,6 +2,7 @@ import base64
 import csv
 import html
 import io
+import itertools
 import json
 import re
 
@@ -377,6 +378,33 @@ def test_sequence_ticks_and_markers_stay_inside_the_figure(width, lang):
         assert px(rank) - half >= 0 and px(rank) + half <= width, (rank, text, px(rank))
     drawn = [x for t in fig["data"] if t["type"] == "scatter" and t.get("customdata") for x in values(t["x"])]
     assert px(min(drawn)) - left >= 9 and left + plot_w - px(max(drawn)) >= 9
+
+
+KEYS = ("tickvals", "ticktext")
+
+
+@pytest.mark.parametrize("scale", ["log", "sequence", "time"])
+@pytest.mark.parametrize(("width", "lang"), [(390, "en"), (390, "ja"), (768, "en"), (1440, "en")])
+def test_tick_labels_stand_side_by_side_without_touching(scale, width, lang, tmp_path):
+    """Ticks more than fit side by side are turned on end by plotly (the log scale's eight on a phone):
+    no more than fit, each label clear of its neighbours."""
+    checked = 0
+    for timeline in (load_timeline(DATASET), deep_timeline(tmp_path)):
+        fig = build_figure(timeline, View(scale=scale), FigureOptions(width=width, lang=lang))
+        layout = fig["layout"]
+        if "tickvals" not in layout["xaxis"]:  # plotly's own date ticks (the time scale within 9999 BCE-9999)
+            continue
+        checked += 1
+        (a, b), plot_w = layout["xaxis"]["range"], width - layout["margin"]["l"] - layout["margin"]["r"]
+        # px from the left (the log scale's range runs from the far past: a > b)
+        placed = sorted(((v - a) / (b - a) * plot_w, t) for v, t in zip(*(layout["xaxis"][k] for k in KEYS)))
+        assert len(placed) >= 2, placed
+        for (x, t), (x2, t2) in itertools.pairwise(placed):
+            assert x2 - x >= (text_width(t, 12) + text_width(t2, 12)) / 2 + 4, placed
+        left = layout["margin"]["l"]
+        for x, t in placed:  # and none half past the figure's edge (a phone's plot reaches it)
+            assert left + x - text_width(t, 12) / 2 >= 0 and left + x + text_width(t, 12) / 2 <= width, placed
+    assert checked
 
 
 def test_sequence_periods_run_to_the_events_they_cover(tl):
