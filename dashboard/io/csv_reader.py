@@ -31,39 +31,56 @@ UNCLOSED = (
 )
 
 
+SNIFF_RECORDS = 6
+"""Records (the header and the first rows) whose shape tells a file's separator."""
+
+
 def separator(data: bytes, offset: int = 0) -> str:
-    """The file's separator, told by its header (its first line that is not blank): the one of
-    :data:`SEPARATORS` that splits it into the most fields, the comma where they tie."""
-    return text_separator(data[offset : offset + (1 << 20)].decode("utf-8", "replace"))
+    """The file's separator (:func:`text_separator` of its start)."""
+    return text_separator(data[offset : offset + (1 << 16)].decode("utf-8", "replace"))
 
 
 def text_separator(text: str) -> str:
-    """:func:`separator` of a file's text (or its start)."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    """The separator of a file's text (or its start): of :data:`SEPARATORS`, the one that reads its
+    first records (the header and up to five rows) each with as many fields as the header (and more
+    than one), and of those the one giving the header the most fields, the comma where they tie. A header may
+    hold the others (``notes (a;b;c)``, ``"Text, notes"``); its rows say which separates."""
+    head = text[: 1 << 16]
 
-    def fields(sep: str) -> int:
+    def shape(sep: str) -> tuple[bool, int]:
+        """(whether the first records agree, the header's fields)."""
+        counts: list[int] = []
         try:
-            return len(next(csv.reader([first], delimiter=sep), []))
-        except csv.Error:
-            return 0
+            for fields in csv.reader(io.StringIO(head, newline=""), delimiter=sep, strict=True):
+                if any(f.strip() for f in fields):
+                    counts.append(len(fields))
+                    if len(counts) == SNIFF_RECORDS:
+                        break
+        except csv.Error as exc:
+            # a value quoted for another separator ("a";"b" read by commas) is no record of this one;
+            # a quoted value cut where the sniffed text ends is
+            if not counts or "unexpected end of data" not in str(exc):
+                return False, len(counts) and counts[0]
+        width = counts[0] if counts else 0
+        return width > 1 and all(n == width for n in counts), width
 
-    return max(SEPARATORS, key=fields)  # the first of the most: the comma where they tie
+    return max(SEPARATORS, key=shape)  # the first of the most: the comma where they tie
 
 
-def header_names(text: str) -> set[str] | None:
+def header_names(text: str) -> set[str]:
     """The column names of a file's header (its first line that is not blank) as
-    :func:`~dashboard.core.model.normalise_column` makes them, split by its :func:`separator`; None
-    when it is not CSV. For the formats recognised by their header."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    try:
-        return {normalise_column(f) for f in next(csv.reader([first], delimiter=text_separator(first)), [])}
-    except csv.Error:
-        return None
+    :func:`~dashboard.core.model.normalise_column` makes them, split by its :func:`text_separator`:
+    for the formats recognised by their header."""
+    sep = text_separator(text)
+    for fields in records(text[: 1 << 16], sep):
+        return set() if isinstance(fields[1], csv.Error) else {normalise_column(f) for f in fields[1]}
+    return set()
 
 
 def records(text: str, sep: str = ",") -> Iterator[tuple[int, list[str] | csv.Error]]:
     """(first line, fields) for every record holding a value, as Python's csv module reads it: a blank
-    line, or one of separators alone (,,,, as a spreadsheet writes rows it had emptied), holds none."""
+    line, or one of separators and spaces alone (,,,, as a spreadsheet writes rows it had emptied),
+    holds none."""
     csv.field_size_limit(1 << 30)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     start = 1
@@ -76,7 +93,7 @@ def records(text: str, sep: str = ",") -> Iterator[tuple[int, list[str] | csv.Er
             yield start, exc
             start = reader.line_num + 1
             continue
-        if any(fields):
+        if any(f.strip() for f in fields):
             yield start, fields
         start = reader.line_num + 1
 
@@ -111,21 +128,24 @@ def read_table(data: bytes, offset: int, name: str) -> tuple[pa.Table, list[str]
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         table = None
-    if table is not None and not ragged and table.num_rows >= 1 and not _any_empty_row(table):
+    if table is not None and not ragged and table.num_rows >= 1:
+        table = _without_empty_rows(table)
+    if table is not None and not ragged and table.num_rows >= 1:
         header = [str(v) for v in table.slice(0, 1).to_pylist()[0].values()]
         return table.slice(1), header, None, []
     return _read_table_slowly(utf8_text(data, offset, name, CSV_FILE), name, sep)
 
 
-def _any_empty_row(table: pa.Table) -> bool:
-    """Whether a row holds no value at all (separators alone), which :func:`records` passes over."""
+def _without_empty_rows(table: pa.Table) -> pa.Table:
+    """The rows holding a value: those of separators and spaces alone are passed over, as
+    :func:`records` passes them (whose line numbers then agree)."""
     empty: pa.ChunkedArray | None = None
     for column in table.columns:
-        here = pc.equal(column, "")
+        here = pc.equal(pc.utf8_trim_whitespace(column), "")
         empty = here if empty is None else pc.and_(empty, here)
         if not pc.any(empty).as_py():
-            return False
-    return True
+            return table
+    return table.filter(pc.invert(empty))
 
 
 def _all_strings(data: bytes, offset: int, sep: str) -> dict[str, pa.DataType]:

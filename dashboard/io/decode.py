@@ -104,3 +104,13 @@ def utf8_text(data: bytes, offset: int, name: str, wanted: Wanted) -> str:
             f"UTF-8 text: byte 0x{bad} is not UTF-8 (the file may be in a legacy encoding such as "
             f"Windows-1252); save it as {wanted.save_as}",
         ) from None
+
+
+def sniff_text(head: bytes) -> str:
+    """The start of a file as text, for telling its format: after a UTF-8 BOM, or decoded from UTF-16
+    after its BOM; what is not UTF-8 becomes U+FFFD."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return head[3:].decode("utf-8", errors="replace")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head.decode("utf-16", errors="replace")
+    return head.decode("utf-8", errors="replace")

@@ -23,7 +23,7 @@ from ..core.columns import lane_name
 from ..core.lives import LIFE_END, LIFE_START
 from ..core.model import Problem, ValidationError, normalise_column
 from . import csv_reader
-from .decode import CSV_FILE, utf8_bytes
+from .decode import CSV_FILE, sniff_text, utf8_bytes
 
 RENAMED = {
     "label": "title",
@@ -41,10 +41,7 @@ IMPORTANCE = 4
 
 def detect(data: bytes) -> bool:
     """Whether the file's header is hdtimelines': a ``label`` and an ``hdate`` or ``hdate_birth``."""
-    head = bytes(data[:SNIFF_BYTES])
-    head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-    first = head.decode("utf-8", errors="replace").lstrip("\r\n").split("\n", 1)[0]
-    names = csv_reader.header_names(first) or set()
+    names = csv_reader.header_names(sniff_text(bytes(data[:SNIFF_BYTES])))
     return "label" in names and bool({"hdate", "hdate_birth"} & names)
 
 

@@ -33,9 +33,9 @@ from ..core import dates
 from ..core.markup import one_line
 from ..core.media import ADDRESS_COLUMNS, media_problem
 from ..core.model import Problem, ValidationError, normalise_column
-from .csv_reader import header_names, text_separator
+from .csv_reader import SEPARATORS, header_names, text_separator
 from .csv_reader import records as csv_records
-from .decode import TIMELINEJS_FILE, utf8_bytes, utf8_text
+from .decode import TIMELINEJS_FILE, sniff_text, utf8_bytes, utf8_text
 
 __all__ = ["COLUMNS", "DEFAULT_THEME", "Read", "detect", "read_timelinejs"]
 
@@ -119,24 +119,14 @@ def detect(data: bytes) -> str | None:
     cheap on any size of file. A UTF-8 (or UTF-16) byte-order mark is accepted. What comes after
     is not checked here: :func:`read_timelinejs` reports it, with its line.
     """
-    text = _sniff_text(bytes(data[:SNIFF_BYTES]))
+    text = sniff_text(bytes(data[:SNIFF_BYTES]))
     body = text.lstrip(" \t\r\n")
     if body.startswith("{"):
         return "json" if _JSON_HINT.search(body) else None
     first = body.split("\n", 1)[0]
     if "\x00" in first or "\ufffd" in first:
         return None  # binary, or not UTF-8
-    names = header_names(first)
-    return "csv" if names is not None and {"year", "headline"} <= names else None
-
-
-def _sniff_text(head: bytes) -> str:
-    """The start of a file as text; what is not UTF-8 becomes U+FFFD."""
-    if head.startswith(b"\xef\xbb\xbf"):
-        return head[3:].decode("utf-8", errors="replace")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return head.decode("utf-16", errors="replace")
-    return head.decode("utf-8", errors="replace")
+    return "csv" if {"year", "headline"} <= header_names(body) else None
 
 
 # -- reading ------------------------------------------------------------------------
@@ -374,7 +364,8 @@ def _read_csv(text: str) -> Read:
     title: str | None = None
     cover: dict[str, str] = {}
     seen_title = False
-    records = csv_records(text, text_separator(text[: 1 << 20]))
+    sep = text_separator(text)
+    records = csv_records(text, sep)
 
     header: list[str] | None = None
     for line, fields in records:
@@ -442,9 +433,9 @@ def _read_csv(text: str) -> Read:
                     Problem(
                         line,
                         None,
-                        ",".join(fields),
+                        sep.join(fields),
                         f"at most {width} cells as in the header, found {n} "
-                        "(a comma inside a value needs the value in double quotes)",
+                        f"(a {SEPARATORS[sep]} inside a value needs the value in double quotes)",
                     )
                 )
                 continue

@@ -199,28 +199,48 @@ def hover_px(width: int) -> float:
 
 
 def wrapped(text: str, px: float, size: int = HOVER_FONT, limit: int | None = None, gap: str = " ") -> str:
-    """User text as :func:`plot_text` makes it, broken into lines (``<br>``) of at most ``px`` at the
-    gaps ``gap`` between words, and inside a word too wide for a line (Japanese has no spaces)."""
+    """User text as :func:`plot_text` makes it, broken into lines (``<br>``) of at most ``px`` (as
+    :func:`text_width` measures) at the gaps ``gap`` between words, and inside a word too wide for a
+    line (Japanese has no spaces), though never before a combining mark nor inside an emoji sequence."""
     text = plot_text_plain(text, limit)
     if text_width(text, size) <= px:  # most titles: one line
         return html.escape(text, quote=False)
+    room = px - text_width("", size)
+    end = gap.rstrip()  # a list's comma stays at the end of its line: room is kept for it
+    gap_px, end_px = (sum(char_px(ch, size) for ch in part) for part in (gap, end))
     lines: list[str] = []
-    line = ""
+    line, used = "", 0.0
     for word in text.split(gap):
-        joined = f"{line}{gap}{word}" if line else word
-        if text_width(joined + gap.rstrip(), size) <= px:  # room for the comma it may end with
-            line = joined
+        widths = [char_px(ch, size) for ch in word]
+        width = sum(widths)
+        if line and used + gap_px + width + end_px <= room:
+            line, used = line + gap + word, used + gap_px + width
+            continue
+        if not line and width + end_px <= room:
+            line, used = word, width
             continue
         if line:
-            lines.append(line + gap.rstrip())  # a list's comma stays at the end of its line
-        line = ""
-        for ch in word:
-            if line and text_width(line + ch, size) > px:
+            lines.append(line + end)
+        line, used = "", 0.0
+        for i, (ch, w) in enumerate(zip(word, widths, strict=True)):
+            if line and used + w > room and not _joined(word, i):
                 lines.append(line)
-                line = ""
-            line += ch
+                line, used = "", 0.0
+            line, used = line + ch, used + w
     lines.append(line)
     return "<br>".join(html.escape(one, quote=False) for one in lines)
+
+
+def char_px(ch: str, size: int) -> float:
+    """A character's width in :func:`text_width`'s reckoning."""
+    return (1.05 if not ch.isascii() and unicodedata.east_asian_width(ch) in "WF" else 0.58) * size
+
+
+def _joined(word: str, i: int) -> bool:
+    """Whether ``word[i]`` belongs with the character before it: a combining mark (é written as e and
+    an accent), an emoji's variation selector, or either side of a zero-width joiner (👨‍👩‍👧)."""
+    ch = word[i]
+    return unicodedata.category(ch) in ("Mn", "Mc", "Me") or ch in "\u200d\ufe0f" or word[i - 1] == "\u200d"
 
 
 def plot_text_plain(text: str, limit: int | None = None) -> str:
@@ -685,14 +705,12 @@ EDGE_PX = 12
 def _scale_range(
     xmap: XMap, timeline: Timeline, rows: np.ndarray, x_range: tuple[float, float] | None, plot_w: float
 ) -> tuple[float, float]:
-    """The x axis range on the sequence or log scale (``plot_w`` px wide): the zoom (epoch ms) mapped,
-    else every drawn event."""
+    """The x axis range on the sequence or log scale (``plot_w`` px wide): every drawn event on the
+    sequence; on the log scale the zoom (epoch ms) mapped, else every drawn event."""
     if xmap.scale == "sequence":
-        if x_range is not None:
-            a, b = (float(v) for v in xmap(np.array(x_range)))
-            b = max(b, a + 1)
-        else:
-            a, b = 0.0, float(max(len(rows) - 1, 1))
+        # The events drawn are those in the zoom (a period begun before it among them): all of them,
+        # spread across the width.
+        a, b = 0.0, float(max(len(rows) - 1, 1))
         # Room for the largest marker's half at either end, however many events share the width.
         pad = max(0.7, (b - a) * EDGE_PX / max(plot_w - 2 * EDGE_PX, EDGE_PX))
         return a - pad, b + pad

@@ -152,6 +152,21 @@ def test_a_lone_quote_inside_a_value_is_no_quote_left_open(write_csv):
     assert list(timeline.events["title"]) == ['12" gun salute', "Quoted, closed"]
 
 
+@pytest.mark.parametrize(
+    ("text", "titles"),
+    [
+        # more semicolons than commas in a header, but the rows say commas
+        ("date,title,notes (one of: a;b;c;d)\n1850,Perry,a\n1860,Harris,b\n", ["Perry", "Harris"]),
+        # commas inside quoted names, semicolons between them
+        ('"date";"title";"notes, sources, more"\n1850;Perry;x\n', ["Perry"]),
+        # a lone quote in a value is no reason to refuse a separator
+        ('date;title;notes\n1850;12" gun salute;x\n', ['12" gun salute']),
+    ],
+)
+def test_the_separator_is_the_one_the_first_rows_agree_on(write_csv, text, titles):
+    assert list(load_timeline(write_csv(text)).events["title"]) == titles
+
+
 @pytest.mark.parametrize("sep", [",", ";"])
 def test_a_row_of_only_separators_is_a_blank_line(write_csv, sep):
     """A spreadsheet saved as CSV after rows were cleared writes them as separators alone (,,,,):
@@ -163,9 +178,20 @@ def test_a_row_of_only_separators_is_a_blank_line(write_csv, sep):
     timeline = load_timeline(write_csv("\n".join(rows) + "\n"))
     assert list(timeline.events["id"]) == ["a", "b"]
     bad = rows[:4] + [f"c{sep}18x0{sep}{sep}C{sep}war{sep}", empty, f'd{sep}1870{sep}{sep}"two\nlines"{sep}war{sep}']
-    bad += [empty, f"e{sep}{sep}{sep}E{sep}war{sep}", empty]
+    bad += [empty, f"e{sep}{sep}{sep}E{sep}war{sep}", empty, f" {sep}\t{sep}{sep}{sep}  {sep}"]
     found = [(p.line, p.column, p.value) for p in problems(write_csv("\n".join(bad) + "\n"))]
     assert found == [(5, "date", "18x0"), (10, "date", "")]
+
+
+def test_a_row_of_only_separators_keeps_a_large_file_on_the_quick_reader(write_csv):
+    """Such a row used to send the whole file to Python's csv module (four times as slow)."""
+    from dashboard.io import csv_reader
+
+    rows = "".join(f"r{i},{1800 + i % 200},,Title {i},war,\n" for i in range(2000))
+    data = (HEADER + rows + ",,,,,\n" + rows.replace("r", "s")).encode()
+    table, _, lines, found = csv_reader.read_table(data, 0, "big.csv")
+    assert lines is None and found == [] and table.num_rows == 4000  # None: the quick reader read it
+    assert list(csv_reader.line_numbers(data, 0)[1999:2001]) == [2001, 2003]
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ def test_detected_by_its_header(header, found):
     assert detect((header + "\nx,1600,1601,y\n").encode("utf-8")) is found
     for sep in (";", "\t"):  # as a spreadsheet saves it where the comma is the decimal mark, or a copy
         assert detect((header.replace(",", sep) + "\nx;1600;1601;y\n").encode("utf-8")) is found
+        assert detect((header.replace(",", sep) + "\nx;1600;1601;y\n").encode("utf-16")) is found
 
 
 def test_a_file_separated_by_semicolons_reads_as_with_commas():

@@ -147,6 +147,20 @@ def test_a_template_saved_with_semicolons_or_tabs_reads_as_with_commas(sep):
     assert table.equals(expected) and list(lines) == list(expected_lines)
 
 
+def test_a_template_whose_header_holds_more_semicolons_than_commas_is_still_read_by_commas():
+    data = b"Year,Headline,Group (one of: war;trade;law;art)\n1850,A,war\n1860,B,trade\n"
+    assert detect(data) == "csv"
+    table, _, problems, *_ = read_timelinejs(data, "csv", "t.csv")
+    assert problems == [] and table.column("title").to_pylist() == ["A", "B"]
+
+
+def test_a_ragged_row_of_a_semicolon_template_is_shown_and_explained_with_semicolons():
+    data = b"Year;Headline;Text\n1850;A;t\n1860;B;war; peace\n"
+    [problem] = read_timelinejs(data, "csv", "t.csv").problems
+    assert problem.line == 3 and problem.value == "1860;B;war; peace"
+    assert "a semicolon inside a value" in problem.expected
+
+
 # -- CSV: the spreadsheet template ---------------------------------------------------
 
 

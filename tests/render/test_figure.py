@@ -380,6 +380,34 @@ def test_sequence_ticks_and_markers_stay_inside_the_figure(width, lang):
     assert px(min(drawn)) - left >= 9 and left + plot_w - px(max(drawn)) >= 9
 
 
+def test_a_zoomed_sequence_keeps_room_for_the_markers_at_its_ends():
+    """A zoom's edges fall between events: room is kept beside the first and last events in it, not
+    beside the zoom's edges, where an event just inside stood cut in half."""
+    timeline = load_timeline(DATASET)
+    starts = np.sort(timeline.column("start"))
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        i, j = sorted(rng.choice(len(starts) - 1, size=2, replace=False))
+        f, g = rng.random(2)
+        zoom = (starts[i] + f * (starts[i + 1] - starts[i]), starts[j] + g * (starts[j + 1] - starts[j]))
+        fig = build_figure(timeline, View(scale="sequence", x_range=zoom), FigureOptions(width=390))
+        (a, b), plot_w = fig["layout"]["xaxis"]["range"], 390 - 16
+        inside = [x for t in fig["data"] if t["type"] == "scatter" and t.get("customdata") for x in values(t["x"])]
+        inside = [x for x in inside if a <= x <= b]
+        assert inside and min(inside) - a >= 9 * (b - a) / plot_w and b - max(inside) >= 9 * (b - a) / plot_w
+
+
+def test_hover_lines_never_break_a_letter_from_its_accent_nor_an_emoji_sequence():
+    from dashboard.render.figure import wrapped
+
+    accented = wrapped("e\u0301" * 40, 155)
+    family = wrapped("\U0001f468\u200d\U0001f469\u200d\U0001f467" * 12, 155)
+    for text, unit in ((accented, "e\u0301"), (family, "\U0001f468\u200d\U0001f469\u200d\U0001f467")):
+        lines = text.split("<br>")
+        assert len(lines) > 1 and all(line and len(line) % len(unit) == 0 for line in lines), lines
+        assert "".join(lines) == unit * (len("".join(lines)) // len(unit))
+
+
 KEYS = ("tickvals", "ticktext")
 
 
