@@ -714,11 +714,11 @@ def _scale_range(
         # Room for the largest marker's half at either end, however many events share the width.
         pad = max(0.7, (b - a) * EDGE_PX / max(plot_w - 2 * EDGE_PX, EDGE_PX))
         return a - pad, b + pad
-    if x_range is not None:
+    if x_range is not None:  # the zoom itself, as on the time scale: the events past it are not drawn
         old, new = (float(v) for v in xmap(np.array(x_range)))
-    else:
-        every = np.concatenate(positions(xmap, timeline, rows))
-        old, new = float(every.max()), float(every.min())
+        return old, new
+    every = np.concatenate(positions(xmap, timeline, rows))
+    old, new = float(every.max()), float(every.min())
     pad = max((old - new) * 0.04, 0.15)
     return old + pad, new - pad  # older to the left: the axis runs from the far past to the present
 
@@ -1206,7 +1206,11 @@ def _draw_eras(
     ea, eb = xmap(eras["start"].to_numpy()), xmap(eras["last"].to_numpy())
     lo_all, hi_all = np.minimum(ea, eb), np.maximum(ea, eb)
     xlo, xhi = min(x0, x1), max(x0, x1)
-    keep = np.flatnonzero((hi_all >= xlo) & (lo_all <= xhi))
+    seen = (hi_all >= xlo) & (lo_all <= xhi)
+    if xmap.scale == "sequence" and len(xmap.knots):
+        # the sequence maps every instant before its first event to that event (and after its last)
+        seen &= (eras["last"].to_numpy() >= xmap.knots[0]) & (eras["start"].to_numpy() <= xmap.knots[-1])
+    keep = np.flatnonzero(seen)
     keep = keep[np.argsort(eras["start"].to_numpy()[keep], kind="stable")]
     titles = in_language(eras, "title", lang)  # the era's name in the reader's language, where the file gives one
     rows: list[list[tuple[float, float]]] = [[], []]

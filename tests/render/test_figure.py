@@ -533,6 +533,35 @@ def test_a_zoom_on_the_sequence_or_log_axis_maps_back_to_the_same_events(tmp_pat
     assert shown >= inside
 
 
+@pytest.mark.parametrize("years", [(1893, 2015), (1853, 1965), (1990, 2020)])
+def test_a_zoom_on_the_log_scale_shows_the_zoom_and_draws_every_event_the_axis_shows(years):
+    """The log axis used to reach well past a zoom (0.15 of a power of ten at least: 1838-2019 for a
+    zoom from 1893), where the events past the zoom, not drawn, left an empty axis under eras."""
+    from dashboard.render.figure import log_present
+
+    timeline = load_timeline(DATASET)
+    zoom = tuple(dates.parse_date(str(y))[0] for y in years)
+    fig = build_figure(timeline, View(scale="log", x_range=zoom), FigureOptions(width=1440))
+    present = log_present(timeline)
+    shown = [present - 10**v * dates.MS_PER_YEAR for v in fig["layout"]["xaxis"]["range"]]
+    assert shown[0] >= zoom[0] - 120 * dates.MS_PER_DAY and shown[1] <= zoom[1] + 120 * dates.MS_PER_DAY
+    drawn = {c[0] for t in fig["data"] for c in t.get("customdata") or [] if isinstance(c, list)}  # points, bars
+    start = timeline.column("start")
+    assert {i for i in range(timeline.size) if shown[0] <= start[i] <= shown[1]} <= drawn
+
+
+def test_a_zoomed_sequence_names_only_the_eras_of_its_events():
+    """The sequence maps any instant before its first event to that event: an era ended long before
+    (Bakumatsu, 1853-1868, in a zoom on 1902-1939) was named at the left edge, with no band."""
+    timeline = load_timeline(DATASET)
+    zoom = (dates.parse_date("1902-07")[0], dates.parse_date("1939-11")[0])
+    fig = build_figure(timeline, View(scale="sequence", x_range=zoom), FigureOptions(width=1440))
+    named = {a["text"] for a in fig["layout"]["annotations"] if a.get("yref") == "paper" and a.get("y") == 1}
+    assert any("Meiji" in n for n in named), named
+    assert not any(word in n for n in named for word in ("Bakumatsu", "Cold War", "occupation")), named
+    assert all(shape["x1"] > shape["x0"] for shape in fig["layout"]["shapes"] if shape.get("type") == "rect")
+
+
 def test_density_on_the_deep_time_axis(write_csv):
     from tests.timelines import with_spans
 
