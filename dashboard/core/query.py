@@ -80,7 +80,7 @@ class View:
         themes: tuple[str, ...] | None = None
         if "themes" in q:
             wanted = {t.strip().lower() for t in one("themes").split(",") if t.strip()}
-            themes = tuple(t for t in all_themes if t in wanted)
+            themes = tuple(t for t in all_themes if t.lower() in wanted)
         x_range = dates.checked_range(one("x0"), one("x1")) if "x0" in q and "x1" in q else None
         scale = one("scale").strip().lower()
         step = one("story").strip()

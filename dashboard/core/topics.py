@@ -160,7 +160,7 @@ def resolve_themes(timeline: Timeline, wanted: list[str]) -> tuple[list[str], li
         found = {
             t
             for t in timeline.themes
-            if t == name or local_theme(t) == name or (topic_name(timeline, t) or "").lower() == name
+            if t.lower() == name or local_theme(t).lower() == name or (topic_name(timeline, t) or "").lower() == name
         }
         lanes |= found
         if not found:

@@ -336,20 +336,37 @@ def _is_era(kind: pa.Array) -> np.ndarray:
 
 
 def _split_themes(cells: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """(every theme named, in lower case; the cell each comes from): ``a; B`` names 'a' and 'b'."""
+    """(every theme named, by :func:`theme_names`; the cell each comes from): ``a; B`` names 'a' and 'B'."""
     theme_lists = pc.split_pattern(cells, ";")
-    flat = pc.utf8_lower(pc.utf8_trim_whitespace(pc.list_flatten(theme_lists)))
+    flat = pc.utf8_trim_whitespace(pc.list_flatten(theme_lists))
     parents = pc.list_parent_indices(theme_lists).to_numpy()
     keep = _np(pc.not_equal(flat, ""))
     if not keep.all():
         flat = flat.filter(pa.array(keep))
         parents = parents[keep]
-    return flat, parents
+    return theme_names(flat), parents
+
+
+def theme_names(written: pa.Array) -> pa.Array:
+    """Each theme as written, under the one name of all its spellings: a theme is the same in any case
+    ('WWII', 'wwii'), and is named by the spelling that sorts first, so that capitals stay ('WWII',
+    'USA', 'iPhone era'), whatever order the rows (or a file's chunks) come in; the shipped
+    vocabulary's themes in lower case, as their translations are keyed."""
+    lower = pc.utf8_lower(written)
+    if len(written) == 0 or pc.all(pc.equal(lower, written)).as_py():
+        return lower
+    spelled = pa.table({"k": lower, "w": written}).group_by("k").aggregate([("w", "min")])
+    keys, names = spelled["k"].combine_chunks(), spelled["w_min"].combine_chunks()
+    names = pc.if_else(pc.is_in(keys, pa.array(THEME_VOCABULARY)), keys, names)
+    return pc.take(names, pc.index_in(lower, keys))
 
 
 def lane_order(themes: set[str]) -> list[str]:
-    """Themes in the order of their lanes: the shipped vocabulary's first, then the rest alphabetically."""
-    return [t for t in THEME_VOCABULARY if t in themes] + sorted(themes - set(THEME_VOCABULARY))
+    """Themes in the order of their lanes: the shipped vocabulary's first, then the rest alphabetically
+    (in any case); one name for each theme (:func:`theme_names`), as a file read in chunks has several."""
+    named = set(theme_names(pa.array(sorted(themes), type=pa.string())).to_pylist())
+    rest = sorted(named - set(THEME_VOCABULARY), key=lambda t: (t.casefold(), t))
+    return [t for t in THEME_VOCABULARY if t in named] + rest
 
 
 def event_themes(table: pa.Table) -> set[str]:

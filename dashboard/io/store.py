@@ -472,15 +472,16 @@ def no_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def on_lanes(timeline: Timeline, lanes: Sequence[str], part: parquet.PartFile) -> np.ndarray:
     """The events' theme bits (bit i: the chunk's own ``themes[i]``) as bits of ``lanes``, the whole
     dataset's themes; ValidationError for a theme not among them (the file changed since they were read)."""
-    index = {t: i for i, t in enumerate(lanes)}
-    missing = [t for t in timeline.themes if t not in index]
+    # a chunk names a theme by its own spellings ('wwii' where the dataset also has 'WWII'): in any case
+    index = {t.lower(): i for i, t in enumerate(lanes)}
+    missing = [t for t in timeline.themes if t.lower() not in index]
     if missing:
         raise parquet_changed(part, f"theme {missing[0]!r} was not in it when its themes were read")
     masks = timeline.events["theme_mask"].to_numpy()
     combos, inverse = np.unique(masks, return_inverse=True)
     moved = np.zeros(len(combos), dtype=np.uint64)
     for bit, theme in enumerate(timeline.themes):
-        moved |= ((combos >> np.uint64(bit)) & np.uint64(1)) << np.uint64(index[theme])
+        moved |= ((combos >> np.uint64(bit)) & np.uint64(1)) << np.uint64(index[theme.lower()])
     return moved[inverse]
 
 

@@ -21,7 +21,7 @@ from ..core.model import FORMULA_START, NOT_TEXT, STORY_COLUMN, Timeline, langua
 from ..core.query import View, filter_events
 from ..core.story import shown_view
 from ..core.topics import local_theme, row_topics
-from .figure import FigureOptions
+from .figure import FigureOptions, figure_title
 from .images import EXPORT_WIDTH, FORMATS, render_view
 from .queried import figure_of, matching_events
 from .story_page import story_html
@@ -197,6 +197,6 @@ def standalone_html(timeline: Timeline, view: View, title: str | None = None, la
         default_height=f"{fig['layout']['height']}px",
         div_id="timeline",
     )
-    heading = html.escape(title or timeline.title or "Timeline")
+    heading = html.escape(figure_title(timeline, title, lang))
     page = page.replace("<head>", f"<head><title>{heading}</title>", 1).replace("<html>", f'<html lang="{lang}">', 1)
     return page.encode("utf-8")

@@ -177,6 +177,15 @@ def theme_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return theme[:1].upper() + theme[1:] if theme.islower() else theme
 
 
+def figure_title(timeline: Timeline, given: str | None = None, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The title a timeline is shown under, in the page, its downloads and the command line's exports
+    alike: the one given (``--title``), else the file's own, else 'Timeline of events.csv', in ``lang``
+    (a title the catalogues hold, the shipped one, is translated)."""
+    t = translator(lang)
+    given = given or timeline.title
+    return t(given) if given else t("Timeline of {name}", name=timeline.source_name)
+
+
 def plot_label(theme: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """A theme's label made safe for plotly, which reads a little HTML in every text it draws."""
     return plot_text(theme_label(theme, lang))
@@ -257,7 +266,8 @@ def text_width(text: str, size: int = LABEL_FONT) -> float:
     return (len(text) - wide) * 0.58 * size + wide * 1.05 * size + 8
 
 
-LEGEND_ROW_PX = 24
+LEGEND_ROW_PX = 29
+"""How far apart plotly sets the rows of a horizontal legend (12 px names; measured in Chromium)."""
 
 
 def legend_rows(names: list[str], plot_w: float) -> int:
@@ -486,8 +496,7 @@ def build_figure(
         )
         lane_px, labels = label_layout(timeline, options, lanes, candidates, xmap, (ax0, ax1), plot_w, extra)
     height = options.height or figure_height(len(lanes), lane_px) + extra
-    given = options.title or timeline.title
-    title = t(given) if given else t("Timeline")  # a title the catalogues hold (the shipped one) is translated
+    title = figure_title(timeline, options.title, options.lang)
     layout: dict[str, Any] = dict(
         title=dict(
             text=plot_text(title),
@@ -568,7 +577,7 @@ def build_figure(
         layout["xaxis"]["title"] = dict(text=title, font=dict(size=12, color="#555"), standoff=6)
     layout["yaxis"] = dict(
         tickvals=list(range(len(lanes))),
-        ticktext=[plot_label(lane, options.lang) for lane in lanes],
+        ticktext=[lane_tick(lane, options.lang) for lane in lanes],
         range=[len(lanes) - 0.5, -0.5],
         showgrid=False,
         zeroline=False,
@@ -581,6 +590,23 @@ def build_figure(
     layout["shapes"] += [_divider(i - 0.5, "#d0d0d0", 1, "below") for i in range(1, len(lanes))]
     _name_traces(fig)
     return fig
+
+
+MARGIN_NAME_PX = MARGIN["l"] - 2
+"""Room for a lane's name in the left margin, as :func:`text_width` reckons it (generously: "International" at 13 px
+is 106 px by it, about 85 px drawn)."""
+
+
+def lane_tick(lane: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A lane's name for the left margin: in two lines at most that fit it, the second cut short if
+    need be ('International<br>relations'); plotly would let a longer one run past the figure's edge."""
+    lines = wrapped(theme_label(lane, lang), MARGIN_NAME_PX, size=13).split("<br>")
+    if len(lines) <= 2:
+        return "<br>".join(lines)
+    second = html.unescape(" ".join(lines[1:]))
+    while len(second) > 1 and text_width(second + "…", 13) > MARGIN_NAME_PX:
+        second = second[:-1]
+    return lines[0] + "<br>" + html.escape(second.rstrip() + "…", quote=False)
 
 
 TOPIC_CHARS = 13
@@ -989,9 +1015,11 @@ def _draw_events(
         if len(lives):
             _draw_lives(fig, t, i, color, in_lane[life_at], born, died, alone[life_at], custom[life_at])
         if rng.any():
+            # plotly shows no legend entry for a trace without points: a lane of periods alone has its bars'
+            keyed = {} if pts.any() else dict(showlegend=True, name=plot_label(t, lang))
             fig["data"].append(
                 _lane_bar(t, i, at[rng], end[rng], BAR_WIDTH, color, 0.55, 1)
-                | dict(customdata=custom[rng].tolist(), hovertemplate=HOVER)
+                | dict(customdata=custom[rng].tolist(), hovertemplate=HOVER, **keyed)
             )
         fig["data"].append(
             dict(

@@ -30,7 +30,7 @@ from ..core.model import Timeline, in_language
 from ..core.query import View, filter_events
 from ..core.story import step_windows, story_rows
 from ..core.topics import topic_name
-from .figure import FONT, FONT_CJK, lane_style, theme_label, time_axis, when_labels
+from .figure import FONT, FONT_CJK, figure_title, lane_style, theme_label, time_axis, when_labels
 
 STORY_PAGE_LIMIT = 5000
 """Most events a story page holds: past this, the view's filtered events (then its story's first)."""
@@ -99,8 +99,7 @@ def page_data(timeline: Timeline, view: View, title: str | None = None, lang: st
     t = translator(lang)
     rows, told = page_rows(timeline, view)
     total = len(timeline.events)
-    given = title or timeline.title
-    shown_title = t(given) if given else t("Timeline")
+    shown_title = figure_title(timeline, title, lang)
     events = _event_columns(timeline, rows, lang)
     masks = timeline.column("theme_mask")[rows]
     lanes = []

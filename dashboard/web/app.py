@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from ..core.i18n import DEFAULT_LANGUAGE, choose_language
 from ..core.model import Timeline
 from ..core.query import haystack
+from ..render.figure import figure_title
 from .callbacks import register
 from .datasets import DEFAULT_MAX_UPLOAD_MB, Datasets
 from .framing import DEFAULT_FRAME_ANCESTORS, check_frame_ancestors, content_security_policy
@@ -121,9 +122,9 @@ def create_app(
     """The app serving ``timeline``; ``frame_ancestors``: the sites allowed to show it in a frame
     (checked: ValueError saying what is wrong)."""
     ancestors = check_frame_ancestors(frame_ancestors)
-    title = title or timeline.title or f"Timeline of {timeline.source_name}"
+    shown = figure_title(timeline, title)
     # None keeps the page's title while a callback runs: Dash documents it but annotates str.
-    app = TimelineApp(__name__, title=title, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
+    app = TimelineApp(__name__, title=shown, update_title=None, serve_locally=True, compress=True)  # type: ignore[arg-type]
     _plain_errors(app)
     _check_callback_requests(app)
     _frame_policy(app, ancestors)

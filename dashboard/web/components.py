@@ -21,7 +21,7 @@ from ..core.markup import HEADINGS, LINK_REL, Node, looks_like_html, parse, shor
 from ..core.media import MEDIA_COLUMNS, classify
 from ..core.model import Timeline, ValidationError
 from ..core.query import SameTime
-from ..render.figure import theme_label, when_labels
+from ..render.figure import figure_title, theme_label, when_labels
 
 SHOWN_PROBLEMS = 50
 
@@ -195,7 +195,7 @@ def cover_panel(timeline: Timeline, lang: str = DEFAULT_LANGUAGE) -> list[Compon
     and text."""
     cover = timeline.cover
     children: list[Component] = [
-        html.H2(cover.get("title") or timeline.title or translator(lang)("Timeline")),
+        html.H2(cover.get("title") or figure_title(timeline, None, lang)),
         *cover_media(timeline),
     ]
     if cover.get("description"):

@@ -17,7 +17,7 @@ from ..core.columns import MAPPED
 from ..core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, Translator, translator
 from ..core.model import Timeline
 from ..core.topics import lane_groups
-from ..render.figure import OVERVIEW_HEIGHT, lane_style, theme_label
+from ..render.figure import OVERVIEW_HEIGHT, figure_title, lane_style, theme_label
 
 GRAPH_CONFIG: dcc.Graph.Config = {
     "displaylogo": False,
@@ -417,10 +417,11 @@ def tables_note(timeline: Timeline, t: Translator) -> tuple[str | None, bool]:
 
 
 def build_layout(
-    timeline: Timeline, title: str, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE, embed: bool = False
+    timeline: Timeline, title: str | None, max_upload_mb: int, lang: str = DEFAULT_LANGUAGE, embed: bool = False
 ) -> html.Div:
-    """The page in ``lang`` (every string through the message catalogue); with ``embed``, for an
-    ``<iframe>`` on another site: the chart alone, as wide as the frame."""
+    """The page in ``lang`` (every string through the message catalogue), under ``title`` if one is
+    given (``render.figure.figure_title``); with ``embed``, for an ``<iframe>`` on another site: the
+    chart alone, as wide as the frame."""
     t = translator(lang)
     beyond = timeline.engine is not None  # an engine holds the events: the time scale, no story
     note, looking = tables_note(timeline, t)
@@ -442,7 +443,7 @@ def build_layout(
             html.Header(
                 className="top",
                 children=[
-                    html.H1(t(title), id="page-title"),
+                    html.H1(figure_title(timeline, title, lang), id="page-title"),
                     html.P(id="match-count", className="count", role="status", **aria(live="polite")),
                     # Shown while the match count is on its way (style.css): the server counts and draws, which
                     # takes seconds for a first search of millions of events. How far such a search has got

@@ -310,3 +310,22 @@ def test_is_utf8(data, offset, utf8):
     from dashboard.io.decode import is_utf8
 
     assert is_utf8(data, offset) is utf8
+
+
+def test_themes_keep_their_capitals_and_any_case_is_one_theme(write_csv, tmp_path):
+    """'WWII', 'USA', 'iPhone era' were lower-cased (and drawn 'Wwii', 'Usa', 'Iphone era')."""
+    from dashboard.core.query import View
+    from dashboard.render.exports import events_frame
+    from dashboard.render.figure import theme_label
+
+    text = "date,title,themes\n1941,Pearl Harbor,WWII;USA\n1945,Surrender,wwii\n2007,Phone,iPhone era;NATO;Diplomacy\n"
+    timeline = load_timeline(write_csv(text))
+    assert timeline.themes == ["diplomacy", "iPhone era", "NATO", "USA", "WWII"]
+    assert [theme_label(t) for t in timeline.themes] == ["Diplomacy", "iPhone era", "NATO", "USA", "WWII"]
+    assert timeline.theme_names(int(timeline.events["theme_mask"].iat[1])) == ["WWII"]
+    assert View.from_query("?themes=usa,wwii", timeline.themes).themes == ("USA", "WWII")
+    again = events_frame(timeline, np.arange(3))
+    assert list(again["themes"]) == ["USA;WWII", "WWII", "diplomacy;iPhone era;NATO"]
+    path = tmp_path / "again.csv"
+    again.to_csv(path, index=False)
+    assert load_timeline(path).themes == timeline.themes

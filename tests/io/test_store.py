@@ -144,6 +144,22 @@ def test_rows_without_an_id_are_numbered_through_the_whole_file(tmp_path):
     assert np.array_equal(sql.fetch(stored.engine, sql.EVERYTHING, ["id"], limit=20)["row"].to_numpy(), np.arange(12))
 
 
+def test_a_theme_spelt_otherwise_in_another_chunk_is_one_lane(tmp_path):
+    """Each chunk names its themes by its own spellings ('wwii' in one, 'WWII' in another): the store
+    has one lane each, named as a file validated whole names it."""
+    themes = ["wwii", "WWII;usa", "Wwii", "USA", "war", "War", "wwii;War", "usa", "iPhone era", "IPHONE ERA"]
+    table = pa.table(
+        {"date": [str(1900 + i) for i in range(10)], "title": [f"T{i}" for i in range(10)], "themes": themes}
+    )
+    pq.write_table(table, tmp_path / "case.parquet", row_group_size=2)
+    store.build([tmp_path / "case.parquet"], "case.parquet", tmp_path / "s", rows=2, workers=1)
+    stored = store.open_store(tmp_path / "s")
+    whole = load_dataset(tmp_path / "case.parquet")
+    assert stored.themes == whole.themes == ["war", "IPHONE ERA", "USA", "WWII"]
+    masks = sql.fetch(stored.engine, sql.EVERYTHING, ["theme_mask"], limit=20)["theme_mask"].to_numpy()
+    assert np.array_equal(masks.astype(np.uint64), whole.events["theme_mask"].to_numpy())
+
+
 def test_a_helper_process_writes_its_pieces_with_the_whole_files_bits(tmp_path, monkeypatch):
     """The building process waits before its first chunk until the helper has written a piece: the
     helper's pieces, results and theme bits are then part of the store for certain."""

@@ -643,3 +643,32 @@ def test_overview_ticks_speak_the_readers_language(tmp_path):
     fig = build_overview(tl, View(), np.arange(2), options=FigureOptions(lang="ja"))
     assert all(t.endswith("年") for t in fig["layout"]["xaxis"]["ticktext"])
     assert "紀元前500年" in fig["layout"]["xaxis"]["ticktext"]
+
+
+def test_a_lane_of_periods_alone_is_in_the_legend(write_csv):
+    """plotly shows no legend entry for a trace without points: a file of wars (periods only) had no
+    legend at all, in the page and its images."""
+    text = "date,end_date,title,themes\n1914,1918,World War I,war\n1939,1945,World War II,war;politics\n1950,,Korea,korea\n"
+    fig = build_figure(load_timeline(write_csv(text)), View(), FigureOptions(lang="ja"))
+    keyed = {}
+    for t in fig["data"]:
+        if t.get("showlegend", True) and t["type"] in ("scatter", "bar"):
+            n = len(values(t["x"])) if t.get("x") is not None else 0
+            keyed[t["name"]] = keyed.get(t["name"], 0) + n
+    assert keyed == {"戦争": 2, "内政": 1, "朝鮮半島": 1}, keyed
+
+
+def test_long_lane_names_fit_the_margin_in_two_lines(write_csv):
+    """plotly right-aligns lane names against the plot: a long one ran past the figure's left edge and
+    was read from its middle ('e name number 0')."""
+    from dashboard.render.figure import MARGIN_NAME_PX
+
+    long = ["International relations", "Theme with a fairly long descriptive name number 1", "War"]
+    text = "date,title,themes\n" + "".join(f"{1900 + i},E{i},{t}\n" for i, t in enumerate(long))
+    ticks = build_figure(load_timeline(write_csv(text)), View(), FigureOptions(width=1440))["layout"]["yaxis"][
+        "ticktext"
+    ]
+    assert ticks[0] == "War" and ticks[1] == "International<br>relations"  # the shipped themes' lanes first
+    lines = ticks[2].split("<br>")
+    assert len(lines) == 2 and lines[0].startswith("Theme") and lines[1].endswith("…")
+    assert all(text_width(html.unescape(line), 13) <= MARGIN_NAME_PX for t in ticks for line in t.split("<br>"))

@@ -28,3 +28,20 @@ def test_the_story_download_is_the_story_page_of_the_view(services, small_csv, l
 def test_a_bad_date_in_the_view_is_left_out_as_the_chart_leaves_it_out(services):
     sent, status = download(services, "download-story", {"start": "not a date"}, None, "en")
     assert status.startswith("Exported") and sent == download(services, "download-story", {}, None, "en")[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_file_without_a_title_is_downloaded_under_the_same_title_as_the_command_line_gives(small_csv, tmp_path, lang):
+    """The page titled such a file 'Timeline of wars.csv' (in English on a Japanese page too), the
+    command line 'Timeline': the same view gave two files."""
+    from dashboard.cli import main
+    from dashboard.web.callbacks.services import Services
+    from dashboard.web.datasets import Datasets
+
+    untitled = Services(Datasets(load_timeline(small_csv), upload_dir=tmp_path / "up"), None)
+    sent, _ = download(untitled, "download-html", {}, None, lang)
+    data = base64.b64decode(sent["content"])
+    assert main(["export", str(small_csv), "-o", str(tmp_path / "cli.html"), "--lang", lang]) == 0
+    assert data == (tmp_path / "cli.html").read_bytes()
+    name = small_csv.name
+    assert (f"Timeline of {name}" if lang == "en" else f"{name}の年表").encode() in data

@@ -17,7 +17,7 @@ from . import details, downloads, figure, panels, progress, story, table, upload
 from .services import Services
 
 
-def register(app: Dash, datasets: Datasets, title: str) -> None:
+def register(app: Dash, datasets: Datasets, title: str | None) -> None:
     """Wire every callback of the page to ``app``."""
     services = Services(datasets, title)
     for concern in (view, figure, progress, upload, details, table, downloads, panels, story):

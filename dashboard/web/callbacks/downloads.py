@@ -39,7 +39,7 @@ def download(
     if timeline.preview_of:  # a file of some rows only would pass for the whole
         return no_update, t("Downloads wait until every row is validated: the page reloads then.")
     try:
-        data = export_view(timeline, view, fmt, title=services.title_of(timeline), lang=lang)
+        data = export_view(timeline, view, fmt, title=services.title_of(timeline, lang), lang=lang)
     except ValueError as exc:
         return no_update, t("Cannot export: {reason}", reason=exc)
     # dash exports send_bytes through an __all__ mypy cannot read, and leaves it unannotated

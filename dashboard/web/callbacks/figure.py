@@ -82,7 +82,7 @@ def update_figure(services: Services, stored: Any, width: Any, key: Any, lang: A
     view, problem = applied_dates(inputs.view(stored, timeline.themes))
     width = inputs.integer(width, "layout width", default=1200)
     layout_width = min(max(width or 1200, MIN_LAYOUT_WIDTH), MAX_LAYOUT_WIDTH)
-    name = t(services.title_of(timeline))
+    name = services.title_of(timeline, lang)
     try:
         if timeline.engine is not None:  # beyond memory: the engine counts, and sends what is drawn
             view = queried_view(view)

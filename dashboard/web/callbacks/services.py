@@ -9,6 +9,7 @@ from dash import NoUpdate
 
 from ...core.i18n import N_
 from ...core.model import Timeline
+from ...render.figure import figure_title
 from .. import inputs
 from ..datasets import Datasets
 
@@ -23,13 +24,13 @@ Update: TypeAlias = T | NoUpdate
 @dataclass(frozen=True)
 class Services:
     datasets: Datasets
-    title: str
+    title: str | None
+    """The title given the served file (``--title``, or the shipped dataset's), if any."""
 
     def timeline_of(self, key: Any) -> Timeline:
         """The timeline a page's dataset key names (KeyError if that upload is gone)."""
         return self.datasets.get(inputs.dataset_key(key))
 
-    def title_of(self, timeline: Timeline) -> str:
-        if timeline is self.datasets.served:
-            return self.title
-        return timeline.title or f"Timeline of {timeline.source_name}"
+    def title_of(self, timeline: Timeline, lang: str) -> str:
+        """The title ``timeline`` is shown under in ``lang`` (``render.figure.figure_title``)."""
+        return figure_title(timeline, self.title if timeline is self.datasets.served else None, lang)
