@@ -46,6 +46,11 @@ def default_file() -> Path:
     return here if here.exists() else SHIPPED_DATASET
 
 
+def counted(n: int, thing: str) -> str:
+    """'1 event', '2 events': the terminal speaks English."""
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")
+
+
 def default_title(path: Path) -> str | None:
     """The shipped dataset has a title of its own; other files take theirs or their name."""
     try:
@@ -522,8 +527,9 @@ def _validate(files: list[Path], options: ReadOptions) -> int:
     span = format_dates([ev["start"].min()], [0])[0]
     end = format_dates([ev["last"].max()], [0])[0]
     print(
-        f"{timeline.source_name}: OK: {len(ev):,} events, {len(timeline.eras)} eras, {len(timeline.themes)} themes, "
-        f"{span} to {end}" + (f", {len(timeline.topics)} topics" if timeline.topics else "")
+        f"{timeline.source_name}: OK: {counted(len(ev), 'event')}, {counted(len(timeline.eras), 'era')}, "
+        f"{counted(len(timeline.themes), 'theme')}, "
+        f"{span} to {end}" + (f", {counted(len(timeline.topics), 'topic')}" if timeline.topics else "")
     )
     print("  " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
     return 0
@@ -546,7 +552,8 @@ def _convert(files: list[Path], options: ReadOptions, args: argparse.Namespace) 
         return 2
     size = args.output.stat().st_size
     print(
-        f"wrote {args.output} (Parquet, {len(timeline.events):,} events, {len(timeline.eras):,} eras, {size:,} bytes)"
+        f"wrote {args.output} (Parquet, {counted(len(timeline.events), 'event')}, "
+        f"{counted(len(timeline.eras), 'era')}, {size:,} bytes)"
     )
     return 0
 

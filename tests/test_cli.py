@@ -32,7 +32,7 @@ def run(*args, cwd=ROOT):
 def test_validate_ok_summarises(small_csv):
     r = run("validate", small_csv)
     assert r.returncode == 0, r.stderr
-    assert "small.csv: OK: 7 events, 1 eras, 4 themes, 490 BCE to 2015" in r.stdout
+    assert "small.csv: OK: 7 events, 1 era, 4 themes, 490 BCE to 2015" in r.stdout
 
 
 def test_validate_lists_every_problem_without_traceback(write_csv):
@@ -254,7 +254,7 @@ def test_validate_a_workbook_and_its_sheets(tmp_path):
     )
     path.write_bytes(xlsx({"Kings": [["Year", "Name"], [1066, "William"]]}))
     r = run("validate", path)
-    assert r.returncode == 0 and "kings.xlsx: OK: 1 events, 0 eras, 1 themes, 1066 to 1066" in r.stdout
+    assert r.returncode == 0 and "kings.xlsx: OK: 1 event, 0 eras, 1 theme, 1066 to 1066" in r.stdout
 
 
 def test_date_order_flag_is_accepted_and_checked(small_csv):
@@ -322,14 +322,14 @@ def test_convert_writes_parquet_that_loads_as_the_same_timeline(small_csv, tmp_p
     out = tmp_path / "small.parquet"
     r = run("convert", small_csv, "-o", out)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.strip() == f"wrote {out} (Parquet, 7 events, 1 eras, {out.stat().st_size:,} bytes)"
+    assert r.stdout.strip() == f"wrote {out} (Parquet, 7 events, 1 era, {out.stat().st_size:,} bytes)"
     assert pq.ParquetFile(out).metadata.row_group(0).column(0).compression == "ZSTD"
     first, back = load_timeline(small_csv), load_timeline(out)
     pd.testing.assert_frame_equal(back.events, first.events)
     pd.testing.assert_frame_equal(back.eras, first.eras)
     assert not list(tmp_path.glob(".*timeline-cache*"))  # a one-off: no cache left beside the CSV
     r = run("validate", out)
-    assert r.returncode == 0 and "small.parquet: OK: 7 events, 1 eras, 4 themes, 490 BCE to 2015" in r.stdout
+    assert r.returncode == 0 and "small.parquet: OK: 7 events, 1 era, 4 themes, 490 BCE to 2015" in r.stdout
 
 
 def test_convert_of_a_bad_file_lists_its_problems_and_writes_nothing(write_csv, tmp_path):
@@ -359,7 +359,7 @@ def test_a_folder_and_a_glob_of_parquet_parts_are_one_timeline(small_csv, tmp_pa
     for source in (parts, f"{parts}/*.parquet"):
         r = run("validate", source)
         assert r.returncode == 0, r.stderr
-        assert ": OK: 7 events, 1 eras, 4 themes, 490 BCE to 2015" in r.stdout and "topics" not in r.stdout
+        assert ": OK: 7 events, 1 era, 4 themes, 490 BCE to 2015" in r.stdout and "topics" not in r.stdout
     # beside a CSV, a dataset is one topic (named by its folder)
     r = run("validate", parts, TOPICS / "wars.csv")
     assert r.returncode == 0 and "2 topics" in r.stdout and "parts ›" in r.stdout

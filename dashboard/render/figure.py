@@ -483,7 +483,7 @@ def build_figure(
         else:
             visible = scale_rows(timeline, view, rows)
             if (len(visible) < len(rows) and view.x_range is None) or len(visible) == MAX_POINTS:
-                note = " · " + t("the {n:,} most important shown (the time scale shows them all)", n=MAX_POINTS)
+                note = t("the {n:,} most important shown (the time scale shows them all)", n=MAX_POINTS)
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range, plot_w)
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
@@ -538,7 +538,7 @@ def build_figure(
         return _empty(fig, t("No events match these filters") if lanes else t("No themes selected"))
 
     if note:
-        layout["title"]["subtitle"]["text"] += plot_text(note)
+        layout["title"]["subtitle"]["text"] += " · " + plot_text(note)  # (plot_text strips a leading space)
     era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w, options.lang)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     hover = hover_px(options.width or options.layout_width)

@@ -82,7 +82,7 @@ def test_a_workbook_upload_opens_and_its_problems_name_cells(server, page, tmp_p
     good.write_bytes(xlsx({"Reigns": [["Year", "Name"], [1066, "William"], [1087, "William II"]]}))
     page.set_input_files("#upload input[type=file]", str(good))
     wait_for_graph(page, "2 of 2 events match")
-    assert "Opened monarchs.xlsx: 2 events, 1 themes" in page.locator("#upload-status").text_content()
+    assert "Opened monarchs.xlsx: 2 events, 1 theme" in page.locator("#upload-status").text_content()
     assert plotted(page) == {"Monarchs": 2}
 
 

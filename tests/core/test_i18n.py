@@ -41,7 +41,10 @@ def test_japanese_catalogue_translates_and_falls_back_to_english():
     )
     assert en.plural(one, many, 1, name="x.csv").startswith("x.csv was not opened: 1 problem.")
     assert en.plural(one, many, 2, name="x.csv").startswith("x.csv was not opened: 2 problems.")
-    assert ja("{n:,} of {total:,} events match", n=1234, total=5000) == "5,000件中1,234件が該当"
+    count = ("{matched:,} of {n:,} event matches", "{matched:,} of {n:,} events match")
+    assert ja.plural(*count, 5000, matched=1234) == "5,000件中1,234件が該当"
+    assert en.plural(*count, 1, matched=1) == "1 of 1 event matches"
+    assert en.plural(*count, 7, matched=1) == "1 of 7 events match"
     assert translator("xx").lang == "en" and set(LANGUAGES) == {"en", "ja"}
 
 

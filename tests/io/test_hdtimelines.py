@@ -55,7 +55,7 @@ def test_a_file_separated_by_semicolons_reads_as_with_commas():
 def test_columns_are_mapped_and_extras_kept():
     tl = load_timeline(FIXTURE)
     ev = tl.events
-    assert tl.themes == ["tudor and stuart monarchs"]  # one lane, named after the file
+    assert tl.themes == ["Tudor and Stuart monarchs"]  # one lane, named after the file, as it is spelt
     assert ev["title"].iloc[4] == "Elizabeth I"
     assert ev["start"].iloc[4] == ms("1558-11-17") and ev["end"].iloc[4] == ms("1603-03-24")
     assert ev["source"].iloc[4] == "https://en.wikipedia.org/wiki/Elizabeth_I"
@@ -118,7 +118,7 @@ def test_a_ragged_row_is_reported_with_its_line():
 
 def test_a_themes_column_is_used_and_blank_themes_take_the_files_lane():
     tl = parse_events(b"label,hdate,themes\nA,1600,war\nB,1601,\n", "Wars of religion.csv")
-    assert tl.themes == ["war", "wars of religion"]
+    assert tl.themes == ["war", "Wars of religion"]
     assert lane_name("dir/My file.csv") == "My file"
 
 

@@ -501,7 +501,7 @@ def test_many_events_on_the_log_scale_draws_the_most_important_and_says_so(write
     fig = build_figure(tl, View(scale="log"))
     drawn = sum(len(values(t["x"])) for t in fig["data"] if t["type"] == "scatter")
     assert drawn == 2500
-    assert "most important shown" in fig["layout"]["title"]["subtitle"]["text"]
+    assert "events · the 2,500 most important shown" in fig["layout"]["title"]["subtitle"]["text"]
 
 
 @pytest.mark.parametrize("scale", ["sequence", "log"])

@@ -41,13 +41,12 @@ def chart_summary(
     ends = np.array(span)
     first, last = (japanese_dates if lang == "ja" else dates.format_dates)(ends, years)
     shown = len(visible_lanes(timeline, view))
-    return t.plural(
-        "{events:,} events from {first} to {last} in {n} theme",
-        "{events:,} events from {first} to {last} in {n} themes",
-        shown,
-        events=matched,
+    return t(
+        "{events} from {first} to {last} in {themes}",
+        events=t.plural("{n:,} event", "{n:,} events", matched),
         first=first,
         last=last,
+        themes=t.plural("{n:,} theme", "{n:,} themes", shown),
     )
 
 
@@ -105,7 +104,7 @@ def update_figure(services: Services, stored: Any, width: Any, key: Any, lang: A
         return no_update, no_update, no_update, no_update, str(exc), no_update, no_update, no_update
     total = timeline.size
     count = (
-        t("{n:,} of {total:,} events match", n=matched, total=total)
+        t.plural("{matched:,} of {n:,} event matches", "{matched:,} of {n:,} events match", total, matched=matched)
         if matched
         else t("No events match these filters (0 of {total:,}).", total=total)
     )

@@ -125,17 +125,17 @@ def _open(services: Services, sent: Any, mode: Any, current: Any, options: ReadO
         return no_update, html.P(t(GONE), className="error"), no_update
     if adding:
         said = t(
-            "Added {name}: {n:,} events in {topics} topics.",
+            "Added {name}: {events} in {topics}.",
             name=Path(filename).name,
-            n=len(timeline.events),
-            topics=len(timeline.topics),
+            events=t.plural("{n:,} event", "{n:,} events", len(timeline.events)),
+            topics=t.plural("{n:,} topic", "{n:,} topics", len(timeline.topics)),
         )
     else:
         said = t(
-            "Opened {name}: {n:,} events, {themes} themes.",
+            "Opened {name}: {events}, {themes}.",
             name=timeline.source_name,
-            n=len(timeline.events),
-            themes=len(timeline.themes),
+            events=t.plural("{n:,} event", "{n:,} events", len(timeline.events)),
+            themes=t.plural("{n:,} theme", "{n:,} themes", len(timeline.themes)),
         )
     return key, html.P(said, className="upload-ok"), theme_checklist(timeline, lang)
 
