@@ -154,6 +154,11 @@ class ValidationError(Exception):
         self.problems = sorted(problems, key=lambda p: (p.line or 0, rank.get(p.column or "", len(rank))))
         super().__init__(self.report(limit=20))
 
+    @classmethod
+    def of_file(cls, source: str, expected: str) -> ValidationError:
+        """The one problem of a file as a whole (no line, column or value): what it should have been."""
+        return cls(source, [Problem(None, None, None, expected)])
+
     def report(self, limit: int | None = None) -> str:
         shown = self.problems if limit is None else self.problems[:limit]
         n = len(self.problems)

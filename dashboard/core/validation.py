@@ -295,17 +295,10 @@ def validate_table(
     events, extras = frame(np.flatnonzero(event_rows))
     eras, _ = frame(np.flatnonzero(is_era))
     if len(events) == 0:
-        raise ValidationError(
+        raise ValidationError.of_file(
             name,
-            [
-                Problem(
-                    None,
-                    None,
-                    None,
-                    "at least one event row (kind 'event'): eras are drawn behind events; to draw periods "
-                    "alone, leave their kind empty",
-                )
-            ],
+            "at least one event row (kind 'event'): eras are drawn behind events; to draw periods alone, "
+            "leave their kind empty",
         )
     life_table = empty_lives() if lives is None else lives_frame(lives, only, np.flatnonzero(event_rows))
     return Timeline(

@@ -32,7 +32,7 @@ from contextlib import contextmanager
 from hashlib import sha256
 from pathlib import Path
 
-from ..core.model import Problem, Timeline, ValidationError
+from ..core.model import Timeline, ValidationError
 from ..core.topics import combine
 from ..io.files import write_atomic
 from ..io.formats import parse_events
@@ -180,19 +180,10 @@ class Datasets:
         read another way, are another upload: each user sees what they sent, on any server."""
         name = Path(filename or "upload").name[:200] or "upload"
         if len(data) > self.max_upload_bytes:
-            raise ValidationError(
+            raise ValidationError.of_file(
                 name,
-                [
-                    Problem(
-                        None,
-                        None,
-                        None,
-                        (
-                            f"a file of at most {self.max_upload_bytes / 2**20:,.0f} MB: this one is "
-                            f"{len(data) / 2**20:,.1f} MB (start the server with --max-upload-mb to allow more)"
-                        ),
-                    )
-                ],
+                f"a file of at most {self.max_upload_bytes / 2**20:,.0f} MB: this one is "
+                f"{len(data) / 2**20:,.1f} MB (start the server with --max-upload-mb to allow more)",
             )
         timeline = parse_events(data, name, options)
         read_as = options.key()
