@@ -196,7 +196,8 @@ def upload_modes(t: Translator) -> list[dict[str, Any]]:
 
 def table_columns(t: Translator) -> list[dict[str, Any]]:
     return [
-        {"headerName": t("Date"), "field": "when", "flex": 2.4, "minWidth": 100},
+        # room for a period on two lines: "28 Jul 1914 –" over "11 Nov 1918"
+        {"headerName": t("Date"), "field": "when", "flex": 2.4, "minWidth": 128},
         {"headerName": t("Title"), "field": "title", "flex": 4.6, "minWidth": 140, "tooltipField": "title"},
         {"headerName": t("Themes"), "field": "themes", "flex": 3, "minWidth": 120, "tooltipField": "themes"},
         {"headerName": t("Location"), "field": "location", "flex": 3, "minWidth": 120, "tooltipField": "location"},
