@@ -833,8 +833,10 @@ def parse_date_span(text: str) -> tuple[float, float]:
 
 
 def format_year(year: int) -> str:
-    """Historian year for display: 1951, 476, 490 BCE."""
-    return f"{-year} BCE" if year < 0 else str(year)
+    """Historian year for display: 1951, 476, 490 BCE; beyond four digits with thousands separators, as
+    a date written so is shown (66,000,000 BCE)."""
+    shown = f"{abs(year):,}" if abs(year) > MAX_YEAR else str(abs(year))
+    return f"{shown} BCE" if year < 0 else shown
 
 
 def day_of(ms: np.ndarray) -> np.ndarray:

@@ -845,14 +845,14 @@ JAPANESE_DATE_TICKS = [
 
 
 TICK_PX = 80
-"""Room for one year tick of our own ('12000 BCE', '紀元前500年' at 11-12 px, and a gap): no more ticks
+"""Room for one year tick of our own ('12,000 BCE', '紀元前500年' at 11-12 px, and a gap): no more ticks
 than fit side by side, or plotly turns them on end and cuts them."""
 
 
 def time_axis(x0: float, x1: float, lang: str = DEFAULT_LANGUAGE, plot_w: float | None = None) -> dict[str, Any]:
     """The time scale's axis from x0 to x1 (epoch ms): plotly's date axis, which adapts its ticks to the
     zoom down to days, where it can draw the range (years -9999 to 9999); else a numeric axis of the
-    same epoch ms with year labels ('4.5 Ga', '66 Ma', '12000 BCE'), so a zoom moves between the two
+    same epoch ms with year labels ('4.5 Ga', '66 Ma', '12,000 BCE'), so a zoom moves between the two
     without a jump. Year ticks of our own are as many as fit ``plot_w`` px (a phone's, up to 8)."""
     target = 8 if plot_w is None else min(max(int(plot_w // TICK_PX), 2), 8)
     if x0 >= dates.AXIS_MIN_MS and x1 <= dates.AXIS_MAX_MS:
@@ -874,7 +874,7 @@ def _nice_step(raw: float) -> float:
 
 def deep_ticks(x0: float, x1: float, target: int = 8, lang: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """Year ticks for a span beyond the date axis: ages before 1950 ('66 Ma', '300 ka') where ticks are
-    ten thousand years apart or more, else historians' years ('12000 BCE', '1853'), in ``lang``."""
+    ten thousand years apart or more, else historians' years ('12,000 BCE', '1853'), in ``lang``."""
     year = japanese_year if lang == "ja" else dates.format_year
     y0, y1 = float(ms_year(x0)), float(ms_year(x1))
     step = _nice_step((y1 - y0) / target)

@@ -262,7 +262,7 @@ def test_deep_time_dates_read_back_as_their_years():
     p = dates.parse_dates(["13.8 Ga", "66 Ma", "-66000000", "1951-03-04"])
     first = dates.format_dates(p.ms, p.precision).tolist()
     last = dates.format_dates(p.end_ms, p.precision).tolist()
-    assert first == ["13799998051 BCE", "65998051 BCE", "66000000 BCE", "4 Mar 1951"]
+    assert first == ["13,799,998,051 BCE", "65,998,051 BCE", "66,000,000 BCE", "4 Mar 1951"]
     assert last == first
     assert dates.day_of(np.array([DAY_MS * 3 - 1, DAY_MS * 3, DAY_MS * 3.5])).tolist() == [2, 3, 3]
 

@@ -482,7 +482,7 @@ def test_deep_time_gets_a_numeric_year_axis_and_recent_centuries_a_date_axis(tmp
     recent = build_figure(tl, View(x_range=(year_start(1800), year_start(2020))))["layout"]["xaxis"]
     assert recent["type"] == "date" and recent["range"] == [year_start(1800), year_start(2020)]
     old = deep_ticks(year_start(-30_000), year_start(1900))
-    assert "20000 BCE" in old["ticktext"] or "20 ka" in old["ticktext"]
+    assert "20,000 BCE" in old["ticktext"] or "20 ka" in old["ticktext"]
 
 
 def test_figures_in_each_scale_are_valid_plotly_and_small(tmp_path):
