@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from . import dates, markup
 from .memo import memo_of
 from .model import Timeline
+from .written_dates import ORDER_OF_FILE
 
 SEARCH_COLUMNS = ("title", "description", "actors", "location")
 SCALES = ("time", "sequence", "log")
@@ -118,17 +119,15 @@ def possible_span(timeline: Timeline) -> tuple[np.ndarray, np.ndarray]:
 def date_bounds(view: View) -> tuple[float, float]:
     """(first ms, last ms) of the date filter, as widely as its dates may mean ("c. 1600" in From
     starts the range in 1590); ValueError names a bad bound."""
-    lo, hi = -np.inf, np.inf
-    if view.start.strip():
+
+    def bound(text: str, box: str, end: int) -> float:
         try:
-            lo = dates.parse_date_span(view.start)[0]
-        except ValueError as exc:
-            raise ValueError(f"From: {exc}") from None
-    if view.end.strip():
-        try:
-            hi = dates.parse_date_span(view.end)[1]
-        except ValueError as exc:
-            raise ValueError(f"To: {exc}") from None
+            return float(dates.parse_date_span(text)[end])
+        except ValueError as exc:  # a date typed in a box has no file to say its order of
+            raise ValueError(f"{box}: {str(exc).replace(ORDER_OF_FILE, '')}") from None
+
+    lo = bound(view.start, "From", 0) if view.start.strip() else -np.inf
+    hi = bound(view.end, "To", 1) if view.end.strip() else np.inf
     if lo > hi:
         raise ValueError(f"From ({view.start.strip()}) is after To ({view.end.strip()})")
     return lo, hi

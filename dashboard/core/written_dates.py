@@ -38,10 +38,9 @@ CIRCA_UNITS = {"d": "days", "m": "months", "y": "years"}
 """``circa5d``, ``circa3m``, ``circa2y``: how far "approximately" reaches, written in the cell."""
 
 TWO_DIGITS = "a full year: two-digit years are ambiguous (write 1066, 0043, or add the era: 43 CE, 55 BC)"
-ORDER_NEEDED = (
-    "a date order for {text}: write it as YYYY-MM-DD{iso}, or say which order the file uses "
-    "(--date-order dmy|mdy, or the choice under an upload)"
-)
+ORDER_OF_FILE = ", or say which order the file uses (--date-order dmy|mdy, or the choice under an upload)"
+"""What a file's problem adds: a date typed in a filter box has no file to say its order of."""
+ORDER_NEEDED = "a date order for {text}: write it as YYYY-MM-DD{iso}" + ORDER_OF_FILE
 ORDER_ASKED = ORDER_NEEDED.split("{", 1)[0]
 """How a problem that a date order would solve begins (the page offers the choice under it)."""
 
