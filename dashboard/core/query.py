@@ -362,8 +362,8 @@ def sorted_rows(timeline: Timeline, view: View, rows: np.ndarray, column: str, d
         values = timeline.events[field].iloc[rows] if len(rows) else timeline.events[field].iloc[:0]
         if field in ("start", "theme_mask"):
             order = np.argsort(values.to_numpy(), kind="stable")
-        else:
-            order = pc.sort_indices(pa.array(values.array)).to_numpy()
+        else:  # text in any case ("US–Japan tariff" before "US–Japan Trade"), ties in row order
+            order = pc.sort_indices(pc.utf8_lower(pa.array(values.array))).to_numpy()
         out = rows[order[::-1] if descending else order]
         out.setflags(write=False)
         return out

@@ -252,12 +252,15 @@ SORTS = {"when": "start", "title": "title", "location": "location", "themes": "t
 
 
 def table_order(column: str, descending: bool) -> str:
-    """ORDER BY of the table (``query.sorted_rows``: ties in row order, a descending sort the exact
-    reverse; the theme mask ordered as the unsigned number it is, the sign bit (theme 64) last)."""
+    """ORDER BY of the table (``query.sorted_rows``: text in any case, ties in row order, a descending
+    sort the exact reverse; the theme mask ordered as the unsigned number it is, the sign bit (theme
+    64) last)."""
     field = SORTS.get(column, "start")
     way = "DESC" if descending else "ASC"
     if field == "theme_mask":
         field = f"(CASE WHEN theme_mask < 0 THEN 1 ELSE 0 END) {way}, theme_mask"
+    elif field in ("title", "location"):
+        field = f"lower({field})"  # in any case, as in memory
     return f"{field} {way}, row {way}"
 
 

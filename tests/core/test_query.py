@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from dashboard.core.query import (
@@ -207,3 +208,23 @@ def test_a_deep_time_zoom_survives_a_link_and_stays_bounded():
     assert View.from_query(View(x_range=deep).to_query(), []).x_range == pytest.approx(deep)
     assert View.from_query("?x0=-1e300&x1=1e300", []).x_range == (dates.ZOOM_MIN_MS, dates.ZOOM_MAX_MS)
     assert View.from_query("?x0=nan&x1=1", []).x_range is None
+
+
+def test_the_table_sorts_text_in_any_case_ties_in_row_order(write_csv):
+    """Sorted by code point, 'US–Japan Trade' came before 'US–Japan tariff'."""
+    from dashboard.core import sql
+    from dashboard.core.query import sorted_rows
+    from dashboard.io.engines import DuckDB
+
+    titles = ["US–Japan Trade Agreement", "US–Japan tariff deal", "abe", "Abe", "Zen", "apple"]
+    text = "date,title,themes\n" + "".join(f"{1900 + i},{t},war\n" for i, t in enumerate(titles))
+    tl = load_timeline(write_csv(text))
+    rows = np.arange(len(titles))
+    up = [titles[i] for i in sorted_rows(tl, View(), rows, "title", False)]
+    assert up == ["abe", "Abe", "apple", "US–Japan tariff deal", "US–Japan Trade Agreement", "Zen"]
+    assert [titles[i] for i in sorted_rows(tl, View(), rows, "title", True)] == up[::-1]
+    engine = DuckDB.of_timeline(tl)
+    where = sql.where_of(tl, View())
+    for descending in (False, True):
+        page = sql.page(engine.run, where, "title", descending, 0, 10, ["title"])
+        assert page["title"].tolist() == (up[::-1] if descending else up)
