@@ -660,7 +660,7 @@ def _label_topics(layout: dict[str, Any], timeline: Timeline, lanes: list[str]) 
     lane's label, for a topic of one lane named as the topic), and a darker line between topics."""
     ticktext = layout["yaxis"]["ticktext"]
     for topic, first, count in lane_groups(timeline, lanes):
-        if count == 1 and local_theme(lanes[first]) == topic.lower():
+        if count == 1 and local_theme(lanes[first]).lower() == topic.lower():
             ticktext[first] = topic_heading(topic, most=3)  # a lane's height holds three lines
         else:
             layout["annotations"].append(

@@ -114,3 +114,13 @@ def test_in_a_file_with_a_topic_column_ids_are_unique_within_each_topic():
     [problem] = err.value.problems
     assert (problem.line, problem.column, problem.value) == (4, "id", "1")
     assert "already used on line 2" in problem.expected
+
+
+def test_a_topic_of_one_lane_named_as_it_in_capitals_is_its_heading():
+    """A file without themes is one lane named after it, now as spelt ('Tudor and Stuart monarchs'):
+    the lane named as its topic is the topic's heading, whatever the case."""
+    tudors = parse_events(b"date,title\n1509,Henry VIII\n1558,Elizabeth I\n", "Tudor and Stuart monarchs.csv")
+    wars = parse_events(b"date,title,themes\n1588,Armada,war\n", "wars.csv")
+    both = combine([("Tudor and Stuart monarchs", tudors), ("wars", wars)])
+    ticks = build_figure(both, View())["layout"]["yaxis"]["ticktext"]
+    assert ticks[0].startswith("<b>Tudor and") and ticks[1] == "War", ticks
