@@ -19,6 +19,10 @@ from .media import MEDIA_COLUMNS
 STORY_COLUMN = "story"
 """The optional column of whole numbers that picks and orders a story's events (``core.story``)."""
 
+EXTRA_PREFIX = "extra:"
+"""How the file's other columns are named beside the events' own where they share one table (a
+cache, a store's pieces): ``extra:colour``. No column of ours has a colon, so the names never meet."""
+
 REQUIRED_COLUMNS = ("date", "title")
 """What every file has (under these names or others, see ``core.columns``); without a theme column
 all events share one lane, named after the file."""
@@ -204,6 +208,10 @@ class Timeline:
     source_name: str
     title: str | None = None
     extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The file's other columns, one row per event (text), written back by the CSV export."""
+    era_extras: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The same for each era, with ``themes`` as written (an era's themes make no lane, but they are
+    the file's): what the CSV export writes on the eras' rows."""
     lives: pd.DataFrame = field(default_factory=empty_lives)
     topics: list[str] = field(default_factory=list)
     """The files a timeline of several files was made of, as their names are shown; empty for one file."""
@@ -262,6 +270,19 @@ class Timeline:
             self.memo["combos"] = np.unique(self.column("theme_mask"), return_inverse=True)
         combos: tuple[np.ndarray, np.ndarray] = self.memo["combos"]
         return combos
+
+
+def with_extras(frame: pd.DataFrame, extras: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the columns of ``extras`` (the same rows) beside its own, as ``extra:NAME``."""
+    return frame.assign(**{EXTRA_PREFIX + str(c): extras[c].to_numpy(dtype=object) for c in extras.columns})
+
+
+def without_extras(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(``frame`` without its ``extra:NAME`` columns, those columns named NAME, as text): the split
+    :func:`with_extras` undoes."""
+    named = [c for c in frame.columns if str(c).startswith(EXTRA_PREFIX)]
+    extras = pd.DataFrame({c[len(EXTRA_PREFIX) :]: frame[c].fillna("").astype("str") for c in named}, index=frame.index)
+    return frame.drop(columns=named), extras
 
 
 def normalise_column(name: str) -> str:

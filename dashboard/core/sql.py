@@ -400,8 +400,13 @@ _EMPTY: dict[str, object] = {"f": np.nan, "i": 0, "u": 0, "b": False}
 
 def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
     """A timeline of the events ``frame`` holds (fetched from ``timeline``'s engine), with the same
-    themes, eras and titles: what the figure and the panels are drawn from."""
+    themes, eras and titles: what the figure and the panels are drawn from; the file's other columns
+    where they were fetched (:func:`extra_columns`, as an export fetches them), else empty."""
     events = frame.copy()
+    extras = pd.DataFrame(
+        {c: events.pop(k) if k in events else "" for c, k in zip(timeline.extras.columns, extra_columns(timeline))},
+        index=events.index,
+    )
     for column, kind in timeline.events.dtypes.items():
         if column not in events:  # not fetched (a figure shows no descriptions): empty, of its kind
             empty = _EMPTY.get(kind.kind, "") if isinstance(kind, np.dtype) else ""
@@ -409,12 +414,28 @@ def fetched(timeline: Timeline, frame: pd.DataFrame) -> Timeline:
         elif column != "theme_mask":
             events[column] = events[column].astype(kind)
     events = events[[*timeline.events.columns, *(c for c in events.columns if c not in timeline.events.columns)]]
-    return replace(timeline, events=events.reset_index(drop=True), lives=empty_lives(), memo={})
+    extras = extras.astype("str").reset_index(drop=True)
+    return replace(timeline, events=events.reset_index(drop=True), extras=extras, lives=empty_lives(), memo={})
 
 
 UNDRAWN = ("description", "actors", "location", "source")
 """Text a figure never shows (its hover says title, date and themes): not fetched for it, nor their
 language variants; the panels and exports fetch everything."""
+
+
+EXTRA_COLUMN = "extra_{}"
+"""An engine's name for the file's other columns (the first, the second, ...: ``Timeline.extras`` in
+order): any engine names it unquoted, whatever the file called it."""
+
+
+def extra_columns(timeline: Timeline) -> list[str]:
+    """The engine's names of the file's other columns (:data:`EXTRA_COLUMN`)."""
+    return [EXTRA_COLUMN.format(i) for i in range(len(timeline.extras.columns))]
+
+
+def every_column(timeline: Timeline) -> list[str]:
+    """The events' columns and the file's other columns: what an export fetches."""
+    return [*timeline.events.columns, *extra_columns(timeline)]
 
 
 def drawn_columns(timeline: Timeline) -> list[str]:

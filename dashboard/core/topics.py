@@ -69,7 +69,7 @@ def combine(parts: list[tuple[str, Timeline]]) -> Timeline:
     topics: list[str] = []
     themes: list[str] = []
     theme_topics: list[int] = []
-    events, eras, extras, lives = [], [], [], []
+    events, eras, extras, era_extras, lives = [], [], [], [], []
     offset = 0
     for name, tl in parts:
         local_topics = []
@@ -91,6 +91,7 @@ def combine(parts: list[tuple[str, Timeline]]) -> Timeline:
         )
         eras.append(tl.eras.assign(topic=_row_topics(tl, tl.eras, local_topics)))
         extras.append(tl.extras.reset_index(drop=True).astype("str"))
+        era_extras.append(tl.era_extras.reindex(range(len(tl.eras))).fillna("").astype("str"))
         lives.append(tl.lives.assign(row=tl.lives["row"].to_numpy() + offset))
         offset += len(tl.events)
     source = " + ".join(tl.source_name for _, tl in parts)
@@ -105,6 +106,7 @@ def combine(parts: list[tuple[str, Timeline]]) -> Timeline:
             ],
         )
     extra = pd.concat(extras, ignore_index=True).fillna("") if any(len(e.columns) for e in extras) else None
+    era_extra = pd.concat(era_extras, ignore_index=True).fillna("").astype("str") if era_extras else pd.DataFrame()
     return Timeline(
         events=_concat(events),
         themes=themes,
@@ -112,6 +114,7 @@ def combine(parts: list[tuple[str, Timeline]]) -> Timeline:
         source_name=source,
         title=" · ".join(topics),
         extras=extra.astype("str") if extra is not None else pd.DataFrame(index=range(offset)),
+        era_extras=era_extra,
         lives=pd.concat([empty_lives(), *lives], ignore_index=True) if offset else empty_lives(),
         topics=topics,
         theme_topics=theme_topics,

@@ -8,7 +8,7 @@ every problem is reported with its line, column, value and what was expected.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -279,7 +279,7 @@ def validate_table(
             text[col + "_text"] = pc.if_else(pa.array(special), cols[col], "")
         else:
             text[col + "_text"] = pa.nulls(n, pa.string()).fill_null("")
-    extras_cols = [c for c in table.column_names if c not in KNOWN_COLUMNS and c not in variants]
+    extras_cols = extra_columns(table.column_names)
 
     def frame(rows: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The rows given, in the file's order (no copy when that is every row)."""
@@ -293,7 +293,10 @@ def validate_table(
         return df[["id", *numeric, *TEXT_COLUMNS, *media_columns, *DATE_TEXT_COLUMNS, *variants]], ex
 
     events, extras = frame(np.flatnonzero(event_rows))
-    eras, _ = frame(np.flatnonzero(is_era))
+    era_rows = np.flatnonzero(is_era)
+    eras, era_extras = frame(era_rows)
+    era_themes = pd.Series(cols["themes"].take(pa.array(era_rows, type=pa.int64())).to_pandas(), dtype="str")
+    era_extras.insert(0, "themes", era_themes)
     if len(events) == 0:
         raise ValidationError.of_file(
             name,
@@ -307,6 +310,7 @@ def validate_table(
         eras=eras.drop(columns=["theme_mask"]),
         source_name=name,
         extras=extras,
+        era_extras=era_extras,
         lives=life_table,
     )
 
@@ -332,6 +336,13 @@ def _check_lives(
         flag(backwards, LIFE_END, reasons)
     date_cells, end_cells, only = lives.event_dates(cols["date"], cols["end_date"])
     return lives, date_cells, end_cells, only
+
+
+def extra_columns(names: Sequence[str]) -> list[str]:
+    """The file's other columns among ``names`` (normalised): neither ours nor a language's variant of
+    ours (``title_ja``; a variant of a column that has none is refused). They are kept as text and
+    written back by the CSV export."""
+    return [c for c in names if c not in KNOWN_COLUMNS and not language_variant(c)]
 
 
 def _is_era(kind: pa.Array) -> np.ndarray:

@@ -24,7 +24,9 @@ Layout, for any engine: one row per event, then one per era, with these columns:
   no unsigned type; 0 on eras), ``story`` (double, null where empty) and the text columns (string:
   ``id``, ``title``, ``description``, ..., ``date_text``, language variants such as ``title_ja``,
   the media columns);
-- ``extra:NAME`` (string): the file's other columns, on the events' rows (empty on eras);
+- ``extra:NAME`` (string): the file's other columns (``Timeline.extras`` on the events' rows,
+  ``Timeline.era_extras`` on the eras'), and ``extra:themes``, an era's themes as written (empty on
+  the events' rows: theirs are the mask);
 - ``life:row``, ``life:start``, ... (``core.lives.LIFE_FRAME_COLUMNS``): a birth and death, on the
   row of the event they belong to (``life:row`` is that row), null elsewhere.
 
@@ -52,14 +54,15 @@ import pyarrow.parquet as pq
 
 from ..core.dates import ONGOING
 from ..core.lives import LIFE_FRAME_COLUMNS, empty_lives
-from ..core.model import Problem, Timeline, ValidationError
+from ..core.model import EXTRA_PREFIX, Problem, Timeline, ValidationError, without_extras
 from . import parquet
 from .files import user_cache_dir
 from .formats import load_dataset, parse_events, read_file
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
-CACHE_VERSION = 7
-"""7: Parquet (6 and before: Arrow IPC, in files named without ``.parquet``)."""
+CACHE_VERSION = 8
+"""8: the eras' themes and other columns kept; 7: Parquet (6 and before: Arrow IPC, in files named
+without ``.parquet``)."""
 CACHE_MIN_BYTES = 1 << 20
 """Smaller inputs load in milliseconds: no cache for them."""
 CACHE_SUFFIX = ".timeline-cache.parquet"
@@ -67,7 +70,6 @@ ROW_COLUMN = "row"
 ERA_COLUMN = "_era"
 EVENTS_WHERE = f"NOT {ERA_COLUMN}"
 """The condition that keeps the events' rows (not the eras') of a cache."""
-EXTRA_PREFIX = "extra:"
 LIFE_PREFIX = "life:"
 CHECK = "check"
 """The metadata's own digest, so that a damaged title or theme name is not taken for the real one."""
@@ -198,10 +200,11 @@ def _write(target: Path, timeline: Timeline, key: dict[str, Any]) -> None:
         table = events
     table = table.add_column(0, ROW_COLUMN, pa.array(np.arange(n + m, dtype=np.int64)))
     table = table.add_column(1, ERA_COLUMN, pa.array(np.arange(n + m) >= n))
-    pad = pa.array([""] * m, pa.string())
-    for col in timeline.extras.columns:
-        values = pa.array(timeline.extras[col].astype("str"), type=pa.string())
-        table = table.append_column(EXTRA_PREFIX + str(col), pa.concat_arrays([values, pad]))
+    era_extras = timeline.era_extras.reindex(range(m))
+    for col in dict.fromkeys([*era_extras.columns, *timeline.extras.columns]):
+        values = [timeline.extras.get(col, pd.Series([""] * n, dtype="str")), era_extras.get(col)]
+        column = pd.concat([v.reset_index(drop=True) for v in values if v is not None], ignore_index=True)
+        table = table.append_column(EXTRA_PREFIX + str(col), pa.array(column.fillna("").astype("str"), pa.string()))
     if len(timeline.lives):
         place = pa.array(timeline.lives["row"].to_numpy(), type=pa.int64())
         table = table.append_column(LIFE_PREFIX + "row", _spread(place, n + m))
@@ -301,10 +304,9 @@ def _timeline(table: pa.Table, meta: dict[str, Any], name: str) -> Timeline:
     frame = _frame(table.drop_columns([ROW_COLUMN, ERA_COLUMN, *extra_cols, *life_cols]))
     events = frame.iloc[:n]
     eras = frame.iloc[n:].drop(columns=["theme_mask"]).reset_index(drop=True)
-    extras = pd.DataFrame(
-        {c[len(EXTRA_PREFIX) :]: pd.Series(table[c].to_pandas(), dtype="str").iloc[:n] for c in extra_cols},
-        index=range(n),
-    )
+    _, written = without_extras(table.select(extra_cols).to_pandas())
+    extras = written.iloc[:n].drop(columns=["themes"], errors="ignore")
+    era_extras = written.iloc[n:].reset_index(drop=True)
     return Timeline(
         events=events,
         themes=list(meta["themes"]),
@@ -312,6 +314,7 @@ def _timeline(table: pa.Table, meta: dict[str, Any], name: str) -> Timeline:
         source_name=name,
         title=meta.get("title"),
         extras=extras,
+        era_extras=era_extras,
         lives=lives,
         cover={str(k): str(v) for k, v in (meta.get("cover") or {}).items()},
         rich_text=bool(meta.get("rich_text")),

@@ -105,7 +105,8 @@ def row_slices(first: int, end: int, step: int, groups: Sequence[int] = ()) -> l
 def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
     """A timeline's events as an engine reads them (``core.sql``): every column, ``row`` (the row
     number, from ``first_row`` for a chunk of a larger one), ``theme_mask`` as a signed 64-bit
-    integer (the same bits) and the derived columns."""
+    integer (the same bits), the derived columns and the file's other columns (``extra_0``, ...:
+    ``core.sql.EXTRA_COLUMN``)."""
     ev = timeline.events
     table = pa.Table.from_pandas(ev.drop(columns=["theme_mask"]), preserve_index=False)
     mask = ev["theme_mask"].to_numpy().astype(np.uint64).view(np.int64)
@@ -113,6 +114,8 @@ def events_table(timeline: Timeline, first_row: int = 0) -> pa.Table:
     table = table.append_column("row", pa.array(np.arange(first_row, first_row + len(ev), dtype=np.int64)))
     for name, values in sql_text.derived_columns(timeline).items():
         table = table.append_column(name, values if isinstance(values, pa.Array) else pa.array(values))
+    for i, column in enumerate(timeline.extras.columns):  # for the CSV export, never asked by a query
+        table = table.append_column(sql_text.EXTRA_COLUMN.format(i), pa.array(timeline.extras[column], pa.string()))
     return table
 
 

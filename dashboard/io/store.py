@@ -55,8 +55,8 @@ from ..core import sql as sql_text
 from ..core import tiles
 from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
-from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError
-from ..core.validation import event_themes, lane_order, validate_table
+from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError, with_extras, without_extras
+from ..core.validation import event_themes, extra_columns, lane_order, validate_table
 from . import held, parquet, progress, stops
 from .engines import STORE_ROW_GROUP, TITLES, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
@@ -69,7 +69,8 @@ TASKS = 16
 """At least this many tasks (each written as one piece), as long as each holds a chunk."""
 MOST_A_TASK = 8
 """Chunks a task holds at most (a piece of about a million rows)."""
-STORE_FORMAT = 6
+STORE_FORMAT = 7
+"""7: the file's other columns in the pieces (for the CSV export) and the eras' beside them."""
 COMPRESSION = "lz4"
 """A piece's columns are compressed for speed, not size. Text in LZ4 rather than zstd: at 1M events,
 pieces written 23% faster and searched 29% faster, in 33% more bytes. Numbers too: at 10M events, a
@@ -365,6 +366,9 @@ class Job:
     lanes: tuple[str, ...]
     """Every theme of the dataset, in lane order: what the bits of each event's ``theme_mask`` mean."""
     threads: bool
+    extras: tuple[str, ...] = ()
+    """The other columns of every part of the dataset: each piece holds them all, empty where its
+    part has none, so that every piece has the same columns."""
 
 
 @dataclass
@@ -377,6 +381,7 @@ class Validated:
     """A 64-bit hash of the id of each of its events, in order: ids repeated across chunks are looked
     for among these."""
     eras: pd.DataFrame | None = None
+    """Its eras, their other columns beside them (``core.model.with_extras``)."""
     head: Timeline | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -452,16 +457,18 @@ def validate_chunk(job: Job, tables: Iterator[pa.Table], piece: PieceWriter | No
                 named, found.problems, job.name, found.line_numbers, job.options.date_order, plan, first_row + 1
             )
         del table, found, named
+        timeline.extras = timeline.extras.reindex(columns=list(job.extras), fill_value="").astype("str")
         head = replace(timeline, events=no_rows(timeline.events), extras=no_rows(timeline.extras), memo={})
+        eras = with_extras(timeline.eras, timeline.era_extras)
         if piece is None:
-            return Validated(chunk.rows, eras=timeline.eras, head=head, meta=chunk.part.meta)
+            return Validated(chunk.rows, eras=eras, head=head, meta=chunk.part.meta)
         timeline.events["theme_mask"] = on_lanes(timeline, job.lanes, chunk.part)
     except ValidationError as exc:
         moved = [p if p.line is None else replace(p, line=p.line + first_row) for p in exc.problems]
         return Validated(chunk.rows, problems=moved[:MOST_PROBLEMS], more=max(len(moved) - MOST_PROBLEMS, 0))
     hashes = id_hashes(timeline.events["id"])
     piece.write(events_table(timeline, first_row=first_row))
-    return Validated(chunk.rows, piece.path, hashes, timeline.eras, head, chunk.part.meta)
+    return Validated(chunk.rows, piece.path, hashes, eras, head, chunk.part.meta)
 
 
 def no_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -504,6 +511,16 @@ def file_themes(parts: Sequence[parquet.PartFile], options: ReadOptions) -> list
             named, _ = name_table(pa.table(columns, names=header), header, part.name, options.mapping, [])
             found |= event_themes(named)
     return lane_order(found)
+
+
+def dataset_extras(parts: Sequence[parquet.PartFile], options: ReadOptions) -> list[str]:
+    """The other columns of a dataset's parts (``core.validation.extra_columns``), each once, in the
+    order the parts first have them."""
+    found: dict[str, None] = {}
+    for part in parts:
+        plan = plan_columns(part.header, options.mapping)
+        found |= dict.fromkeys(extra_columns(plan.names))
+    return list(found)
 
 
 def _ready() -> None:
@@ -559,7 +576,20 @@ def _build(
 
         alone = previewed.rows if previewed is not None else 0
         done = _validate_all(
-            chunks, starts, several, name, work, options, lanes, pool, started, say, t0, validated, alone
+            chunks,
+            starts,
+            several,
+            name,
+            work,
+            options,
+            lanes,
+            pool,
+            started,
+            say,
+            t0,
+            validated,
+            alone,
+            dataset_extras(parts, options),
         )
     finally:
         if pool is not None:
@@ -602,9 +632,10 @@ def _whole(done: Sequence[Validated], lanes: list[str], name: str) -> Timeline:
     title and cover of the file's metadata."""
     template = next(r.head for r in done if r.head is not None)
     eras = [r.eras for r in done if r.eras is not None and len(r.eras)]
-    era_frame = pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0]
+    era_frame, era_extras = without_extras(pd.concat(eras, ignore_index=True) if eras else template.eras.iloc[:0])
     meta = next((r.meta for r in done if r.meta), {})
-    return parquet.apply_meta(replace(template, themes=lanes, eras=era_frame, source_name=name), meta)
+    whole = replace(template, themes=lanes, eras=era_frame, era_extras=era_extras, source_name=name)
+    return parquet.apply_meta(whole, meta)
 
 
 def _validate_all(
@@ -621,6 +652,7 @@ def _validate_all(
     t0: float,
     validated: Callable[[list[Validated]], None] | None = None,
     alone: int = 0,
+    extras: Sequence[str] = (),
 ) -> list[Validated]:
     """Every chunk validated, in order. This process and each helper take the next task (a chunk, or
     the slices of a large row group) whenever they are free (a helper once it has ``started``: no task
@@ -642,7 +674,8 @@ def _validate_all(
                 return None
             piece = None if refused else work / EVENTS_PIECE.format(task[0])
             return task, [
-                Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started) for i in task
+                Job(chunks[i], name, options, several, int(starts[i]), piece, tuple(lanes), not started, tuple(extras))
+                for i in task
             ]
 
     def keep(task: list[int], validated: list[Validated]) -> None:
@@ -1012,8 +1045,10 @@ def write_events(table: pa.Table, path: Path) -> None:
 def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path], preview_of: int = 0) -> None:
     """Everything but the events: the columns they have, the eras, themes, title and cover, and the
     pieces holding the events, in row order (``preview_of``: a preview's whole dataset's rows)."""
-    pq.write_table(pa.Table.from_pandas(timeline.events.iloc[:0], preserve_index=False), folder / HEAD_FILE)
-    pq.write_table(pa.Table.from_pandas(timeline.eras, preserve_index=False), folder / ERAS_FILE)
+    head = with_extras(timeline.events.iloc[:0], timeline.extras.iloc[:0])
+    pq.write_table(pa.Table.from_pandas(head, preserve_index=False), folder / HEAD_FILE)
+    eras = with_extras(timeline.eras, timeline.era_extras.reindex(range(len(timeline.eras))).fillna(""))
+    pq.write_table(pa.Table.from_pandas(eras, preserve_index=False), folder / ERAS_FILE)
     about = {
         "format": STORE_FORMAT,
         "name": timeline.source_name,
@@ -1101,12 +1136,14 @@ def open_store(
 def stored_head(folder: Path) -> Timeline:
     """Everything a store holds but its events: themes, eras, title, how many events and their columns."""
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    head = pq.read_table(folder / HEAD_FILE).to_pandas()
-    eras = pq.read_table(folder / ERAS_FILE).to_pandas()
+    head, extras = without_extras(pq.read_table(folder / HEAD_FILE).to_pandas())
+    eras, era_extras = without_extras(pq.read_table(folder / ERAS_FILE).to_pandas())
     return Timeline(
         events=head,
         themes=list(meta["themes"]),
         eras=eras,
+        extras=extras,
+        era_extras=era_extras,
         source_name=str(meta["name"]),
         title=meta.get("title"),
         lives=empty_lives(),

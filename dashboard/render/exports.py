@@ -107,9 +107,12 @@ def events_frame(timeline: Timeline, rows: np.ndarray) -> pd.DataFrame:
     for col in timeline.extras.columns:
         out[col] = timeline.extras[col].iloc[rows].to_numpy(dtype=object)
     if len(timeline.eras):
-        eras = _file_rows(timeline.eras, "", "era")
+        theirs = timeline.era_extras.reindex(range(len(timeline.eras))).fillna("")  # none kept: empty
+        eras = _file_rows(timeline.eras, list(theirs.pop("themes")) if "themes" in theirs else "", "era")
         if timeline.topics:
             eras.insert(0, "topic", np.asarray(timeline.topics, dtype=object)[timeline.eras["topic"].to_numpy()])
+        for col in theirs.columns:
+            eras[col] = theirs[col].to_numpy(dtype=object)
         out = pd.concat([out, eras], ignore_index=True).fillna("")
     for col in out.columns:
         if col not in NOT_TEXT:

@@ -187,4 +187,4 @@ def matching_events(timeline: Timeline, view: View) -> Timeline:
     matched, _ = sql.stats(run, where)
     if matched > EXPORT_ROWS:
         raise ValueError(f"{matched:,} events match; narrow the filters to at most {EXPORT_ROWS:,} to export them")
-    return sql.fetched(timeline, sql.fetch(run, where, timeline.events.columns, limit=EXPORT_ROWS))
+    return sql.fetched(timeline, sql.fetch(run, where, sql.every_column(timeline), limit=EXPORT_ROWS))

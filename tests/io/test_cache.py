@@ -29,7 +29,7 @@ ROWS = [
     "life,1558-11-17,1603-03-24,Elizabeth I,エリザベス,t01,,4,,,1533-09-07,1603-03-24,,,,,,second",
     "bce,-490,,Marathon,,t02,,2,,,,,,,,,-1,",
     "mid,2015-04,,Talks,,t03,,3,,,,,,,,,,",
-    "era1,1947,1991,Cold War,冷戦,,,,era,,,,,,,,,",
+    "era1,1947,1991,Cold War,冷戦,t05;t06,,,era,,,,,,,,,an era's note",
     "era2,1603,1868,Edo,,,,,era,,,,,,,,,",
 ]
 CSV = "\n".join([HEADER, *ROWS]) + "\n"
@@ -61,6 +61,7 @@ def assert_same(a, b):
     pd.testing.assert_frame_equal(a.events, b.events)
     pd.testing.assert_frame_equal(a.eras, b.eras)
     pd.testing.assert_frame_equal(a.extras, b.extras)
+    pd.testing.assert_frame_equal(a.era_extras, b.era_extras)
     pd.testing.assert_frame_equal(a.lives, b.lives)
     assert (a.themes, a.title, a.cover, a.rich_text, a.source_name) == (
         b.themes,
@@ -103,6 +104,7 @@ def test_every_column_survives_the_cache(every_column, parses):
     fresh = data.load_timeline(every_column)
     assert len(fresh.themes) == 64 and int(fresh.events["theme_mask"].iloc[1]) == 1 << 63
     assert len(fresh.lives) == 1 and len(fresh.eras) == 2 and list(fresh.extras) == ["notes"]
+    assert fresh.era_extras.to_dict("list") == {"themes": ["t05;t06", ""], "notes": ["an era's note", ""]}
     assert {"media", "media_caption", "story", "title_ja", "date_text"} <= set(fresh.events.columns)
     assert fresh.events["julian"].iloc[2] and fresh.events["date_text"].iloc[1] == "c. 1600"
     first = cache.load(every_column)

@@ -28,6 +28,7 @@ from dashboard.io import engines, held, parquet, store
 from dashboard.io.formats import load_dataset
 from dashboard.io.progress import Step
 from dashboard.render import queried
+from dashboard.render.exports import export_view
 from dashboard.render.figure import FigureOptions, build_figure
 from dashboard.render.queried import queried_figure
 from dashboard.web.layout import tables_ready
@@ -83,6 +84,37 @@ def test_a_store_answers_as_the_whole_file(dataset, view):
     options = FigureOptions(title="Same", layout_width=1200)
     ours = json.dumps(queried_figure(stored, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
     assert ours == json.dumps(build_figure(whole, view, options), cls=PlotlyJSONEncoder, sort_keys=True)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_the_csv_export_of_a_store_keeps_the_files_other_columns_and_its_eras(tmp_path, engine, request):
+    """Columns of the file's own (``colour``), an era's themes and its other cells are written back
+    by the CSV export beyond memory as in memory, whether the store was built a chunk at a time from
+    parts that differ in their columns, or from a timeline in memory."""
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    head = ("id", "date", "end_date", "title", "themes", "kind")
+    first = [("a", "1900", "", "One", "war", ""), ("e", "1900", "1920", "An era", "war;trade", "era")]
+    second = [("b", "1910", "", "Two", "trade", ""), ("c", "1911", "", "Three", "war", "")]
+    for i, (rows, more) in enumerate(((first, {"colour": ["red", "=blue"]}), (second, {"rank": ["1", ""]}))):
+        table = pa.table({**{k: [r[j] for r in rows] for j, k in enumerate(head)}, **more})
+        pq.write_table(table, folder / f"part-{i}.parquet")
+    whole = load_dataset(folder)
+    store.build(parquet.dataset_files(folder), "parts", tmp_path / "s", base=folder, rows=1)
+    in_memory = tmp_path / "m"
+    store.write(whole, in_memory)
+    expected = export_view(whole, View(), "csv").decode()
+    assert expected.splitlines()[0].endswith(",colour,rank") and ",war;trade," in expected and "'=blue" in expected
+    if engine == "spark":
+        request.getfixturevalue("spark")
+    for folder_of in (tmp_path / "s", in_memory):
+        stored = store.open_store(folder_of, engine=engine)
+        try:
+            assert export_view(stored, View(), "csv").decode() == expected
+            trade = View(themes=("trade",))
+            assert export_view(stored, trade, "csv") == export_view(whole, trade, "csv")
+        finally:
+            stored.engine.close()
 
 
 def three_chunks(folder, row_group=None):

@@ -154,7 +154,7 @@ def test_csv_round_trip_keeps_every_event_exactly(write_csv):
         "m,-490,,=SUM(A1:A9),war,@risky,+1 actor,-Athens,https://x.org/m,2,,=cmd|' /C calc'!A0\n"
         "y,0476,,End of an empire,politics,'plain quote,,,,3,,\n"
         'p,1945-09-02,1952-04-28,"Occupation, ""Allied""",security;diplomacy,"two\nlines",,,,4,,x\n'
-        "e,1947,1991,Cold War,,,,,,,era,\n"
+        "e,1947,1991,Cold War,politics;security,,,,,,era,=era note\n"
     )
     tl = load_timeline(write_csv(src))
     out = events_csv(tl, filter_events(tl, View()))
@@ -165,6 +165,9 @@ def test_csv_round_trip_keeps_every_event_exactly(write_csv):
     back = parse_events(out, "back.csv")
     assert back.events.equals(tl.events) and back.eras.equals(tl.eras) and back.extras.equals(tl.extras)
     assert back.events["title"][0] == "=SUM(A1:A9)"
+    # An era's own themes (which make no lane) and other columns are the file's too: written back.
+    assert text.endswith(",politics;security,,,,,3,era,,,'=era note\n")
+    assert back.era_extras.equals(tl.era_extras) and list(back.era_extras["notes"]) == ["=era note"]
 
 
 def test_csv_of_a_filtered_view(small_csv):
