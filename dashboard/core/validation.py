@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from natsort import natsort_keygen, ns
 
 from . import dates
 from .lives import LIFE_END, LIFE_START, ParsedLives, empty_lives, lives_frame, parse_lives
@@ -376,11 +377,16 @@ def theme_names(written: pa.Array) -> pa.Array:
     return pc.take(names, pc.index_in(lower, keys))
 
 
+_NATURAL = natsort_keygen(alg=ns.IGNORECASE)
+"""A sort key reading the numbers in a name as numbers, in any case."""
+
+
 def lane_order(themes: set[str]) -> list[str]:
     """Themes in the order of their lanes: the shipped vocabulary's first, then the rest alphabetically
-    (in any case); one name for each theme (:func:`theme_names`), as a file read in chunks has several."""
+    (in any case, numbers as numbers: 'Phase 2' before 'Phase 10'); one name for each theme
+    (:func:`theme_names`), as a file read in chunks has several."""
     named = set(theme_names(pa.array(sorted(themes), type=pa.string())).to_pylist())
-    rest = sorted(named - set(THEME_VOCABULARY), key=lambda t: (t.casefold(), t))
+    rest = sorted(named - set(THEME_VOCABULARY), key=lambda t: (_NATURAL(t), t))
     return [t for t in THEME_VOCABULARY if t in named] + rest
 
 

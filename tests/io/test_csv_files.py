@@ -329,3 +329,21 @@ def test_themes_keep_their_capitals_and_any_case_is_one_theme(write_csv, tmp_pat
     path = tmp_path / "again.csv"
     again.to_csv(path, index=False)
     assert load_timeline(path).themes == timeline.themes
+
+
+def test_numbered_themes_are_lanes_in_their_numbers_order(write_csv):
+    """'Phase 10' came before 'Phase 2', '19th century' before '9th century': numbers in a theme's name
+    are ordered as numbers (the rest of the name in any case, as before)."""
+    rows = ["Phase 10", "phase 2", "Phase 1", "19th century", "9th century", "20th century", "Act II", "Act I"]
+    text = "date,title,themes\n" + "".join(f"{1900 + i},Event {i},{theme}\n" for i, theme in enumerate(rows))
+    timeline = load_timeline(write_csv(text))
+    assert timeline.themes == [
+        "9th century",
+        "19th century",
+        "20th century",
+        "Act I",
+        "Act II",
+        "Phase 1",
+        "phase 2",
+        "Phase 10",
+    ]
