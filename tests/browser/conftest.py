@@ -174,6 +174,30 @@ def wait_for_graph(page, count_text: str | None = None) -> None:
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')", timeout=20000)
 
 
+def point_on_page(page, chart: str, title: str) -> tuple[float, float]:
+    """Where on the page the first point drawn in the plotly chart ``chart`` (a selector) whose hover
+    title holds ``title`` is: the app's in its customdata, the story page's in its hover text, either
+    wrapped in lines."""
+    x, y = page.evaluate(
+        """([chart, title]) => {
+        const gd = document.querySelector(chart);
+        const fl = gd._fullLayout, rect = gd.getBoundingClientRect();
+        const plain = (h) => String(h).replace(/<[^>]*>/g, ' ').replace(/\\s+/g, ' ');
+        for (const t of gd._fullData) {
+            if (t.type !== 'scatter' || !t._length) continue;
+            for (let i = 0; i < t._length; i++) {
+                const c = t.customdata && t.customdata[i];
+                const text = Array.isArray(c) ? c[1] : (t.hovertext && t.hovertext[i]) || '';
+                if (plain(text).includes(title))
+                    return [rect.left + fl._size.l + fl.xaxis.d2p(t.x[i]), rect.top + fl._size.t + fl.yaxis.d2p(t.y[i])];
+            }
+        }
+    }""",
+        [chart, title],
+    )
+    return x, y
+
+
 @pytest.fixture
 def write_csv_session(tmp_path):
     def write(text: str, name: str = "data.csv") -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import open_page, wait_for_graph
+from tests.browser.conftest import open_page, point_on_page, wait_for_graph
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -198,19 +198,7 @@ def test_a_long_titles_hover_box_stays_on_a_phones_screen(window, write_csv_sess
         page = window(srv.url, 390, 844)
         wait_for_graph(page, "5 of 5")
         for title in ("The Japanese Embassy", "A second long title"):
-            x, y = page.evaluate(
-                """(title) => {
-                const gd = document.querySelector('#timeline .js-plotly-plot');
-                const fl = gd._fullLayout, box = gd.getBoundingClientRect();
-                for (const t of gd._fullData) {
-                    if (t.type !== 'scatter' || !t.customdata) continue;
-                    const i = t.customdata.findIndex(c => String(c[1]).replaceAll('<br>', ' ').startsWith(title));
-                    if (i >= 0) return [box.left + fl._size.l + fl.xaxis.d2p(t.x[i]),
-                                        box.top + fl._size.t + fl.yaxis.d2p(t.y[i])];
-                }
-            }""",
-                title,
-            )
+            x, y = point_on_page(page, "#timeline .js-plotly-plot", title)
             page.mouse.move(1, 1)
             page.mouse.move(x, y)
             page.wait_for_selector("#timeline .hoverlayer .hovertext")

@@ -11,8 +11,11 @@ import pytest
 from dashboard.core.query import View
 from dashboard.io.formats import load_timeline
 from dashboard.render.story_page import story_html
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: F401  (the browser fixture launches with them)
-from tests.browser.test_every_reader import serious_violations
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,  # noqa: F401  (the browser fixture launches with them)
+    point_on_page,
+)
+from tests.browser.test_every_reader import LONG_TITLES, box, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -316,6 +319,66 @@ def test_a_title_word_searches_the_titles_alone_as_the_app_does(returning_visito
         page.fill("#search", "title: TITLE:PORTSMOUTH")  # 'title:' alone asks nothing
         page.wait_for_timeout(400)
         assert drawn(page) == 2 and card(page)[:2] == ("1 / 1", "Treaty of Portsmouth")
+        assert network_problems(page) == []
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1440, 900)])
+def test_a_long_titles_hover_box_stays_on_the_screen(returning_visitor, tmp_path, width, height):
+    """The story page's hover box held a title on one line, so a long title ran off a phone's screen
+    (the app's chart wraps it: ``test_a_long_titles_hover_box_stays_on_a_phones_screen``)."""
+
+    csv = tmp_path / "long.csv"
+    csv.write_text(LONG_TITLES, encoding="utf-8")
+    path = tmp_path / "long.html"
+    path.write_bytes(story_html(load_timeline(csv), View()))
+    page = open_offline(returning_visitor, path.as_uri(), width, height, reduced_motion="reduce")
+    try:
+        page.locator("#chart").scroll_into_view_if_needed()
+        for title, presses in (("The Japanese Embassy", 1), ("A second long title", 2)):
+            for _ in range(presses):  # each step's axis shows the window around its event
+                page.keyboard.press("ArrowRight")
+            page.wait_for_function(
+                "(title) => document.querySelector('#step h2').textContent.startsWith(title)", arg=title
+            )
+            page.wait_for_timeout(100)
+            x, y = point_on_page(page, "#chart", title)
+            page.mouse.move(1, 1)
+            page.mouse.move(x, y)
+            page.wait_for_selector("#chart .hoverlayer .hovertext")
+            shown = box(page, "#chart .hoverlayer .hovertext")
+            assert shown["x"] >= 0 and shown["x"] + shown["w"] <= width, (title, shown)
+            lines = page.locator("#chart .hoverlayer .hovertext tspan.line").all_text_contents()
+            assert title in " ".join(lines)
+            if width < 600:
+                assert len(lines) > 3, lines  # the title in several lines, then its date
+        assert network_problems(page) == []
+    finally:
+        page.close()
+
+
+def test_a_window_made_narrow_wraps_the_hover_anew_and_keeps_the_view(returning_visitor, tmp_path):
+    """A phone turned or a window resized: the titles are wrapped for the new width, and the window
+    on the axis (panned by the reader) stays where it was."""
+
+    csv = tmp_path / "long.csv"
+    csv.write_text(LONG_TITLES, encoding="utf-8")
+    path = tmp_path / "resize.html"
+    path.write_bytes(story_html(load_timeline(csv), View()))
+    page = open_offline(returning_visitor, path.as_uri(), 1440, 900, reduced_motion="reduce")
+    lines = """() => Math.max(...document.querySelector('#chart')._fullData
+        .flatMap(t => t.hovertext ? [].concat(t.hovertext) : []).map(h => h.split('<br>').length))"""
+    axis = "document.querySelector('#chart')._fullLayout.xaxis.range.map(String)"
+    try:
+        wide = page.evaluate(lines)
+        page.evaluate(
+            "Plotly.relayout(document.querySelector('#chart'), {'xaxis.range': ['1855-01-01', '1880-01-01']})"
+        )
+        page.set_viewport_size({"width": 390, "height": 844})
+        longest = lines.removeprefix("() => ")
+        page.wait_for_function(f"(wide) => {longest} > wide", arg=wide, timeout=5000)
+        assert [v[:10] for v in page.evaluate(axis)] == ["1855-01-01", "1880-01-01"]
         assert network_problems(page) == []
     finally:
         page.close()

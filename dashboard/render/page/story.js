@@ -34,6 +34,36 @@
   const count = () => story.length + (cover ? 1 : 0);
   const escapePlotly = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+  // plotly sets a hover box beside its point, on the side with more room: a line wider than half the
+  // chart runs off a phone's screen, so a title is broken into lines at most that wide (as the app's
+  // chart does: render.figure.hover_px and wrapped), at spaces and inside a word too long for a line.
+  const HOVER_FONT = 13;
+  const hoverPx = () => Math.max(140, Math.min(420, chart.clientWidth / 2 - 40));
+  let measure = null;
+  function boldPx(s) {
+    if (measure === null) {
+      measure = document.createElement("canvas").getContext("2d");
+      measure.font = `bold ${HOVER_FONT}px ${getComputedStyle(document.body).fontFamily}`;
+    }
+    return measure.measureText(s).width;
+  }
+  function wrapped(text, px) {
+    const lines = [];
+    let line = "";
+    for (const word of String(text).split(/\s+/).filter(Boolean)) {
+      const joined = line ? `${line} ${word}` : word;
+      if (boldPx(joined) <= px) { line = joined; continue; }
+      if (line) lines.push(line);
+      line = "";
+      for (const ch of Array.from(word)) {
+        if (line && boldPx(line + ch) > px) { lines.push(line); line = ""; }
+        line += ch;
+      }
+    }
+    lines.push(line);
+    return lines.map(escapePlotly).join("<br>");
+  }
+
   function element(tag, attributes, content) {
     const node = document.createElement(tag);
     for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, value);
@@ -140,13 +170,14 @@
 
   function traces() {
     const out = [];
+    const px = hoverPx();
     const lanes = lanesShown();
     lanes.forEach((li, y) => {
       const lane = data.lanes[li];
       const rows = lane.rows.filter(matches);
       const points = rows.filter((i) => !ev.range[i]);
       const periods = rows.filter((i) => ev.range[i]);
-      const hover = (i) => `<b>${escapePlotly(ev.title[i])}</b><br>${escapePlotly(ev.when[i])}`;
+      const hover = (i) => `<b>${wrapped(ev.title[i], px)}</b><br>${escapePlotly(ev.when[i])}`;
       if (periods.length) {
         out.push({ type: "bar", orientation: "h", name: lane.label, legendgroup: lane.name, showlegend: false,
           base: periods.map((i) => ev.start[i]), x: periods.map((i) => Math.max(ev.last[i] - ev.start[i], 1)),
@@ -348,6 +379,20 @@
     if (target.closest && target.closest("input[type=search], input[type=text], textarea, select, [contenteditable]")) return;
     if (event.key === "ArrowRight") { event.preventDefault(); show(step + 1); }
     if (event.key === "ArrowLeft") { event.preventDefault(); show(step - 1); }
+  });
+  // A new width (a phone turned, a window resized) may want other hover lines and another layout.
+  let drawnFor = [hoverPx(), chart.clientWidth < 600];
+  let resizing = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      const now = [hoverPx(), chart.clientWidth < 600];
+      if (now[0] === drawnFor[0] && now[1] === drawnFor[1]) return;
+      drawnFor = now;
+      const full = chart._fullLayout && chart._fullLayout.xaxis;
+      if (full) range = full.range.map((v) => full.r2l(v));  // where the reader has panned to
+      draw();
+    }, 150);
   });
   window.addEventListener("hashchange", () => {
     const asked = stepFromHash();
