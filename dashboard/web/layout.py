@@ -232,7 +232,12 @@ def events_table(t: Translator) -> dag.AgGrid:
         },
         getRowId="'' + params.data.id",  # a row is named by its event's row number (as text, as the grid wants)
         rowClassRules={SELECTED_ROW_CLASS: "false"},  # the table callback marks the selected row
-        eventListeners={"cellKeyDown": [ENTER_SELECTS]},
+        eventListeners={
+            "cellKeyDown": [ENTER_SELECTS],
+            # a phone's table: date and title alone, in taller rows (assets/table.js)
+            "gridSizeChanged": ["fitTableToWidth(params)"],
+            "firstDataRendered": ["fitTableToWidth(params)"],
+        },
         dashGridOptions={
             "pagination": True,
             "paginationPageSize": TABLE_PAGE_SIZE,
@@ -247,6 +252,9 @@ def events_table(t: Translator) -> dag.AgGrid:
             "headerHeight": 36,
             "tooltipShowDelay": 600,
             "ensureDomOrder": True,
+            # one Tab stop: Tab leaves the grid from its header or a row (the arrow keys move inside)
+            "tabToNextHeader": {"function": "false"},
+            "tabToNextCell": {"function": "false"},
             "enableCellTextSelection": True,
             "localeText": {
                 "noRowsToShow": t("No events match the filters."),

@@ -208,3 +208,95 @@ def test_a_long_titles_hover_box_stays_on_a_phones_screen(window, write_csv_sess
             assert len(lines) > 4 and title in " ".join(lines)
     finally:
         srv.stop()
+
+
+FOCUSED = """() => { const e = document.activeElement;
+    if (!e || e === document.body) return 'body';
+    if (e.closest('.ag-header-cell')) return 'grid-header';
+    if (e.closest('.ag-cell')) return 'grid-cell';
+    if (e.closest('#details-card')) return 'details';
+    return e.id || e.getAttribute('aria-label') || e.tagName; }"""
+
+
+def test_the_table_is_one_tab_stop_and_an_opened_event_takes_the_focus(window, shipped):
+    """Tab stopped on every cell of the table (some 48 presses a page), and the card that Enter opened
+    on a row came only after all of them. Now: one stop, the arrow keys inside, Enter moves the focus
+    into the card, Escape closes it and gives the focus back to the row."""
+    page = window(shipped.url, 1440, 900)
+    page.focus("#search")
+    stops = []
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        stops.append(page.evaluate(FOCUSED))
+        if stops[-1] in ("grid-header", "grid-cell"):
+            break
+    assert stops[-1] == "grid-header", stops
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED) not in ("grid-header", "grid-cell")  # out of the rows at once
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(FOCUSED) in ("grid-header", "grid-cell")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(FOCUSED) == "grid-cell"
+    row = page.evaluate("() => document.activeElement.closest('.ag-row').getAttribute('row-index')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#details-card:not([hidden])", timeout=10000)
+    page.wait_for_function("() => document.activeElement.closest('#details-card') !== null", timeout=5000)
+    page.keyboard.press("Tab")
+    assert page.evaluate(FOCUSED) == "details"  # the card's own controls come next
+    page.keyboard.press("Escape")
+    page.wait_for_selector("#details-card", state="hidden", timeout=5000)
+    page.wait_for_function(
+        "r => { const c = document.activeElement.closest('.ag-row'); return c && c.getAttribute('row-index') === r; }",
+        arg=row,
+        timeout=5000,
+    )
+    assert page.errors == []
+
+
+def test_the_story_keeps_the_keyboards_focus(window, shipped):
+    """Enter on 'Tell as a story' hid the button under the focus, which fell to the page's body; so did
+    'End the story'. Now the focus goes to Next, and back to 'Tell as a story' at the end."""
+    page = window(shipped.url, 1440, 900)
+    page.focus("#story-start")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#story-next", state="visible", timeout=10000)
+    page.wait_for_function("() => document.activeElement.id === 'story-next'", timeout=5000)
+    page.keyboard.press("Enter")  # Next, again by the keyboard
+    page.wait_for_function("() => document.getElementById('story-progress').textContent.startsWith('2 /')")
+    assert page.evaluate(FOCUSED) == "story-next"
+    page.focus("#story-close")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#story-start", state="visible", timeout=10000)
+    page.wait_for_function("() => document.activeElement.id === 'story-start'", timeout=5000)
+    assert page.errors == []
+
+
+CLIPPED_CELLS = """() => {
+    const grid = document.querySelector('#table .ag-body-viewport').getBoundingClientRect();
+    const out = [];
+    document.querySelectorAll('#table .ag-header-cell').forEach(h => {
+        const r = h.getBoundingClientRect();
+        if (r.width && r.right > grid.right + 1) out.push('header ' + h.textContent + ' runs off');
+    });
+    document.querySelectorAll('#table .ag-row .ag-cell .ag-cell-value').forEach(v => {
+        if (v.scrollHeight > v.clientHeight + 1) out.push('cut: ' + v.textContent);
+    });
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_a_phones_table_shows_whole_titles_and_dates(window, shipped, lang):
+    """On a phone the table cut titles and periods after two lines ('Perry's Black Ships reach…',
+    '1894年7月（明治27年）–…') and ran its Themes column off the screen's edge."""
+    page = window(shipped.url + f"?lang={lang}", 390, 844)
+    page.wait_for_function("() => document.querySelectorAll('#table .ag-row .ag-cell-value').length >= 12")
+    assert page.evaluate(CLIPPED_CELLS) == []
+    page.get_by_role("button", name="次のページ" if lang == "ja" else "Next Page").click()
+    page.wait_for_function("() => document.querySelector('#table .ag-paging-panel').textContent.match(/13/)")
+    page.wait_for_timeout(300)
+    assert page.evaluate(CLIPPED_CELLS) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1440, "height": 900})  # a wide window has every column again
+    page.wait_for_function("() => document.querySelectorAll('#table .ag-header-cell').length === 4", timeout=10000)
