@@ -26,6 +26,7 @@ from .core.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from .core.model import Timeline, ValidationError
 from .core.query import SCALES, View, filter_events, theme_counts
 from .core.topics import combine, resolve_themes
+from .core.written_dates import ORDER_ASKED
 from .io import cache, parquet, progress, stops
 from .io.read_options import DATE_ORDERS, ReadOptions
 from .web.datasets import DEFAULT_MAX_UPLOAD_MB
@@ -70,6 +71,20 @@ def progress_printer() -> progress.Said:
     return progress.say
 
 
+ORDER_FLAG = (
+    "Say the order of the file's dates with --date-order mdy (month/day/year) or --date-order dmy (day/month/year)."
+)
+
+
+def problems_said(exc: ValidationError) -> str:
+    """A file's problems as printed, and where a date order would read its dates, the flag that says it
+    (the page offers a choice under the upload instead)."""
+    said = exc.report()
+    if any(p.expected.startswith(ORDER_ASKED) for p in exc.problems):
+        said += "\n" + ORDER_FLAG
+    return said
+
+
 def load_or_exit(
     path: Path, background_cache: bool = False, options: ReadOptions | None = None, use_cache: bool = True
 ) -> tuple[Timeline, threading.Thread | None]:
@@ -87,7 +102,7 @@ def load_or_exit(
             return cache.load_in_background(path, progress=progress, options=options)
         return cache.load(path, progress=progress, options=options, use_cache=use_cache), None
     except ValidationError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(problems_said(exc), file=sys.stderr)
         raise SystemExit(1) from None
 
 
@@ -432,7 +447,7 @@ def _stored(
         print(f"timeline serve: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
     except ValidationError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(problems_said(exc), file=sys.stderr)
         raise SystemExit(1) from None
     except OSError as exc:
         print(f"timeline serve: cannot build the {args.engine} store: {exc.strerror or exc}", file=sys.stderr)
@@ -470,7 +485,7 @@ def _dataset_or_files(path: Path) -> list[Path]:
     try:
         found = parquet.dataset_files(path)
     except ValidationError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(problems_said(exc), file=sys.stderr)
         raise SystemExit(1) from None
     if path.is_dir():
         mixed = sorted(p.name for p in path.iterdir() if p.suffix.lower() in TOPIC_SUFFIXES and p.is_file())
@@ -514,7 +529,7 @@ def load_files(
     try:
         return combine(loaded), None
     except ValidationError as exc:
-        print(exc.report(), file=sys.stderr)
+        print(problems_said(exc), file=sys.stderr)
         raise SystemExit(1) from None
 
 
@@ -707,7 +722,7 @@ def _awaiting(building: store_module.Building, outcome: list[int], told: list[in
             print("timeline: every row is validated: serving them all", file=sys.stderr, flush=True)
             outcome.append(RESTART)
         except ValidationError as exc:
-            print(exc.report(), file=sys.stderr, flush=True)
+            print(problems_said(exc), file=sys.stderr, flush=True)
             outcome.append(1)
         except Exception as exc:
             if building.stopped:  # the server is stopping anyway

@@ -263,6 +263,19 @@ def test_date_order_flag_is_accepted_and_checked(small_csv):
     assert r.returncode == 2 and "invalid choice: 'ymd'" in r.stderr
 
 
+def test_a_file_of_ambiguous_dates_is_told_the_flag_that_reads_them(tmp_path):
+    path = tmp_path / "us.csv"
+    path.write_text("date,title,themes\n03/04/1854,A,x\n07/08/1853,B,x\n3/31/1854,C,x\n", encoding="utf-8")
+    r = run("validate", path)
+    assert r.returncode == 1 and "2 problems found" in r.stderr
+    assert "line 2, column 'date': '03/04/1854': expected a date order for 03/04/1854" in r.stderr
+    assert r.stderr.rstrip().endswith(
+        "Say the order of the file's dates with --date-order mdy (month/day/year) or --date-order dmy (day/month/year)."
+    )
+    r = run("validate", path, "--date-order", "mdy")
+    assert r.returncode == 0 and "us.csv: OK: 3 events" in r.stdout
+
+
 TOPICS = ROOT / "tests" / "fixtures" / "topics"
 
 

@@ -38,11 +38,14 @@ CIRCA_UNITS = {"d": "days", "m": "months", "y": "years"}
 """``circa5d``, ``circa3m``, ``circa2y``: how far "approximately" reaches, written in the cell."""
 
 TWO_DIGITS = "a full year: two-digit years are ambiguous (write 1066, 0043, or add the era: 43 CE, 55 BC)"
-ORDER_OF_FILE = ", or say which order the file uses (--date-order dmy|mdy, or the choice under an upload)"
-"""What a file's problem adds: a date typed in a filter box has no file to say its order of."""
-ORDER_NEEDED = "a date order for {text}: write it as YYYY-MM-DD{iso}" + ORDER_OF_FILE
+ORDER_OF_FILE = ", or say which order the file uses"
+"""What a file's problem adds: a date typed in a filter box has no file to say its order of. Where the
+file's order is said is the reader's own: the command line's ``--date-order``, the page's choice under
+an upload; each adds it beside the problems."""
+ORDER_NEEDED = "a date order for {text} ({one} or {other}): write it as YYYY-MM-DD" + ORDER_OF_FILE
 ORDER_ASKED = ORDER_NEEDED.split("{", 1)[0]
 """How a problem that a date order would solve begins (the page offers the choice under it)."""
+NO_ORDER_READS = "a day from 1 to 31 and a month from 1 to 12, in either order (day/month/year or month/day/year)"
 
 _ERA = r"(?:B\.?\s?C\.?(?:\s?E\.?)?|A\.?\s?D\.?|C\.?\s?E\.?)"
 _ERA_RE = re.compile(rf"(?<![A-Za-z]){_ERA}(?![A-Za-z])", re.IGNORECASE)
@@ -221,14 +224,18 @@ def _numeric(m: re.Match[str], core: str, date_order: str | None, era: str) -> P
     if len(c) < 3 and not era:
         return "a year of 3 or 4 digits last in a day/month date (25/12/1066)"
     if date_order is None:
+        # an order is needed only where both read a date (03/04/1854); 25/12/1066 and 3/31/1854 have one
+        # reading, 05/05/1854 one day either way
         first, second = int(a), int(b)
-        if first > 12 and second <= 12:
-            iso = f" ({int(c):04d}-{second:02d}-{first:02d})"
-        elif second > 12 and first <= 12:
-            iso = f" ({int(c):04d}-{first:02d}-{second:02d})"
-        else:
-            iso = ""
-        return ORDER_NEEDED.format(text=core, iso=iso)
+        readings = {(m, d) for d, m in ((first, second), (second, first)) if 1 <= m <= 12 and 1 <= d <= 31}
+        if not readings:
+            return NO_ORDER_READS
+        if len(readings) == 2:
+            year = int(c)
+            one, other = (f"{year:04d}-{m:02d}-{d:02d}" for m, d in sorted(readings))
+            return ORDER_NEEDED.format(text=core, one=one, other=other)
+        [(month_read, day_read)] = readings
+        return _with_era(int(c), month_read, day_read, era)
     day, month = (a, b) if date_order == "dmy" else (b, a)
     if not 1 <= int(month) <= 12:
         order = "day/month/year" if date_order == "dmy" else "month/day/year"

@@ -159,15 +159,19 @@ def column_choices(t: Translator) -> html.Div:
     )
 
 
+ORDER_QUESTION = N_("The file's dates such as {date} are:")
+"""What the choice of a date order asks, quoting a date of the file that needs it."""
+
+
 def date_order_choice(t: Translator) -> html.Div:
     """Shown under an upload whose dates need an order (03/04/1854: March or April?): a button for
-    each, opening the file again so."""
+    each, opening the file again so. Its question is set with one of the file's dates."""
     return html.Div(
         id="date-order-choice",
         className="column-map",
         hidden=True,
         children=[
-            html.P(t("The file's dates such as 03/04/1854 are:")),
+            html.P(id="date-order-question"),
             html.Div(
                 className="row",
                 children=[

@@ -133,7 +133,9 @@ def test_an_upload_of_us_dates_opens_once_their_order_is_chosen(server, page, tm
     assert page.locator("#date-order-choice").is_hidden()
     upload(page, tmp_path / "us.csv", "Date,Title,Themes\n03/31/1854,Kanagawa,diplomacy\n07/08/1853,Perry,security\n")
     page.wait_for_selector("#date-order-choice", state="visible")
-    assert "a date order for 03/31/1854" in page.locator("#upload-status").text_content()
+    status = page.locator("#upload-status").text_content()
+    assert "a date order for 07/08/1853" in status and "--date-order" not in status  # 03/31/1854 has one reading
+    assert page.locator("#date-order-question").text_content() == "The file's dates such as 07/08/1853 are:"
     page.get_by_role("button", name="month/day/year").click()
     wait_for_graph(page, "2 of 2 events match")
     assert "Opened us.csv: 2 events" in page.locator("#upload-status").text_content()

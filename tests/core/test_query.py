@@ -47,11 +47,13 @@ def test_bad_dates_in_the_filter_raise_a_clear_error(tl):
         filter_events(tl, View(start="2000", end="1990"))
     # a date typed in a box is not told of a file's date order
     with pytest.raises(ValueError) as said:
-        filter_events(tl, View(end="31/03/1950"))
+        filter_events(tl, View(end="03/04/1950"))
     assert str(said.value) == (
-        "To: '31/03/1950' is not a valid date: expected a date order for 31/03/1950: write it as YYYY-MM-DD (1950-03-31)"
+        "To: '03/04/1950' is not a valid date: expected a date order for 03/04/1950 (1950-03-04 or 1950-04-03): "
+        "write it as YYYY-MM-DD"
     )
     assert "--date-order" not in str(said.value) and "upload" not in str(said.value)
+    assert filter_events(tl, View(end="31/03/1950")).tolist() == filter_events(tl, View(end="1950-03-31")).tolist()
 
 
 def test_dates_that_cannot_be_applied_are_left_out_and_said(tl):

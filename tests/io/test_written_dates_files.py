@@ -79,42 +79,43 @@ def test_filter_and_export_keep_the_written_forms(timeline):
 def test_every_bad_written_date_has_its_line_column_and_value(write_csv):
     path = write_csv(
         "date,end_date,title,themes\n"
-        "25/12/1066,,A,x\n"  # 2
-        "31 Feb 1066,,B,x\n"  # 3
-        "Decembr 1066,,C,x\n"  # 4
-        "between 50 and 47,,D,x\n"  # 5
-        "ongoing,,E,x\n"  # 6
-        "AD -5,,F,x\n"  # 7
-        "13 BC AD,,G,x\n"  # 8
-        "1066,12/25/1066,H,x\n"  # 9
-        "25 Dec 1066,55 BC,I,x\n"  # 10: ends before it starts
-        "25 Dec 1066,ongoing,J,x\n"  # 11: fine
+        "03/04/1066,,A,x\n"  # 2: 3 April or 4 March
+        "25/12/1066,,A2,x\n"  # 3: one order alone reads it: fine
+        "31 Feb 1066,,B,x\n"  # 4
+        "Decembr 1066,,C,x\n"  # 5
+        "between 50 and 47,,D,x\n"  # 6
+        "ongoing,,E,x\n"  # 7
+        "AD -5,,F,x\n"  # 8
+        "13 BC AD,,G,x\n"  # 9
+        "1066,13/45/1066,H,x\n"  # 10: no month in either order
+        "25 Dec 1066,55 BC,I,x\n"  # 11: ends before it starts
+        "25 Dec 1066,ongoing,J,x\n"  # 12: fine
     )
     with pytest.raises(ValidationError) as info:
         load_timeline(path)
     found = {(p.line, p.column): (p.value, p.expected) for p in info.value.problems}
     assert set(found) == {
         (2, "date"),
-        (3, "date"),
         (4, "date"),
         (5, "date"),
         (6, "date"),
         (7, "date"),
         (8, "date"),
-        (9, "end_date"),
+        (9, "date"),
         (10, "end_date"),
+        (11, "end_date"),
     }
     assert found[(2, "date")] == (
-        "25/12/1066",
-        "a date order for 25/12/1066: write it as YYYY-MM-DD (1066-12-25), or say which order the file uses (--date-order dmy|mdy, or the choice under an upload)",
+        "03/04/1066",
+        "a date order for 03/04/1066 (1066-03-04 or 1066-04-03): write it as YYYY-MM-DD, or say which order the file uses",
     )
-    assert found[(3, "date")] == ("31 Feb 1066", "a real calendar date: Feb 1066 has 28 days")
-    assert found[(4, "date")][0] == "Decembr 1066" and "not 'Decembr'" in found[(4, "date")][1]
-    assert "X before Y" in found[(5, "date")][1]
-    assert "only for an end date" in found[(6, "date")][1]
-    assert "without a sign" in found[(7, "date")][1] and "one era marker" in found[(8, "date")][1]
-    assert found[(9, "end_date")][0] == "12/25/1066" and "--date-order" in found[(9, "end_date")][1]
-    assert "on or after the start date 25 Dec 1066" in found[(10, "end_date")][1]
+    assert found[(4, "date")] == ("31 Feb 1066", "a real calendar date: Feb 1066 has 28 days")
+    assert found[(5, "date")][0] == "Decembr 1066" and "not 'Decembr'" in found[(5, "date")][1]
+    assert "X before Y" in found[(6, "date")][1]
+    assert "only for an end date" in found[(7, "date")][1]
+    assert "without a sign" in found[(8, "date")][1] and "one era marker" in found[(9, "date")][1]
+    assert found[(10, "end_date")][0] == "13/45/1066" and "in either order" in found[(10, "end_date")][1]
+    assert "on or after the start date 25 Dec 1066" in found[(11, "end_date")][1]
 
 
 def test_date_order_reads_both_date_columns():

@@ -59,10 +59,14 @@ def test_the_file_opens_with_the_columns_chosen_and_is_kept_apart(services, tmp_
 def test_dates_that_need_an_order_offer_the_choice_and_open_in_the_order_chosen(services):
     us = b"date,title\n03/31/1854,Kanagawa\n07/08/1853,Perry\n"
     out = receive(services, sent(us, "us.csv"))
-    assert out[0] is no_update and out[-1] is False and "the choice under an upload" in str(out[1])
-    assert receive(services, sent(b"date,title\n10x6,Hastings\n"))[-1] is True  # no order would mend it
+    assert out[0] is no_update and out[-2] is False and "say which order the file uses" in str(out[1])
+    assert "--date-order" not in str(out[1])  # the command line's words: the page has its buttons
+    assert out[-1] == "The file's dates such as 07/08/1853 are:"  # its own date (03/31/1854 needs none)
+    assert receive(services, sent(us, "us.csv"), lang="ja")[-1] == "ファイルの「07/08/1853」のような日付の並びは："
+    refused = receive(services, sent(b"date,title\n10x6,Hastings\n"))
+    assert refused[-2] is True and refused[-1] is no_update  # no order would mend it
     out = reorder(services, "order-mdy", sent(us, "us.csv"), "open", None, "")
-    assert isinstance(out[0], str) and out[-1] is True and "Opened us.csv: 2 events" in str(out[1])
+    assert isinstance(out[0], str) and out[-2] is True and "Opened us.csv: 2 events" in str(out[1])
     assert services.datasets.get(out[0]).events["date_text"].tolist() == ["03/31/1854", "07/08/1853"]
     assert services.datasets.get(out[0]).events["start"].tolist() == [
         services.datasets.get(receive(services, sent(b"date,title\n1854-03-31,K\n1853-07-08,P\n"))[0])

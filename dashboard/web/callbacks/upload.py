@@ -23,7 +23,7 @@ from ...core.written_dates import ORDER_ASKED
 from ...io.read_options import DEFAULT_OPTIONS, ReadOptions
 from .. import inputs
 from ..components import problem_list
-from ..layout import theme_checklist
+from ..layout import ORDER_QUESTION, theme_checklist
 from .services import GONE, Services, Update
 
 Received = tuple[Update[str], Update[Component | list[Component] | ValidationError], Update[Component]]
@@ -36,13 +36,14 @@ OUTPUTS = [
     *[(f"map-{ours}", "options") for ours in MAPPED],
     *[(f"map-{ours}", "value") for ours in MAPPED],
     ("date-order-choice", "hidden"),
+    ("date-order-question", "children"),
 ]
 """What both upload callbacks set, in order (see :data:`Outcome`)."""
 
 Outcome: TypeAlias = tuple[Any, ...]
 """(the new dataset key, the status shown under the upload box, the new theme filter, whether the
-column choices are hidden, then the columns offered and the one chosen for each of MAPPED, and whether
-the choice of a date order is hidden)."""
+column choices are hidden, then the columns offered and the one chosen for each of MAPPED, whether
+the choice of a date order is hidden, and its question, which quotes one of the file's dates)."""
 
 
 def receive(
@@ -59,10 +60,11 @@ def receive(
     key, status, themes = _open(services, sent, mode, current, options, lang)
     unchanged = [no_update] * (2 * len(MAPPED))
     if not isinstance(status, ValidationError):
-        return (key, status, themes, True, *unchanged, True)
-    no_order = not any(p.expected.startswith(ORDER_ASKED) for p in status.problems)
+        return (key, status, themes, True, *unchanged, True, no_update)
+    asked = next((p.value for p in status.problems if p.expected.startswith(ORDER_ASKED)), None)
+    order = (True, no_update) if asked is None else (False, translator(lang)(ORDER_QUESTION, date=asked))
     if status.header is None:
-        return (key, problem_list(status, lang), themes, True, *unchanged, no_order)
+        return (key, problem_list(status, lang), themes, True, *unchanged, *order)
     header = status.header
     offered = list(dict.fromkeys(h for h in header if h))
     recognised = {ours: header[i] for i, ours in enumerate(plan_columns(header).names) if ours in MAPPED}
@@ -73,7 +75,7 @@ def receive(
         False,
         *[offered] * len(MAPPED),
         *[recognised.get(o) for o in MAPPED],
-        no_order,
+        *order,
     )
 
 
