@@ -506,7 +506,10 @@ def build_figure(
             yanchor="top",
             yref="container",
             font=dict(size=16 if narrow else 22),
-            subtitle=dict(text=plot_text(describe_view(timeline, view, matched, t)), font=dict(size=13)),
+            subtitle=dict(
+                text=plot_text(describe_view(timeline, view, matched, t, _in_view(timeline, view, rows, counted))),
+                font=dict(size=13),
+            ),
         ),
         font=dict(family=FONT_CJK if options.lang == "ja" else FONT, size=12, color="#222"),
         template="plotly_white",
@@ -898,11 +901,30 @@ def deep_ticks(x0: float, x1: float, target: int = 8, lang: str = DEFAULT_LANGUA
     return dict(tickmode="array", tickvals=[vals[i] for i in keep], ticktext=[text[i] for i in keep])
 
 
-def describe_view(timeline: Timeline, view: View, matched: int, t: Translator | None = None) -> str:
-    """Subtitle: what the figure shows, so an exported image explains itself."""
+def _in_view(timeline: Timeline, view: View, rows: np.ndarray, counted: Counted | None) -> int | None:
+    """How many of the matches a zoom shows (None without a zoom; a zoom is in time on every scale):
+    an engine's density adds up to them, else they are among ``rows`` (every match, or those fetched
+    for the window)."""
+    if view.x_range is None:
+        return None
+    if counted is not None and counted.density is not None:
+        return int(counted.density.total.sum())
+    return len(in_window(timeline, rows, *view.x_range))
+
+
+def describe_view(
+    timeline: Timeline, view: View, matched: int, t: Translator | None = None, in_view: int | None = None
+) -> str:
+    """Subtitle: what the figure shows, so an exported image explains itself; ``in_view``: how many
+    of the matches a zoom shows (an image of a zoom counts what it draws)."""
     t = t or translator(DEFAULT_LANGUAGE)
     total = timeline.size
-    parts = [t("{n:,} of {total:,} events", n=matched, total=total)]
+    if in_view is None:
+        parts = [t("{n:,} of {total:,} events", n=matched, total=total)]
+    else:
+        parts = [t("{n:,} of {total:,} events in view", n=in_view, total=total)]
+        if matched != total:
+            parts.append(t.plural("{n:,} matches the filters", "{n:,} match the filters", matched))
     if view.themes is not None and len(view.themes) < len(timeline.themes):
         named = [theme_label(th, t.lang) if local_theme(th) == th else th for th in view.themes]
         parts.append(t("themes: {themes}", themes=", ".join(named) if named else t("none")))
@@ -1400,7 +1422,9 @@ def label_candidates(
     x_range: tuple[float, float],
     plot_w: float,
 ) -> LabelCandidates:
-    """The events of importance >= ``label_min_importance`` whose anchor is in view, at most 400."""
+    """The events whose anchor is in view of importance >= ``label_min_importance``, or of the highest
+    importance in view where that is lower (a file without importances, a zoom into quieter years:
+    the most important events shown are labelled where there is room), at most 400."""
     x0, x1 = x_range
     at, end, _, _ = positions(xmap, timeline, rows)
     imp = timeline.column("importance")[rows].astype(np.int64)
@@ -1408,7 +1432,9 @@ def label_candidates(
     xlo, xhi = min(x0, x1), max(x0, x1)
     begins, ends = np.minimum(at, end), np.maximum(at, end)
     anchor = np.where(is_range, (np.maximum(begins, xlo) + np.minimum(ends, xhi)) / 2, at)
-    inside = (anchor >= xlo) & (anchor <= xhi) & (imp >= options.label_min_importance)
+    inside = (anchor >= xlo) & (anchor <= xhi)
+    least = min(options.label_min_importance, int(imp[inside].max())) if inside.any() else 0
+    inside &= imp >= least
     order = np.flatnonzero(inside)
     order = order[np.lexsort((-anchor[order], -imp[order]))][:400]
     picked = np.asarray(rows)[order]

@@ -124,6 +124,23 @@ def test_key_events_are_labelled_without_overlap(tl):
     assert "Battle of Marathon" not in labels  # importance 2
 
 
+def test_the_most_important_events_in_view_are_labelled_whatever_their_importance(write_csv, tl):
+    """A file without an importance column (every event of importance 3) had no label at all, however
+    much room: labels go to events of importance 4 and up, or to the most important in view."""
+    plain = load_timeline(
+        write_csv(
+            "date,title,themes\n1853-07-08,Perry arrives at Uraga,Diplomacy\n1854-03-31,Treaty of Kanagawa,Diplomacy\n"
+            "1858-07-29,Harris Treaty,Trade\n1860,First embassy to the US,Diplomacy\n1868-01-03,Boshin War begins,War\n"
+        )
+    )
+    boxes, plot_w, plot_h = label_boxes(build_figure(plain, View(), FigureOptions(width=1200)), 1200)
+    assert set(boxes) == set(plain.events["title"])
+    assert_apart(boxes, plot_w, plot_h)
+    window = (dates.parse_date("-600")[0], dates.parse_date("-400")[0])  # Marathon (importance 2) alone
+    labels = [a["text"] for a in build_figure(tl, View(x_range=window))["layout"]["annotations"] if a["showarrow"]]
+    assert labels == ["Battle of Marathon"]
+
+
 FEATURED = "Trump invites Takaichi to the United States"
 """Importance 4, but the label the issue (#10) asks for in the crowded recent years."""
 
@@ -223,6 +240,18 @@ def test_subtitle_describes_the_filters(tl):
     assert (
         fig["layout"]["title"]["subtitle"]["text"] == "1 of 7 events · themes: Security · 1945 to … · matching “treaty”"
     )
+
+
+def test_a_zoomed_subtitle_counts_the_events_in_view(tl):
+    """An export of a zoom said '3 of 71 events' over one event drawn: the matches, not what is shown."""
+    window = (dates.parse_date("1850")[0], dates.parse_date("1860")[0])
+    subtitle = build_figure(tl, View(x_range=window))["layout"]["title"]["subtitle"]["text"]
+    assert subtitle == "2 of 7 events in view"
+    subtitle = build_figure(tl, View(themes=("security",), x_range=window))["layout"]["title"]["subtitle"]["text"]
+    assert subtitle == "1 of 7 events in view · 3 match the filters · themes: Security"
+    for scale in ("sequence", "log"):  # a zoom is in time on every scale
+        subtitle = build_figure(tl, View(scale=scale, x_range=window))["layout"]["title"]["subtitle"]["text"]
+        assert subtitle == "2 of 7 events in view", scale
 
 
 def test_year_ticks_are_written_as_historians_do():
