@@ -197,7 +197,7 @@ def _point(seg: str, date_order: str | None, keyworded: bool) -> Point | str | N
         return _with_era(year, month, day, era)
     numeric = _NUMERIC_RE.match(core)
     if numeric:
-        return _numeric(numeric, core, date_order, era)
+        return _numeric(numeric, seg.strip(), date_order, era)
     for pattern in (_DMY_RE, _MDY_RE, _MY_RE):
         named = pattern.match(core)
         if named:
@@ -216,8 +216,9 @@ def _point(seg: str, date_order: str | None, keyworded: bool) -> Point | str | N
     return "a date such as 1066, Dec 1066, 25 Dec 1066, December 25, 1066" if era else None
 
 
-def _numeric(m: re.Match[str], core: str, date_order: str | None, era: str) -> Point | str:
-    """25/12/1066, 12/25/1066, 25.12.1066 (in the file's date order), 1066/12/25 (year first)."""
+def _numeric(m: re.Match[str], written: str, date_order: str | None, era: str) -> Point | str:
+    """25/12/1066, 12/25/1066, 25.12.1066 (in the file's date order), 1066/12/25 (year first);
+    ``written``: the date as written, its era marker included (what a problem quotes)."""
     a, b, c = m["a"], m["b"], m["c"]
     if len(a) >= 3:
         return _with_era(int(a), int(b), int(c), era)
@@ -231,9 +232,12 @@ def _numeric(m: re.Match[str], core: str, date_order: str | None, era: str) -> P
         if not readings:
             return NO_ORDER_READS
         if len(readings) == 2:
-            year = int(c)
-            one, other = (f"{year:04d}-{m:02d}-{d:02d}" for m, d in sorted(readings))
-            return ORDER_NEEDED.format(text=core, one=one, other=other)
+            point = _with_era(int(c), 1, 1, era)
+            if isinstance(point, str):  # 03/04/0 BC: no order reads a year 0
+                return point
+            sign = "-" if point.year < 0 else ""  # a BCE year as the file writes it in YYYY-MM-DD (-0055)
+            one, other = (f"{sign}{abs(point.year):04d}-{m:02d}-{d:02d}" for m, d in sorted(readings))
+            return ORDER_NEEDED.format(text=written, one=one, other=other)
         [(month_read, day_read)] = readings
         return _with_era(int(c), month_read, day_read, era)
     day, month = (a, b) if date_order == "dmy" else (b, a)

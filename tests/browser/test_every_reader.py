@@ -244,13 +244,34 @@ def test_the_table_is_one_tab_stop_and_an_opened_event_takes_the_focus(window, s
     page.wait_for_function("() => document.activeElement.closest('#details-card') !== null", timeout=5000)
     page.keyboard.press("Tab")
     assert page.evaluate(FOCUSED) == "details"  # the card's own controls come next
+    # Enter on another row while the card is open: the card shows it and takes the focus again
+    shown = page.inner_text("#details h2")
+    page.locator('#table .ag-row[row-index="5"] .ag-cell[col-id="title"]').focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("t => document.querySelector('#details h2').textContent !== t", arg=shown, timeout=10000)
+    page.wait_for_function("() => document.activeElement.closest('#details-card') !== null", timeout=5000)
     page.keyboard.press("Escape")
     page.wait_for_selector("#details-card", state="hidden", timeout=5000)
     page.wait_for_function(
         "r => { const c = document.activeElement.closest('.ag-row'); return c && c.getAttribute('row-index') === r; }",
-        arg=row,
+        arg="5",
         timeout=5000,
     )
+    assert row != "5"
+    assert page.errors == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_closing_an_events_details_with_the_mouse_moves_neither_focus_nor_page(window, shipped, width, height):
+    """× clicked gave the focus to the table's header, and the page scrolled down to it."""
+    page = window(shipped.url, width, height)
+    click_event(page)
+    before = page.evaluate("window.scrollY")
+    page.click("#details-close")
+    page.wait_for_selector("#details-card", state="hidden", timeout=5000)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.scrollY") == before
+    assert page.evaluate(FOCUSED) not in ("grid-header", "grid-cell")
     assert page.errors == []
 
 

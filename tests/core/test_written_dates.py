@@ -108,6 +108,8 @@ MALFORMED = [
         "01/02/1066",
         "a date order for 01/02/1066 (1066-01-02 or 1066-02-01): write it as YYYY-MM-DD, or say which order the file uses",
     ),
+    ("03/04/55 BC", "a date order for 03/04/55 BC (-0055-03-04 or -0055-04-03): write it as YYYY-MM-DD"),
+    ("03/04/0 BC", "there is no year 0"),
     ("13/45/1860", "a day from 1 to 31 and a month from 1 to 12, in either order (day/month/year or month/day/year)"),
     ("0/5/1860", "a day from 1 to 31 and a month from 1 to 12"),
     ("25/12/66", "a year of 3 or 4 digits"),

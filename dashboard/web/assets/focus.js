@@ -37,9 +37,13 @@
         );
     }
 
+    function byKeyboard() {
+        return Date.now() - keyed.at <= KEYED_MS;
+    }
+
     function cardOpened(card) {
         var from = keyed.target;
-        if (Date.now() - keyed.at > KEYED_MS || !from || !from.closest || !from.closest("#table .ag-row")) {
+        if (!byKeyboard() || !from || !from.closest || !from.closest("#table .ag-row")) {
             return;
         }
         var cell = from.closest(".ag-cell");
@@ -51,7 +55,9 @@
     }
 
     function cardClosed() {
-        if (last && last.closest && last.closest("#details-card") && lost()) {
+        // closed from the keyboard (Escape, or Enter on ×) after it was opened from a row: back to the
+        // row; closed by a pointer, the focus stays where the reader's pointer left it
+        if (opener && byKeyboard() && last && last.closest && last.closest("#details-card") && lost()) {
             focus(openerCell()) || focus(document.querySelector("#table .ag-header-cell"));
         }
         opener = null;
@@ -71,7 +77,7 @@
     document.addEventListener(
         "keydown",
         function (event) {
-            if (event.key === "Enter" || event.key === " ") {
+            if (event.key === "Enter" || event.key === " " || event.key === "Escape") {
                 keyed = {at: Date.now(), target: event.target};
             }
             var card = document.getElementById("details-card");
@@ -99,6 +105,12 @@
             var target = change.target;
             if (target.id === "details-card" && change.attributeName === "hidden" && !target.hidden) {
                 cardOpened(target);
+            } else if (change.type === "childList" && target.closest && target.closest("#details")) {
+                // another event's details in a card already open (Enter on another row)
+                var card = document.getElementById("details-card");
+                if (card && !card.hidden && !card.contains(document.activeElement)) {
+                    cardOpened(card);
+                }
             }
         });
         if (pending) {
@@ -118,6 +130,7 @@
         });
     }).observe(document.documentElement, {
         subtree: true,
+        childList: true,
         attributes: true,
         attributeFilter: ["hidden", "class", "disabled"],
     });
