@@ -372,7 +372,7 @@ def story_card(t: Translator) -> html.Section:
 
 
 def language_switch(lang: str) -> html.Nav:
-    """Links to the page in each other language (the view's query is kept: see callbacks/panels.py)."""
+    """Links to the page in each other language (the view's query is kept: see assets/language.js)."""
     t = translator(lang)
     return html.Nav(
         className="languages",

@@ -124,6 +124,21 @@ def test_browser_language_is_used_without_a_parameter(browser, shipped):
         context.close()
 
 
+def test_the_language_link_keeps_the_view(window, shipped):
+    """The link to the other language was always '?lang=ja': the reader's filters were lost."""
+    page = window(shipped.url + "?themes=war,memory&q=hiroshima", 1440, 900)
+    wait_for_graph(page)
+    page.click("#lang-ja")
+    page.wait_for_function("document.documentElement.lang === 'ja'")
+    wait_for_graph(page)
+    query = page.evaluate("Object.fromEntries(new URLSearchParams(location.search))")
+    assert query["lang"] == "ja" and query["q"] == "hiroshima" and query["themes"] == "war,memory"
+    assert page.input_value("#search") == "hiroshima"
+    page.click("#lang-en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert "q=hiroshima" in page.evaluate("location.search")
+
+
 @pytest.mark.parametrize(
     ("query", "width", "height", "states"),
     [
@@ -176,6 +191,34 @@ def test_keyboard_reaches_the_controls_in_order_with_a_visible_focus(window, shi
     ids = [r[0] for r in reached]
     assert ids.index("search") < ids.index("date-from") < ids.index("date-to")
     assert all(visible for _, visible in reached), reached
+
+
+def test_every_stop_of_the_keyboard_is_on_screen_with_its_ring(window, shipped):
+    """The sticky filters panel, taller than the window, held the upload box below the screen's
+    edge, where the focus went unseen; the table's focused cell had a 1 px border for a ring."""
+    page = window(shipped.url, 1440, 900)
+    seen = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        where = page.evaluate(
+            """() => { const e = document.activeElement;
+            if (!e || e === document.body) return null;
+            const shown = e.getClientRects().length && getComputedStyle(e).opacity !== '0' ? e : e.parentElement;
+            const r = shown.getBoundingClientRect();
+            const ring = n => { const s = getComputedStyle(n); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; };
+            // in the grid, inside the cell (the grid clips what is drawn outside it)
+            const inside = !e.closest('.ag-root-wrapper') || parseFloat(getComputedStyle(e).outlineOffset) <= -2;
+            return {id: e.id || e.className || e.tagName, top: r.top, bottom: r.bottom,
+                    ring: (ring(e) && inside) || ring(e.parentElement) || ring(shown)}; }"""
+        )
+        if where is None:
+            break
+        seen.append(where)
+    assert len(seen) > 30
+    off = [w for w in seen if w["top"] < -1 or w["bottom"] > 901]
+    assert off == [], off
+    cells = [w for w in seen if "ag-header-cell" in str(w["id"]) or "ag-cell" in str(w["id"])]
+    assert cells and all(w["ring"] for w in cells), cells
 
 
 LONG_TITLES = (

@@ -97,6 +97,14 @@
     );
     document.addEventListener("focusin", function (event) {
         last = event.target;
+        // AG Grid moves the focus into its pager itself, without scrolling to it: bring it on screen
+        var target = event.target;
+        if (target && target.closest && target.closest("#table") && target.getBoundingClientRect) {
+            var box = target.getBoundingClientRect();
+            if (box.height && (box.top < 0 || box.bottom > window.innerHeight)) {
+                target.scrollIntoView({block: "nearest"});
+            }
+        }
     });
 
     var pending = false;
