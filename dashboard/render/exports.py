@@ -21,6 +21,7 @@ from ..core.model import FORMULA_START, NOT_TEXT, STORY_COLUMN, Timeline, langua
 from ..core.query import View, filter_events
 from ..core.story import shown_view
 from ..core.topics import local_theme, row_topics
+from ..core.written_dates import DATE_ORDERS
 from .figure import FigureOptions, figure_title
 from .images import EXPORT_WIDTH, FORMATS, render_view
 from .queried import figure_of, matching_events
@@ -147,7 +148,14 @@ def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.Da
             **{c: frame[c].to_numpy(dtype=object) for c in ("description", "actors", "location", "source")},
             "importance": frame["importance"].astype(str).to_numpy(dtype=object),
             "kind": kind,
-            **{c: frame[c].to_numpy(dtype=object) for c in ("display_date", "end_display_date") if c in frame},
+            **{
+                shown: _given_display(frame, shown, written, end)
+                for shown, written, end in (
+                    ("display_date", "date_text", False),
+                    ("end_display_date", "end_date_text", True),
+                )
+                if shown in frame
+            },
         }
     )
     for column in MEDIA_COLUMNS:
@@ -160,6 +168,27 @@ def _file_rows(frame: pd.DataFrame, themes: list[str] | str, kind: str) -> pd.Da
     for column in frame.columns:
         if language_variant(column):
             out[column] = frame[column].to_numpy(dtype=object)
+    return out
+
+
+def _given_display(frame: pd.DataFrame, shown: str, written: str, end: bool) -> np.ndarray:
+    """The display dates the file gave: where a date was written in words ('July 8, 1853'), validation
+    shows it in the app's way ('8 Jul 1853') as its display date, which a file read back would take
+    for the writer's own (fixed, in English, over the page's language). Those are left out: the
+    date's text, written back as it was, reads as they did."""
+    out: np.ndarray = frame[shown].to_numpy(dtype=object).copy()
+    if written not in frame:
+        return out
+    texts = frame[written].to_numpy(dtype=object)
+    check = np.flatnonzero((texts != "") & (out != ""))
+    if not len(check):
+        return out
+    julian = frame["julian"].to_numpy(dtype=bool)[check] if "julian" in frame else None
+    computed = np.zeros(len(check), dtype=bool)
+    for order in (None, *DATE_ORDERS):  # the order the file was read in is not kept: any that reads it
+        read = dates.parse_dates(list(texts[check]), julian, order, end=end).display
+        computed |= np.array([r is not None and r == out[i] for r, i in zip(read, check)], dtype=bool)
+    out[check[computed]] = ""
     return out
 
 

@@ -965,13 +965,19 @@ def when_labels(timeline: Timeline, rows: np.ndarray, lang: str = DEFAULT_LANGUA
 
 
 def _japanese_display(shown: np.ndarray, ms: np.ndarray, precision: np.ndarray) -> np.ndarray:
-    """Display dates of the approximate form ('c. 1600', as the parser writes them) in Japanese
-    ('1600年頃'); other display dates as the file wrote them."""
+    """Display dates in Japanese where they say no more than the date: the approximate form ('c. 1600',
+    as the parser writes them: '1600年頃'), and a date written in words read in the app's English way
+    ('July 8, 1853' shown '8 Jul 1853': '1853年7月8日'); other display dates as the file wrote them."""
     approx = np.array([isinstance(s, str) and s.startswith("c. ") for s in shown], dtype=bool)
-    if not approx.any():
+    given = (shown != "") & ~approx
+    plain = np.zeros(len(shown), dtype=bool)
+    if given.any():
+        plain[given] = dates.format_dates(ms[given], precision[given]) == shown[given]
+    if not (approx.any() or plain.any()):
         return shown
     out = shown.copy()
     out[approx] = japanese_dates(ms[approx], precision[approx], np.ones(int(approx.sum()), dtype=bool))
+    out[plain] = japanese_dates(ms[plain], precision[plain])
     return out
 
 

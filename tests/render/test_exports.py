@@ -1,4 +1,6 @@
 import contextlib
+import csv
+import io
 import json
 import os
 import re
@@ -168,6 +170,32 @@ def test_csv_round_trip_keeps_every_event_exactly(write_csv):
     # An era's own themes (which make no lane) and other columns are the file's too: written back.
     assert text.endswith(",politics;security,,,,,3,era,,,'=era note\n")
     assert back.era_extras.equals(tl.era_extras) and list(back.era_extras["notes"]) == ["=era note"]
+
+
+def test_csv_writes_no_display_date_the_file_did_not_give(write_csv):
+    """A written date's reading ('July 8, 1853' shown as 8 Jul 1853) came back as a display_date the
+    file never had: reloaded, it fixed the English words over the page's language."""
+    from dashboard.core.query import filter_events
+    from dashboard.io.formats import parse_events
+    from dashboard.render.exports import events_csv
+
+    src = (
+        "date,end_date,title,themes,display_date\n"
+        '"July 8, 1853",,Perry,diplomacy,\n'
+        "1860s,,Embassy decade,diplomacy,\n"
+        "between 47 and 50,,Claudius,war,\n"
+        "25/12/1066,,Crowning,politics,\n"
+        "1854,,Kanagawa,trade,Spring 1854\n"
+        "c. 1600,after 17 Jul 1650,Long,trade,\n"
+    )
+    tl = load_timeline(write_csv(src))
+    out = events_csv(tl, filter_events(tl, View()))
+    rows = list(csv.DictReader(io.StringIO(out.decode())))
+    assert [r["display_date"] for r in rows] == ["", "", "", "", "Spring 1854", ""]
+    assert [r["end_display_date"] for r in rows] == [""] * 6
+    assert [r["date"] for r in rows][:2] == ["July 8, 1853", "1860s"]  # as written
+    back = parse_events(out, "back.csv")
+    assert back.events.equals(tl.events)
 
 
 def test_csv_of_a_filtered_view(small_csv):

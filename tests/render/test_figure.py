@@ -21,6 +21,7 @@ from dashboard.render.figure import (
     build_figure,
     figure_height,
     text_width,
+    when_labels,
     year_ticks,
 )
 from tests.conftest import DATASET
@@ -330,6 +331,27 @@ def test_an_uncertain_date_gets_a_faded_tape_over_its_possible_span_behind_its_m
     assert marker["customdata"][globe][2] == "c. 1600"  # hover shows the date as written
     if scale == "time":
         assert (lo, lo + width) == (year_start(1590), year_start(1611) - 1)
+
+
+def test_dates_written_in_english_words_read_in_japanese(write_csv):
+    """'July 8, 1853' stayed '8 Jul 1853' in the Japanese page: its reading in the app's way, kept as
+    its display date, was taken for words of the file's."""
+    tl = load_timeline(
+        write_csv(
+            "date,end_date,title,themes,display_date\n"
+            '"July 8, 1853",,Perry,d,\n25 Dec 1066,1 Jan 1067,Crowned,d,\n55 BC,,Caesar,d,\n'
+            "between 47 and 50,,Claudius,d,\n1854,,Kanagawa,d,Spring 1854\n"
+        )
+    )
+    rows = np.arange(len(tl.events))
+    assert list(when_labels(tl, rows, "ja")) == [
+        "1853年7月8日",
+        "1066年12月25日 – 1067年1月1日",
+        "紀元前55年",
+        "between 47 and 50",  # words of their own: as written
+        "Spring 1854",  # the file's display date
+    ]
+    assert list(when_labels(tl, rows, "en"))[:3] == ["8 Jul 1853", "25 Dec 1066 – 1 Jan 1067", "55 BCE"]
 
 
 def test_the_sequence_log_and_deep_time_ticks_speak_japanese(tmp_path):
