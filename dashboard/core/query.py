@@ -21,10 +21,14 @@ import pyarrow.compute as pc
 
 from . import dates, markup
 from .memo import memo_of
-from .model import Timeline
+from .model import Timeline, language_variant
 from .written_dates import ORDER_OF_FILE
 
 SEARCH_COLUMNS = ("title", "description", "actors", "location")
+APOSTROPHES = "\u2018\u2019\u02bc"
+"""Apostrophes as typed (a phone's keyboard types ’): searched for as the plain ' (both in the text and
+in the words looked for)."""
+_PLAIN_APOSTROPHES = str.maketrans(dict.fromkeys(APOSTROPHES, "'"))
 SCALES = ("time", "sequence", "log")
 """How the x axis reads: dates ("time", the default), events evenly spaced in date order
 ("sequence"), or years before present on a logarithmic axis ("log")."""
@@ -204,7 +208,7 @@ def search_terms(text: str) -> tuple[str, ...]:
         raise ValueError(f"Search: at most {MAX_SEARCH_CHARS:,} characters (this one has {len(text):,})")
     words: set[tuple[bool, str]] = set()  # (in the title only, the word)
     for token in text.split():
-        word = "".join(ch for ch in token if ch.isprintable()).lower()
+        word = "".join(ch for ch in token if ch.isprintable()).lower().translate(_PLAIN_APOSTROPHES)
         if word.removeprefix(TITLE_SCOPE):
             words.add(term_scope(word))
     long = [w for _, w in words if len(w) > MAX_WORD_CHARS]
@@ -280,14 +284,7 @@ def haystack(timeline: Timeline) -> pa.Array:
     """
 
     def build() -> pa.Array:
-        ev = timeline.events
-        cols = [
-            pa.chunked_array(pa.array(_searchable(timeline, c))).cast(pa.large_string()).combine_chunks()
-            for c in SEARCH_COLUMNS
-            if c in ev
-        ]
-        sep = pa.scalar("\x1f", pa.large_string())
-        return pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
+        return _joined(timeline, SEARCH_COLUMNS)
 
     return memo_of(timeline.memo, "haystack", 1).get("haystack", build)
 
@@ -296,9 +293,23 @@ def title_haystack(timeline: Timeline) -> pa.Array:
     """The titles as :func:`haystack` holds them, alone (``title:`` words are looked for in them)."""
 
     def build() -> pa.Array:
-        return pa.chunked_array(pa.array(_searchable(timeline, "title"))).cast(pa.large_string()).combine_chunks()
+        return _joined(timeline, ("title",))
 
     return memo_of(timeline.memo, "title haystack", 1).get("title haystack", build)
+
+
+def _joined(timeline: Timeline, columns: Sequence[str]) -> pa.Array:
+    """``columns`` and their variants in other languages (``title_ja``) in one string per event, their
+    apostrophes plain."""
+    ev = timeline.events
+    names = [c for c in columns if c in ev]
+    names += [c for c in ev.columns if (v := language_variant(c)) is not None and v[0] in columns]
+    cols = [
+        pa.chunked_array(pa.array(_searchable(timeline, c))).cast(pa.large_string()).combine_chunks() for c in names
+    ]
+    sep = pa.scalar("\x1f", pa.large_string())
+    joined = pc.binary_join_element_wise(*cols, sep) if len(cols) > 1 else cols[0]
+    return pc.replace_substring_regex(joined, f"[{APOSTROPHES}]", "'")
 
 
 def _searchable(timeline: Timeline, column: str) -> Sequence[str]:

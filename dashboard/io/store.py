@@ -69,8 +69,9 @@ TASKS = 16
 """At least this many tasks (each written as one piece), as long as each holds a chunk."""
 MOST_A_TASK = 8
 """Chunks a task holds at most (a piece of about a million rows)."""
-STORE_FORMAT = 7
-"""7: the file's other columns in the pieces (for the CSV export) and the eras' beside them."""
+STORE_FORMAT = 8
+"""7: the file's other columns in the pieces (for the CSV export) and the eras' beside them. 8: the
+searched text holds the columns' other languages (``title_ja``) and plain apostrophes."""
 COMPRESSION = "lz4"
 """A piece's columns are compressed for speed, not size. Text in LZ4 rather than zstd: at 1M events,
 pieces written 23% faster and searched 29% faster, in 33% more bytes. Numbers too: at 10M events, a

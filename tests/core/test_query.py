@@ -105,6 +105,30 @@ def test_url_with_unknown_theme_or_junk_zoom_is_tolerated(tl):
     assert v.themes == ("security",) and v.x_range is None
 
 
+def test_search_reads_every_language_and_any_apostrophe(write_csv):
+    """In the Japanese page, 黒船 found nothing: the title_ja column was not searched. 'Perry’s' (the
+    apostrophe a phone's keyboard types) found nothing where the file wrote Perry's, nor the other way."""
+    tl = load_timeline(
+        write_csv(
+            "date,title,themes,title_ja,description_ja\n"
+            "1853,Perry's Black Ships,diplomacy,ペリーの黒船,浦賀に来航\n"
+            "1854,Perry’s treaty,diplomacy,日米和親条約,\n"
+            "1860,Embassy,diplomacy,,\n"
+        )
+    )
+    for text, titles in (
+        ("黒船", ["Perry's Black Ships"]),
+        ("浦賀", ["Perry's Black Ships"]),
+        ("title:条約", ["Perry’s treaty"]),
+        ("title:浦賀", []),  # a description is not a title
+        ("perry's", ["Perry's Black Ships", "Perry’s treaty"]),
+        ("Perry’s", ["Perry's Black Ships", "Perry’s treaty"]),
+        ("title:perry‘s", ["Perry's Black Ships", "Perry’s treaty"]),
+    ):
+        found = tl.events["title"].iloc[filter_events(tl, View(text=text))].tolist()
+        assert found == titles, text
+
+
 def test_search_ignores_the_markup_of_imported_html():
     from dashboard.io.formats import load_timeline
 
