@@ -45,6 +45,9 @@ NARROW_PX = 640
 """A figure narrower than this (a phone) names its lanes inside the plot, over each lane's top left,
 instead of in a margin that would take a third of its width."""
 NARROW_MARGIN = dict(MARGIN, l=8, r=8)
+SUBTITLE_FONT = 13
+SUBTITLE_LINE_PX = 17
+"""How much lower the legend and plot sit for each line the subtitle wraps to (13 px text in plotly)."""
 NARROW_TITLE_DROP = 24
 """How much lower a narrow figure's title sits (below plotly's mode bar), and so how much taller its
 top margin is: the legend stays clear of the title's subtitle."""
@@ -467,6 +470,14 @@ def build_figure(
     lane_px, labels = LANE_PX, list[Label]()
     scale = view.scale if view.scale in SCALES else "time"
     note = ""
+
+    def described(note: str) -> str:
+        """The subtitle, in lines as wide as the figure (a phone's is some 350 px) at its separators."""
+        said = describe_view(timeline, view, matched, t, _in_view(timeline, view, rows, counted))
+        width = (options.width or options.layout_width) * 0.98 - 8  # the title starts 1% in
+        return wrapped(said + (" · " + note if note else ""), width, SUBTITLE_FONT, gap=" · ")
+
+    subtitle = ""
     if matched and lanes:
         span = None if counted is None else counted.span
         x0, x1 = (float(v) for v in x_extent(timeline, view, rows, span))
@@ -486,6 +497,8 @@ def build_figure(
                 note = t("the {n:,} most important shown (the time scale shows them all)", n=MAX_POINTS)
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range, plot_w)
+        subtitle = described(note)
+        extra += (subtitle.count("<br>")) * SUBTITLE_LINE_PX
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
         dense = (
             counted.density
@@ -506,10 +519,7 @@ def build_figure(
             yanchor="top",
             yref="container",
             font=dict(size=16 if narrow else 22),
-            subtitle=dict(
-                text=plot_text(describe_view(timeline, view, matched, t, _in_view(timeline, view, rows, counted))),
-                font=dict(size=13),
-            ),
+            subtitle=dict(text=subtitle or described(""), font=dict(size=SUBTITLE_FONT)),
         ),
         font=dict(family=FONT_CJK if options.lang == "ja" else FONT, size=12, color="#222"),
         template="plotly_white",
@@ -540,8 +550,6 @@ def build_figure(
     if matched == 0 or not lanes:
         return _empty(fig, t("No events match these filters") if lanes else t("No themes selected"))
 
-    if note:
-        layout["title"]["subtitle"]["text"] += " · " + plot_text(note)  # (plot_text strips a leading space)
     era_rows = _draw_eras(fig, timeline, xmap, ax0, ax1, plot_w, options.lang)
     layout["legend"]["y"] = 1 + (era_rows * ERA_ROW_PX + 6) / (height - MARGIN["t"] - extra - MARGIN["b"])
     hover = hover_px(options.width or options.layout_width)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import open_page, point_on_page, wait_for_graph
+from tests.browser.conftest import open_page, point_on_page, settle, wait_for_graph, watch_errors
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -120,6 +120,30 @@ def test_browser_language_is_used_without_a_parameter(browser, shipped):
         wait_for_graph(page)
         page.wait_for_function("document.documentElement.lang === 'en'")
         assert page.inner_text("label[for=search]") == "Search"
+    finally:
+        context.close()
+
+
+def test_a_tapped_events_hover_box_goes_when_the_chart_changes(browser, shipped):
+    """On a phone a tapped event's hover box stayed over every step of the story begun after it,
+    covering the told event's label, though its event was no longer in view."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        watch_errors(page)
+        page.goto(shipped.url + "?themes=war,memory")
+        settle(page)
+        points = page.locator("#timeline .scatterlayer .point")
+        at = points.nth(points.count() - 1).bounding_box()
+        page.touchscreen.tap(at["x"] + at["width"] / 2, at["y"] + at["height"] / 2)
+        page.wait_for_selector("#timeline .hoverlayer .hovertext", timeout=5000)
+        page.tap("#details-close")
+        page.tap("#story-start")
+        page.wait_for_function("() => document.getElementById('story-progress').textContent.startsWith('1 /')")
+        wait_for_graph(page)
+        page.wait_for_timeout(500)
+        assert page.locator("#timeline .hoverlayer .hovertext").count() == 0
+        assert page.errors == []
     finally:
         context.close()
 

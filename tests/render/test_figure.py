@@ -255,6 +255,23 @@ def test_a_zoomed_subtitle_counts_the_events_in_view(tl):
         assert subtitle == "2 of 7 events in view", scale
 
 
+def test_a_long_subtitle_wraps_on_a_phone_and_the_plot_makes_room():
+    """A story's step on a phone said '1 of 71 events in view · 21 match the filters · themes: War, Me',
+    cut at the figure's edge."""
+    tl = load_timeline(DATASET)
+    window = (dates.parse_date("1900")[0], dates.parse_date("1915")[0])
+    view = View(themes=("war", "memory"), x_range=window)
+    phone = build_figure(tl, view, FigureOptions(layout_width=358))["layout"]
+    lines = phone["title"]["subtitle"]["text"].split("<br>")
+    assert len(lines) == 2 and all(text_width(line, 13) <= 358 for line in lines), lines
+    assert " · ".join(line.removesuffix(" ·") for line in lines).endswith("21 match the filters · themes: War, Memory")
+    one_line = build_figure(tl, View(themes=("war", "memory")), FigureOptions(layout_width=358))["layout"]
+    assert "<br>" not in one_line["title"]["subtitle"]["text"]
+    assert phone["margin"]["t"] == one_line["margin"]["t"] + 17
+    wide = build_figure(tl, view, FigureOptions(layout_width=1100))["layout"]
+    assert "<br>" not in wide["title"]["subtitle"]["text"]
+
+
 def test_year_ticks_are_written_as_historians_do():
     lo, hi = dates.parse_date("-600")[0], dates.parse_date("2100")[0]
     ticks = year_ticks(lo, hi)

@@ -22,3 +22,28 @@
         }, 250);
     });
 })();
+
+/* A new figure clears the old one's hover box. plotly keeps a hover box until the pointer moves, and
+ * a tap leaves the pointer where it was: a box tapped open stayed over every figure after it (a
+ * story's steps), covering their labels, its event long out of view.
+ */
+(function () {
+    function watch() {
+        var gd = document.querySelector("#timeline .js-plotly-plot");
+        if (!gd || !gd.on || gd.timelineUnhovers) {
+            return;
+        }
+        gd.timelineUnhovers = true;
+        var drawn = gd.data;
+        gd.on("plotly_afterplot", function () {
+            if (gd.data !== drawn) {
+                drawn = gd.data;
+                if (window.Plotly && window.Plotly.Fx) {
+                    window.Plotly.Fx.unhover(gd);
+                }
+            }
+        });
+    }
+
+    new MutationObserver(watch).observe(document.documentElement, {childList: true, subtree: true});
+})();
