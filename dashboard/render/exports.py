@@ -183,12 +183,14 @@ def _given_display(frame: pd.DataFrame, shown: str, written: str, end: bool) -> 
     check = np.flatnonzero((texts != "") & (out != ""))
     if not len(check):
         return out
-    julian = frame["julian"].to_numpy(dtype=bool)[check] if "julian" in frame else None
-    computed = np.zeros(len(check), dtype=bool)
+    julian = frame["julian"].to_numpy(dtype=bool) if "julian" in frame else None
     for order in (None, *DATE_ORDERS):  # the order the file was read in is not kept: any that reads it
-        read = dates.parse_dates(list(texts[check]), julian, order, end=end).display
-        computed |= np.array([r is not None and r == out[i] for r, i in zip(read, check)], dtype=bool)
-    out[check[computed]] = ""
+        read = dates.parse_dates(list(texts[check]), None if julian is None else julian[check], order, end=end)
+        computed = np.array([r is not None and r == out[i] for r, i in zip(read.display, check)], dtype=bool)
+        out[check[computed]] = ""
+        check = check[~computed]  # an order is tried on the dates no earlier one read so
+        if not len(check):
+            break
     return out
 
 

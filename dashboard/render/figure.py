@@ -498,7 +498,7 @@ def build_figure(
             xmap = make_xmap(scale, timeline, visible)
             ax0, ax1 = _scale_range(xmap, timeline, visible, view.x_range, plot_w)
         subtitle = described(note)
-        extra += (subtitle.count("<br>")) * SUBTITLE_LINE_PX
+        extra += subtitle.count("<br>") * SUBTITLE_LINE_PX
         candidates = visible if len(visible) <= MAX_POINTS else most_important(timeline, visible)
         dense = (
             counted.density
