@@ -468,7 +468,7 @@ def browser_times(url: str, side: str, timeout_s: float = 180) -> dict:
 
 def serve(side: str, path: Path, port: int) -> subprocess.Popen:
     cmd = (
-        [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
+        [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port), "--engine", "memory"]
         if side == "ours"
         else [sys.executable, str(Path(__file__)), "--serve-naive", str(path), "--port", str(port)]
     )

@@ -141,9 +141,7 @@ def start(side: str, path: Path, cache: Path, log: Path) -> tuple[subprocess.Pop
     """The server, its address, its memory watch and when it was started."""
     with reserve_port() as held:  # a free port, let go for the server (which holds it from its start)
         port = held.getsockname()[1]
-    cmd = [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port)]
-    if side != "memory":
-        cmd += ["--engine", side]
+    cmd = [sys.executable, "-m", "dashboard", "serve", str(path), "--port", str(port), "--engine", side]
     t0 = time.perf_counter()
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, cwd=ROOT, env=env)

@@ -539,3 +539,76 @@ def test_a_server_told_to_stop_while_it_reads_several_files_stops_at_once(monkey
     finally:
         signal.signal(signal.SIGTERM, before)
     assert (stopped.value.code, read) == (128 + signal.SIGTERM, ["a.csv"])
+
+
+def served_by_auto(monkeypatch, path, rows: int):
+    """What ``serve PATH`` (no ``--engine``) would serve, with ``cli.AUTO_ROWS`` at ``rows``: the engine
+    named, and the timeline handed to the server (not served: the call returns instead)."""
+    handed = []
+    monkeypatch.setattr(cli, "AUTO_ROWS", rows)
+    monkeypatch.setattr(cli, "_serve", lambda timeline, args, *rest: handed.append((args.engine, timeline)) or 0)
+    args = cli._parser().parse_args(["serve", str(path)])
+    assert cli._prepare_and_serve([path], cli.read_options(args), args, None, None) == 0
+    return handed[0]
+
+
+def test_auto_serves_a_file_of_auto_rows_from_a_store_and_next_time_from_it_without_reading_the_file(
+    small_csv, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    engine, timeline = served_by_auto(monkeypatch, small_csv, 7)
+    said = capsys.readouterr().err
+    assert engine == "duckdb" and timeline.engine is not None and timeline.size == 7
+    assert "7 events: served by DuckDB from a store (7 or more" in said and "writing the store" in said
+    assert len(list((tmp_path / "cache" / "timeline").glob("*.store"))) == 1
+    engine, timeline = served_by_auto(monkeypatch, small_csv, 7)
+    said = capsys.readouterr().err
+    assert engine == "duckdb" and timeline.size == 7
+    assert "reading small.csv" not in said and "writing the store" not in said, said
+    engine, timeline = served_by_auto(monkeypatch, small_csv, 8)  # the same store, now below the bound
+    assert engine == "memory" and timeline.engine is None
+    assert "7 events: held in memory (fewer than 8" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "name, content, why",
+    [
+        (
+            "lives.csv",
+            "id,date,title,themes,life_start,life_end\na,1558,Elizabeth I crowned,crown,1533-09-07,1603-03-24\n"
+            "b,1603,James I crowned,crown,1566-06-19,1625-03-27\n",
+            "as its lives are drawn in memory only",
+        ),
+        (
+            "ongoing.csv",
+            "id,date,end_date,title,themes\na,2001,ongoing,A war,war\nb,2003,2011,Another,war\n",
+            "as an 'ongoing' date means the day the file is read",
+        ),
+    ],
+)
+def test_auto_holds_lives_and_ongoing_dates_in_memory_whatever_their_number(
+    write_csv, tmp_path, monkeypatch, capsys, name, content, why
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    engine, timeline = served_by_auto(monkeypatch, write_csv(content, name=name), 2)
+    assert engine == "memory" and timeline.engine is None
+    assert f"2 events: held in memory, {why}" in capsys.readouterr().err
+    assert not list((tmp_path / "cache").glob("timeline/*.store"))
+
+
+def test_a_parquet_datasets_rows_are_counted_from_its_footers(tmp_path):
+    import pyarrow.parquet as pq
+
+    from tests.synthetic import generate
+
+    (tmp_path / "parts").mkdir()
+    table = generate(50)
+    pq.write_table(table.slice(0, 20), tmp_path / "parts" / "part-0.parquet", row_group_size=7)
+    pq.write_table(table.slice(20), tmp_path / "parts" / "part-1.parquet")
+    assert cli.parquet_rows([tmp_path / "parts"]) == 50
+    assert cli.parquet_rows([tmp_path / "parts" / "part-0.parquet"]) == 20
+    assert cli.parquet_rows([tmp_path / "parts" / "*.parquet"]) == 50
+    assert cli.parquet_rows([tmp_path / "parts" / "part-0.parquet", tmp_path / "parts" / "part-1.parquet"]) is None
+    (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+    assert cli.parquet_rows([tmp_path / "bad.parquet"]) is None  # its loading says why
+    assert cli.parquet_rows([ROOT / "data" / "events.csv"]) is None

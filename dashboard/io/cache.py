@@ -138,7 +138,7 @@ def _load(
     say(f"validated {len(timeline.events):,} events in {time.perf_counter() - t0:.1f} s")
     writer = None
     # An 'ongoing' end date means the day the file is loaded: such a file is validated afresh each time.
-    cacheable = cacheable and not _has_ongoing(timeline)
+    cacheable = cacheable and not has_ongoing(timeline)
     if cacheable:
         if background:
             writer = threading.Thread(target=_store, args=(path, options, timeline, key, say), name="timeline-cache")
@@ -173,7 +173,7 @@ def _stat(path: Path, name: str) -> os.stat_result:
         ) from None
 
 
-def _has_ongoing(timeline: Timeline) -> bool:
+def has_ongoing(timeline: Timeline) -> bool:
     """An end date, or a death, written 'ongoing'."""
     ends = [timeline.events["end_date_text"], timeline.eras["end_date_text"], timeline.lives["end_text"]]
     return any((column.str.strip().str.lower() == ONGOING).any() for column in ends)

@@ -58,6 +58,7 @@ from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError, with_extras, without_extras
 from ..core.validation import event_themes, extra_columns, lane_order, validate_table
 from . import held, parquet, progress, stops
+from .cache import has_ongoing
 from .engines import STORE_ROW_GROUP, TITLES, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
 from .files import user_cache_dir
 from .read_options import DEFAULT_OPTIONS, ReadOptions
@@ -742,7 +743,7 @@ def write(timeline: Timeline, target: Path, tables: bool = True) -> None:
     with _building(target) as work:
         piece = work / EVENTS_PIECE.format(0)
         write_events(events_table(timeline), piece)
-        _write_about(timeline, timeline.size, work, [piece])
+        _write_about(timeline, timeline.size, work, [piece], servable=unservable(timeline) is None)
         if tables:
             precompute(work, timeline)
 
@@ -1043,9 +1044,38 @@ def write_events(table: pa.Table, path: Path) -> None:
         piece.close()
 
 
-def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[Path], preview_of: int = 0) -> None:
+def unservable(timeline: Timeline) -> str | None:
+    """Why a store would not serve ``timeline`` whole (an engine leaves out or misreads part of it), or None."""
+    if len(timeline.lives):
+        return "its lives are drawn in memory only"
+    if has_ongoing(timeline):
+        return "an 'ongoing' date means the day the file is read, read afresh in memory at each start"
+    return None
+
+
+def servable_rows(folder: Path) -> int | None:
+    """How many events the store at ``folder`` holds, if there is one and it was written from a timeline
+    it serves whole (:func:`unservable`, recorded by :func:`write`); else None."""
+    if not is_store(folder):
+        return None
+    try:
+        about = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return int(about["total"]) if about.get("servable") is True else None
+
+
+def _write_about(
+    timeline: Timeline,
+    total: int,
+    folder: Path,
+    pieces: Sequence[Path],
+    preview_of: int = 0,
+    servable: bool | None = None,
+) -> None:
     """Everything but the events: the columns they have, the eras, themes, title and cover, and the
-    pieces holding the events, in row order (``preview_of``: a preview's whole dataset's rows)."""
+    pieces holding the events, in row order (``preview_of``: a preview's whole dataset's rows;
+    ``servable``: whether it serves the whole timeline, when known)."""
     head = with_extras(timeline.events.iloc[:0], timeline.extras.iloc[:0])
     pq.write_table(pa.Table.from_pandas(head, preserve_index=False), folder / HEAD_FILE)
     eras = with_extras(timeline.eras, timeline.era_extras.reindex(range(len(timeline.eras))).fillna(""))
@@ -1060,6 +1090,7 @@ def _write_about(timeline: Timeline, total: int, folder: Path, pieces: Sequence[
         "rich_text": timeline.rich_text,
         "events": [p.name for p in pieces],
         "preview_of": preview_of,
+        "servable": servable,
     }
     (folder / META_FILE).write_text(json.dumps(about), encoding="utf-8")
 

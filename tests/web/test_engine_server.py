@@ -28,7 +28,7 @@ def servers(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(folder / "cache"))
         engine = Server(parts, "--engine", "duckdb")
-        memory = Server(parts)
+        memory = Server(parts, "--engine", "memory")
     yield engine, memory, folder
     engine.stop()
     memory.stop()
