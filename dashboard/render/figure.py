@@ -1436,9 +1436,11 @@ def label_candidates(
     x_range: tuple[float, float],
     plot_w: float,
 ) -> LabelCandidates:
-    """The events whose anchor is in view of importance >= ``label_min_importance``, or of the highest
-    importance in view where that is lower (a file without importances, a zoom into quieter years:
-    the most important events shown are labelled where there is room), at most 400."""
+    """The events whose anchor is in view of importance >= ``label_min_importance``, or, in a lane
+    whose events in view are all less important, of that lane's highest (a file without importances,
+    a topic added beside a curated dataset, a zoom into quieter years: each lane's most important
+    events shown are labelled where there is room), at most 400. They are tried by how far above
+    their lane's bar they stand, then latest first: a quiet lane's best take turns with the others'."""
     x0, x1 = x_range
     at, end, _, _ = positions(xmap, timeline, rows)
     imp = timeline.column("importance")[rows].astype(np.int64)
@@ -1447,20 +1449,25 @@ def label_candidates(
     begins, ends = np.minimum(at, end), np.maximum(at, end)
     anchor = np.where(is_range, (np.maximum(begins, xlo) + np.minimum(ends, xhi)) / 2, at)
     inside = (anchor >= xlo) & (anchor <= xhi)
-    least = min(options.label_min_importance, int(imp[inside].max())) if inside.any() else 0
-    inside &= imp >= least
-    order = np.flatnonzero(inside)
-    order = order[np.lexsort((-anchor[order], -imp[order]))][:400]
-    picked = np.asarray(rows)[order]
     bits = np.array([np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes], dtype=np.uint64)
-    masks = timeline.column("theme_mask")[picked]
+    in_lanes = (timeline.column("theme_mask")[rows][:, None] & bits[None, :]) != 0
+    bar = np.full(len(rows), options.label_min_importance, dtype=np.int64)  # the least an event needs
+    for lane in range(len(lanes)):
+        shown = inside & in_lanes[:, lane]
+        if shown.any():
+            lane_bar = min(options.label_min_importance, int(imp[shown].max()))
+            bar = np.where(in_lanes[:, lane], np.minimum(bar, lane_bar), bar)
+    inside &= imp >= bar
+    order = np.flatnonzero(inside)
+    order = order[np.lexsort((-anchor[order], -(imp - bar)[order]))][:400]
+    picked = np.asarray(rows)[order]
     return LabelCandidates(
         rows=picked,
         anchor=anchor[order],
         xc=(anchor[order] - x0) / (x1 - x0) * plot_w,
         featured=imp[order] >= FEATURED_IMPORTANCE,
         titles=[str(t) for t in timeline.text("title", picked, options.lang)],
-        in_lane=(masks[:, None] & bits[None, :]) != 0,
+        in_lane=in_lanes[order],
         name_widths=(
             np.array([text_width(html.unescape(plot_label(lane, options.lang)), 11) for lane in lanes])
             if options.narrow

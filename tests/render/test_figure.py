@@ -122,7 +122,8 @@ def test_key_events_are_labelled_without_overlap(tl):
     fig = build_figure(tl, View(), FigureOptions(width=1600))
     labels = [a["text"] for a in fig["layout"]["annotations"] if a["showarrow"]]
     assert {"Perry arrives", "Abe addresses Congress"} <= set(labels)  # importance 5
-    assert "Battle of Marathon" not in labels  # importance 2
+    assert "Battle of Marathon" in labels  # importance 2, but the most important of its lane
+    assert not {"Occupation", "日米貿易協議"} & set(labels)  # 3s in lanes with 4s and 5s
 
 
 def test_the_most_important_events_in_view_are_labelled_whatever_their_importance(write_csv, tl):
@@ -740,3 +741,28 @@ def test_long_lane_names_fit_the_margin_in_two_lines(write_csv):
     lines = ticks[2].split("<br>")
     assert len(lines) == 2 and lines[0].startswith("Theme") and lines[1].endswith("…")
     assert all(text_width(html.unescape(line), 13) <= MARGIN_NAME_PX for t in ticks for line in t.split("<br>"))
+
+
+EMPERORS = (
+    "id,date,end_date,title,themes\nmeiji,1868-10-23,1912-07-30,Meiji era,emperors\n"
+    "taisho,1912-07-30,1926-12-25,Taishō era,emperors\nshowa,1926-12-25,1989-01-07,Shōwa era,emperors\n"
+    "heisei,1989-01-08,2019-04-30,Heisei era,emperors\nreiwa,2019-05-01,,Reiwa era begins,emperors\n"
+)
+
+
+@pytest.mark.parametrize("width", [1600, 1126])
+def test_a_topic_added_beside_a_curated_dataset_gets_labels_of_its_own(write_csv, width):
+    """A file added as a topic (no importances: every event a 3) beside the shipped dataset (4s and 5s)
+    got no label at all in its lane, however much room there was: each lane labels its own most
+    important events in view, taking turns with the other lanes' at the same rank."""
+    from dashboard.core.topics import combine
+
+    shipped = load_timeline(DATASET)
+    added = load_timeline(write_csv(EMPERORS, name="emperors.csv"))
+    both = combine([("events", shipped), ("emperors", added)])
+    boxes, plot_w, plot_h = label_boxes(build_figure(both, View(), FigureOptions(width=width)), width)
+    assert_apart(boxes, plot_w, plot_h)
+    assert len(set(boxes) & set(added.events["title"])) >= 3, sorted(boxes)
+    alone, _, _ = label_boxes(build_figure(shipped, View(), FigureOptions(width=width)), width)
+    featured = set(shipped.events["title"][shipped.events["importance"] == 5])
+    assert featured & set(alone) <= set(boxes)  # the shipped dataset's featured labels all kept
