@@ -383,23 +383,27 @@ def stored_rows(files: list[Path], options: ReadOptions) -> int | None:
     it serves whole (``io.store.servable_rows``); None otherwise."""
     from .io import store
 
-    return store.servable_rows(store.store_path(files, options))
+    try:
+        return store.servable_rows(store.store_path(files, options))
+    except OSError:  # a file missing or unreadable: its loading says so
+        return None
 
 
 def _chosen(rows: int, say: progress.Said, loaded: Timeline | None = None) -> str:
     """The engine ``--engine auto`` serves ``rows`` events by (memory for ``loaded`` events a store would
     not serve whole), said on the terminal and the page."""
+    events = counted(rows, "event")
     if rows < AUTO_ROWS:
-        say(f"{rows:,} events: held in memory (fewer than {AUTO_ROWS:,}; --engine duckdb serves them from a store)")
+        say(f"{events}: held in memory (fewer than {AUTO_ROWS:,}; --engine duckdb serves them from a store)")
         return "memory"
     if loaded is not None:
         from .io import store
 
         held_because = store.unservable(loaded)
         if held_because is not None:
-            say(f"{rows:,} events: held in memory, as {held_because} (--engine duckdb serves them without)")
+            say(f"{events}: held in memory, as {held_because} (--engine duckdb serves them without)")
             return "memory"
-    say(f"{rows:,} events: served by DuckDB from a store ({AUTO_ROWS:,} or more; --engine memory holds them in memory)")
+    say(f"{events}: served by DuckDB from a store ({AUTO_ROWS:,} or more; --engine memory holds them in memory)")
     return "duckdb"
 
 
@@ -723,7 +727,7 @@ def _serve(
     warm_up(timeline, background=not forks)
     port = page.listening.getsockname()[1] if page is not None else args.port  # --port 0: the one chosen
     print(
-        f"Serving {timeline.source_name} ({timeline.size:,} events) at {address(args.host, port)}"
+        f"Serving {timeline.source_name} ({counted(timeline.size, 'event')}) at {address(args.host, port)}"
         + (f" with {workers} workers" if workers > 1 else "")
         + ("  [debug mode]" if args.debug else ""),
         flush=True,

@@ -612,3 +612,16 @@ def test_a_parquet_datasets_rows_are_counted_from_its_footers(tmp_path):
     (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
     assert cli.parquet_rows([tmp_path / "bad.parquet"]) is None  # its loading says why
     assert cli.parquet_rows([ROOT / "data" / "events.csv"]) is None
+
+
+def test_serve_of_a_missing_file_says_so_without_a_traceback(tmp_path):
+    r = run("serve", tmp_path / "nope.csv", "--port", "0")
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert "nope.csv" in r.stderr and "a readable file" in r.stderr
+
+
+def test_one_event_is_counted_as_one(write_csv, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    engine, _ = served_by_auto(monkeypatch, write_csv("id,date,title,themes\na,1990,x,y\n"), 2)
+    assert engine == "memory"
+    assert "timeline: 1 event: held in memory (fewer than 2;" in capsys.readouterr().err
