@@ -218,7 +218,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_rows,
         default=None,
         metavar="N",
-        help="with --engine duckdb, a dataset of at least 4 times N rows is served as a preview of its first N rows "
+        help="served by DuckDB, a dataset of at least 4 times N rows is served as a preview of its first N rows "
         "as soon as they are validated, and then whole, restarting on the same port, once every row is (default "
         "1048576; 0: serve it only once every row is validated; the first N rows are validated in chunks of at most N "
         "rows, 16384 at least)",
@@ -335,11 +335,16 @@ def _prepare_and_serve(
 ) -> int:
     """``serve``: the data loaded, or stored for an engine, then served; meanwhile, the ``page`` on the
     server's port says how far it has got (``web.preparing``)."""
+    if args.spark_remote and args.engine != "spark":  # before anything is read
+        print("timeline serve: --spark-remote is for --engine spark", file=sys.stderr)
+        raise SystemExit(2)
     say = progress_printer() if page is None else page.status.say
     if args.engine == "auto":
         rows = parquet_rows(files)
         if rows is not None:  # a Parquet dataset: its size is in its footers
             args.engine = _chosen(rows, say)
+            if args.engine == "duckdb" and parquet_lives(files[0], options):
+                say("its lives are not drawn from a store (--engine memory draws them)")
         elif (stored := stored_rows(files, options)) is not None:  # a store made of it before
             args.engine = _chosen(stored, say)
     if args.engine not in ("auto", "memory"):
@@ -347,15 +352,30 @@ def _prepare_and_serve(
     timeline, cache_writer = _loaded(files, options, page, background_cache=True)
     if args.engine == "auto":
         args.engine = _chosen(len(timeline.events), say, timeline)
-    if args.engine == "duckdb":
-        from .io import store
-
-        if cache_writer is not None:
-            cache_writer.join()
-        _write_store(timeline, store.store_path(files, options), say)
-        del timeline, cache_writer  # served from the store: not held twice
+    if args.engine == "duckdb" and _stored_from_memory(timeline, files, options, say):
+        del timeline  # served from the store: not held twice
         return _serve_stored(files, options, args, title, page)
+    args.engine = "memory"
     return _serve(timeline, args, title, cache_writer, page)
+
+
+def _stored_from_memory(timeline: Timeline, files: list[Path], options: ReadOptions, say: progress.Said) -> bool:
+    """The store of a timeline ``--engine auto`` loaded and found large, written unless it is there
+    already (one made by an earlier version, which did not say it serves the whole timeline, is
+    marked so); False, said, if it cannot be (the timeline is then served from memory)."""
+    from .io import store
+
+    try:
+        target = store.store_path(files, options)
+        if store.is_store(target):
+            store.mark_servable(target)
+        else:
+            _write_store(timeline, target, say)
+    except (OSError, ValidationError) as exc:
+        reason = exc.strerror or str(exc) if isinstance(exc, OSError) else exc.report()
+        say(f"cannot write the store ({reason}): held in memory instead")
+        return False
+    return True
 
 
 AUTO_ROWS = 500_000
@@ -369,13 +389,32 @@ def parquet_rows(files: list[Path]) -> int | None:
     """How many rows a Parquet dataset served alone (a file, a folder or a glob of parts) holds, read
     from its parts' footers; None for any other input, or one a footer cannot be read of (its loading
     then says why)."""
+    parts = _parquet_parts(files)
+    if parts is None:
+        return None
+    return sum(part.rows for part in parts)
+
+
+def _parquet_parts(files: list[Path]) -> list[parquet.PartFile] | None:
+    """The parts of a Parquet dataset served alone, opened (their footers read), or None (see
+    :func:`parquet_rows`)."""
     if len(files) != 1 or not (parquet.is_dataset(files[0]) or files[0].suffix.lower() == parquet.SUFFIX):
         return None
     try:
+        paths = [files[0]] if files[0].is_file() else parquet.dataset_files(files[0])
         name = parquet.dataset_name(files[0])
-        return sum(parquet.open_part(part, name).rows for part in parquet.dataset_files(files[0]))
+        return [parquet.open_part(path, name) for path in paths]
     except ValidationError:
         return None
+
+
+def parquet_lives(source: Path, options: ReadOptions) -> bool:
+    """Whether a Parquet dataset has a column of lives (under any name ``--columns`` gives it)."""
+    from .core.columns import plan_columns
+    from .core.lives import LIFE_START
+
+    parts = _parquet_parts([source]) or []
+    return any(LIFE_START in plan_columns(part.header, options.mapping).names for part in parts)
 
 
 def stored_rows(files: list[Path], options: ReadOptions) -> int | None:
@@ -385,7 +424,7 @@ def stored_rows(files: list[Path], options: ReadOptions) -> int | None:
 
     try:
         return store.servable_rows(store.store_path(files, options))
-    except OSError:  # a file missing or unreadable: its loading says so
+    except (OSError, ValidationError):  # a file missing or unreadable: its loading says so
         return None
 
 
@@ -478,9 +517,6 @@ def _stored(
     from .io import store
     from .io.engines import EngineError, check_engine
 
-    if args.spark_remote and args.engine != "spark":
-        print("timeline serve: --spark-remote is for --engine spark", file=sys.stderr)
-        raise SystemExit(2)
     say = progress_printer() if page is None else page.status.say
     building: store.Building | None = None
     try:

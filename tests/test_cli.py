@@ -544,8 +544,11 @@ def test_a_server_told_to_stop_while_it_reads_several_files_stops_at_once(monkey
 def served_by_auto(monkeypatch, path, rows: int):
     """What ``serve PATH`` (no ``--engine``) would serve, with ``cli.AUTO_ROWS`` at ``rows``: the engine
     named, and the timeline handed to the server (not served: the call returns instead)."""
+    from dashboard.io import store
+
     handed = []
     monkeypatch.setattr(cli, "AUTO_ROWS", rows)
+    monkeypatch.setattr(store, "precompute_apart", lambda folder: None)  # its tables: not needed here
     monkeypatch.setattr(cli, "_serve", lambda timeline, args, *rest: handed.append((args.engine, timeline)) or 0)
     args = cli._parser().parse_args(["serve", str(path)])
     assert cli._prepare_and_serve([path], cli.read_options(args), args, None, None) == 0
@@ -561,10 +564,13 @@ def test_auto_serves_a_file_of_auto_rows_from_a_store_and_next_time_from_it_with
     assert engine == "duckdb" and timeline.engine is not None and timeline.size == 7
     assert "7 events: served by DuckDB from a store (7 or more" in said and "writing the store" in said
     assert len(list((tmp_path / "cache" / "timeline").glob("*.store"))) == 1
+    loaded = cli._loaded
+    monkeypatch.setattr(cli, "_loaded", lambda *a, **k: pytest.fail("the file was read again"))
     engine, timeline = served_by_auto(monkeypatch, small_csv, 7)
     said = capsys.readouterr().err
     assert engine == "duckdb" and timeline.size == 7
-    assert "reading small.csv" not in said and "writing the store" not in said, said
+    assert "writing the store" not in said, said
+    monkeypatch.setattr(cli, "_loaded", loaded)
     engine, timeline = served_by_auto(monkeypatch, small_csv, 8)  # the same store, now below the bound
     assert engine == "memory" and timeline.engine is None
     assert "7 events: held in memory (fewer than 8" in capsys.readouterr().err
@@ -625,3 +631,100 @@ def test_one_event_is_counted_as_one(write_csv, tmp_path, monkeypatch, capsys):
     engine, _ = served_by_auto(monkeypatch, write_csv("id,date,title,themes\na,1990,x,y\n"), 2)
     assert engine == "memory"
     assert "timeline: 1 event: held in memory (fewer than 2;" in capsys.readouterr().err
+
+
+def test_auto_takes_up_a_store_an_earlier_version_made_and_marks_it(small_csv, tmp_path, monkeypatch, capsys):
+    """A store written before stores said whether they serve the whole timeline: the file is read once
+    (to know), the store kept and marked, not written again (it was, then thrown away, at every start)."""
+    from dashboard.io import store
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    served_by_auto(monkeypatch, small_csv, 7)
+    (folder,) = (tmp_path / "cache" / "timeline").glob("*.store")
+    about = json.loads((folder / store.META_FILE).read_text())
+    del about["servable"]
+    (folder / store.META_FILE).write_text(json.dumps(about))
+    pieces = {p.name: p.stat().st_ino for p in folder.iterdir()}
+    capsys.readouterr()
+    engine, timeline = served_by_auto(monkeypatch, small_csv, 7)
+    assert engine == "duckdb" and timeline.size == 7
+    assert "writing the store" not in capsys.readouterr().err
+    assert json.loads((folder / store.META_FILE).read_text())["servable"] is True
+    assert {p.name: p.stat().st_ino for p in folder.iterdir() if p.name != store.META_FILE} == {
+        k: v for k, v in pieces.items() if k != store.META_FILE
+    }
+    assert store.servable_rows(folder) == 7
+
+
+def test_auto_holds_several_files_and_a_story_in_memory(write_csv, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    a = write_csv("id,date,title,themes\na,1990,x,war\nb,1991,y,war\n", name="a.csv")
+    b = write_csv("id,date,title,themes\nc,1992,z,trade\n", name="b.csv")
+    handed = []
+    monkeypatch.setattr(cli, "AUTO_ROWS", 2)
+    monkeypatch.setattr(cli, "_serve", lambda timeline, args, *rest: handed.append(args.engine) or 0)
+    args = cli._parser().parse_args(["serve", str(a), str(b)])
+    assert cli._prepare_and_serve([a, b], cli.read_options(args), args, None, None) == 0
+    assert handed == ["memory"]
+    assert "3 events: held in memory, as its files are shown as topics in memory only" in capsys.readouterr().err
+    told = write_csv("id,date,title,themes,story\na,1990,x,war,2\nb,1991,y,war,1\n", name="story.csv")
+    engine, _ = served_by_auto(monkeypatch, told, 2)
+    assert engine == "memory"
+    assert "as its story is told in memory only" in capsys.readouterr().err
+    assert not list((tmp_path / "cache").glob("timeline/*.store"))
+
+
+def test_auto_serves_from_memory_a_large_file_whose_store_cannot_be_written(small_csv, tmp_path, monkeypatch, capsys):
+    (tmp_path / "cache").write_text("a file where the cache folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    engine, timeline = served_by_auto(monkeypatch, small_csv, 7)
+    assert engine == "memory" and timeline.engine is None and len(timeline.events) == 7
+    said = capsys.readouterr().err
+    assert "cannot write the store (" in said and "held in memory instead" in said, said
+
+
+def test_spark_remote_without_the_spark_engine_is_refused_before_the_file_is_read(small_csv):
+    r = run("serve", small_csv, "--spark-remote", "sc://127.0.0.1:15002", "--port", "0")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "--spark-remote is for --engine spark" in r.stderr and "small.csv" not in r.stderr
+
+
+def test_a_large_parquet_dataset_with_lives_is_served_by_duckdb_saying_they_are_not_drawn(
+    tmp_path, monkeypatch, capsys
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    table = pa.table(
+        {
+            "id": ["a", "b"],
+            "date": ["1558", "1603"],
+            "title": ["Elizabeth I", "James I"],
+            "themes": ["crown", "crown"],
+            "life_start": ["1533", "1566"],
+        }
+    )
+    pq.write_table(table, tmp_path / "lives.parquet")
+    engine, timeline = served_by_auto(monkeypatch, tmp_path / "lives.parquet", 2)
+    assert engine == "duckdb" and timeline.size == 2
+    assert "its lives are not drawn from a store (--engine memory draws them)" in capsys.readouterr().err
+
+
+def test_the_store_of_a_dataset_beside_other_files_changes_when_a_part_in_a_sub_folder_does(tmp_path):
+    import pyarrow.parquet as pq
+
+    from dashboard.io import store
+    from dashboard.io.read_options import DEFAULT_OPTIONS
+    from tests.synthetic import generate
+
+    (tmp_path / "parts" / "year=2020").mkdir(parents=True)
+    part = tmp_path / "parts" / "year=2020" / "part-0.parquet"
+    pq.write_table(generate(10), part)
+    other = tmp_path / "wars.csv"
+    other.write_text("id,date,title,themes\nw,1990,x,war\n")
+    before = store.store_path([tmp_path / "parts", other], DEFAULT_OPTIONS)
+    stat = (tmp_path / "parts").stat()
+    pq.write_table(generate(12), part)  # rewritten in place: the top folder neither grows nor changes time
+    os.utime(tmp_path / "parts", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert store.store_path([tmp_path / "parts", other], DEFAULT_OPTIONS) != before

@@ -56,11 +56,12 @@ from ..core import tiles
 from ..core.columns import name_table, plan_columns
 from ..core.lives import empty_lives
 from ..core.model import MAX_THEMES, Problem, Timeline, ValidationError, with_extras, without_extras
+from ..core.story import has_story_order
 from ..core.validation import event_themes, extra_columns, lane_order, validate_table
 from . import held, parquet, progress, stops
 from .cache import has_ongoing
 from .engines import STORE_ROW_GROUP, TITLES, DuckDB, PerProcess, events_table, open_engine, queried, sql_string
-from .files import user_cache_dir
+from .files import user_cache_dir, write_atomic
 from .read_options import DEFAULT_OPTIONS, ReadOptions
 
 CHUNK_ROWS = 131_072
@@ -1048,6 +1049,10 @@ def unservable(timeline: Timeline) -> str | None:
     """Why a store would not serve ``timeline`` whole (an engine leaves out or misreads part of it), or None."""
     if len(timeline.lives):
         return "its lives are drawn in memory only"
+    if timeline.topics:
+        return "its files are shown as topics in memory only"
+    if has_story_order(timeline):
+        return "its story is told in memory only"
     if has_ongoing(timeline):
         return "an 'ongoing' date means the day the file is read, read afresh in memory at each start"
     return None
@@ -1060,9 +1065,18 @@ def servable_rows(folder: Path) -> int | None:
         return None
     try:
         about = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return int(about["total"]) if about.get("servable") is True else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return int(about["total"]) if about.get("servable") is True else None
+
+
+def mark_servable(folder: Path) -> None:
+    """Say in the store at ``folder`` that it serves its whole timeline (:func:`servable_rows`), as a store
+    written before this was recorded does not: its ``timeline.json`` rewritten whole, atomically."""
+    about = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    if about.get("servable") is not True:
+        about["servable"] = True
+        write_atomic(folder / META_FILE, json.dumps(about).encode("utf-8"))
 
 
 def _write_about(
@@ -1205,7 +1219,10 @@ def store_path(files: Sequence[Path], options: ReadOptions) -> Path:
     the files' paths, sizes and modification times, the options and the store's format, so that a
     changed file gets a new one."""
     parts = [str(STORE_FORMAT), options.key()]
-    for path in files:
+    # A dataset of parts beside other files is named by each of its parts: a part rewritten or added
+    # in a sub-folder changes neither the folder's size nor its time.
+    every = [part for path in files for part in (parquet.dataset_files(path) if parquet.is_dataset(path) else [path])]
+    for path in every:
         stat = path.stat()
         parts += [str(path.resolve()), str(stat.st_size), str(stat.st_mtime_ns)]
     digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]

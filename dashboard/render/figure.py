@@ -1451,13 +1451,14 @@ def label_candidates(
     inside = (anchor >= xlo) & (anchor <= xhi)
     bits = np.array([np.uint64(1) << np.uint64(timeline.themes.index(t)) for t in lanes], dtype=np.uint64)
     in_lanes = (timeline.column("theme_mask")[rows][:, None] & bits[None, :]) != 0
-    bar = np.full(len(rows), options.label_min_importance, dtype=np.int64)  # the least an event needs
+    bars = np.full(len(lanes), options.label_min_importance, dtype=np.int64)  # the least each lane labels
     for lane in range(len(lanes)):
         shown = inside & in_lanes[:, lane]
         if shown.any():
-            lane_bar = min(options.label_min_importance, int(imp[shown].max()))
-            bar = np.where(in_lanes[:, lane], np.minimum(bar, lane_bar), bar)
-    inside &= imp >= bar
+            bars[lane] = min(options.label_min_importance, int(imp[shown].max()))
+    in_lanes &= imp[:, None] >= bars[None, :]  # a label goes only to a lane whose bar its event meets
+    bar = np.where(in_lanes, bars[None, :], np.iinfo(np.int64).max).min(axis=1, initial=np.iinfo(np.int64).max)
+    inside &= in_lanes.any(axis=1)
     order = np.flatnonzero(inside)
     order = order[np.lexsort((-anchor[order], -(imp - bar)[order]))][:400]
     picked = np.asarray(rows)[order]

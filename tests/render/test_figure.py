@@ -766,3 +766,19 @@ def test_a_topic_added_beside_a_curated_dataset_gets_labels_of_its_own(write_csv
     alone, _, _ = label_boxes(build_figure(shipped, View(), FigureOptions(width=width)), width)
     featured = set(shipped.events["title"][shipped.events["importance"] == 5])
     assert featured & set(alone) <= set(boxes)  # the shipped dataset's featured labels all kept
+
+
+def test_an_event_in_a_busy_and_a_quiet_lane_is_labelled_in_the_quiet_one(write_csv):
+    """A 3 drawn both in a lane of 4s and in a lane of 3s is labelled for the quiet lane only: in the
+    busy lane it would stand beside labels of more important events."""
+    tl = load_timeline(
+        write_csv(
+            "date,title,themes,importance\n1800,Busy one,trade,4\n1810,Busy two,trade,4\n2020,Busy three,trade,4\n"
+            "1925,Shared,trade;war,3\n1990,Quiet,war,3\n"
+        )
+    )
+    lay = build_figure(tl, View(), FigureOptions(width=1200))["layout"]
+    lanes = dict(zip(lay["yaxis"]["ticktext"], lay["yaxis"]["tickvals"], strict=True))
+    at = {a["text"]: a["y"] for a in lay["annotations"] if a.get("showarrow")}
+    assert {"Busy one", "Busy two", "Busy three", "Shared", "Quiet"} <= set(at)
+    assert at["Shared"] == at["Quiet"] == next(v for k, v in lanes.items() if "War" in k)
