@@ -340,10 +340,10 @@ def _prepare_and_serve(
         raise SystemExit(2)
     say = progress_printer() if page is None else page.status.say
     if args.engine == "auto":
-        rows = parquet_rows(files)
-        if rows is not None:  # a Parquet dataset: its size is in its footers
-            args.engine = _chosen(rows, say)
-            if args.engine == "duckdb" and parquet_lives(files[0], options):
+        parts = parquet_parts(files)
+        if parts is not None:  # a Parquet dataset: its size is in its footers
+            args.engine = _chosen(sum(part.rows for part in parts), say)
+            if args.engine == "duckdb" and has_lives(parts, options):
                 say("its lives are not drawn from a store (--engine memory draws them)")
         elif (stored := stored_rows(files, options)) is not None:  # a store made of it before
             args.engine = _chosen(stored, say)
@@ -372,7 +372,7 @@ def _stored_from_memory(timeline: Timeline, files: list[Path], options: ReadOpti
         else:
             _write_store(timeline, target, say)
     except (OSError, ValidationError) as exc:
-        reason = exc.strerror or str(exc) if isinstance(exc, OSError) else exc.report()
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else exc.report()
         say(f"cannot write the store ({reason}): held in memory instead")
         return False
     return True
@@ -389,13 +389,11 @@ def parquet_rows(files: list[Path]) -> int | None:
     """How many rows a Parquet dataset served alone (a file, a folder or a glob of parts) holds, read
     from its parts' footers; None for any other input, or one a footer cannot be read of (its loading
     then says why)."""
-    parts = _parquet_parts(files)
-    if parts is None:
-        return None
-    return sum(part.rows for part in parts)
+    parts = parquet_parts(files)
+    return None if parts is None else sum(part.rows for part in parts)
 
 
-def _parquet_parts(files: list[Path]) -> list[parquet.PartFile] | None:
+def parquet_parts(files: list[Path]) -> list[parquet.PartFile] | None:
     """The parts of a Parquet dataset served alone, opened (their footers read), or None (see
     :func:`parquet_rows`)."""
     if len(files) != 1 or not (parquet.is_dataset(files[0]) or files[0].suffix.lower() == parquet.SUFFIX):
@@ -408,12 +406,11 @@ def _parquet_parts(files: list[Path]) -> list[parquet.PartFile] | None:
         return None
 
 
-def parquet_lives(source: Path, options: ReadOptions) -> bool:
-    """Whether a Parquet dataset has a column of lives (under any name ``--columns`` gives it)."""
+def has_lives(parts: list[parquet.PartFile], options: ReadOptions) -> bool:
+    """Whether a Parquet dataset's ``parts`` have a column of lives (under any name ``--columns`` gives it)."""
     from .core.columns import plan_columns
     from .core.lives import LIFE_START
 
-    parts = _parquet_parts([source]) or []
     return any(LIFE_START in plan_columns(part.header, options.mapping).names for part in parts)
 
 
@@ -430,7 +427,7 @@ def stored_rows(files: list[Path], options: ReadOptions) -> int | None:
 
 def _chosen(rows: int, say: progress.Said, loaded: Timeline | None = None) -> str:
     """The engine ``--engine auto`` serves ``rows`` events by (memory for ``loaded`` events a store would
-    not serve whole), said on the terminal and the page."""
+    not serve whole), said on the terminal."""
     events = counted(rows, "event")
     if rows < AUTO_ROWS:
         say(f"{events}: held in memory (fewer than {AUTO_ROWS:,}; --engine duckdb serves them from a store)")
@@ -520,8 +517,7 @@ def _stored(
     say = progress_printer() if page is None else page.status.say
     building: store.Building | None = None
     try:
-        sources = parquet.dataset_files(files[0]) if len(files) == 1 and parquet.is_dataset(files[0]) else files
-        target = store.store_path(sources, options)
+        target = store.store_path(files, options)  # a dataset's store is named by its parts
         if not store.is_store(target):
             if len(files) == 1 and (parquet.is_dataset(files[0]) or files[0].suffix.lower() == parquet.SUFFIX):
                 parts = parquet.dataset_files(files[0])
